@@ -1,0 +1,24 @@
+// Jest runs the TypeScript sources as native ES modules (see docs/adr/0001-esm-and-jest.md):
+// @swc/jest only strips types, `tsc --noEmit` in `npm test` does the type checking.
+/** @type {import('jest').Config} */
+export default {
+  testEnvironment: 'node',
+  extensionsToTreatAsEsm: ['.ts'],
+  transform: {
+    '^.+\\.ts$': [
+      '@swc/jest',
+      {
+        jsc: { parser: { syntax: 'typescript' }, target: 'es2022' },
+        module: { type: 'es6' },
+        sourceMaps: 'inline',
+      },
+    ],
+  },
+  // Sources import siblings as './x.js' (NodeNext); Jest resolves the .ts file.
+  moduleNameMapper: { '^(\\.{1,2}/.*)\\.js$': '$1' },
+  testMatch: ['<rootDir>/test/**/*.test.ts'],
+  testPathIgnorePatterns: ['/node_modules/', '/dist/'],
+  // Real SQLite, real HTTP and the sandbox: give slow CI machines room, never assert on time.
+  testTimeout: 60_000,
+  maxWorkers: process.env.CI ? 2 : '50%',
+};

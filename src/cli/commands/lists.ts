@@ -1,0 +1,154 @@
+import { Option, type Command } from 'commander';
+import cliProgress from 'cli-progress';
+import { openContext } from '../../app/context.js';
+import { getList, importList, listLists, type ImportSummary } from '../../contacts/index.js';
+import { CONTACT_STATUSES } from '../../db/schema/index.js';
+import { formatTime, plural, printJson, printLine, table } from '../output.js';
+import { countryCode, positiveInt } from '../parse.js';
+
+export function registerListsCommands(program: Command): void {
+  const lists = program.command('lists').description('import and inspect contact lists');
+
+  lists
+    .command('list', { isDefault: true })
+    .description('all lists with their contacts counted by status')
+    .option('--json', 'print JSON')
+    .action((options: { json?: boolean }) => {
+      const ctx = openContext({ readOnly: true });
+      try {
+        const all = listLists({ database: ctx.database });
+        if (options.json) return printJson(all);
+        if (all.length === 0) return printLine('No lists yet. Import one with `nps-dialer lists import <file> --name <name>`.');
+        printLine(
+          table(
+            ['ID', 'NAME', 'CLIENT', 'CONTACTS', 'PENDING', 'DIALING', 'RESPONDED', 'OTHER FINAL', 'STATE'],
+            all.map((l) => [
+              l.id,
+              l.name,
+              l.clientName ?? '-',
+              l.contacts,
+              l.byStatus.pending,
+              l.byStatus.dialing,
+              l.byStatus.responded,
+              l.contacts - l.byStatus.pending - l.byStatus.dialing - l.byStatus.responded,
+              l.final ? 'final' : 'open',
+            ]),
+          ),
+        );
+      } finally {
+        ctx.close();
+      }
+    });
+
+  lists
+    .command('show')
+    .description('one list: settings and contacts by status')
+    .argument('<listId>', 'list id', positiveInt('listId'))
+    .option('--json', 'print JSON')
+    .action((listId: number, options: { json?: boolean }) => {
+      const ctx = openContext({ readOnly: true });
+      try {
+        const list = getList({ database: ctx.database, listId });
+        if (options.json) return printJson(list);
+        printLine(`List ${list.id} "${list.name}"${list.clientName ? ` for ${list.clientName} (client ${list.clientId})` : ''}`);
+        printLine(`  imported     ${formatTime(list.createdAt)} from ${list.sourceFile ?? '-'}${list.defaultCountry ? `, national numbers read as ${list.defaultCountry}` : ''}`);
+        if (list.previousListId) printLine(`  follow-up of list ${list.previousListId}`);
+        printLine(`  contacts     ${list.contacts} (${list.final ? 'all final' : 'open'})`);
+        for (const status of CONTACT_STATUSES) {
+          if (list.byStatus[status] > 0) printLine(`    ${status.padEnd(18)} ${list.byStatus[status]}`);
+        }
+        if (list.nextAttemptAt) printLine(`  next attempt ${formatTime(list.nextAttemptAt)}`);
+        printLine(`  attributes   ${list.attributes.length ? list.attributes.join(', ') : '-'}`);
+        printLine(`  script       ${JSON.stringify(list.script)}`);
+        printLine(`  policy       ${JSON.stringify(list.policy)}`);
+      } finally {
+        ctx.close();
+      }
+    });
+
+  lists
+    .command('import')
+    .description('import a CSV contact list (UTF-8, comma or semicolon, header row with a phone column)')
+    .argument('<file>', 'CSV file')
+    .requiredOption('--name <name>', 'name of the new list')
+    .option('--client <id>', 'client the list belongs to', positiveInt('--client'))
+    .option('--country <code>', 'ISO 3166 alpha-2 country for numbers in national format, e.g. PL', countryCode)
+    .option('--previous <listId>', 'this list is a follow-up wave of that list', positiveInt('--previous'))
+    .option('--company <name>', 'company named in the greeting (default: the client name)')
+    .addOption(new Option('--language <bcp47>', 'survey language').choices(['en-US', 'pl-PL', 'ru-RU', 'bg-BG']))
+    .option('--dry-run', 'validate and report; write nothing')
+    .option('--json', 'print exactly one JSON object')
+    .action(async (file: string, options: ImportFlags) => {
+      const ctx = openContext({ readOnly: options.dryRun ?? false });
+      const abort = new AbortController();
+      const onSignal = () => abort.abort();
+      process.once('SIGINT', onSignal);
+      process.once('SIGTERM', onSignal);
+      const bar =
+        process.stderr.isTTY && !options.json
+          ? new cliProgress.SingleBar(
+              { format: 'importing [{bar}] {percentage}% | {rows} rows | {eta_formatted} left', stream: process.stderr, hideCursor: true },
+              cliProgress.Presets.shades_classic,
+            )
+          : undefined;
+      try {
+        bar?.start(100, 0, { rows: 0 });
+        const summary = await importList({
+          database: ctx.database,
+          clock: ctx.clock,
+          logger: ctx.logger.child({ module: 'import' }),
+          file,
+          name: options.name,
+          clientId: options.client,
+          country: options.country,
+          previousListId: options.previous,
+          script: { ...(options.company ? { company: options.company } : {}), ...(options.language ? { language: options.language } : {}) },
+          dryRun: options.dryRun,
+          signal: abort.signal,
+          onProgress: (p) => bar?.update(Math.floor((100 * p.bytesRead) / Math.max(1, p.totalBytes)), { rows: p.rows }),
+        });
+        bar?.stop();
+        if (options.json) {
+          const { listId, imported, duplicates, suppressed, rejected, rejectedCount, ...rest } = summary;
+          printJson({ listId, imported, duplicates, suppressed, rejected, rejectedCount, ...rest });
+        } else {
+          printImportSummary(summary);
+        }
+      } finally {
+        bar?.stop();
+        process.off('SIGINT', onSignal);
+        process.off('SIGTERM', onSignal);
+        ctx.close();
+      }
+    });
+}
+
+interface ImportFlags {
+  name: string;
+  client?: number;
+  country?: ReturnType<typeof countryCode>;
+  previous?: number;
+  company?: string;
+  language?: string;
+  dryRun?: boolean;
+  json?: boolean;
+}
+
+const SHOWN_REJECTS = 20;
+
+function printImportSummary(s: ImportSummary): void {
+  printLine(
+    s.dryRun
+      ? `Dry run of "${s.name}": nothing was written.`
+      : `Imported list ${s.listId} "${s.name}": ${plural(s.imported, 'contact')} from ${plural(s.rows, 'row')}.`,
+  );
+  if (s.dryRun) printLine(`  would import ${plural(s.imported, 'contact')} from ${plural(s.rows, 'row')}`);
+  printLine(`  duplicates   ${s.duplicates}${s.duplicates ? ' (same number after normalisation; imported once)' : ''}`);
+  for (const d of s.duplicateRows.slice(0, 5)) printLine(`    row ${d.row}: '${d.value}' repeats row ${d.firstRow}`);
+  printLine(`  suppressed   ${s.suppressed}${s.suppressed ? ' (on the do-not-call list; kept for the report, never called)' : ''}`);
+  printLine(`  rejected     ${s.rejectedCount}`);
+  for (const r of s.rejected.slice(0, SHOWN_REJECTS)) printLine(`    row ${r.row}, column ${r.field}: '${r.value}' ${r.reason}`);
+  if (s.rejectedCount > SHOWN_REJECTS) {
+    printLine(`    … and ${s.rejectedCount - SHOWN_REJECTS} more; --json lists the first ${Math.min(100, s.rejectedCount)}`);
+  }
+}

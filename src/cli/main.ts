@@ -1,0 +1,33 @@
+#!/usr/bin/env node
+import { CommanderError } from 'commander';
+import { EXIT_CODE, isAppError, toAppError } from '../errors/index.js';
+import { buildProgram } from './program.js';
+
+/**
+ * The CLI entry point: every error ends here and is mapped to a message and an exit code (see
+ * EXIT_CODE). With --json, errors are a JSON object on stdout, so scripts always get JSON.
+ */
+async function main(argv: string[]): Promise<number> {
+  const json = argv.includes('--json');
+  try {
+    await buildProgram().parseAsync(argv);
+    return typeof process.exitCode === 'number' ? process.exitCode : 0;
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      // Help and --version "fail" with exit code 0; usage errors were already printed by commander.
+      return error.exitCode === 0 ? 0 : 2;
+    }
+    const appError = toAppError(error);
+    if (json) {
+      process.stdout.write(
+        `${JSON.stringify({ error: { code: appError.code, message: appError.userMessage, ...(appError.details ? { details: appError.details } : {}) } }, null, 2)}\n`,
+      );
+    } else {
+      process.stderr.write(`error: ${appError.userMessage}\n`);
+    }
+    if (!isAppError(error)) process.stderr.write(`${(error as Error)?.stack ?? String(error)}\n`);
+    return EXIT_CODE[appError.code];
+  }
+}
+
+process.exitCode = await main(process.argv);

@@ -1,0 +1,19 @@
+import { readFileSync } from 'node:fs';
+import { Command } from 'commander';
+import { resolveFromRoot } from '../config/index.js';
+import { registerClientsCommands } from './commands/clients.js';
+import { registerDncCommands } from './commands/dnc.js';
+import { registerListsCommands } from './commands/lists.js';
+
+export function buildProgram(): Command {
+  const { version } = JSON.parse(readFileSync(resolveFromRoot('package.json'), 'utf8')) as { version: string };
+  const program = new Command('nps-dialer')
+    .description('Automated phone NPS surveys over the Vonage Voice API')
+    .version(version)
+    .showHelpAfterError('(run with --help for usage)')
+    .exitOverride();
+  registerListsCommands(program);
+  registerDncCommands(program);
+  registerClientsCommands(program);
+  return program;
+}

@@ -1,0 +1,120 @@
+import { setTimeout as delay } from 'node:timers/promises';
+
+/**
+ * Every module takes time from a Clock so that tests can drive it. `now()` is wall time in epoch
+ * milliseconds (calling hours, retry times, timestamps); `monotonicMs()` is for measuring spans and
+ * pacing, where a wall-clock jump must not matter.
+ */
+export interface Clock {
+  now(): number;
+  monotonicMs(): number;
+  /** Resolves after `ms` of this clock's time; rejects with an AbortError when the signal fires. */
+  sleep(ms: number, signal?: AbortSignal): Promise<void>;
+}
+
+export const systemClock: Clock = {
+  now: () => Date.now(),
+  monotonicMs: () => performance.now(),
+  sleep: async (ms, signal) => {
+    await delay(Math.max(0, ms), undefined, signal ? { signal } : undefined);
+  },
+};
+
+interface Sleeper {
+  wakeAt: number;
+  resolve: () => void;
+}
+
+/** A clock that moves only when a test calls `advance` or `set`. */
+export class ManualClock implements Clock {
+  #now: number;
+  #monotonic = 0;
+  #sleepers: Sleeper[] = [];
+
+  constructor(start: number | Date = Date.UTC(2026, 0, 5, 10, 0, 0)) {
+    this.#now = typeof start === 'number' ? start : start.getTime();
+  }
+
+  now(): number {
+    return this.#now;
+  }
+
+  monotonicMs(): number {
+    return this.#monotonic;
+  }
+
+  sleep(ms: number, signal?: AbortSignal): Promise<void> {
+    if (signal?.aborted) return Promise.reject(signal.reason ?? abortError());
+    return new Promise((resolve, reject) => {
+      const sleeper: Sleeper = { wakeAt: this.#monotonic + Math.max(0, ms), resolve };
+      this.#sleepers.push(sleeper);
+      signal?.addEventListener(
+        'abort',
+        () => {
+          this.#sleepers = this.#sleepers.filter((s) => s !== sleeper);
+          reject(signal.reason ?? abortError());
+        },
+        { once: true },
+      );
+      if (ms <= 0) this.#wake();
+    });
+  }
+
+  /** Moves time forward and wakes every sleeper whose time has come, in order. */
+  advance(ms: number): void {
+    this.#now += ms;
+    this.#monotonic += ms;
+    this.#wake();
+  }
+
+  set(epochMs: number | Date): void {
+    const target = typeof epochMs === 'number' ? epochMs : epochMs.getTime();
+    this.advance(target - this.#now);
+  }
+
+  get pendingSleepers(): number {
+    return this.#sleepers.length;
+  }
+
+  #wake(): void {
+    const due = this.#sleepers.filter((s) => s.wakeAt <= this.#monotonic).sort((a, b) => a.wakeAt - b.wakeAt);
+    this.#sleepers = this.#sleepers.filter((s) => s.wakeAt > this.#monotonic);
+    for (const s of due) s.resolve();
+  }
+}
+
+/**
+ * Wall time that runs `factor` times faster than real time from `start`, for demo runs and
+ * end-to-end tests where a four-hour retry delay should pass in seconds. Monotonic time stays real:
+ * the provider's calls-per-second limit is counted in real seconds.
+ */
+export class ScaledClock implements Clock {
+  readonly #startWall: number;
+  readonly #startReal: number;
+  readonly #factor: number;
+
+  constructor(options: { start: number; factor: number }) {
+    if (!(options.factor > 0)) throw new RangeError(`factor must be > 0, got ${options.factor}`);
+    this.#startWall = options.start;
+    this.#startReal = performance.now();
+    this.#factor = options.factor;
+  }
+
+  now(): number {
+    return Math.floor(this.#startWall + (performance.now() - this.#startReal) * this.#factor);
+  }
+
+  monotonicMs(): number {
+    return performance.now();
+  }
+
+  async sleep(ms: number, signal?: AbortSignal): Promise<void> {
+    await delay(Math.max(0, ms / this.#factor), undefined, signal ? { signal } : undefined);
+  }
+}
+
+function abortError(): Error {
+  const error = new Error('The operation was aborted');
+  error.name = 'AbortError';
+  return error;
+}

@@ -1,0 +1,263 @@
+import { createPrivateKey } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import dotenv from 'dotenv';
+import { z } from 'zod';
+import { AppError } from '../errors/index.js';
+
+export { packageRoot, resolveFromRoot } from './paths.js';
+
+export const LOG_LEVELS = ['error', 'warn', 'info', 'http', 'verbose', 'debug', 'silly'] as const;
+export const NODE_ENVS = ['development', 'production', 'test'] as const;
+
+const emptyToUndefined = (value: unknown) => (value === '' ? undefined : value);
+const optionalString = z.preprocess(emptyToUndefined, z.string().optional());
+
+const httpUrl = (what: string) =>
+  z
+    .string()
+    .trim()
+    .refine((value) => {
+      try {
+        const url = new URL(value);
+        return url.protocol === 'http:' || url.protocol === 'https:';
+      } catch {
+        return false;
+      }
+    }, `expected an http(s) URL such as ${what}`)
+    .transform((value) => value.replace(/\/+$/, ''));
+
+const integerIn = (min: number, max: number, example: string) =>
+  z.preprocess(
+    emptyToUndefined,
+    z.coerce
+      .number({ error: `expected an integer from ${min} to ${max}, e.g. ${example}` })
+      .int(`expected an integer from ${min} to ${max}, e.g. ${example}`)
+      .min(min, `expected an integer from ${min} to ${max}, e.g. ${example}`)
+      .max(max, `expected an integer from ${min} to ${max}, e.g. ${example}`),
+  );
+
+/** Variables every command may use; all have defaults, none is a credential. */
+const BaseEnv = z.object({
+  DATABASE_PATH: z.preprocess(emptyToUndefined, z.string().default('data/nps-dialer.db')),
+  RECORDINGS_DIR: z.preprocess(emptyToUndefined, z.string().default('data/recordings')),
+  PORT: integerIn(0, 65535, '3000').default(3000),
+  PUBLIC_BASE_URL: z.preprocess(emptyToUndefined, httpUrl('https://dialer.example.com').optional()),
+  LOG_LEVEL: z.preprocess(
+    emptyToUndefined,
+    z.enum(LOG_LEVELS, { error: `expected one of ${LOG_LEVELS.join(', ')}` }).default('info'),
+  ),
+  NODE_ENV: z.preprocess(
+    emptyToUndefined,
+    z.enum(NODE_ENVS, { error: `expected one of ${NODE_ENVS.join(', ')}` }).default('development'),
+  ),
+  VONAGE_API_HOST: z.preprocess(emptyToUndefined, httpUrl('https://api.nexmo.com').default('https://api.nexmo.com')),
+  RECORDING_DOWNLOAD_HOSTS: optionalString,
+  TARIFF_CURRENCY: z.preprocess(
+    emptyToUndefined,
+    z
+      .string()
+      .regex(/^[A-Z]{3}$/, 'expected an ISO 4217 currency code such as EUR')
+      .default('EUR'),
+  ),
+  TARIFF_CALL_FEE_MINOR: integerIn(0, 1_000_000, '0').default(0),
+  TARIFF_PER_MINUTE_MINOR: integerIn(0, 1_000_000, '12').default(12),
+  TARIFF_INCREMENT: z.preprocess(
+    emptyToUndefined,
+    z
+      .string()
+      .regex(/^\d{1,4}\/\d{1,4}$/, 'expected "first/next" seconds such as 60/60 or 1/1')
+      .refine((v) => v.split('/').every((p) => Number(p) > 0), 'expected both increments to be at least 1 second')
+      .default('60/60'),
+  ),
+});
+
+/** Variables only the commands that talk to Vonage need. */
+const VonageEnv = z.object({
+  VONAGE_APPLICATION_ID: z.preprocess(
+    emptyToUndefined,
+    z
+      .string({ error: 'required: the Vonage application id (a UUID from the dashboard)' })
+      .regex(/^[0-9a-fA-F-]{8,64}$/, 'expected the Vonage application id, a UUID such as aaaaaaaa-bbbb-cccc-dddd-0123456789ab'),
+  ),
+  VONAGE_PRIVATE_KEY: z.preprocess(
+    emptyToUndefined,
+    z.string({ error: "required: the application's private key, as a PEM file path or the PEM text" }),
+  ),
+  VONAGE_SIGNATURE_SECRET: z.preprocess(
+    emptyToUndefined,
+    z
+      .string({ error: 'required: the account signature secret used to sign webhooks' })
+      .min(16, 'expected the signature secret from the dashboard (at least 16 characters)'),
+  ),
+  VONAGE_FROM_NUMBER: z.preprocess(
+    emptyToUndefined,
+    z
+      .string({ error: 'required: your Vonage number in E.164, e.g. +447700900000' })
+      .trim()
+      .regex(/^\+?\d{7,15}$/, 'expected a Vonage number in E.164, e.g. +447700900000')
+      .transform((v) => v.replace(/^\+/, '')),
+  ),
+});
+
+export interface Tariff {
+  currency: string;
+  callFeeMinor: number;
+  perMinuteMinor: number;
+  firstIncrementSeconds: number;
+  nextIncrementSeconds: number;
+}
+
+export interface VonageCredentials {
+  applicationId: string;
+  /** PEM text, already read from the file when a path was given. */
+  privateKey: string;
+  signatureSecret: string;
+  /** Digits only, as Vonage wants them on the wire. */
+  fromNumber: string;
+}
+
+export interface AppConfig {
+  databasePath: string;
+  recordingsDir: string;
+  port: number;
+  /** Where Vonage reaches our webhooks; undefined means http://127.0.0.1:<port>. */
+  publicBaseUrl: string | undefined;
+  logLevel: (typeof LOG_LEVELS)[number];
+  nodeEnv: (typeof NODE_ENVS)[number];
+  vonageApiHost: string;
+  /** Hosts the recording downloader accepts beyond Vonage's own and the API host. */
+  recordingDownloadHosts: string[];
+  defaultTariff: Tariff;
+  /** Present only when the command asked for Vonage credentials. */
+  vonage: VonageCredentials | undefined;
+}
+
+export interface ConfigProblem {
+  variable: string;
+  problem: string;
+}
+
+export class ConfigError extends AppError {
+  readonly problems: ConfigProblem[];
+  constructor(problems: ConfigProblem[]) {
+    const lines = problems.map((p) => `  ${p.variable}: ${p.problem}`).join('\n');
+    super('CONFIG_INVALID', `configuration is incomplete or invalid:\n${lines}\nSee .env.example and docs/configuration.md.`, {
+      details: { problems },
+    });
+    this.problems = problems;
+  }
+}
+
+function problemsOf(error: z.ZodError): ConfigProblem[] {
+  return error.issues.map((issue) => ({
+    variable: String(issue.path[0] ?? '?'),
+    problem: issue.message,
+  }));
+}
+
+/** Reads a PEM from the variable: the PEM itself (escaped newlines allowed) or a path to a file. */
+function loadPrivateKey(value: string, cwd: string): { pem?: string; problem?: string } {
+  let pem: string;
+  if (value.includes('-----BEGIN')) {
+    pem = value.replace(/\\n/g, '\n');
+  } else {
+    const file = path.resolve(cwd, value);
+    if (!existsSync(file)) return { problem: `no such file "${value}"; give a path to the PEM file or the PEM text` };
+    pem = readFileSync(file, 'utf8');
+  }
+  try {
+    createPrivateKey(pem);
+    return { pem };
+  } catch {
+    return { problem: 'not a readable PEM private key (expected "-----BEGIN PRIVATE KEY-----")' };
+  }
+}
+
+export interface ParseConfigOptions {
+  /** Validate the Vonage credentials too (dialing, the webhook server). */
+  needsVonage?: boolean;
+  /** Base for relative paths; defaults to the current directory. */
+  cwd?: string;
+}
+
+/**
+ * Parses configuration from an environment object. Pure apart from reading the private-key file,
+ * so tests pass plain objects. Throws one ConfigError naming every problem at once.
+ */
+export function parseConfig(env: Record<string, string | undefined>, options: ParseConfigOptions = {}): AppConfig {
+  const cwd = options.cwd ?? process.cwd();
+  const problems: ConfigProblem[] = [];
+  const base = BaseEnv.safeParse(env);
+  if (!base.success) problems.push(...problemsOf(base.error));
+
+  let vonage: VonageCredentials | undefined;
+  if (options.needsVonage) {
+    const parsed = VonageEnv.safeParse(env);
+    if (!parsed.success) problems.push(...problemsOf(parsed.error));
+    if (parsed.success) {
+      const key = loadPrivateKey(parsed.data.VONAGE_PRIVATE_KEY, cwd);
+      if (key.problem) problems.push({ variable: 'VONAGE_PRIVATE_KEY', problem: key.problem });
+      else
+        vonage = {
+          applicationId: parsed.data.VONAGE_APPLICATION_ID,
+          privateKey: key.pem!,
+          signatureSecret: parsed.data.VONAGE_SIGNATURE_SECRET,
+          fromNumber: parsed.data.VONAGE_FROM_NUMBER,
+        };
+    } else if (env.VONAGE_PRIVATE_KEY) {
+      const key = loadPrivateKey(env.VONAGE_PRIVATE_KEY, cwd);
+      if (key.problem) problems.push({ variable: 'VONAGE_PRIVATE_KEY', problem: key.problem });
+    }
+  }
+  if (problems.length > 0 || !base.success) throw new ConfigError(problems);
+
+  const b = base.data;
+  const [first, next] = b.TARIFF_INCREMENT.split('/').map(Number) as [number, number];
+  return {
+    databasePath: path.resolve(cwd, b.DATABASE_PATH),
+    recordingsDir: path.resolve(cwd, b.RECORDINGS_DIR),
+    port: b.PORT,
+    publicBaseUrl: b.PUBLIC_BASE_URL,
+    logLevel: b.LOG_LEVEL,
+    nodeEnv: b.NODE_ENV,
+    vonageApiHost: b.VONAGE_API_HOST,
+    recordingDownloadHosts: (b.RECORDING_DOWNLOAD_HOSTS ?? '')
+      .split(',')
+      .map((h) => h.trim().toLowerCase())
+      .filter(Boolean),
+    defaultTariff: {
+      currency: b.TARIFF_CURRENCY,
+      callFeeMinor: b.TARIFF_CALL_FEE_MINOR,
+      perMinuteMinor: b.TARIFF_PER_MINUTE_MINOR,
+      firstIncrementSeconds: first,
+      nextIncrementSeconds: next,
+    },
+    vonage,
+  };
+}
+
+let dotenvLoaded = false;
+
+/**
+ * The one place the process environment is read. Loads `.env` from the current directory when it
+ * exists (never overriding variables already set), then parses.
+ */
+export function readConfig(options: ParseConfigOptions = {}): AppConfig {
+  if (!dotenvLoaded) {
+    dotenv.config({ quiet: true });
+    dotenvLoaded = true;
+  }
+  return parseConfig(process.env, options);
+}
+
+/** The process environment for child processes the CLI spawns (the demo's sandbox, tests). */
+export function processEnvironment(): NodeJS.ProcessEnv {
+  return process.env;
+}
+
+/** True when this process runs under CI (CI=true); used to pick bounded test and bench sizes. */
+export function isCi(): boolean {
+  return process.env.CI === 'true' || process.env.CI === '1';
+}
+

@@ -1,0 +1,121 @@
+import type { AppDatabase } from '../db/index.js';
+import { CONTACT_STATUSES, type ContactStatus } from '../db/schema/index.js';
+import { AppError } from '../errors/index.js';
+import { DialingPolicy, parseJsonColumn, SurveyScript } from './settings.js';
+
+export interface ListOverview {
+  id: number;
+  name: string;
+  clientId: number | null;
+  clientName: string | null;
+  previousListId: number | null;
+  createdAt: number;
+  contacts: number;
+  byStatus: Record<ContactStatus, number>;
+  /** Every contact is in a final state. */
+  final: boolean;
+}
+
+export interface ListDetails extends ListOverview {
+  sourceFile: string | null;
+  defaultCountry: string | null;
+  defaultTimezone: string | null;
+  script: SurveyScript;
+  policy: DialingPolicy;
+  attributes: string[];
+  nextAttemptAt: number | null;
+}
+
+const emptyCounts = (): Record<ContactStatus, number> =>
+  Object.fromEntries(CONTACT_STATUSES.map((s) => [s, 0])) as Record<ContactStatus, number>;
+
+interface ListRow {
+  id: number;
+  name: string;
+  clientId: number | null;
+  clientName: string | null;
+  previousListId: number | null;
+  createdAt: number;
+}
+
+const LIST_COLUMNS = `l.id, l.name, l.client_id AS clientId, c.name AS clientName, l.previous_list_id AS previousListId, l.created_at AS createdAt`;
+
+function overview(database: AppDatabase, row: ListRow): ListOverview {
+  const byStatus = emptyCounts();
+  const counts = database.sqlite
+    .prepare('SELECT status, count(*) AS n FROM contacts WHERE list_id = ? GROUP BY status')
+    .all(row.id) as { status: ContactStatus; n: number }[];
+  let contacts = 0;
+  for (const { status, n } of counts) {
+    byStatus[status] = n;
+    contacts += n;
+  }
+  const open = byStatus.pending + byStatus.dialing;
+  return { ...row, contacts, byStatus, final: contacts > 0 && open === 0 };
+}
+
+/**
+ * Removes lists whose import was killed before it finished (state `importing`, importer process
+ * gone). They were never visible; this gives their rows back.
+ */
+export function removeAbandonedImports(database: AppDatabase): number {
+  const stale = database.sqlite.prepare(`SELECT id, import_pid AS pid FROM lists WHERE state = 'importing'`).all() as { id: number; pid: number | null }[];
+  let removed = 0;
+  for (const { id, pid } of stale) {
+    if (pid !== null && processAlive(pid)) continue;
+    removed += database.sqlite.prepare(`DELETE FROM lists WHERE id = ? AND state = 'importing'`).run(id).changes;
+  }
+  return removed;
+}
+
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** Every list, newest first, with its contacts counted by status. */
+export function listLists(options: { database: AppDatabase; clientId?: number }): ListOverview[] {
+  const rows = options.database.sqlite
+    .prepare(
+      `SELECT ${LIST_COLUMNS} FROM lists l LEFT JOIN clients c ON c.id = l.client_id
+       WHERE l.state = 'ready' AND (? IS NULL OR l.client_id = ?) ORDER BY l.id DESC`,
+    )
+    .all(options.clientId ?? null, options.clientId ?? null) as ListRow[];
+  return rows.map((row) => overview(options.database, row));
+}
+
+export function getList(options: { database: AppDatabase; listId: number }): ListDetails {
+  const { sqlite } = options.database;
+  const row = sqlite
+    .prepare(
+      `SELECT ${LIST_COLUMNS}, l.source_file AS sourceFile, l.default_country AS defaultCountry,
+              l.default_timezone AS defaultTimezone, l.script, l.policy
+       FROM lists l LEFT JOIN clients c ON c.id = l.client_id WHERE l.id = ? AND l.state = 'ready'`,
+    )
+    .get(options.listId) as (ListRow & { sourceFile: string | null; defaultCountry: string | null; defaultTimezone: string | null; script: string; policy: string }) | undefined;
+  if (!row) throw new AppError('NOT_FOUND', `list ${options.listId} does not exist; see \`nps-dialer lists\``);
+  const { script, policy, sourceFile, defaultCountry, defaultTimezone, ...base } = row;
+  const attributes = (
+    sqlite
+      .prepare(`SELECT DISTINCT j.key AS key FROM contacts, json_each(contacts.attributes) j WHERE contacts.list_id = ? ORDER BY j.key`)
+      .all(options.listId) as { key: string }[]
+  ).map((r) => r.key);
+  const next = sqlite
+    .prepare(`SELECT min(next_attempt_at) AS at FROM contacts WHERE list_id = ? AND status = 'pending'`)
+    .get(options.listId) as { at: number | null };
+  return {
+    ...overview(options.database, base),
+    sourceFile,
+    defaultCountry,
+    defaultTimezone,
+    script: parseJsonColumn(SurveyScript, script, 'survey script'),
+    policy: parseJsonColumn(DialingPolicy, policy, 'dialing policy'),
+    attributes,
+    nextAttemptAt: next.at,
+  };
+}
+

@@ -1,0 +1,32 @@
+import { z } from 'zod';
+
+/**
+ * What a list says to the callee. Missing fields fall back to the standard wording in the IVR
+ * module; the company defaults to the client's (or the list's) name.
+ */
+export const SurveyScript = z.object({
+  company: z.string().trim().min(1).max(100).optional(),
+  question: z.string().trim().min(10).max(600).optional(),
+  language: z.string().optional(),
+});
+export type SurveyScript = z.infer<typeof SurveyScript>;
+
+/** How a list is dialled. Missing fields fall back to the dialer's defaults; `run` flags override. */
+export const DialingPolicy = z.object({
+  cps: z.number().positive().max(1000).optional(),
+  maxConcurrent: z.number().int().positive().max(10_000).optional(),
+  maxAttempts: z.number().int().min(1).max(20).optional(),
+  retryDelaySeconds: z.number().int().min(1).optional(),
+  /** "HH:MM-HH:MM" in the callee's local time, or a calling-hours rule set (scheduler module). */
+  callingHours: z.unknown().optional(),
+});
+export type DialingPolicy = z.infer<typeof DialingPolicy>;
+
+/** Parses a JSON column written by us; a damaged value is an infrastructure fault, not input. */
+export function parseJsonColumn<T>(schema: z.ZodType<T>, text: string | null, what: string): T {
+  try {
+    return schema.parse(JSON.parse(text ?? '{}'));
+  } catch (error) {
+    throw new Error(`stored ${what} is not valid: ${(error as Error).message}`, { cause: error });
+  }
+}

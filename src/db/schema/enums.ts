@@ -1,0 +1,69 @@
+/**
+ * Status vocabularies, shared by the drizzle columns, zod schemas and the code that switches on
+ * them. SQLite stores them as text.
+ */
+
+export const LIST_STATES = ['importing', 'ready'] as const;
+export type ListState = (typeof LIST_STATES)[number];
+
+/**
+ * A contact's lifecycle. `pending` waits for its next attempt (see next_attempt_at), `dialing` has a
+ * live call; every other value is final and is the contact's disposition in the report.
+ */
+export const CONTACT_STATUSES = [
+  'pending',
+  'dialing',
+  'responded',
+  'answered_no_score',
+  'opted_out',
+  'busy',
+  'unanswered',
+  'failed',
+  'rejected',
+  'machine',
+  'suppressed',
+  'not_dialled',
+] as const;
+export type ContactStatus = (typeof CONTACT_STATUSES)[number];
+
+export const OPEN_CONTACT_STATUSES = ['pending', 'dialing'] as const satisfies readonly ContactStatus[];
+export const FINAL_CONTACT_STATUSES = CONTACT_STATUSES.filter(
+  (s): s is Exclude<ContactStatus, (typeof OPEN_CONTACT_STATUSES)[number]> => s !== 'pending' && s !== 'dialing',
+);
+
+/**
+ * Where one call attempt is. `creating` is written before the provider request so that a crash
+ * between request and response leaves a trace to reconcile; `ended` is final.
+ */
+export const CALL_STATES = ['creating', 'started', 'ringing', 'answered', 'ended'] as const;
+export type CallState = (typeof CALL_STATES)[number];
+
+/** How one call attempt ended, in our vocabulary (the provider's is translated in telephony/). */
+export const CALL_OUTCOMES = [
+  'human',
+  'machine',
+  'busy',
+  'unanswered',
+  'timeout',
+  'failed',
+  'rejected',
+  'cancelled',
+  'lost',
+  'create_failed',
+] as const;
+export type CallOutcome = (typeof CALL_OUTCOMES)[number];
+
+export const ANSWERED_BY = ['human', 'machine'] as const;
+export type AnsweredBy = (typeof ANSWERED_BY)[number];
+
+export const IVR_STAGES = ['greeting', 'question', 'reprompt', 'comment', 'done'] as const;
+export type IvrStage = (typeof IVR_STAGES)[number];
+
+export const COMMENT_STATUSES = ['none', 'pending', 'downloaded', 'failed'] as const;
+export type CommentStatus = (typeof COMMENT_STATUSES)[number];
+
+export const SUPPRESSION_SOURCES = ['operator', 'import', 'opt_out'] as const;
+export type SuppressionSource = (typeof SUPPRESSION_SOURCES)[number];
+
+export const CALL_EVENT_KINDS = ['status', 'answer', 'input', 'recording', 'error', 'unknown'] as const;
+export type CallEventKind = (typeof CALL_EVENT_KINDS)[number];

@@ -1,0 +1,217 @@
+import { index, integer, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core';
+import {
+  ANSWERED_BY,
+  CALL_EVENT_KINDS,
+  CALL_OUTCOMES,
+  CALL_STATES,
+  COMMENT_STATUSES,
+  CONTACT_STATUSES,
+  IVR_STAGES,
+  LIST_STATES,
+  SUPPRESSION_SOURCES,
+} from './enums.js';
+
+// All times are integer epoch milliseconds (UTC); all money is integer minor units, provider
+// prices integer micro-units of the provider's currency.
+
+export const clients = sqliteTable('clients', {
+  id: integer('id').primaryKey({ autoIncrement: true }),
+  name: text('name').notNull().unique(),
+  /** sha256 hex of the API key; the key itself is shown once and never stored. */
+  apiKeyHash: text('api_key_hash'),
+  /** The key's first characters, so an operator can tell keys apart. */
+  apiKeyPrefix: text('api_key_prefix'),
+  createdAt: integer('created_at').notNull(),
+});
+
+export const lists = sqliteTable(
+  'lists',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    clientId: integer('client_id').references(() => clients.id),
+    name: text('name').notNull(),
+    sourceFile: text('source_file'),
+    /** ISO 3166 alpha-2 used to read national-format numbers at import. */
+    defaultCountry: text('default_country'),
+    /** IANA zone for contacts whose country spans several zones and who gave none. */
+    defaultTimezone: text('default_timezone'),
+    /** A follow-up wave points at the list it repeats. */
+    previousListId: integer('previous_list_id'),
+    /** JSON SurveyScript: company, question, language. */
+    script: text('script').notNull().default('{}'),
+    /** JSON DialingPolicy: cps, maxConcurrent, maxAttempts, retryDelaySeconds, callingHours. */
+    policy: text('policy').notNull().default('{}'),
+    /** JSON Tariff, or null for the configured default. */
+    tariff: text('tariff'),
+    /** `importing` lists are invisible everywhere until their import commits. */
+    state: text('state', { enum: LIST_STATES }).notNull().default('ready'),
+    /** The importing process, so that a list left by a killed import can be removed. */
+    importPid: integer('import_pid'),
+    createdAt: integer('created_at').notNull(),
+  },
+  (t) => [
+    // `lists import` refuses a second list of the same name for the same client.
+    index('lists_client_name_idx').on(t.clientId, t.name),
+    // Stale imports are found by state.
+    index('lists_state_idx').on(t.state),
+  ],
+);
+
+export const contacts = sqliteTable(
+  'contacts',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    listId: integer('list_id')
+      .notNull()
+      .references(() => lists.id, { onDelete: 'cascade' }),
+    /** The contact's row in the uploaded file (the header is row 1). */
+    rowNumber: integer('row_number').notNull(),
+    phoneE164: text('phone_e164').notNull(),
+    /** ISO alpha-2 of the number, from libphonenumber-js. */
+    country: text('country'),
+    name: text('name'),
+    language: text('language'),
+    timezone: text('timezone'),
+    /** JSON object of every other column (region, segment, agent, ...). */
+    attributes: text('attributes').notNull().default('{}'),
+    status: text('status', { enum: CONTACT_STATUSES }).notNull().default('pending'),
+    attempts: integer('attempts').notNull().default(0),
+    nextAttemptAt: integer('next_attempt_at'),
+    updatedAt: integer('updated_at').notNull(),
+  },
+  (t) => [
+    // One contact per (list, number). Number first, so the same index serves the lookups of a
+    // number across lists (frequency caps, erasure, suppressing waiting contacts).
+    uniqueIndex('contacts_phone_list_uq').on(t.phoneE164, t.listId),
+    // The dialer's due query: WHERE list_id=? AND status='pending' AND next_attempt_at<=? ORDER BY next_attempt_at;
+    // also the per-list counts by status.
+    index('contacts_due_idx').on(t.listId, t.status, t.nextAttemptAt),
+  ],
+);
+
+export const calls = sqliteTable(
+  'calls',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    contactId: integer('contact_id')
+      .notNull()
+      .references(() => contacts.id, { onDelete: 'cascade' }),
+    listId: integer('list_id').notNull(),
+    /** 1-based attempt number for the contact. */
+    attempt: integer('attempt').notNull(),
+    /** Unguessable per-attempt reference carried in our webhook URLs. */
+    ref: text('ref').notNull(),
+    providerUuid: text('provider_uuid'),
+    conversationUuid: text('conversation_uuid'),
+    state: text('state', { enum: CALL_STATES }).notNull().default('creating'),
+    outcome: text('outcome', { enum: CALL_OUTCOMES }),
+    answeredBy: text('answered_by', { enum: ANSWERED_BY }),
+    /** The last status the provider reported, verbatim (kept even when we do not know it). */
+    providerStatus: text('provider_status'),
+    providerDetail: text('provider_detail'),
+    ivrStage: text('ivr_stage', { enum: IVR_STAGES }),
+    /** How many times the question was asked again after an invalid answer. */
+    reprompts: integer('reprompts').notNull().default(0),
+    createdAt: integer('created_at').notNull(),
+    answeredAt: integer('answered_at'),
+    endedAt: integer('ended_at'),
+    durationSeconds: integer('duration_seconds'),
+    providerRateMicros: integer('provider_rate_micros'),
+    providerPriceMicros: integer('provider_price_micros'),
+    network: text('network'),
+  },
+  (t) => [
+    // Webhooks find their call by ref.
+    uniqueIndex('calls_ref_uq').on(t.ref),
+    // One call per provider uuid; the reconciler looks calls up by it.
+    uniqueIndex('calls_provider_uuid_uq').on(t.providerUuid),
+    // Idempotency key of an attempt: a restart cannot create attempt N twice.
+    uniqueIndex('calls_contact_attempt_uq').on(t.contactId, t.attempt),
+    // Crash recovery lists the calls that were in flight: WHERE state != 'ended'.
+    index('calls_state_idx').on(t.state),
+    // Reports aggregate calls per list.
+    index('calls_list_idx').on(t.listId),
+  ],
+);
+
+/** Every callback we received, verbatim: the call's status history and an audit trail. */
+export const callEvents = sqliteTable(
+  'call_events',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    callId: integer('call_id').references(() => calls.id, { onDelete: 'cascade' }),
+    kind: text('kind', { enum: CALL_EVENT_KINDS }).notNull(),
+    /** Provider status for status events, null for input/recording/unknown payloads. */
+    status: text('status'),
+    /** Provider timestamp (ms) when present, else receipt time. */
+    occurredAt: integer('occurred_at').notNull(),
+    receivedAt: integer('received_at').notNull(),
+    payload: text('payload').notNull(),
+  },
+  (t) => [
+    // A call's history in order: WHERE call_id=? ORDER BY occurred_at.
+    index('call_events_call_idx').on(t.callId, t.occurredAt),
+  ],
+);
+
+export const responses = sqliteTable(
+  'responses',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    contactId: integer('contact_id')
+      .notNull()
+      .references(() => contacts.id, { onDelete: 'cascade' }),
+    callId: integer('call_id')
+      .notNull()
+      .references(() => calls.id, { onDelete: 'cascade' }),
+    listId: integer('list_id').notNull(),
+    score: integer('score').notNull(),
+    commentStatus: text('comment_status', { enum: COMMENT_STATUSES }).notNull().default('none'),
+    /** Where the provider holds the recording (downloaded with a JWT). */
+    commentRecordingUrl: text('comment_recording_url'),
+    /** Path of the downloaded file, relative to RECORDINGS_DIR. */
+    commentFile: text('comment_file'),
+    commentSeconds: integer('comment_seconds'),
+    commentDownloadAttempts: integer('comment_download_attempts').notNull().default(0),
+    createdAt: integer('created_at').notNull(),
+  },
+  (t) => [
+    // One response per contact, whatever the number of attempts or duplicate webhooks.
+    uniqueIndex('responses_contact_uq').on(t.contactId),
+    // The recording webhook finds the response of its call.
+    index('responses_call_idx').on(t.callId),
+    // Reports aggregate responses per list.
+    index('responses_list_idx').on(t.listId, t.score),
+  ],
+);
+
+export const suppressions = sqliteTable('suppressions', {
+  phoneE164: text('phone_e164').primaryKey(),
+  source: text('source', { enum: SUPPRESSION_SOURCES }).notNull(),
+  reason: text('reason'),
+  createdAt: integer('created_at').notNull(),
+});
+
+export const billingLines = sqliteTable(
+  'billing_lines',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    callId: integer('call_id')
+      .notNull()
+      .references(() => calls.id),
+    listId: integer('list_id').notNull(),
+    clientId: integer('client_id'),
+    billableSeconds: integer('billable_seconds').notNull(),
+    amountMinor: integer('amount_minor').notNull(),
+    currency: text('currency').notNull(),
+    /** What the provider charged us for the same call, for margin. */
+    providerPriceMicros: integer('provider_price_micros'),
+    createdAt: integer('created_at').notNull(),
+  },
+  (t) => [
+    // One billing line per call: a duplicate completed event collides here instead of billing twice.
+    uniqueIndex('billing_lines_call_uq').on(t.callId),
+    // Billing totals per list.
+    index('billing_lines_list_idx').on(t.listId),
+  ],
+);

@@ -1,0 +1,76 @@
+import { generateKeyPairSync } from 'node:crypto';
+import { describe, expect, it } from '@jest/globals';
+import { ConfigError, parseConfig } from '../../src/config/index.js';
+import { writeTempFile } from '../support/factories.js';
+
+const pem = generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
+const vonageEnv = {
+  VONAGE_APPLICATION_ID: 'aaaaaaaa-bbbb-cccc-dddd-0123456789ab',
+  VONAGE_PRIVATE_KEY: pem,
+  VONAGE_SIGNATURE_SECRET: 'a-signature-secret-of-some-length',
+  VONAGE_FROM_NUMBER: '+447700900000',
+};
+
+function problems(env: Record<string, string>, needsVonage = false) {
+  try {
+    parseConfig(env, { needsVonage, cwd: '/tmp' });
+  } catch (error) {
+    expect(error).toBeInstanceOf(ConfigError);
+    return (error as ConfigError).problems;
+  }
+  throw new Error('expected a ConfigError');
+}
+
+describe('configuration', () => {
+  it('applies the documented defaults when nothing is set', () => {
+    const config = parseConfig({}, { cwd: '/srv/app' });
+    expect(config.databasePath).toBe('/srv/app/data/nps-dialer.db');
+    expect(config.recordingsDir).toBe('/srv/app/data/recordings');
+    expect(config.port).toBe(3000);
+    expect(config.vonageApiHost).toBe('https://api.nexmo.com');
+    expect(config.logLevel).toBe('info');
+    expect(config.vonage).toBeUndefined();
+    expect(config.defaultTariff).toEqual({ currency: 'EUR', callFeeMinor: 0, perMinuteMinor: 12, firstIncrementSeconds: 60, nextIncrementSeconds: 60 });
+  });
+
+  it('does not ask for Vonage credentials unless the command needs them', () => {
+    expect(() => parseConfig({}, { needsVonage: false })).not.toThrow();
+  });
+
+  it('lists every missing Vonage variable at once, with what is expected', () => {
+    const found = problems({}, true);
+    expect(found.map((p) => p.variable).sort()).toEqual(['VONAGE_APPLICATION_ID', 'VONAGE_FROM_NUMBER', 'VONAGE_PRIVATE_KEY', 'VONAGE_SIGNATURE_SECRET']);
+    expect(found.find((p) => p.variable === 'VONAGE_FROM_NUMBER')!.problem).toMatch(/E\.164/);
+  });
+
+  it('reports malformed base and Vonage values together', () => {
+    const found = problems({ ...vonageEnv, PORT: 'eighty', LOG_LEVEL: 'loud', VONAGE_FROM_NUMBER: '12ab', PUBLIC_BASE_URL: 'ftp://x' }, true);
+    expect(found.map((p) => p.variable).sort()).toEqual(['LOG_LEVEL', 'PORT', 'PUBLIC_BASE_URL', 'VONAGE_FROM_NUMBER']);
+    expect(found.find((p) => p.variable === 'PORT')!.problem).toMatch(/integer from 0 to 65535/);
+  });
+
+  it('reads the private key from a file path or from the PEM text', () => {
+    const file = writeTempFile('private.key', pem);
+    expect(parseConfig({ ...vonageEnv, VONAGE_PRIVATE_KEY: file }, { needsVonage: true }).vonage!.privateKey).toBe(pem);
+    expect(parseConfig({ ...vonageEnv, VONAGE_PRIVATE_KEY: pem.replace(/\n/g, '\\n') }, { needsVonage: true }).vonage!.privateKey).toBe(pem);
+  });
+
+  it('refuses a private key that is neither a file nor a PEM', () => {
+    expect(problems({ ...vonageEnv, VONAGE_PRIVATE_KEY: 'missing.key' }, true)).toEqual([
+      { variable: 'VONAGE_PRIVATE_KEY', problem: expect.stringContaining('no such file "missing.key"') },
+    ]);
+    expect(problems({ ...vonageEnv, VONAGE_PRIVATE_KEY: '-----BEGIN PRIVATE KEY-----\nbroken\n-----END PRIVATE KEY-----' }, true)[0]!.problem).toMatch(/not a readable PEM/);
+  });
+
+  it('normalises the from number to digits and strips a trailing slash from URLs', () => {
+    const config = parseConfig({ ...vonageEnv, VONAGE_API_HOST: 'http://127.0.0.1:4010/', PUBLIC_BASE_URL: 'https://dialer.example.com/' }, { needsVonage: true });
+    expect(config.vonage!.fromNumber).toBe('447700900000');
+    expect(config.vonageApiHost).toBe('http://127.0.0.1:4010');
+    expect(config.publicBaseUrl).toBe('https://dialer.example.com');
+  });
+
+  it('parses the tariff increment', () => {
+    expect(parseConfig({ TARIFF_INCREMENT: '1/1', TARIFF_PER_MINUTE_MINOR: '30' }).defaultTariff).toMatchObject({ firstIncrementSeconds: 1, nextIncrementSeconds: 1, perMinuteMinor: 30 });
+    expect(problems({ TARIFF_INCREMENT: '60' })[0]).toEqual({ variable: 'TARIFF_INCREMENT', problem: expect.stringContaining('60/60') });
+  });
+});
