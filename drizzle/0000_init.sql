@@ -40,6 +40,7 @@ CREATE TABLE `calls` (
 	`provider_detail` text,
 	`ivr_stage` text,
 	`reprompts` integer DEFAULT 0 NOT NULL,
+	`opted_out` integer DEFAULT false NOT NULL,
 	`created_at` integer NOT NULL,
 	`answered_at` integer,
 	`ended_at` integer,

@@ -13,6 +13,14 @@ export function positiveInt(what: string) {
   };
 }
 
+export function positiveNumber(what: string) {
+  return (value: string): number => {
+    const n = Number(value);
+    if (value.trim() === '' || !Number.isFinite(n) || n <= 0) throw new InvalidArgumentError(`${what} must be a positive number, got '${value}'`);
+    return n;
+  };
+}
+
 export function countryCode(value: string): CountryCode {
   const upper = value.trim().toUpperCase();
   if (!isCountryCode(upper)) {

@@ -4,6 +4,7 @@ import { resolveFromRoot } from '../config/index.js';
 import { registerClientsCommands } from './commands/clients.js';
 import { registerDncCommands } from './commands/dnc.js';
 import { registerListsCommands } from './commands/lists.js';
+import { registerRunCommand } from './commands/run.js';
 
 export function buildProgram(): Command {
   const { version } = JSON.parse(readFileSync(resolveFromRoot('package.json'), 'utf8')) as { version: string };
@@ -15,5 +16,6 @@ export function buildProgram(): Command {
   registerListsCommands(program);
   registerDncCommands(program);
   registerClientsCommands(program);
+  registerRunCommand(program);
   return program;
 }

@@ -119,3 +119,24 @@ export function getList(options: { database: AppDatabase; listId: number }): Lis
   };
 }
 
+
+export interface ListSettingsPatch {
+  script?: Partial<SurveyScript>;
+  policy?: Partial<DialingPolicy>;
+}
+
+/**
+ * Saves new script and policy values into a list (unset keys keep their stored value). `run`
+ * saves its flags this way, so webhooks, restarts and schedules all use the same settings.
+ */
+export function updateListSettings(options: { database: AppDatabase; listId: number; patch: ListSettingsPatch }): ListDetails {
+  const current = getList({ database: options.database, listId: options.listId });
+  const script = SurveyScript.parse({ ...current.script, ...definedOnly(options.patch.script ?? {}) });
+  const policy = DialingPolicy.parse({ ...current.policy, ...definedOnly(options.patch.policy ?? {}) });
+  options.database.sqlite.prepare('UPDATE lists SET script = ?, policy = ? WHERE id = ?').run(JSON.stringify(script), JSON.stringify(policy), options.listId);
+  return getList({ database: options.database, listId: options.listId });
+}
+
+function definedOnly<T extends object>(value: T): Partial<T> {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;
+}

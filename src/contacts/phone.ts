@@ -29,8 +29,8 @@ export function normalizePhone(raw: string, defaultCountry?: CountryCode): Phone
     return { ok: false, reason: REASONS.NOT_A_NUMBER! };
   }
   // "00" is the international prefix in most of Europe; libphonenumber only reads it when the
-  // default country uses it, so rewrite it to "+" whatever --country says.
-  const text = value.replace(/^00(?=[1-9])/, '+');
+  // default country uses it, so rewrite it to "+" whatever --country says ("0048…", "00 48 …").
+  const text = value.replace(/^00[\s.-]*(?=[1-9])/, '+');
   const international = text.startsWith('+');
   if (!international && !defaultCountry) {
     return {

@@ -17,8 +17,9 @@ export const DialingPolicy = z.object({
   maxConcurrent: z.number().int().positive().max(10_000).optional(),
   maxAttempts: z.number().int().min(1).max(20).optional(),
   retryDelaySeconds: z.number().int().min(1).optional(),
-  /** "HH:MM-HH:MM" in the callee's local time, or a calling-hours rule set (scheduler module). */
-  callingHours: z.unknown().optional(),
+  /** Calling hours in the callee's local time ("09:00-21:00", "Mon-Fri 10:00-13:00,14:00-20:00");
+   *  absent means the preset of each callee's country. */
+  callingHours: z.string().optional(),
 });
 export type DialingPolicy = z.infer<typeof DialingPolicy>;
 

@@ -112,6 +112,8 @@ export const calls = sqliteTable(
     ivrStage: text('ivr_stage', { enum: IVR_STAGES }),
     /** How many times the question was asked again after an invalid answer. */
     reprompts: integer('reprompts').notNull().default(0),
+    /** The callee pressed * : the number is suppressed and the contact ends opted out. */
+    optedOut: integer('opted_out', { mode: 'boolean' }).notNull().default(false),
     createdAt: integer('created_at').notNull(),
     answeredAt: integer('answered_at'),
     endedAt: integer('ended_at'),

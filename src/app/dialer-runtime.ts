@@ -1,0 +1,68 @@
+import { CallSignals, ListSettingsBook, RecordingDownloads, webhookUrls, type DialerDeps, type WebhookUrls } from '../dialer/index.js';
+import { AppError } from '../errors/index.js';
+import { createHttpApp, listen, type RunningServer, type WebhookDeps } from '../http/index.js';
+import { VonageTelephony, type Telephony } from '../telephony/index.js';
+import type { AppContext } from './context.js';
+
+/** A webhook server with everything the dialer needs, wired from an AppContext. */
+export interface DialerRuntime {
+  deps: WebhookDeps;
+  telephony: Telephony;
+  urls: WebhookUrls;
+  server: RunningServer;
+  publicBaseUrl: string;
+  close(): Promise<void>;
+}
+
+export interface StartDialerRuntimeOptions {
+  /** Defaults to the configured PORT; 0 picks a free port. */
+  port?: number;
+  host?: string;
+  /** Replaces the Vonage SDK client (tests of the dialer loop only; e2e tests use the sandbox). */
+  telephony?: Telephony;
+}
+
+export async function startDialerRuntime(ctx: AppContext, options: StartDialerRuntimeOptions = {}): Promise<DialerRuntime> {
+  const { config, logger } = ctx;
+  const vonage = config.vonage;
+  if (!vonage) throw new AppError('CONFIG_INVALID', 'the dialer needs the Vonage credentials (VONAGE_*); see docs/configuration.md');
+  const base: DialerDeps = {
+    database: ctx.database,
+    clock: ctx.clock,
+    logger: logger.child({ module: 'dialer' }),
+    signals: new CallSignals(),
+    lists: new ListSettingsBook(ctx.database, config),
+  };
+  const recordings = new RecordingDownloads({
+    database: ctx.database,
+    clock: ctx.clock,
+    logger: logger.child({ module: 'recordings' }),
+    credentials: vonage,
+    policy: { apiHost: config.vonageApiHost, extraHosts: config.recordingDownloadHosts },
+    recordingsDir: config.recordingsDir,
+  });
+  // The URLs need the port we really got, so the server starts first and the deps object is
+  // completed before any call is created.
+  const deps = { ...base, recordings, signatureSecret: vonage.signatureSecret, urls: webhookUrls('http://unset') } as WebhookDeps;
+  const app = createHttpApp({ logger: logger.child({ module: 'http' }), webhooks: deps });
+  const server = await listen(app, options.port ?? config.port, options.host);
+  const publicBaseUrl = config.publicBaseUrl ?? `http://127.0.0.1:${server.port}`;
+  deps.urls = webhookUrls(publicBaseUrl);
+  const telephony =
+    options.telephony ??
+    new VonageTelephony({ applicationId: vonage.applicationId, privateKey: vonage.privateKey, apiHost: config.vonageApiHost, logger: logger.child({ module: 'telephony' }) });
+  const resumed = recordings.resumePending();
+  if (resumed > 0) logger.info('resuming recording downloads', { count: resumed });
+  logger.info('webhook server listening', { port: server.port, publicBaseUrl });
+  return {
+    deps,
+    telephony,
+    urls: deps.urls,
+    server,
+    publicBaseUrl,
+    close: async () => {
+      recordings.close();
+      await server.close();
+    },
+  };
+}

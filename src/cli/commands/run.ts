@@ -1,0 +1,168 @@
+import cliProgress from 'cli-progress';
+import { InvalidArgumentError, Option, type Command } from 'commander';
+import { openContext, type AppContext } from '../../app/context.js';
+import { startDialerRuntime } from '../../app/dialer-runtime.js';
+import { billingTotals, formatMoney } from '../../billing/index.js';
+import { updateListSettings } from '../../contacts/index.js';
+import { runCampaign, type CampaignProgress, type CampaignResult } from '../../dialer/index.js';
+import { parseCallingHours } from '../../scheduler/calling-hours.js';
+import { formatTime, printLine } from '../output.js';
+import { parseDurationMs, positiveInt, positiveNumber } from '../parse.js';
+
+interface RunFlags {
+  cps?: number;
+  maxConcurrent?: number;
+  maxAttempts?: number;
+  retryDelay?: number;
+  callingHours?: string;
+  question?: string;
+  language?: string;
+  company?: string;
+  maxWait?: number;
+}
+
+/** Exit code of a run that paused because the remaining contacts are not due yet (EX_TEMPFAIL). */
+export const EXIT_PAUSED = 75;
+
+export function registerRunCommand(program: Command): void {
+  program
+    .command('run')
+    .description('dial every due contact of a list and serve the webhooks until all are final (or say when to continue)')
+    .argument('<listId>', 'list id', positiveInt('listId'))
+    .option('--cps <n>', 'create-call requests per second (Vonage default 3)', positiveNumber('--cps'))
+    .option('--max-concurrent <n>', 'live calls at most', positiveInt('--max-concurrent'))
+    .option('--max-attempts <n>', 'attempts per contact, in total', positiveInt('--max-attempts'))
+    .option('--retry-delay <duration>', 'wait before a retry after busy/unanswered/machine: 2s, 15m, 4h', parseDurationMs)
+    .option('--calling-hours <spec>', "callee's local hours, e.g. 09:00-21:00 or 'Mon-Fri 10:00-13:00,14:00-20:00' (default: the country preset)", callingHours)
+    .option('--question <text>', 'the recommendation question (the keypad instruction is added)')
+    .addOption(new Option('--language <bcp47>', 'survey language for contacts without their own').choices(['en-US', 'pl-PL', 'ru-RU', 'bg-BG']))
+    .option('--company <name>', 'company named in the greeting and question')
+    .option('--max-wait <duration>', 'keep running while the next contact is due within this time (default 15m)', parseDurationMs)
+    .action(async (listId: number, flags: RunFlags) => {
+      const ctx = openContext({ needsVonage: true });
+      try {
+        const result = await runList(ctx, listId, flags);
+        process.exitCode = result.kind === 'paused' ? EXIT_PAUSED : 0;
+      } finally {
+        ctx.close();
+      }
+    });
+}
+
+/** Saves the flags into the list, runs the campaign with a progress display, prints the summary. */
+export async function runList(ctx: AppContext, listId: number, flags: RunFlags): Promise<CampaignResult> {
+  updateListSettings({
+    database: ctx.database,
+    listId,
+    patch: {
+      policy: {
+        cps: flags.cps,
+        maxConcurrent: flags.maxConcurrent,
+        maxAttempts: flags.maxAttempts,
+        retryDelaySeconds: flags.retryDelay === undefined ? undefined : Math.max(1, Math.round(flags.retryDelay / 1000)),
+        callingHours: flags.callingHours,
+      },
+      script: { question: flags.question, language: flags.language, company: flags.company },
+    },
+  });
+  const runtime = await startDialerRuntime(ctx);
+  const stop = new AbortController();
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (stop.signal.aborted) return;
+    process.stderr.write(`\n${signal}: no new calls; waiting for live calls to finish…\n`);
+    stop.abort(signal);
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  const display = progressDisplay();
+  try {
+    const settings = runtime.deps.lists.get(listId);
+    printLine(
+      `Dialling list ${listId} "${settings.listName}" at ${settings.policy.cps} calls/s, ${settings.policy.maxConcurrent} live calls at most, ` +
+        `${settings.policy.maxAttempts} attempts; webhooks at ${runtime.publicBaseUrl}`,
+    );
+    const result = await runCampaign(runtime.deps, {
+      listId,
+      telephony: runtime.telephony,
+      urls: runtime.urls,
+      fromNumber: ctx.config.vonage!.fromNumber,
+      signal: stop.signal,
+      maxIdleWaitMs: flags.maxWait,
+      onProgress: display.update,
+    });
+    display.stop();
+    // Comments recorded at the very end of the run are still downloading.
+    await runtime.deps.recordings.drain(60_000);
+    printSummary(ctx, listId, result);
+    return result;
+  } finally {
+    display.stop();
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+    await runtime.close();
+  }
+}
+
+function printSummary(ctx: AppContext, listId: number, result: CampaignResult): void {
+  const p = result.progress;
+  const billing = billingTotals(ctx.database, listId);
+  printLine(describeProgress(p));
+  printLine(`Billable calls: ${billing.billableCalls} (${billing.billableSeconds} s), amount ${formatMoney(billing.amountMinor, billing.currency ?? ctx.config.defaultTariff.currency)}`);
+  if (result.kind === 'completed') printLine(`List ${listId} is final: every contact reached a final state. Report: nps-dialer report ${listId}`);
+  if (result.kind === 'stopped') printLine(`Stopped (${result.reason}); run \`nps-dialer run ${listId}\` again to continue.`);
+  if (result.kind === 'paused') {
+    printLine(
+      `Paused: ${result.waiting} contact(s) wait (${result.reason}). Next callable at ${formatTime(result.nextAttemptAt)}; ` +
+        `run \`nps-dialer run ${listId}\` then, or schedule it.`,
+    );
+  }
+}
+
+export function describeProgress(p: CampaignProgress): string {
+  const final = p.contacts - (p.byStatus.pending ?? 0) - (p.byStatus.dialing ?? 0);
+  const nps = p.nps === null ? '-' : p.nps.toFixed(1);
+  return `${final}/${p.contacts} final | dialled ${p.dialled} | answered ${p.answered} | responses ${p.responses} | NPS ${nps}${p.rateLimited ? ` | 429s ${p.rateLimited}` : ''}`;
+}
+
+function progressDisplay() {
+  if (!process.stderr.isTTY) {
+    let last = 0;
+    return {
+      update: (p: CampaignProgress) => {
+        const now = performance.now();
+        if (now - last < 5_000) return;
+        last = now;
+        process.stderr.write(`${describeProgress(p)}\n`);
+      },
+      stop: () => undefined,
+    };
+  }
+  const bar = new cliProgress.SingleBar(
+    { format: '[{bar}] {value}/{total} final | dialled {dialled} | answered {answered} | responses {responses} | NPS {nps}', stream: process.stderr, hideCursor: true },
+    cliProgress.Presets.shades_classic,
+  );
+  let started = false;
+  return {
+    update: (p: CampaignProgress) => {
+      const final = p.contacts - (p.byStatus.pending ?? 0) - (p.byStatus.dialing ?? 0);
+      const payload = { dialled: p.dialled, answered: p.answered, responses: p.responses, nps: p.nps === null ? '-' : p.nps.toFixed(1) };
+      if (!started) {
+        bar.start(p.contacts, final, payload);
+        started = true;
+      } else bar.update(final, payload);
+    },
+    stop: () => {
+      if (started) bar.stop();
+      started = false;
+    },
+  };
+}
+
+function callingHours(value: string): string {
+  try {
+    parseCallingHours(value);
+  } catch (error) {
+    throw new InvalidArgumentError((error as Error).message);
+  }
+  return value;
+}

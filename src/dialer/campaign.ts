@@ -1,0 +1,410 @@
+import { randomBytes } from 'node:crypto';
+import PQueue from 'p-queue';
+import type { Clock } from '../clock/index.js';
+import type { ContactStatus } from '../db/schema/index.js';
+import { AppError } from '../errors/index.js';
+import { translateStatus, type ProviderCall, type Telephony } from '../telephony/index.js';
+import { callStore, type ContactRow } from './calls.js';
+import type { DialerDeps } from './deps.js';
+import { applyStatusEvent, finalizeCall, type StatusPayload } from './lifecycle.js';
+import { limiterForCps, type RollingWindowLimiter } from './rate-limiter.js';
+import type { WebhookUrls } from './survey-flow.js';
+
+export interface CampaignProgress {
+  listId: number;
+  contacts: number;
+  byStatus: Record<string, number>;
+  /** Calls created so far in this run. */
+  dialled: number;
+  liveCalls: number;
+  answered: number;
+  responses: number;
+  promoters: number;
+  detractors: number;
+  /** NPS over the responses so far, or null before the first one. */
+  nps: number | null;
+  rateLimited: number;
+}
+
+export type CampaignResult =
+  /** Every contact is in a final state. */
+  | { kind: 'completed'; progress: CampaignProgress }
+  /** Contacts wait for a later time (retry delay or calling hours); the run can continue then. */
+  | { kind: 'paused'; progress: CampaignProgress; nextAttemptAt: number | null; waiting: number; reason: string }
+  /** Stopped on request (SIGINT, a schedule window closing); live calls were allowed to finish. */
+  | { kind: 'stopped'; progress: CampaignProgress; reason: string };
+
+export interface CampaignOptions {
+  listId: number;
+  telephony: Telephony;
+  urls: WebhookUrls;
+  fromNumber: string;
+  /** Stop starting calls when aborted; live calls then get `drainTimeoutMs` to finish. */
+  signal?: AbortSignal | undefined;
+  /** Keep waiting for contacts due within this much clock time; beyond it, pause. */
+  maxIdleWaitMs?: number | undefined;
+  /** How long live calls may take to finish after a stop, in clock ms. */
+  drainTimeoutMs?: number | undefined;
+  onProgress?: ((progress: CampaignProgress) => void) | undefined;
+  /** Wall-clock ms between progress reports. */
+  progressEveryMs?: number | undefined;
+  /** Added to each limiter window, in ms. */
+  rateMarginMs?: number | undefined;
+  /** The limiter's clock (real monotonic time; the provider counts real seconds). */
+  rateClock?: Clock | undefined;
+}
+
+/** Consecutive 429/5xx/network failures of one contact's create request before it counts as an attempt. */
+const MAX_TRANSIENT_FAILURES = 5;
+const FIRST_BACKOFF_MS = 500;
+
+/**
+ * Dials every due contact of a list until all are final, or pauses when the next one is not due
+ * within `maxIdleWaitMs`. Contacts move pending → dialing by conditional update, so two dialers
+ * (or a restart) never take the same contact; each p-queue task holds a live-call slot until the
+ * call ended, so at most `maxConcurrent` calls are live; `limiterForCps` paces create requests.
+ */
+export async function runCampaign(deps: DialerDeps, options: CampaignOptions): Promise<CampaignResult> {
+  const { database, clock, logger } = deps;
+  const settings = deps.lists.get(options.listId);
+  const policy = settings.policy;
+  const stop = new AbortController();
+  const onStop = () => stop.abort(options.signal?.reason);
+  if (options.signal?.aborted) stop.abort(options.signal.reason);
+  options.signal?.addEventListener('abort', onStop, { once: true });
+  const limiter = limiterForCps(policy.cps, options.rateClock ?? clock, options.rateMarginMs ?? 0);
+  const queue = new PQueue({ concurrency: policy.maxConcurrent });
+  const stats = { dialled: 0, rateLimited: 0 };
+  let fatal: AppError | undefined;
+  const sqlite = database.sqlite;
+
+  const selectDue = sqlite.prepare(
+    `SELECT id, list_id AS listId, phone_e164 AS phoneE164, country, timezone, language, name, status, attempts FROM contacts
+     WHERE list_id = ? AND status = 'pending' AND next_attempt_at <= ? ORDER BY next_attempt_at, id LIMIT ?`,
+  );
+  const claim = sqlite.prepare(`UPDATE contacts SET status = 'dialing', updated_at = ? WHERE id = ? AND status = 'pending' AND attempts = ?`);
+  const postpone = sqlite.prepare(`UPDATE contacts SET next_attempt_at = ?, updated_at = ? WHERE id = ? AND status = 'pending'`);
+  const close = sqlite.prepare(`UPDATE contacts SET status = ?, next_attempt_at = NULL, updated_at = ? WHERE id = ? AND status = 'pending'`);
+  const isSuppressed = sqlite.prepare('SELECT 1 FROM suppressions WHERE phone_e164 = ?');
+  const openCount = sqlite.prepare(`SELECT count(*) AS n, min(CASE WHEN status = 'pending' THEN next_attempt_at END) AS nextAt FROM contacts WHERE list_id = ? AND status IN ('pending', 'dialing')`);
+
+  const reporter = progressReporter(deps, options, stats, () => queue.pending);
+  await reconcileInFlight(deps, options.telephony, options.listId);
+
+  try {
+    for (;;) {
+      if (fatal) throw fatal;
+      if (stop.signal.aborted) break;
+      const now = clock.now();
+      // Keep a little work queued beyond the live-call slots so a freed slot is refilled at once,
+      // without claiming (and so locking) more contacts than we are about to dial.
+      const room = policy.maxConcurrent + Math.max(4, Math.ceil(policy.cps)) - (queue.size + queue.pending);
+      let examined = 0;
+      if (room > 0) {
+        const due = selectDue.all(options.listId, now, room) as ContactRow[];
+        examined = due.length;
+        for (const contact of due) {
+          if (isSuppressed.get(contact.phoneE164)) {
+            close.run('suppressed', now, contact.id);
+            continue;
+          }
+          if (!settings.windows.isCallable(contact, now)) {
+            // Outside the callee's hours: park the contact at its next opening, so it is not rescanned.
+            const next = settings.windows.nextCallable(contact, now);
+            if (next === null) close.run('not_dialled', now, contact.id);
+            else postpone.run(next, now, contact.id);
+            continue;
+          }
+          if (claim.run(now, contact.id, contact.attempts).changes !== 1) continue;
+          void queue
+            .add(() => dialContact(contact))
+            .catch((error: unknown) => {
+              fatal ??= error instanceof AppError ? error : new AppError('INTERNAL', (error as Error).message, { cause: error });
+              stop.abort();
+            })
+            // A finished task frees a live-call slot: let the loop look for more work.
+            .finally(() => deps.signals.notifyChange());
+        }
+      }
+      reporter.maybeReport();
+      // A full page may mean more due contacts behind it (parked or claimed ones are gone now).
+      if (examined > 0 && examined === room) continue;
+
+      const open = openCount.get(options.listId) as { n: number; nextAt: number | null };
+      const busy = queue.size + queue.pending > 0;
+      if (open.n === 0 && !busy) break;
+      if (!busy && open.nextAt !== null && open.nextAt - clock.now() > (options.maxIdleWaitMs ?? 15 * 60_000)) break;
+      // Wait until the next contact is due, something changes (a call ended, a slot freed), or a stop.
+      const wake = new AbortController();
+      const untilDue = open.nextAt === null ? 60_000 : Math.max(0, open.nextAt - clock.now());
+      await Promise.race([
+        clock.sleep(Math.min(untilDue, 60_000), wake.signal).catch(() => undefined),
+        deps.signals.whenChanged(wake.signal),
+        new Promise<void>((resolve) => stop.signal.addEventListener('abort', () => resolve(), { once: true })),
+      ]);
+      wake.abort();
+    }
+  } finally {
+    options.signal?.removeEventListener('abort', onStop);
+    // Queued (not yet started) contacts go back to pending; live calls get time to finish.
+    queue.clear();
+    await waitForIdle(queue, clock, options.drainTimeoutMs ?? 5 * 60_000);
+    releaseUnstarted(deps, options.listId);
+  }
+  if (fatal) throw fatal;
+
+  const progress = reporter.report();
+  if (stop.signal.aborted) return { kind: 'stopped', progress, reason: String(stop.signal.reason ?? 'stopped') };
+  const open = openCount.get(options.listId) as { n: number; nextAt: number | null };
+  if (open.n === 0) return { kind: 'completed', progress };
+  return {
+    kind: 'paused',
+    progress,
+    nextAttemptAt: open.nextAt,
+    waiting: open.n,
+    reason: 'the remaining contacts are not due yet (retry delay or calling hours)',
+  };
+
+  async function dialContact(contact: ContactRow): Promise<void> {
+    const attempt = contact.attempts + 1;
+    const store = callStore(database);
+    for (let transient = 0; ; ) {
+      if (stop.signal.aborted) {
+        sqlite.prepare(`UPDATE contacts SET status = 'pending', updated_at = ? WHERE id = ? AND status = 'dialing' AND attempts = ?`).run(clock.now(), contact.id, contact.attempts);
+        return;
+      }
+      const slot = await acquire(limiter);
+      if (!slot) {
+        sqlite.prepare(`UPDATE contacts SET status = 'pending', updated_at = ? WHERE id = ? AND status = 'dialing' AND attempts = ?`).run(clock.now(), contact.id, contact.attempts);
+        return;
+      }
+      // The attempt row exists before the request: `started` may arrive before the 201, and after a
+      // crash the row tells the reconciler that this attempt may be live at the provider.
+      const ref = randomBytes(16).toString('base64url');
+      const callId = sqlite.transaction(() => {
+        sqlite.prepare('UPDATE contacts SET attempts = ? WHERE id = ? AND attempts = ?').run(attempt, contact.id, contact.attempts);
+        return (
+          sqlite
+            .prepare(`INSERT INTO calls (contact_id, list_id, attempt, ref, state, created_at) VALUES (?, ?, ?, ?, 'creating', ?) RETURNING id`)
+            .get(contact.id, contact.listId, attempt, ref, clock.now()) as { id: number }
+        ).id;
+      })();
+      let result;
+      try {
+        result = await options.telephony.createCall({
+          toE164: contact.phoneE164,
+          fromNumber: options.fromNumber,
+          answerUrl: options.urls.answer(ref),
+          answerMethod: 'POST',
+          eventUrl: options.urls.event(ref),
+          machineDetection: 'hangup',
+          ringingTimerSeconds: policy.ringingTimerSeconds,
+          lengthTimerSeconds: policy.lengthTimerSeconds,
+        });
+      } finally {
+        slot.release();
+      }
+      if (result.ok) {
+        stats.dialled++;
+        sqlite
+          .prepare(
+            `UPDATE calls SET provider_uuid = coalesce(provider_uuid, ?), conversation_uuid = coalesce(conversation_uuid, ?),
+               state = CASE WHEN state = 'creating' THEN 'started' ELSE state END WHERE id = ?`,
+          )
+          .run(result.uuid, result.conversationUuid ?? null, callId);
+        logger.debug('call created', { listId: contact.listId, contactId: contact.id, callId, attempt });
+        await waitForEnd(callId);
+        return;
+      }
+      const failure = result.failure;
+      if (failure.kind === 'unauthorized') {
+        undoAttempt(callId, contact, attempt);
+        throw new AppError('PROVIDER_ERROR', `Vonage refused our credentials (${failure.message}); check VONAGE_APPLICATION_ID and VONAGE_PRIVATE_KEY`);
+      }
+      if (failure.retryable && ++transient < MAX_TRANSIENT_FAILURES) {
+        // Not created at the provider: the same contact is retried without counting an attempt.
+        undoAttempt(callId, contact, attempt);
+        if (failure.kind === 'rate_limited') stats.rateLimited++;
+        const backoffMs = FIRST_BACKOFF_MS * 2 ** (transient - 1);
+        if (failure.kind === 'rate_limited') limiter.backoff(backoffMs);
+        logger.warn('create call refused; retrying the same contact', { listId: contact.listId, contactId: contact.id, kind: failure.kind, backoffMs });
+        await clock.sleep(backoffMs, stop.signal).catch(() => undefined);
+        continue;
+      }
+      // A permanent refusal (an invalid number) or repeated transient ones: the attempt counts.
+      const outcome = failure.kind === 'invalid_request' || failure.kind === 'not_found' ? 'rejected' : 'create_failed';
+      logger.warn('create call failed', { listId: contact.listId, contactId: contact.id, callId, outcome, detail: failure.message });
+      sqlite.transaction(() => finalizeCall(deps, callId, outcome, clock.now(), clock.now()))();
+      deps.signals.notifyEnded(callId);
+      return;
+    }
+  }
+
+  function undoAttempt(callId: number, contact: ContactRow, attempt: number): void {
+    sqlite.transaction(() => {
+      sqlite.prepare(`DELETE FROM calls WHERE id = ? AND state = 'creating' AND provider_uuid IS NULL`).run(callId);
+      sqlite.prepare('UPDATE contacts SET attempts = ? WHERE id = ? AND attempts = ?').run(contact.attempts, contact.id, attempt);
+    })();
+  }
+
+  async function acquire(l: RollingWindowLimiter) {
+    try {
+      return await l.acquire(stop.signal);
+    } catch {
+      return undefined;
+    }
+  }
+
+  /**
+   * Holds the live-call slot until the call ended. If no final webhook comes within the call's
+   * longest possible life (ringing + length timers + grace), asks the provider and applies what it
+   * says; a call the provider does not know any more is `lost` (the attempt counts, retry applies).
+   */
+  async function waitForEnd(callId: number): Promise<void> {
+    const store = callStore(database);
+    const limitMs = (policy.ringingTimerSeconds + policy.lengthTimerSeconds + 120) * 1000;
+    for (let checks = 0; ; checks++) {
+      const waiter = new AbortController();
+      const ended = deps.signals.whenEnded(callId, waiter.signal);
+      if (store.byId(callId)?.state === 'ended') {
+        waiter.abort();
+        return;
+      }
+      const timedOut = await Promise.race([ended.then(() => false), clock.sleep(checks === 0 ? limitMs : 60_000, waiter.signal).then(() => true, () => false)]);
+      waiter.abort();
+      if (!timedOut) continue;
+      const call = store.byId(callId)!;
+      if (call.state === 'ended') return;
+      if (!call.providerUuid) {
+        sqlite.transaction(() => finalizeCall(deps, callId, 'lost', clock.now(), clock.now()))();
+        deps.signals.notifyEnded(callId);
+        return;
+      }
+      const reconciled = await reconcileCall(deps, options.telephony, callId, call.providerUuid);
+      if (reconciled === 'ended') return;
+    }
+  }
+}
+
+/** Applies what the provider says about a call we heard nothing final about. */
+export async function reconcileCall(deps: DialerDeps, telephony: Telephony, callId: number, uuid: string): Promise<'ended' | 'live' | 'unknown'> {
+  const result = await telephony.getCall(uuid);
+  const store = callStore(deps.database);
+  const call = store.byId(callId);
+  if (!call || call.state === 'ended') return 'ended';
+  const now = deps.clock.now();
+  if (!result.ok) {
+    if (result.failure.kind === 'not_found') {
+      deps.logger.warn('provider no longer knows the call; marking it lost', { callId });
+      deps.database.sqlite.transaction(() => finalizeCall(deps, callId, 'lost', now, now))();
+      deps.signals.notifyEnded(callId);
+      return 'ended';
+    }
+    return 'unknown';
+  }
+  const meaning = translateStatus(result.call.status);
+  if (meaning.kind === 'completed' || meaning.kind === 'failed') {
+    deps.logger.info('call reconciled from the provider', { callId, status: result.call.status });
+    applyStatusEvent(deps, call, providerCallAsEvent(result.call), now);
+    return 'ended';
+  }
+  return 'live';
+}
+
+function providerCallAsEvent(call: ProviderCall): StatusPayload {
+  return {
+    status: call.status,
+    uuid: call.uuid,
+    ...(call.durationSeconds !== undefined ? { duration: String(call.durationSeconds) } : {}),
+    ...(call.priceMicros !== undefined ? { price: (call.priceMicros / 1e6).toFixed(8) } : {}),
+    ...(call.rateMicros !== undefined ? { rate: (call.rateMicros / 1e6).toFixed(8) } : {}),
+    ...(call.startTimeMs !== undefined ? { start_time: new Date(call.startTimeMs).toISOString() } : {}),
+    ...(call.endTimeMs !== undefined ? { end_time: new Date(call.endTimeMs).toISOString() } : {}),
+    ...(call.network !== undefined ? { network: call.network } : {}),
+    reconciled: true,
+  };
+}
+
+/**
+ * Before dialing, settles what an earlier process left in flight for this list: calls that never
+ * got a final event are asked about; contacts left `dialing` with no live call go back to pending.
+ * A call still live at the provider keeps its contact in `dialing`, so it is never dialled twice.
+ */
+export async function reconcileInFlight(deps: DialerDeps, telephony: Telephony, listId: number): Promise<void> {
+  const { sqlite } = deps.database;
+  const open = sqlite.prepare(`SELECT id, provider_uuid AS uuid FROM calls WHERE list_id = ? AND state <> 'ended'`).all(listId) as { id: number; uuid: string | null }[];
+  for (const call of open) {
+    if (call.uuid) {
+      const state = await reconcileCall(deps, telephony, call.id, call.uuid);
+      if (state !== 'ended') continue;
+    } else {
+      // Created locally but no provider uuid was ever learnt: the request may not have reached the
+      // provider, and if it did, its webhooks would have filled the uuid in. Count it as lost.
+      const now = deps.clock.now();
+      sqlite.transaction(() => finalizeCall(deps, call.id, 'lost', now, now))();
+    }
+  }
+  releaseUnstarted(deps, listId);
+}
+
+/** Contacts in `dialing` without an unfinished call (claimed but never dialled) go back to pending. */
+function releaseUnstarted(deps: DialerDeps, listId: number): void {
+  const now = deps.clock.now();
+  deps.database.sqlite
+    .prepare(
+      `UPDATE contacts SET status = 'pending', next_attempt_at = coalesce(next_attempt_at, ?), updated_at = ?
+       WHERE list_id = ? AND status = 'dialing'
+         AND NOT EXISTS (SELECT 1 FROM calls WHERE calls.contact_id = contacts.id AND calls.state <> 'ended')`,
+    )
+    .run(now, now, listId);
+}
+
+async function waitForIdle(queue: PQueue, clock: Clock, timeoutMs: number): Promise<void> {
+  const timeout = new AbortController();
+  await Promise.race([queue.onIdle(), clock.sleep(timeoutMs, timeout.signal).catch(() => undefined)]);
+  timeout.abort();
+}
+
+function progressReporter(deps: DialerDeps, options: CampaignOptions, stats: { dialled: number; rateLimited: number }, live: () => number) {
+  const { sqlite } = deps.database;
+  const byStatus = sqlite.prepare('SELECT status, count(*) AS n FROM contacts WHERE list_id = ? GROUP BY status');
+  const scores = sqlite.prepare(
+    `SELECT count(*) AS responses, sum(score >= 9) AS promoters, sum(score <= 6) AS detractors FROM responses WHERE list_id = ?`,
+  );
+  const answered = sqlite.prepare(`SELECT count(*) AS n FROM calls WHERE list_id = ? AND outcome = 'human'`);
+  let last = 0;
+  const report = (): CampaignProgress => {
+    const counts: Record<string, number> = {};
+    let contacts = 0;
+    for (const { status, n } of byStatus.all(options.listId) as { status: ContactStatus; n: number }[]) {
+      counts[status] = n;
+      contacts += n;
+    }
+    const s = scores.get(options.listId) as { responses: number; promoters: number | null; detractors: number | null };
+    const progress: CampaignProgress = {
+      listId: options.listId,
+      contacts,
+      byStatus: counts,
+      dialled: stats.dialled,
+      liveCalls: live(),
+      answered: (answered.get(options.listId) as { n: number }).n,
+      responses: s.responses,
+      promoters: s.promoters ?? 0,
+      detractors: s.detractors ?? 0,
+      nps: s.responses > 0 ? (100 * ((s.promoters ?? 0) - (s.detractors ?? 0))) / s.responses : null,
+      rateLimited: stats.rateLimited,
+    };
+    options.onProgress?.(progress);
+    return progress;
+  };
+  return {
+    report,
+    maybeReport() {
+      const now = performance.now();
+      if (options.onProgress && now - last >= (options.progressEveryMs ?? 1000)) {
+        last = now;
+        report();
+      }
+    },
+  };
+}

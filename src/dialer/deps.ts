@@ -1,0 +1,14 @@
+import type { Clock } from '../clock/index.js';
+import type { AppDatabase } from '../db/index.js';
+import type { Logger } from '../logging/index.js';
+import type { ListSettingsBook } from './settings.js';
+import type { CallSignals } from './signals.js';
+
+/** What the call-handling functions are given; built once per process by the composition root. */
+export interface DialerDeps {
+  database: AppDatabase;
+  clock: Clock;
+  logger: Logger;
+  signals: CallSignals;
+  lists: ListSettingsBook;
+}

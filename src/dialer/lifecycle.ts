@@ -1,0 +1,214 @@
+import { recordBillingLine, voidBillingLine } from '../billing/index.js';
+import type { CallOutcome, CallState, ContactStatus } from '../db/schema/index.js';
+import { decimalToMicros, parseProviderTime, parseSeconds, translateStatus } from '../telephony/index.js';
+import { callStore, type CallRow } from './calls.js';
+import type { DialerDeps } from './deps.js';
+
+/** A status callback as it arrives on the event URL (fields we read; the rest is kept verbatim). */
+export interface StatusPayload {
+  status: string;
+  uuid?: string | undefined;
+  call_uuid?: string | undefined;
+  timestamp?: string | undefined;
+  duration?: string | number | undefined;
+  price?: string | number | undefined;
+  rate?: string | number | null | undefined;
+  start_time?: string | null | undefined;
+  end_time?: string | null | undefined;
+  network?: string | null | undefined;
+  detail?: string | undefined;
+  [key: string]: unknown;
+}
+
+const STATE_ORDER: CallState[] = ['creating', 'started', 'ringing', 'answered', 'ended'];
+const earlierThan = (state: CallState) => STATE_ORDER.slice(0, STATE_ORDER.indexOf(state));
+
+/** The contact's final status when a call with this outcome was its last attempt. */
+const FINAL_STATUS: Record<Exclude<CallOutcome, 'human'>, ContactStatus> = {
+  machine: 'machine',
+  busy: 'busy',
+  unanswered: 'unanswered',
+  timeout: 'unanswered',
+  failed: 'failed',
+  rejected: 'rejected',
+  cancelled: 'failed',
+  lost: 'failed',
+  create_failed: 'failed',
+};
+
+/** Outcomes after which the contact is never called again. */
+const NO_RETRY: ReadonlySet<CallOutcome> = new Set(['human', 'rejected']);
+
+/**
+ * Applies one status callback to its call. Idempotent and order-tolerant: state only moves
+ * forward, the first terminal status ends the call, a duplicate changes nothing, and a `completed`
+ * that follows a failure status only adds its facts. Returns whether this event ended the call.
+ */
+export function applyStatusEvent(deps: DialerDeps, call: CallRow, payload: StatusPayload, receivedAt: number): boolean {
+  const store = callStore(deps.database);
+  const { sqlite } = deps.database;
+  const meaning = translateStatus(payload.status);
+  const at = parseProviderTime(payload.timestamp) ?? receivedAt;
+  const ended = sqlite.transaction(() => {
+    store.recordEvent(call.id, 'status', payload.status, at, receivedAt, payload);
+    const uuid = payload.uuid ?? payload.call_uuid;
+    if (uuid && !call.providerUuid) {
+      sqlite.prepare('UPDATE calls SET provider_uuid = ? WHERE id = ? AND provider_uuid IS NULL').run(uuid, call.id);
+    }
+    switch (meaning.kind) {
+      case 'progress':
+        advanceState(deps, call.id, meaning.state, at);
+        return false;
+      case 'detection':
+        applyDetection(deps, call.id, meaning.answeredBy, receivedAt);
+        return false;
+      case 'completed':
+        return applyCompleted(deps, call.id, payload, at, receivedAt);
+      case 'failed':
+        return finalizeCall(deps, call.id, meaning.outcome, at, receivedAt);
+      case 'unknown':
+        deps.logger.warn('unknown call status kept', { callId: call.id, status: meaning.status });
+        return false;
+      default: {
+        const unreachable: never = meaning;
+        return unreachable;
+      }
+    }
+  })();
+  if (ended) deps.signals.notifyEnded(call.id);
+  return ended;
+}
+
+/** Moves the call's state forward (never back); `answered` also records when. */
+export function advanceState(deps: DialerDeps, callId: number, state: 'started' | 'ringing' | 'answered', at: number): void {
+  const earlier = earlierThan(state);
+  deps.database.sqlite
+    .prepare(
+      `UPDATE calls SET state = ?, answered_at = CASE WHEN ? = 'answered' THEN coalesce(answered_at, ?) ELSE answered_at END
+       WHERE id = ? AND state IN (${earlier.map(() => '?').join(', ')})`,
+    )
+    .run(state, state, at, callId, ...earlier);
+  if (state === 'answered') {
+    deps.database.sqlite.prepare('UPDATE calls SET answered_at = coalesce(answered_at, ?) WHERE id = ?').run(at, callId);
+  }
+}
+
+/**
+ * Machine detection. A `machine` verdict is believed unless the callee already proved to be a
+ * person (a score, an opt-out, or any key pressed); when it arrives after the call was settled as
+ * person-answered, the billing line is voided and the contact is settled again as a machine.
+ */
+function applyDetection(deps: DialerDeps, callId: number, answeredBy: 'human' | 'machine', now: number): void {
+  const { sqlite } = deps.database;
+  if (answeredBy === 'human') {
+    sqlite.prepare(`UPDATE calls SET answered_by = 'human' WHERE id = ? AND answered_by IS NULL`).run(callId);
+    return;
+  }
+  if (provedHuman(deps, callId)) return;
+  sqlite.prepare(`UPDATE calls SET answered_by = 'machine' WHERE id = ?`).run(callId);
+  const reclassified = sqlite.prepare(`UPDATE calls SET outcome = 'machine' WHERE id = ? AND state = 'ended' AND outcome = 'human'`).run(callId).changes;
+  if (reclassified === 1) {
+    voidBillingLine(deps.database, callId);
+    const call = callStore(deps.database).byId(callId)!;
+    settleContact(deps, call, 'machine', now, 'answered_no_score');
+  }
+}
+
+function provedHuman(deps: DialerDeps, callId: number): boolean {
+  return (
+    deps.database.sqlite
+      .prepare(
+        `SELECT 1 FROM calls WHERE id = ? AND (opted_out = 1 OR EXISTS (SELECT 1 FROM responses WHERE call_id = calls.id)
+           OR EXISTS (SELECT 1 FROM call_events e WHERE e.call_id = calls.id AND e.kind = 'input'
+                      AND coalesce(json_extract(e.payload, '$.dtmf.digits'), '') <> ''))`,
+      )
+      .get(callId) !== undefined
+  );
+}
+
+function applyCompleted(deps: DialerDeps, callId: number, payload: StatusPayload, at: number, now: number): boolean {
+  const { sqlite } = deps.database;
+  const duration = parseSeconds(payload.duration);
+  const startedAt = parseProviderTime(payload.start_time);
+  sqlite
+    .prepare(
+      `UPDATE calls SET duration_seconds = coalesce(duration_seconds, ?), provider_price_micros = coalesce(provider_price_micros, ?),
+         provider_rate_micros = coalesce(provider_rate_micros, ?), network = coalesce(network, ?),
+         answered_at = coalesce(answered_at, CASE WHEN ? > 0 THEN ? END)
+       WHERE id = ?`,
+    )
+    .run(duration ?? null, decimalToMicros(payload.price) ?? null, decimalToMicros(payload.rate) ?? null, payload.network ?? null, duration ?? 0, startedAt ?? at, callId);
+  const call = callStore(deps.database).byId(callId)!;
+  const outcome: CallOutcome =
+    call.answeredBy === 'machine' ? 'machine' : call.answeredAt !== null || (call.durationSeconds ?? 0) > 0 || call.ivrStage !== null ? 'human' : 'unanswered';
+  const ended = finalizeCall(deps, callId, outcome, parseProviderTime(payload.end_time) ?? at, now);
+  billIfPersonAnswered(deps, callId, now);
+  return ended;
+}
+
+/**
+ * A call is billable only when a person answered: it ended with outcome `human` and we know its
+ * connected seconds. Safe to call any number of times (one line per call, by unique index).
+ */
+export function billIfPersonAnswered(deps: DialerDeps, callId: number, now: number): void {
+  const call = callStore(deps.database).byId(callId)!;
+  if (call.state !== 'ended' || call.outcome !== 'human' || call.durationSeconds === null) return;
+  const settings = deps.lists.get(call.listId);
+  recordBillingLine(
+    deps.database,
+    { callId, listId: call.listId, clientId: settings.clientId, durationSeconds: call.durationSeconds, providerPriceMicros: call.providerPriceMicros },
+    settings.tariff,
+    now,
+  );
+}
+
+/**
+ * Ends the call with `outcome` unless it has already ended, and settles its contact. Must run
+ * inside the caller's transaction. Returns whether this call ended the call.
+ */
+export function finalizeCall(deps: DialerDeps, callId: number, outcome: CallOutcome, endedAt: number, now: number): boolean {
+  const changed = deps.database.sqlite
+    .prepare(`UPDATE calls SET state = 'ended', outcome = ?, ended_at = ? WHERE id = ? AND state <> 'ended'`)
+    .run(outcome, endedAt, callId).changes;
+  if (changed === 0) return false;
+  const call = callStore(deps.database).byId(callId)!;
+  settleContact(deps, call, outcome, now, 'dialing');
+  return true;
+}
+
+/**
+ * Decides what happens to the contact after an attempt: final (a person answered, rejected,
+ * attempts exhausted, suppressed meanwhile) or pending again at the next instant inside the
+ * callee's calling hours after the retry delay. Guarded by the contact's status and attempt
+ * number, so a stale event of an older attempt cannot move the contact.
+ */
+export function settleContact(deps: DialerDeps, call: CallRow, outcome: CallOutcome, now: number, expected: ContactStatus): void {
+  const store = callStore(deps.database);
+  const contact = store.contact(call.contactId);
+  if (!contact || contact.status !== expected || contact.attempts !== call.attempt) return;
+  const { sqlite } = deps.database;
+  const settings = deps.lists.get(call.listId);
+  let status: ContactStatus;
+  let nextAttemptAt: number | null = null;
+  if (outcome === 'human') {
+    const responded = sqlite.prepare('SELECT 1 FROM responses WHERE contact_id = ?').get(contact.id) !== undefined;
+    status = responded ? 'responded' : call.optedOut ? 'opted_out' : 'answered_no_score';
+  } else if (NO_RETRY.has(outcome)) {
+    status = FINAL_STATUS[outcome as Exclude<CallOutcome, 'human'>];
+  } else if (sqlite.prepare('SELECT 1 FROM suppressions WHERE phone_e164 = ?').get(contact.phoneE164) !== undefined) {
+    status = 'suppressed';
+  } else {
+    const next =
+      contact.attempts < settings.policy.maxAttempts ? settings.windows.nextCallable(contact, now + settings.policy.retryDelayMs) : null;
+    if (next !== null) {
+      status = 'pending';
+      nextAttemptAt = next;
+    } else {
+      status = FINAL_STATUS[outcome as Exclude<CallOutcome, 'human'>];
+    }
+  }
+  sqlite
+    .prepare('UPDATE contacts SET status = ?, next_attempt_at = ?, updated_at = ? WHERE id = ? AND status = ? AND attempts = ?')
+    .run(status, nextAttemptAt, now, contact.id, expected, contact.attempts);
+  deps.logger.debug('contact settled', { listId: call.listId, contactId: contact.id, callId: call.id, attempt: call.attempt, outcome, status });
+}

@@ -1,0 +1,163 @@
+import path from 'node:path';
+import type { Clock } from '../clock/index.js';
+import type { VonageCredentials } from '../config/index.js';
+import type { AppDatabase } from '../db/index.js';
+import type { Logger } from '../logging/index.js';
+import { downloadRecording, parseProviderTime, type RecordingHostPolicy } from '../telephony/index.js';
+import { callStore } from './calls.js';
+import type { DialerDeps } from './deps.js';
+
+export interface RecordingPayload {
+  recording_url?: string | undefined;
+  start_time?: string | undefined;
+  end_time?: string | undefined;
+  timestamp?: string | undefined;
+  [key: string]: unknown;
+}
+
+/**
+ * The recording webhook: stores where the comment is and queues its download. It arrives some
+ * time after the record action started, possibly after `completed`; it carries no call uuid, so
+ * the call is found by the ref in our URL.
+ */
+export function handleRecording(deps: DialerDeps, downloads: RecordingDownloads, ref: string, payload: RecordingPayload): boolean {
+  const store = callStore(deps.database);
+  const call = store.byRef(ref);
+  if (!call) return false;
+  const now = deps.clock.now();
+  const url = typeof payload.recording_url === 'string' ? payload.recording_url : undefined;
+  const start = parseProviderTime(payload.start_time);
+  const end = parseProviderTime(payload.end_time);
+  const seconds = start !== undefined && end !== undefined && end >= start ? Math.round((end - start) / 1000) : null;
+  let responseId: number | undefined;
+  deps.database.sqlite.transaction(() => {
+    store.recordEvent(call.id, 'recording', null, parseProviderTime(payload.timestamp) ?? now, now, payload);
+    const response = deps.database.sqlite.prepare('SELECT id FROM responses WHERE call_id = ?').get(call.id) as { id: number } | undefined;
+    if (!response || !url) return;
+    // Only a first (or repeated pending) notice sets the URL; a duplicate after the download
+    // finished must not reset it.
+    const changed = deps.database.sqlite
+      .prepare(
+        `UPDATE responses SET comment_recording_url = ?, comment_seconds = ?, comment_status = 'pending'
+         WHERE id = ? AND comment_status IN ('none', 'pending')`,
+      )
+      .run(url, seconds, response.id).changes;
+    if (changed === 1) responseId = response.id;
+  })();
+  if (responseId === undefined) {
+    deps.logger.warn('recording without a stored score or URL ignored', { callId: call.id });
+    return false;
+  }
+  downloads.enqueue(responseId);
+  return true;
+}
+
+export interface RecordingDownloadsOptions {
+  database: AppDatabase;
+  clock: Clock;
+  logger: Logger;
+  credentials: Pick<VonageCredentials, 'applicationId' | 'privateKey'>;
+  policy: RecordingHostPolicy;
+  recordingsDir: string;
+  /** Attempts before a recording is marked failed (404s are normal for a while). */
+  maxAttempts?: number;
+  /** First retry delay in clock ms; doubles each time. */
+  retryDelayMs?: number;
+}
+
+/**
+ * Downloads comment recordings in the background with retries and backoff. Downloads never block
+ * a webhook; `drain()` lets a run wait for them before it exits, and `resumePending()` picks up
+ * what a crashed process left.
+ */
+export class RecordingDownloads {
+  readonly #o: Required<RecordingDownloadsOptions>;
+  readonly #inFlight = new Map<number, Promise<void>>();
+  #closed = new AbortController();
+
+  constructor(options: RecordingDownloadsOptions) {
+    this.#o = { maxAttempts: 6, retryDelayMs: 2_000, ...options };
+  }
+
+  enqueue(responseId: number): void {
+    if (this.#inFlight.has(responseId)) return;
+    const job = this.#run(responseId).finally(() => this.#inFlight.delete(responseId));
+    this.#inFlight.set(responseId, job);
+  }
+
+  get pending(): number {
+    return this.#inFlight.size;
+  }
+
+  /** Re-queues every recording still marked pending (after a restart). */
+  resumePending(listId?: number): number {
+    const rows = this.#o.database.sqlite
+      .prepare(`SELECT id FROM responses WHERE comment_status = 'pending' AND (? IS NULL OR list_id = ?)`)
+      .all(listId ?? null, listId ?? null) as { id: number }[];
+    rows.forEach((r) => this.enqueue(r.id));
+    return rows.length;
+  }
+
+  /** Waits for queued downloads, at most `timeoutMs` of clock time. */
+  async drain(timeoutMs: number): Promise<boolean> {
+    const timeout = new AbortController();
+    const timer = this.#o.clock.sleep(timeoutMs, timeout.signal).then(
+      () => false,
+      () => false,
+    );
+    for (;;) {
+      if (this.#inFlight.size === 0) {
+        timeout.abort();
+        return true;
+      }
+      const next = await Promise.race([Promise.all([...this.#inFlight.values()]).then(() => true), timer]);
+      if (!next) return this.#inFlight.size === 0;
+    }
+  }
+
+  close(): void {
+    this.#closed.abort();
+  }
+
+  async #run(responseId: number): Promise<void> {
+    const { database, clock, logger } = this.#o;
+    for (;;) {
+      const row = database.sqlite
+        .prepare('SELECT list_id AS listId, call_id AS callId, comment_recording_url AS url, comment_status AS status, comment_download_attempts AS attempts FROM responses WHERE id = ?')
+        .get(responseId) as { listId: number; callId: number; url: string | null; status: string; attempts: number } | undefined;
+      if (!row || row.status !== 'pending' || !row.url) return;
+      const result = await downloadRecording({
+        url: row.url,
+        applicationId: this.#o.credentials.applicationId,
+        privateKey: this.#o.credentials.privateKey,
+        policy: this.#o.policy,
+        directory: path.join(this.#o.recordingsDir, `list-${row.listId}`),
+        baseName: `call-${row.callId}`,
+      });
+      const attempts = row.attempts + 1;
+      if (result.ok) {
+        database.sqlite
+          .prepare(`UPDATE responses SET comment_status = 'downloaded', comment_file = ?, comment_download_attempts = ? WHERE id = ? AND comment_status = 'pending'`)
+          .run(path.relative(this.#o.recordingsDir, result.file), attempts, responseId);
+        logger.info('recording downloaded', { listId: row.listId, callId: row.callId, bytes: result.bytes });
+        return;
+      }
+      const giveUp = !result.retryable || attempts >= this.#o.maxAttempts;
+      database.sqlite
+        .prepare(`UPDATE responses SET comment_download_attempts = ?, comment_status = CASE WHEN ? THEN 'failed' ELSE comment_status END WHERE id = ? AND comment_status = 'pending'`)
+        .run(attempts, giveUp ? 1 : 0, responseId);
+      logger.warn(giveUp ? 'recording download failed; giving up' : 'recording download failed; will retry', {
+        listId: row.listId,
+        callId: row.callId,
+        attempt: attempts,
+        reason: result.reason,
+      });
+      if (giveUp) return;
+      try {
+        await clock.sleep(this.#o.retryDelayMs * 2 ** (attempts - 1), this.#closed.signal);
+      } catch {
+        return;
+      }
+    }
+  }
+}

@@ -1,0 +1,158 @@
+import type { AppConfig, Tariff } from '../config/index.js';
+import { DialingPolicy, parseJsonColumn, SurveyScript } from '../contacts/index.js';
+import type { AppDatabase } from '../db/index.js';
+import { AppError } from '../errors/index.js';
+import { TariffSchema } from '../billing/index.js';
+import { chooseLanguage, type SurveyLanguage } from '../ivr/index.js';
+import { isCallableAt, nextCallableAt, parseCallingHours, rulesForCountry, zonesForContact, type CallingRules } from '../scheduler/calling-hours.js';
+
+/** A list's dialing policy with every default filled in: what the dialer actually does. */
+export interface EffectivePolicy {
+  cps: number;
+  maxConcurrent: number;
+  maxAttempts: number;
+  retryDelayMs: number;
+  /** One calling-hours spec for every callee, or null for each callee's country preset. */
+  callingHours: string | null;
+  ringingTimerSeconds: number;
+  lengthTimerSeconds: number;
+}
+
+export const DEFAULT_POLICY: EffectivePolicy = {
+  // Vonage's default account limit.
+  cps: 3,
+  maxConcurrent: 30,
+  maxAttempts: 3,
+  // Attempts spread over different parts of the day reach more people than quick redials.
+  retryDelayMs: 2 * 3600_000,
+  callingHours: null,
+  ringingTimerSeconds: 30,
+  lengthTimerSeconds: 300,
+};
+
+export type PolicyOverrides = Partial<Pick<EffectivePolicy, 'cps' | 'maxConcurrent' | 'maxAttempts' | 'retryDelayMs' | 'callingHours'>>;
+
+export function effectivePolicy(stored: DialingPolicy, overrides: PolicyOverrides = {}): EffectivePolicy {
+  return {
+    ...DEFAULT_POLICY,
+    ...(stored.cps !== undefined ? { cps: stored.cps } : {}),
+    ...(stored.maxConcurrent !== undefined ? { maxConcurrent: stored.maxConcurrent } : {}),
+    ...(stored.maxAttempts !== undefined ? { maxAttempts: stored.maxAttempts } : {}),
+    ...(stored.retryDelaySeconds !== undefined ? { retryDelayMs: stored.retryDelaySeconds * 1000 } : {}),
+    ...(stored.callingHours !== undefined ? { callingHours: stored.callingHours } : {}),
+    ...Object.fromEntries(Object.entries(overrides).filter(([, v]) => v !== undefined)),
+  };
+}
+
+/** Where a contact is, for calling hours. */
+export interface ContactPlace {
+  country: string | null;
+  timezone: string | null;
+}
+
+/**
+ * Calling-hours decisions for one list: the list's own rule for everybody, or each callee's
+ * country preset, evaluated in the callee's zone(s); zones are cached per (country, zone).
+ */
+export class CallingWindows {
+  readonly #override: CallingRules | null;
+  readonly #defaultTimezone: string | null;
+  readonly #zones = new Map<string, string[]>();
+
+  constructor(callingHours: string | null, defaultTimezone: string | null) {
+    this.#override = callingHours ? parseCallingHours(callingHours) : null;
+    this.#defaultTimezone = defaultTimezone;
+  }
+
+  rulesFor(place: ContactPlace): CallingRules {
+    return this.#override ?? rulesForCountry(place.country);
+  }
+
+  zonesFor(place: ContactPlace): string[] {
+    const key = `${place.country ?? ''}|${place.timezone ?? ''}`;
+    let zones = this.#zones.get(key);
+    if (!zones) {
+      zones = zonesForContact({ timezone: place.timezone, country: place.country, defaultTimezone: this.#defaultTimezone });
+      this.#zones.set(key, zones);
+    }
+    return zones;
+  }
+
+  isCallable(place: ContactPlace, atMs: number): boolean {
+    const zones = this.zonesFor(place);
+    return zones.length > 0 && isCallableAt(this.rulesFor(place), zones, place.country, atMs);
+  }
+
+  /** The first instant at or after `fromMs` the callee may be called; null when never (no zone, no window). */
+  nextCallable(place: ContactPlace, fromMs: number): number | null {
+    const zones = this.zonesFor(place);
+    return zones.length > 0 ? nextCallableAt(this.rulesFor(place), zones, place.country, fromMs) : null;
+  }
+}
+
+/** Everything the dialer and the webhook handlers need to know about one list. */
+export interface ListSettings {
+  listId: number;
+  listName: string;
+  clientId: number | null;
+  company: string;
+  question: string | undefined;
+  language: SurveyLanguage;
+  policy: EffectivePolicy;
+  tariff: Tariff;
+  windows: CallingWindows;
+}
+
+/**
+ * Loads list settings once per list and keeps them: a list's script and policy do not change while
+ * a run is going (a `run` saves its flags to the list before it starts).
+ */
+export class ListSettingsBook {
+  readonly #database: AppDatabase;
+  readonly #defaultTariff: Tariff;
+  readonly #cache = new Map<number, ListSettings>();
+
+  constructor(database: AppDatabase, config: Pick<AppConfig, 'defaultTariff'>) {
+    this.#database = database;
+    this.#defaultTariff = config.defaultTariff;
+  }
+
+  get(listId: number): ListSettings {
+    let settings = this.#cache.get(listId);
+    if (!settings) {
+      settings = this.load(listId);
+      this.#cache.set(listId, settings);
+    }
+    return settings;
+  }
+
+  /** Forgets a list's settings, e.g. after `run` saved new flags. */
+  invalidate(listId: number): void {
+    this.#cache.delete(listId);
+  }
+
+  private load(listId: number): ListSettings {
+    const row = this.#database.sqlite
+      .prepare(
+        `SELECT l.id, l.name, l.client_id AS clientId, c.name AS clientName, l.script, l.policy, l.tariff, l.default_timezone AS defaultTimezone
+         FROM lists l LEFT JOIN clients c ON c.id = l.client_id WHERE l.id = ? AND l.state = 'ready'`,
+      )
+      .get(listId) as
+      | { id: number; name: string; clientId: number | null; clientName: string | null; script: string; policy: string; tariff: string | null; defaultTimezone: string | null }
+      | undefined;
+    if (!row) throw new AppError('NOT_FOUND', `list ${listId} does not exist; see \`nps-dialer lists\``);
+    const script = parseJsonColumn(SurveyScript, row.script, 'survey script');
+    const policy = effectivePolicy(parseJsonColumn(DialingPolicy, row.policy, 'dialing policy'));
+    return {
+      listId: row.id,
+      listName: row.name,
+      clientId: row.clientId,
+      company: script.company ?? row.clientName ?? row.name,
+      question: script.question,
+      language: chooseLanguage(null, script.language),
+      policy,
+      tariff: row.tariff ? parseJsonColumn(TariffSchema, row.tariff, 'tariff') : this.#defaultTariff,
+      windows: new CallingWindows(policy.callingHours, row.defaultTimezone),
+    };
+  }
+}

@@ -1,0 +1,109 @@
+import { afterInput, answerNcco, chooseLanguage, interpretDtmf, surveyTexts, type InputStep, type IvrContext, type Ncco } from '../ivr/index.js';
+import { parseProviderTime } from '../telephony/index.js';
+import { callStore, type CallRow, type ContactRow } from './calls.js';
+import type { DialerDeps } from './deps.js';
+import { advanceState } from './lifecycle.js';
+
+/** Builds our webhook URLs for one call attempt; the ref is the attempt's unguessable id. */
+export interface WebhookUrls {
+  answer(ref: string): string;
+  event(ref: string): string;
+  input(ref: string, step: InputStep): string;
+  recording(ref: string): string;
+}
+
+export function webhookUrls(publicBaseUrl: string): WebhookUrls {
+  const base = publicBaseUrl.replace(/\/+$/, '');
+  return {
+    answer: (ref) => `${base}/webhooks/answer/${ref}`,
+    event: (ref) => `${base}/webhooks/event/${ref}`,
+    input: (ref, step) => `${base}/webhooks/input/${ref}?step=${step}`,
+    recording: (ref) => `${base}/webhooks/recording/${ref}`,
+  };
+}
+
+export interface FlowDeps extends DialerDeps {
+  urls: WebhookUrls;
+}
+
+function ivrContext(deps: FlowDeps, call: CallRow, contact: ContactRow): IvrContext {
+  const settings = deps.lists.get(call.listId);
+  const language = chooseLanguage(contact.language, settings.language);
+  return {
+    texts: surveyTexts({ company: settings.company, language, question: settings.question }),
+    language,
+    inputUrl: (step) => deps.urls.input(call.ref, step),
+    recordingUrl: deps.urls.recording(call.ref),
+  };
+}
+
+/** The answer webhook: the callee picked up; the reply is the greeting and the question. */
+export function handleAnswer(deps: FlowDeps, ref: string, payload: Record<string, unknown>): Ncco | undefined {
+  const store = callStore(deps.database);
+  const call = store.byRef(ref);
+  if (!call) return undefined;
+  const now = deps.clock.now();
+  deps.database.sqlite.transaction(() => {
+    store.recordEvent(call.id, 'answer', null, now, now, payload);
+    const uuid = typeof payload.uuid === 'string' ? payload.uuid : undefined;
+    if (uuid && !call.providerUuid) deps.database.sqlite.prepare('UPDATE calls SET provider_uuid = ? WHERE id = ? AND provider_uuid IS NULL').run(uuid, call.id);
+    advanceState(deps, call.id, 'answered', now);
+    deps.database.sqlite.prepare(`UPDATE calls SET ivr_stage = 'question' WHERE id = ? AND ivr_stage IS NULL`).run(call.id);
+  })();
+  return answerNcco(ivrContext(deps, call, store.contact(call.contactId)!));
+}
+
+export interface InputPayload {
+  dtmf?: { digits?: string | null; timed_out?: boolean } | null | undefined;
+  timestamp?: string | undefined;
+  [key: string]: unknown;
+}
+
+/**
+ * The input webhook: interprets the keys and returns the next NCCO. A score is stored once per
+ * contact (unique index), so a duplicated webhook returns the same NCCO and changes nothing; a star
+ * suppresses the number at once, in the same transaction.
+ */
+export function handleInput(deps: FlowDeps, ref: string, step: InputStep, payload: InputPayload): Ncco | undefined {
+  const store = callStore(deps.database);
+  const call = store.byRef(ref);
+  if (!call) return undefined;
+  const contact = store.contact(call.contactId)!;
+  const now = deps.clock.now();
+  const answer = interpretDtmf(payload.dtmf?.digits);
+  const decision = afterInput(step, answer, ivrContext(deps, call, contact));
+  const { sqlite } = deps.database;
+  sqlite.transaction(() => {
+    store.recordEvent(call.id, 'input', null, parseProviderTime(payload.timestamp) ?? now, now, payload);
+    advanceState(deps, call.id, 'answered', now);
+    // Keys prove a person: machine detection cannot overrule them later.
+    if (answer.kind !== 'none') sqlite.prepare(`UPDATE calls SET answered_by = 'human' WHERE id = ?`).run(call.id);
+    switch (decision.effect) {
+      case 'score':
+        sqlite
+          .prepare('INSERT INTO responses (contact_id, call_id, list_id, score, created_at) VALUES (?, ?, ?, ?, ?) ON CONFLICT (contact_id) DO NOTHING')
+          .run(contact.id, call.id, call.listId, decision.score, now);
+        sqlite.prepare(`UPDATE calls SET ivr_stage = 'comment' WHERE id = ?`).run(call.id);
+        break;
+      case 'opt_out':
+        sqlite
+          .prepare(`INSERT INTO suppressions (phone_e164, source, reason, created_at) VALUES (?, 'opt_out', ?, ?) ON CONFLICT (phone_e164) DO NOTHING`)
+          .run(contact.phoneE164, `pressed * during call ${call.id}`, now);
+        sqlite.prepare(`UPDATE calls SET opted_out = 1, ivr_stage = 'done' WHERE id = ?`).run(call.id);
+        // The same person waiting in other lists is never called either.
+        sqlite
+          .prepare(`UPDATE contacts SET status = 'suppressed', next_attempt_at = NULL, updated_at = ? WHERE phone_e164 = ? AND status = 'pending'`)
+          .run(now, contact.phoneE164);
+        break;
+      case 'reprompt':
+        sqlite.prepare(`UPDATE calls SET ivr_stage = 'reprompt', reprompts = reprompts + 1 WHERE id = ? AND ivr_stage IN ('question', 'greeting')`).run(call.id);
+        break;
+      case 'no_score':
+        sqlite.prepare(`UPDATE calls SET ivr_stage = 'done' WHERE id = ? AND ivr_stage <> 'comment'`).run(call.id);
+        break;
+    }
+  })();
+  if (decision.effect === 'score') deps.logger.info('score received', { listId: call.listId, callId: call.id, score: decision.score });
+  if (decision.effect === 'opt_out') deps.logger.info('callee opted out; number suppressed', { listId: call.listId, callId: call.id });
+  return decision.ncco;
+}

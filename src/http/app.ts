@@ -1,0 +1,57 @@
+import type { Server } from 'node:http';
+import express from 'express';
+import type { Logger } from '../logging/index.js';
+import { errorHandler } from './errors.js';
+import { webhookRouter, type WebhookDeps } from './webhooks.js';
+
+export interface HttpAppDeps {
+  logger: Logger;
+  webhooks: WebhookDeps;
+  /** Further routers mounted by the composition root (the client API). */
+  extra?: (app: express.Express) => void;
+}
+
+export function createHttpApp(deps: HttpAppDeps): express.Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('query parser', 'simple');
+  app.get('/healthz', (_req, res) => {
+    res.json({ ok: true });
+  });
+  app.use('/webhooks', webhookRouter(deps.webhooks));
+  deps.extra?.(app);
+  app.use((_req, res) => {
+    res.status(404).json({ error: { code: 'NOT_FOUND', message: 'no such route' } });
+  });
+  app.use(errorHandler(deps.logger));
+  return app;
+}
+
+export interface RunningServer {
+  server: Server;
+  port: number;
+  close(): Promise<void>;
+}
+
+/** Listens on `port` (0 = any free port) and resolves once listening. */
+export function listen(app: express.Express, port: number, host = '0.0.0.0'): Promise<RunningServer> {
+  return new Promise((resolve, reject) => {
+    const server = app.listen(port, host);
+    server.once('error', reject);
+    server.once('listening', () => {
+      const address = server.address();
+      const actual = typeof address === 'object' && address ? address.port : port;
+      // Webhook connections from the provider are short; don't let keep-alive sockets hold a stop.
+      server.keepAliveTimeout = 5_000;
+      resolve({
+        server,
+        port: actual,
+        close: () =>
+          new Promise<void>((done) => {
+            server.close(() => done());
+            server.closeAllConnections();
+          }),
+      });
+    });
+  });
+}

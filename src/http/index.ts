@@ -1,0 +1,2 @@
+export { createHttpApp, listen, type HttpAppDeps, type RunningServer } from './app.js';
+export { WEBHOOK_BODY_LIMIT, type WebhookDeps } from './webhooks.js';

@@ -1,0 +1,94 @@
+import express, { type Request, type Response, type NextFunction } from 'express';
+import type { RecordingDownloads } from '../dialer/recordings.js';
+import { applyStatusEvent, callStore, handleAnswer, handleInput, handleRecording, type FlowDeps } from '../dialer/index.js';
+import { AppError } from '../errors/index.js';
+import { verifyCallbackSignature } from '../telephony/index.js';
+import { describeIssues, InputBody, InputStepQuery, RecordingBody, StatusEventBody } from './payloads.js';
+
+export interface WebhookDeps extends FlowDeps {
+  recordings: RecordingDownloads;
+  /** Null only in development without Vonage credentials; production refuses to start without it. */
+  signatureSecret: string | null;
+}
+
+type RawRequest = Request & { rawBody?: Buffer };
+
+/** Largest webhook body we accept; Vonage's are a few hundred bytes. */
+export const WEBHOOK_BODY_LIMIT = '64kb';
+
+/**
+ * Routes for Vonage's callbacks. Each route verifies the signature, validates the body, calls one
+ * domain function and answers. An unknown ref is 404 and changes nothing.
+ */
+export function webhookRouter(deps: WebhookDeps): express.Router {
+  const router = express.Router();
+  router.use(
+    express.json({
+      limit: WEBHOOK_BODY_LIMIT,
+      type: () => true,
+      // The signature covers the exact bytes, so keep them before parsing.
+      verify: (req, _res, buffer) => {
+        (req as RawRequest).rawBody = buffer;
+      },
+    }),
+  );
+  router.use((req: Request, res: Response, next: NextFunction) => {
+    if (deps.signatureSecret === null) return next();
+    const check = verifyCallbackSignature({ authorization: req.headers.authorization, rawBody: (req as RawRequest).rawBody, secret: deps.signatureSecret });
+    if (!check.ok) {
+      deps.logger.warn('webhook refused: bad signature', { path: req.path, reason: check.reason });
+      res.status(401).json({ error: { code: 'UNAUTHORIZED', message: 'callback signature does not verify' } });
+      return;
+    }
+    next();
+  });
+
+  const answer = (req: Request, res: Response) => {
+    const payload = req.method === 'GET' ? { ...req.query } : ((req.body ?? {}) as Record<string, unknown>);
+    const ncco = handleAnswer(deps, String(req.params.ref), payload);
+    if (!ncco) throw new AppError('NOT_FOUND', 'unknown call reference');
+    res.json(ncco);
+  };
+  router.get('/answer/:ref', answer);
+  router.post('/answer/:ref', answer);
+
+  router.post('/event/:ref', (req, res) => {
+    const call = callStore(deps.database).byRef(String(req.params.ref));
+    if (!call) throw new AppError('NOT_FOUND', 'unknown call reference');
+    const body = (req.body ?? {}) as Record<string, unknown>;
+    const now = deps.clock.now();
+    if (typeof body.status === 'string') {
+      const parsed = StatusEventBody.safeParse(body);
+      if (!parsed.success) throw new AppError('INPUT_INVALID', `invalid status event: ${describeIssues(parsed.error)}`);
+      applyStatusEvent(deps, call, parsed.data, now);
+    } else if (typeof body.recording_url === 'string') {
+      const parsed = RecordingBody.safeParse(body);
+      if (!parsed.success) throw new AppError('INPUT_INVALID', `invalid recording event: ${describeIssues(parsed.error)}`);
+      handleRecording(deps, deps.recordings, call.ref, parsed.data);
+    } else {
+      // Errors ("reason"), transfers and shapes we do not know are kept and logged, never dropped.
+      callStore(deps.database).recordEvent(call.id, typeof body.reason === 'string' ? 'error' : 'unknown', null, now, now, body);
+      deps.logger.warn('non-status callback stored', { callId: call.id, keys: Object.keys(body).slice(0, 10) });
+    }
+    res.status(204).end();
+  });
+
+  router.post('/input/:ref', (req, res) => {
+    const step = InputStepQuery.safeParse(req.query.step ?? 'question');
+    if (!step.success) throw new AppError('INPUT_INVALID', `step must be question or reprompt, got '${String(req.query.step)}'`);
+    const body = InputBody.safeParse(req.body ?? {});
+    if (!body.success) throw new AppError('INPUT_INVALID', `invalid input event: ${describeIssues(body.error)}`);
+    const ncco = handleInput(deps, String(req.params.ref), step.data, body.data);
+    if (!ncco) throw new AppError('NOT_FOUND', 'unknown call reference');
+    res.json(ncco);
+  });
+
+  router.post('/recording/:ref', (req, res) => {
+    const body = RecordingBody.safeParse(req.body ?? {});
+    if (!body.success) throw new AppError('INPUT_INVALID', `invalid recording event: ${describeIssues(body.error)}`);
+    if (!callStore(deps.database).byRef(String(req.params.ref))) throw new AppError('NOT_FOUND', 'unknown call reference');
+    handleRecording(deps, deps.recordings, String(req.params.ref), body.data);
+    res.status(204).end();
+  });
+  return router;
+}

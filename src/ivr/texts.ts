@@ -1,0 +1,96 @@
+/**
+ * The standard survey wording in the built-in languages. `{company}` is replaced by the list's
+ * company name. The greeting names the caller and offers the key-press opt-out at the start, and
+ * the comment prompt says the comment is recorded (docs/ivr.md lists the compliance reasons).
+ */
+export const SURVEY_LANGUAGES = ['en-US', 'pl-PL', 'ru-RU', 'bg-BG'] as const;
+export type SurveyLanguage = (typeof SURVEY_LANGUAGES)[number];
+
+export interface SurveyTexts {
+  greeting: string;
+  question: string;
+  /** Appended to a list's own question text, so custom wording keeps the keypad instruction. */
+  instruction: string;
+  reprompt: string;
+  commentPrompt: string;
+  goodbye: string;
+  goodbyeNoScore: string;
+  optedOut: string;
+}
+
+const TEXTS: Record<SurveyLanguage, SurveyTexts> = {
+  'en-US': {
+    greeting: 'Hello, this is a short survey call from {company}. To stop these calls at any time, press star.',
+    question: 'How likely are you to recommend {company} to a friend or colleague?',
+    instruction: 'Please press a number from 0 to 10, then the hash key.',
+    reprompt: 'Sorry, we did not get that.',
+    commentPrompt: 'Thank you. If you would like to tell us why, please speak after the tone. Your comment will be recorded. Press the hash key when you are done.',
+    goodbye: 'Thank you for your time. Goodbye.',
+    goodbyeNoScore: 'We could not record an answer. Thank you for your time. Goodbye.',
+    optedOut: 'You will not be called again. Goodbye.',
+  },
+  'pl-PL': {
+    greeting: 'Dzień dobry, tu krótka ankieta firmy {company}. Aby zrezygnować z takich połączeń, naciśnij gwiazdkę.',
+    question: 'Jak bardzo prawdopodobne jest, że polecisz firmę {company} znajomemu lub współpracownikowi?',
+    instruction: 'Naciśnij liczbę od 0 do 10, a następnie krzyżyk.',
+    reprompt: 'Przepraszamy, nie udało się odczytać odpowiedzi.',
+    commentPrompt: 'Dziękujemy. Jeśli chcesz powiedzieć nam dlaczego, mów po sygnale. Wypowiedź zostanie nagrana. Na koniec naciśnij krzyżyk.',
+    goodbye: 'Dziękujemy za poświęcony czas. Do widzenia.',
+    goodbyeNoScore: 'Nie udało się zapisać odpowiedzi. Dziękujemy za poświęcony czas. Do widzenia.',
+    optedOut: 'Nie będziemy już dzwonić. Do widzenia.',
+  },
+  'ru-RU': {
+    greeting: 'Здравствуйте! Это короткий опрос компании {company}. Чтобы отказаться от таких звонков, нажмите звёздочку.',
+    question: 'Насколько вероятно, что вы порекомендуете компанию {company} другу или коллеге?',
+    instruction: 'Нажмите число от 0 до 10, а затем решётку.',
+    reprompt: 'Извините, мы не поняли ответ.',
+    commentPrompt: 'Спасибо. Если хотите объяснить почему, говорите после сигнала. Ваш ответ будет записан. В конце нажмите решётку.',
+    goodbye: 'Спасибо за уделённое время. До свидания.',
+    goodbyeNoScore: 'Не удалось записать ответ. Спасибо за уделённое время. До свидания.',
+    optedOut: 'Мы больше не будем вам звонить. До свидания.',
+  },
+  'bg-BG': {
+    greeting: 'Здравейте! Това е кратка анкета на {company}. За да се откажете от такива обаждания, натиснете звездичка.',
+    question: 'Колко вероятно е да препоръчате {company} на приятел или колега?',
+    instruction: 'Натиснете число от 0 до 10 и след това диез.',
+    reprompt: 'Съжаляваме, не разбрахме отговора.',
+    commentPrompt: 'Благодарим ви. Ако искате да ни кажете защо, говорете след сигнала. Отговорът ще бъде записан. Накрая натиснете диез.',
+    goodbye: 'Благодарим за отделеното време. Довиждане.',
+    goodbyeNoScore: 'Не успяхме да запишем отговор. Благодарим за отделеното време. Довиждане.',
+    optedOut: 'Повече няма да ви се обаждаме. Довиждане.',
+  },
+};
+
+export function isSurveyLanguage(value: string | null | undefined): value is SurveyLanguage {
+  return value !== null && value !== undefined && (SURVEY_LANGUAGES as readonly string[]).includes(value);
+}
+
+/**
+ * Picks the language for one callee: the contact's own language when we have wording for it
+ * (matching 'pl' to 'pl-PL'), else the list's, else en-US.
+ */
+export function chooseLanguage(contactLanguage: string | null | undefined, listLanguage: string | null | undefined): SurveyLanguage {
+  for (const candidate of [contactLanguage, listLanguage]) {
+    if (!candidate) continue;
+    if (isSurveyLanguage(candidate)) return candidate;
+    const byPrefix = SURVEY_LANGUAGES.find((l) => l.split('-')[0] === candidate.split('-')[0]!.toLowerCase());
+    if (byPrefix) return byPrefix;
+  }
+  return 'en-US';
+}
+
+export interface ScriptInput {
+  company: string;
+  language: SurveyLanguage;
+  /** The list's own question; the standard wording when absent. */
+  question?: string | undefined;
+}
+
+/** The wording for one call, with the company filled in and a custom question keeping the instruction. */
+export function surveyTexts(input: ScriptInput): SurveyTexts & { fullQuestion: string } {
+  const base = TEXTS[input.language];
+  const fill = (text: string) => text.replaceAll('{company}', input.company);
+  const filled = Object.fromEntries(Object.entries(base).map(([k, v]) => [k, fill(v)])) as unknown as SurveyTexts;
+  const question = input.question ? fill(input.question) : filled.question;
+  return { ...filled, question, fullQuestion: `${question} ${filled.instruction}` };
+}
