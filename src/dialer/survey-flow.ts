@@ -96,7 +96,7 @@ export function handleInput(deps: FlowDeps, ref: string, step: InputStep, payloa
           .run(now, contact.phoneE164);
         break;
       case 'reprompt':
-        sqlite.prepare(`UPDATE calls SET ivr_stage = 'reprompt', reprompts = reprompts + 1 WHERE id = ? AND ivr_stage IN ('question', 'greeting')`).run(call.id);
+        sqlite.prepare(`UPDATE calls SET ivr_stage = 'reprompt', reprompts = reprompts + 1 WHERE id = ? AND (ivr_stage IS NULL OR ivr_stage IN ('greeting', 'question'))`).run(call.id);
         break;
       case 'no_score':
         sqlite.prepare(`UPDATE calls SET ivr_stage = 'done' WHERE id = ? AND ivr_stage <> 'comment'`).run(call.id);
