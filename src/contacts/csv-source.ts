@@ -32,14 +32,16 @@ export interface CsvSource {
 async function* decodeUtf8(file: string, options: CsvSourceOptions): AsyncGenerator<string> {
   const decoder = new TextDecoder('utf-8', { fatal: true });
   let offset = 0;
+  let previous: Buffer | undefined;
   const stream = createReadStream(file, { highWaterMark: 256 * 1024, signal: options.signal });
   for await (const chunk of stream as AsyncIterable<Buffer>) {
     let text: string;
     try {
       text = decoder.decode(chunk, { stream: true });
     } catch {
-      throw invalidUtf8(chunk, offset);
+      throw invalidUtf8(chunk, offset, incompleteTail(previous));
     }
+    previous = chunk;
     offset += chunk.length;
     options.onBytes?.(offset);
     if (text) yield text;
@@ -52,25 +54,45 @@ async function* decodeUtf8(file: string, options: CsvSourceOptions): AsyncGenera
   }
 }
 
-function invalidUtf8(chunk: Buffer, chunkOffset: number): AppError {
-  // Find the first bad byte in this chunk for a precise message.
-  let at = 0;
-  for (let end = 1; end <= chunk.length; end++) {
+function invalidUtf8(chunk: Buffer, chunkOffset: number, pending: Buffer): AppError {
+  // Find the first bad byte in this chunk for a precise message. The decoder may hold the first
+  // bytes of a character split across the chunk boundary, so the search starts from them. A prefix
+  // that fails to decode still fails when extended, so a binary search finds the byte whose
+  // addition fails (a byte-by-byte scan re-decoded the prefix each time: minutes for one chunk).
+  const bytes = pending.length > 0 ? Buffer.concat([pending, chunk]) : chunk;
+  let good = 0;
+  let bad = bytes.length;
+  while (bad - good > 1) {
+    const middle = (good + bad) >>> 1;
     try {
-      new TextDecoder('utf-8', { fatal: true }).decode(chunk.subarray(0, end), { stream: true });
-      at = end;
+      new TextDecoder('utf-8', { fatal: true }).decode(bytes.subarray(0, middle), { stream: true });
+      good = middle;
     } catch {
-      break;
+      bad = middle;
     }
   }
-  const line = chunk.subarray(0, at).toString('utf8').split('\n').length;
+  const at = good;
+  const byteOffset = chunkOffset - pending.length + at;
+  const line = bytes.subarray(0, at).toString('utf8').split('\n').length;
   return new AppError(
     'INPUT_INVALID',
-    `the file is not valid UTF-8: byte ${chunkOffset + at} (0x${(chunk[at] ?? 0).toString(16).padStart(2, '0')}) ` +
+    `the file is not valid UTF-8: byte ${byteOffset} (0x${(bytes[at] ?? 0).toString(16).padStart(2, '0')}) ` +
       `${chunkOffset === 0 ? `on line ${line} ` : ''}is not part of a UTF-8 character. ` +
       'Save the file as "CSV UTF-8" (or convert it with iconv) and import again.',
-    { details: { byteOffset: chunkOffset + at } },
+    { details: { byteOffset } },
   );
+}
+
+/** The bytes at the end of a chunk that begin a character the next chunk completes. */
+function incompleteTail(chunk: Buffer | undefined): Buffer {
+  if (!chunk) return Buffer.alloc(0);
+  for (let back = 1; back <= Math.min(3, chunk.length); back++) {
+    const byte = chunk[chunk.length - back]!;
+    if ((byte & 0xc0) === 0x80) continue;
+    const length = byte >= 0xf0 ? 4 : byte >= 0xe0 ? 3 : byte >= 0xc0 ? 2 : 1;
+    return length > back ? chunk.subarray(chunk.length - back) : Buffer.alloc(0);
+  }
+  return Buffer.alloc(0);
 }
 
 /** Picks the delimiter that occurs most often in the header line, outside quotes. */
