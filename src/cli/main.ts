@@ -15,7 +15,10 @@ async function main(argv: string[]): Promise<number> {
   } catch (error) {
     if (error instanceof CommanderError) {
       // Help and --version "fail" with exit code 0; usage errors were already printed by commander.
-      return error.exitCode === 0 ? 0 : 2;
+      if (error.exitCode === 0) return 0;
+      // Commander wrote the usage error to stderr; a script that asked for --json gets it as JSON too.
+      if (json) process.stdout.write(`${JSON.stringify({ error: { code: 'USAGE', message: error.message.replace(/^error: /, '') } }, null, 2)}\n`);
+      return 2;
     }
     const appError = toAppError(error);
     if (json) {
