@@ -1,0 +1,67 @@
+import { describe, expect, it } from '@jest/globals';
+import type { CountryCode } from 'libphonenumber-js/max';
+import { isCountryCode, normalizePhone } from '../../src/contacts/index.js';
+
+describe('normalizePhone', () => {
+  it.each<[string, CountryCode | undefined, string, string]>([
+    ['501 234 567', 'PL', '+48501234567', 'PL'],
+    ['0048501234567', undefined, '+48501234567', 'PL'],
+    ['0048 501 234 567', undefined, '+48501234567', 'PL'],
+    ['00 48 501 234 567', undefined, '+48501234567', 'PL'],
+    ['+48 (501) 234-567', undefined, '+48501234567', 'PL'],
+    ['+48501234567', undefined, '+48501234567', 'PL'],
+    ['  +48501234567  ', undefined, '+48501234567', 'PL'],
+    // An international number is read as written, whatever --country says.
+    ['+48501234567', 'US', '+48501234567', 'PL'],
+    ['0048501234567', 'US', '+48501234567', 'PL'],
+    ['(212) 555-0100', 'US', '+12125550100', 'US'],
+    ['212-555-0100', 'US', '+12125550100', 'US'],
+    ['+1 212 555 0100', undefined, '+12125550100', 'US'],
+    // Russian national format: the trunk prefix 8 is dropped.
+    ['8 916 123-45-67', 'RU', '+79161234567', 'RU'],
+    ['8 (916) 123-45-67', 'RU', '+79161234567', 'RU'],
+    ['+7 916 123 45 67', undefined, '+79161234567', 'RU'],
+    ['089 123 4567', 'BG', '+359891234567', 'BG'],
+    ['+359 88 123 4567', undefined, '+359881234567', 'BG'],
+  ])('reads %j (country %s) as %s', (raw, country, e164, numberCountry) => {
+    expect(normalizePhone(raw, country)).toEqual({ ok: true, e164, country: numberCountry });
+  });
+
+  it('drops an extension written after the number', () => {
+    expect(normalizePhone('+48 501 234 567 ext. 5')).toEqual({ ok: true, e164: '+48501234567', country: 'PL' });
+  });
+
+  it.each<[string, CountryCode | undefined, string]>([
+    ['', 'PL', 'is empty'],
+    ['   ', 'PL', 'is empty'],
+    ['n/a', 'PL', 'is not a phone number'],
+    ['12345', 'PL', 'is too short for PL'],
+    ['+48 12', undefined, 'is too short for PL'],
+    ['+4850123456789', undefined, 'is too long for PL'],
+    ['+48 501 234 56', 'PL', 'is not a valid number for PL'],
+    ['0 501 234 567', 'PL', 'is not a valid number for PL'],
+    ['+999 123456', undefined, 'has no recognisable country code'],
+  ])('rejects %j (country %s): %s', (raw, country, reason) => {
+    expect(normalizePhone(raw, country)).toEqual({ ok: false, reason });
+  });
+
+  it('refuses a national number without a country, and the reason names --country', () => {
+    const result = normalizePhone('501 234 567');
+    expect(result.ok).toBe(false);
+    expect(!result.ok && result.reason).toBe('has no country code; write it in E.164 like +48501234567 or import with --country');
+  });
+
+  it.each(['call 501234567', 'a 501234567', '501234567x', 'tel:+48501234567', '+48501234567 +48601234567', '#501234567', '5.01234567E8'])(
+    'rejects text that merely contains a number: %j',
+    (raw) => {
+      expect(normalizePhone(raw, 'PL')).toEqual({ ok: false, reason: 'is not a phone number' });
+    },
+  );
+});
+
+describe('isCountryCode', () => {
+  it('accepts upper-case ISO alpha-2 codes libphonenumber knows, nothing else', () => {
+    expect(['PL', 'US', 'GB', 'RU', 'BG'].every(isCountryCode)).toBe(true);
+    expect(['pl', 'XX', 'POL', '', '48'].some(isCountryCode)).toBe(false);
+  });
+});
