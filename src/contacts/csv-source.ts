@@ -150,7 +150,9 @@ export async function openCsv(file: string, options: CsvSourceOptions = {}): Pro
     bom: true,
     relax_column_count: true,
     relax_quotes: false,
-    skip_empty_lines: true,
+    // Blank lines come through as [''] and are skipped by the importer, so that row numbers in
+    // messages keep matching the spreadsheet's.
+    skip_empty_lines: false,
     max_record_size: MAX_RECORD_BYTES,
   });
   const input = Readable.from(all());

@@ -189,10 +189,16 @@ export async function importList(options: ImportListOptions): Promise<ImportSumm
     for await (const records of source.batches) {
       let first = 0;
       if (!columns) {
-        columns = mapColumns(records[0]!);
+        // Blank lines before the header count as rows but are otherwise ignored.
+        while (first < records.length && isBlank(records[first]!)) {
+          first++;
+          row++;
+        }
+        if (first === records.length) continue;
+        columns = mapColumns(records[first]!);
         parser = makeParser(options.parallel ?? 'auto', source.totalBytes, { columns, country: options.country, example: exampleFor(options.country) });
-        row = 1;
-        first = 1;
+        row++;
+        first++;
       }
       const width = columns.width;
       const fields: string[] = [];
@@ -200,6 +206,8 @@ export async function importList(options: ImportListOptions): Promise<ImportSumm
       for (let i = first; i < records.length; i++) {
         const record = records[i]!;
         row++;
+        if (isBlank(record)) continue;
+        dataRows++;
         if (record.length !== width && !(record.length > width && record.slice(width).every((v) => v.trim() === ''))) {
           rejectedCount++;
           if (rejected.length < REJECTED_SAMPLE) {
@@ -210,7 +218,6 @@ export async function importList(options: ImportListOptions): Promise<ImportSumm
         for (let f = 0; f < width; f++) fields.push(record[f]!);
         rows.push(row);
       }
-      dataRows = row - 1;
       // Results are absorbed in submission order, so the first occurrence of a number is the one kept.
       inFlight.push(parser!.parse(fields, rows));
       while (inFlight.length >= IN_FLIGHT) absorb(await inFlight.shift()!);
@@ -262,6 +269,8 @@ export async function importList(options: ImportListOptions): Promise<ImportSumm
     if (dryRun) sqlite.exec('DROP TABLE IF EXISTS temp.dry_run_contacts');
   }
 }
+
+const isBlank = (record: string[]) => record.length === 1 && record[0]!.trim() === '';
 
 function makeParser(parallel: boolean | 'auto', totalBytes: number, config: Parameters<typeof inlineRowParser>[0]): RowParser {
   const useWorker = parallel === true || (parallel === 'auto' && totalBytes >= PARALLEL_MIN_BYTES);

@@ -40,7 +40,9 @@ export function normalizePhone(raw: string, defaultCountry?: CountryCode): Phone
   }
   // extract: false — the whole field must be the number; "call 501 234 567" is not a contact.
   const parsed = parsePhoneNumberFromString(text, defaultCountry ? { defaultCountry, extract: false } : { extract: false });
-  const where = parsed?.country ?? (international ? undefined : defaultCountry);
+  // Name where the number was read as: its country, the --country, or for an international number
+  // that matches no country's plan, its calling code ("+44").
+  const where = parsed?.country ?? (international ? (parsed?.countryCallingCode ? `+${parsed.countryCallingCode}` : undefined) : defaultCountry);
   if (!parsed) {
     const lengthProblem = validatePhoneNumberLength(text, defaultCountry ? { defaultCountry } : undefined);
     return { ok: false, reason: describe(lengthProblem ?? 'NOT_A_NUMBER', where) };

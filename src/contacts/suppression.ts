@@ -74,6 +74,7 @@ export async function readNumbersFile(file: string): Promise<string[]> {
   let phoneIndex: number | undefined;
   for await (const records of source.batches) {
     for (const record of records) {
+      if (record.length === 1 && record[0]!.trim() === '') continue;
       if (phoneIndex === undefined) {
         try {
           phoneIndex = mapColumns(record).phoneIndex;

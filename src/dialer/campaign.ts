@@ -167,7 +167,6 @@ export async function runCampaign(deps: DialerDeps, options: CampaignOptions): P
 
   async function dialContact(contact: ContactRow): Promise<void> {
     const attempt = contact.attempts + 1;
-    const store = callStore(database);
     for (let transient = 0; ; ) {
       if (stop.signal.aborted) {
         sqlite.prepare(`UPDATE contacts SET status = 'pending', updated_at = ? WHERE id = ? AND status = 'dialing' AND attempts = ?`).run(clock.now(), contact.id, contact.attempts);

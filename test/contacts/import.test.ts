@@ -92,6 +92,17 @@ describe('importList: CSV dialects', () => {
     expect(storedContacts(env, summary.listId)).toMatchObject([{ phone: '+48501234567', name: 'Anna', attributes: { segment: 'SMB' } }]);
   });
 
+  it('skips blank lines but keeps the spreadsheet row numbers after them', async () => {
+    const env = testEnv();
+    const summary = await importCsv(env, csv('', 'phone,name', '501234567,Anna', '', '   ', '12345,Bad', '601234567,Jan'));
+    expect(summary.rows).toBe(3);
+    expect(summary.rejected).toEqual([expect.objectContaining({ row: 6, value: '12345' })]);
+    expect(storedContacts(env, summary.listId).map((c) => [c.row, c.name])).toEqual([
+      [3, 'Anna'],
+      [7, 'Jan'],
+    ]);
+  });
+
   it('reads CRLF line ends', async () => {
     const env = testEnv();
     const summary = await importCsv(env, 'phone,name\r\n501234567,Anna\r\n601234567,Jan\r\n');

@@ -65,3 +65,11 @@ describe('isCountryCode', () => {
     expect(['pl', 'XX', 'POL', '', '48'].some(isCountryCode)).toBe(false);
   });
 });
+
+describe('normalizePhone: where an invalid international number was read', () => {
+  it('names the calling code of an international number that fits no numbering plan', () => {
+    const result = normalizePhone('+44 7700 90012');
+    expect(result.ok).toBe(false);
+    expect(!result.ok && result.reason).toMatch(/for (GB|\+44)$/);
+  });
+});
