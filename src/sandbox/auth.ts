@@ -1,0 +1,60 @@
+import { createHash, createPublicKey, randomUUID, type KeyObject } from 'node:crypto';
+import jwt from 'jsonwebtoken';
+
+export type AuthResult = { ok: true } | { ok: false; reason: string };
+
+/**
+ * Verifies the RS256 application JWT the SDK mints for every request (reference §0): signature
+ * against the public half of the application's key, `application_id`, and `exp`/`nbf`. Expiry is
+ * checked against the real clock inside jsonwebtoken on purpose: the SDK stamps tokens with real
+ * time, whatever time scale the sandbox runs at.
+ */
+export class RequestAuthenticator {
+  readonly #publicKey: KeyObject;
+  readonly #applicationId: string;
+
+  constructor(options: { privateKey: string; applicationId: string }) {
+    this.#publicKey = createPublicKey(options.privateKey);
+    this.#applicationId = options.applicationId;
+  }
+
+  verify(authorizationHeader: string | undefined): AuthResult {
+    const match = /^Bearer\s+(\S+)$/i.exec(authorizationHeader ?? '');
+    if (!match) return { ok: false, reason: 'no Bearer token' };
+    let claims: jwt.JwtPayload | string;
+    try {
+      claims = jwt.verify(match[1]!, this.#publicKey, { algorithms: ['RS256'] });
+    } catch (error) {
+      return { ok: false, reason: (error as Error).message };
+    }
+    if (typeof claims === 'string') return { ok: false, reason: 'token payload is not a JSON object' };
+    if (claims.application_id !== this.#applicationId) return { ok: false, reason: 'wrong application_id' };
+    // Vonage documents iat and jti as required claims, besides application_id.
+    if (typeof claims.iat !== 'number' || typeof claims.jti !== 'string') return { ok: false, reason: 'missing iat or jti' };
+    return { ok: true };
+  }
+}
+
+export interface CallbackSignerOptions {
+  signatureSecret: string;
+  apiKey: string;
+  applicationId: string;
+}
+
+/**
+ * Signs a callback as Vonage does (reference §8): HS256 with the signature secret, claims iat, jti,
+ * iss "Vonage", payload_hash (SHA-256 hex of the exact body bytes), api_key and application_id,
+ * and no exp. For GET callbacks there is no body and the hash is that of the empty string; what
+ * Vonage hashes then is UNCONFIRMED.
+ */
+export function signCallback(options: CallbackSignerOptions, body: string, nowMs: number): string {
+  const claims = {
+    iat: Math.floor(nowMs / 1000),
+    jti: randomUUID(),
+    iss: 'Vonage',
+    payload_hash: createHash('sha256').update(body, 'utf8').digest('hex'),
+    api_key: options.apiKey,
+    application_id: options.applicationId,
+  };
+  return jwt.sign(claims, options.signatureSecret, { algorithm: 'HS256', noTimestamp: true });
+}

@@ -1,0 +1,240 @@
+import { setTimeout as delay } from 'node:timers/promises';
+import type { Clock } from '../clock/index.js';
+import type { Logger } from '../logging/index.js';
+import { signCallback, type CallbackSignerOptions } from './auth.js';
+import type { Random } from './random.js';
+import type { WebhookStats } from './types.js';
+
+/**
+ * How a failed delivery is retried (reference §5):
+ * - `status`: plain notifications (call status, recording, transcription, error) get one more
+ *   try after a 5xx, a timeout or a connection error; their response body is ignored.
+ * - `ncco`: hooks whose response is an NCCO (answer, input, notify) get two tries in all, again
+ *   after a timeout or connection error but only after 429, 503 or 504 among HTTP errors.
+ */
+export type RetryPolicy = 'status' | 'ncco';
+
+export interface WebhookRequest {
+  url: string;
+  method: 'GET' | 'POST';
+  payload: Record<string, unknown>;
+  /** For logs and stats: 'started', 'answer', 'input', 'record' ... */
+  kind: string;
+  retry: RetryPolicy;
+  timeoutMs: number;
+}
+
+export interface WebhookResult {
+  ok: boolean;
+  status: number | null;
+  /** The response body of the last attempt, when there was one. */
+  bodyText: string | null;
+  attempts: number;
+  /** Why the last attempt failed, for error events and logs. */
+  failure: string | null;
+}
+
+const NCCO_RETRY_STATUSES = new Set([429, 503, 504]);
+
+/** Builds the request Vonage would send: JSON body for POST, query parameters for GET. */
+export function encodeWebhook(request: Pick<WebhookRequest, 'url' | 'method' | 'payload'>): { url: string; body: string } {
+  if (request.method === 'POST') return { url: request.url, body: JSON.stringify(request.payload) };
+  const url = new URL(request.url);
+  for (const [key, value] of Object.entries(request.payload)) {
+    // Nested objects (dtmf, speech, payload) travel as JSON strings in a GET query (reference §5).
+    if (value === null || value === undefined) continue;
+    url.searchParams.append(key, typeof value === 'object' ? JSON.stringify(value) : String(value));
+  }
+  return { url: url.toString(), body: '' };
+}
+
+export interface WebhookSenderOptions {
+  signer: CallbackSignerOptions;
+  clock: Clock;
+  stats: WebhookStats;
+  logger: Logger;
+  /** Aborts every request in flight when the sandbox closes. */
+  closeSignal: AbortSignal;
+  /** Real milliseconds between a failed try and the retry (one simulated second). */
+  retryDelayMs: number;
+}
+
+/** Sends signed webhooks with Vonage's retry rules and counts what happened. */
+export class WebhookSender {
+  readonly #options: WebhookSenderOptions;
+
+  constructor(options: WebhookSenderOptions) {
+    this.#options = options;
+  }
+
+  async send(request: WebhookRequest): Promise<WebhookResult> {
+    const { stats, logger } = this.#options;
+    let result: WebhookResult = { ok: false, status: null, bodyText: null, attempts: 0, failure: null };
+    for (let attempt = 1; attempt <= 2; attempt++) {
+      if (this.#options.closeSignal.aborted) break;
+      if (attempt > 1) {
+        stats.retried++;
+        try {
+          await delay(this.#options.retryDelayMs, undefined, { signal: this.#options.closeSignal });
+        } catch {
+          break;
+        }
+      }
+      result = { ...(await this.#attempt(request)), attempts: attempt };
+      if (result.ok || !this.#shouldRetry(request.retry, result.status)) break;
+    }
+    if (!result.ok) {
+      stats.failed++;
+      logger.warn('webhook delivery failed', { kind: request.kind, status: result.status, failure: result.failure, attempts: result.attempts });
+    }
+    return result;
+  }
+
+  #shouldRetry(policy: RetryPolicy, status: number | null): boolean {
+    if (status === null) return true; // timeout or connection error
+    return policy === 'status' ? status >= 500 : NCCO_RETRY_STATUSES.has(status);
+  }
+
+  async #attempt(request: WebhookRequest): Promise<Omit<WebhookResult, 'attempts'>> {
+    const { url, body } = encodeWebhook(request);
+    const token = signCallback(this.#options.signer, body, this.#options.clock.now());
+    const headers: Record<string, string> = {
+      authorization: `Bearer ${token}`,
+      'user-agent': 'Vonage-Sandbox/1.0 (nps-dialer)',
+      accept: 'application/json',
+    };
+    if (request.method === 'POST') headers['content-type'] = 'application/json';
+    this.#options.stats.sent++;
+    try {
+      const response = await fetch(url, {
+        method: request.method,
+        headers,
+        body: request.method === 'POST' ? body : undefined,
+        signal: AbortSignal.any([AbortSignal.timeout(request.timeoutMs), this.#options.closeSignal]),
+      });
+      const bodyText = await response.text();
+      const ok = response.status >= 200 && response.status <= 299;
+      return { ok, status: response.status, bodyText, failure: ok ? null : `HTTP ${response.status}` };
+    } catch (error) {
+      const name = (error as Error).name;
+      const failure = name === 'TimeoutError' ? `no response within ${request.timeoutMs} ms` : `connection failed: ${(error as Error).message}`;
+      return { ok: false, status: null, bodyText: null, failure };
+    }
+  }
+}
+
+export interface QueueFaults {
+  duplicateRate: number;
+  outOfOrderRate: number;
+  webhookDelayMs: [number, number] | null;
+  dropStatusRate: number;
+}
+
+export interface PendingTracker {
+  begin(): void;
+  end(): void;
+}
+
+interface QueuedDelivery {
+  request: WebhookRequest;
+  delayMs: number;
+  duplicate: boolean;
+  done: () => void;
+}
+
+/**
+ * One call's asynchronous webhooks (status events, recordings, transcriptions, errors), delivered
+ * one after another in the order they happened unless a fault says otherwise. Every fault is
+ * drawn when the event is queued, from the call's seeded stream, so a run is reproducible.
+ */
+export class CallWebhookQueue {
+  readonly #sender: WebhookSender;
+  readonly #faults: QueueFaults;
+  readonly #random: Random;
+  readonly #stats: WebhookStats;
+  readonly #tracker: PendingTracker;
+  readonly #closeSignal: AbortSignal;
+  #chain: Promise<void> = Promise.resolve();
+  #held: QueuedDelivery | null = null;
+
+  constructor(options: { sender: WebhookSender; faults: QueueFaults; random: Random; stats: WebhookStats; tracker: PendingTracker; closeSignal: AbortSignal }) {
+    this.#sender = options.sender;
+    this.#faults = options.faults;
+    this.#random = options.random;
+    this.#stats = options.stats;
+    this.#tracker = options.tracker;
+    this.#closeSignal = options.closeSignal;
+  }
+
+  /**
+   * Queues a webhook; resolves once it was delivered, dropped or given up on. Status events are
+   * `reorderable` (subject to the drop and out-of-order faults); recordings and errors are not.
+   */
+  enqueue(request: WebhookRequest, options: { reorderable: boolean }): Promise<void> {
+    const dropped = options.reorderable && this.#random.chance(this.#faults.dropStatusRate);
+    const holdBack = options.reorderable && this.#held === null && this.#random.chance(this.#faults.outOfOrderRate);
+    const range = this.#faults.webhookDelayMs;
+    const delayMs = range ? Math.round(this.#random.between(range[0], range[1])) : 0;
+    const duplicate = this.#random.chance(this.#faults.duplicateRate);
+    if (dropped) {
+      this.#stats.dropped++;
+      return Promise.resolve();
+    }
+    this.#tracker.begin();
+    return new Promise<void>((resolve) => {
+      const delivery: QueuedDelivery = {
+        request,
+        delayMs,
+        duplicate,
+        done: () => {
+          this.#tracker.end();
+          resolve();
+        },
+      };
+      if (holdBack) {
+        this.#held = delivery;
+        return;
+      }
+      this.#schedule(delivery);
+      this.#releaseHeld();
+    });
+  }
+
+  /**
+   * Resolves when everything queued so far has been delivered (a held-back event excepted). The
+   * call awaits this before an answer/input/notify request, so by default the app sees `answered`
+   * before the answer request and every status before the input it led to.
+   */
+  drained(): Promise<void> {
+    return this.#chain;
+  }
+
+  /** Sends an event held back for out-of-order delivery; called when the call has ended. */
+  flush(): void {
+    this.#releaseHeld();
+  }
+
+  #releaseHeld(): void {
+    const held = this.#held;
+    if (!held) return;
+    this.#held = null;
+    this.#schedule(held);
+  }
+
+  #schedule(delivery: QueuedDelivery): void {
+    this.#chain = this.#chain.then(async () => {
+      try {
+        if (delivery.delayMs > 0) await delay(delivery.delayMs, undefined, { signal: this.#closeSignal });
+        await this.#sender.send(delivery.request);
+        if (delivery.duplicate && !this.#closeSignal.aborted) {
+          this.#stats.duplicated++;
+          await this.#sender.send(delivery.request);
+        }
+      } catch {
+        // Only the close signal lands here; the sandbox is shutting down.
+      } finally {
+        delivery.done();
+      }
+    });
+  }
+}
