@@ -139,21 +139,25 @@ const countryZoneCache = new Map<string, readonly string[]>();
  * as "not callable" and say why. The arrays are shared and frozen, so hot paths allocate nothing.
  */
 export function resolveContactZones(input: ContactZoneInput): ContactZones {
-  for (const [name, source] of [
-    [input.timezone, 'contact'],
-    [input.defaultTimezone, 'list'],
-  ] as const) {
-    if (name && zoneOffsets(name)) {
-      let zones = singleZoneCache.get(name);
-      if (!zones) {
-        zones = Object.freeze([name]);
-        singleZoneCache.set(name, zones);
-      }
-      return { zones, source };
-    }
-  }
+  // The contact's own zone wins. Otherwise a one-zone country is simply its zone; for a country
+  // with several zones the list's default zone is used when it is one of that country's zones
+  // (a Warsaw default must not move a Moscow number), else the most restrictive overlap of all of
+  // them. A contact with no known country can only use the list's default zone.
+  if (input.timezone && zoneOffsets(input.timezone)) return { zones: single(input.timezone), source: 'contact' };
   const zones = countryZones(input.country);
+  if (zones.length === 1) return { zones, source: 'country' };
+  const fallback = input.defaultTimezone && zoneOffsets(input.defaultTimezone) ? input.defaultTimezone : null;
+  if (fallback && (zones.length === 0 || zones.includes(fallback))) return { zones: single(fallback), source: 'list' };
   return zones.length > 0 ? { zones, source: 'country' } : { zones: NO_ZONES, source: 'none' };
+}
+
+function single(name: string): readonly string[] {
+  let zones = singleZoneCache.get(name);
+  if (!zones) {
+    zones = Object.freeze([name]);
+    singleZoneCache.set(name, zones);
+  }
+  return zones;
 }
 
 /** resolveContactZones' zones as a fresh array the caller may keep or change. */

@@ -229,6 +229,19 @@ describe('several zones', () => {
     expect(isCallableAt(ru, zonesForContact({ country: 'RU' }), 'RU', utc('2026-03-03T23:00'))).toBe(false);
   });
 
+  it("uses the list's default zone only for callees of a country with several zones that include it", () => {
+    // A Warsaw number stays in Warsaw time whatever the list's default says.
+    expect(resolveContactZones({ country: 'PL', defaultTimezone: 'Europe/Moscow' })).toEqual({ zones: ['Europe/Warsaw'], source: 'country' });
+    // A Moscow default does not apply to a US number: the US overlap is used.
+    const us = resolveContactZones({ country: 'US', defaultTimezone: 'Europe/Moscow' });
+    expect(us.source).toBe('country');
+    expect(us.zones.length).toBeGreaterThan(5);
+    expect(resolveContactZones({ country: 'US', defaultTimezone: 'America/Chicago' })).toEqual({ zones: ['America/Chicago'], source: 'list' });
+    // Without a known country the list's default zone is all there is.
+    expect(resolveContactZones({ country: null, defaultTimezone: 'Europe/Sofia' })).toEqual({ zones: ['Europe/Sofia'], source: 'list' });
+    expect(resolveContactZones({ country: null })).toEqual({ zones: [], source: 'none' });
+  });
+
   it('falls back to the country when a zone name is unknown to the zone database', () => {
     expect(resolveContactZones({ timezone: 'Mars/Olympus', country: 'PL' })).toEqual({ zones: ['Europe/Warsaw'], source: 'country' });
   });
