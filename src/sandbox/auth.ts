@@ -56,5 +56,6 @@ export function signCallback(options: CallbackSignerOptions, body: string, nowMs
     api_key: options.apiKey,
     application_id: options.applicationId,
   };
-  return jwt.sign(claims, options.signatureSecret, { algorithm: 'HS256', noTimestamp: true });
+  // jsonwebtoken keeps an explicit iat (from the sandbox clock); `noTimestamp` would delete it.
+  return jwt.sign(claims, options.signatureSecret, { algorithm: 'HS256' });
 }

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { primaryIssues } from './scenario.js';
 
 /*
  * POST /v1/calls body validation (reference §1). Top-level keys are snake_case on the wire (the
@@ -93,7 +94,7 @@ export function validateCreateCall(body: unknown, options: { maxLengthTimerSecon
   const parsed = CreateCallRequest.safeParse(body);
   const invalidParameters: InvalidParameter[] = [];
   if (!parsed.success) {
-    for (const issue of parsed.error.issues) {
+    for (const issue of primaryIssues(parsed.error)) {
       const missing = valueAt(body, issue.path) === undefined;
       let reason = issue.message;
       if (issue.code === 'invalid_type') reason = missing ? 'Missing required parameter' : 'Invalid type parameter provided';

@@ -205,11 +205,20 @@ function formatValue(value: unknown): string {
 }
 
 /**
+ * Zod 4 still runs length checks on a value of the wrong type ("expected an array" is followed by
+ * "too big" for a string). Only the type error says what is wrong, so the others are dropped.
+ */
+export function primaryIssues(error: z.ZodError): z.core.$ZodIssue[] {
+  const typeErrors = new Set(error.issues.filter((issue) => issue.code === 'invalid_type').map((issue) => JSON.stringify(issue.path)));
+  return error.issues.filter((issue) => issue.code === 'invalid_type' || !typeErrors.has(JSON.stringify(issue.path)));
+}
+
+/**
  * Turns zod issues into lines that name the field, the bad value and what is accepted, e.g.
  * `callees.48501234567.attempts[0].outcome: got "bsy"; expected outcome to be one of answered, ...`.
  */
 export function describeIssues(error: z.ZodError, input: unknown, prefix = ''): string[] {
-  return error.issues.map((issue) => {
+  return primaryIssues(error).map((issue) => {
     const path = [...issue.path];
     if (issue.code === 'unrecognized_keys') {
       return `${prefix}${formatPath(path)}: unknown field(s) ${issue.keys.map((k) => `"${k}"`).join(', ')}`;
