@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { Command } from 'commander';
 import { resolveFromRoot } from '../config/index.js';
 import { registerClientsCommands } from './commands/clients.js';
+import { registerDemoCommand } from './commands/demo.js';
 import { registerDncCommands } from './commands/dnc.js';
 import { registerListsCommands } from './commands/lists.js';
 import { registerRunCommand } from './commands/run.js';
@@ -17,5 +18,6 @@ export function buildProgram(): Command {
   registerDncCommands(program);
   registerClientsCommands(program);
   registerRunCommand(program);
+  registerDemoCommand(program);
   return program;
 }

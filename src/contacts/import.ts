@@ -5,7 +5,7 @@ import type { Clock } from '../clock/index.js';
 import type { AppDatabase } from '../db/index.js';
 import { AppError } from '../errors/index.js';
 import type { Logger } from '../logging/index.js';
-import { mapColumns, type ColumnMap } from './columns.js';
+import { canonicalTimeZone, mapColumns, type ColumnMap } from './columns.js';
 import { openCsv } from './csv-source.js';
 import { removeAbandonedImports } from './lists.js';
 import { inlineRowParser, workerRowParser, type RowParser } from './row-parser-pool.js';
@@ -57,6 +57,8 @@ export interface ImportListOptions {
   country?: CountryCode | undefined;
   /** Marks the list as a follow-up wave of this one. */
   previousListId?: number | undefined;
+  /** IANA zone for callees of a multi-zone country (US, RU, …) who have no `timezone` column. */
+  defaultTimezone?: string | undefined;
   script?: SurveyScript | undefined;
   dryRun?: boolean | undefined;
   signal?: AbortSignal | undefined;
@@ -96,6 +98,10 @@ export async function importList(options: ImportListOptions): Promise<ImportSumm
   if (!dryRun) removeAbandonedImports(database);
   checkReferences(sqlite, options.clientId, options.previousListId);
   checkNameFree(sqlite, name, options.clientId);
+  const defaultTimezone = options.defaultTimezone === undefined ? null : canonicalTimeZone(options.defaultTimezone);
+  if (options.defaultTimezone !== undefined && !defaultTimezone) {
+    throw new AppError('USAGE', `--timezone '${options.defaultTimezone}' is not an IANA time zone; use a name such as Europe/Moscow or America/Chicago`);
+  }
 
   let bytesRead = 0;
   const source = await openCsv(options.file, {
@@ -117,14 +123,15 @@ export async function importList(options: ImportListOptions): Promise<ImportSumm
       return (
         sqlite
           .prepare(
-            `INSERT INTO lists (client_id, name, source_file, default_country, previous_list_id, script, policy, state, import_pid, created_at)
-             VALUES (?, ?, ?, ?, ?, ?, '{}', 'importing', ?, ?) RETURNING id`,
+            `INSERT INTO lists (client_id, name, source_file, default_country, default_timezone, previous_list_id, script, policy, state, import_pid, created_at)
+             VALUES (?, ?, ?, ?, ?, ?, ?, '{}', 'importing', ?, ?) RETURNING id`,
           )
           .get(
             options.clientId ?? null,
             name,
             path.basename(options.file),
             options.country ?? null,
+            defaultTimezone,
             options.previousListId ?? null,
             JSON.stringify(options.script ?? {}),
             process.pid,

@@ -89,6 +89,7 @@ export async function runCampaign(deps: DialerDeps, options: CampaignOptions): P
   const openCount = sqlite.prepare(`SELECT count(*) AS n, min(CASE WHEN status = 'pending' THEN next_attempt_at END) AS nextAt FROM contacts WHERE list_id = ? AND status IN ('pending', 'dialing')`);
 
   const reporter = progressReporter(deps, options, stats, () => queue.pending);
+  const stopped = new Promise<void>((resolve) => stop.signal.addEventListener('abort', () => resolve(), { once: true }));
   await reconcileInFlight(deps, options.telephony, options.listId);
 
   try {
@@ -140,7 +141,7 @@ export async function runCampaign(deps: DialerDeps, options: CampaignOptions): P
       await Promise.race([
         clock.sleep(Math.min(untilDue, 60_000), wake.signal).catch(() => undefined),
         deps.signals.whenChanged(wake.signal),
-        new Promise<void>((resolve) => stop.signal.addEventListener('abort', () => resolve(), { once: true })),
+        stopped,
       ]);
       wake.abort();
     }

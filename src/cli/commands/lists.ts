@@ -53,6 +53,7 @@ export function registerListsCommands(program: Command): void {
         printLine(`List ${list.id} "${list.name}"${list.clientName ? ` for ${list.clientName} (client ${list.clientId})` : ''}`);
         printLine(`  imported     ${formatTime(list.createdAt)} from ${list.sourceFile ?? '-'}${list.defaultCountry ? `, national numbers read as ${list.defaultCountry}` : ''}`);
         if (list.previousListId) printLine(`  follow-up of list ${list.previousListId}`);
+        if (list.defaultTimezone) printLine(`  default zone ${list.defaultTimezone} (callees of multi-zone countries without their own)`);
         printLine(`  contacts     ${list.contacts} (${list.final ? 'all final' : 'open'})`);
         for (const status of CONTACT_STATUSES) {
           if (list.byStatus[status] > 0) printLine(`    ${status.padEnd(18)} ${list.byStatus[status]}`);
@@ -74,6 +75,7 @@ export function registerListsCommands(program: Command): void {
     .option('--client <id>', 'client the list belongs to', positiveInt('--client'))
     .option('--country <code>', 'ISO 3166 alpha-2 country for numbers in national format, e.g. PL', countryCode)
     .option('--previous <listId>', 'this list is a follow-up wave of that list', positiveInt('--previous'))
+    .option('--timezone <zone>', 'IANA zone for callees of multi-zone countries (US, RU…) without a timezone column, e.g. Europe/Moscow')
     .option('--company <name>', 'company named in the greeting (default: the client name)')
     .addOption(new Option('--language <bcp47>', 'survey language').choices(['en-US', 'pl-PL', 'ru-RU', 'bg-BG']))
     .option('--dry-run', 'validate and report; write nothing')
@@ -102,6 +104,7 @@ export function registerListsCommands(program: Command): void {
           clientId: options.client,
           country: options.country,
           previousListId: options.previous,
+          defaultTimezone: options.timezone,
           script: { ...(options.company ? { company: options.company } : {}), ...(options.language ? { language: options.language } : {}) },
           dryRun: options.dryRun,
           signal: abort.signal,
@@ -128,6 +131,7 @@ interface ImportFlags {
   client?: number;
   country?: ReturnType<typeof countryCode>;
   previous?: number;
+  timezone?: string;
   company?: string;
   language?: string;
   dryRun?: boolean;

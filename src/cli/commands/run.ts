@@ -91,7 +91,9 @@ export async function runList(ctx: AppContext, listId: number, flags: RunFlags):
       onProgress: display.update,
     });
     display.stop();
-    // Comments recorded at the very end of the run are still downloading.
+    // Recording webhooks arrive some seconds after a call ends, and downloads take a while:
+    // keep the server up for them so no comment of the last calls is lost.
+    await awaitLateRecordings(runtime, listId, ctx.clock, 60_000);
     await runtime.deps.recordings.drain(60_000);
     printSummary(ctx, listId, result);
     return result;
@@ -100,6 +102,22 @@ export async function runList(ctx: AppContext, listId: number, flags: RunFlags):
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
     await runtime.close();
+  }
+}
+
+/**
+ * Waits (at most `timeoutMs` of clock time) until every score of the list whose call asked for a
+ * comment has its recording webhook. A callee who hung up before the recording started never gets
+ * one, hence the bound.
+ */
+async function awaitLateRecordings(runtime: { deps: { database: AppContext['database'] } }, listId: number, clock: AppContext['clock'], timeoutMs: number): Promise<void> {
+  const waiting = runtime.deps.database.sqlite.prepare(
+    `SELECT count(*) AS n FROM responses r JOIN calls c ON c.id = r.call_id
+     WHERE r.list_id = ? AND r.comment_status = 'none' AND c.ivr_stage = 'comment'`,
+  );
+  for (let waited = 0; waited < timeoutMs; waited += 250) {
+    if ((waiting.get(listId) as { n: number }).n === 0) return;
+    await clock.sleep(250);
   }
 }
 
@@ -127,12 +145,16 @@ export function describeProgress(p: CampaignProgress): string {
 function progressDisplay() {
   if (!process.stderr.isTTY) {
     let last = 0;
+    let lastLine = '';
     return {
+      // Plain lines for logs: at most one every 5 s, and only when something changed.
       update: (p: CampaignProgress) => {
         const now = performance.now();
-        if (now - last < 5_000) return;
+        const line = describeProgress(p);
+        if (now - last < 5_000 || line === lastLine) return;
         last = now;
-        process.stderr.write(`${describeProgress(p)}\n`);
+        lastLine = line;
+        process.stderr.write(`${line}\n`);
       },
       stop: () => undefined,
     };
