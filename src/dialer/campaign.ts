@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { setMaxListeners } from 'node:events';
 import PQueue from 'p-queue';
 import type { Clock } from '../clock/index.js';
 import type { ContactStatus } from '../db/schema/index.js';
@@ -69,6 +70,8 @@ export async function runCampaign(deps: DialerDeps, options: CampaignOptions): P
   const settings = deps.lists.get(options.listId);
   const policy = settings.policy;
   const stop = new AbortController();
+  // Every live-call task may wait on the limiter at once, each listening for the stop.
+  setMaxListeners(policy.maxConcurrent + 16, stop.signal);
   const onStop = () => stop.abort(options.signal?.reason);
   if (options.signal?.aborted) stop.abort(options.signal.reason);
   options.signal?.addEventListener('abort', onStop, { once: true });
