@@ -34,20 +34,27 @@ describe('delivery order', () => {
         },
       },
     });
-    // The app takes 150 ms to answer `started`; at that moment we note whether the 201 has arrived.
+    // The app holds its answer to `started` until the create has resolved (at most 600 ms), then
+    // notes whether it had. With the fault the 201 cannot come first, so the note is always false.
     const createResolvedAtStarted = new Map<string, boolean>();
+    const resolvers = new Map<string, () => void>();
+    const resolvedPromises = new Map<string, Promise<void>>();
+    const numbers = ['48505000001', '48505000002'];
+    for (const number of numbers) resolvedPromises.set(number, new Promise<void>((resolve) => resolvers.set(number, resolve)));
     const resolved = new Set<string>();
     receiver.on('/slow-event', async (request) => {
       if (request.payload.status !== 'started') return undefined;
-      await delay(150);
-      createResolvedAtStarted.set(String(request.payload.to), resolved.has(String(request.payload.to)));
+      const number = String(request.payload.to);
+      await Promise.race([resolvedPromises.get(number), delay(600)]);
+      createResolvedAtStarted.set(number, resolved.has(number));
       return undefined;
     });
     const voice = vonageFor(sandbox).voice;
     await Promise.all(
-      ['48505000001', '48505000002'].map(async (number) => {
+      numbers.map(async (number) => {
         await voice.createOutboundCall(surveyCall(receiver, number, { eventUrl: [`${receiver.url}/slow-event`] }));
         resolved.add(number);
+        resolvers.get(number)!();
       }),
     );
     await sandbox.onIdle();

@@ -73,7 +73,6 @@ export async function runSandboxCommand(options: SandboxCommandOptions, deps: Sa
   print(`Vonage sandbox listening on ${sandbox.url} (seed ${options.seed}, ${options.cps} calls/s, time ×${options.timeScale}).`);
   print('Run the dialer with:');
   print(`  VONAGE_API_HOST=${sandbox.url}`);
-  print('  RECORDING_DOWNLOAD_HOSTS=127.0.0.1');
   if (credentials.envLines.length > 0) {
     print('Vonage credentials are not configured, so the sandbox uses its own (kept in data/sandbox/). Also set:');
     for (const line of credentials.envLines) print(`  ${line}`);
