@@ -6,6 +6,7 @@ import { registerDemoCommand } from './commands/demo.js';
 import { registerDncCommands } from './commands/dnc.js';
 import { registerListsCommands } from './commands/lists.js';
 import { registerRunCommand } from './commands/run.js';
+import { registerSandboxCommand } from './commands/sandbox.js';
 
 export function buildProgram(): Command {
   const { version } = JSON.parse(readFileSync(resolveFromRoot('package.json'), 'utf8')) as { version: string };
@@ -19,5 +20,6 @@ export function buildProgram(): Command {
   registerClientsCommands(program);
   registerRunCommand(program);
   registerDemoCommand(program);
+  registerSandboxCommand(program);
   return program;
 }

@@ -9,7 +9,7 @@ import { ManualClock } from '../../src/clock/index.js';
 import { importList } from '../../src/contacts/index.js';
 import { openDatabase } from '../../src/db/index.js';
 import { createSilentLogger } from '../../src/logging/index.js';
-import { startSandbox, type Sandbox, type Scenario } from '../../src/sandbox/index.js';
+import { startSandbox, type CalleeAttempt, type Sandbox, type Scenario } from '../../src/sandbox/index.js';
 import { signCallback } from '../support/dialer.js';
 import { tempDir } from '../support/factories.js';
 
@@ -21,7 +21,7 @@ import { tempDir } from '../support/factories.js';
 const number = (i: number) => `+4850000${String(i).padStart(4, '0')}`;
 const answered = (keys: string[], extra: object = {}) => ({ outcome: 'answered' as const, ringSeconds: 3, keys, ...extra });
 
-const CALLEES: Record<string, { name: string; attempts: Scenario['callees'][string]['attempts'] }> = {
+const CALLEES: Record<string, { name: string; attempts: CalleeAttempt[] }> = {
   [number(1)]: { name: 'scores 9 with hash and comments', attempts: [answered(['9#'], { comment: { seconds: 6, text: 'Great service', end: 'key' } })] },
   [number(2)]: { name: 'scores 10 (two keys)', attempts: [answered(['10'])] },
   [number(3)]: { name: 'scores 7 and waits', attempts: [answered(['7'])] },
