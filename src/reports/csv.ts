@@ -1,0 +1,182 @@
+import { Readable } from 'node:stream';
+import { stringify } from 'csv-stringify';
+import { stringify as stringifySync } from 'csv-stringify/sync';
+import type { AppDatabase } from '../db/index.js';
+import type { ContactStatus } from '../db/schema/index.js';
+import { categoryOf, chooseLanguage } from '../ivr/index.js';
+import { maskPhone } from '../logging/index.js';
+import { loadListHeader } from './builder.js';
+import { DISPOSITION_KEYS, dispositionOf, type NpsReport, type SegmentRow } from './model.js';
+
+/**
+ * A cell that a spreadsheet would read as a formula (=, +, -, @, tab, CR, and their full-width
+ * forms) gets a leading apostrophe (OWASP "CSV injection"). Only text cells are escaped: numbers
+ * stay numbers, so a negative NPS is still −12.5 in the sheet. csv-stringify's own
+ * `escape_formulas` would escape those numbers too, which is why it is not used.
+ */
+export function escapeCell(value: string): string {
+  return /^[=+\-@\t\r\uFF1D\uFF0B\uFF0D\uFF20]/.test(value) ? `'${value}` : value;
+}
+
+const CSV_OPTIONS = { cast: { string: escapeCell, boolean: (v: boolean) => (v ? 'true' : 'false') } } as const;
+
+/** Rows read per query: small enough to keep memory flat, large enough to amortise the query. */
+const PAGE_ROWS = 2_000;
+
+const FIXED_BEFORE = ['contact_id', 'row_number', 'phone', 'language'] as const;
+const FIXED_AFTER = [
+  'disposition',
+  'attempts',
+  'last_call_at',
+  'score',
+  'category',
+  'comment_status',
+  'comment_file',
+  'comment_seconds',
+  'recording_call_id',
+  'billable_seconds',
+  'amount_minor',
+] as const;
+
+interface ContactRow {
+  id: number;
+  rowNumber: number;
+  phone: string;
+  language: string | null;
+  attributes: string;
+  status: ContactStatus;
+  attempts: number;
+  lastCallAt: number | null;
+  score: number | null;
+  commentStatus: string | null;
+  commentFile: string | null;
+  commentSeconds: number | null;
+  callId: number | null;
+  billableSeconds: number;
+  amountMinor: number;
+}
+
+export interface ContactCsvOptions {
+  listId: number;
+  /** Full phone numbers; masked to the last three digits otherwise. */
+  full: boolean;
+  /** The list's survey language, for contacts without their own. */
+  listLanguage: string | undefined;
+}
+
+/**
+ * One CSV row per contact, streamed: contacts are read in pages by rowid range, so memory stays
+ * flat for any list and no statement stays open between pages (the HTTP server shares its
+ * connection with the webhooks). The pages are not one snapshot: a list being dialled may change
+ * between them, which the docs say.
+ */
+export function contactsCsv(database: AppDatabase, options: ContactCsvOptions): Readable {
+  const { sqlite } = database;
+  loadListHeader(database, options.listId);
+  const attributeKeys = (
+    sqlite.prepare(`SELECT DISTINCT j.key AS key FROM contacts c, json_each(c.attributes) j WHERE c.list_id = ? ORDER BY j.key`).all(options.listId) as { key: string }[]
+  ).map((r) => r.key);
+  const range = sqlite.prepare('SELECT min(id) AS low, max(id) AS high FROM contacts WHERE list_id = ?').get(options.listId) as { low: number | null; high: number | null };
+  // `+c.list_id` keeps the planner on the rowid range (ordered, stops at LIMIT) instead of the
+  // list index, which would have to sort the whole list for every page.
+  const page = sqlite.prepare(
+    `SELECT c.id, c.row_number AS rowNumber, c.phone_e164 AS phone, c.language, c.attributes, c.status, c.attempts,
+            (SELECT max(coalesce(k.ended_at, k.answered_at, k.created_at)) FROM calls k WHERE k.contact_id = c.id) AS lastCallAt,
+            r.score, r.comment_status AS commentStatus, r.comment_file AS commentFile, r.comment_seconds AS commentSeconds, r.call_id AS callId,
+            (SELECT coalesce(sum(b.billable_seconds), 0) FROM calls k JOIN billing_lines b ON b.call_id = k.id WHERE k.contact_id = c.id) AS billableSeconds,
+            (SELECT coalesce(sum(b.amount_minor), 0) FROM calls k JOIN billing_lines b ON b.call_id = k.id WHERE k.contact_id = c.id) AS amountMinor
+     FROM contacts c LEFT JOIN responses r ON r.contact_id = c.id
+     WHERE c.id > ? AND c.id <= ? AND +c.list_id = ? ORDER BY c.id LIMIT ${PAGE_ROWS}`,
+  );
+  const columns = [...FIXED_BEFORE, ...attributeKeys.map((k) => `attr_${k}`), ...FIXED_AFTER];
+  function* records(): Generator<unknown[]> {
+    if (range.low === null || range.high === null) return;
+    let after = range.low - 1;
+    for (;;) {
+      const rows = page.all(after, range.high, options.listId) as ContactRow[];
+      if (rows.length === 0) return;
+      for (const row of rows) yield toRecord(row);
+      after = rows[rows.length - 1]!.id;
+    }
+  }
+  const toRecord = (row: ContactRow): unknown[] => {
+    const attributes = safeParse(row.attributes);
+    return [
+      row.id,
+      row.rowNumber,
+      options.full ? row.phone : maskPhone(row.phone),
+      chooseLanguage(row.language, options.listLanguage),
+      ...attributeKeys.map((k) => (attributes[k] === undefined || attributes[k] === null ? '' : String(attributes[k]))),
+      dispositionOf(row.status, row.attempts),
+      row.attempts,
+      row.lastCallAt === null ? '' : new Date(row.lastCallAt).toISOString(),
+      row.score ?? '',
+      row.score === null ? '' : categoryOf(row.score),
+      row.commentStatus ?? '',
+      row.commentFile ?? '',
+      row.commentSeconds ?? '',
+      row.commentStatus === 'downloaded' ? (row.callId ?? '') : '',
+      row.billableSeconds,
+      row.amountMinor,
+    ];
+  };
+  const csv = stringify({ header: true, columns: columns.map(String), ...CSV_OPTIONS });
+  const source = Readable.from(records(), { objectMode: true });
+  source.on('error', (error) => csv.destroy(error));
+  return source.pipe(csv);
+}
+
+function safeParse(text: string): Record<string, unknown> {
+  try {
+    const value = JSON.parse(text) as unknown;
+    return value !== null && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, unknown>) : {};
+  } catch {
+    return {};
+  }
+}
+
+export const SUMMARY_COLUMNS = [
+  'dimension',
+  'value',
+  'contacts',
+  'responses',
+  'response_rate',
+  'promoters',
+  'passives',
+  'detractors',
+  'nps',
+  'nps_ci95_low',
+  'nps_ci95_high',
+  'low_sample',
+] as const;
+
+/** Label of the contacts that have no value for an attribute. */
+export const NO_VALUE_LABEL = '(no value)';
+
+/**
+ * The aggregate table (`--summary`): the whole list, then every segment row, then the disposition
+ * counts (in `contacts`), one tidy table an analyst can pivot.
+ */
+export function summaryCsv(report: NpsReport): string {
+  const rows: unknown[][] = [];
+  const npsRow = (dimension: string, value: string, r: Pick<SegmentRow, 'contacts' | 'responses' | 'promoters' | 'passives' | 'detractors' | 'nps' | 'npsCi95' | 'lowSample'>, eligible: number) => [
+    dimension,
+    value,
+    r.contacts,
+    r.responses,
+    eligible === 0 ? '' : r.responses / eligible,
+    r.promoters,
+    r.passives,
+    r.detractors,
+    r.nps ?? '',
+    r.npsCi95?.[0] ?? '',
+    r.npsCi95?.[1] ?? '',
+    r.lowSample,
+  ];
+  rows.push(npsRow('list', report.listName, report, report.responseRate.denominator));
+  for (const [attribute, segment] of Object.entries(report.segments)) {
+    for (const row of segment) rows.push(npsRow(attribute, row.value ?? NO_VALUE_LABEL, row, row.eligible));
+  }
+  for (const key of DISPOSITION_KEYS) rows.push(['disposition', key, report.dispositions[key], '', '', '', '', '', '', '', '', '']);
+  return stringifySync(rows, { header: true, columns: [...SUMMARY_COLUMNS], ...CSV_OPTIONS });
+}

@@ -1,0 +1,60 @@
+import { createHmac, timingSafeEqual } from 'node:crypto';
+import { z } from 'zod';
+import { AppError } from '../errors/index.js';
+import { REPORT_FORMATS, type ReportFormat } from './model.js';
+
+/**
+ * Signed report links for clients without an API key: `<payload>.<signature>`, both base64url.
+ * The payload names the list, the format and the expiry; the signature is HMAC-SHA256 over a
+ * versioned prefix and the payload with REPORT_LINK_SECRET. Changing any byte of either part, or
+ * signing with another secret, fails verification; so does a link past its expiry.
+ */
+
+export interface ReportLink {
+  listId: number;
+  format: ReportFormat;
+  /** Epoch milliseconds after which the link is refused. */
+  expiresAt: number;
+}
+
+/** Links live at most this long: a forwarded link should not stay valid for ever. */
+export const MAX_LINK_LIFETIME_MS = 90 * 86_400_000;
+
+const SIGNING_CONTEXT = 'nps-dialer/report-link/v1.';
+
+const Payload = z.object({
+  l: z.number().int().positive(),
+  f: z.enum(REPORT_FORMATS),
+  e: z.number().int().positive(),
+});
+
+function sign(secret: string, payload: string): Buffer {
+  return createHmac('sha256', secret).update(SIGNING_CONTEXT + payload).digest();
+}
+
+export function signReportLink(secret: string, link: ReportLink): string {
+  const payload = Buffer.from(JSON.stringify({ l: link.listId, f: link.format, e: link.expiresAt })).toString('base64url');
+  return `${payload}.${sign(secret, payload).toString('base64url')}`;
+}
+
+const refused = (reason: string) => new AppError('UNAUTHORIZED', `report link refused: ${reason}`, { userMessage: `this link is not valid: ${reason}` });
+
+/** The link a token stands for; an AppError UNAUTHORIZED when it is altered, malformed or expired. */
+export function verifyReportLink(secret: string, token: string, nowMs: number): ReportLink {
+  const match = /^([A-Za-z0-9_-]{1,512})\.([A-Za-z0-9_-]{43})$/.exec(token);
+  if (!match) throw refused('malformed link');
+  const [, payload, signature] = match as unknown as [string, string, string];
+  // Compared as text, not decoded bytes: base64url decoding ignores the last character's spare
+  // bits, so several strings decode to one signature and the link would not be unique.
+  const expected = Buffer.from(sign(secret, payload).toString('base64url'));
+  const presented = Buffer.from(signature);
+  if (presented.length !== expected.length || !timingSafeEqual(presented, expected)) throw refused('the signature does not match');
+  let parsed: z.infer<typeof Payload>;
+  try {
+    parsed = Payload.parse(JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')));
+  } catch {
+    throw refused('malformed link');
+  }
+  if (parsed.e <= nowMs) throw refused(`it expired at ${new Date(parsed.e).toISOString()}; ask for a new one`);
+  return { listId: parsed.l, format: parsed.f, expiresAt: parsed.e };
+}
