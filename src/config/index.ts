@@ -53,6 +53,10 @@ const BaseEnv = z.object({
   ),
   VONAGE_API_HOST: z.preprocess(emptyToUndefined, httpUrl('https://api.nexmo.com').default('https://api.nexmo.com')),
   RECORDING_DOWNLOAD_HOSTS: optionalString,
+  REPORT_LINK_SECRET: z.preprocess(
+    emptyToUndefined,
+    z.string().min(32, 'expected at least 32 random characters, e.g. the output of `openssl rand -base64 32`').optional(),
+  ),
   TARIFF_CURRENCY: z.preprocess(
     emptyToUndefined,
     z
@@ -129,6 +133,8 @@ export interface AppConfig {
   /** Hosts the recording downloader accepts beyond Vonage's own and the API host. */
   recordingDownloadHosts: string[];
   defaultTariff: Tariff;
+  /** HMAC key of signed report links (`report --link`); links are disabled without it. */
+  reportLinkSecret: string | undefined;
   /** Present only when the command asked for Vonage credentials. */
   vonage: VonageCredentials | undefined;
 }
@@ -233,6 +239,7 @@ export function parseConfig(env: Record<string, string | undefined>, options: Pa
       firstIncrementSeconds: first,
       nextIncrementSeconds: next,
     },
+    reportLinkSecret: b.REPORT_LINK_SECRET,
     vonage,
   };
 }

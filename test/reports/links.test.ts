@@ -1,6 +1,7 @@
 import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from '@jest/globals';
+import { parseConfig } from '../../src/config/index.js';
 import { createReportLink, resolveRecording, signReportLink, verifyReportLink, type ReportServiceDeps } from '../../src/reports/index.js';
 import { tempDir, testEnv } from '../support/factories.js';
 import { REPORT_TARIFF, scored, seedList } from '../support/reports.js';
@@ -52,6 +53,14 @@ describe('signed report links', () => {
     expect(() => createReportLink({ ...deps, linkSecret: undefined }, { listId, format: 'json', expiresInMs: 1000, baseUrl: 'http://x' })).toThrow(/REPORT_LINK_SECRET/);
     expect(() => createReportLink(deps, { listId, format: 'json', expiresInMs: 91 * 86_400_000, baseUrl: 'http://x' })).toThrow(/at most 90d/);
     expect(() => createReportLink(deps, { listId: 999, format: 'json', expiresInMs: 1000, baseUrl: 'http://x' })).toThrow(/does not exist/);
+  });
+});
+
+describe('REPORT_LINK_SECRET', () => {
+  it('is optional, and refused when shorter than 32 characters, naming the variable', () => {
+    expect(parseConfig({}).reportLinkSecret).toBeUndefined();
+    expect(parseConfig({ REPORT_LINK_SECRET: SECRET }).reportLinkSecret).toBe(SECRET);
+    expect(() => parseConfig({ REPORT_LINK_SECRET: 'short' })).toThrow(expect.objectContaining({ problems: [{ variable: 'REPORT_LINK_SECRET', problem: expect.stringContaining('at least 32') }] }));
   });
 });
 
