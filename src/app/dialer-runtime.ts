@@ -1,6 +1,6 @@
 import { CallSignals, ListSettingsBook, RecordingDownloads, webhookUrls, type DialerDeps, type WebhookUrls } from '../dialer/index.js';
 import { AppError } from '../errors/index.js';
-import { createHttpApp, listen, type RunningServer, type WebhookDeps } from '../http/index.js';
+import { createHttpApp, listen, type HttpAppDeps, type RunningServer, type WebhookDeps } from '../http/index.js';
 import { VonageTelephony, type Telephony } from '../telephony/index.js';
 import type { AppContext } from './context.js';
 
@@ -20,6 +20,8 @@ export interface StartDialerRuntimeOptions {
   host?: string;
   /** Replaces the Vonage SDK client (tests of the dialer loop only; e2e tests use the sandbox). */
   telephony?: Telephony;
+  /** More routers on the same server (`serve` mounts the client API). */
+  extra?: HttpAppDeps['extra'];
 }
 
 export async function startDialerRuntime(ctx: AppContext, options: StartDialerRuntimeOptions = {}): Promise<DialerRuntime> {
@@ -44,7 +46,7 @@ export async function startDialerRuntime(ctx: AppContext, options: StartDialerRu
   // The URLs need the port we really got, so the server starts first and the deps object is
   // completed before any call is created.
   const deps = { ...base, recordings, signatureSecret: vonage.signatureSecret, urls: webhookUrls('http://unset') } as WebhookDeps;
-  const app = createHttpApp({ logger: logger.child({ module: 'http' }), webhooks: deps });
+  const app = createHttpApp({ logger: logger.child({ module: 'http' }), webhooks: deps, extra: options.extra });
   const server = await listen(app, options.port ?? config.port, options.host);
   const publicBaseUrl = config.publicBaseUrl ?? `http://127.0.0.1:${server.port}`;
   deps.urls = webhookUrls(publicBaseUrl);

@@ -1,2 +1,3 @@
 export { createHttpApp, listen, type HttpAppDeps, type RunningServer } from './app.js';
 export { WEBHOOK_BODY_LIMIT, type WebhookDeps } from './webhooks.js';
+export { apiRouter, mountApi, type ApiDeps } from './api.js';

@@ -1,0 +1,145 @@
+import { pipeline } from 'node:stream/promises';
+import express, { type NextFunction, type Request, type Response } from 'express';
+import { rateLimit } from 'express-rate-limit';
+import helmet from 'helmet';
+import { z } from 'zod';
+import { authenticateClient, type Client } from '../contacts/index.js';
+import { AppError } from '../errors/index.js';
+import type { Logger } from '../logging/index.js';
+import {
+  clientLists,
+  clientRecording,
+  clientReport,
+  linkedRecording,
+  linkedReport,
+  REPORT_FORMATS,
+  type RecordingFile,
+  type RenderedReport,
+  type ReportServiceDeps,
+} from '../reports/index.js';
+
+export interface ApiDeps extends ReportServiceDeps {
+  logger: Logger;
+  /** Requests per client address per minute (default 120): a report of a big list costs ~1 s of CPU. */
+  rateLimitPerMinute?: number;
+}
+
+const Id = (what: string) =>
+  z.string().regex(/^[1-9]\d{0,15}$/, `${what} must be a positive whole number`).transform(Number);
+
+const Flag = (name: string) =>
+  z
+    .enum(['true', 'false', '1', '0'], { error: `${name} must be true or false` })
+    .optional()
+    .transform((v) => v === 'true' || v === '1');
+
+export const ReportQuery = z.object({
+  format: z.enum(REPORT_FORMATS, { error: (issue) => `format must be one of ${REPORT_FORMATS.join(', ')}, got '${String(issue.input)}'` }).default('json'),
+  full: Flag('full'),
+  summary: Flag('summary'),
+});
+
+function parse<T>(schema: z.ZodType<T>, value: unknown): T {
+  const result = schema.safeParse(value);
+  if (!result.success) throw new AppError('INPUT_INVALID', result.error.issues.map((i) => (i.path.length ? `${i.path.join('.')}: ${i.message}` : i.message)).join('; '));
+  return result.data;
+}
+
+async function send(res: Response, report: RenderedReport): Promise<void> {
+  res.type(report.contentType);
+  res.set('Cache-Control', 'private, no-store');
+  // JSON and HTML open in the browser; CSV downloads. Our file names are plain ASCII.
+  res.set('Content-Disposition', `${report.format === 'csv' ? 'attachment' : 'inline'}; filename="${report.filename}"`);
+  if (typeof report.body === 'string') {
+    res.send(report.body);
+    return;
+  }
+  await pipeline(report.body, res);
+}
+
+function sendRecording(res: Response, next: NextFunction, file: RecordingFile): void {
+  res.sendFile(file.path, { headers: { 'Content-Type': file.contentType, 'Cache-Control': 'private, no-store' }, dotfiles: 'allow' }, (error) => {
+    if (error && !res.headersSent) next(error);
+  });
+}
+
+const clientOf = (res: Response) => res.locals.client as Client;
+
+/**
+ * The client API, mounted at /api/v1: a client's lists, their reports and recordings, with an API
+ * key (`Authorization: Bearer npsk_…`), and signed links that need none. Another client's list is
+ * a 404, exactly like a missing one. Routes parse, call one function of reports/, and send.
+ */
+export function apiRouter(deps: ApiDeps): express.Router {
+  const router = express.Router();
+  router.use(
+    helmet({
+      // The HTML report has inline styles and data: audio, and no script at all.
+      contentSecurityPolicy: {
+        useDefaults: false,
+        directives: {
+          defaultSrc: ["'none'"],
+          styleSrc: ["'unsafe-inline'"],
+          imgSrc: ['data:'],
+          mediaSrc: ["'self'", 'data:'],
+          baseUri: ["'none'"],
+          formAction: ["'none'"],
+          frameAncestors: ["'none'"],
+        },
+      },
+    }),
+  );
+  router.use(
+    rateLimit({
+      windowMs: 60_000,
+      limit: deps.rateLimitPerMinute ?? 120,
+      standardHeaders: 'draft-7',
+      legacyHeaders: false,
+      handler: (_req, res) => {
+        res.status(429).json({ error: { code: 'RATE_LIMITED', message: 'too many requests; try again in a minute' } });
+      },
+    }),
+  );
+
+  router.get('/links/:token', async (req, res) => {
+    await send(res, linkedReport(deps, { token: String(req.params.token) }));
+  });
+  router.get('/links/:token/recordings/:callId', (req, res, next) => {
+    const callId = parse(Id('callId'), req.params.callId);
+    sendRecording(res, next, linkedRecording(deps, { token: String(req.params.token), callId }));
+  });
+
+  router.use((req: Request, res: Response, next: NextFunction) => {
+    const match = /^Bearer\s+(\S+)$/i.exec(req.headers.authorization ?? '');
+    const client = match ? authenticateClient(deps.database, match[1]!) : undefined;
+    if (!client) {
+      res.set('WWW-Authenticate', 'Bearer realm="nps-dialer"');
+      throw new AppError('UNAUTHORIZED', match ? 'the API key is not valid' : 'send your API key as `Authorization: Bearer <key>`');
+    }
+    res.locals.client = client;
+    next();
+  });
+
+  router.get('/lists', (_req, res) => {
+    res.set('Cache-Control', 'private, no-store');
+    res.json({ lists: clientLists(deps, { clientId: clientOf(res).id }) });
+  });
+  router.get('/lists/:id/report', async (req, res) => {
+    const listId = parse(Id('list id'), req.params.id);
+    const query = parse(ReportQuery, req.query);
+    await send(res, clientReport(deps, { clientId: clientOf(res).id, listId, ...query }));
+  });
+  router.get('/lists/:id/recordings/:callId', (req, res, next) => {
+    const listId = parse(Id('list id'), req.params.id);
+    const callId = parse(Id('callId'), req.params.callId);
+    sendRecording(res, next, clientRecording(deps, { clientId: clientOf(res).id, listId, callId }));
+  });
+  return router;
+}
+
+/** The `extra` hook of createHttpApp that mounts the API. */
+export function mountApi(deps: ApiDeps): (app: express.Express) => void {
+  return (app) => {
+    app.use('/api/v1', apiRouter(deps));
+  };
+}

@@ -1,0 +1,192 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from '@jest/globals';
+import { parse } from 'csv-parse/sync';
+import request from 'supertest';
+import { createHttpApp, mountApi } from '../../src/http/index.js';
+import { signReportLink } from '../../src/reports/index.js';
+import { webhookHarness } from '../support/dialer.js';
+import { others, REPORT_TARIFF, scored, seedClient, seedList } from '../support/reports.js';
+
+const LINK_SECRET = 'api-test-link-secret-0123456789abcdef';
+
+/** The real HTTP app (webhooks and API) over a fresh database, with two clients and their lists. */
+function setup(options: { linkSecret?: string | null } = {}) {
+  const h = webhookHarness();
+  const { database, clock, recordingsDir } = h;
+  const acme = seedClient(database, clock, 'Acme');
+  const globex = seedClient(database, clock, 'Globex');
+  mkdirSync(path.join(recordingsDir, 'list-1'), { recursive: true });
+  writeFileSync(path.join(recordingsDir, 'list-1', 'call-1.mp3'), Buffer.from('ID3 recording bytes'));
+  const acmeList = seedList(database, {
+    clientId: acme.clientId,
+    name: 'Acme Q1',
+    contacts: [
+      { phone: '+48501234567', score: 2, comment: { status: 'downloaded', file: 'list-1/call-1.mp3', seconds: 4 } },
+      { phone: '+48501234568', score: 9, comment: { status: 'downloaded', file: '../../../etc/passwd', seconds: 4 } },
+      ...scored({ promoters: 3, passives: 1, detractors: 0 }),
+      ...others(2, 'pending', { attempts: 0 }),
+    ],
+  });
+  const globexList = seedList(database, { clientId: globex.clientId, name: 'Globex Q1', contacts: scored({ promoters: 1, passives: 0, detractors: 0 }) });
+  const linkSecret = options.linkSecret === null ? undefined : (options.linkSecret ?? LINK_SECRET);
+  const app = createHttpApp({
+    logger: h.deps.logger,
+    webhooks: h.deps,
+    extra: mountApi({ database, clock, logger: h.deps.logger, config: { defaultTariff: REPORT_TARIFF, recordingsDir }, linkSecret }),
+  });
+  return { app, clock, acme, globex, acmeList, globexList };
+}
+
+const bearer = (key: string) => `Bearer ${key}`;
+
+describe('GET /api/v1/lists', () => {
+  it("lists only the caller's own lists, with progress", async () => {
+    const { app, acme, acmeList } = setup();
+    const res = await request(app).get('/api/v1/lists').set('Authorization', bearer(acme.apiKey));
+    expect(res.status).toBe(200);
+    expect(res.headers['cache-control']).toBe('private, no-store');
+    expect(res.body).toEqual({
+      lists: [expect.objectContaining({ id: acmeList.listId, name: 'Acme Q1', contacts: 8, finalContacts: 6, progress: 0.75, responded: 6, final: false })],
+    });
+  });
+
+  it('answers 401 without a key, with a malformed header and with an unknown key', async () => {
+    const { app, acme } = setup();
+    const none = await request(app).get('/api/v1/lists');
+    expect(none.status).toBe(401);
+    expect(none.headers['www-authenticate']).toMatch(/^Bearer/);
+    expect(none.body.error).toEqual({ code: 'UNAUTHORIZED', message: 'send your API key as `Authorization: Bearer <key>`' });
+    expect((await request(app).get('/api/v1/lists').set('Authorization', acme.apiKey)).status).toBe(401);
+    const wrong = await request(app).get('/api/v1/lists').set('Authorization', bearer(`${acme.apiKey.slice(0, -4)}AAAA`));
+    expect(wrong.status).toBe(401);
+    expect(wrong.body.error.message).toBe('the API key is not valid');
+  });
+});
+
+describe('GET /api/v1/lists/:id/report', () => {
+  it('returns the JSON report by default', async () => {
+    const { app, acme, acmeList } = setup();
+    const res = await request(app).get(`/api/v1/lists/${acmeList.listId}/report`).set('Authorization', bearer(acme.apiKey));
+    expect(res.status).toBe(200);
+    expect(res.headers['content-type']).toBe('application/json; charset=utf-8');
+    expect(res.body).toMatchObject({ schemaVersion: 1, listId: acmeList.listId, client: { name: 'Acme' }, final: false, responses: 6, promoters: 4, detractors: 1, nps: 50 });
+  });
+
+  it('returns the per-contact CSV with masked numbers, the full numbers on request, and the summary', async () => {
+    const { app, acme, acmeList } = setup();
+    const masked = await request(app).get(`/api/v1/lists/${acmeList.listId}/report?format=csv`).set('Authorization', bearer(acme.apiKey));
+    expect(masked.status).toBe(200);
+    expect(masked.headers['content-type']).toBe('text/csv; charset=utf-8');
+    expect(masked.headers['content-disposition']).toBe(`attachment; filename="nps-report-list-${acmeList.listId}.csv"`);
+    const rows = parse(masked.text, { columns: true }) as Record<string, string>[];
+    expect(rows).toHaveLength(8);
+    expect(rows[0]!.phone).toBe("'+48******567");
+    const full = await request(app).get(`/api/v1/lists/${acmeList.listId}/report?format=csv&full=true`).set('Authorization', bearer(acme.apiKey));
+    expect((parse(full.text, { columns: true }) as Record<string, string>[])[0]!.phone).toBe("'+48501234567");
+    const summary = await request(app).get(`/api/v1/lists/${acmeList.listId}/report?format=csv&summary=1`).set('Authorization', bearer(acme.apiKey));
+    expect(summary.text.split('\n')[0]).toBe('dimension,value,contacts,responses,response_rate,promoters,passives,detractors,nps,nps_ci95_low,nps_ci95_high,low_sample');
+  });
+
+  it('returns the HTML page inline, with a content security policy that allows no script', async () => {
+    const { app, acme, acmeList } = setup();
+    const res = await request(app).get(`/api/v1/lists/${acmeList.listId}/report?format=html`).set('Authorization', bearer(acme.apiKey));
+    expect(res.status).toBe(200);
+    expect(res.headers['content-type']).toBe('text/html; charset=utf-8');
+    expect(res.headers['content-disposition']).toMatch(/^inline; filename="nps-report-list-\d+\.html"$/);
+    expect(res.headers['content-security-policy']).toContain("default-src 'none'");
+    expect(res.headers['content-security-policy']).not.toMatch(/script-src/);
+    expect(res.text).toContain('data-testid="nps">+50.0<');
+  });
+
+  it('answers 400 for a bad format or flag, naming the accepted values', async () => {
+    const { app, acme, acmeList } = setup();
+    const res = await request(app).get(`/api/v1/lists/${acmeList.listId}/report?format=xml`).set('Authorization', bearer(acme.apiKey));
+    expect(res.status).toBe(400);
+    expect(res.body.error).toEqual({ code: 'INPUT_INVALID', message: "format: format must be one of json, csv, html, got 'xml'" });
+    expect((await request(app).get(`/api/v1/lists/${acmeList.listId}/report?format=csv&full=yes`).set('Authorization', bearer(acme.apiKey))).status).toBe(400);
+    expect((await request(app).get('/api/v1/lists/abc/report').set('Authorization', bearer(acme.apiKey))).status).toBe(400);
+  });
+
+  it("answers 404 for another client's list exactly as for a missing one", async () => {
+    const { app, acme, globexList } = setup();
+    const other = await request(app).get(`/api/v1/lists/${globexList.listId}/report`).set('Authorization', bearer(acme.apiKey));
+    const missing = await request(app).get('/api/v1/lists/9999/report').set('Authorization', bearer(acme.apiKey));
+    expect(other.status).toBe(404);
+    expect(missing.status).toBe(404);
+    expect(other.body.error.code).toBe(missing.body.error.code);
+    expect(other.body.error.message).toBe(`list ${globexList.listId} does not exist`);
+  });
+
+  it('answers 401 without a key', async () => {
+    const { app, acmeList } = setup();
+    expect((await request(app).get(`/api/v1/lists/${acmeList.listId}/report`)).status).toBe(401);
+  });
+});
+
+describe('GET /api/v1/lists/:id/recordings/:callId', () => {
+  it('serves the recording file', async () => {
+    const { app, acme, acmeList } = setup();
+    const res = await request(app).get(`/api/v1/lists/${acmeList.listId}/recordings/${acmeList.responseCallIds[0]}`).set('Authorization', bearer(acme.apiKey)).buffer(true);
+    expect(res.status).toBe(200);
+    expect(res.headers['content-type']).toBe('audio/mpeg');
+    expect(Buffer.from(res.body as Buffer).toString()).toBe('ID3 recording bytes');
+  });
+
+  it('never serves a file outside RECORDINGS_DIR, whatever the stored path says', async () => {
+    const { app, acme, acmeList } = setup();
+    const res = await request(app).get(`/api/v1/lists/${acmeList.listId}/recordings/${acmeList.responseCallIds[1]}`).set('Authorization', bearer(acme.apiKey));
+    expect(res.status).toBe(404);
+    expect(res.text).not.toContain('root:');
+  });
+
+  it("answers 404 for another client's list or a call without a recording, 401 without a key, 400 for a bad id", async () => {
+    const { app, acme, globex, acmeList } = setup();
+    const url = `/api/v1/lists/${acmeList.listId}/recordings/${acmeList.responseCallIds[0]}`;
+    expect((await request(app).get(url).set('Authorization', bearer(globex.apiKey))).status).toBe(404);
+    expect((await request(app).get(`/api/v1/lists/${acmeList.listId}/recordings/${acmeList.responseCallIds[2]}`).set('Authorization', bearer(acme.apiKey))).status).toBe(404);
+    expect((await request(app).get(url)).status).toBe(401);
+    expect((await request(app).get(`/api/v1/lists/${acmeList.listId}/recordings/..%2F..%2Fetc`).set('Authorization', bearer(acme.apiKey))).status).toBe(400);
+  });
+});
+
+describe('signed links: GET /api/v1/links/:token', () => {
+  it('serves the report in the signed format without an API key, and its recordings', async () => {
+    const { app, clock, acmeList } = setup();
+    const token = signReportLink(LINK_SECRET, { listId: acmeList.listId, format: 'html', expiresAt: clock.now() + 60_000 });
+    const res = await request(app).get(`/api/v1/links/${token}`);
+    expect(res.status).toBe(200);
+    expect(res.headers['content-type']).toBe('text/html; charset=utf-8');
+    expect(res.text).toContain('data-testid="nps">+50.0<');
+    const recording = await request(app).get(`/api/v1/links/${token}/recordings/${acmeList.responseCallIds[0]}`).buffer(true);
+    expect(recording.status).toBe(200);
+    expect(Buffer.from(recording.body as Buffer).toString()).toBe('ID3 recording bytes');
+    const json = signReportLink(LINK_SECRET, { listId: acmeList.listId, format: 'json', expiresAt: clock.now() + 60_000 });
+    expect((await request(app).get(`/api/v1/links/${json}`)).body).toMatchObject({ listId: acmeList.listId, nps: 50 });
+  });
+
+  it('refuses an expired link with 401', async () => {
+    const { app, clock, acmeList } = setup();
+    const token = signReportLink(LINK_SECRET, { listId: acmeList.listId, format: 'json', expiresAt: clock.now() + 60_000 });
+    clock.advance(60_000);
+    const res = await request(app).get(`/api/v1/links/${token}`);
+    expect(res.status).toBe(401);
+    expect(res.body.error.message).toMatch(/expired/);
+    expect((await request(app).get(`/api/v1/links/${token}/recordings/${acmeList.responseCallIds[0]}`)).status).toBe(401);
+  });
+
+  it('refuses an altered link with 401: another list, or a signature from another secret', async () => {
+    const { app, clock, acmeList, globexList } = setup();
+    const token = signReportLink(LINK_SECRET, { listId: acmeList.listId, format: 'json', expiresAt: clock.now() + 60_000 });
+    const otherPayload = signReportLink(LINK_SECRET, { listId: globexList.listId, format: 'json', expiresAt: clock.now() + 60_000 }).split('.')[0];
+    expect((await request(app).get(`/api/v1/links/${otherPayload}.${token.split('.')[1]}`)).status).toBe(401);
+    const forged = signReportLink('not-the-server-secret-0123456789abcdef', { listId: acmeList.listId, format: 'json', expiresAt: clock.now() + 60_000 });
+    expect((await request(app).get(`/api/v1/links/${forged}`)).status).toBe(401);
+  });
+
+  it('refuses every link when the server has no signing secret', async () => {
+    const { app, clock, acmeList } = setup({ linkSecret: null });
+    const token = signReportLink(LINK_SECRET, { listId: acmeList.listId, format: 'json', expiresAt: clock.now() + 60_000 });
+    expect((await request(app).get(`/api/v1/links/${token}`)).status).toBe(401);
+  });
+});
