@@ -5,7 +5,9 @@ import { registerClientsCommands } from './commands/clients.js';
 import { registerDemoCommand } from './commands/demo.js';
 import { registerDncCommands } from './commands/dnc.js';
 import { registerListsCommands } from './commands/lists.js';
+import { registerReportCommand } from './commands/report.js';
 import { registerRunCommand } from './commands/run.js';
+import { registerServeCommand } from './commands/serve.js';
 import { registerSandboxCommand } from './commands/sandbox.js';
 
 export function buildProgram(): Command {
@@ -19,6 +21,8 @@ export function buildProgram(): Command {
   registerDncCommands(program);
   registerClientsCommands(program);
   registerRunCommand(program);
+  registerReportCommand(program);
+  registerServeCommand(program);
   registerDemoCommand(program);
   registerSandboxCommand(program);
   return program;
