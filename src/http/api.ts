@@ -27,16 +27,15 @@ export interface ApiDeps extends ReportServiceDeps {
 const Id = (what: string) =>
   z.string().regex(/^[1-9]\d{0,15}$/, `${what} must be a positive whole number`).transform(Number);
 
-const Flag = (name: string) =>
-  z
-    .enum(['true', 'false', '1', '0'], { error: `${name} must be true or false` })
-    .optional()
-    .transform((v) => v === 'true' || v === '1');
+const Flag = z
+  .enum(['true', 'false', '1', '0'], { error: 'must be true or false (or 1 or 0)' })
+  .optional()
+  .transform((v) => v === 'true' || v === '1');
 
 export const ReportQuery = z.object({
-  format: z.enum(REPORT_FORMATS, { error: (issue) => `format must be one of ${REPORT_FORMATS.join(', ')}, got '${String(issue.input)}'` }).default('json'),
-  full: Flag('full'),
-  summary: Flag('summary'),
+  format: z.enum(REPORT_FORMATS, { error: (issue) => `must be one of ${REPORT_FORMATS.join(', ')}, got '${String(issue.input)}'` }).default('json'),
+  full: Flag,
+  summary: Flag,
 });
 
 function parse<T>(schema: z.ZodType<T>, value: unknown): T {

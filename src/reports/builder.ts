@@ -6,8 +6,8 @@ import { CONTACT_STATUSES, type ContactStatus } from '../db/schema/index.js';
 import { ListSettingsBook } from '../dialer/index.js';
 import { AppError } from '../errors/index.js';
 import { maskPhone } from '../logging/index.js';
-import { addCounts, emptyCounts, runReportPass, type CellCounts, type PassResult } from './aggregate.js';
 import { categoryOf, chooseLanguage, surveyTexts, type NpsCategory } from '../ivr/index.js';
+import { addCounts, emptyCounts, runReportPass, type CellCounts, type PassResult } from './aggregate.js';
 import {
   DISPOSITION_KEYS,
   LOW_SAMPLE_RESPONSES,

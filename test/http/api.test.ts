@@ -103,8 +103,10 @@ describe('GET /api/v1/lists/:id/report', () => {
     const { app, acme, acmeList } = setup();
     const res = await request(app).get(`/api/v1/lists/${acmeList.listId}/report?format=xml`).set('Authorization', bearer(acme.apiKey));
     expect(res.status).toBe(400);
-    expect(res.body.error).toEqual({ code: 'INPUT_INVALID', message: "format: format must be one of json, csv, html, got 'xml'" });
-    expect((await request(app).get(`/api/v1/lists/${acmeList.listId}/report?format=csv&full=yes`).set('Authorization', bearer(acme.apiKey))).status).toBe(400);
+    expect(res.body.error).toEqual({ code: 'INPUT_INVALID', message: "format: must be one of json, csv, html, got 'xml'" });
+    const flag = await request(app).get(`/api/v1/lists/${acmeList.listId}/report?format=csv&full=yes`).set('Authorization', bearer(acme.apiKey));
+    expect(flag.status).toBe(400);
+    expect(flag.body.error.message).toBe('full: must be true or false (or 1 or 0)');
     expect((await request(app).get('/api/v1/lists/abc/report').set('Authorization', bearer(acme.apiKey))).status).toBe(400);
   });
 
