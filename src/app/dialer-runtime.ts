@@ -1,7 +1,7 @@
 import { CallSignals, ListSettingsBook, RecordingDownloads, webhookUrls, type DialerDeps, type WebhookUrls } from '../dialer/index.js';
 import { AppError } from '../errors/index.js';
 import { createHttpApp, listen, type HttpAppDeps, type RunningServer, type WebhookDeps } from '../http/index.js';
-import { VonageTelephony, type Telephony } from '../telephony/index.js';
+import { ReusingAuth, VonageTelephony, type Telephony } from '../telephony/index.js';
 import type { AppContext } from './context.js';
 
 /** A webhook server with everything the dialer needs, wired from an AppContext. */
@@ -35,11 +35,13 @@ export async function startDialerRuntime(ctx: AppContext, options: StartDialerRu
     signals: new CallSignals(),
     lists: new ListSettingsBook(ctx.database, config),
   };
+  // One signer for the SDK's requests and the recording downloads.
+  const auth = new ReusingAuth({ applicationId: vonage.applicationId, privateKey: vonage.privateKey, reuseMs: config.jwtReuseSeconds * 1000, clock: ctx.clock });
   const recordings = new RecordingDownloads({
     database: ctx.database,
     clock: ctx.clock,
     logger: logger.child({ module: 'recordings' }),
-    credentials: vonage,
+    authorization: () => auth.createBearerHeader(),
     policy: { apiHost: config.vonageApiHost, extraHosts: config.recordingDownloadHosts },
     recordingsDir: config.recordingsDir,
   });
@@ -52,7 +54,7 @@ export async function startDialerRuntime(ctx: AppContext, options: StartDialerRu
   deps.urls = webhookUrls(publicBaseUrl);
   const telephony =
     options.telephony ??
-    new VonageTelephony({ applicationId: vonage.applicationId, privateKey: vonage.privateKey, apiHost: config.vonageApiHost, logger: logger.child({ module: 'telephony' }) });
+    new VonageTelephony({ auth, apiHost: config.vonageApiHost, logger: logger.child({ module: 'telephony' }) });
   const resumed = recordings.resumePending();
   if (resumed > 0) logger.info('resuming recording downloads', { count: resumed });
   logger.info('webhook server listening', { port: server.port, publicBaseUrl });
@@ -63,8 +65,8 @@ export async function startDialerRuntime(ctx: AppContext, options: StartDialerRu
     server,
     publicBaseUrl,
     close: async () => {
-      recordings.close();
       await server.close();
+      await recordings.close();
     },
   };
 }

@@ -1,5 +1,3 @@
-import { setTimeout as delay } from 'node:timers/promises';
-
 /**
  * Every module takes time from a Clock so that tests can drive it. `now()` is wall time in epoch
  * milliseconds (calling hours, retry times, timestamps); `monotonicMs()` is for measuring spans and
@@ -12,12 +10,29 @@ export interface Clock {
   sleep(ms: number, signal?: AbortSignal): Promise<void>;
 }
 
+/**
+ * A timer that rejects with the signal's own reason when aborted. Node's promise timers build a new
+ * AbortError (with a stack trace) for every cancelled wait, and the dialer cancels thousands.
+ */
+function realSleep(ms: number, signal?: AbortSignal): Promise<void> {
+  if (signal?.aborted) return Promise.reject(signal.reason);
+  return new Promise((resolve, reject) => {
+    const onAbort = () => {
+      clearTimeout(timer);
+      reject(signal!.reason);
+    };
+    const timer = setTimeout(() => {
+      signal?.removeEventListener('abort', onAbort);
+      resolve();
+    }, Math.max(0, ms));
+    signal?.addEventListener('abort', onAbort, { once: true });
+  });
+}
+
 export const systemClock: Clock = {
   now: () => Date.now(),
   monotonicMs: () => performance.now(),
-  sleep: async (ms, signal) => {
-    await delay(Math.max(0, ms), undefined, signal ? { signal } : undefined);
-  },
+  sleep: realSleep,
 };
 
 interface Sleeper {
@@ -108,8 +123,8 @@ export class ScaledClock implements Clock {
     return performance.now();
   }
 
-  async sleep(ms: number, signal?: AbortSignal): Promise<void> {
-    await delay(Math.max(0, ms / this.#factor), undefined, signal ? { signal } : undefined);
+  sleep(ms: number, signal?: AbortSignal): Promise<void> {
+    return realSleep(ms / this.#factor, signal);
   }
 }
 
@@ -118,3 +133,10 @@ function abortError(): Error {
   error.name = 'AbortError';
   return error;
 }
+
+/**
+ * The reason to abort internal waits with. `controller.abort()` without a reason makes Node build
+ * a DOMException with a stack trace; with a sleep cancelled per loop turn and per webhook that was
+ * ~10 % of the dialer's CPU (docs/performance.md).
+ */
+export const CANCELLED: Readonly<{ name: 'Cancelled' }> = Object.freeze({ name: 'Cancelled' });

@@ -53,6 +53,7 @@ const BaseEnv = z.object({
   ),
   VONAGE_API_HOST: z.preprocess(emptyToUndefined, httpUrl('https://api.nexmo.com').default('https://api.nexmo.com')),
   RECORDING_DOWNLOAD_HOSTS: optionalString,
+  VONAGE_JWT_REUSE_SECONDS: integerIn(0, 600, '60').default(60),
   REPORT_LINK_SECRET: z.preprocess(
     emptyToUndefined,
     z.string().min(32, 'expected at least 32 random characters, e.g. the output of `openssl rand -base64 32`').optional(),
@@ -132,6 +133,8 @@ export interface AppConfig {
   vonageApiHost: string;
   /** Hosts the recording downloader accepts beyond Vonage's own and the API host. */
   recordingDownloadHosts: string[];
+  /** Seconds one application JWT is reused for REST requests and downloads (0 = one per request). */
+  jwtReuseSeconds: number;
   defaultTariff: Tariff;
   /** HMAC key of signed report links (`report --link`); links are disabled without it. */
   reportLinkSecret: string | undefined;
@@ -232,6 +235,7 @@ export function parseConfig(env: Record<string, string | undefined>, options: Pa
       .split(',')
       .map((h) => h.trim().toLowerCase())
       .filter(Boolean),
+    jwtReuseSeconds: b.VONAGE_JWT_REUSE_SECONDS,
     defaultTariff: {
       currency: b.TARIFF_CURRENCY,
       callFeeMinor: b.TARIFF_CALL_FEE_MINOR,

@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { setMaxListeners } from 'node:events';
 import PQueue from 'p-queue';
-import type { Clock } from '../clock/index.js';
+import { CANCELLED, type Clock } from '../clock/index.js';
+import { prepared } from '../db/index.js';
 import type { ContactStatus } from '../db/schema/index.js';
 import { AppError } from '../errors/index.js';
 import { translateStatus, type ProviderCall, type Telephony } from '../telephony/index.js';
@@ -81,15 +82,16 @@ export async function runCampaign(deps: DialerDeps, options: CampaignOptions): P
   let fatal: AppError | undefined;
   const sqlite = database.sqlite;
 
-  const selectDue = sqlite.prepare(
+  const selectDue = prepared(deps.database, 
     `SELECT id, list_id AS listId, phone_e164 AS phoneE164, country, timezone, language, name, status, attempts FROM contacts
      WHERE list_id = ? AND status = 'pending' AND next_attempt_at <= ? ORDER BY next_attempt_at, id LIMIT ?`,
   );
-  const claim = sqlite.prepare(`UPDATE contacts SET status = 'dialing', updated_at = ? WHERE id = ? AND status = 'pending' AND attempts = ?`);
-  const postpone = sqlite.prepare(`UPDATE contacts SET next_attempt_at = ?, updated_at = ? WHERE id = ? AND status = 'pending'`);
-  const close = sqlite.prepare(`UPDATE contacts SET status = ?, next_attempt_at = NULL, updated_at = ? WHERE id = ? AND status = 'pending'`);
-  const isSuppressed = sqlite.prepare('SELECT 1 FROM suppressions WHERE phone_e164 = ?');
-  const openCount = sqlite.prepare(`SELECT count(*) AS n, min(CASE WHEN status = 'pending' THEN next_attempt_at END) AS nextAt FROM contacts WHERE list_id = ? AND status IN ('pending', 'dialing')`);
+  const claim = prepared(deps.database, `UPDATE contacts SET status = 'dialing', updated_at = ? WHERE id = ? AND status = 'pending' AND attempts = ?`);
+  const postpone = prepared(deps.database, `UPDATE contacts SET next_attempt_at = ?, updated_at = ? WHERE id = ? AND status = 'pending'`);
+  const close = prepared(deps.database, `UPDATE contacts SET status = ?, next_attempt_at = NULL, updated_at = ? WHERE id = ? AND status = 'pending'`);
+  const isSuppressed = prepared(deps.database, 'SELECT 1 FROM suppressions WHERE phone_e164 = ?');
+  const nextDue = prepared(deps.database, `SELECT min(next_attempt_at) AS at FROM contacts WHERE list_id = ? AND status = 'pending'`);
+  const openCount = prepared(deps.database, `SELECT count(*) AS n, min(CASE WHEN status = 'pending' THEN next_attempt_at END) AS nextAt FROM contacts WHERE list_id = ? AND status IN ('pending', 'dialing')`);
 
   const reporter = progressReporter(deps, options, stats, () => queue.pending);
   const stopped = new Promise<void>((resolve) => stop.signal.addEventListener('abort', () => resolve(), { once: true }));
@@ -134,19 +136,27 @@ export async function runCampaign(deps: DialerDeps, options: CampaignOptions): P
       // A full page may mean more due contacts behind it (parked or claimed ones are gone now).
       if (examined > 0 && examined === room) continue;
 
-      const open = openCount.get(options.listId) as { n: number; nextAt: number | null };
       const busy = queue.size + queue.pending > 0;
-      if (open.n === 0 && !busy) break;
-      if (!busy && open.nextAt !== null && open.nextAt - clock.now() > (options.maxIdleWaitMs ?? 15 * 60_000)) break;
+      // With calls in progress the loop only needs to know when the next parked contact is due
+      // (an index lookup); the count of open contacts (a scan of the list) is needed only when idle.
+      let nextAt: number | null;
+      if (busy) {
+        nextAt = (nextDue.get(options.listId) as { at: number | null }).at;
+      } else {
+        const open = openCount.get(options.listId) as { n: number; nextAt: number | null };
+        if (open.n === 0) break;
+        if (open.nextAt !== null && open.nextAt - clock.now() > (options.maxIdleWaitMs ?? 15 * 60_000)) break;
+        nextAt = open.nextAt;
+      }
       // Wait until the next contact is due, something changes (a call ended, a slot freed), or a stop.
       const wake = new AbortController();
-      const untilDue = open.nextAt === null ? 60_000 : Math.max(0, open.nextAt - clock.now());
+      const untilDue = nextAt === null ? 60_000 : Math.max(0, nextAt - clock.now());
       await Promise.race([
         clock.sleep(Math.min(untilDue, 60_000), wake.signal).catch(() => undefined),
         deps.signals.whenChanged(wake.signal),
         stopped,
       ]);
-      wake.abort();
+      wake.abort(CANCELLED);
     }
   } finally {
     options.signal?.removeEventListener('abort', onStop);
@@ -173,22 +183,21 @@ export async function runCampaign(deps: DialerDeps, options: CampaignOptions): P
     const attempt = contact.attempts + 1;
     for (let transient = 0; ; ) {
       if (stop.signal.aborted) {
-        sqlite.prepare(`UPDATE contacts SET status = 'pending', updated_at = ? WHERE id = ? AND status = 'dialing' AND attempts = ?`).run(clock.now(), contact.id, contact.attempts);
+        prepared(deps.database, `UPDATE contacts SET status = 'pending', updated_at = ? WHERE id = ? AND status = 'dialing' AND attempts = ?`).run(clock.now(), contact.id, contact.attempts);
         return;
       }
       const slot = await acquire(limiter);
       if (!slot) {
-        sqlite.prepare(`UPDATE contacts SET status = 'pending', updated_at = ? WHERE id = ? AND status = 'dialing' AND attempts = ?`).run(clock.now(), contact.id, contact.attempts);
+        prepared(deps.database, `UPDATE contacts SET status = 'pending', updated_at = ? WHERE id = ? AND status = 'dialing' AND attempts = ?`).run(clock.now(), contact.id, contact.attempts);
         return;
       }
       // The attempt row exists before the request: `started` may arrive before the 201, and after a
       // crash the row tells the reconciler that this attempt may be live at the provider.
       const ref = randomBytes(16).toString('base64url');
       const callId = sqlite.transaction(() => {
-        sqlite.prepare('UPDATE contacts SET attempts = ? WHERE id = ? AND attempts = ?').run(attempt, contact.id, contact.attempts);
+        prepared(deps.database, 'UPDATE contacts SET attempts = ? WHERE id = ? AND attempts = ?').run(attempt, contact.id, contact.attempts);
         return (
-          sqlite
-            .prepare(`INSERT INTO calls (contact_id, list_id, attempt, ref, state, created_at) VALUES (?, ?, ?, ?, 'creating', ?) RETURNING id`)
+          prepared(deps.database, `INSERT INTO calls (contact_id, list_id, attempt, ref, state, created_at) VALUES (?, ?, ?, ?, 'creating', ?) RETURNING id`)
             .get(contact.id, contact.listId, attempt, ref, clock.now()) as { id: number }
         ).id;
       })();
@@ -209,8 +218,7 @@ export async function runCampaign(deps: DialerDeps, options: CampaignOptions): P
       }
       if (result.ok) {
         stats.dialled++;
-        sqlite
-          .prepare(
+        prepared(deps.database, 
             `UPDATE calls SET provider_uuid = coalesce(provider_uuid, ?), conversation_uuid = coalesce(conversation_uuid, ?),
                state = CASE WHEN state = 'creating' THEN 'started' ELSE state END WHERE id = ?`,
           )
@@ -245,8 +253,8 @@ export async function runCampaign(deps: DialerDeps, options: CampaignOptions): P
 
   function undoAttempt(callId: number, contact: ContactRow, attempt: number): void {
     sqlite.transaction(() => {
-      sqlite.prepare(`DELETE FROM calls WHERE id = ? AND state = 'creating' AND provider_uuid IS NULL`).run(callId);
-      sqlite.prepare('UPDATE contacts SET attempts = ? WHERE id = ? AND attempts = ?').run(contact.attempts, contact.id, attempt);
+      prepared(deps.database, `DELETE FROM calls WHERE id = ? AND state = 'creating' AND provider_uuid IS NULL`).run(callId);
+      prepared(deps.database, 'UPDATE contacts SET attempts = ? WHERE id = ? AND attempts = ?').run(contact.attempts, contact.id, attempt);
     })();
   }
 
@@ -270,11 +278,11 @@ export async function runCampaign(deps: DialerDeps, options: CampaignOptions): P
       const waiter = new AbortController();
       const ended = deps.signals.whenEnded(callId, waiter.signal);
       if (store.byId(callId)?.state === 'ended') {
-        waiter.abort();
+        waiter.abort(CANCELLED);
         return;
       }
       const timedOut = await Promise.race([ended.then(() => false), clock.sleep(checks === 0 ? limitMs : 60_000, waiter.signal).then(() => true, () => false)]);
-      waiter.abort();
+      waiter.abort(CANCELLED);
       if (!timedOut) continue;
       const call = store.byId(callId)!;
       if (call.state === 'ended') return;
@@ -335,7 +343,7 @@ function providerCallAsEvent(call: ProviderCall): StatusPayload {
  */
 export async function reconcileInFlight(deps: DialerDeps, telephony: Telephony, listId: number): Promise<void> {
   const { sqlite } = deps.database;
-  const open = sqlite.prepare(`SELECT id, provider_uuid AS uuid FROM calls WHERE list_id = ? AND state <> 'ended'`).all(listId) as { id: number; uuid: string | null }[];
+  const open = prepared(deps.database, `SELECT id, provider_uuid AS uuid FROM calls WHERE list_id = ? AND state <> 'ended'`).all(listId) as { id: number; uuid: string | null }[];
   for (const call of open) {
     if (call.uuid) {
       const state = await reconcileCall(deps, telephony, call.id, call.uuid);
@@ -353,8 +361,7 @@ export async function reconcileInFlight(deps: DialerDeps, telephony: Telephony, 
 /** Contacts in `dialing` without an unfinished call (claimed but never dialled) go back to pending. */
 function releaseUnstarted(deps: DialerDeps, listId: number): void {
   const now = deps.clock.now();
-  deps.database.sqlite
-    .prepare(
+  prepared(deps.database, 
       `UPDATE contacts SET status = 'pending', next_attempt_at = coalesce(next_attempt_at, ?), updated_at = ?
        WHERE list_id = ? AND status = 'dialing'
          AND NOT EXISTS (SELECT 1 FROM calls WHERE calls.contact_id = contacts.id AND calls.state <> 'ended')`,
@@ -365,16 +372,16 @@ function releaseUnstarted(deps: DialerDeps, listId: number): void {
 async function waitForIdle(queue: PQueue, clock: Clock, timeoutMs: number): Promise<void> {
   const timeout = new AbortController();
   await Promise.race([queue.onIdle(), clock.sleep(timeoutMs, timeout.signal).catch(() => undefined)]);
-  timeout.abort();
+  timeout.abort(CANCELLED);
 }
 
 function progressReporter(deps: DialerDeps, options: CampaignOptions, stats: { dialled: number; rateLimited: number }, live: () => number) {
   const { sqlite } = deps.database;
-  const byStatus = sqlite.prepare('SELECT status, count(*) AS n FROM contacts WHERE list_id = ? GROUP BY status');
-  const scores = sqlite.prepare(
+  const byStatus = prepared(deps.database, 'SELECT status, count(*) AS n FROM contacts WHERE list_id = ? GROUP BY status');
+  const scores = prepared(deps.database, 
     `SELECT count(*) AS responses, sum(score >= 9) AS promoters, sum(score <= 6) AS detractors FROM responses WHERE list_id = ?`,
   );
-  const answered = sqlite.prepare(`SELECT count(*) AS n FROM calls WHERE list_id = ? AND outcome = 'human'`);
+  const answered = prepared(deps.database, `SELECT count(*) AS n FROM calls WHERE list_id = ? AND outcome = 'human'`);
   let last = 0;
   const report = (): CampaignProgress => {
     const counts: Record<string, number> = {};

@@ -1,4 +1,5 @@
 import { recordBillingLine, voidBillingLine } from '../billing/index.js';
+import { prepared } from '../db/index.js';
 import type { CallOutcome, CallState, ContactStatus } from '../db/schema/index.js';
 import { decimalToMicros, parseProviderTime, parseSeconds, translateStatus } from '../telephony/index.js';
 import { callStore, type CallRow } from './calls.js';
@@ -53,7 +54,7 @@ export function applyStatusEvent(deps: DialerDeps, call: CallRow, payload: Statu
     store.recordEvent(call.id, 'status', payload.status, at, receivedAt, payload);
     const uuid = payload.uuid ?? payload.call_uuid;
     if (uuid && !call.providerUuid) {
-      sqlite.prepare('UPDATE calls SET provider_uuid = ? WHERE id = ? AND provider_uuid IS NULL').run(uuid, call.id);
+      prepared(deps.database, 'UPDATE calls SET provider_uuid = ? WHERE id = ? AND provider_uuid IS NULL').run(uuid, call.id);
     }
     switch (meaning.kind) {
       case 'progress':
@@ -82,14 +83,13 @@ export function applyStatusEvent(deps: DialerDeps, call: CallRow, payload: Statu
 /** Moves the call's state forward (never back); `answered` also records when. */
 export function advanceState(deps: DialerDeps, callId: number, state: 'started' | 'ringing' | 'answered', at: number): void {
   const earlier = earlierThan(state);
-  deps.database.sqlite
-    .prepare(
+  prepared(deps.database, 
       `UPDATE calls SET state = ?, answered_at = CASE WHEN ? = 'answered' THEN coalesce(answered_at, ?) ELSE answered_at END
        WHERE id = ? AND state IN (${earlier.map(() => '?').join(', ')})`,
     )
     .run(state, state, at, callId, ...earlier);
   if (state === 'answered') {
-    deps.database.sqlite.prepare('UPDATE calls SET answered_at = coalesce(answered_at, ?) WHERE id = ?').run(at, callId);
+    prepared(deps.database, 'UPDATE calls SET answered_at = coalesce(answered_at, ?) WHERE id = ?').run(at, callId);
   }
 }
 
@@ -101,12 +101,12 @@ export function advanceState(deps: DialerDeps, callId: number, state: 'started' 
 function applyDetection(deps: DialerDeps, callId: number, answeredBy: 'human' | 'machine', now: number): void {
   const { sqlite } = deps.database;
   if (answeredBy === 'human') {
-    sqlite.prepare(`UPDATE calls SET answered_by = 'human' WHERE id = ? AND answered_by IS NULL`).run(callId);
+    prepared(deps.database, `UPDATE calls SET answered_by = 'human' WHERE id = ? AND answered_by IS NULL`).run(callId);
     return;
   }
   if (provedHuman(deps, callId)) return;
-  sqlite.prepare(`UPDATE calls SET answered_by = 'machine' WHERE id = ?`).run(callId);
-  const reclassified = sqlite.prepare(`UPDATE calls SET outcome = 'machine' WHERE id = ? AND state = 'ended' AND outcome = 'human'`).run(callId).changes;
+  prepared(deps.database, `UPDATE calls SET answered_by = 'machine' WHERE id = ?`).run(callId);
+  const reclassified = prepared(deps.database, `UPDATE calls SET outcome = 'machine' WHERE id = ? AND state = 'ended' AND outcome = 'human'`).run(callId).changes;
   if (reclassified === 1) {
     voidBillingLine(deps.database, callId);
     const call = callStore(deps.database).byId(callId)!;
@@ -116,8 +116,7 @@ function applyDetection(deps: DialerDeps, callId: number, answeredBy: 'human' | 
 
 function provedHuman(deps: DialerDeps, callId: number): boolean {
   return (
-    deps.database.sqlite
-      .prepare(
+    prepared(deps.database, 
         `SELECT 1 FROM calls WHERE id = ? AND (opted_out = 1 OR EXISTS (SELECT 1 FROM responses WHERE call_id = calls.id)
            OR EXISTS (SELECT 1 FROM call_events e WHERE e.call_id = calls.id AND e.kind = 'input'
                       AND coalesce(json_extract(e.payload, '$.dtmf.digits'), '') <> ''))`,
@@ -130,8 +129,7 @@ function applyCompleted(deps: DialerDeps, callId: number, payload: StatusPayload
   const { sqlite } = deps.database;
   const duration = parseSeconds(payload.duration);
   const startedAt = parseProviderTime(payload.start_time);
-  sqlite
-    .prepare(
+  prepared(deps.database, 
       `UPDATE calls SET duration_seconds = coalesce(duration_seconds, ?), provider_price_micros = coalesce(provider_price_micros, ?),
          provider_rate_micros = coalesce(provider_rate_micros, ?), network = coalesce(network, ?),
          answered_at = coalesce(answered_at, CASE WHEN ? > 0 THEN ? END)
@@ -167,8 +165,7 @@ export function billIfPersonAnswered(deps: DialerDeps, callId: number, now: numb
  * inside the caller's transaction. Returns whether this call ended the call.
  */
 export function finalizeCall(deps: DialerDeps, callId: number, outcome: CallOutcome, endedAt: number, now: number): boolean {
-  const changed = deps.database.sqlite
-    .prepare(`UPDATE calls SET state = 'ended', outcome = ?, ended_at = ? WHERE id = ? AND state <> 'ended'`)
+  const changed = prepared(deps.database, `UPDATE calls SET state = 'ended', outcome = ?, ended_at = ? WHERE id = ? AND state <> 'ended'`)
     .run(outcome, endedAt, callId).changes;
   if (changed === 0) return false;
   const call = callStore(deps.database).byId(callId)!;
@@ -191,11 +188,11 @@ export function settleContact(deps: DialerDeps, call: CallRow, outcome: CallOutc
   let status: ContactStatus;
   let nextAttemptAt: number | null = null;
   if (outcome === 'human') {
-    const responded = sqlite.prepare('SELECT 1 FROM responses WHERE contact_id = ?').get(contact.id) !== undefined;
+    const responded = prepared(deps.database, 'SELECT 1 FROM responses WHERE contact_id = ?').get(contact.id) !== undefined;
     status = responded ? 'responded' : call.optedOut ? 'opted_out' : 'answered_no_score';
   } else if (NO_RETRY.has(outcome)) {
     status = FINAL_STATUS[outcome as Exclude<CallOutcome, 'human'>];
-  } else if (sqlite.prepare('SELECT 1 FROM suppressions WHERE phone_e164 = ?').get(contact.phoneE164) !== undefined) {
+  } else if (prepared(deps.database, 'SELECT 1 FROM suppressions WHERE phone_e164 = ?').get(contact.phoneE164) !== undefined) {
     status = 'suppressed';
   } else {
     const next =
@@ -207,8 +204,7 @@ export function settleContact(deps: DialerDeps, call: CallRow, outcome: CallOutc
       status = FINAL_STATUS[outcome as Exclude<CallOutcome, 'human'>];
     }
   }
-  sqlite
-    .prepare('UPDATE contacts SET status = ?, next_attempt_at = ?, updated_at = ? WHERE id = ? AND status = ? AND attempts = ?')
+  prepared(deps.database, 'UPDATE contacts SET status = ?, next_attempt_at = ?, updated_at = ? WHERE id = ? AND status = ? AND attempts = ?')
     .run(status, nextAttemptAt, now, contact.id, expected, contact.attempts);
   deps.logger.debug('contact settled', { listId: call.listId, contactId: contact.id, callId: call.id, attempt: call.attempt, outcome, status });
 }

@@ -1,4 +1,4 @@
-import type { Clock } from '../clock/index.js';
+import { CANCELLED, type Clock } from '../clock/index.js';
 
 export interface RateLimiterOptions {
   /** Requests allowed in any rolling window. */
@@ -36,7 +36,10 @@ export class RollingWindowLimiter {
   /** Per slot: when it becomes free (monotonic ms); Infinity while its request is in flight. */
   readonly #freeAt: number[];
   #blockedUntil = 0;
-  #waiters: (() => void)[] = [];
+  /** Waiting acquirers, first come first served. */
+  #queue: { grant: (slot: RateSlot) => void; fail: (reason: unknown) => void }[] = [];
+  /** Cancels the one pending timer that wakes the queue when the next slot frees. */
+  #timer: AbortController | undefined;
 
   constructor(options: RateLimiterOptions) {
     if (!Number.isInteger(options.limit) || options.limit < 1) throw new RangeError(`limit must be an integer ≥ 1, got ${options.limit}`);
@@ -48,62 +51,72 @@ export class RollingWindowLimiter {
   }
 
   /** Waits for a free slot (and the end of any backoff), then takes it. */
-  async acquire(signal?: AbortSignal): Promise<RateSlot> {
-    for (;;) {
-      signal?.throwIfAborted();
-      const now = this.#clock.monotonicMs();
-      let best = 0;
-      for (let i = 1; i < this.#limit; i++) if (this.#freeAt[i]! < this.#freeAt[best]!) best = i;
-      const readyAt = Math.max(this.#freeAt[best]!, this.#blockedUntil);
-      if (readyAt <= now) {
-        this.#freeAt[best] = Number.POSITIVE_INFINITY;
-        let released = false;
-        return {
-          release: () => {
-            if (released) return;
-            released = true;
-            this.#freeAt[best] = this.#clock.monotonicMs() + this.#windowMs;
-            this.#wake();
-          },
-        };
-      }
-      // Either a slot frees at a known time, or every slot is in flight and a release will wake us.
-      await this.#wait(Number.isFinite(readyAt) ? readyAt - now : undefined, signal);
-    }
+  acquire(signal?: AbortSignal): Promise<RateSlot> {
+    if (signal?.aborted) return Promise.reject(signal.reason);
+    return new Promise<RateSlot>((resolve, reject) => {
+      const entry = {
+        grant: (slot: RateSlot) => {
+          signal?.removeEventListener('abort', onAbort);
+          resolve(slot);
+        },
+        fail: reject,
+      };
+      const onAbort = () => {
+        this.#queue = this.#queue.filter((e) => e !== entry);
+        reject(signal!.reason);
+      };
+      signal?.addEventListener('abort', onAbort, { once: true });
+      this.#queue.push(entry);
+      this.#pump();
+    });
   }
 
   /** After a 429: no request starts for `ms` (monotonic), whatever the slots say. */
   backoff(ms: number): void {
     this.#blockedUntil = Math.max(this.#blockedUntil, this.#clock.monotonicMs() + ms);
+    this.#pump();
   }
 
-  #wait(ms: number | undefined, signal?: AbortSignal): Promise<void> {
-    return new Promise<void>((resolve, reject) => {
-      const controller = new AbortController();
-      const done = () => {
-        controller.abort();
-        resolve();
-      };
-      this.#waiters.push(done);
-      const onAbort = () => {
-        controller.abort();
-        reject(signal!.reason);
-      };
-      signal?.addEventListener('abort', onAbort, { once: true });
-      if (ms !== undefined) {
-        this.#clock.sleep(ms, controller.signal).then(done, () => undefined);
+  /** Grants free slots to waiters in order; if someone still waits, arms one timer for the next free slot. */
+  #pump(): void {
+    while (this.#queue.length > 0) {
+      const now = this.#clock.monotonicMs();
+      let best = 0;
+      for (let i = 1; i < this.#limit; i++) if (this.#freeAt[i]! < this.#freeAt[best]!) best = i;
+      const readyAt = Math.max(this.#freeAt[best]!, this.#blockedUntil);
+      if (readyAt > now) {
+        // Every slot is in flight (a release will pump) or frees at a known time (arm the timer).
+        if (Number.isFinite(readyAt)) this.#arm(readyAt - now);
+        return;
       }
-      controller.signal.addEventListener('abort', () => {
-        signal?.removeEventListener('abort', onAbort);
-        this.#waiters = this.#waiters.filter((w) => w !== done);
-      });
-    });
+      this.#freeAt[best] = Number.POSITIVE_INFINITY;
+      this.#queue.shift()!.grant(this.#slot(best));
+    }
   }
 
-  #wake(): void {
-    const waiters = this.#waiters;
-    this.#waiters = [];
-    for (const w of waiters) w();
+  #slot(index: number): RateSlot {
+    let released = false;
+    return {
+      release: () => {
+        if (released) return;
+        released = true;
+        this.#freeAt[index] = this.#clock.monotonicMs() + this.#windowMs;
+        this.#pump();
+      },
+    };
+  }
+
+  #arm(ms: number): void {
+    this.#timer?.abort(CANCELLED);
+    const timer = new AbortController();
+    this.#timer = timer;
+    this.#clock.sleep(ms, timer.signal).then(
+      () => {
+        if (this.#timer === timer) this.#timer = undefined;
+        this.#pump();
+      },
+      () => undefined,
+    );
   }
 }
 

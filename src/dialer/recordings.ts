@@ -1,7 +1,6 @@
 import path from 'node:path';
-import type { Clock } from '../clock/index.js';
-import type { VonageCredentials } from '../config/index.js';
-import type { AppDatabase } from '../db/index.js';
+import { CANCELLED, type Clock } from '../clock/index.js';
+import { prepared, type AppDatabase } from '../db/index.js';
 import type { Logger } from '../logging/index.js';
 import { downloadRecording, parseProviderTime, type RecordingHostPolicy } from '../telephony/index.js';
 import { callStore } from './calls.js';
@@ -32,12 +31,11 @@ export function handleRecording(deps: DialerDeps, downloads: RecordingDownloads,
   let responseId: number | undefined;
   deps.database.sqlite.transaction(() => {
     store.recordEvent(call.id, 'recording', null, parseProviderTime(payload.timestamp) ?? now, now, payload);
-    const response = deps.database.sqlite.prepare('SELECT id FROM responses WHERE call_id = ?').get(call.id) as { id: number } | undefined;
+    const response = prepared(deps.database, 'SELECT id FROM responses WHERE call_id = ?').get(call.id) as { id: number } | undefined;
     if (!response || !url) return;
     // Only a first (or repeated pending) notice sets the URL; a duplicate after the download
     // finished must not reset it.
-    const changed = deps.database.sqlite
-      .prepare(
+    const changed = prepared(deps.database, 
         `UPDATE responses SET comment_recording_url = ?, comment_seconds = ?, comment_status = 'pending'
          WHERE id = ? AND comment_status IN ('none', 'pending')`,
       )
@@ -56,7 +54,8 @@ export interface RecordingDownloadsOptions {
   database: AppDatabase;
   clock: Clock;
   logger: Logger;
-  credentials: Pick<VonageCredentials, 'applicationId' | 'privateKey'>;
+  /** The `Authorization` header for downloads (the application's Bearer JWT). */
+  authorization: () => Promise<string>;
   policy: RecordingHostPolicy;
   recordingsDir: string;
   /** Attempts before a recording is marked failed (404s are normal for a while). */
@@ -91,8 +90,7 @@ export class RecordingDownloads {
 
   /** Re-queues every recording still marked pending (after a restart). */
   resumePending(listId?: number): number {
-    const rows = this.#o.database.sqlite
-      .prepare(`SELECT id FROM responses WHERE comment_status = 'pending' AND (? IS NULL OR list_id = ?)`)
+    const rows = prepared(this.#o.database, `SELECT id FROM responses WHERE comment_status = 'pending' AND (? IS NULL OR list_id = ?)`)
       .all(listId ?? null, listId ?? null) as { id: number }[];
     rows.forEach((r) => this.enqueue(r.id));
     return rows.length;
@@ -107,7 +105,7 @@ export class RecordingDownloads {
     );
     for (;;) {
       if (this.#inFlight.size === 0) {
-        timeout.abort();
+        timeout.abort(CANCELLED);
         return true;
       }
       const next = await Promise.race([Promise.all([...this.#inFlight.values()]).then(() => true), timer]);
@@ -115,36 +113,37 @@ export class RecordingDownloads {
     }
   }
 
-  close(): void {
+  /** Stops retries and in-flight downloads and waits until no job touches the database any more. */
+  async close(): Promise<void> {
     this.#closed.abort();
+    await Promise.allSettled([...this.#inFlight.values()]);
   }
 
   async #run(responseId: number): Promise<void> {
     const { database, clock, logger } = this.#o;
     for (;;) {
-      const row = database.sqlite
-        .prepare('SELECT list_id AS listId, call_id AS callId, comment_recording_url AS url, comment_status AS status, comment_download_attempts AS attempts FROM responses WHERE id = ?')
+      const row = prepared(database, 'SELECT list_id AS listId, call_id AS callId, comment_recording_url AS url, comment_status AS status, comment_download_attempts AS attempts FROM responses WHERE id = ?')
         .get(responseId) as { listId: number; callId: number; url: string | null; status: string; attempts: number } | undefined;
       if (!row || row.status !== 'pending' || !row.url) return;
       const result = await downloadRecording({
         url: row.url,
-        applicationId: this.#o.credentials.applicationId,
-        privateKey: this.#o.credentials.privateKey,
+        authorization: this.#o.authorization,
         policy: this.#o.policy,
         directory: path.join(this.#o.recordingsDir, `list-${row.listId}`),
         baseName: `call-${row.callId}`,
+        signal: this.#closed.signal,
       });
+      // Closed while downloading: the database may be gone; the row stays pending for next time.
+      if (this.#closed.signal.aborted) return;
       const attempts = row.attempts + 1;
       if (result.ok) {
-        database.sqlite
-          .prepare(`UPDATE responses SET comment_status = 'downloaded', comment_file = ?, comment_download_attempts = ? WHERE id = ? AND comment_status = 'pending'`)
+        prepared(database, `UPDATE responses SET comment_status = 'downloaded', comment_file = ?, comment_download_attempts = ? WHERE id = ? AND comment_status = 'pending'`)
           .run(path.relative(this.#o.recordingsDir, result.file), attempts, responseId);
         logger.info('recording downloaded', { listId: row.listId, callId: row.callId, bytes: result.bytes });
         return;
       }
       const giveUp = !result.retryable || attempts >= this.#o.maxAttempts;
-      database.sqlite
-        .prepare(`UPDATE responses SET comment_download_attempts = ?, comment_status = CASE WHEN ? THEN 'failed' ELSE comment_status END WHERE id = ? AND comment_status = 'pending'`)
+      prepared(database, `UPDATE responses SET comment_download_attempts = ?, comment_status = CASE WHEN ? THEN 'failed' ELSE comment_status END WHERE id = ? AND comment_status = 'pending'`)
         .run(attempts, giveUp ? 1 : 0, responseId);
       logger.warn(giveUp ? 'recording download failed; giving up' : 'recording download failed; will retry', {
         listId: row.listId,

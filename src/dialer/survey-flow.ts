@@ -1,4 +1,5 @@
 import { afterInput, answerNcco, chooseLanguage, interpretDtmf, surveyTexts, type InputStep, type IvrContext, type Ncco } from '../ivr/index.js';
+import { prepared } from '../db/index.js';
 import { parseProviderTime } from '../telephony/index.js';
 import { callStore, type CallRow, type ContactRow } from './calls.js';
 import type { DialerDeps } from './deps.js';
@@ -46,9 +47,9 @@ export function handleAnswer(deps: FlowDeps, ref: string, payload: Record<string
   deps.database.sqlite.transaction(() => {
     store.recordEvent(call.id, 'answer', null, now, now, payload);
     const uuid = typeof payload.uuid === 'string' ? payload.uuid : undefined;
-    if (uuid && !call.providerUuid) deps.database.sqlite.prepare('UPDATE calls SET provider_uuid = ? WHERE id = ? AND provider_uuid IS NULL').run(uuid, call.id);
+    if (uuid && !call.providerUuid) prepared(deps.database, 'UPDATE calls SET provider_uuid = ? WHERE id = ? AND provider_uuid IS NULL').run(uuid, call.id);
     advanceState(deps, call.id, 'answered', now);
-    deps.database.sqlite.prepare(`UPDATE calls SET ivr_stage = 'question' WHERE id = ? AND ivr_stage IS NULL`).run(call.id);
+    prepared(deps.database, `UPDATE calls SET ivr_stage = 'question' WHERE id = ? AND ivr_stage IS NULL`).run(call.id);
   })();
   return answerNcco(ivrContext(deps, call, store.contact(call.contactId)!));
 }
@@ -77,29 +78,26 @@ export function handleInput(deps: FlowDeps, ref: string, step: InputStep, payloa
     store.recordEvent(call.id, 'input', null, parseProviderTime(payload.timestamp) ?? now, now, payload);
     advanceState(deps, call.id, 'answered', now);
     // Keys prove a person: machine detection cannot overrule them later.
-    if (answer.kind !== 'none') sqlite.prepare(`UPDATE calls SET answered_by = 'human' WHERE id = ?`).run(call.id);
+    if (answer.kind !== 'none') prepared(deps.database, `UPDATE calls SET answered_by = 'human' WHERE id = ?`).run(call.id);
     switch (decision.effect) {
       case 'score':
-        sqlite
-          .prepare('INSERT INTO responses (contact_id, call_id, list_id, score, created_at) VALUES (?, ?, ?, ?, ?) ON CONFLICT (contact_id) DO NOTHING')
+        prepared(deps.database, 'INSERT INTO responses (contact_id, call_id, list_id, score, created_at) VALUES (?, ?, ?, ?, ?) ON CONFLICT (contact_id) DO NOTHING')
           .run(contact.id, call.id, call.listId, decision.score, now);
-        sqlite.prepare(`UPDATE calls SET ivr_stage = 'comment' WHERE id = ?`).run(call.id);
+        prepared(deps.database, `UPDATE calls SET ivr_stage = 'comment' WHERE id = ?`).run(call.id);
         break;
       case 'opt_out':
-        sqlite
-          .prepare(`INSERT INTO suppressions (phone_e164, source, reason, created_at) VALUES (?, 'opt_out', ?, ?) ON CONFLICT (phone_e164) DO NOTHING`)
+        prepared(deps.database, `INSERT INTO suppressions (phone_e164, source, reason, created_at) VALUES (?, 'opt_out', ?, ?) ON CONFLICT (phone_e164) DO NOTHING`)
           .run(contact.phoneE164, `pressed * during call ${call.id}`, now);
-        sqlite.prepare(`UPDATE calls SET opted_out = 1, ivr_stage = 'done' WHERE id = ?`).run(call.id);
+        prepared(deps.database, `UPDATE calls SET opted_out = 1, ivr_stage = 'done' WHERE id = ?`).run(call.id);
         // The same person waiting in other lists is never called either.
-        sqlite
-          .prepare(`UPDATE contacts SET status = 'suppressed', next_attempt_at = NULL, updated_at = ? WHERE phone_e164 = ? AND status = 'pending'`)
+        prepared(deps.database, `UPDATE contacts SET status = 'suppressed', next_attempt_at = NULL, updated_at = ? WHERE phone_e164 = ? AND status = 'pending'`)
           .run(now, contact.phoneE164);
         break;
       case 'reprompt':
-        sqlite.prepare(`UPDATE calls SET ivr_stage = 'reprompt', reprompts = reprompts + 1 WHERE id = ? AND (ivr_stage IS NULL OR ivr_stage IN ('greeting', 'question'))`).run(call.id);
+        prepared(deps.database, `UPDATE calls SET ivr_stage = 'reprompt', reprompts = reprompts + 1 WHERE id = ? AND (ivr_stage IS NULL OR ivr_stage IN ('greeting', 'question'))`).run(call.id);
         break;
       case 'no_score':
-        sqlite.prepare(`UPDATE calls SET ivr_stage = 'done' WHERE id = ? AND ivr_stage <> 'comment'`).run(call.id);
+        prepared(deps.database, `UPDATE calls SET ivr_stage = 'done' WHERE id = ? AND ivr_stage <> 'comment'`).run(call.id);
         break;
     }
   })();

@@ -1,3 +1,4 @@
+export { ReusingAuth, type ReusingAuthOptions } from './auth.js';
 export { decimalToMicros, parseProviderTime, parseSeconds } from './money.js';
 export { isVonageCallStatus, translateStatus, VONAGE_CALL_STATUSES, type StatusMeaning, type VonageCallStatus } from './provider-status.js';
 export { downloadRecording, isAllowedRecordingUrl, type DownloadResult, type RecordingHostPolicy } from './recordings.js';

@@ -1,6 +1,8 @@
-import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import { createWriteStream } from 'node:fs';
+import { mkdir, rename, rm } from 'node:fs/promises';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import path from 'node:path';
-import { tokenGenerate } from '@vonage/jwt';
 
 /** Hosts every download may use: Vonage's own API hosts, over https only. */
 const VONAGE_DOMAINS = ['vonage.com', 'nexmo.com'];
@@ -38,19 +40,21 @@ export type DownloadResult =
 
 export interface DownloadRecordingOptions {
   url: string;
-  applicationId: string;
-  privateKey: string;
+  /** The `Authorization` header: a Bearer JWT of the application (see ReusingAuth). */
+  authorization: () => Promise<string>;
   policy: RecordingHostPolicy;
   /** Directory the file goes to, and its name without extension. */
   directory: string;
   baseName: string;
   timeoutMs?: number;
+  /** Aborts the download (shutdown). */
+  signal?: AbortSignal;
 }
 
 const EXTENSIONS: Record<string, string> = { 'audio/mpeg': 'mp3', 'audio/mp3': 'mp3', 'audio/wav': 'wav', 'audio/x-wav': 'wav', 'audio/wave': 'wav', 'audio/ogg': 'ogg' };
 
 /**
- * Downloads a recording with a freshly minted application JWT. The file is written under a
+ * Downloads a recording with an application JWT. The file is written under a
  * temporary name and renamed, so a crash never leaves a truncated file under the final name.
  * Failures are data: 404 and 5xx are retryable (recordings appear some time after the webhook).
  */
@@ -61,9 +65,9 @@ export async function downloadRecording(options: DownloadRecordingOptions): Prom
   let response: Response;
   try {
     response = await fetch(options.url, {
-      headers: { Authorization: `Bearer ${tokenGenerate(options.applicationId, options.privateKey)}` },
+      headers: { Authorization: await options.authorization() },
       redirect: 'error',
-      signal: AbortSignal.timeout(options.timeoutMs ?? 30_000),
+      signal: options.signal ? AbortSignal.any([options.signal, AbortSignal.timeout(options.timeoutMs ?? 30_000)]) : AbortSignal.timeout(options.timeoutMs ?? 30_000),
     });
   } catch (error) {
     return { ok: false, retryable: true, reason: `download failed: ${(error as Error).message}` };
@@ -73,14 +77,29 @@ export async function downloadRecording(options: DownloadRecordingOptions): Prom
     return { ok: false, retryable: response.status === 404 || response.status === 429 || response.status >= 500, reason: `download answered HTTP ${response.status}` };
   }
   const contentType = (response.headers.get('content-type') ?? 'audio/mpeg').split(';')[0]!.trim().toLowerCase();
-  const bytes = Buffer.from(await response.arrayBuffer());
   const extension = EXTENSIONS[contentType] ?? 'bin';
-  mkdirSync(options.directory, { recursive: true });
   const file = path.join(options.directory, `${options.baseName}.${extension}`);
   const temporary = `${file}.part`;
-  writeFileSync(temporary, bytes);
-  renameSync(temporary, file);
-  return { ok: true, file, bytes: bytes.length, contentType };
+  // Streamed to disk with async I/O: a webhook server must not block on file writes.
+  let bytes = 0;
+  try {
+    await ensureDirectory(options.directory);
+    const body = response.body ? Readable.fromWeb(response.body as import('node:stream/web').ReadableStream<Uint8Array>) : Readable.from([]);
+    body.on('data', (chunk: Buffer) => (bytes += chunk.length));
+    await pipeline(body, createWriteStream(temporary));
+    await rename(temporary, file);
+  } catch (error) {
+    await rm(temporary, { force: true });
+    return { ok: false, retryable: true, reason: `download interrupted: ${(error as Error).message}` };
+  }
+  return { ok: true, file, bytes, contentType };
+}
+
+const madeDirectories = new Set<string>();
+async function ensureDirectory(directory: string): Promise<void> {
+  if (madeDirectories.has(directory)) return;
+  await mkdir(directory, { recursive: true });
+  madeDirectories.add(directory);
 }
 
 function safeHost(url: string): string {

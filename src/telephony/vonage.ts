@@ -1,3 +1,4 @@
+import type { AuthInterface } from '@vonage/auth';
 import { Vonage } from '@vonage/server-sdk';
 import { HttpMethod, MachineDetectionBehavior } from '@vonage/voice';
 import type { Logger } from '../logging/index.js';
@@ -5,8 +6,8 @@ import { decimalToMicros, parseProviderTime, parseSeconds } from './money.js';
 import type { CreateCallRequest, CreateCallResult, GetCallResult, HangupResult, ProviderFailure, Telephony } from './types.js';
 
 export interface VonageTelephonyOptions {
-  applicationId: string;
-  privateKey: string;
+  /** Signs every REST request (see ReusingAuth). */
+  auth: AuthInterface;
   /** e.g. https://api.nexmo.com or the sandbox's http://127.0.0.1:4010 (no trailing slash). */
   apiHost: string;
   /** Per-request timeout; the SDK has none by default, and a hung request would hold a call slot. */
@@ -20,10 +21,7 @@ export class VonageTelephony implements Telephony {
   readonly #logger: Logger;
 
   constructor(options: VonageTelephonyOptions) {
-    this.#vonage = new Vonage(
-      { applicationId: options.applicationId, privateKey: options.privateKey },
-      { apiHost: options.apiHost, timeout: options.requestTimeoutMs ?? 10_000 },
-    );
+    this.#vonage = new Vonage(options.auth, { apiHost: options.apiHost, timeout: options.requestTimeoutMs ?? 10_000 });
     this.#logger = options.logger;
   }
 

@@ -1,0 +1,143 @@
+/**
+ * Dialing benchmark: N contacts through the sandbox at several --cps values, with the real dialer
+ * (runCampaign, VonageTelephony over HTTP, the webhook server, SQLite) in this process and the
+ * sandbox in its own process (the built CLI), so CPU and memory are the dialer's alone.
+ *
+ * Figures per cps: achieved create rate against the configured one (target ≥ 0.98), 429s (target
+ * 0), the most creates the sandbox saw in any rolling second, dialer CPU ms per call lifecycle,
+ * dialer peak RSS.
+ *
+ *   npx tsx scripts/bench/dial.ts [--full] [--contacts N] [--cps 50,200]
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { generateKeyPairSync, randomBytes, randomUUID } from 'node:crypto';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { openContext } from '../../src/app/context.js';
+import { startDialerRuntime } from '../../src/app/dialer-runtime.js';
+import { systemClock } from '../../src/clock/index.js';
+import { parseConfig, resolveFromRoot } from '../../src/config/index.js';
+import { updateListSettings } from '../../src/contacts/index.js';
+import { runCampaign } from '../../src/dialer/index.js';
+import { createLogger } from '../../src/logging/index.js';
+import { argValue, childMode, isFull, peakRssMb, printFigures, runChild, type Figure } from './lib.js';
+
+const dir = path.resolve('data/bench');
+const TIME_SCALE = 200;
+
+interface DialResult {
+  cps: number;
+  contacts: number;
+  calls: number;
+  achievedCps: number;
+  rateLimited: number;
+  maxInRollingSecond: number;
+  cpuMsPerCall: number;
+  rssMb: number;
+  final: number;
+}
+
+async function startSandboxProcess(env: NodeJS.ProcessEnv, cps: number, scenario: string): Promise<{ child: ChildProcess; url: string }> {
+  // BENCH_SANDBOX_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/p" profiles the sandbox side.
+  const nodeArgs = (process.env.BENCH_SANDBOX_NODE_ARGS ?? '').split(' ').filter(Boolean);
+  const child = spawn(process.execPath, [...nodeArgs, resolveFromRoot('dist', 'src', 'cli', 'main.js'), 'sandbox', '--port', '0', '--cps', String(cps), '--time-scale', String(TIME_SCALE), '--seed', '1', '--scenario', scenario], {
+    env: { ...process.env, ...env, LOG_LEVEL: 'error' },
+    // Not 'inherit': a sandbox left behind would hold the parent's pipe open.
+    stdio: ['ignore', 'pipe', 'ignore'],
+  });
+  const url = await new Promise<string>((resolve, reject) => {
+    let out = '';
+    child.stdout!.on('data', (d: Buffer) => {
+      out += d.toString();
+      const match = /VONAGE_API_HOST=(\S+)/.exec(out);
+      if (match) resolve(match[1]!);
+    });
+    child.on('exit', (code) => reject(new Error(`sandbox exited with ${code}: ${out}`)));
+  });
+  return { child, url };
+}
+
+async function childDial(): Promise<void> {
+  const cps = Number(argValue('--cps-one'));
+  const contacts = Number(argValue('--contacts-one'));
+  const runDir = path.join(dir, `dial-${process.pid}`);
+  rmSync(runDir, { recursive: true, force: true });
+  mkdirSync(runDir, { recursive: true });
+  const keyFile = path.join(runDir, 'private.key');
+  writeFileSync(keyFile, generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey.export({ type: 'pkcs8', format: 'pem' }).toString());
+  const scenario = path.join(runDir, 'scenario.json');
+  // A realistic mix, one attempt each: the figure of interest is the create rate and the cost of
+  // a call's whole life (create, status events, answer, input, recording, billing).
+  writeFileSync(
+    scenario,
+    JSON.stringify({ callees: {}, population: { outcomes: { answered: 70, busy: 10, unanswered: 8, machine: 10, failed: 2 }, commentRate: Number(argValue("--comment-rate") ?? 0.3) } }),
+  );
+  const vonageEnv = {
+    VONAGE_APPLICATION_ID: randomUUID(),
+    VONAGE_PRIVATE_KEY: keyFile,
+    VONAGE_SIGNATURE_SECRET: randomBytes(24).toString('hex'),
+    VONAGE_FROM_NUMBER: '+447700900000',
+  };
+  const sandbox = await startSandboxProcess(vonageEnv, cps, scenario);
+  try {
+    const config = parseConfig(
+      { ...vonageEnv, DATABASE_PATH: path.join(runDir, 'dial.db'), RECORDINGS_DIR: path.join(runDir, 'recordings'), PORT: '0', VONAGE_API_HOST: sandbox.url, LOG_LEVEL: 'error' },
+      { needsVonage: true },
+    );
+    const ctx = openContext({ config, clock: systemClock, logger: createLogger({ level: 'error', format: 'json' }) });
+    // Contacts straight into SQLite: the import has its own benchmark.
+    const listId = (ctx.database.sqlite.prepare(`INSERT INTO lists (name, script, policy, state, created_at) VALUES ('bench', '{"company":"Acme"}', '{}', 'ready', ?) RETURNING id`).get(Date.now()) as { id: number }).id;
+    const insert = ctx.database.sqlite.prepare(`INSERT INTO contacts (list_id, row_number, phone_e164, country, status, attempts, next_attempt_at, updated_at) VALUES (?, ?, ?, 'PL', 'pending', 0, 0, 0)`);
+    ctx.database.sqlite.transaction(() => {
+      for (let i = 0; i < contacts; i++) insert.run(listId, i + 2, `+4850${String(1_000_000 + i * 7).padStart(7, '0')}`);
+    })();
+    updateListSettings({ database: ctx.database, listId, patch: { policy: { cps, maxConcurrent: Math.max(50, cps * 4), maxAttempts: 1, callingHours: '00:00-24:00' } } });
+    const runtime = await startDialerRuntime(ctx, { port: 0, host: '127.0.0.1' });
+    const cpuBefore = process.cpuUsage();
+    const result = await runCampaign(runtime.deps, { listId, telephony: runtime.telephony, urls: runtime.urls, fromNumber: config.vonage!.fromNumber });
+    await runtime.deps.recordings.drain(30_000);
+    const cpu = process.cpuUsage(cpuBefore);
+    const span = ctx.database.sqlite.prepare('SELECT count(*) AS n, min(created_at) AS first, max(created_at) AS last FROM calls').get() as { n: number; first: number; last: number };
+    const final = (ctx.database.sqlite.prepare(`SELECT count(*) AS n FROM contacts WHERE status NOT IN ('pending', 'dialing')`).get() as { n: number }).n;
+    await runtime.close();
+    ctx.close();
+    const stats = (await (await fetch(`${sandbox.url}/__sandbox/stats`)).json()) as { rateLimited: number; maxCreatesInAnyRollingSecond: number };
+    const out: DialResult = {
+      cps,
+      contacts,
+      calls: span.n,
+      achievedCps: ((span.n - 1) * 1000) / Math.max(1, span.last - span.first),
+      rateLimited: stats.rateLimited,
+      maxInRollingSecond: stats.maxCreatesInAnyRollingSecond,
+      cpuMsPerCall: (cpu.user + cpu.system) / 1000 / Math.max(1, span.n),
+      rssMb: peakRssMb(),
+      final: result.kind === 'completed' ? final : -1,
+    };
+    console.log(JSON.stringify(out));
+  } finally {
+    sandbox.child.kill('SIGTERM');
+    rmSync(runDir, { recursive: true, force: true });
+  }
+}
+
+export async function benchDial(): Promise<Figure[]> {
+  const cpsList = (argValue('--cps') ?? '50,200').split(',').map(Number);
+  const contacts = Number(argValue('--contacts') ?? (isFull ? 10_000 : 3_000));
+  const figures: Figure[] = [];
+  for (const cps of cpsList) {
+    const r = runChild<DialResult>(new URL(import.meta.url), 'dial', ['--cps-one', String(cps), '--contacts-one', String(contacts)]);
+    const label = `dial ${r.contacts.toLocaleString('en-US')} contacts @ --cps ${cps}`;
+    figures.push(
+      { bench: label, metric: 'achieved create rate', value: r.achievedCps, unit: 'calls/s', baseline: cps, baselineLabel: 'configured', ratio: r.achievedCps / cps, target: 'ratio ≥ 0.98' },
+      { bench: label, metric: '429s / max creates in a rolling s', value: r.rateLimited, unit: `429s (max ${r.maxInRollingSecond} creates in a rolling second)`, target: `0 429s, max ≤ ${cps}` },
+      { bench: label, metric: 'dialer CPU per call lifecycle', value: r.cpuMsPerCall, unit: 'ms' },
+      { bench: label, metric: 'dialer peak RSS', value: r.rssMb, unit: 'MB' },
+    );
+    if (r.final !== r.contacts) throw new Error(`dial run at cps ${cps} did not finish: ${r.final}/${r.contacts} final`);
+  }
+  return figures;
+}
+
+const mode = childMode();
+if (mode === 'dial') await childDial();
+else if (import.meta.url === `file://${process.argv[1]}`) printFigures(await benchDial());
