@@ -1,4 +1,5 @@
 import { createHash, randomUUID } from 'node:crypto';
+import { tokenGenerate } from '@vonage/jwt';
 import jwt from 'jsonwebtoken';
 import { ManualClock } from '../../src/clock/index.js';
 import type { Tariff } from '../../src/config/index.js';
@@ -89,7 +90,7 @@ export function webhookHarness(options: { apiHost?: string; privateKey?: string 
     database,
     clock,
     logger,
-    credentials: { applicationId: 'aaaaaaaa-bbbb-cccc-dddd-0123456789ab', privateKey: options.privateKey ?? '' },
+    authorization: async () => `Bearer ${tokenGenerate('aaaaaaaa-bbbb-cccc-dddd-0123456789ab', options.privateKey ?? '')}`,
     policy: { apiHost: options.apiHost ?? 'https://api.nexmo.com', extraHosts: [] },
     recordingsDir,
     retryDelayMs: 1000,
