@@ -376,7 +376,6 @@ async function waitForIdle(queue: PQueue, clock: Clock, timeoutMs: number): Prom
 }
 
 function progressReporter(deps: DialerDeps, options: CampaignOptions, stats: { dialled: number; rateLimited: number }, live: () => number) {
-  const { sqlite } = deps.database;
   const byStatus = prepared(deps.database, 'SELECT status, count(*) AS n FROM contacts WHERE list_id = ? GROUP BY status');
   const scores = prepared(deps.database, 
     `SELECT count(*) AS responses, sum(score >= 9) AS promoters, sum(score <= 6) AS detractors FROM responses WHERE list_id = ?`,

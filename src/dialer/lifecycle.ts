@@ -99,7 +99,6 @@ export function advanceState(deps: DialerDeps, callId: number, state: 'started' 
  * person-answered, the billing line is voided and the contact is settled again as a machine.
  */
 function applyDetection(deps: DialerDeps, callId: number, answeredBy: 'human' | 'machine', now: number): void {
-  const { sqlite } = deps.database;
   if (answeredBy === 'human') {
     prepared(deps.database, `UPDATE calls SET answered_by = 'human' WHERE id = ? AND answered_by IS NULL`).run(callId);
     return;
@@ -126,7 +125,6 @@ function provedHuman(deps: DialerDeps, callId: number): boolean {
 }
 
 function applyCompleted(deps: DialerDeps, callId: number, payload: StatusPayload, at: number, now: number): boolean {
-  const { sqlite } = deps.database;
   const duration = parseSeconds(payload.duration);
   const startedAt = parseProviderTime(payload.start_time);
   prepared(deps.database, 
@@ -183,7 +181,6 @@ export function settleContact(deps: DialerDeps, call: CallRow, outcome: CallOutc
   const store = callStore(deps.database);
   const contact = store.contact(call.contactId);
   if (!contact || contact.status !== expected || contact.attempts !== call.attempt) return;
-  const { sqlite } = deps.database;
   const settings = deps.lists.get(call.listId);
   let status: ContactStatus;
   let nextAttemptAt: number | null = null;

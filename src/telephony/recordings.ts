@@ -2,6 +2,7 @@ import { createWriteStream } from 'node:fs';
 import { mkdir, rename, rm } from 'node:fs/promises';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import path from 'node:path';
 
 /** Hosts every download may use: Vonage's own API hosts, over https only. */
@@ -84,7 +85,7 @@ export async function downloadRecording(options: DownloadRecordingOptions): Prom
   let bytes = 0;
   try {
     await ensureDirectory(options.directory);
-    const body = response.body ? Readable.fromWeb(response.body as import('node:stream/web').ReadableStream<Uint8Array>) : Readable.from([]);
+    const body = response.body ? Readable.fromWeb(response.body as WebReadableStream<Uint8Array>) : Readable.from([]);
     body.on('data', (chunk: Buffer) => (bytes += chunk.length));
     await pipeline(body, createWriteStream(temporary));
     await rename(temporary, file);
