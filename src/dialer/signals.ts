@@ -25,12 +25,19 @@ export class CallSignals {
       const set = this.#endWaiters.get(callId) ?? new Set();
       const done = () => {
         set.delete(done);
+        // Forget the call once nobody waits for it, or every call would leave an empty set behind.
+        if (set.size === 0 && this.#endWaiters.get(callId) === set) this.#endWaiters.delete(callId);
         resolve();
       };
       set.add(done);
       this.#endWaiters.set(callId, set);
       signal.addEventListener('abort', done, { once: true });
     });
+  }
+
+  /** Calls somebody is waiting for (for tests: it must not grow with the number of calls). */
+  get waitedCalls(): number {
+    return this.#endWaiters.size;
   }
 
   /** Resolves on the next notifyChange (or abort). */

@@ -5,8 +5,10 @@ import type { Command } from 'commander';
 import { openContext } from '../../app/context.js';
 import { ScaledClock, systemClock } from '../../clock/index.js';
 import { readConfig, resolveFromRoot } from '../../config/index.js';
+import { formatMoney } from '../../billing/index.js';
 import { importList } from '../../contacts/index.js';
 import { createLogger } from '../../logging/index.js';
+import { buildReport } from '../../reports/index.js';
 import { startSandbox } from '../../sandbox/index.js';
 import { printLine } from '../output.js';
 import { parseDurationMs, positiveInt, positiveNumber } from '../parse.js';
@@ -108,6 +110,13 @@ async function runDemo(flags: DemoFlags): Promise<void> {
       // Wait for every retry: the demo runs the list to its end.
       maxWait: 24 * 3600_000,
     });
+    const report = buildReport({ database: ctx.database, clock, config: ctx.config }, { listId: summary.listId! });
+    const interval = report.npsCi95 ? ` (95% interval ${report.npsCi95[0].toFixed(1)} to ${report.npsCi95[1].toFixed(1)})` : '';
+    printLine(
+      `NPS ${report.nps === null ? '-' : report.nps.toFixed(1)}${interval} from ${report.responses} responses: ` +
+        `${report.promoters} promoters, ${report.passives} passives, ${report.detractors} detractors; mean score ${report.meanScore?.toFixed(2) ?? '-'}.`,
+    );
+    printLine(`Billed: ${report.billing.billableCalls} person-answered calls, ${formatMoney(report.billing.amountMinor, report.billing.currency ?? ctx.config.defaultTariff.currency)} (machines, busy and unanswered calls are free).`);
     const stats = sandbox.stats();
     printLine(`Sandbox: ${stats.callsCreated} calls created, ${stats.rateLimited} rejected with 429, at most ${stats.maxCreatesInAnyRollingSecond} creates in any rolling second.`);
     printLine(`Database: ${ctx.config.databasePath}; see the report with: DATABASE_PATH=${ctx.config.databasePath} npx nps-dialer report ${summary.listId} --format html --out report.html`);
