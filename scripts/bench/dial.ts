@@ -34,6 +34,7 @@ interface DialResult {
   maxInRollingSecond: number;
   cpuMsPerCall: number;
   rssMb: number;
+  liveHeapMb?: number | undefined;
   final: number;
 }
 
@@ -100,6 +101,10 @@ async function childDial(): Promise<void> {
     const span = ctx.database.sqlite.prepare('SELECT count(*) AS n, min(created_at) AS first, max(created_at) AS last FROM calls').get() as { n: number; first: number; last: number };
     const final = (ctx.database.sqlite.prepare(`SELECT count(*) AS n FROM contacts WHERE status NOT IN ('pending', 'dialing')`).get() as { n: number }).n;
     await runtime.close();
+    // Live heap after a full GC (with --expose-gc): separates a leak from V8's lazy collection.
+    const gc = (globalThis as { gc?: () => void }).gc;
+    gc?.();
+    const liveHeapMb = gc ? Math.round(process.memoryUsage().heapUsed / 1e6) : undefined;
     ctx.close();
     const stats = (await (await fetch(`${sandbox.url}/__sandbox/stats`)).json()) as { rateLimited: number; maxCreatesInAnyRollingSecond: number };
     const out: DialResult = {
@@ -111,6 +116,7 @@ async function childDial(): Promise<void> {
       maxInRollingSecond: stats.maxCreatesInAnyRollingSecond,
       cpuMsPerCall: (cpu.user + cpu.system) / 1000 / Math.max(1, span.n),
       rssMb: peakRssMb(),
+      liveHeapMb,
       final: result.kind === 'completed' ? final : -1,
     };
     console.log(JSON.stringify(out));
