@@ -22,7 +22,15 @@ export interface ApiDeps extends ReportServiceDeps {
   logger: Logger;
   /** Requests per client address per minute (default 120): a report of a big list costs ~1 s of CPU. */
   rateLimitPerMinute?: number;
+  /** Requests per API key per minute, whatever the address (default 300). */
+  keyRateLimitPerMinute?: number;
+  /** Failed authentications per address per 15 minutes before it is refused (default 20). */
+  failedAuthLimit?: number;
 }
+
+const tooMany = (message: string) => (_req: Request, res: Response) => {
+  res.status(429).json({ error: { code: 'RATE_LIMITED', message } });
+};
 
 const Id = (what: string) =>
   z.string().regex(/^[1-9]\d{0,15}$/, `${what} must be a positive whole number`).transform(Number);
@@ -108,6 +116,19 @@ export function apiRouter(deps: ApiDeps): express.Router {
     sendRecording(res, next, linkedRecording(deps, { token: String(req.params.token), callId }));
   });
 
+  // Guessing keys is slowed down per address: only failed requests count (a 401 among them), so
+  // a client with a valid key is never held back by this limit.
+  router.use(
+    rateLimit({
+      windowMs: 15 * 60_000,
+      limit: deps.failedAuthLimit ?? 20,
+      skipSuccessfulRequests: true,
+      requestWasSuccessful: (_req, res) => res.statusCode !== 401,
+      standardHeaders: 'draft-7',
+      legacyHeaders: false,
+      handler: tooMany('too many failed authentications from this address; try again in 15 minutes'),
+    }),
+  );
   router.use((req: Request, res: Response, next: NextFunction) => {
     const match = /^Bearer\s+(\S+)$/i.exec(req.headers.authorization ?? '');
     const client = match ? authenticateClient(deps.database, match[1]!) : undefined;
@@ -118,6 +139,17 @@ export function apiRouter(deps: ApiDeps): express.Router {
     res.locals.client = client;
     next();
   });
+  // And per key, so that a leaked key used from many addresses is throttled too.
+  router.use(
+    rateLimit({
+      windowMs: 60_000,
+      limit: deps.keyRateLimitPerMinute ?? 300,
+      keyGenerator: (_req, res) => `client-${clientOf(res).id}`,
+      standardHeaders: 'draft-7',
+      legacyHeaders: false,
+      handler: tooMany('too many requests for this API key; try again in a minute'),
+    }),
+  );
 
   router.get('/lists', (_req, res) => {
     res.set('Cache-Control', 'private, no-store');

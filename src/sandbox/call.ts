@@ -175,7 +175,10 @@ export class SandboxCall {
   /** Queues `started` now and resolves once the app has answered it (for the started-before-201 fault). */
   deliverStartedEarly(): Promise<void> {
     this.#startedQueued = true;
-    return this.#emitStatus('started', {});
+    // Not reorderable: the create response waits for this delivery, so holding it back for
+    // out-of-order delivery (released by the next event, which only comes after the response)
+    // would stall the create request until the client gives up.
+    return this.#emitStatus('started', {}, this.#cursorMs, false);
   }
 
   start(): void {
@@ -661,7 +664,7 @@ export class SandboxCall {
 
   // ---- events and the end of the call ---------------------------------------------------------
 
-  #emitStatus(status: CallStatus, extra: Record<string, unknown>, atMs = this.#cursorMs): Promise<void> {
+  #emitStatus(status: CallStatus, extra: Record<string, unknown>, atMs = this.#cursorMs, reorderable = true): Promise<void> {
     this.#status = status;
     const timestamp = isoWithMs(this.#wallAt(atMs));
     this.#timeline.push({ status, timestamp, atSeconds: atMs / 1000 });
@@ -682,7 +685,7 @@ export class SandboxCall {
         retry: 'status',
         timeoutMs: this.#context.eventWebhookTimeoutMs,
       },
-      { reorderable: true },
+      { reorderable },
     );
   }
 
