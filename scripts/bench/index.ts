@@ -10,6 +10,7 @@ import { benchDial } from './dial.js';
 import { benchImport } from './import.js';
 import { printFigures, type Figure } from './lib.js';
 import { benchReport } from './report.js';
+import { benchWebhooks } from './webhooks.js';
 
 const only = process.argv.includes('--only') ? process.argv[process.argv.indexOf('--only') + 1]!.split(',') : undefined;
 const want = (name: string) => !only || only.includes(name);
@@ -19,6 +20,7 @@ const figures: Figure[] = [];
 const started = performance.now();
 if (want('import')) figures.push(...(await benchImport()));
 if (want('report')) figures.push(...benchReport());
+if (want('webhooks')) figures.push(...(await benchWebhooks()));
 if (want('dial')) figures.push(...(await benchDial()));
 printFigures(figures);
 console.log(`(${Math.round((performance.now() - started) / 1000)} s)`);
