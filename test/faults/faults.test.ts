@@ -1,0 +1,65 @@
+import { afterAll, describe, expect, it } from '@jest/globals';
+import { checkInvariants, runSandboxCampaign, type CampaignRun, type CampaignRunOptions } from '../support/campaign.js';
+
+/**
+ * Fault injection: whole campaigns against the sandbox while it misbehaves the ways Vonage can.
+ * Every run must keep the same guarantees (checkInvariants): every contact final, no number with
+ * two live calls, no call billed twice, no response lost, billing equal to the sum over
+ * person-answered calls at the tariff, no recording left pending.
+ *
+ * `npm test` runs a bounded version; `npm run test:faults` (FAULTS=full) runs more contacts and
+ * more seeds. The figures of each run are printed for docs/reliability.md.
+ */
+const full = process.env.FAULTS === 'full';
+const CONTACTS = full ? 300 : 40;
+const SEEDS = full ? [11, 12, 13] : [11];
+
+const runs: CampaignRun[] = [];
+const figures: Record<string, Record<string, number>> = {};
+
+afterAll(async () => {
+  await Promise.all(runs.map((r) => r.close()));
+  if (Object.keys(figures).length > 0) process.stdout.write(`fault-injection figures\n${JSON.stringify(figures, null, 1)}\n`);
+});
+
+async function campaign(name: string, options: Omit<CampaignRunOptions, 'contacts' | 'seed'>, seed: number) {
+  const run = await runSandboxCampaign({ contacts: CONTACTS, seed, ...options });
+  runs.push(run);
+  const { violations, figures: f } = checkInvariants(run);
+  figures[`${name} (seed ${seed})`] = f;
+  return { run, violations, f };
+}
+
+describe.each(SEEDS)('fault injection, seed %i', (seed) => {
+  it('keeps every guarantee when webhooks are duplicated, reordered and delayed', async () => {
+    const { violations, f } = await campaign('duplicated, reordered, delayed', { faults: { duplicateRate: 0.3, outOfOrderRate: 0.3, webhookDelayMs: [0, 40], startedBeforeCreateResponse: 0.5 } }, seed);
+    expect(violations).toEqual([]);
+    expect(f.webhooksDuplicated).toBeGreaterThan(0);
+  });
+
+  it('reconciles calls whose status webhooks were dropped, through GET /v1/calls/:uuid', async () => {
+    const { violations, f } = await campaign('dropped status webhooks', { faults: { dropStatusRate: 0.15 } }, seed);
+    expect(violations).toEqual([]);
+    expect(f.webhooksDropped).toBeGreaterThan(0);
+    expect(f.reconciled).toBeGreaterThan(0);
+  });
+
+  it('rides out a 429 storm and 5xx on create without losing or double-counting a contact', async () => {
+    const { violations, f } = await campaign('429 storm and 5xx on create', { faults: { tooManyRequestsStorms: [{ afterMs: 300, durationMs: 1500 }], createServerErrorRate: 0.1 } }, seed);
+    expect(violations).toEqual([]);
+    expect(f.rateLimited).toBeGreaterThan(0);
+    expect(f.serverErrors).toBeGreaterThan(0);
+  });
+
+  it('downloads recordings that arrive after `completed` and 404 twice first', async () => {
+    const { violations, f } = await campaign('recordings late and 404 first', { faults: { recordingAfterCompleted: true, recordingNotFoundDownloads: 2 } }, seed);
+    expect(violations).toEqual([]);
+    expect(f.downloaded).toBeGreaterThan(0);
+  });
+
+  it('survives a slow answer URL: the provider retries, and the contact still ends right', async () => {
+    // The first answer request of each call takes longer than the provider waits (300 ms here).
+    const { violations } = await campaign('slow answer URL', { answerWebhookTimeoutMs: 300, answerDelayMs: (attempt) => (attempt === 1 ? 450 : 0) }, seed);
+    expect(violations).toEqual([]);
+  });
+});

@@ -1,0 +1,229 @@
+import { generateKeyPairSync, randomBytes, randomUUID } from 'node:crypto';
+import { request as httpRequest, createServer, type IncomingMessage, type Server } from 'node:http';
+import path from 'node:path';
+import type { Writable } from 'node:stream';
+import { openContext, type AppContext } from '../../src/app/context.js';
+import { startDialerRuntime, type DialerRuntime } from '../../src/app/dialer-runtime.js';
+import { rateCall } from '../../src/billing/index.js';
+import { ScaledClock } from '../../src/clock/index.js';
+import { parseConfig } from '../../src/config/index.js';
+import { updateListSettings } from '../../src/contacts/index.js';
+import { runCampaign, webhookUrls, type CampaignResult } from '../../src/dialer/index.js';
+import { interpretDtmf } from '../../src/ivr/index.js';
+import { createLogger, createSilentLogger } from '../../src/logging/index.js';
+import { startSandbox, type FaultOptions, type PopulationOptions, type Sandbox, type Scenario } from '../../src/sandbox/index.js';
+import { tempDir } from './factories.js';
+
+let keyPem: string | undefined;
+/** One RSA key per test process: generating one takes ~100 ms. */
+export function testPrivateKey(): string {
+  keyPem ??= generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
+  return keyPem;
+}
+
+export const campaignNumber = (i: number) => `+4850${String(1_000_000 + i).padStart(7, '0')}`;
+
+export interface CampaignRunOptions {
+  contacts: number;
+  seed: number;
+  cps?: number;
+  maxAttempts?: number;
+  timeScale?: number;
+  faults?: FaultOptions;
+  population?: PopulationOptions;
+  scenario?: Scenario;
+  /** Real ms the app takes to answer an answer-webhook request, per attempt of that request (1-based). */
+  answerDelayMs?: (attempt: number) => number;
+  answerWebhookTimeoutMs?: number;
+  /** Where the app's and the sandbox's logs go (JSON lines, debug level); silent otherwise. */
+  logStream?: Writable;
+}
+
+export interface CampaignRun {
+  ctx: AppContext;
+  sandbox: Sandbox;
+  runtime: DialerRuntime;
+  result: CampaignResult;
+  listId: number;
+  close(): Promise<void>;
+}
+
+/**
+ * A whole campaign in this process: the sandbox with the given faults and a seeded population, the
+ * real webhook server and telephony adapter, runCampaign, and a clock shared by both that runs
+ * `timeScale` times faster than real time (retry delays and reconciliation timeouts pass quickly;
+ * the rate limit stays in real seconds).
+ */
+export async function runSandboxCampaign(options: CampaignRunOptions): Promise<CampaignRun> {
+  const timeScale = options.timeScale ?? 200;
+  const clock = new ScaledClock({ start: Date.UTC(2026, 0, 5, 9, 0, 0), factor: timeScale });
+  const logger = options.logStream
+    ? createLogger({ level: 'debug', format: 'json', stream: options.logStream, silent: false })
+    : createSilentLogger();
+  const applicationId = randomUUID();
+  const signatureSecret = randomBytes(24).toString('hex');
+  const sandbox = await startSandbox({
+    applicationId,
+    privateKey: testPrivateKey(),
+    signatureSecret,
+    cps: options.cps ?? 20,
+    timeScale,
+    clock,
+    seed: options.seed,
+    ...(options.scenario ? { scenario: options.scenario } : {}),
+    population: options.population ?? { outcomes: { answered: 60, busy: 12, unanswered: 10, machine: 10, failed: 4, rejected: 2, timeout: 2 }, commentRate: 0.4, invalidKeyRate: 0.1, noInputRate: 0.05, optOutRate: 0.03, hangupRate: 0.05 },
+    ...(options.faults ? { faults: options.faults } : {}),
+    ...(options.answerWebhookTimeoutMs ? { answerWebhookTimeoutMs: options.answerWebhookTimeoutMs } : {}),
+    logger: logger.child({ module: 'sandbox' }),
+  });
+  const dir = tempDir('nps-campaign-');
+  const config = parseConfig(
+    {
+      DATABASE_PATH: path.join(dir, 'campaign.db'),
+      RECORDINGS_DIR: path.join(dir, 'recordings'),
+      VONAGE_APPLICATION_ID: applicationId,
+      VONAGE_PRIVATE_KEY: testPrivateKey(),
+      VONAGE_SIGNATURE_SECRET: signatureSecret,
+      VONAGE_FROM_NUMBER: '+447700900000',
+      VONAGE_API_HOST: sandbox.url,
+      PORT: '0',
+      TARIFF_INCREMENT: '1/1',
+      TARIFF_PER_MINUTE_MINOR: '30',
+      TARIFF_CALL_FEE_MINOR: '5',
+    },
+    { needsVonage: true },
+  );
+  const ctx = openContext({ config, clock, logger });
+  const { sqlite } = ctx.database;
+  const listId = (sqlite.prepare(`INSERT INTO lists (name, script, policy, state, created_at) VALUES ('faults', '{"company":"Acme"}', '{}', 'ready', ?) RETURNING id`).get(clock.now()) as { id: number }).id;
+  const insert = sqlite.prepare(`INSERT INTO contacts (list_id, row_number, phone_e164, country, status, attempts, next_attempt_at, updated_at) VALUES (?, ?, ?, 'PL', 'pending', 0, ?, ?)`);
+  sqlite.transaction(() => {
+    for (let i = 0; i < options.contacts; i++) insert.run(listId, i + 2, campaignNumber(i), clock.now(), clock.now());
+  })();
+  updateListSettings({
+    database: ctx.database,
+    listId,
+    patch: { policy: { cps: options.cps ?? 20, maxConcurrent: 30, maxAttempts: options.maxAttempts ?? 3, retryDelaySeconds: 300, callingHours: '00:00-24:00' } },
+  });
+  const runtime = await startDialerRuntime(ctx, { port: 0, host: '127.0.0.1' });
+  let proxy: Server | undefined;
+  if (options.answerDelayMs) {
+    proxy = await slowAnswerProxy(runtime.server.port, options.answerDelayMs);
+    const address = proxy.address();
+    runtime.deps.urls = webhookUrls(`http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`);
+  }
+  const result = await runCampaign(runtime.deps, {
+    listId,
+    telephony: runtime.telephony,
+    urls: runtime.deps.urls,
+    fromNumber: config.vonage!.fromNumber,
+    maxIdleWaitMs: 24 * 3600_000,
+  });
+  // Webhooks the sandbox still owes (recordings after `completed`, duplicates), then downloads.
+  await sandbox.onIdle();
+  await runtime.deps.recordings.drain(600_000);
+  return {
+    ctx,
+    sandbox,
+    runtime,
+    result,
+    listId,
+    close: async () => {
+      await runtime.close();
+      proxy?.close();
+      proxy?.closeAllConnections();
+      await sandbox.close();
+      ctx.close();
+    },
+  };
+}
+
+/** Forwards to the app, holding answer-webhook requests back by `delayMs(attempt)` ms. */
+async function slowAnswerProxy(targetPort: number, delayMs: (attempt: number) => number): Promise<Server> {
+  const attempts = new Map<string, number>();
+  const server = createServer((req: IncomingMessage, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      const isAnswer = (req.url ?? '').startsWith('/webhooks/answer/');
+      const attempt = isAnswer ? (attempts.get(req.url!) ?? 0) + 1 : 0;
+      if (isAnswer) attempts.set(req.url!, attempt);
+      const forward = () => {
+        const upstream = httpRequest({ host: '127.0.0.1', port: targetPort, method: req.method, path: req.url, headers: req.headers }, (up) => {
+          res.writeHead(up.statusCode ?? 502, up.headers);
+          up.pipe(res);
+        });
+        upstream.on('error', () => res.destroy());
+        upstream.end(Buffer.concat(chunks));
+      };
+      setTimeout(forward, isAnswer ? delayMs(attempt) : 0);
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return server;
+}
+
+/**
+ * The guarantees every campaign must keep, whatever the faults. Returns the violations (empty when
+ * all hold) and the figures a report of the run needs.
+ */
+export function checkInvariants(run: CampaignRun): { violations: string[]; figures: Record<string, number> } {
+  const { sqlite } = run.ctx.database;
+  const violations: string[] = [];
+  const open = (sqlite.prepare(`SELECT count(*) AS n FROM contacts WHERE list_id = ? AND status IN ('pending', 'dialing')`).get(run.listId) as { n: number }).n;
+  if (run.result.kind !== 'completed' || open > 0) violations.push(`${open} contacts not final (run ${run.result.kind})`);
+
+  const stats = run.sandbox.stats();
+  if (stats.maxConcurrentCallsPerNumber > 1) violations.push(`a number had ${stats.maxConcurrentCallsPerNumber} live calls at once`);
+
+  const perContact = sqlite.prepare(`SELECT c.contact_id AS contactId, count(*) AS n FROM billing_lines b JOIN calls c ON c.id = b.call_id GROUP BY c.contact_id HAVING n > 1`).all();
+  if (perContact.length > 0) violations.push(`${perContact.length} contacts billed more than once`);
+
+  // Billing: exactly the person-answered calls, each at the tariff.
+  const human = sqlite.prepare(`SELECT id, duration_seconds AS d FROM calls WHERE list_id = ? AND outcome = 'human'`).all(run.listId) as { id: number; d: number | null }[];
+  const lines = new Map((sqlite.prepare('SELECT call_id AS callId, amount_minor AS a FROM billing_lines WHERE list_id = ?').all(run.listId) as { callId: number; a: number }[]).map((l) => [l.callId, l.a]));
+  const tariff = run.ctx.config.defaultTariff;
+  let expectedTotal = 0;
+  for (const call of human) {
+    if (call.d === null) {
+      violations.push(`person-answered call ${call.id} has no duration`);
+      continue;
+    }
+    expectedTotal += rateCall(tariff, call.d).amountMinor;
+    if (!lines.has(call.id)) violations.push(`person-answered call ${call.id} has no billing line`);
+  }
+  if (lines.size !== human.length) violations.push(`${lines.size} billing lines for ${human.length} person-answered calls`);
+  const billedTotal = [...lines.values()].reduce((a, b) => a + b, 0);
+  if (billedTotal !== expectedTotal) violations.push(`billed ${billedTotal}, person-answered calls rate to ${expectedTotal}`);
+
+  // No response lost: every callee who keyed a valid score has exactly that response.
+  const responses = new Map((sqlite.prepare(`SELECT c.phone_e164 AS phone, r.score FROM responses r JOIN contacts c ON c.id = r.contact_id WHERE r.list_id = ?`).all(run.listId) as { phone: string; score: number }[]).map((r) => [r.phone, r.score]));
+  let keyedScores = 0;
+  for (const call of run.sandbox.calls()) {
+    const scored = call.inputs.map((i) => interpretDtmf(i.digits)).find((a) => a.kind === 'score' || a.kind === 'opt_out');
+    if (scored?.kind !== 'score') continue;
+    keyedScores++;
+    const phone = `+${call.to}`;
+    if (responses.get(phone) !== scored.score) violations.push(`${phone} keyed ${scored.score}, stored ${responses.get(phone) ?? 'nothing'}`);
+  }
+  const downloads = sqlite.prepare(`SELECT comment_status AS s, count(*) AS n FROM responses WHERE list_id = ? GROUP BY comment_status`).all(run.listId) as { s: string; n: number }[];
+  const pendingDownloads = downloads.find((d) => d.s === 'pending')?.n ?? 0;
+  if (pendingDownloads > 0) violations.push(`${pendingDownloads} recordings still pending`);
+  return {
+    violations,
+    figures: {
+      contacts: (sqlite.prepare('SELECT count(*) AS n FROM contacts WHERE list_id = ?').get(run.listId) as { n: number }).n,
+      calls: stats.callsCreated,
+      rateLimited: stats.rateLimited,
+      serverErrors: stats.serverErrors,
+      webhooksDuplicated: stats.webhooks.duplicated,
+      webhooksDropped: stats.webhooks.dropped,
+      webhooksRetried: stats.webhooks.retried,
+      keyedScores,
+      responses: responses.size,
+      billedCalls: lines.size,
+      downloaded: downloads.find((d) => d.s === 'downloaded')?.n ?? 0,
+      reconciled: (sqlite.prepare(`SELECT count(*) AS n FROM call_events e JOIN calls c ON c.id = e.call_id WHERE c.list_id = ? AND e.payload LIKE '%"reconciled":true%'`).get(run.listId) as { n: number }).n,
+    },
+  };
+}
