@@ -67,3 +67,6 @@ export type SuppressionSource = (typeof SUPPRESSION_SOURCES)[number];
 
 export const CALL_EVENT_KINDS = ['status', 'answer', 'input', 'recording', 'error', 'unknown'] as const;
 export type CallEventKind = (typeof CALL_EVENT_KINDS)[number];
+
+export const SCHEDULE_STATUSES = ['active', 'done'] as const;
+export type ScheduleStatus = (typeof SCHEDULE_STATUSES)[number];

@@ -1,2 +1,3 @@
 export * from './enums.js';
 export * from './tables.js';
+export * from './operations.js';

@@ -1,0 +1,52 @@
+import { index, integer, sqliteTable, text } from 'drizzle-orm/sqlite-core';
+import { SCHEDULE_STATUSES } from './enums.js';
+import { lists } from './tables.js';
+
+/**
+ * At most one row (id = 1): the process that dials from this database. `run` and `serve` claim it
+ * with a conditional insert/update and refresh `heartbeat_at`; read-only commands only read it.
+ * docs/adr/0006-one-dialer-per-database.md explains the takeover rules.
+ */
+export const dialerLock = sqliteTable('dialer_lock', {
+  id: integer('id').primaryKey(),
+  /** Random per acquisition: a holder only refreshes or releases the row while it still carries its token. */
+  token: text('token').notNull(),
+  pid: integer('pid').notNull(),
+  host: text('host').notNull(),
+  /** What the holder runs, e.g. `run 5` or `serve`, for the refusal message. */
+  command: text('command').notNull(),
+  acquiredAt: integer('acquired_at').notNull(),
+  heartbeatAt: integer('heartbeat_at').notNull(),
+});
+
+/** Recurring dialing windows of a list, fired by `serve`. */
+export const schedules = sqliteTable(
+  'schedules',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    listId: integer('list_id')
+      .notNull()
+      .references(() => lists.id, { onDelete: 'cascade' }),
+    /** A croner pattern (5 or 6 fields, or a nickname such as @daily), read in `timezone`. */
+    cron: text('cron').notNull(),
+    /** IANA zone the pattern and `until` are read in. */
+    timezone: text('timezone').notNull(),
+    /** Window end as minutes after local midnight (`--until HH:MM`), or null. */
+    untilMinute: integer('until_minute'),
+    /** Window length in ms (`--for`), or null. Neither set: the window lasts until the next occurrence. */
+    durationMs: integer('duration_ms'),
+    /** `done` once the list is final; a done schedule never fires again. */
+    status: text('status', { enum: SCHEDULE_STATUSES }).notNull().default('active'),
+    lastStartedAt: integer('last_started_at'),
+    lastEndedAt: integer('last_ended_at'),
+    /** How the last run ended: completed, paused, stopped or error, with a short detail. */
+    lastResult: text('last_result'),
+    createdAt: integer('created_at').notNull(),
+  },
+  (t) => [
+    // The daemon loads the active schedules on every tick: WHERE status = 'active'.
+    index('schedules_status_idx').on(t.status),
+    // `schedule add` and completion find a list's schedules: WHERE list_id = ?.
+    index('schedules_list_idx').on(t.listId),
+  ],
+);
