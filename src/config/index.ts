@@ -58,6 +58,8 @@ const BaseEnv = z.object({
     emptyToUndefined,
     z.string().min(32, 'expected at least 32 random characters, e.g. the output of `openssl rand -base64 32`').optional(),
   ),
+  CAP_DAYS_BETWEEN_SURVEYS: integerIn(0, 3650, '30').default(30),
+  CAP_ATTEMPTS_PER_30_DAYS: integerIn(0, 1000, '4').default(4),
   TARIFF_CURRENCY: z.preprocess(
     emptyToUndefined,
     z
@@ -113,6 +115,16 @@ export interface Tariff {
   nextIncrementSeconds: number;
 }
 
+/**
+ * Cross-list contact-frequency caps (docs/configuration.md, "Frequency caps"). 0 turns a cap off.
+ */
+export interface FrequencyCaps {
+  /** A number a person answered for this client (any of its lists) is not surveyed again within this many days. */
+  minDaysBetweenSurveys: number;
+  /** Call attempts to one number in the last 30 days, over every list, before it is not called again. */
+  maxAttemptsPer30Days: number;
+}
+
 export interface VonageCredentials {
   applicationId: string;
   /** PEM text, already read from the file when a path was given. */
@@ -136,6 +148,8 @@ export interface AppConfig {
   /** Seconds one application JWT is reused for REST requests and downloads (0 = one per request). */
   jwtReuseSeconds: number;
   defaultTariff: Tariff;
+  /** Defaults of the cross-list frequency caps; a list's policy may override them. */
+  frequencyCaps: FrequencyCaps;
   /** HMAC key of signed report links (`report --link`); links are disabled without it. */
   reportLinkSecret: string | undefined;
   /** Present only when the command asked for Vonage credentials. */
@@ -243,6 +257,7 @@ export function parseConfig(env: Record<string, string | undefined>, options: Pa
       firstIncrementSeconds: first,
       nextIncrementSeconds: next,
     },
+    frequencyCaps: { minDaysBetweenSurveys: b.CAP_DAYS_BETWEEN_SURVEYS, maxAttemptsPer30Days: b.CAP_ATTEMPTS_PER_30_DAYS },
     reportLinkSecret: b.REPORT_LINK_SECRET,
     vonage,
   };

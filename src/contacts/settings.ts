@@ -20,6 +20,9 @@ export const DialingPolicy = z.object({
   /** Calling hours in the callee's local time ("09:00-21:00", "Mon-Fri 10:00-13:00,14:00-20:00");
    *  absent means the preset of each callee's country. */
   callingHours: z.string().optional(),
+  /** Frequency caps (0 = off); absent means the configured defaults (CAP_* variables). */
+  minDaysBetweenSurveys: z.number().int().min(0).max(3650).optional(),
+  maxAttemptsPer30Days: z.number().int().min(0).max(1000).optional(),
 });
 export type DialingPolicy = z.infer<typeof DialingPolicy>;
 

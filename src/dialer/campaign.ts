@@ -3,13 +3,15 @@ import { setMaxListeners } from 'node:events';
 import PQueue from 'p-queue';
 import { CANCELLED, type Clock } from '../clock/index.js';
 import { prepared } from '../db/index.js';
-import type { ContactStatus } from '../db/schema/index.js';
+import type { CallOutcome, ContactStatus } from '../db/schema/index.js';
 import { AppError } from '../errors/index.js';
 import { translateStatus, type ProviderCall, type Telephony } from '../telephony/index.js';
 import { callStore, type ContactRow } from './calls.js';
 import type { DialerDeps } from './deps.js';
-import { applyStatusEvent, finalizeCall, type StatusPayload } from './lifecycle.js';
+import { applyStatusEvent, finalizeCall, finalStatusAfter, type StatusPayload } from './lifecycle.js';
 import { limiterForCps, type RollingWindowLimiter } from './rate-limiter.js';
+import { ContactScreen } from './screening.js';
+import type { EffectivePolicy } from './settings.js';
 import type { WebhookUrls } from './survey-flow.js';
 
 export interface CampaignProgress {
@@ -59,6 +61,19 @@ export interface CampaignOptions {
 /** Consecutive 429/5xx/network failures of one contact's create request before it counts as an attempt. */
 const MAX_TRANSIENT_FAILURES = 5;
 const FIRST_BACKOFF_MS = 500;
+/**
+ * How long the provider answers GET /v1/calls/:uuid for a call (Vonage: about two days, reference
+ * §2). An older call we never heard the end of is lost without asking.
+ */
+export const PROVIDER_CALL_RETENTION_MS = 48 * 3600_000;
+
+/**
+ * The longest a call can live at the provider: the ringing and length timers we set on create, plus
+ * a margin for setup and late webhooks. Past it, a call we know nothing more about has ended.
+ */
+export function maxCallLifeMs(policy: Pick<EffectivePolicy, 'ringingTimerSeconds' | 'lengthTimerSeconds'>): number {
+  return (policy.ringingTimerSeconds + policy.lengthTimerSeconds + 120) * 1000;
+}
 
 /**
  * Dials every due contact of a list until all are final, or pauses when the next one is not due
@@ -89,13 +104,20 @@ export async function runCampaign(deps: DialerDeps, options: CampaignOptions): P
   const claim = prepared(deps.database, `UPDATE contacts SET status = 'dialing', updated_at = ? WHERE id = ? AND status = 'pending' AND attempts = ?`);
   const postpone = prepared(deps.database, `UPDATE contacts SET next_attempt_at = ?, updated_at = ? WHERE id = ? AND status = 'pending'`);
   const close = prepared(deps.database, `UPDATE contacts SET status = ?, next_attempt_at = NULL, updated_at = ? WHERE id = ? AND status = 'pending'`);
-  const isSuppressed = prepared(deps.database, 'SELECT 1 FROM suppressions WHERE phone_e164 = ?');
+  const lastOutcome = prepared(deps.database, 'SELECT outcome FROM calls WHERE contact_id = ? ORDER BY attempt DESC LIMIT 1');
+  const screen = new ContactScreen(deps.database, settings);
   const nextDue = prepared(deps.database, `SELECT min(next_attempt_at) AS at FROM contacts WHERE list_id = ? AND status = 'pending'`);
   const openCount = prepared(deps.database, `SELECT count(*) AS n, min(CASE WHEN status = 'pending' THEN next_attempt_at END) AS nextAt FROM contacts WHERE list_id = ? AND status IN ('pending', 'dialing')`);
 
   const reporter = progressReporter(deps, options, stats, () => queue.pending);
   const stopped = new Promise<void>((resolve) => stop.signal.addEventListener('abort', () => resolve(), { once: true }));
-  await reconcileInFlight(deps, options.telephony, options.listId);
+  // Calls an earlier process left live at the provider keep their contact in `dialing` and get a
+  // live-call slot here, like our own calls: their webhooks (which carry the attempt's ref) reach
+  // this process, and if they stop coming the call is asked about at the end of its longest life.
+  for (const call of await reconcileInFlight(deps, options.telephony, options.listId)) {
+    logger.info('watching a call left live by an earlier process', { listId: options.listId, callId: call.id });
+    track(() => waitForEnd(call.id, call.createdAt));
+  }
 
   try {
     for (;;) {
@@ -110,26 +132,41 @@ export async function runCampaign(deps: DialerDeps, options: CampaignOptions): P
         const due = selectDue.all(options.listId, now, room) as ContactRow[];
         examined = due.length;
         for (const contact of due) {
-          if (isSuppressed.get(contact.phoneE164)) {
-            close.run('suppressed', now, contact.id);
+          if (contact.attempts >= policy.maxAttempts) {
+            // The limit was lowered after this retry was planned: the attempts made are all it gets.
+            close.run(closingStatus(contact, 'not_dialled'), now, contact.id);
             continue;
           }
-          if (!settings.windows.isCallable(contact, now)) {
-            // Outside the callee's hours: park the contact at its next opening, so it is not rescanned.
-            const next = settings.windows.nextCallable(contact, now);
-            if (next === null) close.run('not_dialled', now, contact.id);
-            else postpone.run(next, now, contact.id);
-            continue;
+          const verdict = screen.screen(contact, now);
+          switch (verdict.kind) {
+            case 'callable':
+              break;
+            case 'suppressed':
+              close.run('suppressed', now, contact.id);
+              continue;
+            case 'recent_survey':
+            case 'attempt_cap':
+              logger.info('contact excluded by a frequency cap', { listId: contact.listId, contactId: contact.id, cap: verdict.kind });
+              close.run(closingStatus(contact, 'capped'), now, contact.id);
+              continue;
+            case 'no_time_zone':
+            case 'no_window':
+              close.run(closingStatus(contact, 'not_dialled'), now, contact.id);
+              continue;
+            case 'outside_window':
+              // Park the contact at its next opening, so it is not rescanned until then.
+              postpone.run(verdict.nextAt, now, contact.id);
+              continue;
+            case 'live_elsewhere':
+              postpone.run(verdict.recheckAt, now, contact.id);
+              continue;
+            default: {
+              const unreachable: never = verdict;
+              throw new Error(`unknown screening ${String(unreachable)}`);
+            }
           }
           if (claim.run(now, contact.id, contact.attempts).changes !== 1) continue;
-          void queue
-            .add(() => dialContact(contact))
-            .catch((error: unknown) => {
-              fatal ??= error instanceof AppError ? error : new AppError('INTERNAL', (error as Error).message, { cause: error });
-              stop.abort();
-            })
-            // A finished task frees a live-call slot: let the loop look for more work.
-            .finally(() => deps.signals.notifyChange());
+          track(() => dialContact(contact));
         }
       }
       reporter.maybeReport();
@@ -149,8 +186,11 @@ export async function runCampaign(deps: DialerDeps, options: CampaignOptions): P
         nextAt = open.nextAt;
       }
       // Wait until the next contact is due, something changes (a call ended, a slot freed), or a stop.
+      // With every slot taken, a due contact cannot be taken before a task ends (a change): waking
+      // for it would spin the loop (at once, on a manual clock, starving I/O).
+      const full = policy.maxConcurrent + Math.max(4, Math.ceil(policy.cps)) - (queue.size + queue.pending) <= 0;
       const wake = new AbortController();
-      const untilDue = nextAt === null ? 60_000 : Math.max(0, nextAt - clock.now());
+      const untilDue = nextAt === null || full ? 60_000 : Math.max(0, nextAt - clock.now());
       await Promise.race([
         clock.sleep(Math.min(untilDue, 60_000), wake.signal).catch(() => undefined),
         deps.signals.whenChanged(wake.signal),
@@ -178,6 +218,28 @@ export async function runCampaign(deps: DialerDeps, options: CampaignOptions): P
     waiting: open.n,
     reason: 'the remaining contacts are not due yet (retry delay or calling hours)',
   };
+
+  /** Runs a task in a live-call slot; a failure stops the run, and a finished task wakes the loop. */
+  function track(task: () => Promise<void>): void {
+    void queue
+      .add(task)
+      .catch((error: unknown) => {
+        fatal ??= error instanceof AppError ? error : new AppError('INTERNAL', (error as Error).message, { cause: error });
+        stop.abort();
+      })
+      // A finished task frees a live-call slot: let the loop look for more work.
+      .finally(() => deps.signals.notifyChange());
+  }
+
+  /**
+   * The status of a contact the loop closes without dialling now: `fallback` when it was never
+   * dialled in this list, else what its last attempt made it (as when attempts run out).
+   */
+  function closingStatus(contact: ContactRow, fallback: ContactStatus): ContactStatus {
+    if (contact.attempts === 0) return fallback;
+    const last = lastOutcome.get(contact.id) as { outcome: CallOutcome | null } | undefined;
+    return last?.outcome ? finalStatusAfter(last.outcome) : fallback;
+  }
 
   async function dialContact(contact: ContactRow): Promise<void> {
     const attempt = contact.attempts + 1;
@@ -224,7 +286,7 @@ export async function runCampaign(deps: DialerDeps, options: CampaignOptions): P
           )
           .run(result.uuid, result.conversationUuid ?? null, callId);
         logger.debug('call created', { listId: contact.listId, contactId: contact.id, callId, attempt });
-        await waitForEnd(callId);
+        await waitForEnd(callId, clock.now());
         return;
       }
       const failure = result.failure;
@@ -268,12 +330,14 @@ export async function runCampaign(deps: DialerDeps, options: CampaignOptions): P
 
   /**
    * Holds the live-call slot until the call ended. If no final webhook comes within the call's
-   * longest possible life (ringing + length timers + grace), asks the provider and applies what it
-   * says; a call the provider does not know any more is `lost` (the attempt counts, retry applies).
+   * longest possible life (ringing + length timers + grace, counted from `createdAt`), asks the
+   * provider and applies what it says; a call the provider does not know any more is `lost` (the
+   * attempt counts, retry applies), and so is one whose uuid we never learnt: had the provider
+   * created it, its webhooks would have named it, and it would have ended by now.
    */
-  async function waitForEnd(callId: number): Promise<void> {
+  async function waitForEnd(callId: number, createdAt: number): Promise<void> {
     const store = callStore(database);
-    const limitMs = (policy.ringingTimerSeconds + policy.lengthTimerSeconds + 120) * 1000;
+    const deadline = createdAt + maxCallLifeMs(policy);
     for (let checks = 0; ; checks++) {
       const waiter = new AbortController();
       const ended = deps.signals.whenEnded(callId, waiter.signal);
@@ -281,7 +345,8 @@ export async function runCampaign(deps: DialerDeps, options: CampaignOptions): P
         waiter.abort(CANCELLED);
         return;
       }
-      const timedOut = await Promise.race([ended.then(() => false), clock.sleep(checks === 0 ? limitMs : 60_000, waiter.signal).then(() => true, () => false)]);
+      const waitMs = checks === 0 ? Math.max(0, deadline - clock.now()) : 60_000;
+      const timedOut = await Promise.race([ended.then(() => false), clock.sleep(waitMs, waiter.signal).then(() => true, () => false)]);
       waiter.abort(CANCELLED);
       if (!timedOut) continue;
       const call = store.byId(callId)!;
@@ -336,26 +401,54 @@ function providerCallAsEvent(call: ProviderCall): StatusPayload {
   };
 }
 
+/** A call an earlier process left unfinished that may still be live at the provider. */
+export interface OpenCall {
+  id: number;
+  createdAt: number;
+}
+
 /**
- * Before dialing, settles what an earlier process left in flight for this list: calls that never
- * got a final event are asked about; contacts left `dialing` with no live call go back to pending.
- * A call still live at the provider keeps its contact in `dialing`, so it is never dialled twice.
+ * Before dialing, settles what an earlier process (a crash, kill -9) left in flight for this list
+ * and returns the calls that may still be live, which the caller must watch until they end:
+ * - a call with a provider uuid is asked about (GET /v1/calls/:uuid): ended → its final status is
+ *   applied (billing included, once: one line per call); 404, or older than the provider keeps
+ *   calls → `lost`; live or no answer → returned;
+ * - a call still `creating` without a uuid (the process died around the create request) is
+ *   returned until its longest possible life has passed, then `lost`: if the provider created it,
+ *   its webhooks will name it meanwhile, and its contact must not be dialled again while it may be
+ *   ringing;
+ * - contacts left `dialing` without an unfinished call (claimed, never dialled) go back to pending
+ *   with their attempt count unchanged.
+ * A returned call keeps its contact in `dialing`, so it is never dialled twice.
  */
-export async function reconcileInFlight(deps: DialerDeps, telephony: Telephony, listId: number): Promise<void> {
+export async function reconcileInFlight(deps: DialerDeps, telephony: Telephony, listId: number): Promise<OpenCall[]> {
   const { sqlite } = deps.database;
-  const open = prepared(deps.database, `SELECT id, provider_uuid AS uuid FROM calls WHERE list_id = ? AND state <> 'ended'`).all(listId) as { id: number; uuid: string | null }[];
+  const policy = deps.lists.get(listId).policy;
+  const open = prepared(deps.database, `SELECT id, provider_uuid AS uuid, created_at AS createdAt FROM calls WHERE list_id = ? AND state <> 'ended'`)
+    .all(listId) as { id: number; uuid: string | null; createdAt: number }[];
+  const live: OpenCall[] = [];
+  const lose = (callId: number, why: string) => {
+    const now = deps.clock.now();
+    deps.logger.warn(`marking a call left in flight lost: ${why}`, { listId, callId });
+    if (sqlite.transaction(() => finalizeCall(deps, callId, 'lost', now, now))()) deps.signals.notifyEnded(callId);
+  };
   for (const call of open) {
+    const age = deps.clock.now() - call.createdAt;
     if (call.uuid) {
+      if (age > PROVIDER_CALL_RETENTION_MS) {
+        lose(call.id, 'older than the provider keeps calls');
+        continue;
+      }
       const state = await reconcileCall(deps, telephony, call.id, call.uuid);
-      if (state !== 'ended') continue;
+      if (state !== 'ended') live.push({ id: call.id, createdAt: call.createdAt });
+    } else if (age > maxCallLifeMs(policy)) {
+      lose(call.id, 'the provider never named it and it would have ended by now');
     } else {
-      // Created locally but no provider uuid was ever learnt: the request may not have reached the
-      // provider, and if it did, its webhooks would have filled the uuid in. Count it as lost.
-      const now = deps.clock.now();
-      sqlite.transaction(() => finalizeCall(deps, call.id, 'lost', now, now))();
+      live.push({ id: call.id, createdAt: call.createdAt });
     }
   }
   releaseUnstarted(deps, listId);
+  return live;
 }
 
 /** Contacts in `dialing` without an unfinished call (claimed but never dialled) go back to pending. */

@@ -1,8 +1,19 @@
 export { callStore, type CallRow, type ContactRow } from './calls.js';
-export { reconcileCall, reconcileInFlight, runCampaign, type CampaignOptions, type CampaignProgress, type CampaignResult } from './campaign.js';
+export {
+  maxCallLifeMs,
+  PROVIDER_CALL_RETENTION_MS,
+  reconcileCall,
+  reconcileInFlight,
+  runCampaign,
+  type CampaignOptions,
+  type CampaignProgress,
+  type CampaignResult,
+  type OpenCall,
+} from './campaign.js';
 export type { DialerDeps } from './deps.js';
-export { applyStatusEvent, billIfPersonAnswered, finalizeCall, settleContact, type StatusPayload } from './lifecycle.js';
+export { applyStatusEvent, billIfPersonAnswered, finalizeCall, finalStatusAfter, settleContact, type StatusPayload } from './lifecycle.js';
 export { acquireDialerLock, currentDialer, DialerLock, isProcessAlive, type AcquireDialerLockOptions, type LockHolder } from './lock.js';
+export { ATTEMPT_CAP_WINDOW_MS, ContactScreen, SCREENING_SQL, type Screening } from './screening.js';
 export { limiterForCps, RollingWindowLimiter, type RateSlot } from './rate-limiter.js';
 export { handleRecording, RecordingDownloads, type RecordingPayload } from './recordings.js';
 export { CallingWindows, DEFAULT_POLICY, effectivePolicy, ListSettingsBook, type EffectivePolicy, type ListSettings, type PolicyOverrides } from './settings.js';

@@ -37,6 +37,11 @@ const FINAL_STATUS: Record<Exclude<CallOutcome, 'human'>, ContactStatus> = {
   create_failed: 'failed',
 };
 
+/** The final status of a contact whose last attempt ended with `outcome` and who gets no more attempts. */
+export function finalStatusAfter(outcome: CallOutcome): ContactStatus {
+  return outcome === 'human' ? 'answered_no_score' : FINAL_STATUS[outcome];
+}
+
 /** Outcomes after which the contact is never called again. */
 const NO_RETRY: ReadonlySet<CallOutcome> = new Set(['human', 'rejected']);
 

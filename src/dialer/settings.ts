@@ -1,4 +1,4 @@
-import type { AppConfig, Tariff } from '../config/index.js';
+import type { FrequencyCaps, Tariff } from '../config/index.js';
 import { DialingPolicy, parseJsonColumn, SurveyScript } from '../contacts/index.js';
 import type { AppDatabase } from '../db/index.js';
 import { AppError } from '../errors/index.js';
@@ -16,6 +16,10 @@ export interface EffectivePolicy {
   callingHours: string | null;
   ringingTimerSeconds: number;
   lengthTimerSeconds: number;
+  /** Not surveyed again within this many days by the same client (0 = off). */
+  minDaysBetweenSurveys: number;
+  /** At most this many attempts to one number in 30 days over every list (0 = off). */
+  maxAttemptsPer30Days: number;
 }
 
 export const DEFAULT_POLICY: EffectivePolicy = {
@@ -28,18 +32,29 @@ export const DEFAULT_POLICY: EffectivePolicy = {
   callingHours: null,
   ringingTimerSeconds: 30,
   lengthTimerSeconds: 300,
+  // Delighted's default survey throttle (30 days) and the French 4-calls-per-30-days rule
+  // (reference §6.4); CAP_* variables change them for every list.
+  minDaysBetweenSurveys: 30,
+  maxAttemptsPer30Days: 4,
 };
 
-export type PolicyOverrides = Partial<Pick<EffectivePolicy, 'cps' | 'maxConcurrent' | 'maxAttempts' | 'retryDelayMs' | 'callingHours'>>;
+export type PolicyOverrides = Partial<
+  Pick<EffectivePolicy, 'cps' | 'maxConcurrent' | 'maxAttempts' | 'retryDelayMs' | 'callingHours' | 'minDaysBetweenSurveys' | 'maxAttemptsPer30Days'>
+>;
 
-export function effectivePolicy(stored: DialingPolicy, overrides: PolicyOverrides = {}): EffectivePolicy {
+/** The policy a list dials with: its stored values, else the configured caps, else the defaults. */
+export function effectivePolicy(stored: DialingPolicy, overrides: PolicyOverrides = {}, caps: FrequencyCaps = DEFAULT_POLICY): EffectivePolicy {
   return {
     ...DEFAULT_POLICY,
+    minDaysBetweenSurveys: caps.minDaysBetweenSurveys,
+    maxAttemptsPer30Days: caps.maxAttemptsPer30Days,
     ...(stored.cps !== undefined ? { cps: stored.cps } : {}),
     ...(stored.maxConcurrent !== undefined ? { maxConcurrent: stored.maxConcurrent } : {}),
     ...(stored.maxAttempts !== undefined ? { maxAttempts: stored.maxAttempts } : {}),
     ...(stored.retryDelaySeconds !== undefined ? { retryDelayMs: stored.retryDelaySeconds * 1000 } : {}),
     ...(stored.callingHours !== undefined ? { callingHours: stored.callingHours } : {}),
+    ...(stored.minDaysBetweenSurveys !== undefined ? { minDaysBetweenSurveys: stored.minDaysBetweenSurveys } : {}),
+    ...(stored.maxAttemptsPer30Days !== undefined ? { maxAttemptsPer30Days: stored.maxAttemptsPer30Days } : {}),
     ...Object.fromEntries(Object.entries(overrides).filter(([, v]) => v !== undefined)),
   };
 }
@@ -110,11 +125,13 @@ export interface ListSettings {
 export class ListSettingsBook {
   readonly #database: AppDatabase;
   readonly #defaultTariff: Tariff;
+  readonly #caps: FrequencyCaps;
   readonly #cache = new Map<number, ListSettings>();
 
-  constructor(database: AppDatabase, config: Pick<AppConfig, 'defaultTariff'>) {
+  constructor(database: AppDatabase, config: { defaultTariff: Tariff; frequencyCaps?: FrequencyCaps | undefined }) {
     this.#database = database;
     this.#defaultTariff = config.defaultTariff;
+    this.#caps = config.frequencyCaps ?? DEFAULT_POLICY;
   }
 
   get(listId: number): ListSettings {
@@ -142,7 +159,7 @@ export class ListSettingsBook {
       | undefined;
     if (!row) throw new AppError('NOT_FOUND', `list ${listId} does not exist; see \`nps-dialer lists\``);
     const script = parseJsonColumn(SurveyScript, row.script, 'survey script');
-    const policy = effectivePolicy(parseJsonColumn(DialingPolicy, row.policy, 'dialing policy'));
+    const policy = effectivePolicy(parseJsonColumn(DialingPolicy, row.policy, 'dialing policy'), {}, this.#caps);
     return {
       listId: row.id,
       listName: row.name,

@@ -17,7 +17,7 @@ import { MAX_SEGMENT_VALUES } from './model.js';
 
 export interface CellCounts {
   contacts: number;
-  /** Contacts not suppressed: the frame the answers were drawn from (finite population correction). */
+  /** Contacts not suppressed or capped: the frame the answers were drawn from (finite population correction). */
   eligible: number;
   responses: number;
   promoters: number;
@@ -50,15 +50,15 @@ export const KEY_SEPARATOR = '\n';
 const COMMENT_CODES = ['none', 'downloaded', 'pending', 'failed'] as const;
 
 /**
- * A row as one integer: bits 0–3 score + 1 (0 = no answer), bit 4 suppressed, bits 5–6 the comment
- * status. ROW_CODE_SQL computes the same in SQL.
+ * A row as one integer: bits 0–3 score + 1 (0 = no answer), bit 4 outside the frame (suppressed or
+ * capped), bits 5–6 the comment status. ROW_CODE_SQL computes the same in SQL.
  */
 export function encodeRow(row: { score: number | null; suppressed: boolean; commentStatus: string | null }): number {
   const comment = Math.max(0, COMMENT_CODES.indexOf((row.commentStatus ?? 'none') as (typeof COMMENT_CODES)[number]));
   return (row.score === null ? 0 : row.score + 1) + (row.suppressed ? 16 : 0) + 32 * comment;
 }
 
-const ROW_CODE_SQL = `coalesce(r.score + 1, 0) + 16 * (c.status = 'suppressed')
+const ROW_CODE_SQL = `coalesce(r.score + 1, 0) + 16 * (c.status IN ('suppressed', 'capped'))
   + 32 * (CASE r.comment_status WHEN 'downloaded' THEN 1 WHEN 'pending' THEN 2 WHEN 'failed' THEN 3 ELSE 0 END)`;
 const ROW_KEY_SQL = `c.attributes || char(10) || coalesce(c.language, '')`;
 

@@ -171,7 +171,7 @@ function waveComparison(database: AppDatabase, list: ListHeader, current: NpsCou
   if (!previous || previous.clientId !== list.clientId) return null;
   const counts = countsFromScores(scoreHistogram(database, previous.id));
   const contacts = (sqlite.prepare('SELECT count(*) AS n FROM contacts WHERE list_id = ?').get(previous.id) as { n: number }).n;
-  const suppressed = (sqlite.prepare(`SELECT count(*) AS n FROM contacts WHERE list_id = ? AND status = 'suppressed'`).get(previous.id) as { n: number }).n;
+  const suppressed = (sqlite.prepare(`SELECT count(*) AS n FROM contacts WHERE list_id = ? AND status IN ('suppressed', 'capped')`).get(previous.id) as { n: number }).n;
   const interval = adjustedWaldInterval(counts, { population: Math.max(contacts - suppressed, counts.promoters + counts.passives + counts.detractors) });
   // The same person in both waves is the same number (contacts_phone_list_uq serves the lookup).
   // Walking this list's contacts and probing the other wave measured twice as fast as starting
@@ -237,7 +237,8 @@ function buildInSnapshot(deps: ReportDeps, listId: number): NpsReport {
   const counts = countsFromScores(scores);
   const comments = pass.comments;
   const responses = counts.promoters + counts.passives + counts.detractors;
-  const eligible = contacts - dispositions.suppressed;
+  // Suppressed and capped contacts were never in the frame: nobody was allowed to call them.
+  const eligible = contacts - dispositions.suppressed - dispositions.capped;
   const population = Math.max(eligible, responses);
   const interval = adjustedWaldInterval(counts, { population });
   const scoreSum = scores.reduce((sum, n, score) => sum + n * score, 0);

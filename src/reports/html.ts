@@ -52,6 +52,7 @@ const DISPOSITION_LABELS: Record<DispositionKey, string> = {
   responded: 'Responded',
   optedOut: 'Opted out',
   suppressed: 'Suppressed (do not call)',
+  capped: 'Frequency cap (not called)',
   inProgress: 'In progress',
 };
 
@@ -120,7 +121,7 @@ function svgFunnel(report: NpsReport): string {
   const f = report.funnel;
   const stages: [string, number][] = [
     ['Contacts', f.contacts],
-    ['Eligible (not suppressed)', f.eligible],
+    ['Eligible (not suppressed or capped)', f.eligible],
     ['Dialled', f.dialled],
     ['Reached a person', f.reached],
     ['Answered 0–10', f.responded],

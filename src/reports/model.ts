@@ -33,6 +33,7 @@ export const DISPOSITION_KEYS = [
   'responded',
   'optedOut',
   'suppressed',
+  'capped',
   'inProgress',
 ] as const;
 export type DispositionKey = (typeof DISPOSITION_KEYS)[number];
@@ -57,6 +58,7 @@ export function dispositionOf(status: ContactStatus, attempts: number): Disposit
     case 'rejected':
     case 'machine':
     case 'suppressed':
+    case 'capped':
       return status;
     default: {
       const unknown: never = status;
@@ -78,7 +80,7 @@ export interface SegmentRow {
   /** The attribute's value; null groups the contacts that have no value for it. */
   value: string | null;
   contacts: number;
-  /** Contacts not suppressed: the denominator of the segment's response rate and its FPC population. */
+  /** Contacts not suppressed or capped: the denominator of the segment's response rate and its FPC population. */
   eligible: number;
   responses: number;
   promoters: number;

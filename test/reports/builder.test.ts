@@ -79,6 +79,7 @@ describe('report builder: dispositions and funnel', () => {
         ...others(1, 'answered_no_score'),
         ...others(1, 'opted_out'),
         ...others(2, 'suppressed'),
+        ...others(1, 'capped', { attempts: 0 }),
       ],
     });
     const report = buildReport(deps, { listId });
@@ -94,10 +95,12 @@ describe('report builder: dispositions and funnel', () => {
       responded: 4,
       optedOut: 1,
       suppressed: 2,
+      capped: 1,
       inProgress: 0,
     });
     expect(DISPOSITION_KEYS.reduce((sum, k) => sum + report.dispositions[k], 0)).toBe(report.contacts);
-    expect(report.funnel).toEqual({ contacts: 18, eligible: 16, dialled: 15, reached: 6, responded: 4, commented: 0 });
+    // Capped contacts, like suppressed ones, were never allowed to be called: outside the frame.
+    expect(report.funnel).toEqual({ contacts: 19, eligible: 16, dialled: 15, reached: 6, responded: 4, commented: 0 });
     expect(report.responseRate).toEqual({ value: 4 / 16, numerator: 4, denominator: 16 });
     expect(report.contactRate).toEqual({ value: 6 / 16, numerator: 6, denominator: 16 });
     expect(report.cooperationRate).toEqual({ value: 4 / 6, numerator: 4, denominator: 6 });

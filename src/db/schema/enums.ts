@@ -8,7 +8,9 @@ export type ListState = (typeof LIST_STATES)[number];
 
 /**
  * A contact's lifecycle. `pending` waits for its next attempt (see next_attempt_at), `dialing` has a
- * live call; every other value is final and is the contact's disposition in the report.
+ * live call; every other value is final and is the contact's disposition in the report. `capped`
+ * was never dialled in its list because a frequency cap (recent survey by the same client, or the
+ * attempts of the last 30 days across lists) excluded the number.
  */
 export const CONTACT_STATUSES = [
   'pending',
@@ -23,6 +25,7 @@ export const CONTACT_STATUSES = [
   'machine',
   'suppressed',
   'not_dialled',
+  'capped',
 ] as const;
 export type ContactStatus = (typeof CONTACT_STATUSES)[number];
 
