@@ -1,0 +1,204 @@
+import { DateTime } from 'luxon';
+import type { AppDatabase } from '../db/index.js';
+import type { ContactStatus } from '../db/schema/index.js';
+import { maskPhone } from '../logging/index.js';
+import { ContactScreen, type Screening } from './screening.js';
+import type { ListSettingsBook } from './settings.js';
+
+/**
+ * Why a contact would or would not be called, in the order a reader cares: who is called now,
+ * who later, and who never (with the reason).
+ */
+export const PLAN_REASONS = [
+  'due_now',
+  'retry_later',
+  'outside_window',
+  'live_elsewhere',
+  'in_call',
+  'suppressed',
+  'recent_survey',
+  'attempt_cap',
+  'attempts_used',
+  'no_time_zone',
+  'no_window',
+  'final',
+] as const;
+export type PlanReason = (typeof PLAN_REASONS)[number];
+
+export const PLAN_REASON_TEXT: Record<PlanReason, string> = {
+  due_now: 'due now: called as soon as a slot is free',
+  retry_later: 'waiting for the retry delay',
+  outside_window: "outside the callee's calling hours until the time shown",
+  live_elsewhere: 'on a live call in another list; looked at again shortly',
+  in_call: 'on a call now',
+  suppressed: 'on the do-not-call list (excluded)',
+  recent_survey: 'frequency cap: a person answered for this client recently (excluded)',
+  attempt_cap: 'frequency cap: too many attempts in the last 30 days over all lists (excluded)',
+  attempts_used: 'every allowed attempt was made (excluded)',
+  no_time_zone: 'no time zone: no valid country or zone for the number (excluded)',
+  no_window: 'the calling hours never open for this callee (excluded)',
+  final: 'already final',
+};
+
+/** Verdicts: called at `nextCallAt`, on a call now, excluded for good, or already done. */
+export type PlanVerdict = 'call' | 'in_call' | 'excluded' | 'final';
+
+export interface PlanRow {
+  contactId: number;
+  /** The contact's row in the uploaded file. */
+  row: number;
+  /** Masked to the last three digits, as in logs and the default report CSV. */
+  phone: string;
+  country: string | null;
+  /** The zone the callee's hours are read in, or `US: 29 zones` when the country's overlap is used. */
+  zone: string | null;
+  status: ContactStatus;
+  attempts: number;
+  verdict: PlanVerdict;
+  reason: PlanReason;
+  /** Epoch ms of the first instant the dialer would start this call, for verdict `call`. */
+  nextCallAt: number | null;
+  /** The same instant as ISO-8601 in the callee's zone (its first zone when there are several). */
+  nextCallLocal: string | null;
+  /** Human detail: the cap's date, the final status ... */
+  detail: string | null;
+}
+
+export interface ListPlan {
+  listId: number;
+  listName: string;
+  /** The instant the plan is for (now). */
+  at: number;
+  policy: {
+    cps: number;
+    maxConcurrent: number;
+    maxAttempts: number;
+    retryDelayMs: number;
+    callingHours: string;
+    minDaysBetweenSurveys: number;
+    maxAttemptsPer30Days: number;
+  };
+  contacts: number;
+  byReason: { reason: PlanReason; verdict: PlanVerdict; contacts: number; description: string }[];
+  /** Upcoming first calls per UTC hour (verdict `call`), earliest first. */
+  byHour: { hourStartsAt: number; contacts: number }[];
+  /** Seconds the contacts due now take to dial at the list's pace (cps), a lower bound. */
+  dueNowDialSeconds: number;
+  rows: PlanRow[];
+}
+
+interface PlanContact {
+  id: number;
+  listId: number;
+  row: number;
+  phoneE164: string;
+  country: string | null;
+  timezone: string | null;
+  status: ContactStatus;
+  attempts: number;
+  nextAttemptAt: number | null;
+}
+
+/**
+ * A dry run of the dialer on one list: for every contact, when the loop would call it or why it
+ * never will, using the same screening as the loop (ContactScreen) at `now`. Writes nothing, so it
+ * runs on a read-only connection beside a dialer. Frequency caps and suppressions are read as they
+ * are now; answers given in other lists later can still exclude a contact.
+ */
+export function planList(options: { database: AppDatabase; lists: ListSettingsBook; listId: number; now: number }): ListPlan {
+  const { database, now } = options;
+  const settings = options.lists.get(options.listId);
+  const policy = settings.policy;
+  const screen = new ContactScreen(database, settings);
+  const contacts = database.sqlite
+    .prepare(
+      `SELECT id, list_id AS listId, row_number AS row, phone_e164 AS phoneE164, country, timezone, status, attempts, next_attempt_at AS nextAttemptAt
+       FROM contacts WHERE list_id = ? ORDER BY row_number`,
+    )
+    .all(options.listId) as PlanContact[];
+  const rows = contacts.map((contact) => planContact(contact));
+  const counts = new Map<PlanReason, { verdict: PlanVerdict; contacts: number }>();
+  const hours = new Map<number, number>();
+  for (const r of rows) {
+    const entry = counts.get(r.reason) ?? { verdict: r.verdict, contacts: 0 };
+    entry.contacts++;
+    counts.set(r.reason, entry);
+    if (r.nextCallAt !== null) {
+      const hour = Math.floor(r.nextCallAt / 3600_000) * 3600_000;
+      hours.set(hour, (hours.get(hour) ?? 0) + 1);
+    }
+  }
+  return {
+    listId: settings.listId,
+    listName: settings.listName,
+    at: now,
+    policy: {
+      cps: policy.cps,
+      maxConcurrent: policy.maxConcurrent,
+      maxAttempts: policy.maxAttempts,
+      retryDelayMs: policy.retryDelayMs,
+      callingHours: policy.callingHours ?? "each callee's country preset",
+      minDaysBetweenSurveys: policy.minDaysBetweenSurveys,
+      maxAttemptsPer30Days: policy.maxAttemptsPer30Days,
+    },
+    contacts: rows.length,
+    byReason: PLAN_REASONS.filter((r) => counts.has(r)).map((reason) => ({ reason, ...counts.get(reason)!, description: PLAN_REASON_TEXT[reason] })),
+    byHour: [...hours.entries()].sort((a, b) => a[0] - b[0]).map(([hourStartsAt, n]) => ({ hourStartsAt, contacts: n })),
+    dueNowDialSeconds: Math.ceil((counts.get('due_now')?.contacts ?? 0) / policy.cps),
+    rows,
+  };
+
+  function planContact(contact: PlanContact): PlanRow {
+    const zones = settings.windows.zonesFor(contact);
+    const base = {
+      contactId: contact.id,
+      row: contact.row,
+      phone: maskPhone(contact.phoneE164),
+      country: contact.country,
+      zone: zones.length === 0 ? null : zones.length === 1 ? zones[0]! : `${contact.country ?? '?'}: ${zones.length} zones`,
+      status: contact.status,
+      attempts: contact.attempts,
+    };
+    const row = (verdict: PlanVerdict, reason: PlanReason, nextCallAt: number | null = null, detail: string | null = null): PlanRow => ({
+      ...base,
+      verdict,
+      reason,
+      nextCallAt,
+      nextCallLocal: nextCallAt === null || zones.length === 0 ? null : DateTime.fromMillis(nextCallAt, { zone: zones[0]! }).toISO({ suppressMilliseconds: true }),
+      detail,
+    });
+    if (contact.status === 'dialing') return row('in_call', 'in_call');
+    if (contact.status !== 'pending') return row('final', 'final', null, contact.status);
+    if (contact.attempts >= policy.maxAttempts) return row('excluded', 'attempts_used', null, `${contact.attempts} of ${policy.maxAttempts}`);
+    // The loop looks at a contact when it is due (retry delay or parked opening); what it decides
+    // then is what the screening says at that instant, except that caps are judged on today's data.
+    const dueAt = Math.max(now, contact.nextAttemptAt ?? now);
+    const verdict: Screening = screen.screen(contact, now);
+    switch (verdict.kind) {
+      case 'suppressed':
+        return row('excluded', 'suppressed');
+      case 'recent_survey':
+        return row('excluded', 'recent_survey', null, `answered in list ${verdict.listId} on ${new Date(verdict.surveyedAt).toISOString().slice(0, 10)}`);
+      case 'attempt_cap':
+        return row('excluded', 'attempt_cap', null, `${verdict.attempts} attempts in 30 days`);
+      case 'no_time_zone':
+        return row('excluded', 'no_time_zone', null, contact.timezone ? `unknown zone '${contact.timezone}'` : null);
+      case 'no_window':
+        return row('excluded', 'no_window');
+      case 'live_elsewhere':
+        return row('call', 'live_elsewhere', Math.max(dueAt, verdict.recheckAt));
+      case 'outside_window':
+      case 'callable': {
+        const at = settings.windows.nextCallable(contact, dueAt);
+        if (at === null) return row('excluded', 'no_window');
+        if (at <= now) return row('call', 'due_now', now);
+        const waitingForRetry = contact.attempts > 0 && contact.nextAttemptAt !== null && contact.nextAttemptAt > now && at === contact.nextAttemptAt;
+        return row('call', waitingForRetry ? 'retry_later' : 'outside_window', at);
+      }
+      default: {
+        const unreachable: never = verdict;
+        throw new Error(`unknown screening ${String(unreachable)}`);
+      }
+    }
+  }
+}
