@@ -7,6 +7,7 @@ import { registerDncCommands } from './commands/dnc.js';
 import { registerListsCommands } from './commands/lists.js';
 import { registerReportCommand } from './commands/report.js';
 import { registerRunCommand } from './commands/run.js';
+import { registerScheduleCommands } from './commands/schedule.js';
 import { registerServeCommand } from './commands/serve.js';
 import { registerSandboxCommand } from './commands/sandbox.js';
 
@@ -22,6 +23,7 @@ export function buildProgram(): Command {
   registerClientsCommands(program);
   registerRunCommand(program);
   registerReportCommand(program);
+  registerScheduleCommands(program);
   registerServeCommand(program);
   registerDemoCommand(program);
   registerSandboxCommand(program);

@@ -1,34 +1,29 @@
 import type { Command } from 'commander';
 import { openContext } from '../../app/context.js';
-import { startDialerRuntime } from '../../app/dialer-runtime.js';
-import { mountApi } from '../../http/index.js';
+import { startDaemon } from '../../app/daemon.js';
 import { printLine } from '../output.js';
 import { positiveInt } from '../parse.js';
 
 export function registerServeCommand(program: Command): void {
   program
     .command('serve')
-    .description('serve the webhooks and the client API without dialing, until Ctrl-C or SIGTERM')
+    .description('the daemon: webhooks, the client API and the scheduler (`schedule add`), until Ctrl-C or SIGTERM')
     .option('--port <n>', 'port to listen on (default PORT)', positiveInt('--port'))
     .action(async (flags: { port?: number }) => {
+      // Listen for the stop signal first: one that arrives while the daemon starts (or right after
+      // the banner) must stop it gracefully, not kill it.
+      const signalled = nextSignal();
       const ctx = openContext({ needsVonage: true });
       try {
-        const runtime = await startDialerRuntime(ctx, {
-          port: flags.port,
-          extra: mountApi({
-            database: ctx.database,
-            clock: ctx.clock,
-            config: ctx.config,
-            linkSecret: ctx.config.reportLinkSecret,
-            logger: ctx.logger.child({ module: 'api' }),
-          }),
-        });
-        printLine(`Serving webhooks at ${runtime.publicBaseUrl}/webhooks and the client API at ${runtime.publicBaseUrl}/api/v1 (port ${runtime.server.port}). Ctrl-C stops.`);
-        const signal = await nextSignal();
-        process.stderr.write(`${signal}: stopping…\n`);
-        // Comments recorded by late callbacks finish downloading before the process ends.
-        await runtime.deps.recordings.drain(10_000);
-        await runtime.close();
+        const daemon = await startDaemon(ctx, { port: flags.port });
+        const base = daemon.runtime.publicBaseUrl;
+        printLine(
+          `Serving webhooks at ${base}/webhooks and the client API at ${base}/api/v1 (port ${daemon.runtime.server.port}); ` +
+            `scheduled runs start on their own (\`nps-dialer schedule list\`). Ctrl-C stops.`,
+        );
+        const signal = await signalled;
+        process.stderr.write(`${signal}: no new calls; waiting for live calls to finish…\n`);
+        await daemon.close();
       } finally {
         ctx.close();
       }

@@ -1,0 +1,213 @@
+import { CANCELLED, type Clock } from '../clock/index.js';
+import type { AppDatabase } from '../db/index.js';
+import type { CampaignResult } from '../dialer/index.js';
+import type { Logger } from '../logging/index.js';
+import { activeSchedules, markListDone, recordRunEnded, recordRunStarted, type ScheduleRow } from './store.js';
+import { latestOccurrence, nextOccurrence, windowEndsAt } from './window.js';
+
+/** Runs one list's campaign until the signal fires; `maxIdleWaitMs` is what is left of the window. */
+export type RunListFn = (listId: number, options: { signal: AbortSignal; maxIdleWaitMs: number }) => Promise<CampaignResult>;
+
+export interface ScheduleRunnerOptions {
+  database: AppDatabase;
+  clock: Clock;
+  logger: Logger;
+  runList: RunListFn;
+  /**
+   * How often the schedules are read again, in clock ms: `schedule add` in another process is
+   * picked up within this time. A window still open when it is noticed starts at once.
+   */
+  pollIntervalMs?: number;
+}
+
+export const DEFAULT_SCHEDULE_POLL_MS = 30_000;
+
+/** Why a list's run was stopped by the runner; anything else stopped it from outside. */
+const WINDOW_CLOSED = 'the schedule window closed';
+const SHUTDOWN = 'the daemon is stopping';
+
+/**
+ * The scheduler of `serve`. Each tick reads the active schedules; for each, the latest occurrence
+ * whose window is still open starts (or extends) its list's run, once per occurrence. One run per
+ * list at a time: a second schedule of the same list only moves the window's end. At the window's
+ * end the run's signal fires: no new calls, live calls finish (runCampaign drains them). A run that
+ * completes the list marks its schedules done; a paused one waits for the next occurrence.
+ *
+ * Time comes from the injected clock and croner is only asked for occurrences, so a test with a
+ * ManualClock fires schedules by moving the clock. After a restart (even kill -9), the first tick
+ * resumes every window that is still open: the run reconciles what the dead process left.
+ */
+export class ScheduleRunner {
+  readonly #o: Required<ScheduleRunnerOptions>;
+  readonly #workers = new Map<number, ListWorker>();
+  /** The occurrence each schedule last fired for, so it starts once per occurrence. */
+  readonly #fired = new Map<number, number>();
+  readonly #stopping = new AbortController();
+  #loop: Promise<void> | undefined;
+  #wake = new AbortController();
+
+  constructor(options: ScheduleRunnerOptions) {
+    this.#o = { pollIntervalMs: DEFAULT_SCHEDULE_POLL_MS, ...options };
+  }
+
+  start(): void {
+    this.#loop ??= this.#run();
+  }
+
+  /** Lists with a run in progress. */
+  get runningLists(): number[] {
+    return [...this.#workers.keys()];
+  }
+
+  /** Resolves when no list is running (tests wait on it after moving the clock). */
+  async idle(): Promise<void> {
+    while (this.#workers.size > 0) await Promise.all([...this.#workers.values()].map((w) => w.done));
+  }
+
+  /** Re-reads the schedules now instead of at the next poll. */
+  poke(): void {
+    this.#wake.abort(CANCELLED);
+  }
+
+  /** Stops firing, stops every run (live calls finish inside runCampaign) and waits for them. */
+  async stop(): Promise<void> {
+    this.#stopping.abort(CANCELLED);
+    this.#wake.abort(CANCELLED);
+    for (const worker of this.#workers.values()) worker.stop(SHUTDOWN);
+    await this.idle();
+    await this.#loop;
+  }
+
+  /**
+   * Fires what is due now and returns when the next occurrence of any active schedule is, so the
+   * loop can sleep until then (or the next poll, whichever is first).
+   */
+  tick(): number | null {
+    const now = this.#o.clock.now();
+    let next: number | null = null;
+    for (const schedule of activeSchedules(this.#o.database)) {
+      const occurrence = latestOccurrence(schedule, now);
+      if (occurrence !== null && this.#fired.get(schedule.id) !== occurrence) {
+        this.#fired.set(schedule.id, occurrence);
+        const endsAt = windowEndsAt(schedule, occurrence);
+        if (endsAt > now) this.#fire(schedule, endsAt);
+      }
+      const upcoming = nextOccurrence(schedule, now);
+      if (upcoming !== null && (next === null || upcoming < next)) next = upcoming;
+    }
+    return next;
+  }
+
+  async #run(): Promise<void> {
+    const { clock, logger, pollIntervalMs } = this.#o;
+    while (!this.#stopping.signal.aborted) {
+      let next: number | null = null;
+      try {
+        next = this.tick();
+      } catch (error) {
+        logger.error('schedule tick failed', { error: (error as Error).message });
+      }
+      this.#wake = new AbortController();
+      const sleepMs = Math.min(pollIntervalMs, next === null ? pollIntervalMs : Math.max(0, next - clock.now()));
+      await clock.sleep(sleepMs, this.#wake.signal).catch(() => undefined);
+    }
+  }
+
+  #fire(schedule: ScheduleRow, endsAt: number): void {
+    const existing = this.#workers.get(schedule.listId);
+    if (existing) {
+      existing.extend(endsAt, schedule.id);
+      return;
+    }
+    const worker = new ListWorker(this.#o, schedule.listId, endsAt, schedule.id);
+    this.#workers.set(schedule.listId, worker);
+    this.#o.logger.info('schedule fired', { scheduleId: schedule.id, listId: schedule.listId, windowEndsAt: new Date(endsAt).toISOString() });
+    void worker.done.finally(() => this.#workers.delete(schedule.listId));
+  }
+}
+
+/** One list's runs while its window is open (extended when another occurrence fires meanwhile). */
+class ListWorker {
+  readonly #o: Required<ScheduleRunnerOptions>;
+  readonly #listId: number;
+  readonly #scheduleIds = new Set<number>();
+  #endsAt: number;
+  #run: AbortController | undefined;
+  #timer = new AbortController();
+  #stoppedFor: string | undefined;
+  readonly done: Promise<void>;
+
+  constructor(options: Required<ScheduleRunnerOptions>, listId: number, endsAt: number, scheduleId: number) {
+    this.#o = options;
+    this.#listId = listId;
+    this.#endsAt = endsAt;
+    this.#scheduleIds.add(scheduleId);
+    this.done = this.#loop();
+  }
+
+  extend(endsAt: number, scheduleId: number): void {
+    this.#scheduleIds.add(scheduleId);
+    if (endsAt <= this.#endsAt) return;
+    this.#endsAt = endsAt;
+    // A run still dialing keeps going under the new end; one already told to stop (draining) is
+    // followed by another run, because the loop sees the window open again.
+    if (this.#run && !this.#run.signal.aborted) this.#armTimer();
+  }
+
+  stop(reason: string): void {
+    this.#stoppedFor = reason;
+    this.#timer.abort(CANCELLED);
+    this.#run?.abort(reason);
+  }
+
+  #armTimer(): void {
+    const { clock } = this.#o;
+    this.#timer.abort(CANCELLED);
+    const timer = new AbortController();
+    this.#timer = timer;
+    const run = this.#run!;
+    clock.sleep(Math.max(0, this.#endsAt - clock.now()), timer.signal).then(
+      () => run.abort(WINDOW_CLOSED),
+      () => undefined,
+    );
+  }
+
+  async #loop(): Promise<void> {
+    const { database, clock, logger } = this.#o;
+    const listId = this.#listId;
+    while (this.#stoppedFor === undefined && this.#endsAt > clock.now()) {
+      this.#run = new AbortController();
+      this.#armTimer();
+      const ids = [...this.#scheduleIds];
+      recordRunStarted(database, ids, clock.now());
+      let summary: string;
+      let again = false;
+      try {
+        const result = await this.#o.runList(listId, { signal: this.#run.signal, maxIdleWaitMs: Math.max(0, this.#endsAt - clock.now()) });
+        switch (result.kind) {
+          case 'completed':
+            summary = 'completed: every contact is final';
+            markListDone(database, listId);
+            break;
+          case 'paused':
+            summary = `paused: ${result.waiting} contact(s) wait; the next is due ${result.nextAttemptAt === null ? 'later' : `at ${new Date(result.nextAttemptAt).toISOString()}`}, after this window`;
+            break;
+          case 'stopped':
+            summary = `stopped: ${result.reason}`;
+            again = result.reason === WINDOW_CLOSED;
+            break;
+        }
+        logger.info('scheduled run ended', { listId, result: result.kind });
+      } catch (error) {
+        summary = `error: ${(error as Error).message}`;
+        logger.error('scheduled run failed; the next occurrence will try again', { listId, error: (error as Error).message });
+      } finally {
+        this.#timer.abort(CANCELLED);
+      }
+      recordRunEnded(database, ids, clock.now(), summary);
+      // Only a run that the window closed may continue, and only if the window was extended while
+      // it drained; completion, a pause, an error or a shutdown end this occurrence.
+      if (!again) return;
+    }
+  }
+}
