@@ -13,6 +13,13 @@ export function positiveInt(what: string) {
   };
 }
 
+export function nonNegativeInt(what: string) {
+  return (value: string): number => {
+    if (!/^\d+$/.test(value)) throw new InvalidArgumentError(`${what} must be a whole number ≥ 0 (0 turns it off), got '${value}'`);
+    return Number(value);
+  };
+}
+
 export function positiveNumber(what: string) {
   return (value: string): number => {
     const n = Number(value);

@@ -12,16 +12,16 @@ export interface CliResult {
  * its own database file. Each start costs about a second of tsx compilation, so suites keep the
  * number of runs small.
  */
-export function spawnCli(args: string[], databasePath: string): ChildProcess {
+export function spawnCli(args: string[], databasePath: string, env: Record<string, string> = {}): ChildProcess {
   return spawn(process.execPath, ['--import', 'tsx', resolveFromRoot('src/cli/main.ts'), ...args], {
     cwd: resolveFromRoot(),
-    env: { ...process.env, DATABASE_PATH: databasePath, LOG_LEVEL: 'warn', NODE_ENV: 'test' },
+    env: { ...process.env, DATABASE_PATH: databasePath, LOG_LEVEL: 'warn', NODE_ENV: 'test', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
 }
 
-export function runCli(args: string[], databasePath: string): Promise<CliResult> {
-  const child = spawnCli(args, databasePath);
+export function runCli(args: string[], databasePath: string, env: Record<string, string> = {}): Promise<CliResult> {
+  const child = spawnCli(args, databasePath, env);
   let stdout = '';
   let stderr = '';
   child.stdout!.setEncoding('utf8').on('data', (text: string) => (stdout += text));

@@ -1,10 +1,12 @@
 import { Option, type Command } from 'commander';
 import cliProgress from 'cli-progress';
 import { openContext } from '../../app/context.js';
-import { getList, importList, listLists, type ImportSummary } from '../../contacts/index.js';
+import { getList, importList, listLists, updateListSettings, type ImportSummary } from '../../contacts/index.js';
 import { CONTACT_STATUSES } from '../../db/schema/index.js';
+import { ListSettingsBook, planList, type ListPlan } from '../../dialer/index.js';
 import { formatTime, plural, printJson, printLine, table } from '../output.js';
 import { countryCode, positiveInt } from '../parse.js';
+import { addDialingOptions, settingsPatch, type DialingFlags } from './run.js';
 
 export function registerListsCommands(program: Command): void {
   const lists = program.command('lists').description('import and inspect contact lists');
@@ -62,6 +64,42 @@ export function registerListsCommands(program: Command): void {
         printLine(`  attributes   ${list.attributes.length ? list.attributes.join(', ') : '-'}`);
         printLine(`  script       ${JSON.stringify(list.script)}`);
         printLine(`  policy       ${JSON.stringify(list.policy)}`);
+      } finally {
+        ctx.close();
+      }
+    });
+
+  lists
+    .command('plan')
+    .description('dry run: who would be called when (in their own time zone), and why the others are excluded; writes nothing')
+    .argument('<listId>', 'list id', positiveInt('listId'))
+    .option('--json', 'print JSON with one row per contact')
+    .action((listId: number, options: { json?: boolean }) => {
+      const ctx = openContext({ readOnly: true });
+      try {
+        const plan = planList({ database: ctx.database, lists: new ListSettingsBook(ctx.database, ctx.config), listId, now: ctx.clock.now() });
+        if (options.json) return printJson(plan);
+        printPlan(plan);
+      } finally {
+        ctx.close();
+      }
+    });
+
+  addDialingOptions(
+    lists
+      .command('set')
+      .description("save a list's dialing policy and script without dialing (what `run` flags and schedules use)")
+      .argument('<listId>', 'list id', positiveInt('listId')),
+  )
+    .option('--json', 'print JSON')
+    .action((listId: number, flags: DialingFlags & { json?: boolean }) => {
+      const ctx = openContext();
+      try {
+        const list = updateListSettings({ database: ctx.database, listId, patch: settingsPatch(flags) });
+        if (flags.json) return printJson({ listId, script: list.script, policy: list.policy });
+        printLine(`List ${listId} "${list.name}" saved.`);
+        printLine(`  script  ${JSON.stringify(list.script)}`);
+        printLine(`  policy  ${JSON.stringify(list.policy)}`);
       } finally {
         ctx.close();
       }
@@ -154,5 +192,37 @@ function printImportSummary(s: ImportSummary): void {
   for (const r of s.rejected.slice(0, SHOWN_REJECTS)) printLine(`    row ${r.row}, column ${r.field}: '${r.value}' ${r.reason}`);
   if (s.rejectedCount > SHOWN_REJECTS) {
     printLine(`    … and ${s.rejectedCount - SHOWN_REJECTS} more; --json lists the first ${Math.min(100, s.rejectedCount)}`);
+  }
+}
+
+const PLAN_SAMPLES = 5;
+const PLAN_HOURS = 24;
+
+/** The plan for people: counts per reason, calls per hour, and a few example contacts per reason. */
+function printPlan(plan: ListPlan): void {
+  const p = plan.policy;
+  printLine(`Plan for list ${plan.listId} "${plan.listName}" at ${formatTime(plan.at)}: ${plural(plan.contacts, 'contact')}`);
+  printLine(
+    `  policy: ${p.cps} calls/s, ${p.maxConcurrent} live calls, ${p.maxAttempts} attempts, retry after ${Math.round(p.retryDelayMs / 60_000)} min; ` +
+      `calling hours: ${p.callingHours}; caps: ${p.minDaysBetweenSurveys ? `${p.minDaysBetweenSurveys} days between surveys` : 'no survey gap'}, ` +
+      `${p.maxAttemptsPer30Days ? `${p.maxAttemptsPer30Days} attempts per 30 days` : 'no attempt cap'}`,
+  );
+  printLine();
+  printLine(table(['REASON', 'CONTACTS', 'MEANING'], plan.byReason.map((r) => [r.reason, r.contacts, r.description])));
+  const dueNow = plan.byReason.find((r) => r.reason === 'due_now')?.contacts ?? 0;
+  if (dueNow > 0) printLine(`\n${plural(dueNow, 'contact')} due now: at least ${Math.ceil(plan.dueNowDialSeconds / 60)} min of dialing at ${p.cps} calls/s.`);
+  if (plan.byHour.length > 0) {
+    printLine('\nFirst calls by hour (UTC):');
+    for (const h of plan.byHour.slice(0, PLAN_HOURS)) printLine(`  ${formatTime(h.hourStartsAt).slice(0, 16)}  ${h.contacts}`);
+    if (plan.byHour.length > PLAN_HOURS) printLine(`  … ${plural(plan.byHour.length - PLAN_HOURS, 'more hour')}`);
+  }
+  printLine(`\nExamples (up to ${PLAN_SAMPLES} per reason; --json lists every contact):`);
+  for (const { reason, contacts } of plan.byReason) {
+    const sample = plan.rows.filter((r) => r.reason === reason).slice(0, PLAN_SAMPLES);
+    printLine(`  ${reason} (${contacts})`);
+    for (const r of sample) {
+      const when = r.nextCallLocal ? ` → ${r.nextCallLocal}` : '';
+      printLine(`    row ${r.row}  ${r.phone}  ${r.zone ?? 'no zone'}${when}${r.detail ? `  (${r.detail})` : ''}`);
+    }
   }
 }

@@ -3,40 +3,70 @@ import { InvalidArgumentError, Option, type Command } from 'commander';
 import { openContext, type AppContext } from '../../app/context.js';
 import { startDialerRuntime } from '../../app/dialer-runtime.js';
 import { billingTotals, formatMoney } from '../../billing/index.js';
-import { updateListSettings } from '../../contacts/index.js';
-import { runCampaign, type CampaignProgress, type CampaignResult } from '../../dialer/index.js';
+import { updateListSettings, type ListSettingsPatch } from '../../contacts/index.js';
+import { acquireDialerLock, runCampaign, type CampaignProgress, type CampaignResult } from '../../dialer/index.js';
 import { parseCallingHours } from '../../scheduler/calling-hours.js';
 import { formatTime, printLine } from '../output.js';
-import { parseDurationMs, positiveInt, positiveNumber } from '../parse.js';
+import { nonNegativeInt, parseDurationMs, positiveInt, positiveNumber } from '../parse.js';
 
-interface RunFlags {
+/** The list settings `run` and `lists set` save: dialing policy and survey script. */
+export interface DialingFlags {
   cps?: number;
   maxConcurrent?: number;
   maxAttempts?: number;
   retryDelay?: number;
   callingHours?: string;
+  minDaysBetweenSurveys?: number;
+  maxAttemptsPer30Days?: number;
   question?: string;
   language?: string;
   company?: string;
+}
+
+interface RunFlags extends DialingFlags {
   maxWait?: number;
+}
+
+/** Adds the list-settings options shared by `run` and `lists set`. */
+export function addDialingOptions(command: Command): Command {
+  return command
+    .option('--cps <n>', 'create-call requests per second (Vonage default 3)', positiveNumber('--cps'))
+    .option('--max-concurrent <n>', 'live calls at most', positiveInt('--max-concurrent'))
+    .option('--max-attempts <n>', 'attempts per contact, in total', positiveInt('--max-attempts'))
+    .option('--retry-delay <duration>', 'wait before a retry after busy/unanswered/machine: 2s, 15m, 4h', parseDurationMs)
+    .option('--calling-hours <spec>', "callee's local hours, e.g. 09:00-21:00 or 'Mon-Fri 10:00-13:00,14:00-20:00' (default: the country preset)", callingHours)
+    .option('--min-days-between-surveys <n>', 'frequency cap: skip numbers a person answered for this client within n days (0 = off; default CAP_DAYS_BETWEEN_SURVEYS)', nonNegativeInt('--min-days-between-surveys'))
+    .option('--max-attempts-per-30-days <n>', 'frequency cap: attempts per number in 30 days over every list (0 = off; default CAP_ATTEMPTS_PER_30_DAYS)', nonNegativeInt('--max-attempts-per-30-days'))
+    .option('--question <text>', 'the recommendation question (the keypad instruction is added)')
+    .addOption(new Option('--language <bcp47>', 'survey language for contacts without their own').choices(['en-US', 'pl-PL', 'ru-RU', 'bg-BG']))
+    .option('--company <name>', 'company named in the greeting and question');
+}
+
+export function settingsPatch(flags: DialingFlags): ListSettingsPatch {
+  return {
+    policy: {
+      cps: flags.cps,
+      maxConcurrent: flags.maxConcurrent,
+      maxAttempts: flags.maxAttempts,
+      retryDelaySeconds: flags.retryDelay === undefined ? undefined : Math.max(1, Math.round(flags.retryDelay / 1000)),
+      callingHours: flags.callingHours,
+      minDaysBetweenSurveys: flags.minDaysBetweenSurveys,
+      maxAttemptsPer30Days: flags.maxAttemptsPer30Days,
+    },
+    script: { question: flags.question, language: flags.language, company: flags.company },
+  };
 }
 
 /** Exit code of a run that paused because the remaining contacts are not due yet (EX_TEMPFAIL). */
 export const EXIT_PAUSED = 75;
 
 export function registerRunCommand(program: Command): void {
-  program
-    .command('run')
-    .description('dial every due contact of a list and serve the webhooks until all are final (or say when to continue)')
-    .argument('<listId>', 'list id', positiveInt('listId'))
-    .option('--cps <n>', 'create-call requests per second (Vonage default 3)', positiveNumber('--cps'))
-    .option('--max-concurrent <n>', 'live calls at most', positiveInt('--max-concurrent'))
-    .option('--max-attempts <n>', 'attempts per contact, in total', positiveInt('--max-attempts'))
-    .option('--retry-delay <duration>', 'wait before a retry after busy/unanswered/machine: 2s, 15m, 4h', parseDurationMs)
-    .option('--calling-hours <spec>', "callee's local hours, e.g. 09:00-21:00 or 'Mon-Fri 10:00-13:00,14:00-20:00' (default: the country preset)", callingHours)
-    .option('--question <text>', 'the recommendation question (the keypad instruction is added)')
-    .addOption(new Option('--language <bcp47>', 'survey language for contacts without their own').choices(['en-US', 'pl-PL', 'ru-RU', 'bg-BG']))
-    .option('--company <name>', 'company named in the greeting and question')
+  addDialingOptions(
+    program
+      .command('run')
+      .description('dial every due contact of a list and serve the webhooks until all are final (or say when to continue)')
+      .argument('<listId>', 'list id', positiveInt('listId')),
+  )
     .option('--max-wait <duration>', 'keep running while the next contact is due within this time (default 15m)', parseDurationMs)
     .action(async (listId: number, flags: RunFlags) => {
       const ctx = openContext({ needsVonage: true });
@@ -49,22 +79,22 @@ export function registerRunCommand(program: Command): void {
     });
 }
 
-/** Saves the flags into the list, runs the campaign with a progress display, prints the summary. */
+/**
+ * Claims the database (one dialer per database), saves the flags into the list, runs the campaign
+ * with a progress display and prints the summary.
+ */
 export async function runList(ctx: AppContext, listId: number, flags: RunFlags): Promise<CampaignResult> {
-  updateListSettings({
-    database: ctx.database,
-    listId,
-    patch: {
-      policy: {
-        cps: flags.cps,
-        maxConcurrent: flags.maxConcurrent,
-        maxAttempts: flags.maxAttempts,
-        retryDelaySeconds: flags.retryDelay === undefined ? undefined : Math.max(1, Math.round(flags.retryDelay / 1000)),
-        callingHours: flags.callingHours,
-      },
-      script: { question: flags.question, language: flags.language, company: flags.company },
-    },
-  });
+  const lock = acquireDialerLock({ database: ctx.database, clock: ctx.clock, logger: ctx.logger.child({ module: 'lock' }), command: `run ${listId}` });
+  lock.startHeartbeat();
+  try {
+    updateListSettings({ database: ctx.database, listId, patch: settingsPatch(flags) });
+    return await dialList(ctx, listId, flags, lock.lost);
+  } finally {
+    await lock.release();
+  }
+}
+
+async function dialList(ctx: AppContext, listId: number, flags: RunFlags, lockLost: AbortSignal): Promise<CampaignResult> {
   const runtime = await startDialerRuntime(ctx);
   const stop = new AbortController();
   const onSignal = (signal: NodeJS.Signals) => {
@@ -86,7 +116,7 @@ export async function runList(ctx: AppContext, listId: number, flags: RunFlags):
       telephony: runtime.telephony,
       urls: runtime.urls,
       fromNumber: ctx.config.vonage!.fromNumber,
-      signal: stop.signal,
+      signal: AbortSignal.any([stop.signal, lockLost]),
       maxIdleWaitMs: flags.maxWait,
       onProgress: display.update,
     });
