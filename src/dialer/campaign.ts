@@ -61,6 +61,8 @@ export interface CampaignOptions {
 /** Consecutive 429/5xx/network failures of one contact's create request before it counts as an attempt. */
 const MAX_TRANSIENT_FAILURES = 5;
 const FIRST_BACKOFF_MS = 500;
+/** How long (clock ms) a create request that failed without an answer waits for the call to show up. */
+const AMBIGUOUS_GRACE_MS = 30_000;
 /**
  * How long the provider answers GET /v1/calls/:uuid for a call (Vonage: about two days, reference
  * §2). An older call we never heard the end of is lost without asking.
@@ -97,6 +99,7 @@ export async function runCampaign(deps: DialerDeps, options: CampaignOptions): P
   let fatal: AppError | undefined;
   const sqlite = database.sqlite;
 
+  const hasResponse = prepared(deps.database, 'SELECT 1 FROM responses WHERE contact_id = ?');
   const selectDue = prepared(deps.database, 
     `SELECT id, list_id AS listId, phone_e164 AS phoneE164, country, timezone, language, name, status, attempts FROM contacts
      WHERE list_id = ? AND status = 'pending' AND next_attempt_at <= ? ORDER BY next_attempt_at, id LIMIT ?`,
@@ -135,6 +138,12 @@ export async function runCampaign(deps: DialerDeps, options: CampaignOptions): P
           if (contact.attempts >= policy.maxAttempts) {
             // The limit was lowered after this retry was planned: the attempts made are all it gets.
             close.run(closingStatus(contact, 'not_dialled'), now, contact.id);
+            continue;
+          }
+          // A score that arrived through a late webhook of an attempt given up on (a create that
+          // timed out) still means the person answered: never call them again.
+          if (hasResponse.get(contact.id)) {
+            close.run('responded', now, contact.id);
             continue;
           }
           const verdict = screen.screen(contact, now);
@@ -294,8 +303,26 @@ export async function runCampaign(deps: DialerDeps, options: CampaignOptions): P
         undoAttempt(callId, contact, attempt);
         throw new AppError('PROVIDER_ERROR', `Vonage refused our credentials (${failure.message}); check VONAGE_APPLICATION_ID and VONAGE_PRIVATE_KEY`);
       }
+      if (failure.kind === 'network') {
+        // Ambiguous: the request may have reached the provider before the connection failed or
+        // timed out, and the call may be ringing now. The attempt row stays, so that call's
+        // webhooks still find it; if one reveals the call, it is followed like any other. If none
+        // comes within the grace period, the attempt ends as create_failed (counted), which can
+        // never put a second call on top of a live one.
+        if (await revealedByWebhook(callId)) {
+          stats.dialled++;
+          logger.warn('create call timed out but the call exists; following it', { listId: contact.listId, contactId: contact.id, callId });
+          await waitForEnd(callId, clock.now());
+          return;
+        }
+        logger.warn('create call failed without an answer; counting the attempt', { listId: contact.listId, contactId: contact.id, callId, detail: failure.message });
+        sqlite.transaction(() => finalizeCall(deps, callId, 'create_failed', clock.now(), clock.now()))();
+        deps.signals.notifyEnded(callId);
+        return;
+      }
       if (failure.retryable && ++transient < MAX_TRANSIENT_FAILURES) {
-        // Not created at the provider: the same contact is retried without counting an attempt.
+        // 429 and 5xx mean the provider did not create the call: the same contact is retried
+        // without counting an attempt.
         undoAttempt(callId, contact, attempt);
         if (failure.kind === 'rate_limited') stats.rateLimited++;
         const backoffMs = FIRST_BACKOFF_MS * 2 ** (transient - 1);
@@ -311,6 +338,18 @@ export async function runCampaign(deps: DialerDeps, options: CampaignOptions): P
       deps.signals.notifyEnded(callId);
       return;
     }
+  }
+
+  /** Polls (clock time) for a webhook of this attempt, which carries the provider's uuid. */
+  async function revealedByWebhook(callId: number): Promise<boolean> {
+    const store = callStore(database);
+    for (let waited = 0; waited <= AMBIGUOUS_GRACE_MS; waited += 1000) {
+      const call = store.byId(callId);
+      if (!call || call.state === 'ended') return false;
+      if (call.providerUuid) return true;
+      await clock.sleep(1000, stop.signal).catch(() => undefined);
+    }
+    return false;
   }
 
   function undoAttempt(callId: number, contact: ContactRow, attempt: number): void {
