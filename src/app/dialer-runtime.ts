@@ -1,6 +1,8 @@
+import { CANCELLED } from '../clock/index.js';
 import { CallSignals, ListSettingsBook, RecordingDownloads, webhookUrls, type DialerDeps, type WebhookUrls } from '../dialer/index.js';
 import { AppError } from '../errors/index.js';
 import { createHttpApp, listen, type HttpAppDeps, type RunningServer, type WebhookDeps } from '../http/index.js';
+import { purgeRecordings } from '../privacy/index.js';
 import { ReusingAuth, VonageTelephony, type Telephony } from '../telephony/index.js';
 import type { AppContext } from './context.js';
 
@@ -58,6 +60,7 @@ export async function startDialerRuntime(ctx: AppContext, options: StartDialerRu
   const resumed = recordings.resumePending();
   if (resumed > 0) logger.info('resuming recording downloads', { count: resumed });
   logger.info('webhook server listening', { port: server.port, publicBaseUrl });
+  const retention = keepPurgingRecordings(ctx);
   return {
     deps,
     telephony,
@@ -65,8 +68,34 @@ export async function startDialerRuntime(ctx: AppContext, options: StartDialerRu
     server,
     publicBaseUrl,
     close: async () => {
+      await retention.stop();
       await server.close();
       await recordings.close();
+    },
+  };
+}
+
+const DAY_MS = 86_400_000;
+
+/** Deletes recordings past RECORDING_RETENTION_DAYS now and then once a day, until stopped. */
+function keepPurgingRecordings(ctx: AppContext): { stop(): Promise<void> } {
+  const stop = new AbortController();
+  const log = ctx.logger.child({ module: 'privacy' });
+  const purge = () =>
+    purgeRecordings({ database: ctx.database, clock: ctx.clock, logger: log, recordingsDir: ctx.config.recordingsDir, days: ctx.config.recordingRetentionDays }).catch((error: unknown) =>
+      log.error('recording purge failed', { error }),
+    );
+  const loop = (async () => {
+    while (!stop.signal.aborted) {
+      await purge();
+      await ctx.clock.sleep(DAY_MS, stop.signal).catch(() => undefined);
+    }
+  })();
+  return {
+    // Waits for a purge in progress, so nothing touches the database after it is closed.
+    stop: async () => {
+      stop.abort(CANCELLED);
+      await loop;
     },
   };
 }

@@ -5,6 +5,7 @@ import { registerClientsCommands } from './commands/clients.js';
 import { registerDemoCommand } from './commands/demo.js';
 import { registerDncCommands } from './commands/dnc.js';
 import { registerListsCommands } from './commands/lists.js';
+import { registerPrivacyCommands } from './commands/privacy.js';
 import { registerReportCommand } from './commands/report.js';
 import { registerRunCommand } from './commands/run.js';
 import { registerScheduleCommands } from './commands/schedule.js';
@@ -27,5 +28,6 @@ export function buildProgram(): Command {
   registerServeCommand(program);
   registerDemoCommand(program);
   registerSandboxCommand(program);
+  registerPrivacyCommands(program);
   return program;
 }

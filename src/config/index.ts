@@ -54,6 +54,7 @@ const BaseEnv = z.object({
   VONAGE_API_HOST: z.preprocess(emptyToUndefined, httpUrl('https://api.nexmo.com').default('https://api.nexmo.com')),
   RECORDING_DOWNLOAD_HOSTS: optionalString,
   VONAGE_JWT_REUSE_SECONDS: integerIn(0, 600, '60').default(60),
+  RECORDING_RETENTION_DAYS: integerIn(0, 3650, '90').default(90),
   REPORT_LINK_SECRET: z.preprocess(
     emptyToUndefined,
     z.string().min(32, 'expected at least 32 random characters, e.g. the output of `openssl rand -base64 32`').optional(),
@@ -147,6 +148,8 @@ export interface AppConfig {
   recordingDownloadHosts: string[];
   /** Seconds one application JWT is reused for REST requests and downloads (0 = one per request). */
   jwtReuseSeconds: number;
+  /** Comment recordings older than this many days are deleted (0 = kept for ever). */
+  recordingRetentionDays: number;
   defaultTariff: Tariff;
   /** Defaults of the cross-list frequency caps; a list's policy may override them. */
   frequencyCaps: FrequencyCaps;
@@ -250,6 +253,7 @@ export function parseConfig(env: Record<string, string | undefined>, options: Pa
       .map((h) => h.trim().toLowerCase())
       .filter(Boolean),
     jwtReuseSeconds: b.VONAGE_JWT_REUSE_SECONDS,
+    recordingRetentionDays: b.RECORDING_RETENTION_DAYS,
     defaultTariff: {
       currency: b.TARIFF_CURRENCY,
       callFeeMinor: b.TARIFF_CALL_FEE_MINOR,

@@ -62,7 +62,8 @@ export type AnsweredBy = (typeof ANSWERED_BY)[number];
 export const IVR_STAGES = ['greeting', 'question', 'reprompt', 'comment', 'done'] as const;
 export type IvrStage = (typeof IVR_STAGES)[number];
 
-export const COMMENT_STATUSES = ['none', 'pending', 'downloaded', 'failed'] as const;
+/** `deleted`: the recording passed RECORDING_RETENTION_DAYS and its file was removed (the score stays). */
+export const COMMENT_STATUSES = ['none', 'pending', 'downloaded', 'failed', 'deleted'] as const;
 export type CommentStatus = (typeof COMMENT_STATUSES)[number];
 
 export const SUPPRESSION_SOURCES = ['operator', 'import', 'opt_out'] as const;

@@ -198,9 +198,8 @@ export const billingLines = sqliteTable(
   'billing_lines',
   {
     id: integer('id').primaryKey({ autoIncrement: true }),
-    callId: integer('call_id')
-      .notNull()
-      .references(() => calls.id),
+    /** Null once the person was erased (contacts erase): the amounts stay for invoicing. */
+    callId: integer('call_id').references(() => calls.id, { onDelete: 'set null' }),
     listId: integer('list_id').notNull(),
     clientId: integer('client_id'),
     billableSeconds: integer('billable_seconds').notNull(),
@@ -217,3 +216,16 @@ export const billingLines = sqliteTable(
     index('billing_lines_list_idx').on(t.listId),
   ],
 );
+
+/** That an erasure happened (contacts erase), and what it removed; never the number itself. */
+export const erasures = sqliteTable('erasures', {
+  id: integer('id').primaryKey({ autoIncrement: true }),
+  erasedAt: integer('erased_at').notNull(),
+  contacts: integer('contacts').notNull(),
+  lists: integer('lists').notNull(),
+  calls: integer('calls').notNull(),
+  responses: integer('responses').notNull(),
+  recordings: integer('recordings').notNull(),
+  billingLinesKept: integer('billing_lines_kept').notNull(),
+  suppressionKept: integer('suppression_kept', { mode: 'boolean' }).notNull(),
+});

@@ -1,0 +1,60 @@
+import { readdir, rm, stat } from 'node:fs/promises';
+import path from 'node:path';
+import type { Clock } from '../clock/index.js';
+import type { AppDatabase } from '../db/index.js';
+import type { Logger } from '../logging/index.js';
+
+const DAY_MS = 86_400_000;
+
+export interface PurgeSummary {
+  /** Downloaded comments whose files were deleted. */
+  deleted: number;
+  /** Files under the recordings directory that no response points at (left by an erasure interrupted by a crash). */
+  orphans: number;
+}
+
+/**
+ * Deletes comment recordings older than `days` (counted from the response) and marks them
+ * `deleted`; the score stays. Also removes recording files no row points at. `days` 0 keeps
+ * recordings for ever.
+ */
+export async function purgeRecordings(options: { database: AppDatabase; clock: Clock; logger: Logger; recordingsDir: string; days: number }): Promise<PurgeSummary> {
+  if (options.days <= 0) return { deleted: 0, orphans: 0 };
+  const { sqlite } = options.database;
+  const cutoff = options.clock.now() - options.days * DAY_MS;
+  const expired = sqlite
+    .prepare(`SELECT id, comment_file AS file FROM responses WHERE comment_status = 'downloaded' AND created_at < ?`)
+    .all(cutoff) as { id: number; file: string | null }[];
+  const root = path.resolve(options.recordingsDir);
+  const mark = sqlite.prepare(`UPDATE responses SET comment_status = 'deleted', comment_file = NULL WHERE id = ? AND comment_status = 'downloaded'`);
+  for (const row of expired) {
+    if (row.file) {
+      const full = path.resolve(root, row.file);
+      if (full.startsWith(`${root}${path.sep}`)) await rm(full, { force: true });
+    }
+    mark.run(row.id);
+  }
+  const known = new Set((sqlite.prepare('SELECT comment_file AS file FROM responses WHERE comment_file IS NOT NULL').all() as { file: string }[]).map((r) => path.resolve(root, r.file)));
+  let orphans = 0;
+  for (const file of await listFiles(root)) {
+    // A file still being written (`.part`) or younger than a day may belong to a download in flight.
+    if (known.has(file) || file.endsWith('.part')) continue;
+    const info = await stat(file).catch(() => undefined);
+    if (!info || options.clock.now() - info.mtimeMs < DAY_MS) continue;
+    await rm(file, { force: true });
+    orphans++;
+  }
+  if (expired.length > 0 || orphans > 0) options.logger.info('recordings purged', { deleted: expired.length, orphans, days: options.days });
+  return { deleted: expired.length, orphans };
+}
+
+async function listFiles(directory: string): Promise<string[]> {
+  const entries = await readdir(directory, { withFileTypes: true }).catch(() => []);
+  const files: string[] = [];
+  for (const entry of entries) {
+    const full = path.join(directory, entry.name);
+    if (entry.isDirectory()) files.push(...(await listFiles(full)));
+    else if (entry.isFile()) files.push(full);
+  }
+  return files;
+}
