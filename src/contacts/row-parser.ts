@@ -1,10 +1,8 @@
 import type { CountryCode } from 'libphonenumber-js/max';
-import { canonicalLanguage, canonicalTimeZone, type ColumnMap } from './columns.js';
+import { canonicalLanguage, canonicalTimeZone, mapColumns, type ColumnMap } from './columns.js';
+import { parseCsvChunk, type ChunkFailure, type CsvChunk, type CsvDialect } from './csv-source.js';
 import { normalizePhone } from './phone.js';
 
-/** Values of one parsed row, in the order of ROW_FIELDS; batches travel as one flat array. */
-export const ROW_FIELDS = ['row', 'e164', 'country', 'name', 'language', 'timezone', 'attributes'] as const;
-export const ROW_WIDTH = ROW_FIELDS.length;
 export const REJECTED_SAMPLE = 100;
 const MAX_TEXT = 1_000;
 
@@ -18,80 +16,239 @@ export interface RejectedRow {
 }
 
 export interface RowParserConfig {
-  columns: ColumnMap;
+  dialect: CsvDialect;
   country: CountryCode | undefined;
   /** An example number for messages, e.g. "+48512345678". */
   example: string;
-}
-
-export interface ParsedBatch {
-  /** ROW_WIDTH values per accepted row: row, e164, country, name, language, timezone, attributes JSON. */
-  values: (string | number | null)[];
-  /** Up to REJECTED_SAMPLE rejections of this batch, in row order. */
-  rejected: RejectedRow[];
-  rejectedCount: number;
+  /** Undefined until the header has been read: the chunk that holds it maps the columns. */
+  columns: ColumnMap | undefined;
+  /** Key range boundaries (see ContactWriter); set by the chunk that holds the header, from its numbers. */
+  bounds: string[] | undefined;
 }
 
 /**
- * Validates and normalises a batch of records (flat: `width` fields per record). Pure, so it runs
- * the same inline and in the import worker thread.
+ * Number of key ranges the accepted rows are sorted into (see ContactWriter in import-writer.ts).
+ * Ten ranges of 20,000-row transactions: the writer holds up to ~200,000 rows (~22 MB).
  */
-export function parseBatch(config: RowParserConfig, fields: string[], rows: number[]): ParsedBatch {
-  const { columns, country, example } = config;
-  const width = columns.width;
-  const values: (string | number | null)[] = [];
+export const KEY_RANGES = 10;
+
+/**
+ * Accepted rows of one key range of a chunk, ready for SQLite's jsonb_each: UTF-8 JSON arrays
+ * [e164, country, name, language, timezone, attributes JSON, chunk-local row] joined by ",\n".
+ * JSON text never holds a raw line feed, so the line feeds mark the rows. Bytes rather than
+ * strings keep the rows the importer holds off the V8 heap (whose garbage otherwise grows to twice
+ * what is live), and each range has its own buffer so that rows written early do not keep the rows
+ * of slower ranges alive, or the other way round.
+ */
+export interface RangeRows {
+  bytes: Uint8Array;
+  /** Chunk-local row number (1 = the chunk's first record) of each row, ascending. */
+  rows: Int32Array;
+}
+
+export interface ParsedChunk {
+  /** Records in the chunk, blank lines and the header included: how far the next chunk's rows start. */
+  records: number;
+  /** The column map and key range boundaries, when this chunk held the header. */
+  columns: ColumnMap | undefined;
+  bounds: string[] | undefined;
+  /** Data rows (not blank, not the header). */
+  dataRows: number;
+  /** Accepted rows by key range; empty when the chunk has none (blank lines, or the header not reached yet). */
+  ranges: RangeRows[];
+  /** Up to REJECTED_SAMPLE rejections, in row order, with chunk-local row numbers. */
+  rejected: RejectedRow[];
+  rejectedCount: number;
+  failure: ChunkFailure | undefined;
+}
+
+/**
+ * Parses and validates one chunk of whole records. Deterministic (its only state is scratch
+ * buffers), so it runs the same inline and in the import's worker threads; row numbers are local
+ * to the chunk because a worker cannot know how many records the chunks before it hold.
+ */
+export function parseChunk(config: RowParserConfig, chunk: CsvChunk): ParsedChunk {
+  const { country, example, dialect } = config;
+  let columns = config.columns;
+  let found: ColumnMap | undefined;
+  let bounds = config.bounds;
+  let ranges: RangeBuilder[] | undefined;
+  // Rows accepted before the key range boundaries are known (the header's slice), routed after it.
+  const early: { key: string; text: string; row: number }[] = [];
   const rejected: RejectedRow[] = [];
   let rejectedCount = 0;
+  let dataRows = 0;
+  let records = 0;
   const reject = (row: number, field: string, value: string, reason: string) => {
     rejectedCount++;
     if (rejected.length < REJECTED_SAMPLE) rejected.push({ row, field, value: value.slice(0, 200), reason });
   };
   const hint = `; write numbers in E.164 like ${example}${country ? '' : ' or import with --country'}`;
 
-  for (let r = 0; r < rows.length; r++) {
-    const base = r * width;
-    const row = rows[r]!;
-    const raw = fields[base + columns.phoneIndex] ?? '';
-    const phone = normalizePhone(raw, country);
-    if (!phone.ok) {
-      reject(row, columns.phoneHeader, raw, phone.reason + hint);
-      continue;
-    }
-    let language: string | null = null;
-    const languageRaw = columns.languageIndex >= 0 ? text(fields[base + columns.languageIndex]) : null;
-    if (languageRaw) {
-      language = canonicalLanguage(languageRaw);
-      if (!language) {
-        reject(row, 'language', languageRaw, 'is not a language tag; use BCP 47 such as en-US, pl-PL, ru-RU or bg-BG');
-        continue;
+  const failure = parseCsvChunk(chunk, dialect, (slice) => {
+    let first = 0;
+    if (!columns) {
+      // Blank lines before the header count as rows but are otherwise ignored.
+      while (first < slice.length && isBlank(slice[first]!)) first++;
+      if (first < slice.length) {
+        columns = found = mapColumns(slice[first]!);
+        first++;
       }
     }
-    let timezone: string | null = null;
-    const zoneRaw = columns.timezoneIndex >= 0 ? text(fields[base + columns.timezoneIndex]) : null;
-    if (zoneRaw) {
-      timezone = canonicalTimeZone(zoneRaw);
-      if (!timezone) {
-        reject(row, 'timezone', zoneRaw, 'is not an IANA time zone; use a name such as Europe/Warsaw or America/New_York');
+    if (!columns) {
+      records += slice.length;
+      return;
+    }
+    const width = columns.width;
+    for (let i = first; i < slice.length; i++) {
+      const record = slice[i]!;
+      const row = records + i + 1;
+      if (isBlank(record)) continue;
+      dataRows++;
+      if (record.length !== width && !(record.length > width && record.slice(width).every((v) => v.trim() === ''))) {
+        reject(row, '*', record.join(dialect.delimiter), `has ${record.length} fields but the header has ${width}; check the quoting of this row`);
         continue;
       }
-    }
-    let attributes = '{}';
-    if (columns.attributes.length > 0) {
-      const found: Record<string, string> = {};
-      let any = false;
-      for (const [index, key] of columns.attributes) {
-        const value = text(fields[base + index]);
-        if (value) {
-          found[key] = value;
-          any = true;
+      const raw = record[columns.phoneIndex] ?? '';
+      const phone = normalizePhone(raw, country);
+      if (!phone.ok) {
+        reject(row, columns.phoneHeader, raw, phone.reason + hint);
+        continue;
+      }
+      let language: string | null = null;
+      const languageRaw = columns.languageIndex >= 0 ? text(record[columns.languageIndex]) : null;
+      if (languageRaw) {
+        language = canonicalLanguage(languageRaw);
+        if (!language) {
+          reject(row, 'language', languageRaw, 'is not a language tag; use BCP 47 such as en-US, pl-PL, ru-RU or bg-BG');
+          continue;
         }
       }
-      if (any) attributes = JSON.stringify(found);
+      let timezone: string | null = null;
+      const zoneRaw = columns.timezoneIndex >= 0 ? text(record[columns.timezoneIndex]) : null;
+      if (zoneRaw) {
+        timezone = canonicalTimeZone(zoneRaw);
+        if (!timezone) {
+          reject(row, 'timezone', zoneRaw, 'is not an IANA time zone; use a name such as Europe/Warsaw or America/New_York');
+          continue;
+        }
+      }
+      let attributes = '{}';
+      if (columns.attributes.length > 0) {
+        const values: Record<string, string> = {};
+        let any = false;
+        for (const [index, key] of columns.attributes) {
+          const value = text(record[index]);
+          if (value) {
+            values[key] = value;
+            any = true;
+          }
+        }
+        if (any) attributes = JSON.stringify(values);
+      }
+      const name = columns.nameIndex >= 0 ? text(record[columns.nameIndex]) : null;
+      const json = JSON.stringify([phone.e164, phone.country ?? null, name, language, timezone, attributes, row]);
+      if (ranges) ranges[rangeOf(bounds!, phone.e164)]!.add(json, row);
+      else early.push({ key: phone.e164, text: json, row });
     }
-    values.push(row, phone.e164, phone.country ?? null, columns.nameIndex >= 0 ? text(fields[base + columns.nameIndex]) : null, language, timezone, attributes);
-  }
-  return { values, rejected, rejectedCount };
+    records += slice.length;
+    // From the second slice on, rows go straight to their ranges (the first slice sets the boundaries).
+    if (!ranges) {
+      bounds ??= rangeBounds(early.map((r) => r.key));
+      ranges = Array.from({ length: bounds.length + 1 }, (_, index) => new RangeBuilder(index));
+      for (const r of early.splice(0)) ranges[rangeOf(bounds, r.key)]!.add(r.text, r.row);
+    }
+    for (const range of ranges) range.flush();
+  });
+  if (failure) return { records: 0, columns: undefined, bounds: undefined, dataRows: 0, ranges: [], rejected: [], rejectedCount: 0, failure };
+  return {
+    records,
+    columns: found,
+    bounds: config.bounds ? undefined : bounds,
+    dataRows,
+    ranges: ranges?.map((range) => range.build()) ?? [],
+    rejected,
+    rejectedCount,
+    failure: undefined,
+  };
 }
+
+/**
+ * Scratch buffers of the range builders, kept from one chunk to the next: grown once, they are
+ * not garbage for every chunk (in a worker, buffers that outlive a few scavenges are only freed by
+ * a full collection).
+ */
+const scratch: Uint8Array[] = [];
+
+/**
+ * Collects one range's rows as UTF-8 bytes. Rows are encoded a slice at a time (one call for ~100
+ * rows, not one per row) into a scratch buffer; build() copies them out at their exact size.
+ */
+class RangeBuilder {
+  readonly #index: number;
+  #used = 0;
+  #pending: string[] = [];
+  #rows: number[] = [];
+
+  constructor(index: number) {
+    this.#index = index;
+    scratch[index] ??= new Uint8Array(256 * 1024);
+  }
+
+  add(json: string, row: number): void {
+    this.#pending.push(json);
+    this.#rows.push(row);
+  }
+
+  /** Encodes the rows added since the last flush. */
+  flush(): void {
+    if (this.#pending.length === 0) return;
+    const text = (this.#used > 0 ? ',\n' : '') + this.#pending.join(',\n');
+    this.#pending.length = 0;
+    let bytes = scratch[this.#index]!;
+    // A UTF-8 encoding takes at most 3 bytes per UTF-16 unit.
+    if (this.#used + text.length * 3 > bytes.length) {
+      const bigger = new Uint8Array(Math.max(bytes.length * 2, this.#used + text.length * 3));
+      bigger.set(bytes.subarray(0, this.#used));
+      bytes = scratch[this.#index] = bigger;
+    }
+    this.#used += encoder.encodeInto(text, bytes.subarray(this.#used)).written;
+  }
+
+  /** An exact-size copy, with a buffer of its own that can be transferred. */
+  build(): RangeRows {
+    this.flush();
+    return { bytes: scratch[this.#index]!.slice(0, this.#used), rows: Int32Array.from(this.#rows) };
+  }
+}
+
+/** KEY_RANGES - 1 ascending boundaries at the quantiles of a sample of numbers ([] for too small a sample). */
+export function rangeBounds(sample: string[]): string[] {
+  if (sample.length < 10 * KEY_RANGES) return [];
+  const keys = [...sample].sort();
+  const bounds: string[] = [];
+  for (let r = 1; r < KEY_RANGES; r++) {
+    const key = keys[Math.floor((r * keys.length) / KEY_RANGES)]!;
+    if (key !== bounds[bounds.length - 1]) bounds.push(key);
+  }
+  return bounds;
+}
+
+/** The range of a number: how many boundaries are at or below it. Equal numbers share a range. */
+export function rangeOf(bounds: string[], key: string): number {
+  let low = 0;
+  let high = bounds.length;
+  while (low < high) {
+    const middle = (low + high) >>> 1;
+    if (bounds[middle]! <= key) low = middle + 1;
+    else high = middle;
+  }
+  return low;
+}
+
+const encoder = new TextEncoder();
+
+const isBlank = (record: string[]) => record.length === 1 && record[0]!.trim() === '';
 
 function text(value: string | undefined): string | null {
   if (value === undefined) return null;

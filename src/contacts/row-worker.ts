@@ -1,13 +1,16 @@
 /**
- * Worker-thread entry for the importer: phone validation is the most expensive step of an import,
- * so it runs here, beside the main thread's CSV parsing and SQLite writes.
+ * Worker-thread entry for the importer: CSV parsing and phone validation are most of an import's
+ * CPU, so they run here, several chunks at a time, beside the main thread's SQLite writes.
  */
 import { parentPort } from 'node:worker_threads';
-import { parseBatch, type RowParserConfig } from './row-parser.js';
+import type { CsvChunk } from './csv-source.js';
+import { parseChunk, type RowParserConfig } from './row-parser.js';
 
 export type RowWorkerRequest =
   | { type: 'init'; config: RowParserConfig }
-  | { type: 'batch'; id: number; fields: string[]; rows: number[] };
+  | { type: 'chunk'; id: number; chunk: CsvChunk }
+  /** Buffers the importer has written: they die here, at the next young-generation collection. */
+  | { type: 'release' };
 
 let config: RowParserConfig | undefined;
 
@@ -16,6 +19,11 @@ parentPort?.on('message', (message: RowWorkerRequest) => {
     config = message.config;
     return;
   }
+  if (message.type === 'release') return;
   if (!config) throw new Error('row worker used before init');
-  parentPort!.postMessage({ id: message.id, ...parseBatch(config, message.fields, message.rows) });
+  const parsed = parseChunk(config, message.chunk);
+  // The rows' buffers are moved, not copied, and so is the chunk's, to be read into again.
+  const input = message.chunk.bytes.buffer as ArrayBuffer;
+  const buffers = parsed.ranges.flatMap((range) => [range.bytes.buffer, range.rows.buffer] as ArrayBuffer[]);
+  parentPort!.postMessage({ id: message.id, ...parsed, input }, [...buffers, input]);
 });
