@@ -292,7 +292,8 @@ export function parseCsvChunk(chunk: CsvChunk, dialect: CsvDialect, onRecords: (
       records = parseSync(slice, csvParseOptions(dialect, chunk.first && start === 0)) as string[][];
     } catch (error) {
       const e = error as { code?: unknown; message?: string; lines?: number };
-      if (typeof e.code === 'string' && e.code.startsWith('CSV_')) {
+      // csv-parse's codes mostly start with CSV_, but not all: INVALID_OPENING_QUOTE does not.
+      if (typeof e.code === 'string' && (e.code.startsWith('CSV_') || e.code === 'INVALID_OPENING_QUOTE')) {
         return { kind: 'csv', code: e.code, message: e.message ?? e.code, offset: chunk.offset + start, line: e.lines };
       }
       throw error;
@@ -337,6 +338,7 @@ const CSV_HINTS: Record<string, string> = {
   CSV_INVALID_CLOSING_QUOTE: 'a quote inside a field is not doubled; write "" for a literal quote',
   CSV_MAX_RECORD_SIZE: `a record is longer than ${MAX_RECORD_BYTES} bytes; the file is probably not a contact list or its quoting is broken`,
   CSV_NON_TRIMABLE_CHAR_AFTER_CLOSING_QUOTE: 'text follows a closing quote; quote the whole field',
+  INVALID_OPENING_QUOTE: 'a quote appears inside an unquoted field; quote the whole field and double the quote ("")',
 };
 
 /**

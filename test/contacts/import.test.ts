@@ -92,6 +92,14 @@ describe('importList: CSV dialects', () => {
     expect(storedContacts(env, summary.listId)).toMatchObject([{ phone: '+48501234567', name: 'Anna', attributes: { segment: 'SMB' } }]);
   });
 
+  it('refuses a quote inside an unquoted field (a formula payload) with the line and how to fix it', async () => {
+    const env = testEnv();
+    const error = await rejection(importCsv(env, csv('phone,name', '501234567,Anna', '=HYPERLINK("http://x"),Bad')));
+    expect(error.code).toBe('INPUT_INVALID');
+    expect(error.userMessage).toMatch(/line 3.*quote appears inside an unquoted field.*Nothing was imported/);
+    expect(countRows(env, 'lists')).toBe(0);
+  });
+
   it('skips blank lines but keeps the spreadsheet row numbers after them', async () => {
     const env = testEnv();
     const summary = await importCsv(env, csv('', 'phone,name', '501234567,Anna', '', '   ', '12345,Bad', '601234567,Jan'));
