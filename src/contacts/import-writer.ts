@@ -90,6 +90,8 @@ export class ContactWriter {
     // SQLite; jsonb rather than json, so that ->> reads each row's fields without re-parsing its
     // text: ~25% less time) and @base turns chunk-local row numbers into the file's.
     // Row fields: 0 e164, 1 country, 2 name, 3 language, 4 timezone, 5 attributes, 6 row.
+    // Duplicates are looked up with a subquery per row, not a join: joined, SQLite may loop over the
+    // list's contacts outside and the rows inside (jsonb_each has no index), quadratic in the list.
     const rows = `jsonb_each('[' || CAST(@json AS TEXT) || ']') r`;
     if (listId === null) {
       this.#insert = sqlite.prepare(
@@ -98,9 +100,11 @@ export class ContactWriter {
          ON CONFLICT DO NOTHING`,
       );
       this.#findDuplicates = sqlite.prepare(
-        `SELECT r.value->>6 + @base AS row, r.value->>0 AS value, d.row_number AS firstRow
-         FROM ${rows} JOIN temp.dry_run_contacts d ON d.phone_e164 = r.value->>0
-         WHERE d.row_number <> r.value->>6 + @base`,
+        `SELECT * FROM (
+           SELECT r.value->>6 + @base AS row, r.value->>0 AS value,
+                  (SELECT d.row_number FROM temp.dry_run_contacts d WHERE d.phone_e164 = r.value->>0) AS firstRow
+           FROM ${rows})
+         WHERE firstRow <> row`,
       );
     } else {
       this.#insert = sqlite.prepare(
@@ -110,9 +114,11 @@ export class ContactWriter {
          ON CONFLICT DO NOTHING`,
       );
       this.#findDuplicates = sqlite.prepare(
-        `SELECT r.value->>6 + @base AS row, r.value->>0 AS value, c.row_number AS firstRow
-         FROM ${rows} JOIN contacts c ON c.phone_e164 = r.value->>0 AND c.list_id = ${listId}
-         WHERE c.row_number <> r.value->>6 + @base`,
+        `SELECT * FROM (
+           SELECT r.value->>6 + @base AS row, r.value->>0 AS value,
+                  (SELECT c.row_number FROM contacts c WHERE c.phone_e164 = r.value->>0 AND c.list_id = ${listId}) AS firstRow
+           FROM ${rows})
+         WHERE firstRow <> row`,
       );
     }
     this.#write = sqlite.transaction((pieces: Piece[]) => {
