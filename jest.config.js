@@ -15,7 +15,12 @@ export default {
     ],
   },
   // Sources import siblings as './x.js' (NodeNext); Jest resolves the .ts file.
-  moduleNameMapper: { '^(\\.{1,2}/.*)\\.js$': '$1' },
+  // libphonenumber-js's ES build imports its metadata JSON without an import attribute, which
+  // Jest's ESM mode warns about in every suite; its CommonJS build (same code, same metadata) doesn't.
+  moduleNameMapper: {
+    '^(\\.{1,2}/.*)\\.js$': '$1',
+    '^libphonenumber-js/max$': '<rootDir>/node_modules/libphonenumber-js/max/index.cjs',
+  },
   testMatch: ['<rootDir>/test/**/*.test.ts'],
   testPathIgnorePatterns: ['/node_modules/', '/dist/'],
   // Real SQLite, real HTTP and the sandbox: give slow CI machines room, never assert on time.
