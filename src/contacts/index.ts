@@ -1,7 +1,28 @@
-export { addClient, authenticateClient, hashApiKey, listClients, type Client } from './clients.js';
+export {
+  addClient,
+  authenticateClient,
+  ClientSettingsPatch,
+  getClient,
+  hashApiKey,
+  listClients,
+  updateClientSettings,
+  WebhookUrl,
+  type Client,
+  type ClientDetails,
+} from './clients.js';
 export { canonicalLanguage, canonicalTimeZone, KNOWN_COLUMNS, PHONE_COLUMN_NAMES } from './columns.js';
 export { importList, REJECTED_SAMPLE, type DuplicateRow, type ImportProgress, type ImportSummary, type RejectedRow } from './import.js';
-export { getList, listLists, removeAbandonedImports, updateListSettings, type ListDetails, type ListOverview, type ListSettingsPatch } from './lists.js';
+export {
+  createList,
+  getList,
+  listLists,
+  removeAbandonedImports,
+  updateListSettings,
+  type CreateListInput,
+  type ListDetails,
+  type ListOverview,
+  type ListSettingsPatch,
+} from './lists.js';
 export { isCountryCode, normalizePhone, type PhoneResult } from './phone.js';
 export { DialingPolicy, parseJsonColumn, SurveyScript } from './settings.js';
 export {

@@ -1,6 +1,9 @@
+import type { Clock } from '../clock/index.js';
 import type { AppDatabase } from '../db/index.js';
 import { CONTACT_STATUSES, type ContactStatus } from '../db/schema/index.js';
 import { AppError } from '../errors/index.js';
+import { FollowUpSettings } from '../followup/index.js';
+import { canonicalTimeZone } from './columns.js';
 import { DialingPolicy, parseJsonColumn, SurveyScript } from './settings.js';
 
 export interface ListOverview {
@@ -22,6 +25,9 @@ export interface ListDetails extends ListOverview {
   defaultTimezone: string | null;
   script: SurveyScript;
   policy: DialingPolicy;
+  /** Triggered surveys may be added (POST /api/v1/surveys); `serve` dials the list continuously. */
+  acceptsTriggers: boolean;
+  followUp: FollowUpSettings;
   attributes: string[];
   nextAttemptAt: number | null;
 }
@@ -93,12 +99,14 @@ export function getList(options: { database: AppDatabase; listId: number }): Lis
   const row = sqlite
     .prepare(
       `SELECT ${LIST_COLUMNS}, l.source_file AS sourceFile, l.default_country AS defaultCountry,
-              l.default_timezone AS defaultTimezone, l.script, l.policy
+              l.default_timezone AS defaultTimezone, l.script, l.policy, l.accepts_triggers AS acceptsTriggers, l.follow_up AS followUp
        FROM lists l LEFT JOIN clients c ON c.id = l.client_id WHERE l.id = ? AND l.state = 'ready'`,
     )
-    .get(options.listId) as (ListRow & { sourceFile: string | null; defaultCountry: string | null; defaultTimezone: string | null; script: string; policy: string }) | undefined;
+    .get(options.listId) as
+    | (ListRow & { sourceFile: string | null; defaultCountry: string | null; defaultTimezone: string | null; script: string; policy: string; acceptsTriggers: number; followUp: string })
+    | undefined;
   if (!row) throw new AppError('NOT_FOUND', `list ${options.listId} does not exist; see \`nps-dialer lists\``);
-  const { script, policy, sourceFile, defaultCountry, defaultTimezone, ...base } = row;
+  const { script, policy, sourceFile, defaultCountry, defaultTimezone, acceptsTriggers, followUp, ...base } = row;
   const attributes = (
     sqlite
       .prepare(`SELECT DISTINCT j.key AS key FROM contacts, json_each(contacts.attributes) j WHERE contacts.list_id = ? ORDER BY j.key`)
@@ -114,6 +122,8 @@ export function getList(options: { database: AppDatabase; listId: number }): Lis
     defaultTimezone,
     script: parseJsonColumn(SurveyScript, script, 'survey script'),
     policy: parseJsonColumn(DialingPolicy, policy, 'dialing policy'),
+    acceptsTriggers: acceptsTriggers === 1,
+    followUp: parseJsonColumn(FollowUpSettings, followUp, 'follow-up settings'),
     attributes,
     nextAttemptAt: next.at,
   };
@@ -123,18 +133,71 @@ export function getList(options: { database: AppDatabase; listId: number }): Lis
 export interface ListSettingsPatch {
   script?: Partial<SurveyScript>;
   policy?: Partial<DialingPolicy>;
+  acceptsTriggers?: boolean | undefined;
+  followUp?: Partial<FollowUpSettings>;
 }
 
 /**
  * Saves new script and policy values into a list (unset keys keep their stored value). `run`
  * saves its flags this way, so webhooks, restarts and schedules all use the same settings.
+ * A list takes triggered surveys or runs on schedules, not both: `serve` dials a triggered list
+ * continuously, and a schedule's window would stop it.
  */
 export function updateListSettings(options: { database: AppDatabase; listId: number; patch: ListSettingsPatch }): ListDetails {
   const current = getList({ database: options.database, listId: options.listId });
   const script = SurveyScript.parse({ ...current.script, ...definedOnly(options.patch.script ?? {}) });
   const policy = DialingPolicy.parse({ ...current.policy, ...definedOnly(options.patch.policy ?? {}) });
-  options.database.sqlite.prepare('UPDATE lists SET script = ?, policy = ? WHERE id = ?').run(JSON.stringify(script), JSON.stringify(policy), options.listId);
+  const followUp = FollowUpSettings.parse({ ...current.followUp, ...definedOnly(options.patch.followUp ?? {}) });
+  const acceptsTriggers = options.patch.acceptsTriggers ?? current.acceptsTriggers;
+  const { sqlite } = options.database;
+  if (acceptsTriggers && !current.acceptsTriggers && sqlite.prepare(`SELECT 1 FROM schedules WHERE list_id = ? AND status = 'active'`).get(options.listId)) {
+    throw new AppError('CONFLICT', `list ${options.listId} has active schedules; a list that accepts triggers is dialled continuously by serve. Remove them first (\`nps-dialer schedule list\`)`);
+  }
+  sqlite
+    .prepare('UPDATE lists SET script = ?, policy = ?, follow_up = ?, accepts_triggers = ? WHERE id = ?')
+    .run(JSON.stringify(script), JSON.stringify(policy), JSON.stringify(followUp), acceptsTriggers ? 1 : 0, options.listId);
   return getList({ database: options.database, listId: options.listId });
+}
+
+export interface CreateListInput {
+  name: string;
+  clientId?: number | undefined;
+  /** ISO alpha-2 for numbers given in national format. */
+  country?: string | undefined;
+  /** IANA zone for callees of multi-zone countries without their own. */
+  timezone?: string | undefined;
+  script?: Partial<SurveyScript>;
+  acceptsTriggers?: boolean | undefined;
+}
+
+/**
+ * Creates an empty list (`lists create`): the home of triggered surveys, whose contacts arrive one
+ * by one through POST /api/v1/surveys or `surveys trigger` rather than from a file.
+ */
+export function createList(options: { database: AppDatabase; clock: Clock; input: CreateListInput }): ListDetails {
+  const { sqlite } = options.database;
+  const input = options.input;
+  const name = input.name.trim();
+  if (!name || name.length > 200) throw new AppError('USAGE', `--name must be 1 to 200 characters, got ${name.length}`);
+  if (input.clientId !== undefined && !sqlite.prepare('SELECT 1 FROM clients WHERE id = ?').get(input.clientId)) {
+    throw new AppError('NOT_FOUND', `client ${input.clientId} does not exist; see \`nps-dialer clients list\``);
+  }
+  const timezone = input.timezone === undefined ? null : canonicalTimeZone(input.timezone);
+  if (input.timezone !== undefined && !timezone) throw new AppError('USAGE', `--timezone '${input.timezone}' is not an IANA time zone; use a name such as Europe/Moscow`);
+  const script = SurveyScript.parse(definedOnly(input.script ?? {}));
+  const listId = sqlite.transaction(() => {
+    const existing = sqlite.prepare('SELECT id FROM lists WHERE name = ? AND client_id IS ?').get(name, input.clientId ?? null) as { id: number } | undefined;
+    if (existing) throw new AppError('CONFLICT', `a list named "${name}" already exists${input.clientId !== undefined ? ` for client ${input.clientId}` : ''} (list ${existing.id}); choose another --name`);
+    return (
+      sqlite
+        .prepare(
+          `INSERT INTO lists (client_id, name, default_country, default_timezone, script, policy, accepts_triggers, follow_up, state, created_at)
+           VALUES (?, ?, ?, ?, ?, '{}', ?, '{}', 'ready', ?) RETURNING id`,
+        )
+        .get(input.clientId ?? null, name, input.country ?? null, timezone, JSON.stringify(script), input.acceptsTriggers ? 1 : 0, options.clock.now()) as { id: number }
+    ).id;
+  })();
+  return getList({ database: options.database, listId });
 }
 
 function definedOnly<T extends object>(value: T): Partial<T> {

@@ -147,7 +147,11 @@ export function parseChunk(config: RowParserConfig, chunk: CsvChunk): ParsedChun
         if (any) attributes = JSON.stringify(values);
       }
       const name = columns.nameIndex >= 0 ? text(record[columns.nameIndex]) : null;
-      const json = JSON.stringify([phone.e164, phone.country ?? null, name, language, timezone, attributes, row]);
+      // JSON by hand (half the time of JSON.stringify on an array): the number, country, language
+      // tag and zone name are canonical (no quote or backslash), only free text is escaped.
+      const json =
+        `["${phone.e164}",${phone.country ? `"${phone.country}"` : 'null'},${name === null ? 'null' : JSON.stringify(name)},` +
+        `${language === null ? 'null' : `"${language}"`},${timezone === null ? 'null' : `"${timezone}"`},${JSON.stringify(attributes)},${row}]`;
       if (ranges) ranges[rangeOf(bounds!, phone.e164)]!.add(json, row);
       else early.push({ key: phone.e164, text: json, row });
     }

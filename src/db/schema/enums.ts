@@ -74,3 +74,26 @@ export type CallEventKind = (typeof CALL_EVENT_KINDS)[number];
 
 export const SCHEDULE_STATUSES = ['active', 'done'] as const;
 export type ScheduleStatus = (typeof SCHEDULE_STATUSES)[number];
+
+/**
+ * A triggered survey (POST /api/v1/surveys, `surveys trigger`): `queued` is due now, `scheduled`
+ * waits for `notBefore` or the callee's calling hours, `refused` was never queued (the reason says
+ * why). What happens to the call afterwards is the contact's status.
+ */
+export const TRIGGER_STATUSES = ['queued', 'scheduled', 'refused'] as const;
+export type TriggerStatus = (typeof TRIGGER_STATUSES)[number];
+
+/** A detractor's follow-up case. Any status may follow any other (a case can be reopened). */
+export const CASE_STATUSES = ['open', 'contacted', 'resolved'] as const;
+export type CaseStatus = (typeof CASE_STATUSES)[number];
+
+/** What an outgoing, signed webhook to a client carries. */
+export const DELIVERY_EVENTS = ['detractor.alert', 'report.interim'] as const;
+export type DeliveryEvent = (typeof DELIVERY_EVENTS)[number];
+
+/**
+ * An outgoing webhook: `pending` until a 2xx (`delivered`), until its attempts run out (`failed`),
+ * or `skipped` when the client has no URL for it when it is due.
+ */
+export const DELIVERY_STATUSES = ['pending', 'delivered', 'failed', 'skipped'] as const;
+export type DeliveryStatus = (typeof DELIVERY_STATUSES)[number];

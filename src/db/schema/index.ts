@@ -1,3 +1,4 @@
 export * from './enums.js';
 export * from './tables.js';
 export * from './operations.js';
+export * from './followup.js';

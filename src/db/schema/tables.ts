@@ -21,6 +21,17 @@ export const clients = sqliteTable('clients', {
   apiKeyHash: text('api_key_hash'),
   /** The key's first characters, so an operator can tell keys apart. */
   apiKeyPrefix: text('api_key_prefix'),
+  /** Where detractor alerts are POSTed (`clients set --alert-url`); null: alerts are stored, not sent. */
+  alertUrl: text('alert_url'),
+  /**
+   * HMAC-SHA256 key of every webhook to this client. Kept in clear, unlike the API key: we must
+   * compute the signature, and the client holds the same secret to check it.
+   */
+  alertSecret: text('alert_secret'),
+  /** Where the daily interim reports are announced; null falls back to alertUrl. */
+  reportUrl: text('report_url'),
+  /** Default owner of the client's follow-up cases (a list's own owner wins); null: unassigned. */
+  caseOwner: text('case_owner'),
   createdAt: integer('created_at').notNull(),
 });
 
@@ -43,6 +54,10 @@ export const lists = sqliteTable(
     policy: text('policy').notNull().default('{}'),
     /** JSON Tariff, or null for the configured default. */
     tariff: text('tariff'),
+    /** Triggered surveys may be added (POST /api/v1/surveys); `serve` dials the list continuously. */
+    acceptsTriggers: integer('accepts_triggers', { mode: 'boolean' }).notNull().default(false),
+    /** JSON FollowUpSettings: alertThreshold, caseOwner, caseDeadlineHours. */
+    followUp: text('follow_up').notNull().default('{}'),
     /** `importing` lists are invisible everywhere until their import commits. */
     state: text('state', { enum: LIST_STATES }).notNull().default('ready'),
     /** The importing process, so that a list left by a killed import can be removed. */
