@@ -1,8 +1,11 @@
 import { CANCELLED } from '../clock/index.js';
 import { CallSignals, ListSettingsBook, RecordingDownloads, webhookUrls, type DialerDeps, type WebhookUrls } from '../dialer/index.js';
 import { AppError } from '../errors/index.js';
+import { detractorAlertPayload } from '../followup/index.js';
 import { createHttpApp, listen, type HttpAppDeps, type RunningServer, type WebhookDeps } from '../http/index.js';
+import { WebhookDeliveries } from '../notifications/index.js';
 import { purgeRecordings } from '../privacy/index.js';
+import { createRecordingLink } from '../reports/index.js';
 import { ReusingAuth, VonageTelephony, type Telephony } from '../telephony/index.js';
 import type { AppContext } from './context.js';
 
@@ -13,6 +16,8 @@ export interface DialerRuntime {
   urls: WebhookUrls;
   server: RunningServer;
   publicBaseUrl: string;
+  /** The outbox worker: detractor alerts and report announcements to clients. */
+  deliveries: WebhookDeliveries;
   close(): Promise<void>;
 }
 
@@ -24,6 +29,8 @@ export interface StartDialerRuntimeOptions {
   telephony?: Telephony;
   /** More routers on the same server (`serve` mounts the client API). */
   extra?: HttpAppDeps['extra'];
+  /** Poll interval of the webhook delivery worker, clock ms (tests shorten it). */
+  deliveryPollMs?: number;
 }
 
 export async function startDialerRuntime(ctx: AppContext, options: StartDialerRuntimeOptions = {}): Promise<DialerRuntime> {
@@ -59,6 +66,24 @@ export async function startDialerRuntime(ctx: AppContext, options: StartDialerRu
     new VonageTelephony({ auth, apiHost: config.vonageApiHost, logger: logger.child({ module: 'telephony' }) });
   const resumed = recordings.resumePending();
   if (resumed > 0) logger.info('resuming recording downloads', { count: resumed });
+  // Alerts and announcements queued by this process or left pending by an earlier one. Only the
+  // dialer (the lock holder) runs this worker, so there is one per database.
+  const reportDeps = { database: ctx.database, clock: ctx.clock, config, linkSecret: config.reportLinkSecret };
+  const deliveries = new WebhookDeliveries({
+    database: ctx.database,
+    clock: ctx.clock,
+    logger: logger.child({ module: 'deliveries' }),
+    ...(options.deliveryPollMs ? { pollIntervalMs: options.deliveryPollMs } : {}),
+    builders: {
+      'detractor.alert': (delivery) =>
+        detractorAlertPayload(ctx.database, delivery, ({ listId, callId }) => createRecordingLink(reportDeps, { listId, callId, baseUrl: publicBaseUrl })) as unknown as Record<string, unknown>,
+      'report.interim': (delivery) => {
+        throw new Error(`interim report delivery ${delivery.id} was queued without its body`);
+      },
+    },
+  });
+  deps.onFollowUp = () => deliveries.poke();
+  deliveries.start();
   logger.info('webhook server listening', { port: server.port, publicBaseUrl });
   const retention = keepPurgingRecordings(ctx);
   return {
@@ -67,10 +92,12 @@ export async function startDialerRuntime(ctx: AppContext, options: StartDialerRu
     urls: deps.urls,
     server,
     publicBaseUrl,
+    deliveries,
     close: async () => {
       await retention.stop();
       await server.close();
       await recordings.close();
+      await deliveries.close();
     },
   };
 }

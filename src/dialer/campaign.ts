@@ -47,6 +47,12 @@ export interface CampaignOptions {
   signal?: AbortSignal | undefined;
   /** Keep waiting for contacts due within this much clock time; beyond it, pause. */
   maxIdleWaitMs?: number | undefined;
+  /**
+   * The longest the loop sleeps before it looks for due contacts again, in clock ms (default 60 s).
+   * Contacts added by another process (a triggered survey from the CLI) wake nobody; a list that
+   * takes them is looked at more often.
+   */
+  maxSleepMs?: number | undefined;
   /** How long live calls may take to finish after a stop, in clock ms. */
   drainTimeoutMs?: number | undefined;
   onProgress?: ((progress: CampaignProgress) => void) | undefined;
@@ -199,9 +205,10 @@ export async function runCampaign(deps: DialerDeps, options: CampaignOptions): P
       // for it would spin the loop (at once, on a manual clock, starving I/O).
       const full = policy.maxConcurrent + Math.max(4, Math.ceil(policy.cps)) - (queue.size + queue.pending) <= 0;
       const wake = new AbortController();
-      const untilDue = nextAt === null || full ? 60_000 : Math.max(0, nextAt - clock.now());
+      const maxSleepMs = options.maxSleepMs ?? 60_000;
+      const untilDue = nextAt === null || full ? maxSleepMs : Math.max(0, nextAt - clock.now());
       await Promise.race([
-        clock.sleep(Math.min(untilDue, 60_000), wake.signal).catch(() => undefined),
+        clock.sleep(Math.min(untilDue, maxSleepMs), wake.signal).catch(() => undefined),
         deps.signals.whenChanged(wake.signal),
         stopped,
       ]);

@@ -11,4 +11,6 @@ export interface DialerDeps {
   logger: Logger;
   signals: CallSignals;
   lists: ListSettingsBook;
+  /** Called after a low score opened a case and queued its alert (the runtime wakes its delivery worker). */
+  onFollowUp?: (() => void) | undefined;
 }

@@ -1,5 +1,6 @@
 import { afterInput, answerNcco, chooseLanguage, interpretDtmf, surveyTexts, type InputStep, type IvrContext, type Ncco } from '../ivr/index.js';
 import { prepared } from '../db/index.js';
+import { openDetractorFollowUp, type FollowUpOpened } from '../followup/index.js';
 import { parseProviderTime } from '../telephony/index.js';
 import { callStore, type CallRow, type ContactRow } from './calls.js';
 import type { DialerDeps } from './deps.js';
@@ -74,17 +75,22 @@ export function handleInput(deps: FlowDeps, ref: string, step: InputStep, payloa
   const answer = interpretDtmf(payload.dtmf?.digits);
   const decision = afterInput(step, answer, ivrContext(deps, call, contact));
   const { sqlite } = deps.database;
+  let followUp: FollowUpOpened | undefined;
   sqlite.transaction(() => {
     store.recordEvent(call.id, 'input', null, parseProviderTime(payload.timestamp) ?? now, now, payload);
     advanceState(deps, call.id, 'answered', now);
     // Keys prove a person: machine detection cannot overrule them later.
     if (answer.kind !== 'none') prepared(deps.database, `UPDATE calls SET answered_by = 'human' WHERE id = ?`).run(call.id);
     switch (decision.effect) {
-      case 'score':
-        prepared(deps.database, 'INSERT INTO responses (contact_id, call_id, list_id, score, created_at) VALUES (?, ?, ?, ?, ?) ON CONFLICT (contact_id) DO NOTHING')
-          .run(contact.id, call.id, call.listId, decision.score, now);
+      case 'score': {
+        const stored = prepared(deps.database, 'INSERT INTO responses (contact_id, call_id, list_id, score, created_at) VALUES (?, ?, ?, ?, ?) ON CONFLICT (contact_id) DO NOTHING RETURNING id')
+          .get(contact.id, call.id, call.listId, decision.score, now) as { id: number } | undefined;
         prepared(deps.database, `UPDATE calls SET ivr_stage = 'comment' WHERE id = ?`).run(call.id);
+        // A low score opens its case and queues its alert in this same transaction (an outbox):
+        // no crash can keep the score and lose the alert. A duplicate webhook stores nothing.
+        if (stored) followUp = openDetractorFollowUp(deps.database, { responseId: stored.id, listId: call.listId, contactId: contact.id, callId: call.id, score: decision.score, at: now });
         break;
+      }
       case 'opt_out':
         prepared(deps.database, `INSERT INTO suppressions (phone_e164, source, reason, created_at) VALUES (?, 'opt_out', ?, ?) ON CONFLICT (phone_e164) DO NOTHING`)
           .run(contact.phoneE164, `pressed * during call ${call.id}`, now);
@@ -102,6 +108,10 @@ export function handleInput(deps: FlowDeps, ref: string, step: InputStep, payloa
     }
   })();
   if (decision.effect === 'score') deps.logger.info('score received', { listId: call.listId, callId: call.id, score: decision.score });
+  if (followUp) {
+    deps.logger.info('detractor follow-up opened', { listId: call.listId, callId: call.id, caseId: followUp.caseId, alertId: followUp.alertId });
+    deps.onFollowUp?.();
+  }
   if (decision.effect === 'opt_out') deps.logger.info('callee opted out; number suppressed', { listId: call.listId, callId: call.id });
   return decision.ncco;
 }

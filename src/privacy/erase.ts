@@ -51,9 +51,13 @@ export async function eraseNumber(options: {
     const calls = (sqlite.prepare(`SELECT count(*) AS n FROM calls WHERE contact_id IN ${inIds}`).get(...ids) as { n: number }).n;
     const responses = (sqlite.prepare(`SELECT count(*) AS n FROM responses WHERE contact_id IN ${inIds}`).get(...ids) as { n: number }).n;
     const billingLinesKept = (sqlite.prepare(`SELECT count(*) AS n FROM billing_lines WHERE call_id IN (SELECT id FROM calls WHERE contact_id IN ${inIds})`).get(...ids) as { n: number }).n;
-    // Deleting the contacts cascades to calls, call_events and responses; billing lines keep their
-    // amounts with call_id set to NULL (foreign key ON DELETE SET NULL).
+    // Deleting the contacts cascades to calls, call_events and responses (and from them to follow-up
+    // cases and alert deliveries); billing lines keep their amounts with call_id set to NULL
+    // (foreign key ON DELETE SET NULL).
     sqlite.prepare(`DELETE FROM contacts WHERE id IN ${inIds}`).run(...ids);
+    // Triggered-survey requests keep the number even when refused (no contact was made for them).
+    // Cases and alerts went with the responses (ON DELETE CASCADE).
+    sqlite.prepare('DELETE FROM survey_triggers WHERE phone_e164 = ?').run(phone.e164);
     const suppressionKept = sqlite.prepare('SELECT 1 FROM suppressions WHERE phone_e164 = ?').get(phone.e164) !== undefined;
     const lists = new Set(contacts.map((c) => c.listId)).size;
     const erasureId = (

@@ -1,0 +1,295 @@
+import { CANCELLED, type Clock } from '../clock/index.js';
+import { prepared, type AppDatabase } from '../db/index.js';
+import type { DeliveryEvent, DeliveryStatus } from '../db/schema/index.js';
+import type { Logger } from '../logging/index.js';
+import { signPayload, SIGNATURE_HEADER } from './signature.js';
+
+/** A queued webhook as the worker and the listings read it. */
+export interface DeliveryRow {
+  id: number;
+  event: DeliveryEvent;
+  dedupeKey: string;
+  clientId: number | null;
+  listId: number;
+  responseId: number | null;
+  payload: string | null;
+  status: DeliveryStatus;
+  attempts: number;
+  nextAttemptAt: number;
+  lastStatusCode: number | null;
+  lastError: string | null;
+  deliveredAt: number | null;
+  createdAt: number;
+}
+
+export const DELIVERY_COLUMNS = `d.id, d.event, d.dedupe_key AS dedupeKey, d.client_id AS clientId, d.list_id AS listId, d.response_id AS responseId,
+  d.payload, d.status, d.attempts, d.next_attempt_at AS nextAttemptAt, d.last_status_code AS lastStatusCode, d.last_error AS lastError,
+  d.delivered_at AS deliveredAt, d.created_at AS createdAt`;
+
+export interface EnqueueDelivery {
+  event: DeliveryEvent;
+  /** The event's identity: a second enqueue with the same key is a no-op. */
+  dedupeKey: string;
+  clientId: number | null;
+  listId: number;
+  responseId?: number | null;
+  /** The body, when it is known now; otherwise the event's builder makes it at the first attempt. */
+  payload?: Record<string, unknown>;
+  /** The first attempt is not made before this time (epoch ms). */
+  dueAt: number;
+  now: number;
+}
+
+/**
+ * Queues a webhook. Meant to run inside the transaction that makes the event (the score, the
+ * report), so that the event and its notification are stored together or not at all. Returns the
+ * new delivery's id, or undefined when the same event was queued before.
+ */
+export function enqueueDelivery(database: AppDatabase, input: EnqueueDelivery): number | undefined {
+  const row = prepared(
+    database,
+    `INSERT INTO webhook_deliveries (event, dedupe_key, client_id, list_id, response_id, payload, status, attempts, next_attempt_at, created_at)
+     VALUES (?, ?, ?, ?, ?, ?, 'pending', 0, ?, ?) ON CONFLICT (dedupe_key) DO NOTHING RETURNING id`,
+  ).get(input.event, input.dedupeKey, input.clientId, input.listId, input.responseId ?? null, input.payload ? JSON.stringify(input.payload) : null, input.dueAt, input.now) as
+    | { id: number }
+    | undefined;
+  return row?.id;
+}
+
+/** Makes the body of a delivery queued without one (a detractor alert waits for its comment). */
+export type PayloadBuilder = (delivery: DeliveryRow) => Record<string, unknown>;
+
+export interface WebhookDeliveriesOptions {
+  database: AppDatabase;
+  clock: Clock;
+  logger: Logger;
+  builders: Record<DeliveryEvent, PayloadBuilder>;
+  /** How often pending deliveries are looked for, in clock ms (default 5,000). */
+  pollIntervalMs?: number;
+  /** Attempts before a delivery is `failed` (default 8: about an hour of retries). */
+  maxAttempts?: number;
+  /** Wait after the first failure, in clock ms; doubles with each further one (default 30,000). */
+  firstRetryDelayMs?: number;
+  /** The longest wait between two attempts, in clock ms (default 30 minutes). */
+  maxRetryDelayMs?: number;
+  /** Real ms one request may take before it counts as failed (default 10,000). */
+  requestTimeoutMs?: number;
+  /** Requests in flight at once (default 4). */
+  concurrency?: number;
+}
+
+/**
+ * A detractor alert waits for its comment recording so that it can carry the link: it goes when
+ * the recording is downloaded (or failed), when the call ended this long ago without a recording
+ * webhook (the callee left no comment), or at the latest at its queued due time.
+ */
+export const RECORDING_GRACE_MS = 30_000;
+
+const BATCH = 32;
+
+/**
+ * Delivers the outbox: every pending webhook whose time has come is POSTed to the client's URL with
+ * the HMAC-SHA256 signature of its exact bytes; a non-2xx answer, a timeout or a network error is
+ * retried with exponential backoff. Every attempt is stored (webhook_attempts) and logged. The body
+ * is frozen at the first attempt, so retries send identical bytes with the same `X-Nps-Delivery`
+ * id: a receiver that got a delivery whose acknowledgement was lost (or one sent again after a
+ * crash between the POST and its record) can recognise the repeat.
+ *
+ * One worker per database: it runs in the process that holds the dialer lock (`run`, `serve`), and
+ * its state changes are conditional on the attempt count, so a stray second worker cannot record
+ * an attempt twice.
+ */
+export class WebhookDeliveries {
+  readonly #o: Required<WebhookDeliveriesOptions>;
+  readonly #closed = new AbortController();
+  #wake = new AbortController();
+  #loop: Promise<void> | undefined;
+  /** Passes run one after another, whoever asks for them (the loop, drain, a test). */
+  #chain: Promise<unknown> = Promise.resolve();
+
+  constructor(options: WebhookDeliveriesOptions) {
+    this.#o = {
+      pollIntervalMs: 5_000,
+      maxAttempts: 8,
+      firstRetryDelayMs: 30_000,
+      maxRetryDelayMs: 30 * 60_000,
+      requestTimeoutMs: 10_000,
+      concurrency: 4,
+      ...options,
+    };
+  }
+
+  start(): void {
+    this.#loop ??= this.#run();
+  }
+
+  /** Look for due deliveries now (a new event was queued in this process). */
+  poke(): void {
+    this.#wake.abort(CANCELLED);
+  }
+
+  /** Makes one attempt for every delivery due now; resolves with the number of attempts made. */
+  deliverDue(): Promise<number> {
+    const pass = this.#chain.then(() => this.#pass());
+    this.#chain = pass.catch(() => undefined);
+    return pass;
+  }
+
+  /** Stops the loop after the attempts in flight. Pending deliveries stay for the next process. */
+  async close(): Promise<void> {
+    this.#closed.abort(CANCELLED);
+    this.#wake.abort(CANCELLED);
+    await this.#loop;
+    await this.#chain;
+  }
+
+  async #run(): Promise<void> {
+    const { clock, logger, pollIntervalMs } = this.#o;
+    while (!this.#closed.signal.aborted) {
+      try {
+        // A full batch may have more behind it.
+        while ((await this.deliverDue()) >= BATCH && !this.#closed.signal.aborted);
+      } catch (error) {
+        logger.error('webhook delivery pass failed', { error: (error as Error).message });
+      }
+      this.#wake = new AbortController();
+      const next = prepared(this.#o.database, `SELECT min(next_attempt_at) AS at FROM webhook_deliveries WHERE status = 'pending'`).get() as { at: number | null };
+      const sleepMs = next.at === null ? pollIntervalMs : Math.min(pollIntervalMs, Math.max(0, next.at - clock.now()));
+      await clock.sleep(sleepMs, AbortSignal.any([this.#wake.signal, this.#closed.signal])).catch(() => undefined);
+    }
+  }
+
+  async #pass(): Promise<number> {
+    const now = this.#o.clock.now();
+    const due = prepared(
+      this.#o.database,
+      `SELECT ${DELIVERY_COLUMNS} FROM webhook_deliveries d
+       LEFT JOIN responses r ON r.id = d.response_id
+       LEFT JOIN calls k ON k.id = r.call_id
+       WHERE d.status = 'pending' AND (
+         d.next_attempt_at <= @now
+         OR (d.attempts = 0 AND d.response_id IS NOT NULL AND (
+           r.comment_status IN ('downloaded', 'failed', 'deleted')
+           OR (r.comment_status = 'none' AND k.state = 'ended' AND k.ended_at <= @now - @grace))))
+       ORDER BY d.next_attempt_at, d.id LIMIT @limit`,
+    ).all({ now, grace: RECORDING_GRACE_MS, limit: BATCH }) as DeliveryRow[];
+    let next = 0;
+    const worker = async () => {
+      while (next < due.length) await this.#attempt(due[next++]!);
+    };
+    await Promise.all(Array.from({ length: Math.min(this.#o.concurrency, due.length) }, worker));
+    return due.length;
+  }
+
+  async #attempt(row: DeliveryRow): Promise<void> {
+    const { database, clock, logger } = this.#o;
+    const log = { deliveryId: row.id, event: row.event, listId: row.listId, attempt: row.attempts + 1 };
+    const target = this.#target(row);
+    if ('skip' in target) {
+      const skipped = prepared(database, `UPDATE webhook_deliveries SET status = 'skipped', last_error = ? WHERE id = ? AND status = 'pending' AND attempts = ?`).run(
+        target.skip,
+        row.id,
+        row.attempts,
+      ).changes;
+      if (skipped === 1) logger.info('webhook not sent', { ...log, reason: target.skip });
+      return;
+    }
+    const attempt = row.attempts + 1;
+    const startedAt = clock.now();
+    const started = performance.now();
+    let statusCode: number | null = null;
+    let error: string | null = null;
+    try {
+      // Inside the try: a body that cannot be built is a failed attempt (retried, then failed),
+      // not a pass that throws on every poll.
+      const body = this.#payload(row);
+      const response = await fetch(target.url, {
+        method: 'POST',
+        headers: {
+          'Content-Type': 'application/json',
+          'User-Agent': 'nps-dialer-webhooks/1',
+          'X-Nps-Event': row.event,
+          'X-Nps-Delivery': String(row.id),
+          'X-Nps-Attempt': String(attempt),
+          [SIGNATURE_HEADER]: signPayload(target.secret, body),
+        },
+        body,
+        // A redirect is not followed: the signed body must go where the operator configured.
+        redirect: 'manual',
+        signal: AbortSignal.timeout(this.#o.requestTimeoutMs),
+      });
+      statusCode = response.status;
+      await response.body?.cancel().catch(() => undefined);
+      if (statusCode < 200 || statusCode >= 300) error = `the receiver answered HTTP ${statusCode}`;
+    } catch (cause) {
+      const e = cause as Error & { cause?: { code?: string } };
+      error = e.name === 'TimeoutError' ? `no answer within ${this.#o.requestTimeoutMs} ms` : `request failed: ${e.cause?.code ?? e.message}`;
+    }
+    const durationMs = Math.round(performance.now() - started);
+    const now = clock.now();
+    const failed = error !== null;
+    const exhausted = failed && attempt >= this.#o.maxAttempts;
+    const retryAt = now + Math.min(this.#o.maxRetryDelayMs, this.#o.firstRetryDelayMs * 2 ** (attempt - 1));
+    const recorded = database.sqlite.transaction(() => {
+      const inserted = prepared(
+        database,
+        `INSERT INTO webhook_attempts (delivery_id, attempt, attempted_at, target, status_code, error, duration_ms) VALUES (?, ?, ?, ?, ?, ?, ?)
+         ON CONFLICT (delivery_id, attempt) DO NOTHING`,
+      ).run(row.id, attempt, startedAt, target.display, statusCode, error, durationMs).changes;
+      if (inserted === 0) return false;
+      prepared(
+        database,
+        `UPDATE webhook_deliveries SET attempts = ?, status = ?, next_attempt_at = ?, last_status_code = ?, last_error = ?, delivered_at = ?
+         WHERE id = ? AND status = 'pending' AND attempts = ?`,
+      ).run(attempt, failed ? (exhausted ? 'failed' : 'pending') : 'delivered', failed ? retryAt : now, statusCode, error, failed ? null : now, row.id, row.attempts);
+      return true;
+    })();
+    if (!recorded) return;
+    if (!failed) logger.info('webhook delivered', { ...log, statusCode, durationMs });
+    else if (exhausted) logger.error('webhook delivery failed for good', { ...log, error, attempts: attempt });
+    else logger.warn('webhook delivery failed; will retry', { ...log, error, retryAt: new Date(retryAt).toISOString() });
+  }
+
+  /** Where the delivery goes and its signing key, read at each attempt (a corrected URL applies to retries). */
+  #target(row: DeliveryRow): { url: string; secret: string; display: string } | { skip: string } {
+    if (row.clientId === null) return { skip: 'the list has no client to send it to' };
+    const client = prepared(this.#o.database, 'SELECT alert_url AS alertUrl, alert_secret AS secret, report_url AS reportUrl FROM clients WHERE id = ?').get(row.clientId) as
+      | { alertUrl: string | null; secret: string | null; reportUrl: string | null }
+      | undefined;
+    const url = row.event === 'report.interim' ? (client?.reportUrl ?? client?.alertUrl) : client?.alertUrl;
+    if (!url) return { skip: `client ${row.clientId} has no ${row.event === 'report.interim' ? 'report or alert' : 'alert'} URL (clients set --alert-url)` };
+    if (!client?.secret) return { skip: `client ${row.clientId} has no webhook secret (clients set --alert-secret)` };
+    const parsed = new URL(url);
+    return { url, secret: client.secret, display: `${parsed.origin}${parsed.pathname}` };
+  }
+
+  /** The body to send: stored, or built now and frozen (whichever write came first wins). */
+  #payload(row: DeliveryRow): string {
+    if (row.payload !== null) return row.payload;
+    const built = JSON.stringify(this.#o.builders[row.event](row));
+    const { database } = this.#o;
+    prepared(database, 'UPDATE webhook_deliveries SET payload = ? WHERE id = ? AND payload IS NULL').run(built, row.id);
+    return (prepared(database, 'SELECT payload FROM webhook_deliveries WHERE id = ?').get(row.id) as { payload: string }).payload;
+  }
+}
+
+export interface DeliveryAttempt {
+  attempt: number;
+  attemptedAt: number;
+  target: string;
+  statusCode: number | null;
+  error: string | null;
+  durationMs: number;
+}
+
+/** The attempts of some deliveries, by delivery id. */
+export function deliveryAttempts(database: AppDatabase, deliveryIds: number[]): Map<number, DeliveryAttempt[]> {
+  const byDelivery = new Map<number, DeliveryAttempt[]>();
+  const statement = prepared(
+    database,
+    `SELECT attempt, attempted_at AS attemptedAt, target, status_code AS statusCode, error, duration_ms AS durationMs
+     FROM webhook_attempts WHERE delivery_id = ? ORDER BY attempt`,
+  );
+  for (const id of deliveryIds) byDelivery.set(id, statement.all(id) as DeliveryAttempt[]);
+  return byDelivery;
+}

@@ -1,0 +1,13 @@
+export {
+  DELIVERY_COLUMNS,
+  deliveryAttempts,
+  enqueueDelivery,
+  RECORDING_GRACE_MS,
+  WebhookDeliveries,
+  type DeliveryAttempt,
+  type DeliveryRow,
+  type EnqueueDelivery,
+  type PayloadBuilder,
+  type WebhookDeliveriesOptions,
+} from './deliveries.js';
+export { generateWebhookSecret, signPayload, SIGNATURE_HEADER, verifyPayloadSignature } from './signature.js';

@@ -1,0 +1,200 @@
+import { createHmac } from 'node:crypto';
+import { afterEach, describe, expect, it } from '@jest/globals';
+import request from 'supertest';
+import { updateClientSettings, updateListSettings } from '../../src/contacts/index.js';
+import { ALERT_COMMENT_WAIT_MS, listAlerts } from '../../src/followup/index.js';
+import { RECORDING_GRACE_MS, verifyPayloadSignature } from '../../src/notifications/index.js';
+import { createRecordingLink, verifyRecordingLink } from '../../src/reports/index.js';
+import { createList, signCallback, webhookHarness, TARIFF } from '../support/dialer.js';
+import { deliveryWorker, keyScore, startReceiver, type Receiver } from '../support/followup.js';
+import { seedClient } from '../support/reports.js';
+
+const SECRET = 'whsec_test-secret-0123456789abcdef';
+const LINK_SECRET = 'alerts-test-link-secret-0123456789abcdef';
+
+let receiver: Receiver | undefined;
+afterEach(async () => {
+  await receiver?.close();
+  receiver = undefined;
+});
+
+/** A client with a list of one contact (agent Ann) and, when given, the client's alert URL. */
+function setup(options: { alertUrl?: string; caseOwner?: string } = {}) {
+  const h = webhookHarness();
+  const client = seedClient(h.database, h.clock, 'Acme');
+  const { listId, contactIds } = createList(h.database, { contacts: [{ phone: '+48501234567' }, { phone: '+48501234568' }], policy: { callingHours: '00:00-24:00' } });
+  h.database.sqlite.prepare('UPDATE lists SET client_id = ? WHERE id = ?').run(client.clientId, listId);
+  h.database.sqlite.prepare(`UPDATE contacts SET attributes = '{"agent":"Ann","ticket":"T-1"}' WHERE list_id = ?`).run(listId);
+  if (options.alertUrl || options.caseOwner) {
+    updateClientSettings({ database: h.database, clientId: client.clientId, patch: { ...(options.alertUrl ? { alertUrl: options.alertUrl, alertSecret: SECRET } : {}), ...(options.caseOwner ? { caseOwner: options.caseOwner } : {}) } });
+  }
+  return { h, clientId: client.clientId, listId, contactIds };
+}
+
+const count = (h: ReturnType<typeof webhookHarness>, sql: string) => (h.database.sqlite.prepare(sql).get() as { n: number }).n;
+
+describe('detractor follow-up at the score', () => {
+  it('opens one case and queues one alert per low score, even when the input webhook is repeated', async () => {
+    const { h, contactIds } = setup({ caseOwner: 'Quality team' });
+    const call = await keyScore(h, contactIds[0]!, '3');
+    // The same webhook again, as Vonage retries it.
+    const raw = JSON.stringify({ dtmf: { digits: '3', timed_out: true }, uuid: call.uuid });
+    await request(h.app).post(`/webhooks/input/${call.ref}?step=question`).set('Content-Type', 'application/json').set('Authorization', signCallback(raw)).send(raw);
+    expect(count(h, 'SELECT count(*) AS n FROM cases')).toBe(1);
+    expect(count(h, `SELECT count(*) AS n FROM webhook_deliveries WHERE event = 'detractor.alert'`)).toBe(1);
+    const opened = h.database.sqlite.prepare('SELECT score, agent, owner, status, due_at AS dueAt, created_at AS createdAt FROM cases').get() as Record<string, unknown>;
+    expect(opened).toEqual({ score: 3, agent: 'Ann', owner: 'Quality team', status: 'open', dueAt: h.clock.now() + 48 * 3_600_000, createdAt: h.clock.now() });
+  });
+
+  it('opens nothing for a score above the threshold, and follows the list threshold when it is raised', async () => {
+    const { h, listId, contactIds } = setup();
+    await keyScore(h, contactIds[0]!, '7');
+    expect(count(h, 'SELECT count(*) AS n FROM cases')).toBe(0);
+    updateListSettings({ database: h.database, listId, patch: { followUp: { alertThreshold: 8, caseDeadlineHours: 24 } } });
+    await keyScore(h, contactIds[1]!, '8');
+    expect(h.database.sqlite.prepare('SELECT score, due_at - created_at AS window FROM cases').all()).toEqual([{ score: 8, window: 24 * 3_600_000 }]);
+    expect(count(h, 'SELECT count(*) AS n FROM webhook_deliveries')).toBe(1);
+  });
+});
+
+describe('clients set', () => {
+  it('takes https URLs (http only for this machine), and generates the signing secret a URL needs', () => {
+    const h = webhookHarness();
+    const { clientId } = seedClient(h.database, h.clock, 'Acme');
+    const wired = updateClientSettings({ database: h.database, clientId, patch: { alertUrl: 'https://crm.example.com/nps' } });
+    expect(wired.generatedSecret).toMatch(/^whsec_[\w-]{43}$/);
+    expect(wired.client).toMatchObject({ alertUrl: 'https://crm.example.com/nps', hasAlertSecret: true });
+    expect(() => updateClientSettings({ database: h.database, clientId, patch: { alertUrl: 'http://crm.example.com/nps' } })).toThrow(
+      "--alert-url: 'http://crm.example.com/nps' is not an https URL (http is accepted for localhost only), e.g. https://crm.example.com/nps/alerts",
+    );
+    expect(() => updateClientSettings({ database: h.database, clientId, patch: { alertSecret: null } })).toThrow('--alert-secret cannot be cleared while a webhook URL is set');
+    // A second URL keeps the secret the client already holds.
+    expect(updateClientSettings({ database: h.database, clientId, patch: { reportUrl: 'http://127.0.0.1:8080/reports' } }).generatedSecret).toBeUndefined();
+  });
+});
+
+describe('detractor alert delivery', () => {
+  it('POSTs the alert signed with HMAC-SHA256 of the raw body: score, agent, list, masked number and a signed recording link', async () => {
+    receiver = await startReceiver([200]);
+    const { h, listId, contactIds } = setup({ alertUrl: receiver.url });
+    const call = await keyScore(h, contactIds[0]!, '2');
+    // The comment was recorded and downloaded: the alert need not wait any longer.
+    h.database.sqlite.prepare(`UPDATE responses SET comment_status = 'downloaded', comment_file = 'list-1/call-1.mp3', comment_seconds = 4`).run();
+    const links = { database: h.database, clock: h.clock, config: { defaultTariff: TARIFF, recordingsDir: h.recordingsDir }, linkSecret: LINK_SECRET };
+    const worker = deliveryWorker(h.database, h.clock, (target) => createRecordingLink(links, { ...target, baseUrl: 'https://dialer.example' }));
+
+    expect(await worker.deliverDue()).toBe(1);
+    expect(receiver.received).toHaveLength(1);
+    const [hit] = receiver.received;
+    const header = hit!.headers['x-nps-signature'] as string;
+    // The receiver's own check, written out: HMAC-SHA256 over the exact bytes received.
+    expect(header).toBe(`sha256=${createHmac('sha256', SECRET).update(hit!.raw).digest('hex')}`);
+    expect(verifyPayloadSignature(SECRET, hit!.raw, header)).toBe(true);
+    expect(verifyPayloadSignature('another-secret-0123456789', hit!.raw, header)).toBe(false);
+    expect(verifyPayloadSignature(SECRET, hit!.raw.replace('"score":2', '"score":9'), header)).toBe(false);
+    expect(hit!.headers['x-nps-event']).toBe('detractor.alert');
+    expect(hit!.body).toMatchObject({
+      type: 'detractor.alert',
+      score: 2,
+      threshold: 6,
+      agent: 'Ann',
+      list: { id: listId },
+      contact: { phone: '+48******567', attributes: { agent: 'Ann', ticket: 'T-1' } },
+      callId: call.callId,
+      comment: { status: 'downloaded', seconds: 4 },
+      case: { owner: null, status: 'open' },
+    });
+    expect(hit!.raw).not.toContain('501234567');
+    const url = (hit!.body.comment as { recordingUrl: string }).recordingUrl;
+    expect(url).toMatch(/^https:\/\/dialer\.example\/api\/v1\/recording-links\//);
+    expect(verifyRecordingLink(LINK_SECRET, url.split('/').pop()!, h.clock.now())).toMatchObject({ listId, callId: call.callId });
+    expect(listAlerts(h.database)[0]).toMatchObject({ status: 'delivered', attempts: 1, score: 2, agent: 'Ann', log: [{ attempt: 1, statusCode: 200, error: null }] });
+  });
+
+  it('retries a receiver that fails with exponential backoff, sending the same bytes, and logs every attempt', async () => {
+    receiver = await startReceiver([500, 503, 200]);
+    const { h, contactIds } = setup({ alertUrl: receiver.url });
+    await keyScore(h, contactIds[0]!, '0');
+    const worker = deliveryWorker(h.database, h.clock);
+    h.clock.advance(ALERT_COMMENT_WAIT_MS);
+
+    expect(await worker.deliverDue()).toBe(1);
+    expect(await worker.deliverDue()).toBe(0);
+    h.clock.advance(30_000);
+    expect(await worker.deliverDue()).toBe(1);
+    // The second failure doubles the wait: 30 s is not enough any more.
+    h.clock.advance(30_000);
+    expect(await worker.deliverDue()).toBe(0);
+    h.clock.advance(30_000);
+    expect(await worker.deliverDue()).toBe(1);
+
+    expect(receiver.received).toHaveLength(3);
+    expect(new Set(receiver.received.map((r) => r.raw)).size).toBe(1);
+    expect(new Set(receiver.received.map((r) => r.headers['x-nps-delivery'])).size).toBe(1);
+    expect(receiver.received.map((r) => r.headers['x-nps-attempt'])).toEqual(['1', '2', '3']);
+    const [alert] = listAlerts(h.database);
+    expect(alert).toMatchObject({ status: 'delivered', attempts: 3, lastStatusCode: 200 });
+    expect(alert!.log.map((l) => [l.attempt, l.statusCode])).toEqual([
+      [1, 500],
+      [2, 503],
+      [3, 200],
+    ]);
+    expect(alert!.log[0]!.error).toBe('the receiver answered HTTP 500');
+  });
+
+  it('marks an alert failed after its last attempt, and counts an unreachable receiver as a failed attempt', async () => {
+    receiver = await startReceiver([200]);
+    const { h, contactIds } = setup({ alertUrl: receiver.url });
+    await receiver.close();
+    await keyScore(h, contactIds[0]!, '1');
+    const worker = deliveryWorker(h.database, h.clock);
+    h.clock.advance(ALERT_COMMENT_WAIT_MS);
+    for (let i = 0; i < 3; i++) {
+      expect(await worker.deliverDue()).toBe(1);
+      h.clock.advance(10 * 60_000);
+    }
+    expect(await worker.deliverDue()).toBe(0);
+    const [alert] = listAlerts(h.database);
+    expect(alert).toMatchObject({ status: 'failed', attempts: 3, lastStatusCode: null });
+    expect(alert!.lastError).toMatch(/^request failed: /);
+  });
+
+  it('waits for the comment recording: not sent at the score, sent once the call has ended without a recording', async () => {
+    receiver = await startReceiver([200]);
+    const { h, contactIds } = setup({ alertUrl: receiver.url });
+    const call = await keyScore(h, contactIds[0]!, '4');
+    const worker = deliveryWorker(h.database, h.clock);
+    expect(await worker.deliverDue()).toBe(0);
+    h.database.sqlite.prepare(`UPDATE calls SET state = 'ended', outcome = 'human', ended_at = ? WHERE id = ?`).run(h.clock.now(), call.callId);
+    expect(await worker.deliverDue()).toBe(0);
+    h.clock.advance(RECORDING_GRACE_MS);
+    expect(await worker.deliverDue()).toBe(1);
+    expect(receiver.received[0]!.body).toMatchObject({ score: 4, comment: { status: 'none', recordingUrl: null } });
+  });
+
+  it('keeps a pending alert across a restart: the next worker delivers it, once', async () => {
+    receiver = await startReceiver([502, 200]);
+    const { h, contactIds } = setup({ alertUrl: receiver.url });
+    await keyScore(h, contactIds[0]!, '5');
+    h.clock.advance(ALERT_COMMENT_WAIT_MS);
+    const first = deliveryWorker(h.database, h.clock);
+    await first.deliverDue();
+    await first.close();
+
+    const second = deliveryWorker(h.database, h.clock);
+    h.clock.advance(30_000);
+    expect(await second.deliverDue()).toBe(1);
+    h.clock.advance(3_600_000);
+    expect(await second.deliverDue()).toBe(0);
+    expect(receiver.received.map((r) => r.body.score)).toEqual([5, 5]);
+    expect(listAlerts(h.database)[0]).toMatchObject({ status: 'delivered', attempts: 2 });
+  });
+
+  it('does not send an alert when the client has no alert URL, and says why', async () => {
+    const { h, clientId, contactIds } = setup();
+    await keyScore(h, contactIds[0]!, '3');
+    h.clock.advance(ALERT_COMMENT_WAIT_MS);
+    expect(await deliveryWorker(h.database, h.clock).deliverDue()).toBe(1);
+    expect(listAlerts(h.database)[0]).toMatchObject({ status: 'skipped', attempts: 0, lastError: `client ${clientId} has no alert URL (clients set --alert-url)`, log: [] });
+  });
+});

@@ -1,0 +1,77 @@
+import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
+import request from 'supertest';
+import type { ManualClock } from '../../src/clock/index.js';
+import type { AppDatabase } from '../../src/db/index.js';
+import { detractorAlertPayload, type RecordingLinkFn } from '../../src/followup/index.js';
+import { createSilentLogger } from '../../src/logging/index.js';
+import { WebhookDeliveries } from '../../src/notifications/index.js';
+import { signCallback, startCall, type WebhookHarness } from './dialer.js';
+
+export interface ReceivedWebhook {
+  headers: IncomingHttpHeaders;
+  /** The exact bytes received, as the signature covers them. */
+  raw: string;
+  body: Record<string, unknown>;
+}
+
+export interface Receiver {
+  url: string;
+  received: ReceivedWebhook[];
+  close(): Promise<void>;
+}
+
+/**
+ * A client's webhook endpoint on loopback: records every request and answers with the given
+ * statuses in turn (the last one repeats), e.g. [500, 200] fails once and then accepts.
+ */
+export async function startReceiver(statuses: number[] = [200]): Promise<Receiver> {
+  const received: ReceivedWebhook[] = [];
+  const server: Server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      const raw = Buffer.concat(chunks).toString('utf8');
+      received.push({ headers: req.headers, raw, body: JSON.parse(raw) as Record<string, unknown> });
+      res.statusCode = statuses[Math.min(received.length - 1, statuses.length - 1)]!;
+      res.end();
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const address = server.address();
+  const port = typeof address === 'object' && address ? address.port : 0;
+  return {
+    url: `http://127.0.0.1:${port}/nps/alerts`,
+    received,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
+  };
+}
+
+/** The delivery worker as the runtime builds it, without its loop: tests call deliverDue(). */
+export function deliveryWorker(database: AppDatabase, clock: ManualClock, recordingLink: RecordingLinkFn = () => null): WebhookDeliveries {
+  return new WebhookDeliveries({
+    database,
+    clock,
+    logger: createSilentLogger(),
+    firstRetryDelayMs: 30_000,
+    maxAttempts: 3,
+    builders: {
+      'detractor.alert': (delivery) => detractorAlertPayload(database, delivery, recordingLink) as unknown as Record<string, unknown>,
+      'report.interim': () => {
+        throw new Error('queued without a body');
+      },
+    },
+  });
+}
+
+/** Starts a call for the contact and keys a score through the real, signed input webhook. */
+export async function keyScore(h: WebhookHarness, contactId: number, digits: string): Promise<{ callId: number; ref: string; uuid: string }> {
+  const call = startCall(h.database, contactId, { now: h.clock.now() });
+  const raw = JSON.stringify({ dtmf: { digits, timed_out: true }, uuid: call.uuid });
+  const res = await request(h.app).post(`/webhooks/input/${call.ref}?step=question`).set('Content-Type', 'application/json').set('Authorization', signCallback(raw)).send(raw);
+  if (res.status !== 200) throw new Error(`input webhook answered ${res.status}`);
+  return call;
+}
