@@ -1,13 +1,18 @@
 import type { Clock } from '../clock/index.js';
 import { acquireDialerLock, reconcileInFlight, runCampaign, type DialerLock } from '../dialer/index.js';
 import { mountApi } from '../http/index.js';
-import { ScheduleRunner } from '../schedules/index.js';
+import { produceInterimReports } from '../reports/index.js';
+import { CronJob, ScheduleRunner, TriggeredListsRunner, type RunListFn } from '../schedules/index.js';
 import type { AppContext } from './context.js';
 import { startDialerRuntime, type DialerRuntime } from './dialer-runtime.js';
 
 export interface Daemon {
   runtime: DialerRuntime;
   runner: ScheduleRunner;
+  /** Dials the lists that accept triggered surveys, continuously. */
+  triggered: TriggeredListsRunner;
+  /** The daily interim reports; null when INTERIM_REPORT_CRON is off. */
+  interim: CronJob | null;
   lock: DialerLock;
   /** Stops the scheduler (live calls finish), the server and the downloads, and frees the lock. */
   close(): Promise<void>;
@@ -18,6 +23,8 @@ export interface StartDaemonOptions {
   host?: string | undefined;
   /** Schedule poll interval in clock ms (tests shorten it). */
   pollIntervalMs?: number | undefined;
+  /** How often triggered lists are looked at, in clock ms (default 5 s). */
+  triggerPollMs?: number | undefined;
   /**
    * The pace limiter's clock; defaults to the context's. The provider counts real seconds, so a
    * test that drives the context with a ManualClock passes the system clock here.
@@ -26,10 +33,11 @@ export interface StartDaemonOptions {
 }
 
 /**
- * `serve`: the one dialer of the database (lock), the webhook server with the client API, and the
- * scheduler that starts and stops list runs. Before the scheduler starts, calls any earlier process
- * left in flight are reconciled in every list, so a final status or a billing line a crash left
- * behind is recovered even for lists no schedule will run again.
+ * `serve`: the one dialer of the database (lock), the webhook server with the client API, the
+ * scheduler that starts and stops list runs, the continuous dialer of lists that accept triggered
+ * surveys, the daily interim reports, and (in the runtime) the delivery of alerts. Before anything
+ * dials, calls any earlier process left in flight are reconciled in every list, so a final status
+ * or a billing line a crash left behind is recovered even for lists no schedule will run again.
  */
 export async function startDaemon(ctx: AppContext, options: StartDaemonOptions = {}): Promise<Daemon> {
   const logger = ctx.logger.child({ module: 'daemon' });
@@ -37,6 +45,8 @@ export async function startDaemon(ctx: AppContext, options: StartDaemonOptions =
   lock.startHeartbeat();
   let runtime: DialerRuntime | undefined;
   try {
+    // The API is mounted before the runner exists; a trigger queued in between is found by its first tick.
+    const late: { triggered?: TriggeredListsRunner } = {};
     runtime = await startDialerRuntime(ctx, {
       port: options.port,
       host: options.host,
@@ -46,6 +56,12 @@ export async function startDaemon(ctx: AppContext, options: StartDaemonOptions =
         config: ctx.config,
         linkSecret: ctx.config.reportLinkSecret,
         logger: ctx.logger.child({ module: 'api' }),
+        onSurveyQueued: (listId) => {
+          // The list's run (if any) looks for due contacts at once; otherwise the runner starts one.
+          started.deps.signals.notifyChange();
+          late.triggered?.poke();
+          logger.debug('triggered survey queued', { listId });
+        },
       }),
     });
     const started = runtime;
@@ -62,36 +78,56 @@ export async function startDaemon(ctx: AppContext, options: StartDaemonOptions =
         logger.error('could not reconcile the calls left in flight', { listId, error: (error as Error).message });
       }
     }
+    const runList: RunListFn = (listId, run) => {
+      // Settings may have changed since the last run (`lists set`); read them afresh.
+      started.deps.lists.invalidate(listId);
+      return runCampaign(started.deps, {
+        listId,
+        telephony: started.telephony,
+        urls: started.urls,
+        fromNumber: ctx.config.vonage!.fromNumber,
+        signal: AbortSignal.any([run.signal, lock.lost]),
+        maxIdleWaitMs: run.maxIdleWaitMs,
+        maxSleepMs: run.maxSleepMs,
+        rateClock: options.rateClock,
+      });
+    };
     const runner = new ScheduleRunner({
       database: ctx.database,
       clock: ctx.clock,
       logger: ctx.logger.child({ module: 'scheduler' }),
       ...(options.pollIntervalMs ? { pollIntervalMs: options.pollIntervalMs } : {}),
-      runList: (listId, run) => {
-        // Settings may have changed since the last window (`lists set`); read them afresh.
-        started.deps.lists.invalidate(listId);
-        return runCampaign(started.deps, {
-          listId,
-          telephony: started.telephony,
-          urls: started.urls,
-          fromNumber: ctx.config.vonage!.fromNumber,
-          signal: AbortSignal.any([run.signal, lock.lost]),
-          maxIdleWaitMs: run.maxIdleWaitMs,
-          rateClock: options.rateClock,
-        });
-      },
+      runList,
     });
+    const triggers = new TriggeredListsRunner({
+      database: ctx.database,
+      clock: ctx.clock,
+      logger: ctx.logger.child({ module: 'triggers' }),
+      runList,
+      ...(options.triggerPollMs ? { pollIntervalMs: options.triggerPollMs } : {}),
+      // `schedule add` and `lists set` keep a list to one of the two; this guards a race between them.
+      isBusy: (listId) => runner.runningLists.includes(listId),
+    });
+    late.triggered = triggers;
+    const interim = ctx.config.interimReports ? interimReportJob(ctx, started) : null;
     // Another process took the database over (our heartbeat stalled): no new calls from here.
-    lock.lost.addEventListener('abort', () => void runner.stop(), { once: true });
+    lock.lost.addEventListener('abort', () => void Promise.all([runner.stop(), triggers.stop()]), { once: true });
     runner.start();
+    triggers.start();
+    interim?.start();
     return {
       runtime: started,
       runner,
+      triggered: triggers,
+      interim,
       lock,
       close: async () => {
-        await runner.stop();
-        // Comments recorded by late callbacks finish downloading before the process ends.
+        await interim?.stop();
+        await Promise.all([runner.stop(), triggers.stop()]);
+        // Comments recorded by late callbacks finish downloading before the process ends, and the
+        // alerts that waited for them go out (what fails stays queued for the next start).
         await started.deps.recordings.drain(10_000);
+        await started.deliveries.deliverDue();
         await started.close();
         await lock.release();
       },
@@ -101,4 +137,24 @@ export async function startDaemon(ctx: AppContext, options: StartDaemonOptions =
     await lock.release();
     throw error;
   }
+}
+
+/** The daily interim reports (INTERIM_REPORT_CRON in INTERIM_REPORT_TZ): files, then announcements. */
+function interimReportJob(ctx: AppContext, runtime: DialerRuntime): CronJob {
+  const schedule = ctx.config.interimReports!;
+  const logger = ctx.logger.child({ module: 'interim-reports' });
+  return new CronJob({
+    name: 'interim reports',
+    cron: schedule.cron,
+    timezone: schedule.timezone,
+    clock: ctx.clock,
+    logger,
+    run: (occurrenceAt) => {
+      const written = produceInterimReports(
+        { database: ctx.database, clock: ctx.clock, config: ctx.config, linkSecret: ctx.config.reportLinkSecret, logger, reportsDir: ctx.config.reportsDir },
+        { occurrenceAt, timezone: schedule.timezone, baseUrl: runtime.publicBaseUrl },
+      );
+      if (written.some((r) => r.deliveryId !== null)) runtime.deliveries.poke();
+    },
+  });
 }

@@ -4,6 +4,7 @@ import { resolveFromRoot } from '../config/index.js';
 import { registerClientsCommands } from './commands/clients.js';
 import { registerDemoCommand } from './commands/demo.js';
 import { registerDncCommands } from './commands/dnc.js';
+import { registerFollowUpCommands } from './commands/followup.js';
 import { registerListsCommands } from './commands/lists.js';
 import { registerPrivacyCommands } from './commands/privacy.js';
 import { registerReportCommand } from './commands/report.js';
@@ -11,6 +12,7 @@ import { registerRunCommand } from './commands/run.js';
 import { registerScheduleCommands } from './commands/schedule.js';
 import { registerServeCommand } from './commands/serve.js';
 import { registerSandboxCommand } from './commands/sandbox.js';
+import { registerSurveysCommands } from './commands/surveys.js';
 
 export function buildProgram(): Command {
   const { version } = JSON.parse(readFileSync(resolveFromRoot('package.json'), 'utf8')) as { version: string };
@@ -24,6 +26,8 @@ export function buildProgram(): Command {
   registerClientsCommands(program);
   registerRunCommand(program);
   registerReportCommand(program);
+  registerSurveysCommands(program);
+  registerFollowUpCommands(program);
   registerScheduleCommands(program);
   registerServeCommand(program);
   registerDemoCommand(program);

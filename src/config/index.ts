@@ -1,6 +1,7 @@
 import { createPrivateKey } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
+import { Cron } from 'croner';
 import dotenv from 'dotenv';
 import { z } from 'zod';
 import { AppError } from '../errors/index.js';
@@ -59,6 +60,23 @@ const BaseEnv = z.object({
     emptyToUndefined,
     z.string().min(32, 'expected at least 32 random characters, e.g. the output of `openssl rand -base64 32`').optional(),
   ),
+  REPORTS_DIR: z.preprocess(emptyToUndefined, z.string().default('data/reports')),
+  INTERIM_REPORT_CRON: z.preprocess(
+    emptyToUndefined,
+    z
+      .string()
+      .trim()
+      .default('0 7 * * *')
+      .refine((pattern) => pattern === 'off' || cronAccepts(pattern, 'UTC'), 'expected a croner pattern such as "0 7 * * *" (07:00 daily), or off'),
+  ),
+  INTERIM_REPORT_TZ: z.preprocess(
+    emptyToUndefined,
+    z
+      .string()
+      .trim()
+      .default('UTC')
+      .refine((zone) => cronAccepts('0 7 * * *', zone), 'expected an IANA time zone such as Europe/Warsaw'),
+  ),
   CAP_DAYS_BETWEEN_SURVEYS: integerIn(0, 3650, '30').default(30),
   CAP_ATTEMPTS_PER_30_DAYS: integerIn(0, 1000, '4').default(4),
   TARIFF_CURRENCY: z.preprocess(
@@ -79,6 +97,16 @@ const BaseEnv = z.object({
       .default('60/60'),
   ),
 });
+
+/** Whether croner takes the pattern in the zone (it reports a bad zone only when it computes a date). */
+function cronAccepts(pattern: string, timezone: string): boolean {
+  try {
+    new Cron(pattern, { timezone, paused: true }).nextRun(new Date(0));
+    return true;
+  } catch {
+    return false;
+  }
+}
 
 /** Variables only the commands that talk to Vonage need. */
 const VonageEnv = z.object({
@@ -155,6 +183,10 @@ export interface AppConfig {
   frequencyCaps: FrequencyCaps;
   /** HMAC key of signed report links (`report --link`); links are disabled without it. */
   reportLinkSecret: string | undefined;
+  /** Where `serve` writes the daily interim reports. */
+  reportsDir: string;
+  /** When `serve` produces the daily interim reports (a croner pattern in `timezone`); null: never. */
+  interimReports: { cron: string; timezone: string } | null;
   /** Present only when the command asked for Vonage credentials. */
   vonage: VonageCredentials | undefined;
 }
@@ -263,6 +295,8 @@ export function parseConfig(env: Record<string, string | undefined>, options: Pa
     },
     frequencyCaps: { minDaysBetweenSurveys: b.CAP_DAYS_BETWEEN_SURVEYS, maxAttemptsPer30Days: b.CAP_ATTEMPTS_PER_30_DAYS },
     reportLinkSecret: b.REPORT_LINK_SECRET,
+    reportsDir: path.resolve(cwd, b.REPORTS_DIR),
+    interimReports: b.INTERIM_REPORT_CRON === 'off' ? null : { cron: b.INTERIM_REPORT_CRON, timezone: b.INTERIM_REPORT_TZ },
     vonage,
   };
 }

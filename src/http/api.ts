@@ -3,23 +3,30 @@ import express, { type NextFunction, type Request, type Response } from 'express
 import { rateLimit } from 'express-rate-limit';
 import helmet from 'helmet';
 import { z } from 'zod';
+import type { FrequencyCaps } from '../config/index.js';
 import { authenticateClient, type Client } from '../contacts/index.js';
 import { AppError } from '../errors/index.js';
+import { CasesQuery, listCases, updateCase } from '../followup/index.js';
 import type { Logger } from '../logging/index.js';
 import {
   clientLists,
   clientRecording,
   clientReport,
   linkedRecording,
+  linkedRecordingByToken,
   linkedReport,
   REPORT_FORMATS,
   type RecordingFile,
   type RenderedReport,
   type ReportServiceDeps,
 } from '../reports/index.js';
+import { triggerSurvey } from '../surveys/index.js';
 
 export interface ApiDeps extends ReportServiceDeps {
+  config: ReportServiceDeps['config'] & { frequencyCaps?: FrequencyCaps | undefined };
   logger: Logger;
+  /** A triggered survey was queued in this list: the daemon's continuous dialer looks at once. */
+  onSurveyQueued?: ((listId: number) => void) | undefined;
   /** Requests per client address per minute (default 120): a report of a big list costs ~1 s of CPU. */
   rateLimitPerMinute?: number;
   /** Requests per API key per minute, whatever the address (default 300). */
@@ -73,9 +80,10 @@ function sendRecording(res: Response, next: NextFunction, file: RecordingFile): 
 const clientOf = (res: Response) => res.locals.client as Client;
 
 /**
- * The client API, mounted at /api/v1: a client's lists, their reports and recordings, with an API
- * key (`Authorization: Bearer npsk_…`), and signed links that need none. Another client's list is
- * a 404, exactly like a missing one. Routes parse, call one function of reports/, and send.
+ * The client API, mounted at /api/v1: a client's lists, their reports and recordings, triggered
+ * surveys and follow-up cases, with an API key (`Authorization: Bearer npsk_…`), and signed links
+ * that need none. Another client's list or case is a 404, exactly like a missing one. Routes
+ * parse, call one domain function, and send.
  */
 export function apiRouter(deps: ApiDeps): express.Router {
   const router = express.Router();
@@ -115,6 +123,10 @@ export function apiRouter(deps: ApiDeps): express.Router {
     const callId = parse(Id('callId'), req.params.callId);
     sendRecording(res, next, linkedRecording(deps, { token: String(req.params.token), callId }));
   });
+  // The one recording a detractor alert links to.
+  router.get('/recording-links/:token', (req, res, next) => {
+    sendRecording(res, next, linkedRecordingByToken(deps, { token: String(req.params.token) }));
+  });
 
   // Guessing keys is slowed down per address: only failed requests count (a 401 among them), so
   // a client with a valid key is never held back by this limit.
@@ -150,6 +162,26 @@ export function apiRouter(deps: ApiDeps): express.Router {
       handler: tooMany('too many requests for this API key; try again in a minute'),
     }),
   );
+
+  router.use(express.json({ limit: '16kb' }));
+
+  router.post('/surveys', (req, res) => {
+    const { result, replayed } = triggerSurvey(deps, { clientId: clientOf(res).id, idempotencyKey: req.get('Idempotency-Key'), request: req.body });
+    if (replayed) res.set('Idempotent-Replayed', 'true');
+    else if (result.status !== 'refused') deps.onSurveyQueued?.(result.listId);
+    res.set('Cache-Control', 'no-store');
+    res.status(202).json(result);
+  });
+  router.get('/cases', (req, res) => {
+    const query = parse(CasesQuery, req.query);
+    res.set('Cache-Control', 'private, no-store');
+    res.json({ cases: listCases(deps, { clientId: clientOf(res).id, query }) });
+  });
+  router.patch('/cases/:id', (req, res) => {
+    const caseId = parse(Id('case id'), req.params.id);
+    res.set('Cache-Control', 'no-store');
+    res.json(updateCase(deps, { clientId: clientOf(res).id, caseId, patch: req.body }));
+  });
 
   router.get('/lists', (_req, res) => {
     res.set('Cache-Control', 'private, no-store');

@@ -11,3 +11,5 @@ export {
   type ScheduleView,
 } from './store.js';
 export { describeWindow, latestOccurrence, nextOccurrence, windowEndsAt, type ScheduleTiming } from './window.js';
+export { TriggeredListsRunner, type TriggeredListsRunnerOptions } from './triggered.js';
+export { CronJob, type CronJobOptions } from './daily.js';

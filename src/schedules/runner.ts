@@ -5,8 +5,11 @@ import type { Logger } from '../logging/index.js';
 import { activeSchedules, markListDone, recordRunEnded, recordRunStarted, type ScheduleRow } from './store.js';
 import { latestOccurrence, nextOccurrence, windowEndsAt } from './window.js';
 
-/** Runs one list's campaign until the signal fires; `maxIdleWaitMs` is what is left of the window. */
-export type RunListFn = (listId: number, options: { signal: AbortSignal; maxIdleWaitMs: number }) => Promise<CampaignResult>;
+/**
+ * Runs one list's campaign until the signal fires; `maxIdleWaitMs` is what is left of the window;
+ * `maxSleepMs` bounds the dialer loop's sleep (triggered lists get contacts from other processes).
+ */
+export type RunListFn = (listId: number, options: { signal: AbortSignal; maxIdleWaitMs: number; maxSleepMs?: number }) => Promise<CampaignResult>;
 
 export interface ScheduleRunnerOptions {
   database: AppDatabase;

@@ -60,12 +60,16 @@ export function addSchedule(options: { database: AppDatabase; clock: Clock; inpu
   const { database, clock } = options;
   const list = database.sqlite
     .prepare(
-      `SELECT l.name, (SELECT count(*) FROM contacts c WHERE c.list_id = l.id AND c.status IN ('pending', 'dialing')) AS open,
+      `SELECT l.name, l.accepts_triggers AS acceptsTriggers, (SELECT count(*) FROM contacts c WHERE c.list_id = l.id AND c.status IN ('pending', 'dialing')) AS open,
               (SELECT count(*) FROM contacts c WHERE c.list_id = l.id) AS contacts
        FROM lists l WHERE l.id = ? AND l.state = 'ready'`,
     )
-    .get(input.listId) as { name: string; open: number; contacts: number } | undefined;
+    .get(input.listId) as { name: string; acceptsTriggers: number; open: number; contacts: number } | undefined;
   if (!list) throw new AppError('NOT_FOUND', `list ${input.listId} does not exist; see \`nps-dialer lists\``);
+  // A schedule's window would stop the continuous dialing that triggered surveys are promised.
+  if (list.acceptsTriggers) {
+    throw new AppError('CONFLICT', `list ${input.listId} "${list.name}" accepts triggered surveys and is dialled continuously by serve; schedules are for batch lists`);
+  }
   if (list.open === 0) throw new AppError('CONFLICT', `list ${input.listId} "${list.name}" is already final (all ${list.contacts} contacts); there is nothing to schedule`);
   const untilMinute = input.until === undefined ? null : Number(input.until.slice(0, 2)) * 60 + Number(input.until.slice(3));
   const id = (

@@ -47,6 +47,7 @@ async function setup(contacts: number, policyCps: number): Promise<Setup> {
     {
       DATABASE_PATH: path.join(dir, 'daemon.db'),
       RECORDINGS_DIR: path.join(dir, 'recordings'),
+      REPORTS_DIR: path.join(dir, 'reports'),
       VONAGE_APPLICATION_ID: applicationId,
       VONAGE_PRIVATE_KEY: pem,
       VONAGE_SIGNATURE_SECRET: signatureSecret,

@@ -1,7 +1,8 @@
 import type { Command } from 'commander';
 import { openContext } from '../../app/context.js';
-import { addClient, listClients } from '../../contacts/index.js';
+import { addClient, getClient, listClients, updateClientSettings, type ClientDetails } from '../../contacts/index.js';
 import { formatTime, printJson, printLine, table } from '../output.js';
+import { positiveInt } from '../parse.js';
 
 export function registerClientsCommands(program: Command): void {
   const clients = program.command('clients').description('clients: who lists belong to and who downloads their reports');
@@ -24,6 +25,48 @@ export function registerClientsCommands(program: Command): void {
     });
 
   clients
+    .command('set')
+    .description("where a client's detractor alerts and daily reports go, the secret that signs them, and its default case owner")
+    .argument('<clientId>', 'client id', positiveInt('clientId'))
+    .option('--alert-url <url>', 'https URL that receives detractor alerts ("none" clears it)')
+    .option('--alert-secret <secret>', 'HMAC-SHA256 key of the X-Nps-Signature header (at least 16 characters; generated when a URL is set without one)')
+    .option('--report-url <url>', 'https URL for the daily interim reports, if not the alert URL ("none" clears it)')
+    .option('--case-owner <name>', 'default owner of follow-up cases ("none" clears it)')
+    .option('--json', 'print JSON')
+    .action((clientId: number, flags: { alertUrl?: string; alertSecret?: string; reportUrl?: string; caseOwner?: string; json?: boolean }) => {
+      const ctx = openContext();
+      const clear = (value: string | undefined) => (value === undefined ? undefined : value === 'none' ? null : value);
+      try {
+        const { client, generatedSecret } = updateClientSettings({
+          database: ctx.database,
+          clientId,
+          patch: { alertUrl: clear(flags.alertUrl), alertSecret: flags.alertSecret, reportUrl: clear(flags.reportUrl), caseOwner: clear(flags.caseOwner) },
+        });
+        if (flags.json) return printJson({ ...client, ...(generatedSecret ? { alertSecret: generatedSecret } : {}) });
+        printClient(client);
+        if (generatedSecret) printLine(`Webhook secret (shown only now; the receiver checks X-Nps-Signature with it): ${generatedSecret}`);
+      } finally {
+        ctx.close();
+      }
+    });
+
+  clients
+    .command('show')
+    .description('one client and its follow-up settings (the webhook secret is never shown)')
+    .argument('<clientId>', 'client id', positiveInt('clientId'))
+    .option('--json', 'print JSON')
+    .action((clientId: number, flags: { json?: boolean }) => {
+      const ctx = openContext({ readOnly: true });
+      try {
+        const client = getClient({ database: ctx.database, clientId });
+        if (flags.json) return printJson(client);
+        printClient(client);
+      } finally {
+        ctx.close();
+      }
+    });
+
+  clients
     .command('list', { isDefault: true })
     .description('all clients')
     .option('--json', 'print JSON')
@@ -38,4 +81,12 @@ export function registerClientsCommands(program: Command): void {
         ctx.close();
       }
     });
+}
+
+function printClient(c: ClientDetails): void {
+  printLine(`Client ${c.id} "${c.name}" (key ${c.apiKeyPrefix ?? '-'}…)`);
+  printLine(`  alert URL    ${c.alertUrl ?? '-'}`);
+  printLine(`  report URL   ${c.reportUrl ?? (c.alertUrl ? '(the alert URL)' : '-')}`);
+  printLine(`  secret       ${c.hasAlertSecret ? 'set' : '-'}`);
+  printLine(`  case owner   ${c.caseOwner ?? 'unassigned'}`);
 }

@@ -1,11 +1,11 @@
-import { Option, type Command } from 'commander';
+import { InvalidArgumentError, Option, type Command } from 'commander';
 import cliProgress from 'cli-progress';
 import { openContext } from '../../app/context.js';
-import { getList, importList, listLists, updateListSettings, type ImportSummary } from '../../contacts/index.js';
+import { createList, getList, importList, listLists, updateListSettings, type ImportSummary, type ListSettingsPatch } from '../../contacts/index.js';
 import { CONTACT_STATUSES } from '../../db/schema/index.js';
 import { ListSettingsBook, planList, type ListPlan } from '../../dialer/index.js';
 import { formatTime, plural, printJson, printLine, table } from '../output.js';
-import { countryCode, positiveInt } from '../parse.js';
+import { countryCode, parseDurationMs, positiveInt } from '../parse.js';
 import { addDialingOptions, settingsPatch, type DialingFlags } from './run.js';
 
 export function registerListsCommands(program: Command): void {
@@ -64,6 +64,8 @@ export function registerListsCommands(program: Command): void {
         printLine(`  attributes   ${list.attributes.length ? list.attributes.join(', ') : '-'}`);
         printLine(`  script       ${JSON.stringify(list.script)}`);
         printLine(`  policy       ${JSON.stringify(list.policy)}`);
+        printLine(`  triggers     ${list.acceptsTriggers ? 'accepted (serve dials them continuously)' : 'not accepted'}`);
+        printLine(`  follow-up    ${JSON.stringify(list.followUp)}`);
       } finally {
         ctx.close();
       }
@@ -91,15 +93,55 @@ export function registerListsCommands(program: Command): void {
       .description("save a list's dialing policy and script without dialing (what `run` flags and schedules use)")
       .argument('<listId>', 'list id', positiveInt('listId')),
   )
+    .option('--accept-triggers', 'take triggered surveys (POST /api/v1/surveys); `serve` dials the list continuously')
+    .option('--no-accept-triggers', 'stop taking triggered surveys')
+    .option('--alert-threshold <score>', 'scores at or below this raise a detractor alert and open a case (0-10, default 6)', scoreArgument)
+    .option('--case-owner <name>', "owner of this list's follow-up cases (default: the client's)")
+    .option('--case-deadline <duration>', 'deadline of a follow-up case after the score: 48h, 2d, … (default 48h)', parseDurationMs)
     .option('--json', 'print JSON')
-    .action((listId: number, flags: DialingFlags & { json?: boolean }) => {
+    .action((listId: number, flags: DialingFlags & FollowUpFlags & { json?: boolean }) => {
       const ctx = openContext();
       try {
-        const list = updateListSettings({ database: ctx.database, listId, patch: settingsPatch(flags) });
-        if (flags.json) return printJson({ listId, script: list.script, policy: list.policy });
+        const list = updateListSettings({ database: ctx.database, listId, patch: { ...settingsPatch(flags), ...followUpPatch(flags) } });
+        if (flags.json) return printJson({ listId, script: list.script, policy: list.policy, acceptsTriggers: list.acceptsTriggers, followUp: list.followUp });
         printLine(`List ${listId} "${list.name}" saved.`);
-        printLine(`  script  ${JSON.stringify(list.script)}`);
-        printLine(`  policy  ${JSON.stringify(list.policy)}`);
+        printLine(`  script     ${JSON.stringify(list.script)}`);
+        printLine(`  policy     ${JSON.stringify(list.policy)}`);
+        printLine(`  triggers   ${list.acceptsTriggers ? 'accepted' : 'not accepted'}`);
+        printLine(`  follow-up  ${JSON.stringify(list.followUp)}`);
+      } finally {
+        ctx.close();
+      }
+    });
+
+  lists
+    .command('create')
+    .description('create an empty list, e.g. for triggered post-call surveys (`--accept-triggers`)')
+    .argument('<name>', 'name of the new list')
+    .option('--client <id>', 'client the list belongs to', positiveInt('--client'))
+    .option('--country <code>', 'ISO 3166 alpha-2 country for numbers in national format, e.g. PL', countryCode)
+    .option('--timezone <zone>', 'IANA zone for callees of multi-zone countries without their own')
+    .option('--company <name>', 'company named in the greeting (default: the client name)')
+    .addOption(new Option('--language <bcp47>', 'survey language').choices(['en-US', 'pl-PL', 'ru-RU', 'bg-BG']))
+    .option('--accept-triggers', 'take triggered surveys (POST /api/v1/surveys, `surveys trigger`)')
+    .option('--json', 'print JSON')
+    .action((name: string, flags: { client?: number; country?: string; timezone?: string; company?: string; language?: string; acceptTriggers?: boolean; json?: boolean }) => {
+      const ctx = openContext();
+      try {
+        const list = createList({
+          database: ctx.database,
+          clock: ctx.clock,
+          input: {
+            name,
+            clientId: flags.client,
+            country: flags.country,
+            timezone: flags.timezone,
+            script: { ...(flags.company ? { company: flags.company } : {}), ...(flags.language ? { language: flags.language } : {}) },
+            acceptsTriggers: flags.acceptTriggers ?? false,
+          },
+        });
+        if (flags.json) return printJson(list);
+        printLine(`Created list ${list.id} "${list.name}"${list.clientName ? ` for ${list.clientName}` : ''}${list.acceptsTriggers ? '; it accepts triggered surveys' : ''}.`);
       } finally {
         ctx.close();
       }
@@ -162,6 +204,29 @@ export function registerListsCommands(program: Command): void {
         ctx.close();
       }
     });
+}
+
+interface FollowUpFlags {
+  acceptTriggers?: boolean;
+  alertThreshold?: number;
+  caseOwner?: string;
+  caseDeadline?: number;
+}
+
+function scoreArgument(value: string): number {
+  if (!/^\d{1,2}$/.test(value) || Number(value) > 10) throw new InvalidArgumentError(`--alert-threshold must be a score from 0 to 10, got '${value}'`);
+  return Number(value);
+}
+
+function followUpPatch(flags: FollowUpFlags): Pick<ListSettingsPatch, 'acceptsTriggers' | 'followUp'> {
+  return {
+    acceptsTriggers: flags.acceptTriggers,
+    followUp: {
+      alertThreshold: flags.alertThreshold,
+      caseOwner: flags.caseOwner,
+      caseDeadlineHours: flags.caseDeadline === undefined ? undefined : Math.max(1, Math.round(flags.caseDeadline / 3_600_000)),
+    },
+  };
 }
 
 interface ImportFlags {

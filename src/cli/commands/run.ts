@@ -125,6 +125,9 @@ async function dialList(ctx: AppContext, listId: number, flags: RunFlags, lockLo
     // keep the server up for them so no comment of the last calls is lost.
     await awaitLateRecordings(runtime, listId, ctx.clock, 60_000);
     await runtime.deps.recordings.drain(60_000);
+    // The last detractors' alerts were waiting for those comments; send them now. Any that fail
+    // are retried by the next `run` or `serve` (they are stored).
+    await runtime.deliveries.deliverDue();
     printSummary(ctx, listId, result);
     return result;
   } finally {

@@ -1,0 +1,10 @@
+export {
+  IdempotencyKey,
+  MAX_NOT_BEFORE_MS,
+  TriggerRequest,
+  triggerSurvey,
+  type TriggerDeps,
+  type TriggerInput,
+  type TriggerReason,
+  type TriggerResult,
+} from './trigger.js';
