@@ -22,6 +22,8 @@ export interface CellCounts {
   responses: number;
   promoters: number;
   detractors: number;
+  /** Callers who left a voice comment (any comment status but none): the per-agent results show it. */
+  comments: number;
 }
 
 export interface CommentCounts {
@@ -62,7 +64,7 @@ const ROW_CODE_SQL = `coalesce(r.score + 1, 0) + 16 * (c.status IN ('suppressed'
   + 32 * (CASE r.comment_status WHEN 'downloaded' THEN 1 WHEN 'pending' THEN 2 WHEN 'failed' THEN 3 ELSE 0 END)`;
 const ROW_KEY_SQL = `c.attributes || char(10) || coalesce(c.language, '')`;
 
-export const emptyCounts = (): CellCounts => ({ contacts: 0, eligible: 0, responses: 0, promoters: 0, detractors: 0 });
+export const emptyCounts = (): CellCounts => ({ contacts: 0, eligible: 0, responses: 0, promoters: 0, detractors: 0, comments: 0 });
 
 export function addCounts(into: CellCounts, from: CellCounts): void {
   into.contacts += from.contacts;
@@ -70,12 +72,14 @@ export function addCounts(into: CellCounts, from: CellCounts): void {
   into.responses += from.responses;
   into.promoters += from.promoters;
   into.detractors += from.detractors;
+  into.comments += from.comments;
 }
 
 function addCode(into: CellCounts, code: number): void {
   const score = (code & 15) - 1;
   into.contacts++;
   if ((code & 16) === 0) into.eligible++;
+  if ((code & 96) !== 0) into.comments++;
   if (score >= 0) {
     into.responses++;
     if (score >= 9) into.promoters++;

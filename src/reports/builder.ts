@@ -7,7 +7,9 @@ import { ListSettingsBook } from '../dialer/index.js';
 import { AppError } from '../errors/index.js';
 import { maskPhone } from '../logging/index.js';
 import { categoryOf, chooseLanguage, surveyTexts, type NpsCategory } from '../ivr/index.js';
+import { caseSummary } from '../followup/index.js';
 import { addCounts, emptyCounts, runReportPass, type CellCounts, type PassResult } from './aggregate.js';
+import { agentResults } from './agents.js';
 import {
   DISPOSITION_KEYS,
   LOW_SAMPLE_RESPONSES,
@@ -86,6 +88,7 @@ function sortedRows(values: Iterable<[string, CellCounts]>, total: CellCounts): 
     responses: total.responses - withValue.responses,
     promoters: total.promoters - withValue.promoters,
     detractors: total.detractors - withValue.detractors,
+    comments: total.comments - withValue.comments,
   };
   if (missing.contacts > 0) rows.push(segmentRow(null, missing));
   return rows;
@@ -296,6 +299,9 @@ function buildInSnapshot(deps: ReportDeps, listId: number): NpsReport {
     segments,
     segmentsOmitted: omitted,
     wave: waveComparison(database, list, counts),
+    agents: agentResults(database, listId, pass),
+    // Overdue is a matter of time: the injected clock's, like generatedAt.
+    followUp: caseSummary(database, listId, deps.clock.now()),
     billing: {
       billableCalls: billing.billableCalls,
       billableSeconds: billing.billableSeconds,

@@ -6,7 +6,7 @@ import type { ContactStatus } from '../db/schema/index.js';
 import { categoryOf, chooseLanguage } from '../ivr/index.js';
 import { maskPhone } from '../logging/index.js';
 import { loadListHeader } from './builder.js';
-import { DISPOSITION_KEYS, dispositionOf, type NpsReport, type SegmentRow } from './model.js';
+import { DISPOSITION_KEYS, dispositionOf, type AgentResults, type NpsReport, type SegmentRow } from './model.js';
 
 /**
  * A cell that a spreadsheet would read as a formula (=, +, -, @, tab, CR, and their full-width
@@ -179,4 +179,25 @@ export function summaryCsv(report: NpsReport): string {
   }
   for (const key of DISPOSITION_KEYS) rows.push(['disposition', key, report.dispositions[key], '', '', '', '', '', '', '', '', '']);
   return stringifySync(rows, { header: true, columns: [...SUMMARY_COLUMNS], ...CSV_OPTIONS });
+}
+
+export const AGENT_COLUMNS = ['rank', 'agent', 'contacts', 'responses', 'promoters', 'passives', 'detractors', 'nps', 'nps_ci95_low', 'nps_ci95_high', 'low_sample', 'comments'] as const;
+
+/** `report --by agent --format csv`: one row per agent, ranked ones first (spreadsheet-safe cells). */
+export function agentsCsv(agents: AgentResults | null): string {
+  const rows = (agents?.rows ?? []).map((r) => [
+    r.rank ?? '',
+    r.agent,
+    r.contacts,
+    r.responses,
+    r.promoters,
+    r.passives,
+    r.detractors,
+    r.nps ?? '',
+    r.npsCi95?.[0] ?? '',
+    r.npsCi95?.[1] ?? '',
+    r.lowSample,
+    r.comments,
+  ]);
+  return stringifySync([[...AGENT_COLUMNS], ...rows], CSV_OPTIONS);
 }

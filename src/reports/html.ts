@@ -167,6 +167,38 @@ function segmentTable(attribute: string, rows: SegmentRow[]): string {
   return `<h3>By ${esc(attribute)}</h3><table><thead><tr><th>${esc(attribute)}</th><th class="num">Contacts</th><th class="num">Responses</th><th class="num">NPS</th><th class="num">95% CI</th><th>−100 · 0 · +100</th></tr></thead><tbody>${body}</tbody></table>`;
 }
 
+function agentsSection(report: NpsReport): string {
+  const agents = report.agents;
+  if (!agents) return '';
+  const body = agents.rows
+    .map(
+      (r) =>
+        `<tr class="${r.lowSample ? 'low' : ''}"><td class="num">${r.rank ?? '–'}</td><td class="val">${esc(r.agent)}</td><td class="num">${int(r.responses)}</td>` +
+        `<td class="num">${r.nps === null ? '–' : signed(r.nps)}</td><td class="num">${interval(r.npsCi95)}</td><td class="num">${int(r.detractors)}</td><td class="num">${int(r.comments)}</td>` +
+        `<td>${svgNpsBar(r.nps, r.npsCi95, r.lowSample)}</td></tr>`,
+    )
+    .join('');
+  return `<section data-testid="agents"><h2>Agents</h2><p class="muted">${int(agents.ranked)} of ${int(agents.rows.length)} agents ranked. An agent is ranked from ${agents.minResponses} answers; greyed rows have fewer and are not ranked. Agents whose intervals overlap may differ by chance alone.</p>
+<table><thead><tr><th class="num">Rank</th><th>Agent</th><th class="num">Responses</th><th class="num">NPS</th><th class="num">95% CI</th><th class="num">Detractors</th><th class="num">Comments</th><th>−100 · 0 · +100</th></tr></thead><tbody>${body}</tbody></table></section>`;
+}
+
+function followUpSection(report: NpsReport): string {
+  const f = report.followUp;
+  if (f.cases === 0) return '';
+  const overdueRows = f.overdueCases
+    .map((c) => `<tr><td class="num">${c.id}</td><td class="num">${c.score}</td><td>${esc(c.agent ?? '–')}</td><td>${esc(c.owner ?? 'unassigned')}</td><td>${dateTime(c.dueAt)}</td><td class="num">${int(c.overdueHours)} h</td></tr>`)
+    .join('');
+  const overdue =
+    f.overdue === 0
+      ? '<p>No case is overdue.</p>'
+      : `<h3>Overdue cases (${int(f.overdue)})</h3>${f.overdue > f.overdueCases.length ? `<p class="muted">The ${int(f.overdueCases.length)} longest overdue are shown.</p>` : ''}<table data-testid="overdue"><thead><tr><th class="num">Case</th><th class="num">Score</th><th>Agent</th><th>Owner</th><th>Due</th><th class="num">Overdue</th></tr></thead><tbody>${overdueRows}</tbody></table>`;
+  return `<section data-testid="follow-up"><h2>Follow-up of detractors</h2>
+<div class="kpis"><div class="kpi">Cases<b>${int(f.cases)}</b></div><div class="kpi">Followed up<b data-testid="follow-up-completion">${percent(f.completionRate)}</b></div>
+<div class="kpi">Open<b>${int(f.open)}</b></div><div class="kpi">Overdue<b data-testid="follow-up-overdue">${int(f.overdue)}</b></div></div>
+<p class="muted">A case is followed up once it is contacted or resolved (${int(f.contacted)} contacted, ${int(f.resolved)} resolved${f.followedUpLate ? `, ${int(f.followedUpLate)} of them after the deadline` : ''}); it is overdue while still open after its deadline (as of ${dateTime(report.generatedAt)}).</p>
+${overdue}</section>`;
+}
+
 function describeChange(change: ChangeSummary): string {
   const verdict = change.significant
     ? 'statistically significant at the 5% level'
@@ -256,6 +288,8 @@ ${rate('Response rate (answers / eligible contacts)', report.responseRate)}${rat
 <h3>Final disposition of every contact</h3><table><thead><tr><th>Disposition</th><th class="num">Contacts</th><th class="num">Share</th></tr></thead><tbody>${dispositionRows}</tbody></table>
 <p class="muted">${int(report.calls.total)} call attempts; ${int(report.calls.answeredByPerson)} answered by a person, ${int(report.calls.answeredByMachine)} by a machine.</p></section>
 <section data-testid="segments"><h2>Segments</h2><p class="muted">Greyed rows have fewer than ${LOW_SAMPLE_RESPONSES} answers. Many segments compared at once will show some differences by chance alone.</p>${segments}${omitted}</section>
+${agentsSection(report)}
+${followUpSection(report)}
 ${commentsSection(report, options)}
 <section data-testid="billing"><h2>Billing</h2><table><tbody>
 <tr><td>Billable calls (answered by a person)</td><td class="num">${int(b.billableCalls)}</td></tr>

@@ -1,4 +1,5 @@
 import type { ContactStatus } from '../db/schema/index.js';
+import type { FollowUpSummary } from '../followup/index.js';
 import type { NpsCategory } from '../ivr/index.js';
 import type { MigrationTable } from './stats.js';
 
@@ -91,6 +92,37 @@ export interface SegmentRow {
   lowSample: boolean;
 }
 
+/**
+ * One agent's results (the contacts' `agent` attribute: a column of the uploaded file, or the
+ * `agent` of a triggered survey).
+ */
+export interface AgentRow {
+  agent: string;
+  /** 1 = the highest NPS among agents with at least `minResponses` answers; null below that. */
+  rank: number | null;
+  contacts: number;
+  eligible: number;
+  responses: number;
+  promoters: number;
+  passives: number;
+  detractors: number;
+  nps: number | null;
+  npsCi95: Interval | null;
+  /** Fewer than `minResponses` answers: shown, flagged, never ranked. */
+  lowSample: boolean;
+  /** Callers who left a voice comment. */
+  comments: number;
+}
+
+export interface AgentResults {
+  /** Answers an agent needs to be ranked (the low-sample threshold of segments). */
+  minResponses: number;
+  /** Agents ranked; the others are flagged `lowSample`. */
+  ranked: number;
+  /** Ranked agents by rank, then the others by answers. */
+  rows: AgentRow[];
+}
+
 export interface WaveSummary {
   listId: number;
   listName: string;
@@ -173,6 +205,10 @@ export interface NpsReport {
   segments: Record<string, SegmentRow[]>;
   segmentsOmitted: { attribute: string; reason: string }[];
   wave: WaveComparison | null;
+  /** Per-agent results, ranked; null when no contact has an `agent` attribute. */
+  agents: AgentResults | null;
+  /** Follow-up cases of the detractors, at the report's time (`generatedAt`). */
+  followUp: FollowUpSummary;
   billing: {
     billableCalls: number;
     billableSeconds: number;

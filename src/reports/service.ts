@@ -5,9 +5,9 @@ import { listLists } from '../contacts/index.js';
 import { ListSettingsBook } from '../dialer/index.js';
 import { AppError } from '../errors/index.js';
 import { buildReport, listComments, loadListHeader, type ReportDeps } from './builder.js';
-import { contactsCsv, summaryCsv } from './csv.js';
+import { agentsCsv, contactsCsv, summaryCsv } from './csv.js';
 import { renderHtml, type HtmlComment } from './html.js';
-import { MAX_LINK_LIFETIME_MS, signReportLink, verifyReportLink } from './links.js';
+import { MAX_LINK_LIFETIME_MS, signRecordingLink, signReportLink, verifyRecordingLink, verifyReportLink } from './links.js';
 import type { CommentItem, ReportFormat } from './model.js';
 
 /** The use cases the CLI and the HTTP API call: each takes its deps and one input object. */
@@ -199,4 +199,37 @@ export function linkedReport(deps: ReportServiceDeps, input: { token: string }):
 export function linkedRecording(deps: ReportServiceDeps, input: { token: string; callId: number }): RecordingFile {
   const link = openLink(deps, input.token);
   return recordingOf(deps, link.listId, input.callId);
+}
+
+/** How long the recording link of a detractor alert stays valid. */
+export const RECORDING_LINK_LIFETIME_MS = 14 * 86_400_000;
+
+/**
+ * A signed URL of one call's comment recording (for detractor alerts), or null when signed links
+ * are not enabled (no REPORT_LINK_SECRET): an alert then goes without the link.
+ */
+export function createRecordingLink(deps: ReportServiceDeps, input: { listId: number; callId: number; baseUrl: string; expiresInMs?: number }): { url: string; expiresAt: string } | null {
+  if (!deps.linkSecret) return null;
+  const expiresAt = deps.clock.now() + (input.expiresInMs ?? RECORDING_LINK_LIFETIME_MS);
+  const token = signRecordingLink(deps.linkSecret, { listId: input.listId, callId: input.callId, expiresAt });
+  return { url: `${input.baseUrl.replace(/\/+$/, '')}/api/v1/recording-links/${token}`, expiresAt: new Date(expiresAt).toISOString() };
+}
+
+/** The recording a recording link stands for. */
+export function linkedRecordingByToken(deps: ReportServiceDeps, input: { token: string }): RecordingFile {
+  if (!deps.linkSecret) throw new AppError('UNAUTHORIZED', 'signed links are not enabled', { userMessage: 'this link is not valid' });
+  const link = verifyRecordingLink(deps.linkSecret, input.token, deps.clock.now());
+  return recordingOf(deps, link.listId, link.callId);
+}
+
+/**
+ * `report --by agent`: the per-agent results alone, as the JSON report's `agents` with the list's
+ * header, or as a CSV table. The HTML page always has them.
+ */
+export function renderAgentReport(deps: ReportServiceDeps, input: { listId: number; format: 'json' | 'csv' }): RenderedReport {
+  const report = buildReport(deps, input);
+  const base = `nps-agents-list-${input.listId}`;
+  if (input.format === 'csv') return { format: 'csv', contentType: 'text/csv; charset=utf-8', filename: `${base}.csv`, body: agentsCsv(report.agents) };
+  const body = { schemaVersion: report.schemaVersion, listId: report.listId, listName: report.listName, final: report.final, generatedAt: report.generatedAt, agents: report.agents };
+  return { format: 'json', contentType: 'application/json; charset=utf-8', filename: `${base}.json`, body: `${JSON.stringify(body, null, 2)}\n` };
 }

@@ -1,0 +1,170 @@
+import { mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { DateTime } from 'luxon';
+import { prepared } from '../db/index.js';
+import { enqueueDelivery } from '../notifications/index.js';
+import type { Logger } from '../logging/index.js';
+import type { NpsReport } from './model.js';
+import { createReportLink, renderReport, type ReportServiceDeps } from './service.js';
+
+export interface InterimDeps extends ReportServiceDeps {
+  logger: Logger;
+  /** REPORTS_DIR: where the files go, as `list-<id>/interim-<date>.json|html`. */
+  reportsDir: string;
+}
+
+export interface InterimInput {
+  /** The schedule occurrence (epoch ms) the reports are for: one set per list and occurrence. */
+  occurrenceAt: number;
+  /** The schedule's zone: the files and the announcement are named after the local date. */
+  timezone: string;
+  /** PUBLIC_BASE_URL of `serve`, for the signed download links. */
+  baseUrl: string;
+  /** Lifetime of the download links, ms (default 7 days). */
+  linkLifetimeMs?: number;
+}
+
+export interface InterimReportResult {
+  listId: number;
+  jsonFile: string;
+  htmlFile: string;
+  /** The queued announcement to the client, or null (no client URL, or made before). */
+  deliveryId: number | null;
+}
+
+/** The `report.interim` webhook body (docs/report-format.md, "Daily interim reports"). */
+export interface InterimAnnouncement {
+  type: 'report.interim';
+  reportId: number;
+  listId: number;
+  listName: string;
+  clientId: number | null;
+  date: string;
+  occurrenceAt: string;
+  generatedAt: string;
+  final: boolean;
+  contacts: number;
+  responses: number;
+  nps: number | null;
+  npsCi95: [number, number] | null;
+  followUp: { cases: number; overdue: number };
+  /** Signed, expiring download URLs; null when REPORT_LINK_SECRET is not set. */
+  links: { html: string; json: string; expiresAt: string } | null;
+}
+
+export const INTERIM_LINK_LIFETIME_MS = 7 * 86_400_000;
+
+/**
+ * The lists whose interim report is produced: dialled at least once, and either still open
+ * (contacts pending or on a call) or taking triggered surveys with a call in the last day. A
+ * list that was never dialled has nothing to report yet; a final batch list has its final report.
+ */
+const RUNNING_LISTS = `SELECT l.id FROM lists l
+  WHERE l.state = 'ready' AND EXISTS (SELECT 1 FROM calls k WHERE k.list_id = l.id)
+    AND (EXISTS (SELECT 1 FROM contacts c WHERE c.list_id = l.id AND c.status IN ('pending', 'dialing'))
+         OR (l.accepts_triggers = 1 AND EXISTS (SELECT 1 FROM calls k WHERE k.list_id = l.id AND k.created_at >= @since)))
+  ORDER BY l.id`;
+
+/**
+ * The daily interim results of `serve`: for every running list, the JSON and HTML report written
+ * under REPORTS_DIR and, when the list's client has a report (or alert) URL, a signed
+ * `report.interim` webhook with signed, expiring download links, queued in the outbox. Once per list
+ * and occurrence (interim_reports is unique on both), so a restart that catches up the morning's
+ * run does not send anything twice.
+ */
+export function produceInterimReports(deps: InterimDeps, input: InterimInput): InterimReportResult[] {
+  const { database, logger } = deps;
+  const date = DateTime.fromMillis(input.occurrenceAt, { zone: input.timezone }).toISODate() ?? new Date(input.occurrenceAt).toISOString().slice(0, 10);
+  const lists = (prepared(database, RUNNING_LISTS).all({ since: input.occurrenceAt - 86_400_000 }) as { id: number }[]).map((r) => r.id);
+  const done = prepared(database, 'SELECT 1 FROM interim_reports WHERE list_id = ? AND occurrence_at = ?');
+  const results: InterimReportResult[] = [];
+  for (const listId of lists) {
+    if (done.get(listId, input.occurrenceAt)) continue;
+    try {
+      results.push(produceOne(deps, input, listId, date));
+    } catch (error) {
+      // One list's failure (a full disk, a damaged row) must not cost the others their report.
+      logger.error('interim report failed', { listId, error: (error as Error).message });
+    }
+  }
+  return results;
+}
+
+function produceOne(deps: InterimDeps, input: InterimInput, listId: number, date: string): InterimReportResult {
+  const { database } = deps;
+  const dir = path.join(deps.reportsDir, `list-${listId}`);
+  mkdirSync(dir, { recursive: true });
+  const jsonFile = path.join(`list-${listId}`, `interim-${date}.json`);
+  const htmlFile = path.join(`list-${listId}`, `interim-${date}.html`);
+  const json = renderReport(deps, { listId, format: 'json' });
+  const html = renderReport(deps, {
+    listId,
+    format: 'html',
+    // Recordings too large to embed are linked relative to the file, as `report --out` does.
+    recordingHref: (_comment, absolutePath) => path.relative(dir, absolutePath).split(path.sep).map(encodeURIComponent).join('/'),
+  });
+  const report = JSON.parse(json.body as string) as NpsReport;
+  // Files first, the row after: a crash in between leaves files that the next run overwrites.
+  writeAtomically(path.join(deps.reportsDir, jsonFile), json.body as string);
+  writeAtomically(path.join(deps.reportsDir, htmlFile), html.body as string);
+  const now = deps.clock.now();
+  const lifetime = input.linkLifetimeMs ?? INTERIM_LINK_LIFETIME_MS;
+  const links = deps.linkSecret
+    ? (() => {
+        const htmlLink = createReportLink(deps, { listId, format: 'html', expiresInMs: lifetime, baseUrl: input.baseUrl });
+        const jsonLink = createReportLink(deps, { listId, format: 'json', expiresInMs: lifetime, baseUrl: input.baseUrl });
+        return { html: htmlLink.url, json: jsonLink.url, expiresAt: htmlLink.expiresAt };
+      })()
+    : null;
+  const deliveryId = database.sqlite.transaction(() => {
+    const row = prepared(
+      database,
+      `INSERT INTO interim_reports (list_id, occurrence_at, json_file, html_file, created_at) VALUES (?, ?, ?, ?, ?)
+       ON CONFLICT (list_id, occurrence_at) DO NOTHING RETURNING id`,
+    ).get(listId, input.occurrenceAt, jsonFile, htmlFile, now) as { id: number } | undefined;
+    if (!row || report.client === null) return null;
+    const client = prepared(database, 'SELECT coalesce(report_url, alert_url) AS url FROM clients WHERE id = ?').get(report.client.id) as { url: string | null } | undefined;
+    if (!client?.url) return null;
+    const announcement: InterimAnnouncement = {
+      type: 'report.interim',
+      reportId: row.id,
+      listId,
+      listName: report.listName,
+      clientId: report.client.id,
+      date,
+      occurrenceAt: new Date(input.occurrenceAt).toISOString(),
+      generatedAt: report.generatedAt,
+      final: report.final,
+      contacts: report.contacts,
+      responses: report.responses,
+      nps: report.nps,
+      npsCi95: report.npsCi95,
+      followUp: { cases: report.followUp.cases, overdue: report.followUp.overdue },
+      links,
+    };
+    return (
+      enqueueDelivery(database, {
+        event: 'report.interim',
+        dedupeKey: `report:${listId}:${input.occurrenceAt}`,
+        clientId: report.client.id,
+        listId,
+        payload: announcement as unknown as Record<string, unknown>,
+        dueAt: now,
+        now,
+      }) ?? null
+    );
+  })();
+  deps.logger.info('interim report written', { listId, file: htmlFile, announced: deliveryId !== null });
+  return { listId, jsonFile, htmlFile, deliveryId };
+}
+
+function writeAtomically(file: string, body: string): void {
+  const temporary = `${file}.partial`;
+  try {
+    writeFileSync(temporary, body);
+    renameSync(temporary, file);
+  } catch (error) {
+    rmSync(temporary, { force: true });
+    throw error;
+  }
+}
