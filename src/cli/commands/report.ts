@@ -4,7 +4,7 @@ import { pipeline } from 'node:stream/promises';
 import { Option, type Command } from 'commander';
 import { openContext, type AppContext } from '../../app/context.js';
 import { AppError } from '../../errors/index.js';
-import { createReportLink, REPORT_FORMATS, renderReport, type RenderedReport, type ReportFormat, type ReportServiceDeps } from '../../reports/index.js';
+import { createReportLink, renderAgentReport, REPORT_FORMATS, renderReport, type RenderedReport, type ReportFormat, type ReportServiceDeps } from '../../reports/index.js';
 import { printLine } from '../output.js';
 import { parseDurationMs, positiveInt } from '../parse.js';
 
@@ -15,6 +15,7 @@ interface ReportFlags {
   summary?: boolean;
   link?: boolean;
   expires?: number;
+  by?: 'agent';
 }
 
 const DEFAULT_LINK_LIFETIME_MS = 7 * 86_400_000;
@@ -30,6 +31,7 @@ export function registerReportCommand(program: Command): void {
     .option('--summary', 'CSV: the aggregate table instead of one row per contact')
     .option('--link', 'print a signed, expiring download URL instead (needs REPORT_LINK_SECRET)')
     .option('--expires <duration>', 'lifetime of the --link URL: 12h, 7d, … (default 7d, at most 90d)', parseDurationMs)
+    .addOption(new Option('--by <attribute>', 'only the per-agent results (ranked), as JSON or --format csv').choices(['agent']))
     .action(async (listId: number, flags: ReportFlags) => {
       checkFlags(flags);
       const ctx = openContext({ readOnly: true });
@@ -46,6 +48,9 @@ function checkFlags(flags: ReportFlags): void {
   if ((flags.full || flags.summary) && format !== 'csv') throw new AppError('USAGE', '--full and --summary apply to --format csv');
   if (flags.full && flags.summary) throw new AppError('USAGE', '--summary has no phone numbers; drop --full');
   if (flags.expires !== undefined && !flags.link) throw new AppError('USAGE', '--expires applies to --link');
+  if (flags.by && (format === 'html' || flags.full || flags.summary || flags.link)) {
+    throw new AppError('USAGE', '--by agent prints JSON or --format csv; the HTML page and the full report already include the agents');
+  }
   if (flags.link && (flags.full || flags.summary || flags.out)) {
     throw new AppError('USAGE', '--link prints a URL of the masked per-contact or HTML/JSON report; it takes no --full, --summary or --out');
   }
@@ -61,7 +66,7 @@ async function report(ctx: AppContext, listId: number, flags: ReportFlags): Prom
     return;
   }
   const outDir = flags.out ? path.dirname(path.resolve(flags.out)) : process.cwd();
-  const rendered = renderReport(deps, {
+  const rendered = flags.by ? renderAgentReport(deps, { listId, format: flags.format === 'csv' ? 'csv' : 'json' }) : renderReport(deps, {
     listId,
     format: flags.format ?? 'json',
     full: flags.full,
