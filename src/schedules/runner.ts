@@ -2,6 +2,7 @@ import { CANCELLED, type Clock } from '../clock/index.js';
 import type { AppDatabase } from '../db/index.js';
 import type { CampaignResult } from '../dialer/index.js';
 import type { Logger } from '../logging/index.js';
+import { TickLoop } from './tick-loop.js';
 import { activeSchedules, markListDone, recordRunEnded, recordRunStarted, type ScheduleRow } from './store.js';
 import { latestOccurrence, nextOccurrence, windowEndsAt } from './window.js';
 
@@ -45,16 +46,16 @@ export class ScheduleRunner {
   readonly #workers = new Map<number, ListWorker>();
   /** The occurrence each schedule last fired for, so it starts once per occurrence. */
   readonly #fired = new Map<number, number>();
-  readonly #stopping = new AbortController();
-  #loop: Promise<void> | undefined;
-  #wake = new AbortController();
+  readonly #loop: TickLoop;
 
   constructor(options: ScheduleRunnerOptions) {
     this.#o = { pollIntervalMs: DEFAULT_SCHEDULE_POLL_MS, ...options };
+    const { clock, logger, pollIntervalMs } = this.#o;
+    this.#loop = new TickLoop({ clock, logger, pollIntervalMs, name: 'schedule', tick: () => this.tick() });
   }
 
   start(): void {
-    this.#loop ??= this.#run();
+    this.#loop.start();
   }
 
   /** Lists with a run in progress. */
@@ -69,16 +70,15 @@ export class ScheduleRunner {
 
   /** Re-reads the schedules now instead of at the next poll. */
   poke(): void {
-    this.#wake.abort(CANCELLED);
+    this.#loop.poke();
   }
 
   /** Stops firing, stops every run (live calls finish inside runCampaign) and waits for them. */
   async stop(): Promise<void> {
-    this.#stopping.abort(CANCELLED);
-    this.#wake.abort(CANCELLED);
+    this.#loop.halt();
     for (const worker of this.#workers.values()) worker.stop(SHUTDOWN);
     await this.idle();
-    await this.#loop;
+    await this.#loop.finished();
   }
 
   /**
@@ -101,20 +101,6 @@ export class ScheduleRunner {
     return next;
   }
 
-  async #run(): Promise<void> {
-    const { clock, logger, pollIntervalMs } = this.#o;
-    while (!this.#stopping.signal.aborted) {
-      let next: number | null = null;
-      try {
-        next = this.tick();
-      } catch (error) {
-        logger.error('schedule tick failed', { error: (error as Error).message });
-      }
-      this.#wake = new AbortController();
-      const sleepMs = Math.min(pollIntervalMs, next === null ? pollIntervalMs : Math.max(0, next - clock.now()));
-      await clock.sleep(sleepMs, this.#wake.signal).catch(() => undefined);
-    }
-  }
 
   #fire(schedule: ScheduleRow, endsAt: number): void {
     const existing = this.#workers.get(schedule.listId);

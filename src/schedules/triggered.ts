@@ -1,7 +1,8 @@
-import { CANCELLED, type Clock } from '../clock/index.js';
+import type { Clock } from '../clock/index.js';
 import { prepared, type AppDatabase } from '../db/index.js';
 import type { Logger } from '../logging/index.js';
 import type { RunListFn } from './runner.js';
+import { TickLoop } from './tick-loop.js';
 
 export interface TriggeredListsRunnerOptions {
   database: AppDatabase;
@@ -33,22 +34,22 @@ const RETRY_AFTER_ERROR_MS = 60_000;
 export class TriggeredListsRunner {
   readonly #o: Required<TriggeredListsRunnerOptions>;
   readonly #runs = new Map<number, { stop: AbortController; done: Promise<void> }>();
-  readonly #stopping = new AbortController();
   readonly #errorUntil = new Map<number, number>();
-  #wake = new AbortController();
-  #loop: Promise<void> | undefined;
+  readonly #loop: TickLoop;
 
   constructor(options: TriggeredListsRunnerOptions) {
     this.#o = { pollIntervalMs: 5_000, maxIdleWaitMs: 10 * 60_000, isBusy: () => false, ...options };
+    const { clock, logger, pollIntervalMs } = this.#o;
+    this.#loop = new TickLoop({ clock, logger, pollIntervalMs, name: 'triggered lists', tick: () => this.tick() });
   }
 
   start(): void {
-    this.#loop ??= this.#run();
+    this.#loop.start();
   }
 
   /** Look for due contacts now (a survey was just triggered). */
   poke(): void {
-    this.#wake.abort(CANCELLED);
+    this.#loop.poke();
   }
 
   get runningLists(): number[] {
@@ -62,11 +63,10 @@ export class TriggeredListsRunner {
 
   /** No new runs; running ones stop starting calls (live calls finish) and are waited for. */
   async stop(): Promise<void> {
-    this.#stopping.abort(CANCELLED);
-    this.#wake.abort(CANCELLED);
+    this.#loop.halt();
     for (const run of this.#runs.values()) run.stop.abort('the daemon is stopping');
     await this.idle();
-    await this.#loop;
+    await this.#loop.finished();
   }
 
   /** Starts a run for every triggered list with a due contact; returns when the next contact is due. */
@@ -91,21 +91,6 @@ export class TriggeredListsRunner {
     return next;
   }
 
-  async #run(): Promise<void> {
-    const { clock, logger, pollIntervalMs } = this.#o;
-    while (!this.#stopping.signal.aborted) {
-      let next: number | null = null;
-      try {
-        next = this.tick();
-      } catch (error) {
-        logger.error('triggered lists tick failed', { error: (error as Error).message });
-      }
-      this.#wake = new AbortController();
-      const sleepMs = next === null ? pollIntervalMs : Math.min(pollIntervalMs, Math.max(0, next - clock.now()));
-      await clock.sleep(sleepMs, this.#wake.signal).catch(() => undefined);
-    }
-  }
-
   #startRun(listId: number): void {
     const { logger, clock } = this.#o;
     const stop = new AbortController();
@@ -122,7 +107,7 @@ export class TriggeredListsRunner {
       } finally {
         this.#runs.delete(listId);
         // A trigger that came while the run was ending is picked up at once.
-        if (!this.#stopping.signal.aborted) this.poke();
+        if (!this.#loop.stopping) this.poke();
       }
     })();
     logger.info('dialing triggered surveys', { listId });
