@@ -96,20 +96,10 @@ export interface SegmentRow {
  * One agent's results (the contacts' `agent` attribute: a column of the uploaded file, or the
  * `agent` of a triggered survey).
  */
-export interface AgentRow {
+export interface AgentRow extends Omit<SegmentRow, 'value'> {
   agent: string;
-  /** 1 = the highest NPS among agents with at least `minResponses` answers; null below that. */
+  /** 1 = the highest NPS among agents with at least `minResponses` answers; null below that (`lowSample`). */
   rank: number | null;
-  contacts: number;
-  eligible: number;
-  responses: number;
-  promoters: number;
-  passives: number;
-  detractors: number;
-  nps: number | null;
-  npsCi95: Interval | null;
-  /** Fewer than `minResponses` answers: shown, flagged, never ranked. */
-  lowSample: boolean;
   /** Callers who left a voice comment. */
   comments: number;
 }
