@@ -10,7 +10,7 @@ import { buildProgram } from './program.js';
 async function main(argv: string[]): Promise<number> {
   const json = argv.includes('--json');
   try {
-    await buildProgram().parseAsync(argv);
+    await (await buildProgram(argv)).parseAsync(argv);
     return typeof process.exitCode === 'number' ? process.exitCode : 0;
   } catch (error) {
     if (error instanceof CommanderError) {

@@ -1,37 +1,42 @@
 import { readFileSync } from 'node:fs';
 import { Command } from 'commander';
 import { resolveFromRoot } from '../config/index.js';
-import { registerClientsCommands } from './commands/clients.js';
-import { registerDemoCommand } from './commands/demo.js';
-import { registerDncCommands } from './commands/dnc.js';
-import { registerFollowUpCommands } from './commands/followup.js';
-import { registerListsCommands } from './commands/lists.js';
-import { registerPrivacyCommands } from './commands/privacy.js';
-import { registerReportCommand } from './commands/report.js';
-import { registerRunCommand } from './commands/run.js';
-import { registerScheduleCommands } from './commands/schedule.js';
-import { registerServeCommand } from './commands/serve.js';
-import { registerSandboxCommand } from './commands/sandbox.js';
-import { registerSurveysCommands } from './commands/surveys.js';
 
-export function buildProgram(): Command {
+type Register = (program: Command) => void;
+
+/**
+ * Every command group, in the order of `--help`, with the top-level commands it defines. A group's
+ * module is imported only when it is needed: a command loads its own group (so `lists import` never
+ * loads the dialer, the SDK or express), `--help` and unknown commands load them all.
+ */
+const GROUPS: { commands: string[]; load: () => Promise<Register> }[] = [
+  { commands: ['lists'], load: async () => (await import('./commands/lists.js')).registerListsCommands },
+  { commands: ['dnc'], load: async () => (await import('./commands/dnc.js')).registerDncCommands },
+  { commands: ['clients'], load: async () => (await import('./commands/clients.js')).registerClientsCommands },
+  { commands: ['run'], load: async () => (await import('./commands/run.js')).registerRunCommand },
+  { commands: ['report'], load: async () => (await import('./commands/report.js')).registerReportCommand },
+  { commands: ['surveys'], load: async () => (await import('./commands/surveys.js')).registerSurveysCommands },
+  { commands: ['alerts', 'cases'], load: async () => (await import('./commands/followup.js')).registerFollowUpCommands },
+  { commands: ['schedule'], load: async () => (await import('./commands/schedule.js')).registerScheduleCommands },
+  { commands: ['serve'], load: async () => (await import('./commands/serve.js')).registerServeCommand },
+  { commands: ['demo'], load: async () => (await import('./commands/demo.js')).registerDemoCommand },
+  { commands: ['sandbox'], load: async () => (await import('./commands/sandbox.js')).registerSandboxCommand },
+  { commands: ['contacts', 'recordings'], load: async () => (await import('./commands/privacy.js')).registerPrivacyCommands },
+];
+
+/** The program for `argv` (process.argv): only the command group argv names, or every group. */
+export async function buildProgram(argv: readonly string[] = []): Promise<Command> {
   const { version } = JSON.parse(readFileSync(resolveFromRoot('package.json'), 'utf8')) as { version: string };
   const program = new Command('nps-dialer')
     .description('Automated phone NPS surveys over the Vonage Voice API')
     .version(version)
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride();
-  registerListsCommands(program);
-  registerDncCommands(program);
-  registerClientsCommands(program);
-  registerRunCommand(program);
-  registerReportCommand(program);
-  registerSurveysCommands(program);
-  registerFollowUpCommands(program);
-  registerScheduleCommands(program);
-  registerServeCommand(program);
-  registerDemoCommand(program);
-  registerSandboxCommand(program);
-  registerPrivacyCommands(program);
+  // The first word after the node and script paths, when it is a command (options come after it).
+  const first = argv[2];
+  const named = GROUPS.find((group) => first !== undefined && group.commands.includes(first));
+  const wanted = named ? [named] : GROUPS;
+  // One after the other: the groups share modules, and the order of `--help` is the order here.
+  for (const group of wanted) (await group.load())(program);
   return program;
 }

@@ -3,10 +3,10 @@ import cliProgress from 'cli-progress';
 import { openContext } from '../../app/context.js';
 import { createList, getList, importList, listLists, updateListSettings, type ImportSummary, type ListSettingsPatch } from '../../contacts/index.js';
 import { CONTACT_STATUSES } from '../../db/schema/index.js';
-import { ListSettingsBook, planList, type ListPlan } from '../../dialer/index.js';
+import type { ListPlan } from '../../dialer/index.js';
 import { formatTime, plural, printJson, printLine, table } from '../output.js';
 import { countryCode, parseDurationMs, positiveInt } from '../parse.js';
-import { addDialingOptions, settingsPatch, type DialingFlags } from './run.js';
+import { addDialingOptions, settingsPatch, type DialingFlags } from '../dialing-options.js';
 
 export function registerListsCommands(program: Command): void {
   const lists = program.command('lists').description('import and inspect contact lists');
@@ -76,7 +76,9 @@ export function registerListsCommands(program: Command): void {
     .description('dry run: who would be called when (in their own time zone), and why the others are excluded; writes nothing')
     .argument('<listId>', 'list id', positiveInt('listId'))
     .option('--json', 'print JSON with one row per contact')
-    .action((listId: number, options: { json?: boolean }) => {
+    .action(async (listId: number, options: { json?: boolean }) => {
+      // The dialer (and the SDK under it) is loaded only by the commands that use it: `lists import` stays small.
+      const { ListSettingsBook, planList } = await import('../../dialer/index.js');
       const ctx = openContext({ readOnly: true });
       try {
         const plan = planList({ database: ctx.database, lists: new ListSettingsBook(ctx.database, ctx.config), listId, now: ctx.clock.now() });
