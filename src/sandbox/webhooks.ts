@@ -85,7 +85,14 @@ export class WebhookSender {
     }
     if (!result.ok) {
       stats.failed++;
-      logger.warn('webhook delivery failed', { kind: request.kind, status: result.status, failure: result.failure, attempts: result.attempts });
+      // Deliveries cut short by the sandbox closing are expected at the end of a run, not a fault.
+      const closing = this.#options.closeSignal.aborted;
+      logger[closing ? 'debug' : 'warn'](closing ? 'webhook delivery abandoned: the sandbox closed' : 'webhook delivery failed', {
+        kind: request.kind,
+        status: result.status,
+        failure: result.failure,
+        attempts: result.attempts,
+      });
     }
     return result;
   }
