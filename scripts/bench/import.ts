@@ -5,7 +5,7 @@
  *
  *   - importList() from dist/ in a small script: the import's own speed and memory;
  *   - the CLI itself, `nps-dialer lists import … --json`: what a user sees, start-up included
- *     (the CLI loads every command's modules before it runs one);
+ *     (the CLI loads only the `lists` command group);
  *   - against a bare better-sqlite3 batched insert of the same rows into an unindexed table (rows
  *     prepared beforehand, untimed): what SQLite alone can do on this machine in this run.
  *
