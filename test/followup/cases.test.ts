@@ -1,9 +1,8 @@
 import { describe, expect, it } from '@jest/globals';
 import type { AppDatabase } from '../../src/db/index.js';
-import { isAppError, type AppError } from '../../src/errors/index.js';
 import { CasesQuery, listCases, openDetractorFollowUp, updateCase } from '../../src/followup/index.js';
 import { buildReport, renderReport } from '../../src/reports/index.js';
-import { testEnv } from '../support/factories.js';
+import { testEnv, thrownAppError } from '../support/factories.js';
 import { REPORT_TARIFF, scored, seedClient, seedList, START } from '../support/reports.js';
 
 const HOUR = 3_600_000;
@@ -29,16 +28,6 @@ function setup() {
   const list = seedList(env.database, { clientId: acme.clientId, contacts: scored({ promoters: 2, passives: 1, detractors: 4 }, { attributes: { agent: 'Ann' } }) });
   const caseIds = openCases(env.database, list.listId);
   return { env, acme, listId: list.listId, caseIds };
-}
-
-function thrown(fn: () => unknown): AppError {
-  try {
-    fn();
-  } catch (error) {
-    if (isAppError(error)) return error;
-    throw error;
-  }
-  throw new Error('expected an AppError');
 }
 
 const query = (q: Record<string, string> = {}) => CasesQuery.parse(q);
@@ -93,14 +82,14 @@ describe('follow-up cases', () => {
 
   it("refuses an empty or malformed patch naming the field, and answers NOT_FOUND for another client's case", () => {
     const { env, caseIds } = setup();
-    expect(thrown(() => updateCase(env, { caseId: caseIds[0]!, patch: {} })).message).toBe('give at least one of owner, status, note');
-    const bad = thrown(() => updateCase(env, { caseId: caseIds[0]!, patch: { status: 'closed', owner: '' } }));
+    expect(thrownAppError(() => updateCase(env, { caseId: caseIds[0]!, patch: {} })).message).toBe('give at least one of owner, status, note');
+    const bad = thrownAppError(() => updateCase(env, { caseId: caseIds[0]!, patch: { status: 'closed', owner: '' } }));
     expect(bad.code).toBe('INPUT_INVALID');
     expect(bad.message).toBe('owner: must not be empty; send null to unassign; status: must be one of open, contacted, resolved, got "closed"');
     const globex = seedClient(env.database, env.clock, 'Globex');
-    const other = thrown(() => updateCase(env, { clientId: globex.clientId, caseId: caseIds[0]!, patch: { status: 'resolved' } }));
+    const other = thrownAppError(() => updateCase(env, { clientId: globex.clientId, caseId: caseIds[0]!, patch: { status: 'resolved' } }));
     expect(other.code).toBe('NOT_FOUND');
-    expect(other.message).toBe(thrown(() => updateCase(env, { clientId: globex.clientId, caseId: 9999, patch: { status: 'resolved' } })).message.replace('9999', String(caseIds[0])));
+    expect(other.message).toBe(thrownAppError(() => updateCase(env, { clientId: globex.clientId, caseId: 9999, patch: { status: 'resolved' } })).message.replace('9999', String(caseIds[0])));
     expect(listCases(env, { query: query() }).every((c) => c.status === 'open')).toBe(true);
   });
 });

@@ -2,6 +2,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { ManualClock } from '../../src/clock/index.js';
+import { isAppError, type AppError } from '../../src/errors/index.js';
 import { openMemoryDatabase, type AppDatabase } from '../../src/db/index.js';
 import { createSilentLogger } from '../../src/logging/index.js';
 
@@ -26,4 +27,15 @@ export interface TestEnv {
 /** Each test gets its own migrated in-memory database and a manual clock. */
 export function testEnv(start = Date.UTC(2026, 0, 5, 10, 0, 0)): TestEnv {
   return { database: openMemoryDatabase(), clock: new ManualClock(start), logger: createSilentLogger() };
+}
+
+/** The AppError `fn` throws (fails the test when it throws nothing or something else). */
+export function thrownAppError(fn: () => unknown): AppError {
+  try {
+    fn();
+  } catch (error) {
+    if (isAppError(error)) return error;
+    throw error;
+  }
+  throw new Error('expected an AppError');
 }

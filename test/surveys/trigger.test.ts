@@ -1,9 +1,8 @@
 import { describe, expect, it } from '@jest/globals';
 import { addSuppressions, createList } from '../../src/contacts/index.js';
-import { isAppError, type AppError } from '../../src/errors/index.js';
 import { triggerSurvey } from '../../src/surveys/index.js';
 import { TARIFF } from '../support/dialer.js';
-import { testEnv, type TestEnv } from '../support/factories.js';
+import { testEnv, thrownAppError, type TestEnv } from '../support/factories.js';
 import { seedClient, seedList } from '../support/reports.js';
 
 // Monday 5 January 2026, 10:00 UTC: 11:00 in Warsaw, inside the Polish preset's hours.
@@ -17,16 +16,6 @@ function setup(options: { acceptsTriggers?: boolean } = {}) {
   const trigger = (request: object, options: { key?: string; clientId?: number } = {}) =>
     triggerSurvey(deps, { clientId: options.clientId ?? acme.clientId, idempotencyKey: options.key, request: { listId: list.id, agent: 'Ann', ...request } });
   return { env, acme, listId: list.id, trigger };
-}
-
-function thrown(fn: () => unknown): AppError {
-  try {
-    fn();
-  } catch (error) {
-    if (isAppError(error)) return error;
-    throw error;
-  }
-  throw new Error('expected an AppError');
 }
 
 const contacts = (env: TestEnv) =>
@@ -99,7 +88,7 @@ describe('triggerSurvey', () => {
     );
     expect(again).toEqual({ result: first.result, replayed: true });
     expect(contacts(env)).toHaveLength(1);
-    const conflict = thrown(() => trigger({ phone: '+48501234567', attributes: { ticket: 'T-10' } }, { key: 'conv-123' }));
+    const conflict = thrownAppError(() => trigger({ phone: '+48501234567', attributes: { ticket: 'T-10' } }, { key: 'conv-123' }));
     expect(conflict.code).toBe('CONFLICT');
     expect(conflict.message).toBe(`Idempotency-Key 'conv-123' was already used with a different request (survey ${first.result.surveyId}); use a new key for a new survey`);
     // A refusal is an answer too: replayed as it was given.
@@ -109,19 +98,19 @@ describe('triggerSurvey', () => {
 
   it('rejects an invalid number, a bad body and a list that takes no triggers; another client\'s list is NOT_FOUND', () => {
     const { env, listId, trigger } = setup();
-    const invalid = thrown(() => trigger({ phone: '12345' }));
+    const invalid = thrownAppError(() => trigger({ phone: '12345' }));
     expect(invalid.code).toBe('INPUT_INVALID');
     expect(invalid.message).toBe("phone: '12345' has no country code; write it in E.164 like +48501234567 or import with --country");
-    const body = thrown(() => trigger({ phone: '+48501234567', agent: '', attributes: { agent: 'x' }, notBefore: 'tomorrow', extra: 1 }));
+    const body = thrownAppError(() => trigger({ phone: '+48501234567', agent: '', attributes: { agent: 'x' }, notBefore: 'tomorrow', extra: 1 }));
     expect(body.code).toBe('INPUT_INVALID');
     expect(body.message).toContain('agent: must not be empty');
     expect(body.message).toContain("attributes.agent: 'agent' is not an attribute name we accept");
     expect(body.message).toContain('notBefore: must be an ISO 8601 time with a zone');
     expect(body.message).toContain('Unrecognized key: "extra"');
     const other = seedClient(env.database, env.clock, 'Globex');
-    expect(thrown(() => trigger({ phone: '+48501234567' }, { clientId: other.clientId })).code).toBe('NOT_FOUND');
+    expect(thrownAppError(() => trigger({ phone: '+48501234567' }, { clientId: other.clientId })).code).toBe('NOT_FOUND');
     env.database.sqlite.prepare('UPDATE lists SET accepts_triggers = 0 WHERE id = ?').run(listId);
-    const closed = thrown(() => trigger({ phone: '+48501234567' }));
+    const closed = thrownAppError(() => trigger({ phone: '+48501234567' }));
     expect(closed.code).toBe('CONFLICT');
     expect(closed.message).toBe(`list ${listId} does not accept triggered surveys; the operator enables it with \`nps-dialer lists set ${listId} --accept-triggers\``);
     expect(contacts(env)).toHaveLength(0);
