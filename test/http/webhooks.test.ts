@@ -215,9 +215,11 @@ describe('comment recordings', () => {
         conversation_uuid: 'CON-1',
         timestamp: '2026-01-05T10:01:15.000Z',
       };
+      const sleepersBefore = h.clock.pendingSleepers;
       expect((await post(h, `/webhooks/recording/${ref}`, recording)).status).toBe(204);
-      // First download 404s; the retry waits 1 s of the manual clock.
-      for (let i = 0; i < 50 && served < 1; i++) await new Promise((r) => setTimeout(r, 10));
+      // First download 404s; the retry waits 1 s of the manual clock. Move the clock only once the
+      // retry is asleep on it (however long a loaded machine takes to get there).
+      while (served < 1 || h.clock.pendingSleepers <= sleepersBefore) await new Promise((r) => setTimeout(r, 10));
       h.clock.advance(1000);
       expect(await h.deps.recordings.drain(60_000)).toBe(true);
       const response = row<{ status: string; file: string; seconds: number }>(h, 'SELECT comment_status AS status, comment_file AS file, comment_seconds AS seconds FROM responses');
