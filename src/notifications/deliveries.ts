@@ -175,7 +175,17 @@ export class WebhookDeliveries {
     ).all({ now, grace: RECORDING_GRACE_MS, limit: BATCH }) as DeliveryRow[];
     let next = 0;
     const worker = async () => {
-      while (next < due.length) await this.#attempt(due[next++]!);
+      while (next < due.length) {
+        const row = due[next++]!;
+        // One delivery's trouble (its record hit a busy database) must not end the pass while the
+        // other workers' requests are still in flight: the next pass would pick those up again and
+        // send them twice.
+        try {
+          await this.#attempt(row);
+        } catch (error) {
+          this.#o.logger.error('webhook delivery attempt could not be made or recorded', { deliveryId: row.id, event: row.event, error: (error as Error).message });
+        }
+      }
     };
     await Promise.all(Array.from({ length: Math.min(this.#o.concurrency, due.length) }, worker));
     return due.length;
@@ -212,6 +222,7 @@ export class WebhookDeliveries {
           'X-Nps-Delivery': String(row.id),
           'X-Nps-Attempt': String(attempt),
           [SIGNATURE_HEADER]: signPayload(target.secret, body),
+          ...(target.authorization ? { Authorization: target.authorization } : {}),
         },
         body,
         // A redirect is not followed: the signed body must go where the operator configured.
@@ -223,7 +234,9 @@ export class WebhookDeliveries {
       if (statusCode < 200 || statusCode >= 300) error = `the receiver answered HTTP ${statusCode}`;
     } catch (cause) {
       const e = cause as Error & { cause?: { code?: string } };
-      error = e.name === 'TimeoutError' ? `no answer within ${this.#o.requestTimeoutMs} ms` : `request failed: ${e.cause?.code ?? e.message}`;
+      // fetch's own messages may quote the URL (with the receiver's token in its query): never
+      // store or log more of it than the target column shows.
+      error = e.name === 'TimeoutError' ? `no answer within ${this.#o.requestTimeoutMs} ms` : `request failed: ${withoutUrl(e.cause?.code ?? e.message, target)}`;
     }
     const durationMs = Math.round(performance.now() - started);
     const now = clock.now();
@@ -250,8 +263,12 @@ export class WebhookDeliveries {
     else logger.warn('webhook delivery failed; will retry', { ...log, error, retryAt: new Date(retryAt).toISOString() });
   }
 
-  /** Where the delivery goes and its signing key, read at each attempt (a corrected URL applies to retries). */
-  #target(row: DeliveryRow): { url: string; secret: string; display: string } | { skip: string } {
+  /**
+   * Where the delivery goes and its signing key, read at each attempt (a corrected URL applies to
+   * retries). A user name and password in the URL (`https://user:pass@host/…`) are sent as HTTP
+   * Basic authorization: fetch refuses a URL with credentials, and its error would quote them.
+   */
+  #target(row: DeliveryRow): Target | { skip: string } {
     if (row.clientId === null) return { skip: 'the list has no client to send it to' };
     const client = prepared(this.#o.database, 'SELECT alert_url AS alertUrl, alert_secret AS secret, report_url AS reportUrl FROM clients WHERE id = ?').get(row.clientId) as
       | { alertUrl: string | null; secret: string | null; reportUrl: string | null }
@@ -259,8 +276,19 @@ export class WebhookDeliveries {
     const url = row.event === 'report.interim' ? (client?.reportUrl ?? client?.alertUrl) : client?.alertUrl;
     if (!url) return { skip: `client ${row.clientId} has no ${row.event === 'report.interim' ? 'report or alert' : 'alert'} URL (clients set --alert-url)` };
     if (!client?.secret) return { skip: `client ${row.clientId} has no webhook secret (clients set --alert-secret)` };
-    const parsed = new URL(url);
-    return { url, secret: client.secret, display: `${parsed.origin}${parsed.pathname}` };
+    let parsed: URL;
+    try {
+      parsed = new URL(url);
+    } catch {
+      return { skip: `client ${row.clientId} has a webhook URL that is not a valid URL (clients set --alert-url)` };
+    }
+    let authorization: string | undefined;
+    if (parsed.username || parsed.password) {
+      authorization = `Basic ${Buffer.from(`${decodeURIComponent(parsed.username)}:${decodeURIComponent(parsed.password)}`).toString('base64')}`;
+      parsed.username = '';
+      parsed.password = '';
+    }
+    return { url: parsed.href, secret: client.secret, display: `${parsed.origin}${parsed.pathname}`, authorization, configured: url };
   }
 
   /** The body to send: stored, or built now and frozen (whichever write came first wins). */
@@ -271,6 +299,25 @@ export class WebhookDeliveries {
     prepared(database, 'UPDATE webhook_deliveries SET payload = ? WHERE id = ? AND payload IS NULL').run(built, row.id);
     return (prepared(database, 'SELECT payload FROM webhook_deliveries WHERE id = ?').get(row.id) as { payload: string }).payload;
   }
+}
+
+interface Target {
+  /** The URL requested, without credentials. */
+  url: string;
+  secret: string;
+  /** Scheme, host and path: what is stored and shown of the URL. */
+  display: string;
+  /** HTTP Basic credentials taken from the configured URL, if it had any. */
+  authorization: string | undefined;
+  /** The URL as configured (possibly with credentials): never stored or logged. */
+  configured: string;
+}
+
+/** An error message with every form of the target's URL replaced by its displayable part. */
+function withoutUrl(message: string, target: Target): string {
+  let out = message;
+  for (const form of [target.configured, target.url]) out = out.split(form).join(target.display);
+  return out;
 }
 
 export interface DeliveryAttempt {

@@ -190,6 +190,47 @@ describe('detractor alert delivery', () => {
     expect(listAlerts(h.database)[0]).toMatchObject({ status: 'delivered', attempts: 2 });
   });
 
+  it('sends the user and password of a URL as Basic authorization, and never stores or shows them', async () => {
+    receiver = await startReceiver([500, 200]);
+    const withCredentials = receiver.url.replace('http://', 'http://hook-user:p%40ss-s3cret@') + '?token=receiver-token';
+    const { h, contactIds } = setup({ alertUrl: withCredentials });
+    await keyScore(h, contactIds[0]!, '2');
+    const worker = deliveryWorker(h.database, h.clock);
+    h.clock.advance(ALERT_COMMENT_WAIT_MS);
+    expect(await worker.deliverDue()).toBe(1);
+    h.clock.advance(30_000);
+    expect(await worker.deliverDue()).toBe(1);
+    expect(receiver.received.map((r) => r.headers.authorization)).toEqual([
+      `Basic ${Buffer.from('hook-user:p@ss-s3cret').toString('base64')}`,
+      `Basic ${Buffer.from('hook-user:p@ss-s3cret').toString('base64')}`,
+    ]);
+    const [alert] = listAlerts(h.database);
+    expect(alert).toMatchObject({ status: 'delivered', attempts: 2 });
+    expect(JSON.stringify(alert)).not.toMatch(/s3cret|receiver-token/);
+    expect(alert!.log.map((l) => l.target)).toEqual([receiver.url, receiver.url]);
+  });
+
+  it('finishes a pass when one attempt cannot be recorded: the others are recorded, none is left in flight', async () => {
+    receiver = await startReceiver([200]);
+    const { h, contactIds } = setup({ alertUrl: receiver.url });
+    await keyScore(h, contactIds[0]!, '1');
+    await keyScore(h, contactIds[1]!, '2');
+    const [first, second] = (h.database.sqlite.prepare('SELECT id FROM webhook_deliveries ORDER BY id').all() as { id: number }[]).map((r) => r.id);
+    // The record of the first delivery's attempt fails (as a busy database would make it).
+    h.database.sqlite.exec(`CREATE TEMP TRIGGER fail_first BEFORE INSERT ON webhook_attempts WHEN NEW.delivery_id = ${first} BEGIN SELECT RAISE(ABORT, 'database is locked'); END`);
+    const worker = deliveryWorker(h.database, h.clock);
+    h.clock.advance(ALERT_COMMENT_WAIT_MS);
+    expect(await worker.deliverDue()).toBe(2);
+    const status = (id: number) => (h.database.sqlite.prepare('SELECT status, attempts FROM webhook_deliveries WHERE id = ?').get(id) as { status: string; attempts: number });
+    expect(status(second!)).toEqual({ status: 'delivered', attempts: 1 });
+    // The unrecorded one stays pending and goes again (delivery is at least once).
+    expect(status(first!)).toEqual({ status: 'pending', attempts: 0 });
+    h.database.sqlite.exec('DROP TRIGGER fail_first');
+    expect(await worker.deliverDue()).toBe(1);
+    expect(status(first!)).toEqual({ status: 'delivered', attempts: 1 });
+    expect(receiver.received).toHaveLength(3);
+  });
+
   it('does not send an alert when the client has no alert URL, and says why', async () => {
     const { h, clientId, contactIds } = setup();
     await keyScore(h, contactIds[0]!, '3');
