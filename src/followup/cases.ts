@@ -147,13 +147,17 @@ export function listCases(deps: CaseDeps, input: { clientId?: number | undefined
 
 /** PATCH /api/v1/cases/:id and `cases set`: at least one of owner, status, note. */
 export const CasePatch = z
-  .strictObject({
-    /** null unassigns. */
-    owner: z.string().trim().min(1, 'must not be empty; send null to unassign').max(100, 'must be at most 100 characters').nullable().optional(),
-    status: z.enum(CASE_STATUSES, { error: (issue) => `must be one of ${CASE_STATUSES.join(', ')}, got ${JSON.stringify(issue.input)}` }).optional(),
-    /** Replaces the note; null clears it. */
-    note: z.string().trim().max(2000, 'must be at most 2000 characters').nullable().optional(),
-  })
+  .strictObject(
+    {
+      /** null unassigns. */
+      owner: z.string().trim().min(1, 'must not be empty; send null to unassign').max(100, 'must be at most 100 characters').nullable().optional(),
+      status: z.enum(CASE_STATUSES, { error: (issue) => `must be one of ${CASE_STATUSES.join(', ')}, got ${JSON.stringify(issue.input)}` }).optional(),
+      /** Replaces the note; null clears it. */
+      note: z.string().trim().max(2000, 'must be at most 2000 characters').nullable().optional(),
+    },
+    // Only for a body that is not an object at all; unknown keys keep their own message.
+    { error: (issue) => (issue.code === 'invalid_type' ? 'the body must be a JSON object with at least one of owner, status, note' : undefined) },
+  )
   .refine((p) => p.owner !== undefined || p.status !== undefined || p.note !== undefined, { error: 'give at least one of owner, status, note' });
 export type CasePatch = z.infer<typeof CasePatch>;
 

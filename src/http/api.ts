@@ -79,6 +79,12 @@ function sendRecording(res: Response, next: NextFunction, file: RecordingFile): 
 
 const clientOf = (res: Response) => res.locals.client as Client;
 
+/** The parsed JSON body; none at all means it was not sent as JSON (express.json skips other types). */
+function jsonBody(req: Request): unknown {
+  if (req.body === undefined) throw new AppError('INPUT_INVALID', 'send the body as JSON, with `Content-Type: application/json`');
+  return req.body;
+}
+
 /**
  * The client API, mounted at /api/v1: a client's lists, their reports and recordings, triggered
  * surveys and follow-up cases, with an API key (`Authorization: Bearer npsk_…`), and signed links
@@ -166,7 +172,7 @@ export function apiRouter(deps: ApiDeps): express.Router {
   router.use(express.json({ limit: '16kb' }));
 
   router.post('/surveys', (req, res) => {
-    const { result, replayed } = triggerSurvey(deps, { clientId: clientOf(res).id, idempotencyKey: req.get('Idempotency-Key'), request: req.body });
+    const { result, replayed } = triggerSurvey(deps, { clientId: clientOf(res).id, idempotencyKey: req.get('Idempotency-Key'), request: jsonBody(req) });
     if (replayed) res.set('Idempotent-Replayed', 'true');
     else if (result.status !== 'refused') deps.onSurveyQueued?.(result.listId);
     res.set('Cache-Control', 'no-store');
@@ -180,7 +186,7 @@ export function apiRouter(deps: ApiDeps): express.Router {
   router.patch('/cases/:id', (req, res) => {
     const caseId = parse(Id('case id'), req.params.id);
     res.set('Cache-Control', 'no-store');
-    res.json(updateCase(deps, { clientId: clientOf(res).id, caseId, patch: req.body }));
+    res.json(updateCase(deps, { clientId: clientOf(res).id, caseId, patch: jsonBody(req) }));
   });
 
   router.get('/lists', (_req, res) => {

@@ -18,27 +18,35 @@ const ATTRIBUTE_NAME = /^[A-Za-z][A-Za-z0-9_-]{0,39}$/;
 /** Attribute names the request may not use: they have their own fields or built-in meanings. */
 const RESERVED_ATTRIBUTES = new Set(['agent', 'language', 'phone', 'name', 'timezone']);
 
+/** "required: …" when a field is missing, "must be …" when it has another type (`"listId": "7"`). */
+const typeError = (type: string, required: string) => (issue: { input?: unknown }) =>
+  issue.input === undefined ? `required: ${required}` : `must be ${type}, got ${JSON.stringify(issue.input) ?? typeof issue.input}`;
+
 /** The body of POST /api/v1/surveys (and what `surveys trigger` builds from its flags). */
-export const TriggerRequest = z.strictObject({
-  phone: z.string({ error: 'required: the number to call, in E.164 like +48501234567' }).trim().min(1, 'must not be empty').max(40, 'must be at most 40 characters'),
-  listId: z.number({ error: 'required: the id of a list that accepts triggered surveys' }).int().positive(),
-  agent: z.string({ error: 'required: the agent whose conversation the survey rates' }).trim().min(1, 'must not be empty').max(100, 'must be at most 100 characters'),
-  attributes: z
-    .record(
-      z.string().refine((k) => ATTRIBUTE_NAME.test(k) && !RESERVED_ATTRIBUTES.has(k.toLowerCase()), {
-        error: (issue) => `'${String(issue.input)}' is not an attribute name we accept: a letter, then letters, digits, _ or - (at most 40), and not ${[...RESERVED_ATTRIBUTES].join(', ')}`,
-      }),
-      z.union([z.string().max(200, 'must be at most 200 characters'), z.number(), z.boolean()], { error: 'must be a string, number or boolean' }),
-    )
-    .refine((a) => Object.keys(a).length <= 20, 'at most 20 attributes')
-    .optional(),
-  notBefore: z.iso.datetime({ offset: true, error: 'must be an ISO 8601 time with a zone, e.g. 2026-01-05T10:00:00Z' }).optional(),
-  language: z.enum(SURVEY_LANGUAGES, { error: `must be one of ${SURVEY_LANGUAGES.join(', ')}` }).optional(),
-  timezone: z
-    .string()
-    .refine((zone) => canonicalTimeZone(zone) !== null, { error: (issue) => `'${String(issue.input)}' is not an IANA time zone, e.g. Europe/Warsaw` })
-    .optional(),
-});
+export const TriggerRequest = z.strictObject(
+  {
+    phone: z.string({ error: typeError('a string', 'the number to call, in E.164 like +48501234567') }).trim().min(1, 'must not be empty').max(40, 'must be at most 40 characters'),
+    listId: z.number({ error: typeError('a number', 'the id of a list that accepts triggered surveys') }).int('must be a whole number').positive('must be a positive list id'),
+    agent: z.string({ error: typeError('a string', 'the agent whose conversation the survey rates') }).trim().min(1, 'must not be empty').max(100, 'must be at most 100 characters'),
+    attributes: z
+      .record(
+        z.string().refine((k) => ATTRIBUTE_NAME.test(k) && !RESERVED_ATTRIBUTES.has(k.toLowerCase()), {
+          error: (issue) => `'${String(issue.input)}' is not an attribute name we accept: a letter, then letters, digits, _ or - (at most 40), and not ${[...RESERVED_ATTRIBUTES].join(', ')}`,
+        }),
+        z.union([z.string().max(200, 'must be at most 200 characters'), z.number(), z.boolean()], { error: 'must be a string, number or boolean' }),
+      )
+      .refine((a) => Object.keys(a).length <= 20, 'at most 20 attributes')
+      .optional(),
+    notBefore: z.iso.datetime({ offset: true, error: 'must be an ISO 8601 time with a zone, e.g. 2026-01-05T10:00:00Z' }).optional(),
+    language: z.enum(SURVEY_LANGUAGES, { error: `must be one of ${SURVEY_LANGUAGES.join(', ')}` }).optional(),
+    timezone: z
+      .string()
+      .refine((zone) => canonicalTimeZone(zone) !== null, { error: (issue) => `'${String(issue.input)}' is not an IANA time zone, e.g. Europe/Warsaw` })
+      .optional(),
+  },
+  // Only for a body that is not an object at all; unknown keys keep their own message.
+  { error: (issue) => (issue.code === 'invalid_type' ? 'the body must be a JSON object: {phone, listId, agent, attributes?, notBefore?, language?, timezone?}' : undefined) },
+);
 export type TriggerRequest = z.infer<typeof TriggerRequest>;
 
 /** Idempotency keys as clients send them: visible ASCII, at most 200 characters. */

@@ -99,6 +99,20 @@ describe('POST /api/v1/surveys', () => {
     expect(other.status).toBe(404);
     expect(other.body.error.message).toBe(`list ${globexTriggers.id} does not exist`);
   });
+
+  it('says what is wrong with a body that is not JSON, not an object, or has a field of another type', async () => {
+    const { app, acme, triggers, database } = setup();
+    const body = JSON.stringify({ phone: '+48501234567', listId: triggers.id, agent: 'Ann' });
+    const plain = await request(app).post('/api/v1/surveys').set('Authorization', bearer(acme.apiKey)).set('Content-Type', 'text/plain').send(body);
+    expect(plain.status).toBe(400);
+    expect(plain.body.error).toEqual({ code: 'INPUT_INVALID', message: 'send the body as JSON, with `Content-Type: application/json`' });
+    const array = await request(app).post('/api/v1/surveys').set('Authorization', bearer(acme.apiKey)).send([body]);
+    expect(array.body.error.message).toBe('the body must be a JSON object: {phone, listId, agent, attributes?, notBefore?, language?, timezone?}');
+    const typed = await request(app).post('/api/v1/surveys').set('Authorization', bearer(acme.apiKey)).send({ phone: 48501234567, listId: String(triggers.id), agent: 'Ann' });
+    expect(typed.status).toBe(400);
+    expect(typed.body.error.message).toBe(`phone: must be a string, got 48501234567; listId: must be a number, got "${triggers.id}"`);
+    expect(database.sqlite.prepare('SELECT count(*) AS n FROM survey_triggers').get()).toEqual({ n: 0 });
+  });
 });
 
 describe('GET /api/v1/cases', () => {
@@ -139,6 +153,12 @@ describe('PATCH /api/v1/cases/:id', () => {
     const unknown = await request(app).patch(`/api/v1/cases/${acmeCases[0]}`).set('Authorization', bearer(acme.apiKey)).send({ priority: 'high' });
     expect(unknown.status).toBe(400);
     expect((await request(app).patch('/api/v1/cases/abc').set('Authorization', bearer(acme.apiKey)).send({ status: 'open' })).status).toBe(400);
+    const form = await request(app).patch(`/api/v1/cases/${acmeCases[0]}`).set('Authorization', bearer(acme.apiKey)).type('form').send({ status: 'resolved' });
+    expect(form.status).toBe(400);
+    expect(form.body.error.message).toBe('send the body as JSON, with `Content-Type: application/json`');
+    const array = await request(app).patch(`/api/v1/cases/${acmeCases[0]}`).set('Authorization', bearer(acme.apiKey)).send(['resolved']);
+    expect(array.status).toBe(400);
+    expect(array.body.error.message).toBe('the body must be a JSON object with at least one of owner, status, note');
   });
 
   it("answers 401 without a key and 404 for another client's case, exactly as for a missing one", async () => {
