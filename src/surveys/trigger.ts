@@ -145,7 +145,7 @@ export function triggerSurvey(deps: TriggerDeps, input: TriggerInput): { result:
           prepared(
             database,
             `INSERT INTO contacts (list_id, row_number, phone_e164, country, language, timezone, attributes, status, attempts, next_attempt_at, updated_at)
-             VALUES (?, (SELECT count(*) + 2 FROM contacts WHERE list_id = ?), ?, ?, ?, ?, ?, 'pending', 0, ?, ?) RETURNING id`,
+             VALUES (?, (SELECT coalesce(max(row_number), 1) + 1 FROM contacts WHERE list_id = ?), ?, ?, ?, ?, ?, 'pending', 0, ?, ?) RETURNING id`,
           ).get(list.id, list.id, phone.e164, phone.country ?? null, request.language ?? null, timezone, JSON.stringify(attributes), verdict.callAt, now) as { id: number }
         ).id;
       }

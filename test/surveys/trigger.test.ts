@@ -42,6 +42,18 @@ describe('triggerSurvey', () => {
     expect(contacts(env)).toEqual([{ phone: '+48501234567', status: 'pending', attributes: '{"ticket":"T-1","channel":"chat","agent":"Ann"}', nextAttemptAt: MONDAY_10 }]);
   });
 
+  it('gives each triggered contact a new row number, also after a contact was erased', () => {
+    const { env, trigger } = setup();
+    trigger({ phone: '+48501000001' });
+    trigger({ phone: '+48501000002' });
+    env.database.sqlite.prepare(`DELETE FROM contacts WHERE phone_e164 = '+48501000001'`).run();
+    trigger({ phone: '+48501000003' });
+    expect(env.database.sqlite.prepare('SELECT phone_e164 AS phone, row_number AS row FROM contacts ORDER BY id').all()).toEqual([
+      { phone: '+48501000002', row: 3 },
+      { phone: '+48501000003', row: 4 },
+    ]);
+  });
+
   it('schedules a trigger outside the callee\'s calling hours for the next opening, and one with notBefore for then', () => {
     const { env, trigger } = setup();
     // 22:30 in Warsaw: the Polish preset's evening limit has passed, and Tuesday 6 January is a
