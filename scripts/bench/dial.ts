@@ -5,9 +5,11 @@
  *
  * Figures per cps: achieved create rate against the configured one (target ≥ 0.98), 429s (target
  * 0), the most creates the sandbox saw in any rolling second, dialer CPU ms per call lifecycle,
- * dialer peak RSS.
+ * webhook handling time in the dialer's server (p50/p99), dialer peak RSS. With --full, cps 50,
+ * 100, 150 and 200: the largest that keeps the ratio ≥ 0.98 with p99 < 100 ms is how far one
+ * process goes on this machine.
  *
- *   npx tsx scripts/bench/dial.ts [--full] [--contacts N] [--cps 50,200]
+ *   npx tsx scripts/bench/dial.ts [--full] [--contacts N] [--cps 50,100,150,200]
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { generateKeyPairSync, randomBytes, randomUUID } from 'node:crypto';
@@ -35,6 +37,9 @@ interface DialResult {
   cpuMsPerCall: number;
   rssMb: number;
   liveHeapMb?: number | undefined;
+  /** Webhook handling time in the dialer's server (request received → response finished), ms. */
+  webhookP50Ms: number;
+  webhookP99Ms: number;
   final: number;
 }
 
@@ -56,6 +61,12 @@ async function startSandboxProcess(env: NodeJS.ProcessEnv, cps: number, scenario
     child.on('exit', (code) => reject(new Error(`sandbox exited with ${code}: ${out}`)));
   });
   return { child, url };
+}
+
+function percentile(values: number[], q: number): number {
+  if (values.length === 0) return 0;
+  const sorted = [...values].sort((a, b) => a - b);
+  return Math.round(sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]! * 10) / 10;
 }
 
 async function childDial(): Promise<void> {
@@ -94,6 +105,13 @@ async function childDial(): Promise<void> {
     })();
     updateListSettings({ database: ctx.database, listId, patch: { policy: { cps, maxConcurrent: Math.max(50, cps * 4), maxAttempts: 1, callingHours: '00:00-24:00' } } });
     const runtime = await startDialerRuntime(ctx, { port: 0, host: '127.0.0.1' });
+    // Every webhook's time in our server, from its arrival to the last byte of the response: the
+    // part of Vonage's answer budget the dialer spends, under the load of this cps.
+    const latencies: number[] = [];
+    runtime.server.server.on('request', (_req, res) => {
+      const started = performance.now();
+      res.on('finish', () => latencies.push(performance.now() - started));
+    });
     const cpuBefore = process.cpuUsage();
     const result = await runCampaign(runtime.deps, { listId, telephony: runtime.telephony, urls: runtime.urls, fromNumber: config.vonage!.fromNumber });
     await runtime.deps.recordings.drain(30_000);
@@ -117,6 +135,8 @@ async function childDial(): Promise<void> {
       cpuMsPerCall: (cpu.user + cpu.system) / 1000 / Math.max(1, span.n),
       rssMb: peakRssMb(),
       liveHeapMb,
+      webhookP50Ms: percentile(latencies, 0.5),
+      webhookP99Ms: percentile(latencies, 0.99),
       final: result.kind === 'completed' ? final : -1,
     };
     console.log(JSON.stringify(out));
@@ -127,7 +147,7 @@ async function childDial(): Promise<void> {
 }
 
 export async function benchDial(): Promise<Figure[]> {
-  const cpsList = (argValue('--cps') ?? '50,200').split(',').map(Number);
+  const cpsList = (argValue('--cps') ?? (isFull ? '50,100,150,200' : '50,200')).split(',').map(Number);
   const contacts = Number(argValue('--contacts') ?? (isFull ? 10_000 : 3_000));
   const figures: Figure[] = [];
   for (const cps of cpsList) {
@@ -137,6 +157,7 @@ export async function benchDial(): Promise<Figure[]> {
       { bench: label, metric: 'achieved create rate', value: r.achievedCps, unit: 'calls/s', baseline: cps, baselineLabel: 'configured', ratio: r.achievedCps / cps, target: 'ratio ≥ 0.98' },
       { bench: label, metric: '429s / max creates in a rolling s', value: r.rateLimited, unit: `429s (max ${r.maxInRollingSecond} creates in a rolling second)`, target: `0 429s, max ≤ ${cps}` },
       { bench: label, metric: 'dialer CPU per call lifecycle', value: r.cpuMsPerCall, unit: 'ms' },
+      { bench: label, metric: 'webhook time in the server p50/p99', value: r.webhookP99Ms, unit: `ms p99 (p50 ${r.webhookP50Ms} ms)`, target: 'p99 < 100 ms' },
       { bench: label, metric: 'dialer peak RSS', value: r.rssMb, unit: 'MB' },
     );
     if (r.final !== r.contacts) throw new Error(`dial run at cps ${cps} did not finish: ${r.final}/${r.contacts} final`);
