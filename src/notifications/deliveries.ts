@@ -135,6 +135,24 @@ export class WebhookDeliveries {
     return pass;
   }
 
+  /**
+   * One attempt now for each of a list's deliveries that were never tried, without waiting for
+   * their comment recording or its grace time: `run` calls it last, once the late recordings it
+   * could wait for have been waited for, so that a finished list's last alerts do not wait for a
+   * next process. Later deliveries of the same list, and failures, are left to the next process.
+   */
+  flushList(listId: number): Promise<number> {
+    const pass = this.#chain.then(async () => {
+      const rows = prepared(
+        this.#o.database,
+        `SELECT ${DELIVERY_COLUMNS} FROM webhook_deliveries d WHERE d.list_id = ? AND d.status = 'pending' AND d.attempts = 0 ORDER BY d.id`,
+      ).all(listId) as DeliveryRow[];
+      return this.#attemptAll(rows);
+    });
+    this.#chain = pass.catch(() => undefined);
+    return pass;
+  }
+
   /** Stops the loop after the attempts in flight. Pending deliveries stay for the next process. */
   async close(): Promise<void> {
     this.#closed.abort(CANCELLED);
@@ -173,6 +191,11 @@ export class WebhookDeliveries {
            OR (r.comment_status = 'none' AND k.state = 'ended' AND k.ended_at <= @now - @grace))))
        ORDER BY d.next_attempt_at, d.id LIMIT @limit`,
     ).all({ now, grace: RECORDING_GRACE_MS, limit: BATCH }) as DeliveryRow[];
+    return this.#attemptAll(due);
+  }
+
+  /** Attempts `due`, `concurrency` at a time; resolves with how many were attempted. */
+  async #attemptAll(due: DeliveryRow[]): Promise<number> {
     let next = 0;
     const worker = async () => {
       while (next < due.length) {

@@ -172,6 +172,28 @@ describe('detractor alert delivery', () => {
     expect(receiver.received[0]!.body).toMatchObject({ score: 4, comment: { status: 'none', recordingUrl: null } });
   });
 
+  it("sends a list's waiting alerts at once when `run` flushes it at its end, and only that list's", async () => {
+    receiver = await startReceiver([200]);
+    const { h, listId, contactIds } = setup({ alertUrl: receiver.url });
+    const other = createList(h.database, { contacts: [{ phone: '+48501234599' }], policy: { callingHours: '00:00-24:00' } });
+    h.database.sqlite.prepare('UPDATE lists SET client_id = (SELECT client_id FROM lists WHERE id = ?) WHERE id = ?').run(listId, other.listId);
+    const call = await keyScore(h, contactIds[0]!, '4');
+    await keyScore(h, other.contactIds[0]!, '1');
+    h.database.sqlite.prepare(`UPDATE calls SET state = 'ended', outcome = 'human', ended_at = ? WHERE id = ?`).run(h.clock.now(), call.callId);
+    const worker = deliveryWorker(h.database, h.clock);
+    // Neither is due yet: no grace time has passed, no recording has come.
+    expect(await worker.deliverDue()).toBe(0);
+    expect(await worker.flushList(listId)).toBe(1);
+    expect(receiver.received.map((r) => r.body)).toEqual([expect.objectContaining({ score: 4, comment: expect.objectContaining({ status: 'none' }) })]);
+    // Flushed once: a second flush finds nothing never tried; the other list's alert still waits.
+    expect(await worker.flushList(listId)).toBe(0);
+    expect(h.database.sqlite.prepare(`SELECT list_id AS listId, status, attempts FROM webhook_deliveries ORDER BY id`).all()).toEqual([
+      { listId, status: 'delivered', attempts: 1 },
+      { listId: other.listId, status: 'pending', attempts: 0 },
+    ]);
+    await worker.close();
+  });
+
   it('keeps a pending alert across a restart: the next worker delivers it, once', async () => {
     receiver = await startReceiver([502, 200]);
     const { h, contactIds } = setup({ alertUrl: receiver.url });
