@@ -112,8 +112,16 @@ export const CasesQuery = z.strictObject({
     .transform(Number)
     .refine((n) => n >= 1 && n <= 500, 'must be a whole number from 1 to 500')
     .optional(),
+  /** Paging: only cases older than this case id (the `next` link of a full page carries it). */
+  before: z
+    .string()
+    .regex(/^[1-9]\d{0,15}$/, 'must be a case id (a positive whole number)')
+    .transform(Number)
+    .optional(),
 });
 export type CasesQuery = z.infer<typeof CasesQuery>;
+
+export const DEFAULT_CASES_LIMIT = 100;
 
 export interface CaseDeps {
   database: AppDatabase;
@@ -131,7 +139,7 @@ export function listCases(deps: CaseDeps, input: { clientId?: number | undefined
     deps.database,
     `${CASE_SELECT}
      WHERE (@scoped = 0 OR k.client_id = @clientId) AND (@status IS NULL OR k.status = @status) AND (@listId IS NULL OR k.list_id = @listId)
-       AND (@overdue IS NULL OR (@overdue = 1) = (k.status = 'open' AND k.due_at < @now))
+       AND (@overdue IS NULL OR (@overdue = 1) = (k.status = 'open' AND k.due_at < @now)) AND (@before IS NULL OR k.id < @before)
      ORDER BY k.id DESC LIMIT @limit`,
   ).all({
     scoped: input.clientId === undefined ? 0 : 1,
@@ -139,8 +147,9 @@ export function listCases(deps: CaseDeps, input: { clientId?: number | undefined
     status: q.status ?? null,
     listId: q.listId ?? null,
     overdue: q.overdue === undefined ? null : q.overdue ? 1 : 0,
+    before: q.before ?? null,
     now,
-    limit: q.limit ?? 100,
+    limit: q.limit ?? DEFAULT_CASES_LIMIT,
   }) as CaseRow[];
   return rows.map((row) => toView(row, now));
 }

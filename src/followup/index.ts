@@ -3,6 +3,7 @@ export {
   caseSummary,
   CasePatch,
   CasesQuery,
+  DEFAULT_CASES_LIMIT,
   isOverdue,
   listCases,
   OVERDUE_SHOWN,

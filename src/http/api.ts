@@ -6,7 +6,7 @@ import { z } from 'zod';
 import type { FrequencyCaps } from '../config/index.js';
 import { authenticateClient, type Client } from '../contacts/index.js';
 import { AppError } from '../errors/index.js';
-import { CasesQuery, listCases, updateCase } from '../followup/index.js';
+import { CasesQuery, DEFAULT_CASES_LIMIT, listCases, updateCase } from '../followup/index.js';
 import type { Logger } from '../logging/index.js';
 import {
   clientLists,
@@ -181,7 +181,11 @@ export function apiRouter(deps: ApiDeps): express.Router {
   router.get('/cases', (req, res) => {
     const query = parse(CasesQuery, req.query);
     res.set('Cache-Control', 'private, no-store');
-    res.json({ cases: listCases(deps, { clientId: clientOf(res).id, query }) });
+    const cases = listCases(deps, { clientId: clientOf(res).id, query });
+    // A full page may have older cases behind it: the same query, before the page's last case.
+    const full = cases.length === (query.limit ?? DEFAULT_CASES_LIMIT);
+    const next = full ? `/api/v1/cases?${new URLSearchParams({ ...(req.query as Record<string, string>), before: String(cases[cases.length - 1]!.id) }).toString()}` : null;
+    res.json({ cases, next });
   });
   router.patch('/cases/:id', (req, res) => {
     const caseId = parse(Id('case id'), req.params.id);

@@ -122,7 +122,20 @@ describe('GET /api/v1/cases', () => {
     expect(res.status).toBe(200);
     expect(res.body.cases.map((c: { id: number }) => c.id).sort()).toEqual([...acmeCases].sort());
     expect(res.body.cases[0]).toMatchObject({ status: 'open', score: 3, agent: 'Ann', overdue: false, contact: { phone: expect.stringMatching(/^\+48\*+\d{3}$/) } });
-    expect((await request(app).get('/api/v1/cases?status=resolved').set('Authorization', bearer(acme.apiKey))).body).toEqual({ cases: [] });
+    expect((await request(app).get('/api/v1/cases?status=resolved').set('Authorization', bearer(acme.apiKey))).body).toEqual({ cases: [], next: null });
+  });
+
+  it('pages: a full page links to the older cases with the same filters, the last page links nowhere', async () => {
+    const { app, acme, acmeCases } = setup();
+    const newestFirst = [...acmeCases].sort((a, b) => b - a);
+    const first = await request(app).get('/api/v1/cases?status=open&limit=1').set('Authorization', bearer(acme.apiKey));
+    expect(first.body.cases.map((c: { id: number }) => c.id)).toEqual([newestFirst[0]]);
+    expect(first.body.next).toBe(`/api/v1/cases?status=open&limit=1&before=${newestFirst[0]}`);
+    const second = await request(app).get(first.body.next as string).set('Authorization', bearer(acme.apiKey));
+    expect(second.body.cases.map((c: { id: number }) => c.id)).toEqual([newestFirst[1]]);
+    const third = await request(app).get(second.body.next as string).set('Authorization', bearer(acme.apiKey));
+    expect(third.body).toEqual({ cases: [], next: null });
+    expect((await request(app).get('/api/v1/cases?before=x').set('Authorization', bearer(acme.apiKey))).body.error.message).toBe('before: must be a case id (a positive whole number)');
   });
 
   it('answers 400 for a bad filter and 401 without a key', async () => {

@@ -57,8 +57,9 @@ export function registerFollowUpCommands(program: Command): void {
     .addOption(new Option('--status <status>', 'only this status').choices(CASE_STATUSES))
     .option('--overdue', 'only cases still open after their deadline')
     .option('--limit <n>', 'at most this many (default 100, at most 500)')
+    .option('--before <caseId>', 'only cases older than this one (the next page)')
     .option('--json', 'print JSON')
-    .action((flags: { list?: number; status?: string; overdue?: boolean; limit?: string; json?: boolean }) => {
+    .action((flags: { list?: number; status?: string; overdue?: boolean; limit?: string; before?: string; json?: boolean }) => {
       const ctx = openContext({ readOnly: true });
       try {
         const parsed = CasesQuery.safeParse({
@@ -66,6 +67,7 @@ export function registerFollowUpCommands(program: Command): void {
           ...(flags.status ? { status: flags.status } : {}),
           ...(flags.overdue ? { overdue: 'true' } : {}),
           ...(flags.limit ? { limit: flags.limit } : {}),
+          ...(flags.before ? { before: flags.before } : {}),
         });
         if (!parsed.success) throw new AppError('USAGE', parsed.error.issues.map((i) => `--${String(i.path[0])}: ${i.message}`).join('; '));
         const found = listCases({ database: ctx.database, clock: ctx.clock }, { query: parsed.data });
