@@ -31,6 +31,8 @@ export interface RowParserConfig {
  * Ten ranges of 20,000-row transactions: the writer holds up to ~200,000 rows (~22 MB).
  */
 export const KEY_RANGES = 10;
+/** Accepted rows of the header chunk whose numbers set the key range boundaries. */
+const BOUNDS_SAMPLE = 1_000;
 
 /**
  * Accepted rows of one key range of a chunk, ready for SQLite's jsonb_each: UTF-8 JSON arrays
@@ -84,6 +86,12 @@ export function parseChunk(config: RowParserConfig, chunk: CsvChunk): ParsedChun
     if (rejected.length < REJECTED_SAMPLE) rejected.push({ row, field, value: value.slice(0, 200), reason });
   };
   const hint = `; write numbers in E.164 like ${example}${country ? '' : ' or import with --country'}`;
+
+  const route = () => {
+    bounds ??= rangeBounds(early.map((r) => r.key));
+    ranges = Array.from({ length: bounds.length + 1 }, (_, index) => new RangeBuilder(index));
+    for (const r of early.splice(0)) ranges[rangeOf(bounds, r.key)]!.add(r.text, r.row);
+  };
 
   const failure = parseCsvChunk(chunk, dialect, (slice) => {
     let first = 0;
@@ -156,14 +164,17 @@ export function parseChunk(config: RowParserConfig, chunk: CsvChunk): ParsedChun
       else early.push({ key: phone.e164, text: json, row });
     }
     records += slice.length;
-    // From the second slice on, rows go straight to their ranges (the first slice sets the boundaries).
-    if (!ranges) {
-      bounds ??= rangeBounds(early.map((r) => r.key));
-      ranges = Array.from({ length: bounds.length + 1 }, (_, index) => new RangeBuilder(index));
-      for (const r of early.splice(0)) ranges[rangeOf(bounds, r.key)]!.add(r.text, r.row);
-    }
-    for (const range of ranges) range.flush();
+    // Once the boundaries are known (given, or sampled from the header chunk's first BOUNDS_SAMPLE
+    // rows), rows go straight to their ranges.
+    if (!ranges && (bounds || early.length >= BOUNDS_SAMPLE)) route();
+    for (const range of ranges ?? []) range.flush();
   });
+  // A header chunk with fewer rows than the sample: its rows are the sample (none: one range). The
+  // chunk that maps the columns always sets the boundaries every later chunk uses.
+  if (!failure && !ranges && columns) {
+    route();
+    for (const range of ranges!) range.flush();
+  }
   if (failure) return { records: 0, columns: undefined, bounds: undefined, dataRows: 0, ranges: [], rejected: [], rejectedCount: 0, failure };
   return {
     records,
