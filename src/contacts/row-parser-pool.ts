@@ -4,7 +4,7 @@ import type { ParsedChunk, RowParserConfig } from './row-parser.js';
 import type { RowWorkerRequest } from './row-worker.js';
 
 /**
- * A worker's live data is small: libphonenumber's metadata, one 64 KiB slice of records being
+ * A worker's live data is small: libphonenumber's metadata, one 8 KiB slice of records being
  * validated and one chunk's output. Bounded generations keep its RSS near that (measured: ~10 MB
  * less per worker than 48/12 MB, for ~5% more time in scavenges: libphonenumber allocates ~9 KB of
  * short-lived garbage per number).
