@@ -117,7 +117,15 @@ export class WebhookSender {
     if (request.method === 'POST') headers['content-type'] = 'application/json';
     this.#options.stats.sent++;
     try {
-      const response = await postOnce(this.#agents, url, request.method, headers, request.method === 'POST' ? body : undefined, request.timeoutMs, this.#options.closeSignal);
+      const response = await httpExchange({
+        agents: this.#agents,
+        url,
+        method: request.method,
+        headers,
+        body: request.method === 'POST' ? body : undefined,
+        timeoutMs: request.timeoutMs,
+        closeSignal: this.#options.closeSignal,
+      });
       const ok = response.status >= 200 && response.status <= 299;
       return { ok, status: response.status, bodyText: response.bodyText, failure: ok ? null : `HTTP ${response.status}` };
     } catch (error) {
@@ -158,34 +166,28 @@ function keepAliveAgents(closeSignal: AbortSignal): Agents {
  * the server closed while idle fails at once with ECONNRESET; that request never reached the
  * application, so it is sent again on a new connection, once, as HTTP clients do.
  */
-async function postOnce(
-  agents: Agents,
-  url: string,
-  method: 'GET' | 'POST',
-  headers: Record<string, string>,
-  body: string | undefined,
-  timeoutMs: number,
-  closeSignal: AbortSignal,
-): Promise<{ status: number; bodyText: string }> {
+async function httpExchange(request: HttpExchange): Promise<{ status: number; bodyText: string }> {
   try {
-    return await exchange(agents, url, method, headers, body, timeoutMs, closeSignal);
+    return await exchange(request);
   } catch (error) {
-    if (error instanceof StaleSocket) return exchange(agents, url, method, headers, body, timeoutMs, closeSignal);
+    if (error instanceof StaleSocket) return exchange(request);
     throw error;
   }
 }
 
 class StaleSocket extends Error {}
 
-function exchange(
-  agents: Agents,
-  url: string,
-  method: 'GET' | 'POST',
-  headers: Record<string, string>,
-  body: string | undefined,
-  timeoutMs: number,
-  closeSignal: AbortSignal,
-): Promise<{ status: number; bodyText: string }> {
+interface HttpExchange {
+  agents: Agents;
+  url: string;
+  method: 'GET' | 'POST';
+  headers: Record<string, string>;
+  body: string | undefined;
+  timeoutMs: number;
+  closeSignal: AbortSignal;
+}
+
+function exchange({ agents, url, method, headers, body, timeoutMs, closeSignal }: HttpExchange): Promise<{ status: number; bodyText: string }> {
   return new Promise((resolve, reject) => {
     const target = new URL(url);
     const transport = target.protocol === 'https:' ? https : http;
