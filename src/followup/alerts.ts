@@ -37,7 +37,7 @@ export function detractorAlertPayload(database: AppDatabase, delivery: DeliveryR
     `SELECT r.id AS responseId, r.score, r.created_at AS respondedAt, r.call_id AS callId, r.comment_status AS commentStatus, r.comment_seconds AS commentSeconds,
             c.id AS contactId, c.phone_e164 AS phone, c.attributes, l.id AS listId, l.name AS listName, l.client_id AS clientId, l.follow_up AS followUp,
             (SELECT t.id FROM survey_triggers t WHERE t.contact_id = c.id) AS surveyId,
-            k.id AS caseId, k.owner, k.status AS caseStatus, k.due_at AS dueAt, k.agent
+            k.id AS caseId, k.owner, k.status AS caseStatus, k.due_at AS dueAt, k.agent, k.threshold AS caseThreshold
      FROM responses r JOIN contacts c ON c.id = r.contact_id JOIN lists l ON l.id = r.list_id LEFT JOIN cases k ON k.response_id = r.id
      WHERE r.id = ?`,
   ).get(delivery.responseId) as
@@ -61,6 +61,7 @@ export function detractorAlertPayload(database: AppDatabase, delivery: DeliveryR
         caseStatus: string | null;
         dueAt: number | null;
         agent: string | null;
+        caseThreshold: number | null;
       }
     | undefined;
   // The response is gone only when the person was erased, and then the delivery went with it.
@@ -78,7 +79,8 @@ export function detractorAlertPayload(database: AppDatabase, delivery: DeliveryR
     alertId: delivery.id,
     createdAt: new Date(delivery.createdAt).toISOString(),
     score: row.score,
-    threshold: parseFollowUp(row.followUp).alertThreshold ?? DEFAULT_ALERT_THRESHOLD,
+    // The threshold the score was judged by, even if the list's changed while the alert waited.
+    threshold: row.caseThreshold ?? parseFollowUp(row.followUp).alertThreshold ?? DEFAULT_ALERT_THRESHOLD,
     agent: row.agent,
     list: { id: row.listId, name: row.listName },
     clientId: row.clientId,

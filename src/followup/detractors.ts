@@ -32,12 +32,13 @@ export function openDetractorFollowUp(database: AppDatabase, response: ScoredRes
   ).get(response.contactId, response.listId) as { clientId: number | null; followUp: string; clientOwner: string | null; attributes: string } | undefined;
   if (!list) return undefined;
   const settings = parseFollowUp(list.followUp);
-  if (response.score > (settings.alertThreshold ?? DEFAULT_ALERT_THRESHOLD)) return undefined;
+  const threshold = settings.alertThreshold ?? DEFAULT_ALERT_THRESHOLD;
+  if (response.score > threshold) return undefined;
   const dueAt = response.at + (settings.caseDeadlineHours ?? DEFAULT_CASE_DEADLINE_HOURS) * 3_600_000;
   const opened = prepared(
     database,
-    `INSERT INTO cases (response_id, client_id, list_id, contact_id, call_id, score, agent, owner, status, due_at, created_at, updated_at)
-     VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'open', ?, ?, ?) ON CONFLICT (response_id) DO NOTHING RETURNING id`,
+    `INSERT INTO cases (response_id, client_id, list_id, contact_id, call_id, score, threshold, agent, owner, status, due_at, created_at, updated_at)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'open', ?, ?, ?) ON CONFLICT (response_id) DO NOTHING RETURNING id`,
   ).get(
     response.responseId,
     list.clientId,
@@ -45,6 +46,7 @@ export function openDetractorFollowUp(database: AppDatabase, response: ScoredRes
     response.contactId,
     response.callId,
     response.score,
+    threshold,
     agentOf(list.attributes),
     settings.caseOwner ?? list.clientOwner ?? null,
     dueAt,

@@ -194,6 +194,16 @@ describe('detractor alert delivery', () => {
     await worker.close();
   });
 
+  it('says the threshold the score was judged by, even when the list changed it while the alert waited', async () => {
+    receiver = await startReceiver([200]);
+    const { h, listId, contactIds } = setup({ alertUrl: receiver.url });
+    await keyScore(h, contactIds[0]!, '5');
+    updateListSettings({ database: h.database, listId, patch: { followUp: { alertThreshold: 3, caseDeadlineHours: 48 } } });
+    h.clock.advance(ALERT_COMMENT_WAIT_MS);
+    expect(await deliveryWorker(h.database, h.clock).deliverDue()).toBe(1);
+    expect(receiver.received[0]!.body).toMatchObject({ score: 5, threshold: 6 });
+  });
+
   it('keeps a pending alert across a restart: the next worker delivers it, once', async () => {
     receiver = await startReceiver([502, 200]);
     const { h, contactIds } = setup({ alertUrl: receiver.url });

@@ -68,6 +68,8 @@ export const cases = sqliteTable(
       .notNull()
       .references(() => calls.id, { onDelete: 'cascade' }),
     score: integer('score').notNull(),
+    /** The list's alert threshold the score was at or below when the case was opened (null in cases opened before migration 0004). */
+    threshold: integer('threshold'),
     /** The contact's `agent` attribute when the case was opened. */
     agent: text('agent'),
     owner: text('owner'),
