@@ -149,9 +149,14 @@ async function campaign(dir: string, credentials: Credentials, interrupt: boolea
     reader.close();
 
     const second = start();
-    // Webhooks flow again once the new process listens (it prints its banner after that).
-    second.stdout!.on('data', () => {
-      if (output.includes('Dialling list')) proxy.resume();
+    // Webhooks flow again once the new process listens: its own banner, printed after its server
+    // started. (The first process printed one too before it died; resuming on that one forwarded
+    // the held webhooks to nobody when the restart was slow, and the create that never got its
+    // uuid was then held for a call's longest life: the test timed out on a loaded CI machine.)
+    let secondOutput = '';
+    second.stdout!.on('data', (text: string) => {
+      secondOutput += text;
+      if (secondOutput.includes('Dialling list')) proxy.resume();
     });
     return { databasePath, sandbox, exitCodes: [await firstExit, await exitCode(second)], output, atKill };
   } finally {
