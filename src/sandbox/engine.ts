@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { setMaxListeners } from 'node:events';
 import { z } from 'zod';
 import type { Clock } from '../clock/index.js';
 import type { Logger } from '../logging/index.js';
@@ -106,6 +107,9 @@ export class SandboxEngine {
 
   constructor(config: EngineConfig) {
     this.#config = config;
+    // Every callback in flight and every retry wait listens for the sandbox closing and stops
+    // listening when it ends: hundreds at a time at high cps, none left behind (not a leak).
+    setMaxListeners(0, this.#close.signal);
     this.#resolver = createCalleeResolver({ seed: config.seed, scenario: config.scenario, population: config.population });
     this.#createLimiter = new RollingWindowLimiter(config.cps);
     this.#otherLimiter = new RollingWindowLimiter(config.otherRequestsPerSecond);
