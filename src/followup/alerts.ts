@@ -2,7 +2,7 @@ import { prepared, type AppDatabase } from '../db/index.js';
 import type { CommentStatus, DeliveryStatus } from '../db/schema/index.js';
 import { maskPhone } from '../logging/index.js';
 import { DELIVERY_COLUMNS, deliveryAttempts, type DeliveryAttempt, type DeliveryRow } from '../notifications/index.js';
-import { parseFollowUp } from './detractors.js';
+import { contactAttributes, parseFollowUp } from './detractors.js';
 import { DEFAULT_ALERT_THRESHOLD } from './settings.js';
 
 /** A signed, expiring link to one call's comment recording, or null when links are not enabled. */
@@ -66,12 +66,7 @@ export function detractorAlertPayload(database: AppDatabase, delivery: DeliveryR
     | undefined;
   // The response is gone only when the person was erased, and then the delivery went with it.
   if (!row) throw new Error(`response ${delivery.responseId} of alert ${delivery.id} no longer exists`);
-  let attributes: Record<string, unknown> = {};
-  try {
-    attributes = JSON.parse(row.attributes) as Record<string, unknown>;
-  } catch {
-    // A damaged attributes column loses the attributes, not the alert.
-  }
+  const attributes = contactAttributes(row.attributes);
   // A pending download will be served by the link once it finishes; a deleted or failed one never.
   const link = row.commentStatus === 'downloaded' || row.commentStatus === 'pending' ? recordingLink({ listId: row.listId, callId: row.callId }) : null;
   return {

@@ -4,6 +4,7 @@ import { prepared, type AppDatabase } from '../db/index.js';
 import { CASE_STATUSES, type CaseStatus } from '../db/schema/index.js';
 import { AppError } from '../errors/index.js';
 import { maskPhone } from '../logging/index.js';
+import { contactAttributes } from './detractors.js';
 
 /**
  * Follow-up cases of detractors. A case is **followed up** once it is `contacted` or `resolved`;
@@ -65,12 +66,7 @@ const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOStrin
 export const isOverdue = (c: { status: CaseStatus; dueAt: number }, now: number) => c.status === 'open' && c.dueAt < now;
 
 function toView(row: CaseRow, now: number): CaseView {
-  let attributes: Record<string, unknown> = {};
-  try {
-    attributes = JSON.parse(row.attributes) as Record<string, unknown>;
-  } catch {
-    // We wrote the column; a damaged value only loses the attributes in this view.
-  }
+  const attributes = contactAttributes(row.attributes);
   return {
     id: row.id,
     listId: row.listId,

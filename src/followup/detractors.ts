@@ -75,12 +75,21 @@ export function parseFollowUp(text: string | null): FollowUpSettings {
   }
 }
 
+/**
+ * A contact's attributes JSON as an object. We wrote the column; a damaged value loses the
+ * attributes (in a case, an alert, the agent), never the case or the alert itself.
+ */
+export function contactAttributes(text: string | null): Record<string, unknown> {
+  try {
+    const value = JSON.parse(text ?? '{}') as unknown;
+    return value !== null && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, unknown>) : {};
+  } catch {
+    return {};
+  }
+}
+
 /** The `agent` attribute of a contact's attributes JSON, or null. */
 export function agentOf(attributes: string | null): string | null {
-  try {
-    const value = (JSON.parse(attributes ?? '{}') as Record<string, unknown>).agent;
-    return value === undefined || value === null || value === '' ? null : String(value);
-  } catch {
-    return null;
-  }
+  const value = contactAttributes(attributes).agent;
+  return value === undefined || value === null || value === '' ? null : String(value);
 }
