@@ -1,7 +1,6 @@
 import { spawn } from 'node:child_process';
 import { generateKeyPairSync, randomBytes, randomUUID } from 'node:crypto';
 import { existsSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import Database from 'better-sqlite3';
@@ -10,6 +9,7 @@ import { importList } from '../../src/contacts/index.js';
 import { openDatabase } from '../../src/db/index.js';
 import { createSilentLogger } from '../../src/logging/index.js';
 import { startSandbox, type CalleeAttempt, type Sandbox, type Scenario } from '../../src/sandbox/index.js';
+import { freePort } from '../support/cli.js';
 import { signCallback } from '../support/dialer.js';
 import { tempDir } from '../support/factories.js';
 
@@ -56,16 +56,6 @@ const EXPECTED: Record<string, { status: string; attempts: number; score?: numbe
 };
 
 const CPS = 4;
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
-    });
-  });
-}
 
 describe('a survey campaign end to end against the sandbox', () => {
   const dir = tempDir('nps-e2e-');

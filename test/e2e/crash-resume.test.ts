@@ -1,7 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { generateKeyPairSync, randomBytes, randomUUID } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import Database from 'better-sqlite3';
@@ -10,7 +9,7 @@ import { importList } from '../../src/contacts/index.js';
 import { openDatabase } from '../../src/db/index.js';
 import { createSilentLogger } from '../../src/logging/index.js';
 import { startSandbox, type Sandbox, type SandboxOptions } from '../../src/sandbox/index.js';
-import { exited } from '../support/cli.js';
+import { exited, freePort } from '../support/cli.js';
 import { contactNumber } from '../support/csv.js';
 import { tempDir } from '../support/factories.js';
 import { WebhookProxy } from '../support/webhook-proxy.js';
@@ -45,16 +44,6 @@ interface RunOutcome {
   output: string;
   /** What the killed process left behind (run B only). */
   atKill?: { callsInFlight: number; callsWithoutUuid: number; contactsDialing: number; contactsFinal: number };
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
-    });
-  });
 }
 
 function sandboxOptions(credentials: Credentials): SandboxOptions {
