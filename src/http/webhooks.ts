@@ -47,7 +47,7 @@ export function webhookRouter(deps: WebhookDeps): express.Router {
     const payload = req.method === 'GET' ? { ...req.query } : ((req.body ?? {}) as Record<string, unknown>);
     const ncco = handleAnswer(deps, String(req.params.ref), payload);
     if (!ncco) throw new AppError('NOT_FOUND', 'unknown call reference');
-    res.json(ncco);
+    sendNcco(res, ncco);
   };
   router.get('/answer/:ref', answer);
   router.post('/answer/:ref', answer);
@@ -80,7 +80,7 @@ export function webhookRouter(deps: WebhookDeps): express.Router {
     if (!body.success) throw new AppError('INPUT_INVALID', `invalid input event: ${describeIssues(body.error)}`);
     const ncco = handleInput(deps, String(req.params.ref), step.data, body.data);
     if (!ncco) throw new AppError('NOT_FOUND', 'unknown call reference');
-    res.json(ncco);
+    sendNcco(res, ncco);
   });
 
   router.post('/recording/:ref', (req, res) => {
@@ -91,4 +91,12 @@ export function webhookRouter(deps: WebhookDeps): express.Router {
     res.status(204).end();
   });
   return router;
+}
+
+/**
+ * Answers with an NCCO. Written directly: res.json would hash every answer for an ETag and check
+ * freshness, work a callback never uses, on the path that runs several times per call.
+ */
+function sendNcco(res: Response, ncco: unknown): void {
+  res.writeHead(200, { 'content-type': 'application/json; charset=utf-8' }).end(JSON.stringify(ncco));
 }
