@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { downloadRecording, type RecordingHostPolicy } from '../../src/telephony/index.js';
+import { downloadRecording, MAX_RECORDING_BYTES, type RecordingHostPolicy } from '../../src/telephony/index.js';
 
 /** A recording server on loopback whose answer each test picks by path. */
 describe('downloadRecording', () => {
@@ -41,6 +41,10 @@ describe('downloadRecording', () => {
           res.writeHead(200, { 'content-type': 'audio/mpeg', 'content-length': String(audio.length) });
           res.write(audio.subarray(0, 100), () => res.destroy());
           return;
+        case '/huge':
+          res.writeHead(200, { 'content-type': 'audio/mpeg', 'content-length': String(MAX_RECORDING_BYTES + 1) });
+          res.write(audio);
+          return;
         case '/silent':
           return; // never answers
         default:
@@ -61,7 +65,7 @@ describe('downloadRecording', () => {
   const download = (url: string, baseName: string, extra: { timeoutMs?: number; signal?: AbortSignal } = {}) =>
     downloadRecording({ url, authorization: () => Promise.resolve('Bearer app-jwt'), policy: policy(), directory: path.join(dir, 'list-1'), baseName, ...extra });
 
-  it('streams the file to disk under its final name, with the application JWT', async () => {
+  it('saves the file under its final name, with the application JWT', async () => {
     const result = await download(`${base}/ok`, 'call-1');
     expect(result).toEqual({ ok: true, file: path.join(dir, 'list-1', 'call-1.mp3'), bytes: audio.length, contentType: 'audio/mpeg' });
     expect(readFileSync(path.join(dir, 'list-1', 'call-1.mp3')).equals(audio)).toBe(true);
@@ -103,6 +107,15 @@ describe('downloadRecording', () => {
     const result = await download(`${base}/truncated`, 'call-6');
     expect(result).toMatchObject({ ok: false, retryable: true, reason: expect.stringMatching(/^download interrupted: /) });
     expect(readdirSync(path.join(dir, 'list-1')).filter((f) => f.startsWith('call-6'))).toEqual([]);
+  });
+
+  it('refuses a recording larger than any comment, for good', async () => {
+    expect(await download(`${base}/huge`, 'call-8')).toEqual({
+      ok: false,
+      retryable: false,
+      reason: `download interrupted: the recording is ${MAX_RECORDING_BYTES + 1} bytes, more than the ${MAX_RECORDING_BYTES} accepted`,
+    });
+    expect(readdirSync(path.join(dir, 'list-1')).filter((f) => f.startsWith('call-8'))).toEqual([]);
   });
 
   it('gives up on a server that does not answer, and on an abort, as retryable', async () => {
