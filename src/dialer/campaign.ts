@@ -118,6 +118,11 @@ export async function runCampaign(deps: DialerDeps, options: CampaignOptions): P
   const nextDue = prepared(deps.database, `SELECT min(next_attempt_at) AS at FROM contacts WHERE list_id = ? AND status = 'pending'`);
   const openCount = prepared(deps.database, `SELECT count(*) AS n, min(CASE WHEN status = 'pending' THEN next_attempt_at END) AS nextAt FROM contacts WHERE list_id = ? AND status IN ('pending', 'dialing')`);
 
+  // Tasks the queue holds: the live-call slots, plus a second's worth of creates waiting for the limiter.
+  const capacity = policy.maxConcurrent + Math.max(4, Math.ceil(policy.cps));
+  // The loop refills in batches: each call's end frees one slot, and a look for one due contact per
+  // freed slot cost a query and a commit each. The queued creates keep the limiter busy meanwhile.
+  const refillBatch = Math.max(1, Math.min(Math.ceil(policy.cps / 10), Math.floor(policy.maxConcurrent / 10)));
   const reporter = progressReporter(deps, options, stats, () => queue.pending);
   const stopped = new Promise<void>((resolve) => stop.signal.addEventListener('abort', () => resolve(), { once: true }));
   // Calls an earlier process left live at the provider keep their contact in `dialing` and get a
@@ -135,54 +140,16 @@ export async function runCampaign(deps: DialerDeps, options: CampaignOptions): P
       const now = clock.now();
       // Keep a little work queued beyond the live-call slots so a freed slot is refilled at once,
       // without claiming (and so locking) more contacts than we are about to dial.
-      const room = policy.maxConcurrent + Math.max(4, Math.ceil(policy.cps)) - (queue.size + queue.pending);
+      const room = capacity - (queue.size + queue.pending);
       let examined = 0;
-      if (room > 0) {
-        const due = selectDue.all(options.listId, now, room) as ContactRow[];
-        examined = due.length;
-        for (const contact of due) {
-          if (contact.attempts >= policy.maxAttempts) {
-            // The limit was lowered after this retry was planned: the attempts made are all it gets.
-            close.run(closingStatus(contact, 'not_dialled'), now, contact.id);
-            continue;
-          }
-          // A score that arrived through a late webhook of an attempt given up on (a create that
-          // timed out) still means the person answered: never call them again.
-          if (hasResponse.get(contact.id)) {
-            close.run('responded', now, contact.id);
-            continue;
-          }
-          const verdict = screen.screen(contact, now);
-          switch (verdict.kind) {
-            case 'callable':
-              break;
-            case 'suppressed':
-              close.run('suppressed', now, contact.id);
-              continue;
-            case 'recent_survey':
-            case 'attempt_cap':
-              logger.info('contact excluded by a frequency cap', { listId: contact.listId, contactId: contact.id, cap: verdict.kind });
-              close.run(closingStatus(contact, 'capped'), now, contact.id);
-              continue;
-            case 'no_time_zone':
-            case 'no_window':
-              close.run(closingStatus(contact, 'not_dialled'), now, contact.id);
-              continue;
-            case 'outside_window':
-              // Park the contact at its next opening, so it is not rescanned until then.
-              postpone.run(verdict.nextAt, now, contact.id);
-              continue;
-            case 'live_elsewhere':
-              postpone.run(verdict.recheckAt, now, contact.id);
-              continue;
-            default: {
-              const unreachable: never = verdict;
-              throw new Error(`unknown screening ${String(unreachable)}`);
-            }
-          }
-          if (claim.run(now, contact.id, contact.attempts).changes !== 1) continue;
-          track(() => dialContact(contact));
-        }
+      if (room >= refillBatch) {
+        // One transaction for the page: its claims, parkings and closings commit together.
+        const claimed = sqlite.transaction(() => {
+          const due = selectDue.all(options.listId, now, room) as ContactRow[];
+          examined = due.length;
+          return due.filter((contact) => take(contact, now));
+        })();
+        for (const contact of claimed) track(() => dialContact(contact));
       }
       reporter.maybeReport();
       // A full page may mean more due contacts behind it (parked or claimed ones are gone now).
@@ -201,9 +168,9 @@ export async function runCampaign(deps: DialerDeps, options: CampaignOptions): P
         nextAt = open.nextAt;
       }
       // Wait until the next contact is due, something changes (a call ended, a slot freed), or a stop.
-      // With every slot taken, a due contact cannot be taken before a task ends (a change): waking
-      // for it would spin the loop (at once, on a manual clock, starving I/O).
-      const full = policy.maxConcurrent + Math.max(4, Math.ceil(policy.cps)) - (queue.size + queue.pending) <= 0;
+      // With too few slots free to refill, a due contact cannot be taken before a task ends (a
+      // change): waking for it would spin the loop (at once, on a manual clock, starving I/O).
+      const full = capacity - (queue.size + queue.pending) < refillBatch;
       const wake = new AbortController();
       const maxSleepMs = options.maxSleepMs ?? 60_000;
       const untilDue = nextAt === null || full ? maxSleepMs : Math.max(0, nextAt - clock.now());
@@ -255,6 +222,53 @@ export async function runCampaign(deps: DialerDeps, options: CampaignOptions): P
     if (contact.attempts === 0) return fallback;
     const last = lastOutcome.get(contact.id) as { outcome: CallOutcome | null } | undefined;
     return last?.outcome ? finalStatusAfter(last.outcome) : fallback;
+  }
+
+  /**
+   * Decides about one due contact inside the page's transaction: closes it (attempts used up,
+   * already responded, suppressed, capped, undiallable), parks it until it may be called, or claims
+   * it (pending → dialing, conditional) and returns true.
+   */
+  function take(contact: ContactRow, now: number): boolean {
+    if (contact.attempts >= policy.maxAttempts) {
+      // The limit was lowered after this retry was planned: the attempts made are all it gets.
+      close.run(closingStatus(contact, 'not_dialled'), now, contact.id);
+      return false;
+    }
+    // A score that arrived through a late webhook of an attempt given up on (a create that
+    // timed out) still means the person answered: never call them again.
+    if (hasResponse.get(contact.id)) {
+      close.run('responded', now, contact.id);
+      return false;
+    }
+    const verdict = screen.screen(contact, now);
+    switch (verdict.kind) {
+      case 'callable':
+        return claim.run(now, contact.id, contact.attempts).changes === 1;
+      case 'suppressed':
+        close.run('suppressed', now, contact.id);
+        return false;
+      case 'recent_survey':
+      case 'attempt_cap':
+        logger.info('contact excluded by a frequency cap', { listId: contact.listId, contactId: contact.id, cap: verdict.kind });
+        close.run(closingStatus(contact, 'capped'), now, contact.id);
+        return false;
+      case 'no_time_zone':
+      case 'no_window':
+        close.run(closingStatus(contact, 'not_dialled'), now, contact.id);
+        return false;
+      case 'outside_window':
+        // Park the contact at its next opening, so it is not rescanned until then.
+        postpone.run(verdict.nextAt, now, contact.id);
+        return false;
+      case 'live_elsewhere':
+        postpone.run(verdict.recheckAt, now, contact.id);
+        return false;
+      default: {
+        const unreachable: never = verdict;
+        throw new Error(`unknown screening ${String(unreachable)}`);
+      }
+    }
   }
 
   async function dialContact(contact: ContactRow): Promise<void> {
