@@ -1,4 +1,5 @@
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
+import { startModuleWorker } from '../threads/index.js';
 import type { CsvChunk } from './csv-source.js';
 import type { ParsedChunk, RowParserConfig } from './row-parser.js';
 import type { RowWorkerRequest } from './row-worker.js';
@@ -26,9 +27,7 @@ export interface ChunkWorkers {
 
 /**
  * Runs parseChunk in `count` worker threads. They start at once (loading libphonenumber's metadata
- * takes a while) and get their configuration once the header has been read. Built code loads
- * row-worker.js. When the sources run as TypeScript (tsx, Jest), Node 20 does not pass loader
- * hooks to a worker's entry file, so the worker registers tsx itself before importing row-worker.ts.
+ * takes a while) and get their configuration once the header has been read (row-worker.ts).
  */
 export function workerChunkParser(count: number): ChunkWorkers {
   const workers = Array.from({ length: count }, () => ({ thread: startWorker(), queued: 0 }));
@@ -82,10 +81,5 @@ export function workerChunkParser(count: number): ChunkWorkers {
 }
 
 function startWorker(): Worker {
-  return import.meta.url.endsWith('.ts')
-    ? new Worker(
-        `import('tsx/esm/api').then(({ register }) => { register(); return import(${JSON.stringify(new URL('./row-worker.ts', import.meta.url).href)}); });`,
-        { eval: true, resourceLimits: WORKER_LIMITS },
-      )
-    : new Worker(new URL('./row-worker.js', import.meta.url), { resourceLimits: WORKER_LIMITS });
+  return startModuleWorker(import.meta.url, 'row-worker', { resourceLimits: WORKER_LIMITS });
 }
