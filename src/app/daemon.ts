@@ -84,6 +84,8 @@ export async function startDaemon(ctx: AppContext, options: StartDaemonOptions =
       return runCampaign(started.deps, {
         listId,
         telephony: started.telephony,
+        // A test's manual rate clock paces in this thread; otherwise the create worker paces.
+        createCalls: options.rateClock ? undefined : started.createCalls,
         urls: started.urls,
         fromNumber: ctx.config.vonage!.fromNumber,
         signal: AbortSignal.any([run.signal, lock.lost]),

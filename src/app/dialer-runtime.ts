@@ -1,5 +1,5 @@
 import { CANCELLED } from '../clock/index.js';
-import { CallSignals, ListSettingsBook, RecordingDownloads, webhookUrls, type DialerDeps, type WebhookUrls } from '../dialer/index.js';
+import { CallSignals, ListSettingsBook, RecordingDownloads, webhookUrls, workerCreators, type CallCreatorFactory, type DialerDeps, type WebhookUrls } from '../dialer/index.js';
 import { AppError } from '../errors/index.js';
 import { detractorAlertPayload } from '../followup/index.js';
 import { createHttpApp, listen, type HttpAppDeps, type RunningServer, type WebhookDeps } from '../http/index.js';
@@ -13,6 +13,11 @@ import type { AppContext } from './context.js';
 export interface DialerRuntime {
   deps: WebhookDeps;
   telephony: Telephony;
+  /**
+   * Paces and sends each run's create requests in a worker thread (see workerCreators); undefined
+   * when `telephony` was replaced, and runs then create through it in this thread.
+   */
+  createCalls: CallCreatorFactory | undefined;
   urls: WebhookUrls;
   server: RunningServer;
   publicBaseUrl: string;
@@ -64,6 +69,12 @@ export async function startDialerRuntime(ctx: AppContext, options: StartDialerRu
   const telephony =
     options.telephony ??
     new VonageTelephony({ auth, apiHost: config.vonageApiHost, logger: logger.child({ module: 'telephony' }) });
+  const createCalls = options.telephony
+    ? undefined
+    : workerCreators(
+        { applicationId: vonage.applicationId, privateKey: vonage.privateKey, apiHost: config.vonageApiHost, jwtReuseMs: config.jwtReuseSeconds * 1000, logLevel: logger.level },
+        logger.child({ module: 'telephony' }),
+      );
   const resumed = recordings.resumePending();
   if (resumed > 0) logger.info('resuming recording downloads', { count: resumed });
   // Alerts and announcements queued by this process or left pending by an earlier one. Only the
@@ -89,6 +100,7 @@ export async function startDialerRuntime(ctx: AppContext, options: StartDialerRu
   return {
     deps,
     telephony,
+    createCalls,
     urls: deps.urls,
     server,
     publicBaseUrl,

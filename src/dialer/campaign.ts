@@ -9,7 +9,7 @@ import { translateStatus, type ProviderCall, type Telephony } from '../telephony
 import { callStore, type ContactRow } from './calls.js';
 import type { DialerDeps } from './deps.js';
 import { applyStatusEvent, finalizeCall, finalStatusAfter, type StatusPayload } from './lifecycle.js';
-import { limiterForCps, type RollingWindowLimiter } from './rate-limiter.js';
+import { pacedCreators, type CallCreatorFactory } from './call-creator.js';
 import { ContactScreen } from './screening.js';
 import type { EffectivePolicy } from './settings.js';
 import type { WebhookUrls } from './survey-flow.js';
@@ -62,6 +62,11 @@ export interface CampaignOptions {
   rateMarginMs?: number | undefined;
   /** The limiter's clock (real monotonic time; the provider counts real seconds). */
   rateClock?: Clock | undefined;
+  /**
+   * Who paces and sends create requests (DialerRuntime.createCalls: a worker thread). By default
+   * `telephony` in this thread, paced on `rateClock`.
+   */
+  createCalls?: CallCreatorFactory | undefined;
 }
 
 /** Consecutive 429/5xx/network failures of one contact's create request before it counts as an attempt. */
@@ -87,7 +92,7 @@ export function maxCallLifeMs(policy: Pick<EffectivePolicy, 'ringingTimerSeconds
  * Dials every due contact of a list until all are final, or pauses when the next one is not due
  * within `maxIdleWaitMs`. Contacts move pending → dialing by conditional update, so two dialers
  * (or a restart) never take the same contact; each p-queue task holds a live-call slot until the
- * call ended, so at most `maxConcurrent` calls are live; `limiterForCps` paces create requests.
+ * call ended, so at most `maxConcurrent` calls are live; a CallCreator paces create requests.
  */
 export async function runCampaign(deps: DialerDeps, options: CampaignOptions): Promise<CampaignResult> {
   const { database, clock, logger } = deps;
@@ -99,7 +104,10 @@ export async function runCampaign(deps: DialerDeps, options: CampaignOptions): P
   const onStop = () => stop.abort(options.signal?.reason);
   if (options.signal?.aborted) stop.abort(options.signal.reason);
   options.signal?.addEventListener('abort', onStop, { once: true });
-  const limiter = limiterForCps(policy.cps, options.rateClock ?? clock, options.rateMarginMs ?? 0);
+  const creator = (options.createCalls ?? pacedCreators(options.telephony, options.rateClock ?? clock))(
+    { cps: policy.cps, marginMs: options.rateMarginMs ?? 0 },
+    stop.signal,
+  );
   const queue = new PQueue({ concurrency: policy.maxConcurrent });
   const stats = { dialled: 0, rateLimited: 0 };
   let fatal: AppError | undefined;
@@ -186,6 +194,7 @@ export async function runCampaign(deps: DialerDeps, options: CampaignOptions): P
     // Queued (not yet started) contacts go back to pending; live calls get time to finish.
     queue.clear();
     await waitForIdle(queue, clock, options.drainTimeoutMs ?? 5 * 60_000);
+    await creator.close();
     releaseUnstarted(deps, options.listId);
   }
   if (fatal) throw fatal;
@@ -278,8 +287,8 @@ export async function runCampaign(deps: DialerDeps, options: CampaignOptions): P
         prepared(deps.database, `UPDATE contacts SET status = 'pending', updated_at = ? WHERE id = ? AND status = 'dialing' AND attempts = ?`).run(clock.now(), contact.id, contact.attempts);
         return;
       }
-      const slot = await acquire(limiter);
-      if (!slot) {
+      const turn = await creator.reserve();
+      if (!turn) {
         prepared(deps.database, `UPDATE contacts SET status = 'pending', updated_at = ? WHERE id = ? AND status = 'dialing' AND attempts = ?`).run(clock.now(), contact.id, contact.attempts);
         return;
       }
@@ -293,20 +302,21 @@ export async function runCampaign(deps: DialerDeps, options: CampaignOptions): P
             .get(contact.id, contact.listId, attempt, ref, clock.now()) as { id: number }
         ).id;
       })();
-      let result;
-      try {
-        result = await options.telephony.createCall({
-          toE164: contact.phoneE164,
-          fromNumber: options.fromNumber,
-          answerUrl: options.urls.answer(ref),
-          answerMethod: 'POST',
-          eventUrl: options.urls.event(ref),
-          machineDetection: 'hangup',
-          ringingTimerSeconds: policy.ringingTimerSeconds,
-          lengthTimerSeconds: policy.lengthTimerSeconds,
-        });
-      } finally {
-        slot.release();
+      const result = await turn.send({
+        toE164: contact.phoneE164,
+        fromNumber: options.fromNumber,
+        answerUrl: options.urls.answer(ref),
+        answerMethod: 'POST',
+        eventUrl: options.urls.event(ref),
+        machineDetection: 'hangup',
+        ringingTimerSeconds: policy.ringingTimerSeconds,
+        lengthTimerSeconds: policy.lengthTimerSeconds,
+      });
+      if (result === undefined) {
+        // Stopped while the request waited for its slot: it was never sent.
+        undoAttempt(callId, contact, attempt);
+        prepared(deps.database, `UPDATE contacts SET status = 'pending', updated_at = ? WHERE id = ? AND status = 'dialing' AND attempts = ?`).run(clock.now(), contact.id, contact.attempts);
+        return;
       }
       if (result.ok) {
         stats.dialled++;
@@ -347,7 +357,7 @@ export async function runCampaign(deps: DialerDeps, options: CampaignOptions): P
         undoAttempt(callId, contact, attempt);
         if (failure.kind === 'rate_limited') stats.rateLimited++;
         const backoffMs = FIRST_BACKOFF_MS * 2 ** (transient - 1);
-        if (failure.kind === 'rate_limited') limiter.backoff(backoffMs);
+        if (failure.kind === 'rate_limited') creator.backoff(backoffMs);
         logger.warn('create call refused; retrying the same contact', { listId: contact.listId, contactId: contact.id, kind: failure.kind, backoffMs });
         await clock.sleep(backoffMs, stop.signal).catch(() => undefined);
         continue;
@@ -378,14 +388,6 @@ export async function runCampaign(deps: DialerDeps, options: CampaignOptions): P
       prepared(deps.database, `DELETE FROM calls WHERE id = ? AND state = 'creating' AND provider_uuid IS NULL`).run(callId);
       prepared(deps.database, 'UPDATE contacts SET attempts = ? WHERE id = ? AND attempts = ?').run(contact.attempts, contact.id, attempt);
     })();
-  }
-
-  async function acquire(l: RollingWindowLimiter) {
-    try {
-      return await l.acquire(stop.signal);
-    } catch {
-      return undefined;
-    }
   }
 
   /**

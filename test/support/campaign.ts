@@ -115,6 +115,7 @@ export async function runSandboxCampaign(options: CampaignRunOptions): Promise<C
   const result = await runCampaign(runtime.deps, {
     listId,
     telephony: runtime.telephony,
+    createCalls: runtime.createCalls,
     urls: runtime.deps.urls,
     fromNumber: config.vonage!.fromNumber,
     maxIdleWaitMs: 24 * 3600_000,

@@ -70,6 +70,7 @@ async function dialList(ctx: AppContext, listId: number, flags: RunFlags, lockLo
     const result = await runCampaign(runtime.deps, {
       listId,
       telephony: runtime.telephony,
+      createCalls: runtime.createCalls,
       urls: runtime.urls,
       fromNumber: ctx.config.vonage!.fromNumber,
       signal: AbortSignal.any([stop.signal, lockLost]),
