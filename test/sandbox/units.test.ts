@@ -1,5 +1,8 @@
+import { generateKeyPairSync } from 'node:crypto';
 import { describe, expect, test } from '@jest/globals';
+import jwt from 'jsonwebtoken';
 import { audioSizeBytes, generateAudio } from '../../src/sandbox/audio.js';
+import { RequestAuthenticator } from '../../src/sandbox/auth.js';
 import { isoWithMs, isoWithoutMs, priceFor, restTime } from '../../src/sandbox/format.js';
 import { seededRandom } from '../../src/sandbox/random.js';
 import { RollingWindowLimiter, RollingWindowMeter } from '../../src/sandbox/rate-limit.js';
@@ -130,5 +133,28 @@ describe('seeded random streams', () => {
     expect(counts[2]! / counts[0]!).toBeGreaterThan(2.5);
     expect(counts[2]! / counts[0]!).toBeLessThan(3.5);
     expect(random.weighted([0, 0])).toBe(-1);
+  });
+});
+
+describe('application JWT checks', () => {
+  const key = generateKeyPairSync('rsa', { modulusLength: 2048, privateKeyEncoding: { type: 'pkcs8', format: 'pem' }, publicKeyEncoding: { type: 'spki', format: 'pem' } });
+  const stranger = generateKeyPairSync('rsa', { modulusLength: 2048, privateKeyEncoding: { type: 'pkcs8', format: 'pem' }, publicKeyEncoding: { type: 'spki', format: 'pem' } });
+  const applicationId = 'aaaaaaaa-bbbb-cccc-dddd-0123456789ab';
+  const sign = (privateKey: string, claims: Record<string, unknown> = {}) =>
+    jwt.sign({ application_id: applicationId, jti: 'j1', exp: Math.floor(Date.now() / 1000) + 900, ...claims }, privateKey, { algorithm: 'RS256' });
+
+  test('a token that verified is taken again; a forged or expired one never is, however often it comes', () => {
+    const auth = new RequestAuthenticator({ privateKey: key.privateKey, applicationId });
+    const good = `Bearer ${sign(key.privateKey)}`;
+    expect(auth.verify(good)).toEqual({ ok: true });
+    expect(auth.verify(good)).toEqual({ ok: true });
+    const forged = `Bearer ${sign(stranger.privateKey)}`;
+    expect(auth.verify(forged)).toMatchObject({ ok: false, reason: 'invalid signature' });
+    expect(auth.verify(forged)).toMatchObject({ ok: false, reason: 'invalid signature' });
+    const expired = `Bearer ${sign(key.privateKey, { exp: Math.floor(Date.now() / 1000) - 10 })}`;
+    expect(auth.verify(expired)).toMatchObject({ ok: false, reason: 'jwt expired' });
+    const otherApp = `Bearer ${sign(key.privateKey, { application_id: 'someone-else' })}`;
+    expect(auth.verify(otherApp)).toEqual({ ok: false, reason: 'wrong application_id' });
+    expect(auth.verify(otherApp)).toEqual({ ok: false, reason: 'wrong application_id' });
   });
 });
