@@ -1,6 +1,7 @@
 import express, { type Request, type Response, type NextFunction } from 'express';
 import type { RecordingDownloads } from '../dialer/recordings.js';
 import { applyStatusEvent, callStore, handleAnswer, handleInput, handleRecording, type FlowDeps } from '../dialer/index.js';
+import { WriteBatch } from '../db/index.js';
 import { AppError } from '../errors/index.js';
 import { verifyCallbackSignature } from '../telephony/index.js';
 import { describeIssues, InputBody, InputStepQuery, RecordingBody, StatusEventBody } from './payloads.js';
@@ -43,51 +44,58 @@ export function webhookRouter(deps: WebhookDeps): express.Router {
     next();
   });
 
-  const answer = (req: Request, res: Response) => {
+  // Every handler's database work goes through one group commit per event-loop round.
+  const writes = new WriteBatch(deps.database);
+
+  const answer = async (req: Request, res: Response) => {
     const payload = req.method === 'GET' ? { ...req.query } : ((req.body ?? {}) as Record<string, unknown>);
-    const ncco = handleAnswer(deps, String(req.params.ref), payload);
+    const ncco = await writes.run(() => handleAnswer(deps, String(req.params.ref), payload));
     if (!ncco) throw new AppError('NOT_FOUND', 'unknown call reference');
     sendNcco(res, ncco);
   };
   router.get('/answer/:ref', answer);
   router.post('/answer/:ref', answer);
 
-  router.post('/event/:ref', (req, res) => {
-    const call = callStore(deps.database).byRef(String(req.params.ref));
-    if (!call) throw new AppError('NOT_FOUND', 'unknown call reference');
+  router.post('/event/:ref', async (req, res) => {
     const body = (req.body ?? {}) as Record<string, unknown>;
-    const now = deps.clock.now();
-    if (typeof body.status === 'string') {
-      const parsed = StatusEventBody.safeParse(body);
-      if (!parsed.success) throw new AppError('INPUT_INVALID', `invalid status event: ${describeIssues(parsed.error)}`);
-      applyStatusEvent(deps, call, parsed.data, now);
-    } else if (typeof body.recording_url === 'string') {
-      const parsed = RecordingBody.safeParse(body);
-      if (!parsed.success) throw new AppError('INPUT_INVALID', `invalid recording event: ${describeIssues(parsed.error)}`);
-      handleRecording(deps, deps.recordings, call.ref, parsed.data);
-    } else {
-      // Errors ("reason"), transfers and shapes we do not know are kept and logged, never dropped.
-      callStore(deps.database).recordEvent(call.id, typeof body.reason === 'string' ? 'error' : 'unknown', null, now, now, body);
-      deps.logger.warn('non-status callback stored', { callId: call.id, keys: Object.keys(body).slice(0, 10) });
-    }
+    const status = typeof body.status === 'string' ? StatusEventBody.safeParse(body) : undefined;
+    if (status && !status.success) throw new AppError('INPUT_INVALID', `invalid status event: ${describeIssues(status.error)}`);
+    const recording = !status && typeof body.recording_url === 'string' ? RecordingBody.safeParse(body) : undefined;
+    if (recording && !recording.success) throw new AppError('INPUT_INVALID', `invalid recording event: ${describeIssues(recording.error)}`);
+    await writes.run(() => {
+      const call = callStore(deps.database).byRef(String(req.params.ref));
+      if (!call) throw new AppError('NOT_FOUND', 'unknown call reference');
+      const now = deps.clock.now();
+      if (status) {
+        applyStatusEvent(deps, call, status.data!, now);
+      } else if (recording) {
+        handleRecording(deps, deps.recordings, call.ref, recording.data!);
+      } else {
+        // Errors ("reason"), transfers and shapes we do not know are kept and logged, never dropped.
+        callStore(deps.database).recordEvent(call.id, typeof body.reason === 'string' ? 'error' : 'unknown', null, now, now, body);
+        deps.logger.warn('non-status callback stored', { callId: call.id, keys: Object.keys(body).slice(0, 10) });
+      }
+    });
     res.status(204).end();
   });
 
-  router.post('/input/:ref', (req, res) => {
+  router.post('/input/:ref', async (req, res) => {
     const step = InputStepQuery.safeParse(req.query.step ?? 'question');
     if (!step.success) throw new AppError('INPUT_INVALID', `step must be question or reprompt, got '${String(req.query.step)}'`);
     const body = InputBody.safeParse(req.body ?? {});
     if (!body.success) throw new AppError('INPUT_INVALID', `invalid input event: ${describeIssues(body.error)}`);
-    const ncco = handleInput(deps, String(req.params.ref), step.data, body.data);
+    const ncco = await writes.run(() => handleInput(deps, String(req.params.ref), step.data, body.data));
     if (!ncco) throw new AppError('NOT_FOUND', 'unknown call reference');
     sendNcco(res, ncco);
   });
 
-  router.post('/recording/:ref', (req, res) => {
+  router.post('/recording/:ref', async (req, res) => {
     const body = RecordingBody.safeParse(req.body ?? {});
     if (!body.success) throw new AppError('INPUT_INVALID', `invalid recording event: ${describeIssues(body.error)}`);
-    if (!callStore(deps.database).byRef(String(req.params.ref))) throw new AppError('NOT_FOUND', 'unknown call reference');
-    handleRecording(deps, deps.recordings, String(req.params.ref), body.data);
+    await writes.run(() => {
+      if (!callStore(deps.database).byRef(String(req.params.ref))) throw new AppError('NOT_FOUND', 'unknown call reference');
+      handleRecording(deps, deps.recordings, String(req.params.ref), body.data);
+    });
     res.status(204).end();
   });
   return router;

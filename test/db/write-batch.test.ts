@@ -1,0 +1,69 @@
+import path from 'node:path';
+import Database from 'better-sqlite3';
+import { afterEach, describe, expect, it } from '@jest/globals';
+import { openDatabase, WriteBatch, type AppDatabase } from '../../src/db/index.js';
+import { tempDir } from '../support/factories.js';
+
+describe('WriteBatch (group commit)', () => {
+  let database: AppDatabase | undefined;
+  afterEach(() => database?.close());
+
+  function open() {
+    const file = path.join(tempDir('write-batch-'), 'batch.db');
+    database = openDatabase({ path: file });
+    database.sqlite.exec('CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT NOT NULL UNIQUE)');
+    return { db: database, file };
+  }
+
+  it('commits the units queued in one event-loop round in one transaction, and settles each after the commit', async () => {
+    const { db, file } = open();
+    const batch = new WriteBatch(db);
+    const insert = db.sqlite.prepare('INSERT INTO t (v) VALUES (?) RETURNING id');
+    const reader = new Database(file, { readonly: true });
+    const visible = () => (reader.prepare('SELECT count(*) AS n FROM t').get() as { n: number }).n;
+
+    const units = ['a', 'b', 'c'].map((v) =>
+      batch.run(() => {
+        expect(db.sqlite.inTransaction).toBe(true);
+        return (insert.get(v) as { id: number }).id;
+      }),
+    );
+    // Nothing runs before the round ends, and nothing is visible to another connection.
+    expect(visible()).toBe(0);
+    const ids = await Promise.all(units);
+    expect(ids).toEqual([1, 2, 3]);
+    // Settled only once durable: another connection sees all three.
+    expect(visible()).toBe(3);
+    // One transaction: the data_version of the other connection moved once for the three.
+    const before = reader.pragma('data_version', { simple: true });
+    await Promise.all([batch.run(() => insert.get('d')), batch.run(() => insert.get('e'))]);
+    expect(reader.pragma('data_version', { simple: true })).toBe((before as number) + 1);
+    reader.close();
+  });
+
+  it('rolls a failing unit back alone: it rejects, the others commit', async () => {
+    const { db } = open();
+    const batch = new WriteBatch(db);
+    const insert = db.sqlite.prepare('INSERT INTO t (v) VALUES (?)');
+    const outcomes = await Promise.allSettled([
+      batch.run(() => insert.run('x')),
+      batch.run(() => {
+        insert.run('half-done');
+        insert.run('x'); // unique violation: the whole unit goes, 'half-done' with it
+      }),
+      batch.run(() => insert.run('y')),
+    ]);
+    expect(outcomes.map((o) => o.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
+    expect((outcomes[1] as PromiseRejectedResult).reason).toMatchObject({ code: 'SQLITE_CONSTRAINT_UNIQUE' });
+    expect(db.sqlite.prepare('SELECT v FROM t ORDER BY id').pluck().all()).toEqual(['x', 'y']);
+  });
+
+  it('keeps batches apart across rounds: a later unit is not held for an earlier round', async () => {
+    const { db } = open();
+    const batch = new WriteBatch(db);
+    const insert = db.sqlite.prepare('INSERT INTO t (v) VALUES (?)');
+    await batch.run(() => insert.run('first'));
+    await batch.run(() => insert.run('second'));
+    expect(db.sqlite.prepare('SELECT v FROM t ORDER BY id').pluck().all()).toEqual(['first', 'second']);
+  });
+});
