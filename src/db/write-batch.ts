@@ -1,5 +1,8 @@
 import type { AppDatabase } from './index.js';
 
+/** Units per transaction at most: bounds how long the first of a round waits for its answer. */
+const MAX_BATCH = 32;
+
 interface Pending {
   work: () => unknown;
   resolve: (value: unknown) => void;
@@ -29,16 +32,21 @@ export class WriteBatch {
   run<T>(work: () => T): Promise<T> {
     return new Promise<T>((resolve, reject) => {
       this.#queue.push({ work, resolve: resolve as (value: unknown) => void, reject });
-      if (!this.#scheduled) {
+      // A round can bring hundreds of callbacks: the first of them must not wait for them all.
+      if (this.#queue.length >= MAX_BATCH) this.#flush();
+      else if (!this.#scheduled) {
         this.#scheduled = true;
-        setImmediate(() => this.#flush());
+        setImmediate(() => {
+          this.#scheduled = false;
+          this.#flush();
+        });
       }
     });
   }
 
   #flush(): void {
-    this.#scheduled = false;
     const batch = this.#queue;
+    if (batch.length === 0) return;
     this.#queue = [];
     const { sqlite } = this.#database;
     const outcomes: { ok: boolean; value: unknown }[] = [];

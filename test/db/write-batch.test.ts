@@ -41,6 +41,19 @@ describe('WriteBatch (group commit)', () => {
     reader.close();
   });
 
+  it('commits at once when a round has queued 32 units, so the first of a busy round does not wait for the last', async () => {
+    const { db, file } = open();
+    const batch = new WriteBatch(db);
+    const insert = db.sqlite.prepare('INSERT INTO t (v) VALUES (?)');
+    const reader = new Database(file, { readonly: true });
+    const visible = () => (reader.prepare('SELECT count(*) AS n FROM t').get() as { n: number }).n;
+    const units = Array.from({ length: 40 }, (_, i) => batch.run(() => insert.run(`v${i}`)));
+    expect(visible()).toBe(32);
+    await Promise.all(units);
+    expect(visible()).toBe(40);
+    reader.close();
+  });
+
   it('rolls a failing unit back alone: it rejects, the others commit', async () => {
     const { db } = open();
     const batch = new WriteBatch(db);
