@@ -1,5 +1,5 @@
 import { CANCELLED } from '../clock/index.js';
-import { CallSignals, inThreadFetcher, ListSettingsBook, RecordingDownloads, webhookUrls, workerCreators, workerFetcher, type CallCreatorFactory, type DialerDeps, type WebhookUrls } from '../dialer/index.js';
+import { CallSignals, ListSettingsBook, RecordingDownloads, webhookUrls, workerCreators, type CallCreatorFactory, type DialerDeps, type WebhookUrls } from '../dialer/index.js';
 import { AppError } from '../errors/index.js';
 import { detractorAlertPayload } from '../followup/index.js';
 import { createHttpApp, listen, type HttpAppDeps, type RunningServer, type WebhookDeps } from '../http/index.js';
@@ -51,8 +51,6 @@ export async function startDialerRuntime(ctx: AppContext, options: StartDialerRu
   };
   // One signer for the SDK's requests and the recording downloads.
   const auth = new ReusingAuth({ applicationId: vonage.applicationId, privateKey: vonage.privateKey, reuseMs: config.jwtReuseSeconds * 1000, clock: ctx.clock });
-  // Downloads run in a worker thread, except when a test replaced the provider.
-  const fetcher = options.telephony ? inThreadFetcher : workerFetcher();
   const recordings = new RecordingDownloads({
     database: ctx.database,
     clock: ctx.clock,
@@ -60,7 +58,6 @@ export async function startDialerRuntime(ctx: AppContext, options: StartDialerRu
     authorization: () => auth.createBearerHeader(),
     policy: { apiHost: config.vonageApiHost, extraHosts: config.recordingDownloadHosts },
     recordingsDir: config.recordingsDir,
-    fetch: fetcher.fetch,
   });
   // The URLs need the port we really got, so the server starts first and the deps object is
   // completed before any call is created.
@@ -112,7 +109,6 @@ export async function startDialerRuntime(ctx: AppContext, options: StartDialerRu
       await retention.stop();
       await server.close();
       await recordings.close();
-      await fetcher.close();
       await deliveries.close();
     },
   };

@@ -18,7 +18,6 @@ export { planList, PLAN_REASON_TEXT, PLAN_REASONS, type ListPlan, type PlanReaso
 export { ATTEMPT_CAP_WINDOW_MS, ContactScreen, SCREENING_SQL, type Screening } from './screening.js';
 export { limiterForCps, RollingWindowLimiter, type RateSlot } from './rate-limiter.js';
 export { handleRecording, RecordingDownloads, type RecordingPayload } from './recordings.js';
-export { inThreadFetcher, workerFetcher, type RecordingFetch, type RecordingFetcher } from './recording-fetcher.js';
 export { CallingWindows, DEFAULT_POLICY, effectivePolicy, ListSettingsBook, type EffectivePolicy, type ListSettings, type PolicyOverrides } from './settings.js';
 export { CallSignals } from './signals.js';
 export { handleAnswer, handleInput, webhookUrls, type FlowDeps, type InputPayload, type WebhookUrls } from './survey-flow.js';

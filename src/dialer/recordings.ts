@@ -4,7 +4,6 @@ import { prepared, type AppDatabase } from '../db/index.js';
 import type { Logger } from '../logging/index.js';
 import { downloadRecording, parseProviderTime, type RecordingHostPolicy } from '../telephony/index.js';
 import { callStore } from './calls.js';
-import type { RecordingFetch } from './recording-fetcher.js';
 import type { DialerDeps } from './deps.js';
 
 export interface RecordingPayload {
@@ -63,8 +62,6 @@ export interface RecordingDownloadsOptions {
   maxAttempts?: number;
   /** First retry delay in clock ms; doubles each time. */
   retryDelayMs?: number;
-  /** Who fetches a file (default: this thread; the dialer runtime uses a worker thread). */
-  fetch?: RecordingFetch;
 }
 
 /**
@@ -78,7 +75,7 @@ export class RecordingDownloads {
   #closed = new AbortController();
 
   constructor(options: RecordingDownloadsOptions) {
-    this.#o = { maxAttempts: 6, retryDelayMs: 2_000, fetch: downloadRecording, ...options };
+    this.#o = { maxAttempts: 6, retryDelayMs: 2_000, ...options };
   }
 
   enqueue(responseId: number): void {
@@ -128,7 +125,7 @@ export class RecordingDownloads {
       const row = prepared(database, 'SELECT list_id AS listId, call_id AS callId, comment_recording_url AS url, comment_status AS status, comment_download_attempts AS attempts FROM responses WHERE id = ?')
         .get(responseId) as { listId: number; callId: number; url: string | null; status: string; attempts: number } | undefined;
       if (!row || row.status !== 'pending' || !row.url) return;
-      const result = await this.#o.fetch({
+      const result = await downloadRecording({
         url: row.url,
         authorization: this.#o.authorization,
         policy: this.#o.policy,

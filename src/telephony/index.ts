@@ -1,7 +1,7 @@
 export { ReusingAuth, type ReusingAuthOptions } from './auth.js';
 export { decimalToMicros, parseProviderTime, parseSeconds } from './money.js';
 export { isVonageCallStatus, translateStatus, VONAGE_CALL_STATUSES, type StatusMeaning, type VonageCallStatus } from './provider-status.js';
-export { downloadRecording, isAllowedRecordingUrl, MAX_RECORDING_BYTES, type DownloadRecordingOptions, type DownloadResult, type RecordingHostPolicy } from './recordings.js';
+export { downloadRecording, isAllowedRecordingUrl, MAX_RECORDING_BYTES, type DownloadResult, type RecordingHostPolicy } from './recordings.js';
 export { verifyCallbackSignature, type SignatureCheck } from './signature.js';
 export type { CreateCallRequest, CreateCallResult, GetCallResult, HangupResult, ProviderCall, ProviderFailure, Telephony } from './types.js';
 export { VonageTelephony, type VonageTelephonyOptions } from './vonage.js';
