@@ -140,3 +140,35 @@ function abortError(): Error {
  * ~10 % of the dialer's CPU (docs/performance.md).
  */
 export const CANCELLED: Readonly<{ name: 'Cancelled' }> = Object.freeze({ name: 'Cancelled' });
+
+const abortCallbacks = new WeakMap<AbortSignal, Set<() => void>>();
+
+/**
+ * Calls `callback` when `signal` aborts (at once if it has); returns the function that unregisters
+ * it. All callbacks of a signal share one listener: EventTarget checks every listener for a
+ * duplicate on each add, so hundreds of waiters with a listener each on one run's stop signal cost
+ * quadratic time (docs/performance.md).
+ */
+export function onAbort(signal: AbortSignal, callback: () => void): () => void {
+  if (signal.aborted) {
+    callback();
+    return () => undefined;
+  }
+  let callbacks = abortCallbacks.get(signal);
+  if (!callbacks) {
+    const all = new Set<() => void>();
+    callbacks = all;
+    abortCallbacks.set(signal, all);
+    signal.addEventListener(
+      'abort',
+      () => {
+        for (const each of [...all]) each();
+        all.clear();
+      },
+      { once: true },
+    );
+  }
+  const registered = callbacks;
+  registered.add(callback);
+  return () => registered.delete(callback);
+}
