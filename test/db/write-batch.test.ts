@@ -6,26 +6,35 @@ import { tempDir } from '../support/factories.js';
 
 describe('WriteBatch (group commit)', () => {
   let database: AppDatabase | undefined;
-  afterEach(() => database?.close());
+  let reader: Database.Database | undefined;
+  afterEach(() => {
+    reader?.close();
+    database?.close();
+  });
 
+  /** A file database with one table, its batch, and a second connection that sees only commits. */
   function open() {
     const file = path.join(tempDir('write-batch-'), 'batch.db');
-    database = openDatabase({ path: file });
-    database.sqlite.exec('CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT NOT NULL UNIQUE)');
-    return { db: database, file };
+    const db = openDatabase({ path: file });
+    database = db;
+    db.sqlite.exec('CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT NOT NULL UNIQUE)');
+    const other = new Database(file, { readonly: true });
+    reader = other;
+    return {
+      db,
+      batch: new WriteBatch(db),
+      insert: db.sqlite.prepare('INSERT INTO t (v) VALUES (?)'),
+      reader: other,
+      visible: () => (other.prepare('SELECT count(*) AS n FROM t').get() as { n: number }).n,
+    };
   }
 
   it('commits the units queued in one event-loop round in one transaction, and settles each after the commit', async () => {
-    const { db, file } = open();
-    const batch = new WriteBatch(db);
-    const insert = db.sqlite.prepare('INSERT INTO t (v) VALUES (?) RETURNING id');
-    const reader = new Database(file, { readonly: true });
-    const visible = () => (reader.prepare('SELECT count(*) AS n FROM t').get() as { n: number }).n;
-
+    const { db, batch, insert, reader, visible } = open();
     const units = ['a', 'b', 'c'].map((v) =>
       batch.run(() => {
         expect(db.sqlite.inTransaction).toBe(true);
-        return (insert.get(v) as { id: number }).id;
+        return Number(insert.run(v).lastInsertRowid);
       }),
     );
     // Nothing runs before the round ends, and nothing is visible to another connection.
@@ -36,28 +45,20 @@ describe('WriteBatch (group commit)', () => {
     expect(visible()).toBe(3);
     // One transaction: the data_version of the other connection moved once for the three.
     const before = reader.pragma('data_version', { simple: true });
-    await Promise.all([batch.run(() => insert.get('d')), batch.run(() => insert.get('e'))]);
+    await Promise.all([batch.run(() => insert.run('d')), batch.run(() => insert.run('e'))]);
     expect(reader.pragma('data_version', { simple: true })).toBe((before as number) + 1);
-    reader.close();
   });
 
   it('commits at once when a round has queued 32 units, so the first of a busy round does not wait for the last', async () => {
-    const { db, file } = open();
-    const batch = new WriteBatch(db);
-    const insert = db.sqlite.prepare('INSERT INTO t (v) VALUES (?)');
-    const reader = new Database(file, { readonly: true });
-    const visible = () => (reader.prepare('SELECT count(*) AS n FROM t').get() as { n: number }).n;
+    const { batch, insert, visible } = open();
     const units = Array.from({ length: 40 }, (_, i) => batch.run(() => insert.run(`v${i}`)));
     expect(visible()).toBe(32);
     await Promise.all(units);
     expect(visible()).toBe(40);
-    reader.close();
   });
 
   it('rolls a failing unit back alone: it rejects, the others commit', async () => {
-    const { db } = open();
-    const batch = new WriteBatch(db);
-    const insert = db.sqlite.prepare('INSERT INTO t (v) VALUES (?)');
+    const { db, batch, insert } = open();
     const outcomes = await Promise.allSettled([
       batch.run(() => insert.run('x')),
       batch.run(() => {
@@ -72,9 +73,7 @@ describe('WriteBatch (group commit)', () => {
   });
 
   it('keeps batches apart across rounds: a later unit is not held for an earlier round', async () => {
-    const { db } = open();
-    const batch = new WriteBatch(db);
-    const insert = db.sqlite.prepare('INSERT INTO t (v) VALUES (?)');
+    const { db, batch, insert } = open();
     await batch.run(() => insert.run('first'));
     await batch.run(() => insert.run('second'));
     expect(db.sqlite.prepare('SELECT v FROM t ORDER BY id').pluck().all()).toEqual(['first', 'second']);
