@@ -1,4 +1,5 @@
 import express, { type Request, type Response, type NextFunction } from 'express';
+import type { z } from 'zod';
 import type { RecordingDownloads } from '../dialer/recordings.js';
 import { applyStatusEvent, callStore, handleAnswer, handleInput, handleRecording, type FlowDeps } from '../dialer/index.js';
 import { WriteBatch } from '../db/index.js';
@@ -58,18 +59,16 @@ export function webhookRouter(deps: WebhookDeps): express.Router {
 
   router.post('/event/:ref', async (req, res) => {
     const body = (req.body ?? {}) as Record<string, unknown>;
-    const status = typeof body.status === 'string' ? StatusEventBody.safeParse(body) : undefined;
-    if (status && !status.success) throw new AppError('INPUT_INVALID', `invalid status event: ${describeIssues(status.error)}`);
-    const recording = !status && typeof body.recording_url === 'string' ? RecordingBody.safeParse(body) : undefined;
-    if (recording && !recording.success) throw new AppError('INPUT_INVALID', `invalid recording event: ${describeIssues(recording.error)}`);
+    const status = typeof body.status === 'string' ? parseEvent(StatusEventBody, body, 'status') : undefined;
+    const recording = !status && typeof body.recording_url === 'string' ? parseEvent(RecordingBody, body, 'recording') : undefined;
     await writes.run(() => {
       const call = callStore(deps.database).byRef(String(req.params.ref));
       if (!call) throw new AppError('NOT_FOUND', 'unknown call reference');
       const now = deps.clock.now();
       if (status) {
-        applyStatusEvent(deps, call, status.data!, now);
+        applyStatusEvent(deps, call, status, now);
       } else if (recording) {
-        handleRecording(deps, deps.recordings, call.ref, recording.data!);
+        handleRecording(deps, deps.recordings, call.ref, recording);
       } else {
         // Errors ("reason"), transfers and shapes we do not know are kept and logged, never dropped.
         callStore(deps.database).recordEvent(call.id, typeof body.reason === 'string' ? 'error' : 'unknown', null, now, now, body);
@@ -99,6 +98,13 @@ export function webhookRouter(deps: WebhookDeps): express.Router {
     res.status(204).end();
   });
   return router;
+}
+
+/** The body as `schema` reads it, or a 400 naming what is wrong. */
+function parseEvent<T>(schema: z.ZodType<T>, body: unknown, kind: string): T {
+  const parsed = schema.safeParse(body);
+  if (!parsed.success) throw new AppError('INPUT_INVALID', `invalid ${kind} event: ${describeIssues(parsed.error)}`);
+  return parsed.data;
 }
 
 /**
