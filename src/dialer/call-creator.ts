@@ -84,8 +84,8 @@ export type CreateWorkerSettings = Omit<CreateWorkerData, 'pacing'>;
  *
  * The limiter frees a slot one window after the provider's answer *arrived*, and on the dialer's
  * thread "arrived" means "was read": at 200 calls/s that thread also serves ~1,400 webhooks a
- * second, its event loop answered a create 100 ms late on average, and every slot lost that much
- * of each window (82 % of the configured rate, docs/performance.md). The worker's own event loop
+ * second, its event loop read a create's answer ~100 ms late on average, and every slot lost that much
+ * of each window (0.87 of the configured rate, docs/performance.md). The worker's own event loop
  * is nearly idle, so it reads answers as they come.
  *
  * This thread still writes each attempt row before its request is sent; it hands the worker at

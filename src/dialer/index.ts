@@ -1,5 +1,5 @@
 export { callStore, type CallRow, type ContactRow } from './calls.js';
-export { PacedCreator, pacedCreators, WorkerCreator, workerCreators, type CallCreator, type CallCreatorFactory, type CreateTurn, type Pacing } from './call-creator.js';
+export { PacedCreator, pacedCreators, workerCreators, type CallCreator, type CallCreatorFactory, type CreateTurn, type Pacing } from './call-creator.js';
 export {
   maxCallLifeMs,
   PROVIDER_CALL_RETENTION_MS,
