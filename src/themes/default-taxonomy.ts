@@ -18,7 +18,7 @@ export const DEFAULT_TAXONOMY: Taxonomy = {
           'bargain', 'commission*', 'hidden charges', 'subscription*', 'going up', 'went up', 'interest', 'fortune',
         ],
         'pl-PL': [
-          'cena', 'ceny', 'cenie', 'cenę', 'ceną', 'cen', 'cenach', 'cenami', 'cenow*y', 'drog*o', 'drożej', 'podroż*ał',
+          'cena', 'ceny', 'cenie', 'cenę', 'cen', 'cenach', 'cenami', 'cenow*y', 'drog*o', 'drożej', 'podroż*ał',
           'zdroż*ał', 'tani*o', 'opłat*a', 'prowizj*a', 'taryf*a', 'abonament*', 'koszt*', 'podwyżk*a', 'promocj*a',
           'rabat*', 'zniżk*a', 'przepłac*am', 'za dużo płacę', 'raty', 'rata', 'oprocentowani*e', 'płacę więcej',
           'majątek',

@@ -67,11 +67,15 @@ export const Taxonomy = z
         return;
       }
       for (const [language, list] of phrases) {
-        const duplicates = new Set<string>();
+        const seenPhrases = new Map<string, string>();
         list.forEach((phrase, at) => {
           const key = phraseKey(phrase);
-          if (duplicates.has(key)) ctx.addIssue({ code: 'custom', path: ['themes', index, 'phrases', language, at], message: `'${phrase}' is listed twice` });
-          duplicates.add(key);
+          const earlier = seenPhrases.get(key);
+          if (earlier === phrase) ctx.addIssue({ code: 'custom', path: ['themes', index, 'phrases', language, at], message: `'${phrase}' is listed twice` });
+          else if (earlier !== undefined) {
+            ctx.addIssue({ code: 'custom', path: ['themes', index, 'phrases', language, at], message: `'${phrase}' is the same as '${earlier}' once case and diacritics are folded` });
+          }
+          if (earlier === undefined) seenPhrases.set(key, phrase);
         });
       }
     });
