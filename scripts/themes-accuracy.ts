@@ -28,7 +28,7 @@ const header = (cells: string[]) => `${row(cells)}\n|${cells.map(() => '---').jo
 
 console.log(`Labelled: ${labelled.length} comments (${SURVEY_LANGUAGES.map((l) => `${l} ${labelled.filter((c) => c.language === l).length}`).join(', ')}); variants: ${variants.length}.\n`);
 
-console.log('### Theme micro F1 by way of matching\n');
+console.log('#### Theme micro F1 by way of matching\n');
 console.log(header(['set', 'matching', ...SURVEY_LANGUAGES, 'all']));
 for (const [name, samples] of sets) {
   for (const matching of MATCHING_MODES) {
@@ -38,7 +38,7 @@ for (const [name, samples] of sets) {
 }
 
 const final = compileTaxonomy(DEFAULT_TAXONOMY);
-console.log('\n### Per theme, labelled set (dev + holdout), final matching (stems-and-typos)\n');
+console.log('\n#### Per theme, labelled set (dev + holdout), final matching (stems-and-typos)\n');
 console.log(header(['language', 'theme', 'comments', 'precision', 'recall', 'F1']));
 const overall = evaluateTaxonomy(final, labelled);
 for (const language of overall.languages) {
@@ -48,7 +48,7 @@ for (const language of overall.languages) {
   console.log(row([language.language, '**macro F1 / micro F1 / exact set**', language.comments, '', '', `${two(language.macroF1)} / ${two(language.microF1)} / ${pct(language.exactMatch)}`]));
 }
 
-console.log('\n### Sentiment (engine) agreement with the labels\n');
+console.log('\n#### Sentiment (engine) agreement with the labels\n');
 console.log(header(['set', ...SURVEY_LANGUAGES, 'all']));
 for (const [name, samples] of sets) {
   const evaluation = evaluateTaxonomy(final, samples);
@@ -58,7 +58,7 @@ for (const [name, samples] of sets) {
 if (process.argv.includes('--misses')) {
   for (const [name, samples] of sets.filter(([name]) => !name.startsWith('labelled'))) {
     const evaluation = evaluateTaxonomy(final, samples);
-    console.log(`\n### Misses: ${name}\n`);
+    console.log(`\n#### Misses: ${name}\n`);
     for (const miss of evaluation.themeMisses) console.log(`- ${miss.id} themes ${miss.expected.join(',')} ≠ ${miss.got.join(',')} ${JSON.stringify(miss.evidence)}: ${miss.text}`);
     for (const miss of evaluation.sentimentMisses) console.log(`- ${miss.id} sentiment ${miss.expected} ≠ ${miss.got} (${miss.score}): ${miss.text}`);
   }
