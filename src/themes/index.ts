@@ -16,7 +16,7 @@ export {
   type ThemeMatch,
 } from './classify.js';
 export { DEFAULT_TAXONOMY } from './default-taxonomy.js';
-export { MATCHING_MODES, TYPO_MIN_LETTERS, type MatchingMode } from './matcher.js';
+export { MATCHING_MODES, oneTypoApart, TYPO_MIN_LETTERS, TYPO_MIN_STEM_LETTERS, type MatchingMode } from './matcher.js';
 export { SENTIMENT_LABELS, SENTIMENT_LEXICONS, SENTIMENT_THRESHOLD, type SentimentLabel, type SentimentLexicon } from './sentiment.js';
 export { MAX_PHRASE_WORDS, MIN_STEM_LETTERS, OTHER_THEME_ID, parseTaxonomy, Taxonomy, Theme, themeLabel } from './taxonomy.js';
 export { normalizeWord, tokenize, type Token } from './text.js';

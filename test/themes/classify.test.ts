@@ -1,8 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import fc from 'fast-check';
 import { SURVEY_LANGUAGES, type SurveyLanguage } from '../../src/ivr/index.js';
-import { classifyComment, compileTaxonomy, DEFAULT_TAXONOMY, OTHER_THEME_ID, parseTaxonomy, type Taxonomy } from '../../src/themes/index.js';
-import { oneTypoApart } from '../../src/themes/matcher.js';
+import { classifyComment, compileTaxonomy, DEFAULT_TAXONOMY, oneTypoApart, OTHER_THEME_ID, parseTaxonomy, type Taxonomy } from '../../src/themes/index.js';
 import { thrownAppError } from '../support/factories.js';
 
 const engine = compileTaxonomy(DEFAULT_TAXONOMY);
