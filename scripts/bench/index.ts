@@ -10,6 +10,7 @@ import { benchDial } from './dial.js';
 import { benchImport } from './import.js';
 import { printFigures, type Figure } from './lib.js';
 import { benchReport } from './report.js';
+import { benchThemes } from './themes.js';
 import { benchWebhooks } from './webhooks.js';
 
 const only = process.argv.includes('--only') ? process.argv[process.argv.indexOf('--only') + 1]!.split(',') : undefined;
@@ -22,5 +23,6 @@ if (want('import')) figures.push(...(await benchImport()));
 if (want('report')) figures.push(...benchReport());
 if (want('webhooks')) figures.push(...(await benchWebhooks()));
 if (want('dial')) figures.push(...(await benchDial()));
+if (want('themes')) figures.push(...benchThemes());
 printFigures(figures);
 console.log(`(${Math.round((performance.now() - started) / 1000)} s)`);

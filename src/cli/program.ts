@@ -22,6 +22,7 @@ const GROUPS: { commands: string[]; load: () => Promise<Register> }[] = [
   { commands: ['demo'], load: async () => (await import('./commands/demo.js')).registerDemoCommand },
   { commands: ['sandbox'], load: async () => (await import('./commands/sandbox.js')).registerSandboxCommand },
   { commands: ['contacts', 'recordings'], load: async () => (await import('./commands/privacy.js')).registerPrivacyCommands },
+  { commands: ['comments'], load: async () => (await import('./commands/comments.js')).registerCommentsCommands },
 ];
 
 /** The program for `argv` (process.argv): only the command group argv names, or every group. */
