@@ -1,11 +1,12 @@
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import cliProgress from 'cli-progress';
 import { openContext } from '../../app/context.js';
-import { createList, getList, importList, listLists, updateListSettings, type ImportSummary, type ListSettingsPatch } from '../../contacts/index.js';
+import { createList, getList, importList, listLists, SurveyScript, updateListSettings, type ImportSummary, type ListSettingsPatch } from '../../contacts/index.js';
 import { CONTACT_STATUSES } from '../../db/schema/index.js';
 import type { ListPlan } from '../../dialer/index.js';
+import { FollowUpSettings } from '../../followup/index.js';
 import { formatTime, plural, printJson, printLine, table } from '../output.js';
-import { countryCode, parseDurationMs, positiveInt } from '../parse.js';
+import { checkedBy, countryCode, inputFile, parseDurationMs, positiveInt, text } from '../parse.js';
 import { addDialingOptions, settingsPatch, type DialingFlags } from '../dialing-options.js';
 
 export function registerListsCommands(program: Command): void {
@@ -98,8 +99,12 @@ export function registerListsCommands(program: Command): void {
     .option('--accept-triggers', 'take triggered surveys (POST /api/v1/surveys); `serve` dials the list continuously')
     .option('--no-accept-triggers', 'stop taking triggered surveys')
     .option('--alert-threshold <score>', 'scores at or below this raise a detractor alert and open a case (0-10, default 6)', scoreArgument)
-    .option('--case-owner <name>', "owner of this list's follow-up cases (default: the client's)")
-    .option('--case-deadline <duration>', 'deadline of a follow-up case after the score: 48h, 2d, … (default 48h)', parseDurationMs)
+    .option("--case-owner <name>", "owner of this list's follow-up cases, up to 100 characters (default: the client's)", checkedBy('--case-owner', FollowUpSettings.shape.caseOwner, text))
+    .option(
+      '--case-deadline <duration>',
+      'deadline of a follow-up case after the score: 48h, 2d, … up to 365d (default 48h)',
+      checkedBy('--case-deadline', FollowUpSettings.shape.caseDeadlineHours, parseDurationMs, { toSetting: caseDeadlineHours, unit: 'hours (365d)' }),
+    )
     .option('--json', 'print JSON')
     .action((listId: number, flags: DialingFlags & FollowUpFlags & { json?: boolean }) => {
       const ctx = openContext();
@@ -123,7 +128,7 @@ export function registerListsCommands(program: Command): void {
     .option('--client <id>', 'client the list belongs to', positiveInt('--client'))
     .option('--country <code>', 'ISO 3166 alpha-2 country for numbers in national format, e.g. PL', countryCode)
     .option('--timezone <zone>', 'IANA zone for callees of multi-zone countries without their own')
-    .option('--company <name>', 'company named in the greeting (default: the client name)')
+    .option('--company <name>', 'company named in the greeting, up to 100 characters (default: the client name)', checkedBy('--company', SurveyScript.shape.company, text))
     .addOption(new Option('--language <bcp47>', 'survey language').choices(['en-US', 'pl-PL', 'ru-RU', 'bg-BG']))
     .option('--accept-triggers', 'take triggered surveys (POST /api/v1/surveys, `surveys trigger`)')
     .option('--json', 'print JSON')
@@ -152,13 +157,13 @@ export function registerListsCommands(program: Command): void {
   lists
     .command('import')
     .description('import a CSV contact list (UTF-8, comma or semicolon, header row with a phone column)')
-    .argument('<file>', 'CSV file')
+    .argument('<file>', 'CSV file', inputFile('<file>'))
     .requiredOption('--name <name>', 'name of the new list')
     .option('--client <id>', 'client the list belongs to', positiveInt('--client'))
     .option('--country <code>', 'ISO 3166 alpha-2 country for numbers in national format, e.g. PL', countryCode)
     .option('--previous <listId>', 'this list is a follow-up wave of that list', positiveInt('--previous'))
     .option('--timezone <zone>', 'IANA zone for callees of multi-zone countries (US, RU…) without a timezone column, e.g. Europe/Moscow')
-    .option('--company <name>', 'company named in the greeting (default: the client name)')
+    .option('--company <name>', 'company named in the greeting, up to 100 characters (default: the client name)', checkedBy('--company', SurveyScript.shape.company, text))
     .addOption(new Option('--language <bcp47>', 'survey language').choices(['en-US', 'pl-PL', 'ru-RU', 'bg-BG']))
     .option('--dry-run', 'validate and report; write nothing')
     .option('--json', 'print exactly one JSON object')
@@ -220,13 +225,16 @@ function scoreArgument(value: string): number {
   return Number(value);
 }
 
+/** A case deadline is kept in whole hours, at least one. */
+const caseDeadlineHours = (ms: number) => Math.max(1, Math.round(ms / 3_600_000));
+
 function followUpPatch(flags: FollowUpFlags): Pick<ListSettingsPatch, 'acceptsTriggers' | 'followUp'> {
   return {
     acceptsTriggers: flags.acceptTriggers,
     followUp: {
       alertThreshold: flags.alertThreshold,
       caseOwner: flags.caseOwner,
-      caseDeadlineHours: flags.caseDeadline === undefined ? undefined : Math.max(1, Math.round(flags.caseDeadline / 3_600_000)),
+      caseDeadlineHours: flags.caseDeadline === undefined ? undefined : caseDeadlineHours(flags.caseDeadline),
     },
   };
 }

@@ -6,7 +6,7 @@ import { openContext, type AppContext } from '../../app/context.js';
 import { AppError } from '../../errors/index.js';
 import { createReportLink, renderAgentReport, REPORT_FORMATS, renderReport, type RenderedReport, type ReportFormat, type ReportServiceDeps } from '../../reports/index.js';
 import { printLine } from '../output.js';
-import { parseDurationMs, positiveInt } from '../parse.js';
+import { outputFile, parseDurationMs, positiveInt } from '../parse.js';
 
 interface ReportFlags {
   format?: ReportFormat;
@@ -26,7 +26,7 @@ export function registerReportCommand(program: Command): void {
     .description('the NPS report of a list: JSON on stdout by default, or CSV or a self-contained HTML page')
     .argument('<listId>', 'list id', positiveInt('listId'))
     .addOption(new Option('--format <format>', 'json, csv or html (default json; html with --link)').choices(REPORT_FORMATS))
-    .option('--out <file>', 'write the report to this file instead of stdout')
+    .option('--out <file>', 'write the report to this file instead of stdout (its folder must exist)', outputFile('--out'))
     .option('--full', 'CSV: full phone numbers (masked to the last three digits otherwise)')
     .option('--summary', 'CSV: the aggregate table instead of one row per contact')
     .option('--link', 'print a signed, expiring download URL instead (needs REPORT_LINK_SECRET)')
