@@ -112,7 +112,7 @@ async function runDemo(flags: DemoFlags): Promise<void> {
       // Wait for every retry: the demo runs the list to its end.
       maxWait: 24 * 3600_000,
     });
-    const report = buildReport({ database: ctx.database, clock, config: ctx.config }, { listId: summary.listId! });
+    const report = buildReport({ database: ctx.database, clock, config: ctx.config }, { listId: summary.listId!, audience: 'operator' });
     const interval = report.npsCi95 ? ` (95% interval ${report.npsCi95[0].toFixed(1)} to ${report.npsCi95[1].toFixed(1)})` : '';
     printLine(
       `NPS ${report.nps === null ? '-' : report.nps.toFixed(1)}${interval} from ${report.responses} responses: ` +

@@ -4,7 +4,17 @@ import { pipeline } from 'node:stream/promises';
 import { Option, type Command } from 'commander';
 import { openContext, type AppContext } from '../../app/context.js';
 import { AppError } from '../../errors/index.js';
-import { createReportLink, renderAgentReport, REPORT_FORMATS, renderReport, type RenderedReport, type ReportFormat, type ReportServiceDeps } from '../../reports/index.js';
+import {
+  createReportLink,
+  renderAgentReport,
+  REPORT_AUDIENCES,
+  REPORT_FORMATS,
+  renderReport,
+  type RenderedReport,
+  type ReportAudience,
+  type ReportFormat,
+  type ReportServiceDeps,
+} from '../../reports/index.js';
 import { printLine } from '../output.js';
 import { outputFile, parseDurationMs, positiveInt } from '../parse.js';
 
@@ -16,6 +26,7 @@ interface ReportFlags {
   link?: boolean;
   expires?: number;
   by?: 'agent';
+  audience: ReportAudience;
 }
 
 const DEFAULT_LINK_LIFETIME_MS = 7 * 86_400_000;
@@ -32,6 +43,11 @@ export function registerReportCommand(program: Command): void {
     .option('--link', 'print a signed, expiring download URL instead (needs REPORT_LINK_SECRET)')
     .option('--expires <duration>', 'lifetime of the --link URL: 12h, 7d, … (default 7d, at most 90d)', parseDurationMs)
     .addOption(new Option('--by <attribute>', 'only the per-agent results (ranked), as JSON or --format csv').choices(['agent']))
+    .addOption(
+      new Option('--audience <who>', "operator: the JSON has the provider's cost too; client: exactly the client's copy (what the API serves)")
+        .choices(REPORT_AUDIENCES)
+        .default('operator'),
+    )
     .action(async (listId: number, flags: ReportFlags) => {
       checkFlags(flags);
       const ctx = openContext({ readOnly: true });
@@ -71,6 +87,7 @@ async function report(ctx: AppContext, listId: number, flags: ReportFlags): Prom
     format: flags.format ?? 'json',
     full: flags.full,
     summary: flags.summary,
+    audience: flags.audience,
     // Recordings too large to embed are linked relative to where the page is written.
     recordingHref: (_comment, absolutePath) => path.relative(outDir, absolutePath).split(path.sep).map(encodeURIComponent).join('/'),
   });
