@@ -34,4 +34,10 @@ async function main(argv: string[]): Promise<number> {
   }
 }
 
+// A reader that stops early (`nps-dialer lists plan 1 | head`) closes the pipe: the rest of the
+// output is dropped and the command ends as it would have (a `run` is not cut short by it).
+process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+  if (error.code !== 'EPIPE' && error.code !== 'ERR_STREAM_DESTROYED') throw error;
+});
+
 process.exitCode = await main(process.argv);

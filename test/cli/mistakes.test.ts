@@ -2,8 +2,13 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from '@jest/globals';
 import { z } from 'zod';
+import { systemClock } from '../../src/clock/index.js';
+import { resolveFromRoot } from '../../src/config/index.js';
+import { importList } from '../../src/contacts/index.js';
+import { openDatabase } from '../../src/db/index.js';
 import { EXIT_CODE, toCliError } from '../../src/errors/index.js';
-import { runCli } from '../support/cli.js';
+import { createSilentLogger } from '../../src/logging/index.js';
+import { runCli, spawnCli } from '../support/cli.js';
 import { tempDir } from '../support/factories.js';
 
 /**
@@ -46,6 +51,24 @@ describe('ordinary mistakes on the command line', () => {
     const result = await runCli(['demo', '--dir', project], databasePath);
     expect(result.exitCode).toBe(2);
     expect(result.stderr).toContain(`--dir '${project}' holds files the demo did not make`);
+  });
+});
+
+describe('output into a pipe', () => {
+  it('ends quietly when the reader stops early (`lists plan 1 | head -1`), with no EPIPE trace', async () => {
+    const dir = tempDir('nps-pipe-');
+    const databasePath = path.join(dir, 'nps.db');
+    const database = openDatabase({ path: databasePath });
+    const { listId } = await importList({ database, clock: systemClock, logger: createSilentLogger(), file: resolveFromRoot('data/sample-contacts.csv'), name: 'pipe', country: 'PL' });
+    database.close();
+    const child = spawnCli(['lists', 'plan', String(listId!)], databasePath);
+    let stderr = '';
+    child.stderr!.setEncoding('utf8').on('data', (text: string) => (stderr += text));
+    // The reader closes its end before the plan is printed, as `head -1` does after one line.
+    child.stdout!.destroy();
+    const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+    expect(code).toBe(0);
+    expect(stderr).toBe('');
   });
 });
 

@@ -5,7 +5,7 @@ import { createList, getList, importList, listLists, SurveyScript, updateListSet
 import { CONTACT_STATUSES } from '../../db/schema/index.js';
 import type { ListPlan } from '../../dialer/index.js';
 import { FollowUpSettings } from '../../followup/index.js';
-import { formatTime, plural, printJson, printLine, table } from '../output.js';
+import { formatDuration, formatTime, plural, printJson, printLine, settingsText, table } from '../output.js';
 import { checkedBy, countryCode, inputFile, parseDurationMs, positiveInt, text } from '../parse.js';
 import { addDialingOptions, settingsPatch, type DialingFlags } from '../dialing-options.js';
 
@@ -63,10 +63,10 @@ export function registerListsCommands(program: Command): void {
         }
         if (list.nextAttemptAt) printLine(`  next attempt ${formatTime(list.nextAttemptAt)}`);
         printLine(`  attributes   ${list.attributes.length ? list.attributes.join(', ') : '-'}`);
-        printLine(`  script       ${JSON.stringify(list.script)}`);
-        printLine(`  policy       ${JSON.stringify(list.policy)}`);
+        printLine(`  script       ${settingsText(list.script)}`);
+        printLine(`  policy       ${settingsText(list.policy)}`);
         printLine(`  triggers     ${list.acceptsTriggers ? 'accepted (serve dials them continuously)' : 'not accepted'}`);
-        printLine(`  follow-up    ${JSON.stringify(list.followUp)}`);
+        printLine(`  follow-up    ${settingsText(list.followUp)}`);
       } finally {
         ctx.close();
       }
@@ -112,10 +112,10 @@ export function registerListsCommands(program: Command): void {
         const list = updateListSettings({ database: ctx.database, listId, patch: { ...settingsPatch(flags), ...followUpPatch(flags) } });
         if (flags.json) return printJson({ listId, script: list.script, policy: list.policy, acceptsTriggers: list.acceptsTriggers, followUp: list.followUp });
         printLine(`List ${listId} "${list.name}" saved.`);
-        printLine(`  script     ${JSON.stringify(list.script)}`);
-        printLine(`  policy     ${JSON.stringify(list.policy)}`);
+        printLine(`  script     ${settingsText(list.script)}`);
+        printLine(`  policy     ${settingsText(list.policy)}`);
         printLine(`  triggers   ${list.acceptsTriggers ? 'accepted' : 'not accepted'}`);
-        printLine(`  follow-up  ${JSON.stringify(list.followUp)}`);
+        printLine(`  follow-up  ${settingsText(list.followUp)}`);
       } finally {
         ctx.close();
       }
@@ -278,7 +278,7 @@ function printPlan(plan: ListPlan): void {
   const p = plan.policy;
   printLine(`Plan for list ${plan.listId} "${plan.listName}" at ${formatTime(plan.at)}: ${plural(plan.contacts, 'contact')}`);
   printLine(
-    `  policy: ${p.cps} calls/s, ${p.maxConcurrent} live calls, ${p.maxAttempts} attempts, retry after ${Math.round(p.retryDelayMs / 60_000)} min; ` +
+    `  policy: ${p.cps} calls/s, ${p.maxConcurrent} live calls, ${p.maxAttempts} attempts, retry after ${formatDuration(p.retryDelayMs)}; ` +
       `calling hours: ${p.callingHours}; caps: ${p.minDaysBetweenSurveys ? `${p.minDaysBetweenSurveys} days between surveys` : 'no survey gap'}, ` +
       `${p.maxAttemptsPer30Days ? `${p.maxAttemptsPer30Days} attempts per 30 days` : 'no attempt cap'}`,
   );
