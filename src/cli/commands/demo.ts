@@ -11,6 +11,7 @@ import { AppError } from '../../errors/index.js';
 import { createLogger } from '../../logging/index.js';
 import { buildReport } from '../../reports/index.js';
 import { startSandbox } from '../../sandbox/index.js';
+import { helpSection } from '../help.js';
 import { printLine } from '../output.js';
 import { inputFile, parseDurationMs, positiveInt, positiveNumber } from '../parse.js';
 import { runList } from './run.js';
@@ -47,6 +48,7 @@ export function registerDemoCommand(program: Command): void {
     .option('--time-scale <n>', 'simulated seconds per real second', positiveNumber('--time-scale'), 300)
     .option('--retry-delay <duration>', 'simulated wait before retrying busy/unanswered/machine', parseDurationMs, 20 * 60_000)
     .option('--dir <path>', 'where the demo database and recordings go (emptied first)', 'data/demo')
+    .addHelpText('after', helpSection('Examples', ['nps-dialer demo', 'nps-dialer demo --contacts my-list.csv --country GB --seed 7 --cps 10']))
     .action(async (flags: DemoFlags) => {
       await runDemo(flags);
     });

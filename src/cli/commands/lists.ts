@@ -1,10 +1,21 @@
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import cliProgress from 'cli-progress';
 import { openContext } from '../../app/context.js';
-import { createList, getList, importList, listLists, SurveyScript, updateListSettings, type ImportSummary, type ListSettingsPatch } from '../../contacts/index.js';
+import {
+  createList,
+  getList,
+  importList,
+  listLists,
+  PHONE_COLUMN_NAMES,
+  SurveyScript,
+  updateListSettings,
+  type ImportSummary,
+  type ListSettingsPatch,
+} from '../../contacts/index.js';
 import { CONTACT_STATUSES } from '../../db/schema/index.js';
 import type { ListPlan } from '../../dialer/index.js';
 import { FollowUpSettings } from '../../followup/index.js';
+import { helpSection } from '../help.js';
 import { formatDuration, formatTime, plural, printJson, printLine, settingsText, table } from '../output.js';
 import { checkedBy, countryCode, inputFile, parseDurationMs, positiveInt, text } from '../parse.js';
 import { addDialingOptions, settingsPatch, type DialingFlags } from '../dialing-options.js';
@@ -77,6 +88,7 @@ export function registerListsCommands(program: Command): void {
     .description('dry run: who would be called when (in their own time zone), and why the others are excluded; writes nothing')
     .argument('<listId>', 'list id', positiveInt('listId'))
     .option('--json', 'print JSON with one row per contact')
+    .addHelpText('after', helpSection('Examples', ['nps-dialer lists plan 1', "nps-dialer lists plan 1 --json | jq '.byReason'"]))
     .action(async (listId: number, options: { json?: boolean }) => {
       // The dialer (and the SDK under it) is loaded only by the commands that use it: `lists import` stays small.
       const { ListSettingsBook, planList } = await import('../../dialer/index.js');
@@ -106,6 +118,14 @@ export function registerListsCommands(program: Command): void {
       checkedBy('--case-deadline', FollowUpSettings.shape.caseDeadlineHours, parseDurationMs, { toSetting: caseDeadlineHours, unit: 'hours (365d)' }),
     )
     .option('--json', 'print JSON')
+    .addHelpText(
+      'after',
+      helpSection('Examples', [
+        "nps-dialer lists set 1 --cps 10 --max-attempts 3 --retry-delay 2h --calling-hours 'Mon-Fri 10:00-20:00'",
+        'nps-dialer lists set 1 --question "How likely are you to recommend Acme to a friend?" --language en-US',
+        'nps-dialer lists set 2 --accept-triggers --alert-threshold 6 --case-owner "Quality team"',
+      ]),
+    )
     .action((listId: number, flags: DialingFlags & FollowUpFlags & { json?: boolean }) => {
       const ctx = openContext();
       try {
@@ -156,7 +176,7 @@ export function registerListsCommands(program: Command): void {
 
   lists
     .command('import')
-    .description('import a CSV contact list (UTF-8, comma or semicolon, header row with a phone column)')
+    .description('import a contact list: a UTF-8 CSV or tab-separated file with a header row and a phone column')
     .argument('<file>', 'CSV file', inputFile('<file>'))
     .requiredOption('--name <name>', 'name of the new list')
     .option('--client <id>', 'client the list belongs to', positiveInt('--client'))
@@ -167,6 +187,22 @@ export function registerListsCommands(program: Command): void {
     .addOption(new Option('--language <bcp47>', 'survey language').choices(['en-US', 'pl-PL', 'ru-RU', 'bg-BG']))
     .option('--dry-run', 'validate and report; write nothing')
     .option('--json', 'print exactly one JSON object')
+    .addHelpText(
+      'after',
+      helpSection('The file', [
+        'UTF-8 (with or without BOM); fields separated by commas, semicolons or tabs (.tsv files work),',
+        'detected from the header row; quoted fields may hold separators and line breaks.',
+        `The phone column is the one named ${PHONE_COLUMN_NAMES.join(', ')} (any case).`,
+        'Columns name, language and timezone are the contact\'s own; every other column (region, segment,',
+        'agent, …) is kept as an attribute and broken down in the report.',
+        'Numbers may be in E.164 (+48 501 234 567, 0048501234567) or national with --country.',
+      ]) +
+        helpSection('Examples', [
+          'nps-dialer lists import contacts.csv --name "Q4 wave" --country PL',
+          'nps-dialer lists import export.tsv --name "Q1 2027" --client 1 --previous 3 --dry-run',
+          'nps-dialer lists import ru.csv --name "RU" --country RU --timezone Europe/Moscow --language ru-RU',
+        ]),
+    )
     .action(async (file: string, options: ImportFlags) => {
       const ctx = openContext({ readOnly: options.dryRun ?? false });
       const abort = new AbortController();

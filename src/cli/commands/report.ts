@@ -16,6 +16,7 @@ import {
   type ReportServiceDeps,
 } from '../../reports/index.js';
 import { printLine } from '../output.js';
+import { helpSection } from '../help.js';
 import { outputFile, parseDurationMs, positiveInt } from '../parse.js';
 
 interface ReportFlags {
@@ -47,6 +48,17 @@ export function registerReportCommand(program: Command): void {
       new Option('--audience <who>', "operator: the JSON has the provider's cost too; client: exactly the client's copy (what the API serves)")
         .choices(REPORT_AUDIENCES)
         .default('operator'),
+    )
+    .addHelpText(
+      'after',
+      helpSection('Examples', [
+        'nps-dialer report 1 > q4.json                          # the JSON report (yours: with the provider cost)',
+        'nps-dialer report 1 --audience client > q4.json        # the client\'s copy, as the API serves it',
+        'nps-dialer report 1 --format html --out q4.html        # one page to mail; recordings embedded',
+        'nps-dialer report 1 --format csv --summary --out q4.csv',
+        'nps-dialer report 1 --link --expires 14d               # a signed URL for the client (REPORT_LINK_SECRET)',
+        'nps-dialer report 1 --by agent --format csv',
+      ]),
     )
     .action(async (listId: number, flags: ReportFlags) => {
       checkFlags(flags);

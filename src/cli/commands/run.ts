@@ -8,6 +8,7 @@ import { acquireDialerLock, runCampaign, type CampaignProgress, type CampaignRes
 import { listDeliverySummary, type ListDeliverySummary } from '../../notifications/index.js';
 import { formatTime, plural, printLine } from '../output.js';
 import { addDialingOptions, settingsPatch, type DialingFlags } from '../dialing-options.js';
+import { DIALER_NEEDS, helpSection } from '../help.js';
 import { parseDurationMs, positiveInt } from '../parse.js';
 
 interface RunFlags extends DialingFlags {
@@ -25,6 +26,20 @@ export function registerRunCommand(program: Command): void {
       .argument('<listId>', 'list id', positiveInt('listId')),
   )
     .option('--max-wait <duration>', 'keep running while the next contact is due within this time (default 15m)', parseDurationMs)
+    .addHelpText(
+      'after',
+      helpSection('Examples', [
+        'nps-dialer run 1                                   # the saved settings (lists set), else the defaults',
+        'nps-dialer run 1 --cps 10 --max-attempts 3 --retry-delay 2h',
+        "nps-dialer run 1 --calling-hours 'Mon-Fri 10:00-20:00' --max-wait 1h",
+      ]) +
+        DIALER_NEEDS +
+        helpSection('Exit codes', [
+          '0   every contact is final, or stopped by Ctrl-C',
+          '75  paused: the remaining contacts are due later (run again then, or schedule it)',
+          '6   another dialer (run or serve) uses the database',
+        ]),
+    )
     .action(async (listId: number, flags: RunFlags) => {
       const ctx = openContext({ needsVonage: true });
       try {

@@ -5,6 +5,7 @@ import { AppError } from '../../errors/index.js';
 import { createLogger, type Logger } from '../../logging/index.js';
 import { ensureSandboxCredentials, loadScenarioFile, startSandbox, type Sandbox } from '../../sandbox/index.js';
 import { writeEnvSettings, type EnvFileChanges } from '../env-file.js';
+import { helpSection } from '../help.js';
 import { printLine } from '../output.js';
 
 export interface SandboxCommandOptions {
@@ -164,6 +165,14 @@ export function registerSandboxCommand(program: Command): void {
     .option('--time-scale <n>', 'simulated seconds per real second', timeScale, 1)
     .option('--write-env [file]', 'write the settings the dialer needs into a dotenv file (default .env); values it already has are kept')
     .option('--force', 'with --write-env: replace values the file already has')
+    .addHelpText(
+      'after',
+      helpSection('Examples', [
+        'nps-dialer sandbox --write-env              # then, in another terminal: nps-dialer run 1',
+        'nps-dialer sandbox --scenario data/sandbox-scenario.example.json --seed 7 --cps 30',
+        'nps-dialer sandbox --write-env sandbox.env --force',
+      ]),
+    )
     .action(async (options: SandboxCommandOptions) => {
       if (options.force && !options.writeEnv) throw new AppError('USAGE', '--force applies to --write-env');
       let onSignal: () => void = () => undefined;
