@@ -30,7 +30,11 @@ export function addDialingOptions(command: Command): Command {
     .option('--cps <n>', 'create-call requests per second, at most 1000 (Vonage default 3)', checkedBy('--cps', policy.cps, positiveNumber('--cps')))
     .option('--max-concurrent <n>', 'live calls at most (up to 10000)', checkedBy('--max-concurrent', policy.maxConcurrent, positiveInt('--max-concurrent')))
     .option('--max-attempts <n>', 'attempts per contact, in total (1 to 20)', checkedBy('--max-attempts', policy.maxAttempts, positiveInt('--max-attempts')))
-    .option('--retry-delay <duration>', 'wait before a retry after busy/unanswered/machine: 2s, 15m, 4h', parseDurationMs)
+    .option(
+      '--retry-delay <duration>',
+      'wait before a retry after busy/unanswered/machine: 2s, 15m, 4h (at most 30d)',
+      checkedBy('--retry-delay', policy.retryDelaySeconds, parseDurationMs, { toSetting: retryDelaySeconds, unit: 's (30d)' }),
+    )
     .option('--calling-hours <spec>', "callee's local hours, e.g. 09:00-21:00 or 'Mon-Fri 10:00-13:00,14:00-20:00' (default: the country preset)", callingHours)
     .option(
       '--min-days-between-surveys <n>',
@@ -47,13 +51,16 @@ export function addDialingOptions(command: Command): Command {
     .option('--company <name>', 'company named in the greeting and question (up to 100 characters)', checkedBy('--company', script.company, text));
 }
 
+/** The policy keeps the retry delay in whole seconds, at least one. */
+const retryDelaySeconds = (ms: number) => Math.max(1, Math.round(ms / 1000));
+
 export function settingsPatch(flags: DialingFlags): ListSettingsPatch {
   return {
     policy: {
       cps: flags.cps,
       maxConcurrent: flags.maxConcurrent,
       maxAttempts: flags.maxAttempts,
-      retryDelaySeconds: flags.retryDelay === undefined ? undefined : Math.max(1, Math.round(flags.retryDelay / 1000)),
+      retryDelaySeconds: flags.retryDelay === undefined ? undefined : retryDelaySeconds(flags.retryDelay),
       callingHours: flags.callingHours,
       minDaysBetweenSurveys: flags.minDaysBetweenSurveys,
       maxAttemptsPer30Days: flags.maxAttemptsPer30Days,

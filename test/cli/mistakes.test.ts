@@ -29,6 +29,8 @@ describe('ordinary mistakes on the command line', () => {
     [['lists', 'set', '3', '--max-attempts', '50'], "--max-attempts must be at most 20, got '50'"],
     [['lists', 'set', '3', '--question', 'Why?'], "--question must be at least 10 characters, got 'Why?'"],
     [['lists', 'set', '3', '--case-deadline', '1000d'], "--case-deadline must be at most 8760 hours (365d), got '1000d'"],
+    [['lists', 'set', '3', '--retry-delay', '9999d'], "--retry-delay must be at most 2592000 s (30d), got '9999d'"],
+    [['demo', '--cps', '100000'], "--cps must be at most 1000, got '100000'"],
     [['report', '3', '--format', 'html', '--out', '/nonexistent/dir/x.html'], "--out '/nonexistent/dir/x.html': the folder /nonexistent/dir does not exist"],
     [['report', '3', '--out', folder], `--out '${folder}' is a folder; give a file name`],
     [['lists', 'import', folder, '--name', 'd'], `<file> '${folder}' is a folder; give the path of a file`],

@@ -6,14 +6,14 @@ import { openContext } from '../../app/context.js';
 import { ScaledClock, systemClock } from '../../clock/index.js';
 import { readConfig, resolveFromRoot } from '../../config/index.js';
 import { formatMoney } from '../../billing/index.js';
-import { importList } from '../../contacts/index.js';
+import { DialingPolicy, importList } from '../../contacts/index.js';
 import { AppError } from '../../errors/index.js';
 import { createLogger } from '../../logging/index.js';
 import { buildReport } from '../../reports/index.js';
 import { startSandbox } from '../../sandbox/index.js';
 import { helpSection } from '../help.js';
 import { printLine } from '../output.js';
-import { inputFile, parseDurationMs, positiveInt, positiveNumber } from '../parse.js';
+import { checkedBy, inputFile, parseDurationMs, positiveInt, positiveNumber } from '../parse.js';
 import { runList } from './run.js';
 
 interface DemoFlags {
@@ -44,7 +44,7 @@ export function registerDemoCommand(program: Command): void {
     .option('--contacts <file>', 'contact list to import', inputFile('--contacts'), resolveFromRoot('data', 'sample-contacts.csv'))
     .option('--country <code>', 'country for national-format numbers', 'PL')
     .option('--seed <n>', 'sandbox seed: same seed, same campaign', positiveInt('--seed'), 42)
-    .option('--cps <n>', "the sandbox account's calls per second, dialled at exactly that pace", positiveNumber('--cps'), 30)
+    .option('--cps <n>', "the sandbox account's calls per second, dialled at exactly that pace (at most 1000)", checkedBy('--cps', DialingPolicy.shape.cps, positiveNumber('--cps')), 30)
     .option('--time-scale <n>', 'simulated seconds per real second', positiveNumber('--time-scale'), 300)
     .option('--retry-delay <duration>', 'simulated wait before retrying busy/unanswered/machine', parseDurationMs, 20 * 60_000)
     .option('--dir <path>', 'where the demo database and recordings go (emptied first)', 'data/demo')
