@@ -2,7 +2,8 @@
 // @swc/jest only strips types, `tsc --noEmit` in `npm test` does the type checking.
 /** @type {import('jest').Config} */
 export default {
-  testEnvironment: 'node',
+  // Node's environment, with a test's stderr (its logs) printed only when the test fails.
+  testEnvironment: '<rootDir>/test/support/quiet-environment.js',
   extensionsToTreatAsEsm: ['.ts'],
   transform: {
     '^.+\\.ts$': [

@@ -1,7 +1,7 @@
 import { InvalidArgumentError, Option, type Command } from 'commander';
-import type { ListSettingsPatch } from '../contacts/index.js';
+import { DialingPolicy, SurveyScript, type ListSettingsPatch } from '../contacts/index.js';
 import { parseCallingHours } from '../scheduler/rules.js';
-import { nonNegativeInt, parseDurationMs, positiveInt, positiveNumber } from './parse.js';
+import { checkedBy, nonNegativeInt, parseDurationMs, positiveInt, positiveNumber, text } from './parse.js';
 
 /** The list settings `run` and `lists set` save: dialing policy and survey script. */
 export interface DialingFlags {
@@ -17,20 +17,42 @@ export interface DialingFlags {
   company?: string;
 }
 
-/** Adds the list-settings options shared by `run` and `lists set`. */
+const policy = DialingPolicy.shape;
+const script = SurveyScript.shape;
+
+/**
+ * Adds the list-settings options shared by `run` and `lists set`. Each value is checked against
+ * the list settings' own schema as it is parsed (checkedBy), so `--cps 100000` is a usage error
+ * naming the limit, not a failure deep in the save.
+ */
 export function addDialingOptions(command: Command): Command {
   return command
-    .option('--cps <n>', 'create-call requests per second (Vonage default 3)', positiveNumber('--cps'))
-    .option('--max-concurrent <n>', 'live calls at most', positiveInt('--max-concurrent'))
-    .option('--max-attempts <n>', 'attempts per contact, in total', positiveInt('--max-attempts'))
-    .option('--retry-delay <duration>', 'wait before a retry after busy/unanswered/machine: 2s, 15m, 4h', parseDurationMs)
+    .option('--cps <n>', 'create-call requests per second, at most 1000 (Vonage default 3)', checkedBy('--cps', policy.cps, positiveNumber('--cps')))
+    .option('--max-concurrent <n>', 'live calls at most (up to 10000)', checkedBy('--max-concurrent', policy.maxConcurrent, positiveInt('--max-concurrent')))
+    .option('--max-attempts <n>', 'attempts per contact, in total (1 to 20)', checkedBy('--max-attempts', policy.maxAttempts, positiveInt('--max-attempts')))
+    .option(
+      '--retry-delay <duration>',
+      'wait before a retry after busy/unanswered/machine: 2s, 15m, 4h (at most 30d)',
+      checkedBy('--retry-delay', policy.retryDelaySeconds, parseDurationMs, { toSetting: retryDelaySeconds, unit: 's (30d)' }),
+    )
     .option('--calling-hours <spec>', "callee's local hours, e.g. 09:00-21:00 or 'Mon-Fri 10:00-13:00,14:00-20:00' (default: the country preset)", callingHours)
-    .option('--min-days-between-surveys <n>', 'frequency cap: skip numbers a person answered for this client within n days (0 = off; default CAP_DAYS_BETWEEN_SURVEYS)', nonNegativeInt('--min-days-between-surveys'))
-    .option('--max-attempts-per-30-days <n>', 'frequency cap: attempts per number in 30 days over every list (0 = off; default CAP_ATTEMPTS_PER_30_DAYS)', nonNegativeInt('--max-attempts-per-30-days'))
-    .option('--question <text>', 'the recommendation question (the keypad instruction is added)')
+    .option(
+      '--min-days-between-surveys <n>',
+      'frequency cap: skip numbers a person answered for this client within n days (0 = off; default CAP_DAYS_BETWEEN_SURVEYS)',
+      checkedBy('--min-days-between-surveys', policy.minDaysBetweenSurveys, nonNegativeInt('--min-days-between-surveys'), { unit: 'days' }),
+    )
+    .option(
+      '--max-attempts-per-30-days <n>',
+      'frequency cap: attempts per number in 30 days over every list (0 = off; default CAP_ATTEMPTS_PER_30_DAYS)',
+      checkedBy('--max-attempts-per-30-days', policy.maxAttemptsPer30Days, nonNegativeInt('--max-attempts-per-30-days')),
+    )
+    .option('--question <text>', 'the recommendation question, 10 to 600 characters (the keypad instruction is added)', checkedBy('--question', script.question, text))
     .addOption(new Option('--language <bcp47>', 'survey language for contacts without their own').choices(['en-US', 'pl-PL', 'ru-RU', 'bg-BG']))
-    .option('--company <name>', 'company named in the greeting and question');
+    .option('--company <name>', 'company named in the greeting and question (up to 100 characters)', checkedBy('--company', script.company, text));
 }
+
+/** The policy keeps the retry delay in whole seconds, at least one. */
+const retryDelaySeconds = (ms: number) => Math.max(1, Math.round(ms / 1000));
 
 export function settingsPatch(flags: DialingFlags): ListSettingsPatch {
   return {
@@ -38,7 +60,7 @@ export function settingsPatch(flags: DialingFlags): ListSettingsPatch {
       cps: flags.cps,
       maxConcurrent: flags.maxConcurrent,
       maxAttempts: flags.maxAttempts,
-      retryDelaySeconds: flags.retryDelay === undefined ? undefined : Math.max(1, Math.round(flags.retryDelay / 1000)),
+      retryDelaySeconds: flags.retryDelay === undefined ? undefined : retryDelaySeconds(flags.retryDelay),
       callingHours: flags.callingHours,
       minDaysBetweenSurveys: flags.minDaysBetweenSurveys,
       maxAttemptsPer30Days: flags.maxAttemptsPer30Days,

@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 import { CommanderError } from 'commander';
-import { EXIT_CODE, isAppError, toAppError } from '../errors/index.js';
+import { EXIT_CODE, isAppError, toCliError } from '../errors/index.js';
 import { buildProgram } from './program.js';
 
 /**
@@ -20,7 +20,7 @@ async function main(argv: string[]): Promise<number> {
       if (json) process.stdout.write(`${JSON.stringify({ error: { code: 'USAGE', message: error.message.replace(/^error: /, '') } }, null, 2)}\n`);
       return 2;
     }
-    const appError = toAppError(error);
+    const appError = toCliError(error);
     if (json) {
       process.stdout.write(
         `${JSON.stringify({ error: { code: appError.code, message: appError.userMessage, ...(appError.details ? { details: appError.details } : {}) } }, null, 2)}\n`,
@@ -28,9 +28,16 @@ async function main(argv: string[]): Promise<number> {
     } else {
       process.stderr.write(`error: ${appError.userMessage}\n`);
     }
-    if (!isAppError(error)) process.stderr.write(`${(error as Error)?.stack ?? String(error)}\n`);
+    // The stack of an unexpected error (mapped to INTERNAL), for the bug report.
+    if (appError.code === 'INTERNAL' && !isAppError(error)) process.stderr.write(`${(error as Error)?.stack ?? String(error)}\n`);
     return EXIT_CODE[appError.code];
   }
 }
+
+// A reader that stops early (`nps-dialer lists plan 1 | head`) closes the pipe: the rest of the
+// output is dropped and the command ends as it would have (a `run` is not cut short by it).
+process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+  if (error.code !== 'EPIPE' && error.code !== 'ERR_STREAM_DESTROYED') throw error;
+});
 
 process.exitCode = await main(process.argv);

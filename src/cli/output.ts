@@ -29,3 +29,19 @@ export function formatTime(epochMs: number | null | undefined): string {
 export function plural(n: number, one: string, many = `${one}s`): string {
   return `${n} ${n === 1 ? one : many}`;
 }
+
+/** A duration for people in the largest unit that reads well: "20 s", "15 min", "1.5 h", "2 d". */
+export function formatDuration(ms: number): string {
+  const seconds = Math.round(ms / 1000);
+  const inUnit = (n: number) => (Number.isInteger(n) ? String(n) : n.toFixed(1));
+  if (seconds < 120) return `${seconds} s`;
+  if (seconds < 2 * 3600) return `${inUnit(seconds / 60)} min`;
+  if (seconds < 2 * 86_400) return `${inUnit(seconds / 3600)} h`;
+  return `${inUnit(seconds / 86_400)} d`;
+}
+
+/** A list's stored settings (script, policy, follow-up) as JSON, or a word when none is set. */
+export function settingsText(settings: object): string {
+  const set = Object.values(settings).some((value) => value !== undefined);
+  return set ? JSON.stringify(settings) : 'defaults (none set on the list)';
+}

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { Command } from 'commander';
 import { resolveFromRoot } from '../config/index.js';
+import { helpSection } from './help.js';
 
 type Register = (program: Command) => void;
 
@@ -32,7 +33,19 @@ export async function buildProgram(argv: readonly string[] = []): Promise<Comman
     .description('Automated phone NPS surveys over the Vonage Voice API')
     .version(version)
     .showHelpAfterError('(run with --help for usage)')
-    .exitOverride();
+    .exitOverride()
+    .addHelpText(
+      'after',
+      helpSection('Examples', [
+        'nps-dialer demo # a whole campaign against the built-in sandbox',
+        'nps-dialer lists import contacts.csv --name "Q4 wave" --country PL # a list from a CSV',
+        'nps-dialer lists plan 1 # who would be called when; who not, and why',
+        'nps-dialer run 1 --cps 3 # dial it (needs the VONAGE_* settings)',
+        'nps-dialer report 1 --format html --out q4.html # the report as one page to mail',
+        '',
+        'nps-dialer <command> --help shows a command\'s options and examples; docs/cli.md has them all.',
+      ]),
+    );
   // The first word after the node and script paths, when it is a command (options come after it).
   const first = argv[2];
   const named = GROUPS.find((group) => first !== undefined && group.commands.includes(first));

@@ -194,6 +194,8 @@ export interface AppConfig {
 export interface ConfigProblem {
   variable: string;
   problem: string;
+  /** The variable is not set (or empty), rather than set to a value that is refused. */
+  missing?: true;
 }
 
 export class ConfigError extends AppError {
@@ -207,11 +209,11 @@ export class ConfigError extends AppError {
   }
 }
 
-function problemsOf(error: z.ZodError): ConfigProblem[] {
-  return error.issues.map((issue) => ({
-    variable: String(issue.path[0] ?? '?'),
-    problem: issue.message,
-  }));
+function problemsOf(error: z.ZodError, env: Record<string, string | undefined>): ConfigProblem[] {
+  return error.issues.map((issue) => {
+    const variable = String(issue.path[0] ?? '?');
+    return { variable, problem: issue.message, ...(emptyToUndefined(env[variable]) === undefined ? { missing: true as const } : {}) };
+  });
 }
 
 /** Reads a PEM from the variable: the PEM itself (escaped newlines allowed) or a path to a file. */
@@ -247,12 +249,12 @@ export function parseConfig(env: Record<string, string | undefined>, options: Pa
   const cwd = options.cwd ?? process.cwd();
   const problems: ConfigProblem[] = [];
   const base = BaseEnv.safeParse(env);
-  if (!base.success) problems.push(...problemsOf(base.error));
+  if (!base.success) problems.push(...problemsOf(base.error, env));
 
   let vonage: VonageCredentials | undefined;
   if (options.needsVonage) {
     const parsed = VonageEnv.safeParse(env);
-    if (!parsed.success) problems.push(...problemsOf(parsed.error));
+    if (!parsed.success) problems.push(...problemsOf(parsed.error, env));
     if (parsed.success) {
       const key = loadPrivateKey(parsed.data.VONAGE_PRIVATE_KEY, cwd);
       if (key.problem) problems.push({ variable: 'VONAGE_PRIVATE_KEY', problem: key.problem });

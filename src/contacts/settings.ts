@@ -16,7 +16,8 @@ export const DialingPolicy = z.object({
   cps: z.number().positive().max(1000).optional(),
   maxConcurrent: z.number().int().positive().max(10_000).optional(),
   maxAttempts: z.number().int().min(1).max(20).optional(),
-  retryDelaySeconds: z.number().int().min(1).optional(),
+  /** At most 30 days: a longer wait is a mistake (a unit slip), not a policy. */
+  retryDelaySeconds: z.number().int().min(1).max(30 * 86_400).optional(),
   /** Calling hours in the callee's local time ("09:00-21:00", "Mon-Fri 10:00-13:00,14:00-20:00");
    *  absent means the preset of each callee's country. */
   callingHours: z.string().optional(),

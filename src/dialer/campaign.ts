@@ -20,7 +20,14 @@ export interface CampaignProgress {
   byStatus: Record<string, number>;
   /** Calls created so far in this run. */
   dialled: number;
+  /** Calls of the list so far, every run included (the figure beside `answered` and `responses`). */
+  calls: number;
   liveCalls: number;
+  /**
+   * Calls of the list a person answered, every run included: ended as person-answered, or still
+   * live, answered and not found to be a machine. A scored call counts from its score on, so this
+   * is never below `responses`.
+   */
   answered: number;
   responses: number;
   promoters: number;
@@ -535,7 +542,13 @@ function progressReporter(deps: DialerDeps, options: CampaignOptions, stats: { d
   const scores = prepared(deps.database, 
     `SELECT count(*) AS responses, sum(score >= 9) AS promoters, sum(score <= 6) AS detractors FROM responses WHERE list_id = ?`,
   );
-  const answered = prepared(deps.database, `SELECT count(*) AS n FROM calls WHERE list_id = ? AND outcome = 'human'`);
+  const calls = prepared(
+    deps.database,
+    `SELECT count(*) AS calls,
+            coalesce(sum(outcome = 'human' OR (state <> 'ended' AND (answered_at IS NOT NULL OR ivr_stage IS NOT NULL) AND answered_by IS NOT 'machine')
+                         OR EXISTS (SELECT 1 FROM responses r WHERE r.call_id = calls.id)), 0) AS answered
+     FROM calls WHERE list_id = ?`,
+  );
   let last = 0;
   const report = (): CampaignProgress => {
     const counts: Record<string, number> = {};
@@ -544,14 +557,17 @@ function progressReporter(deps: DialerDeps, options: CampaignOptions, stats: { d
       counts[status] = n;
       contacts += n;
     }
+    // Responses first, calls second: a score stored in between is then counted in both.
     const s = scores.get(options.listId) as { responses: number; promoters: number | null; detractors: number | null };
+    const c = calls.get(options.listId) as { calls: number; answered: number };
     const progress: CampaignProgress = {
       listId: options.listId,
       contacts,
       byStatus: counts,
       dialled: stats.dialled,
+      calls: c.calls,
       liveCalls: live(),
-      answered: (answered.get(options.listId) as { n: number }).n,
+      answered: c.answered,
       responses: s.responses,
       promoters: s.promoters ?? 0,
       detractors: s.detractors ?? 0,

@@ -1,3 +1,5 @@
+import { z } from 'zod';
+
 /**
  * The application's error family. Expected outcomes (busy, machine, a rejected CSV row) are data,
  * not errors; an AppError means a request cannot be carried out. Each code is mapped to a CLI exit
@@ -85,4 +87,37 @@ export function toAppError(error: unknown): AppError {
     userMessage: 'internal error; see the log for details',
     cause: error,
   });
+}
+
+/** What each file-system error code says about the path, for toCliError. */
+const FILE_PROBLEMS: Partial<Record<string, string>> = {
+  ENOENT: 'does not exist',
+  EISDIR: 'is a folder; give the path of a file',
+  ENOTDIR: 'has a part that is not a folder',
+  EACCES: 'is not accessible: permission denied',
+  EPERM: 'is not accessible: operation not permitted',
+  EROFS: 'is on a read-only file system',
+  ENAMETOOLONG: 'is too long a name',
+};
+
+/**
+ * The CLI's mapping. Besides AppErrors, two kinds of error are the operator's mistake there rather
+ * than an internal fault: a file-system error on a path the command was given (a folder where a
+ * file was expected, a folder that does not exist, no permission), and a value that a domain schema
+ * refused. Both become USAGE with a message that names the path or the value; commands also check
+ * their flags and paths as they parse them, so this is the net under those checks. The HTTP API
+ * keeps toAppError: there such errors are internal and masked.
+ */
+export function toCliError(error: unknown): AppError {
+  if (isAppError(error)) return error;
+  if (error instanceof z.ZodError) {
+    const problems = error.issues.slice(0, 3).map((issue) => `${issue.path.join('.') || 'value'}: ${issue.message}`);
+    return new AppError('USAGE', `invalid value: ${problems.join('; ')}`, { cause: error });
+  }
+  const { code, path, syscall } = (error ?? {}) as NodeJS.ErrnoException;
+  const problem = code === undefined ? undefined : FILE_PROBLEMS[code];
+  if (problem && typeof path === 'string') {
+    return new AppError('USAGE', `'${path}' ${problem} (${syscall ?? 'file'} failed with ${code})`, { cause: error, details: { path, code } });
+  }
+  return toAppError(error);
 }

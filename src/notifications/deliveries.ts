@@ -106,6 +106,12 @@ export class WebhookDeliveries {
   #loop: Promise<void> | undefined;
   /** Passes run one after another, whoever asks for them (the loop, drain, a test). */
   #chain: Promise<unknown> = Promise.resolve();
+  /**
+   * Reasons for not sending already logged at info. A client without an alert URL has every one
+   * of its alerts skipped: one line says so, the others go to debug (a run with 1,655 detractors
+   * printed 1,655 lines through its progress bar), and `run` sums them up at its end.
+   */
+  readonly #skipReasonsLogged = new Set<string>();
 
   constructor(options: WebhookDeliveriesOptions) {
     this.#o = {
@@ -224,7 +230,12 @@ export class WebhookDeliveries {
         row.id,
         row.attempts,
       ).changes;
-      if (skipped === 1) logger.info('webhook not sent', { ...log, reason: target.skip });
+      if (skipped === 1) {
+        const first = !this.#skipReasonsLogged.has(target.skip);
+        this.#skipReasonsLogged.add(target.skip);
+        if (first) logger.info('webhook not sent; later ones for the same reason are logged at debug', { ...log, reason: target.skip });
+        else logger.debug('webhook not sent', { ...log, reason: target.skip });
+      }
       return;
     }
     const attempt = row.attempts + 1;
@@ -341,6 +352,31 @@ function withoutUrl(message: string, target: Target): string {
   let out = message;
   for (const form of [target.configured, target.url]) out = out.split(form).join(target.display);
   return out;
+}
+
+/** A list's webhooks by outcome, for the end of `run`. */
+export interface ListDeliverySummary {
+  delivered: number;
+  /** Still to be tried (or retried) by the next `run` or `serve`. */
+  pending: number;
+  failed: number;
+  /** Never sent, by reason (no client, no URL, no secret). */
+  skipped: { reason: string; deliveries: number }[];
+}
+
+export function listDeliverySummary(database: AppDatabase, listId: number): ListDeliverySummary {
+  const rows = prepared(
+    database,
+    `SELECT status, CASE WHEN status = 'skipped' THEN last_error END AS reason, count(*) AS n
+     FROM webhook_deliveries WHERE list_id = ? GROUP BY 1, 2 ORDER BY n DESC`,
+  ).all(listId) as { status: DeliveryStatus; reason: string | null; n: number }[];
+  const total = (status: DeliveryStatus) => rows.filter((r) => r.status === status).reduce((sum, r) => sum + r.n, 0);
+  return {
+    delivered: total('delivered'),
+    pending: total('pending'),
+    failed: total('failed'),
+    skipped: rows.filter((r) => r.status === 'skipped').map((r) => ({ reason: r.reason ?? 'unknown', deliveries: r.n })),
+  };
 }
 
 export interface DeliveryAttempt {

@@ -2,11 +2,13 @@ export {
   DELIVERY_COLUMNS,
   deliveryAttempts,
   enqueueDelivery,
+  listDeliverySummary,
   RECORDING_GRACE_MS,
   WebhookDeliveries,
   type DeliveryAttempt,
   type DeliveryRow,
   type EnqueueDelivery,
+  type ListDeliverySummary,
   type PayloadBuilder,
   type WebhookDeliveriesOptions,
 } from './deliveries.js';

@@ -20,6 +20,7 @@ import {
   type CommentItem,
   type DispositionKey,
   type NpsReport,
+  type ReportAudience,
   type Rate,
   type SegmentRow,
   type WaveComparison,
@@ -216,12 +217,13 @@ function waveComparison(database: AppDatabase, list: ListHeader, current: NpsCou
  * Runs its reads in one transaction so that a dialer writing beside it cannot make the parts
  * disagree (WAL gives the transaction a snapshot).
  */
-export function buildReport(deps: ReportDeps, input: { listId: number }): NpsReport {
+export function buildReport(deps: ReportDeps, input: { listId: number; audience?: ReportAudience | undefined }): NpsReport {
   const { database } = deps;
-  return database.sqlite.transaction(() => buildInSnapshot(deps, input.listId)).deferred();
+  // The client's report unless the operator's is asked for: the safe side of a forgotten argument.
+  return database.sqlite.transaction(() => buildInSnapshot(deps, input.listId, input.audience ?? 'client')).deferred();
 }
 
-function buildInSnapshot(deps: ReportDeps, listId: number): NpsReport {
+function buildInSnapshot(deps: ReportDeps, listId: number, audience: ReportAudience): NpsReport {
   const { database } = deps;
   const list = loadListHeader(database, listId);
   const settings = new ListSettingsBook(database, deps.config).get(listId);
@@ -262,6 +264,7 @@ function buildInSnapshot(deps: ReportDeps, listId: number): NpsReport {
   const share = (n: number) => (responses === 0 ? null : (100 * n) / responses);
   return {
     schemaVersion: REPORT_SCHEMA_VERSION,
+    audience,
     listId: list.id,
     listName: list.name,
     client: list.clientId === null ? null : { id: list.clientId, name: list.clientName ?? '' },
@@ -307,7 +310,7 @@ function buildInSnapshot(deps: ReportDeps, listId: number): NpsReport {
       billableSeconds: billing.billableSeconds,
       amountMinor: billing.amountMinor,
       currency: billing.currency,
-      providerCost: { amountMicros: calls.priceMicros, pricedCalls: calls.priced },
+      ...(audience === 'operator' ? { providerCost: { amountMicros: calls.priceMicros, pricedCalls: calls.priced } } : {}),
     },
   };
 }

@@ -119,9 +119,11 @@ function svgCategoryBar(report: NpsReport): string {
 
 function svgFunnel(report: NpsReport): string {
   const f = report.funnel;
+  // Labels stay short enough for the 190 px before the bars (the browser test measures them); the
+  // note under the chart says what "eligible" means.
   const stages: [string, number][] = [
     ['Contacts', f.contacts],
-    ['Eligible (not suppressed or capped)', f.eligible],
+    ['Eligible to call', f.eligible],
     ['Dialled', f.dialled],
     ['Reached a person', f.reached],
     ['Answered 0–10', f.responded],
@@ -133,8 +135,8 @@ function svgFunnel(report: NpsReport): string {
       const w = Math.max(1, (n / max) * 380);
       const y = i * 34;
       return (
-        `<text x="0" y="${y + 19}" font-size="13" fill="#1d2733">${esc(label)}</text>` +
-        `<rect x="190" y="${y + 4}" width="${w.toFixed(1)}" height="22" rx="3" fill="#4a78b5" opacity="${(1 - i * 0.1).toFixed(2)}"/>` +
+        `<text data-part="label" x="0" y="${y + 19}" font-size="13" fill="#1d2733">${esc(label)}</text>` +
+        `<rect data-part="bar" x="190" y="${y + 4}" width="${w.toFixed(1)}" height="22" rx="3" fill="#4a78b5" opacity="${(1 - i * 0.1).toFixed(2)}"/>` +
         `<text x="${(196 + w).toFixed(1)}" y="${y + 19}" font-size="12" fill="#5f6b7a">${int(n)} (${percent(f.contacts === 0 ? null : n / f.contacts)})</text>`
       );
     })
@@ -281,8 +283,14 @@ ${report.responses === 0 ? '<p class="warn">No answers yet.</p>' : ''}
 <p class="muted">NPS = % promoters (9–10) − % detractors (0–6), n = ${int(report.responses)}. Interval: adjusted Wald${
     report.npsMethod.finitePopulationCorrection ? `, with the finite population correction (${int(report.responses)} of ${int(report.npsMethod.population)} eligible contacts answered)` : ''
   }. Phone (IVR) answers run more positive than web surveys; compare with your own earlier phone waves.</p></section>
+<section data-testid="billing"><h2>Billing</h2><table><tbody>
+<tr><td>Billable calls (answered by a person)</td><td class="num">${int(b.billableCalls)}</td></tr>
+<tr><td>Billable time</td><td class="num">${hms(b.billableSeconds)} (${int(b.billableSeconds)} s)</td></tr>
+<tr><td>Amount</td><td class="num" data-testid="amount">${b.currency ? esc(formatMoney(b.amountMinor, b.currency)) : '–'}</td></tr>
+</tbody></table></section>
 ${waveSection(report)}
 <section data-testid="funnel"><h2>Who was reached</h2>${svgFunnel(report)}
+<p class="muted">Eligible to call: not on the do-not-call list and not held back by a frequency cap.</p>
 <table><thead><tr><th>Rate</th><th class="num">Value</th><th class="num">Numerator / denominator</th></tr></thead><tbody>
 ${rate('Response rate (answers / eligible contacts)', report.responseRate)}${rate('Contact rate (reached a person / eligible)', report.contactRate)}${rate('Cooperation rate (answers / reached)', report.cooperationRate)}</tbody></table>
 <h3>Final disposition of every contact</h3><table><thead><tr><th>Disposition</th><th class="num">Contacts</th><th class="num">Share</th></tr></thead><tbody>${dispositionRows}</tbody></table>
@@ -291,11 +299,6 @@ ${rate('Response rate (answers / eligible contacts)', report.responseRate)}${rat
 ${agentsSection(report)}
 ${followUpSection(report)}
 ${commentsSection(report, options)}
-<section data-testid="billing"><h2>Billing</h2><table><tbody>
-<tr><td>Billable calls (answered by a person)</td><td class="num">${int(b.billableCalls)}</td></tr>
-<tr><td>Billable time</td><td class="num">${hms(b.billableSeconds)} (${int(b.billableSeconds)} s)</td></tr>
-<tr><td>Amount</td><td class="num" data-testid="amount">${b.currency ? esc(formatMoney(b.amountMinor, b.currency)) : '–'}</td></tr>
-</tbody></table></section>
 <footer>nps-dialer report, schema ${report.schemaVersion}. Machine-readable versions: JSON and CSV.</footer>
 </main></body></html>
 `;

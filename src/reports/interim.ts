@@ -96,10 +96,12 @@ function produceOne(deps: InterimDeps, input: InterimInput, listId: number, date
   mkdirSync(dir, { recursive: true });
   const jsonFile = path.join(`list-${listId}`, `interim-${date}.json`);
   const htmlFile = path.join(`list-${listId}`, `interim-${date}.html`);
-  const json = renderReport(deps, { listId, format: 'json' });
+  // The client's copy: the files are what the announcement's links serve to the client.
+  const json = renderReport(deps, { listId, format: 'json', audience: 'client' });
   const html = renderReport(deps, {
     listId,
     format: 'html',
+    audience: 'client',
     // Recordings too large to embed are linked relative to the file, as `report --out` does.
     recordingHref: (_comment, absolutePath) => path.relative(dir, absolutePath).split(path.sep).map(encodeURIComponent).join('/'),
   });

@@ -4,10 +4,19 @@ import type { NpsCategory } from '../ivr/index.js';
 import type { MigrationTable } from './stats.js';
 
 /**
- * The JSON report, schema version 1 (docs/report-format.md documents every field). Additive
- * changes keep the version; renaming, removing or re-typing a field increments it.
+ * The JSON report, schema version 2 (docs/report-format.md documents every field). Additive
+ * changes keep the version; renaming, removing or re-typing a field increments it. Version 2: the
+ * report has an audience, and only the operator's carries the provider's cost.
  */
-export const REPORT_SCHEMA_VERSION = 1;
+export const REPORT_SCHEMA_VERSION = 2;
+
+/**
+ * Whose report it is. The client's (the API, signed links, interim reports, and `report
+ * --audience client`) carries what the client is billed and never what the provider charged the
+ * operator: that difference is the operator's margin. The operator's (`report` on the CLI) has both.
+ */
+export const REPORT_AUDIENCES = ['client', 'operator'] as const;
+export type ReportAudience = (typeof REPORT_AUDIENCES)[number];
 
 /** Segments with fewer answers than this are flagged, and greyed in the HTML (reference §7.3). */
 export const LOW_SAMPLE_RESPONSES = 30;
@@ -155,6 +164,7 @@ export interface WaveComparison {
 
 export interface NpsReport {
   schemaVersion: typeof REPORT_SCHEMA_VERSION;
+  audience: ReportAudience;
   listId: number;
   listName: string;
   client: { id: number; name: string } | null;
@@ -204,7 +214,8 @@ export interface NpsReport {
     billableSeconds: number;
     amountMinor: number;
     currency: string | null;
-    providerCost: { amountMicros: number; pricedCalls: number };
+    /** What the provider charged for the list's calls: in the operator's report only. */
+    providerCost?: { amountMicros: number; pricedCalls: number };
   };
 }
 

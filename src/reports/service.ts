@@ -8,7 +8,7 @@ import { buildReport, listComments, loadListHeader, type ReportDeps } from './bu
 import { agentsCsv, contactsCsv, summaryCsv } from './csv.js';
 import { renderHtml, type HtmlComment } from './html.js';
 import { MAX_LINK_LIFETIME_MS, signRecordingLink, signReportLink, verifyRecordingLink, verifyReportLink } from './links.js';
-import type { CommentItem, ReportFormat } from './model.js';
+import type { CommentItem, ReportAudience, ReportFormat } from './model.js';
 
 /** The use cases the CLI and the HTTP API call: each takes its deps and one input object. */
 
@@ -28,6 +28,8 @@ export interface RenderedReport {
 export interface RenderInput {
   listId: number;
   format: ReportFormat;
+  /** Whose copy: the client's (the default; without the provider's cost) or the operator's. */
+  audience?: ReportAudience;
   /** CSV: full phone numbers instead of masked ones. */
   full?: boolean;
   /** CSV: the aggregate table instead of one row per contact. */
@@ -141,7 +143,7 @@ function assertClientList(deps: Pick<ReportDeps, 'database'>, clientId: number, 
 export function clientReport(deps: ReportServiceDeps, input: { clientId: number; listId: number; format: ReportFormat; full?: boolean; summary?: boolean }): RenderedReport {
   assertClientList(deps, input.clientId, input.listId);
   // The page is served at /api/v1/lists/:id/report, so this resolves to the recordings route.
-  return renderReport(deps, { ...input, recordingHref: (comment) => `recordings/${comment.callId}` });
+  return renderReport(deps, { ...input, audience: 'client', recordingHref: (comment) => `recordings/${comment.callId}` });
 }
 
 export interface RecordingFile {
@@ -193,7 +195,7 @@ function openLink(deps: ReportServiceDeps, token: string) {
 export function linkedReport(deps: ReportServiceDeps, input: { token: string }): RenderedReport {
   const link = openLink(deps, input.token);
   // The page is served at /api/v1/links/<token>: relative links must repeat the token.
-  return renderReport(deps, { listId: link.listId, format: link.format, recordingHref: (comment) => `${input.token}/recordings/${comment.callId}` });
+  return renderReport(deps, { listId: link.listId, format: link.format, audience: 'client', recordingHref: (comment) => `${input.token}/recordings/${comment.callId}` });
 }
 
 export function linkedRecording(deps: ReportServiceDeps, input: { token: string; callId: number }): RecordingFile {

@@ -88,7 +88,12 @@ export class SandboxEngine {
   readonly #close = new AbortController();
   readonly #files = new FileStore();
   readonly #sender: WebhookSender;
-  readonly #startedRealMs = realNowMs();
+  /**
+   * Real time of the first create request: the 429 storms are timed from it, so a storm meets the
+   * dialing however long the dialer took to start (on a loaded machine that was more than a short
+   * storm's whole window after the sandbox's own start).
+   */
+  #firstCreateRealMs: number | undefined;
   readonly #createLimiter: RollingWindowLimiter;
   readonly #otherLimiter: RollingWindowLimiter;
   readonly #createMeter = new RollingWindowMeter();
@@ -180,7 +185,8 @@ export class SandboxEngine {
   async createCall(body: unknown): Promise<HttpReply> {
     const nowMs = realNowMs();
     this.#createMeter.record(nowMs);
-    if (this.#inStorm(nowMs - this.#startedRealMs)) return this.#tooManyRequests();
+    this.#firstCreateRealMs ??= nowMs;
+    if (this.#inStorm(nowMs - this.#firstCreateRealMs)) return this.#tooManyRequests();
     if (this.#config.maxLiveCalls !== undefined && this.#live >= this.#config.maxLiveCalls) {
       this.#stats.liveCallLimitRejected++;
       return this.#tooManyRequests();
@@ -268,9 +274,9 @@ export class SandboxEngine {
     this.#checkIdle();
   }
 
-  #inStorm(sinceStartMs: number): boolean {
+  #inStorm(sinceFirstCreateMs: number): boolean {
     return (this.#config.faults.tooManyRequestsStorms ?? []).some(
-      (storm) => sinceStartMs >= storm.afterMs && sinceStartMs < storm.afterMs + storm.durationMs,
+      (storm) => sinceFirstCreateMs >= storm.afterMs && sinceFirstCreateMs < storm.afterMs + storm.durationMs,
     );
   }
 

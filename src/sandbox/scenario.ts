@@ -127,7 +127,7 @@ export type CalleeFaultOptions = z.infer<typeof CalleeFaultOptions>;
 
 export const FaultOptions = z.strictObject({
   ...calleeFaultFields,
-  /** Windows of real time, from sandbox start, during which every create gets 429. */
+  /** Windows of real time, from the first create request, during which every create gets 429. */
   tooManyRequestsStorms: z
     .array(z.strictObject({ afterMs: z.number().min(0), durationMs: z.number().min(0) }))
     .optional(),

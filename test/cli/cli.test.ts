@@ -122,6 +122,11 @@ describe('nps-dialer lists and lists show', () => {
       defaultCountry: 'PL',
       attributes: ['agent', 'customer_since', 'region', 'segment'],
     });
+
+    // A list that sets nothing of its own says so, rather than printing {}.
+    const text = await runCli(['lists', 'show', String(summary.listId)], databasePath);
+    expect(text.stdout).toContain('  policy       defaults (none set on the list)\n');
+    expect(text.stdout).not.toContain('{}');
   });
 
   it('lists show of an unknown list exits 4 with the error as JSON on stdout', async () => {

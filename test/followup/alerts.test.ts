@@ -1,9 +1,12 @@
 import { createHmac } from 'node:crypto';
+import { PassThrough } from 'node:stream';
 import { afterEach, describe, expect, it } from '@jest/globals';
 import request from 'supertest';
+import { describeDeliveries } from '../../src/cli/commands/run.js';
 import { updateClientSettings, updateListSettings } from '../../src/contacts/index.js';
 import { ALERT_COMMENT_WAIT_MS, listAlerts } from '../../src/followup/index.js';
-import { RECORDING_GRACE_MS, verifyPayloadSignature } from '../../src/notifications/index.js';
+import { createLogger } from '../../src/logging/index.js';
+import { listDeliverySummary, RECORDING_GRACE_MS, verifyPayloadSignature } from '../../src/notifications/index.js';
 import { createRecordingLink, verifyRecordingLink } from '../../src/reports/index.js';
 import { createList, signCallback, webhookHarness, TARIFF } from '../support/dialer.js';
 import { deliveryWorker, keyScore, startReceiver, type Receiver } from '../support/followup.js';
@@ -269,5 +272,23 @@ describe('detractor alert delivery', () => {
     h.clock.advance(ALERT_COMMENT_WAIT_MS);
     expect(await deliveryWorker(h.database, h.clock).deliverDue()).toBe(1);
     expect(listAlerts(h.database)[0]).toMatchObject({ status: 'skipped', attempts: 0, lastError: `client ${clientId} has no alert URL (clients set --alert-url)`, log: [] });
+  });
+
+  it('says so in one log line however many alerts go unsent for the same reason, and run sums them up in one line', async () => {
+    const { h, clientId, listId, contactIds } = setup();
+    await keyScore(h, contactIds[0]!, '3');
+    await keyScore(h, contactIds[1]!, '2');
+    h.clock.advance(ALERT_COMMENT_WAIT_MS);
+    const lines: string[] = [];
+    const stream = new PassThrough();
+    stream.on('data', (chunk: Buffer) => lines.push(...chunk.toString().split('\n').filter(Boolean)));
+    const worker = deliveryWorker(h.database, h.clock, () => null, createLogger({ level: 'info', format: 'json', stream }));
+    expect(await worker.deliverDue()).toBe(2);
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(lines.filter((line) => line.includes('webhook not sent'))).toHaveLength(1);
+    const reason = `client ${clientId} has no alert URL (clients set --alert-url)`;
+    const summary = listDeliverySummary(h.database, listId);
+    expect(summary).toEqual({ delivered: 0, pending: 0, failed: 0, skipped: [{ reason, deliveries: 2 }] });
+    expect(describeDeliveries(summary)).toBe(`Webhooks to the client: 0 delivered; 2 not sent: ${reason}.`);
   });
 });

@@ -70,7 +70,19 @@ describe('GET /api/v1/lists/:id/report', () => {
     const res = await request(app).get(`/api/v1/lists/${acmeList.listId}/report`).set('Authorization', bearer(acme.apiKey));
     expect(res.status).toBe(200);
     expect(res.headers['content-type']).toBe('application/json; charset=utf-8');
-    expect(res.body).toMatchObject({ schemaVersion: 1, listId: acmeList.listId, client: { name: 'Acme' }, final: false, responses: 6, promoters: 4, detractors: 1, nps: 50 });
+    expect(res.body).toMatchObject({ schemaVersion: 2, audience: 'client', listId: acmeList.listId, client: { name: 'Acme' }, final: false, responses: 6, promoters: 4, detractors: 1, nps: 50 });
+  });
+
+  it("carries what the client is billed and never the provider's cost (the operator's margin), in every format", async () => {
+    const { app, acme, acmeList } = setup();
+    const get = (query: string) => request(app).get(`/api/v1/lists/${acmeList.listId}/report${query}`).set('Authorization', bearer(acme.apiKey));
+    const json = await get('');
+    // Six person-answered calls, each billed 12 minor units; the provider charged 10,500 micro-units for each.
+    expect(json.body.billing).toEqual({ billableCalls: 6, billableSeconds: 360, amountMinor: 72, currency: 'EUR' });
+    for (const res of [json, await get('?format=html'), await get('?format=csv'), await get('?format=csv&summary=true')]) {
+      expect(res.status).toBe(200);
+      expect(res.text).not.toMatch(/providerCost|amountMicros|provider_price|63000|0\.063/i);
+    }
   });
 
   it('returns the per-contact CSV with masked numbers, the full numbers on request, and the summary', async () => {
@@ -165,6 +177,14 @@ describe('signed links: GET /api/v1/links/:token', () => {
     expect(Buffer.from(recording.body as Buffer).toString()).toBe('ID3 recording bytes');
     const json = signReportLink(LINK_SECRET, { listId: acmeList.listId, format: 'json', expiresAt: clock.now() + 60_000 });
     expect((await request(app).get(`/api/v1/links/${json}`)).body).toMatchObject({ listId: acmeList.listId, nps: 50 });
+  });
+
+  it("serves the client's copy, without the provider's cost, whoever the link was forwarded to", async () => {
+    const { app, clock, acmeList } = setup();
+    const json = signReportLink(LINK_SECRET, { listId: acmeList.listId, format: 'json', expiresAt: clock.now() + 60_000 });
+    const res = await request(app).get(`/api/v1/links/${json}`);
+    expect(res.body).toMatchObject({ audience: 'client', billing: { amountMinor: 72 } });
+    expect(res.body.billing).not.toHaveProperty('providerCost');
   });
 
   it('refuses an expired link with 401', async () => {

@@ -117,15 +117,24 @@ describe('report builder: dispositions and funnel', () => {
     expect(report.funnel.dialled).toBe(3);
   });
 
-  it('counts calls, fieldwork dates, billing and the provider cost', () => {
+  it("counts calls, fieldwork dates, billing and, in the operator's report, the provider cost", () => {
     const { deps, database } = setup();
     const { listId } = seedList(database, { contacts: [{ score: 9, attempts: 2 }, { status: 'machine' }, { status: 'busy', attempts: 3 }] });
-    const report = buildReport(deps, { listId });
+    const report = buildReport(deps, { listId, audience: 'operator' });
+    expect(report.audience).toBe('operator');
     expect(report.calls).toEqual({ total: 6, answeredByPerson: 1, answeredByMachine: 1 });
     // Calls start at START + k minutes and end 50 s later.
     expect(report.fieldwork).toEqual({ firstCallAt: new Date(START).toISOString(), lastCallAt: new Date(START + 5 * 60_000 + 50_000).toISOString() });
     expect(report.billing).toEqual({ billableCalls: 1, billableSeconds: 60, amountMinor: 12, currency: 'EUR', providerCost: { amountMicros: 10_500, pricedCalls: 1 } });
     expect(report.generatedAt).toBe(new Date(START + 30 * 86_400_000).toISOString());
+  });
+
+  it("is the client's report unless the operator's is asked for: the billed amount without the provider cost", () => {
+    const { deps, database } = setup();
+    const { listId } = seedList(database, { contacts: [{ score: 9 }] });
+    const report = buildReport(deps, { listId });
+    expect(report.audience).toBe('client');
+    expect(report.billing).toEqual({ billableCalls: 1, billableSeconds: 60, amountMinor: 12, currency: 'EUR' });
   });
 
   it('counts comments by download state with their seconds', () => {

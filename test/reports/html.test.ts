@@ -59,6 +59,13 @@ describe('HTML report', () => {
     expect(html).toContain('recording not available in this copy');
   });
 
+  it('puts the billing with the headline figures, above the funnel and the comment players', () => {
+    const at = (testId: string) => html.indexOf(`data-testid="${testId}"`);
+    expect(at('billing')).toBeGreaterThan(at('headline'));
+    expect(at('billing')).toBeLessThan(at('funnel'));
+    expect(at('billing')).toBeLessThan(at('comments'));
+  });
+
   it('greys segments under 30 answers and shows the wave comparison', () => {
     expect(html).toMatch(/<tr class="low"><td class="val">&#60;img/);
     expect(html).toMatch(/<tr class=""><td class="val">North<\/td>/);
@@ -117,4 +124,20 @@ describe('HTML report in headless Chromium', () => {
       await page.close();
     },
   );
+
+  (haveChromium ? it : it.skip)('draws every funnel label clear of its bar', async () => {
+    const { html } = fixture();
+    const page = await browser!.newPage();
+    await page.setContent(html, { waitUntil: 'load' });
+    const funnel = page.locator('svg[aria-label="Disposition funnel"]');
+    const labels = funnel.locator('[data-part=label]');
+    const bars = funnel.locator('[data-part=bar]');
+    expect(await labels.count()).toBe(6);
+    for (let i = 0; i < 6; i++) {
+      const label = (await labels.nth(i).boundingBox())!;
+      const bar = (await bars.nth(i).boundingBox())!;
+      expect(label.x + label.width).toBeLessThan(bar.x);
+    }
+    await page.close();
+  });
 });

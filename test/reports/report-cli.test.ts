@@ -37,11 +37,23 @@ function seededDatabase(): { env: Record<string, string>; listId: number; dir: s
 }
 
 describe('nps-dialer report', () => {
-  it('prints the JSON report on stdout by default', async () => {
+  it("prints the operator's JSON report on stdout by default, with the provider cost; --audience client prints the client's copy", async () => {
     const { env, listId } = seededDatabase();
     const result = await cli(['report', String(listId)], env);
     expect(result.code).toBe(0);
-    expect(JSON.parse(result.stdout)).toMatchObject({ schemaVersion: 1, listId, final: true, responses: 10, nps: 40, segments: { region: [expect.objectContaining({ value: 'North', responses: 10 }), expect.objectContaining({ value: null, contacts: 2 })] } });
+    expect(JSON.parse(result.stdout)).toMatchObject({
+      schemaVersion: 2,
+      audience: 'operator',
+      listId,
+      final: true,
+      responses: 10,
+      nps: 40,
+      segments: { region: [expect.objectContaining({ value: 'North', responses: 10 }), expect.objectContaining({ value: null, contacts: 2 })] },
+      billing: { amountMinor: 120, providerCost: { amountMicros: 105_000, pricedCalls: 10 } },
+    });
+    const client = await cli(['report', String(listId), '--audience', 'client'], env);
+    expect(JSON.parse(client.stdout)).toMatchObject({ audience: 'client', billing: { amountMinor: 120 } });
+    expect(client.stdout).not.toContain('providerCost');
   });
 
   it('writes the summary CSV to --out', async () => {

@@ -1,7 +1,8 @@
-import { readFileSync, statSync } from 'node:fs';
+import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, test } from '@jest/globals';
 import { Command } from 'commander';
+import dotenv from 'dotenv';
 import { registerSandboxCommand, runSandboxCommand, type SandboxCommandOptions } from '../../src/cli/commands/sandbox.js';
 import { parseConfig } from '../../src/config/index.js';
 import { createSilentLogger } from '../../src/logging/index.js';
@@ -69,6 +70,48 @@ describe('nps-dialer sandbox', () => {
     });
     expect(envLine(lines, 'VONAGE_API_HOST')).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
     expect(envLine(lines, 'VONAGE_APPLICATION_ID')).toBeUndefined();
+  });
+
+  test('--write-env writes the five settings into .env (owner-only), says what it wrote, and the dialer config reads them', async () => {
+    const cwd = tempDir('nps-sandbox-cli-');
+    let url = '';
+    const lines = await runCommand({}, cwd, async (sandbox) => void (url = sandbox.url), { ...OPTIONS, writeEnv: true });
+    const names = ['VONAGE_API_HOST', 'VONAGE_APPLICATION_ID', 'VONAGE_PRIVATE_KEY', 'VONAGE_SIGNATURE_SECRET', 'VONAGE_FROM_NUMBER'];
+    expect(lines).toContain(`Wrote .env: added ${names.join(', ')}.`);
+    const file = path.join(cwd, '.env');
+    expect(statSync(file).mode & 0o777).toBe(0o600);
+    const written = dotenv.parse(readFileSync(file, 'utf8'));
+    expect(Object.keys(written)).toEqual(names);
+    for (const name of names.slice(1)) expect(written[name]).toBe(envLine(lines, name));
+    expect(written.VONAGE_API_HOST).toBe(url);
+    // What it wrote is a configuration the dialer accepts.
+    expect(parseConfig(written, { needsVonage: true, cwd }).vonage).toMatchObject({ applicationId: written.VONAGE_APPLICATION_ID, fromNumber: '447700900000' });
+  });
+
+  test('--write-env keeps values an existing .env has unless --force, and leaves the rest of the file alone', async () => {
+    const cwd = tempDir('nps-sandbox-cli-');
+    const file = path.join(cwd, 'dialer.env');
+    writeFileSync(file, '# mine\nPORT=3001\nVONAGE_API_HOST=https://api.nexmo.com\n');
+    const kept = await runCommand({}, cwd, async () => undefined, { ...OPTIONS, writeEnv: 'dialer.env' });
+    expect(kept).toContain('dialer.env has other values for VONAGE_API_HOST: left as they are; set them by hand or run again with --force to replace them.');
+    expect(kept).toContain('Wrote dialer.env: added VONAGE_APPLICATION_ID, VONAGE_PRIVATE_KEY, VONAGE_SIGNATURE_SECRET, VONAGE_FROM_NUMBER.');
+    expect(readFileSync(file, 'utf8').startsWith('# mine\nPORT=3001\nVONAGE_API_HOST=https://api.nexmo.com\n')).toBe(true);
+
+    let url = '';
+    const forced = await runCommand({}, cwd, async (sandbox) => void (url = sandbox.url), { ...OPTIONS, writeEnv: 'dialer.env', force: true });
+    expect(forced).toContain('Wrote dialer.env: replaced VONAGE_API_HOST (--force).');
+    expect(forced).toContain('dialer.env already has VONAGE_APPLICATION_ID, VONAGE_PRIVATE_KEY, VONAGE_SIGNATURE_SECRET, VONAGE_FROM_NUMBER with these values.');
+    const text = readFileSync(file, 'utf8');
+    expect(text.startsWith(`# mine\nPORT=3001\nVONAGE_API_HOST=${url}\n`)).toBe(true);
+    expect(dotenv.parse(text).PORT).toBe('3001');
+  });
+
+  test('refuses a configured Vonage value that is invalid, naming it, instead of quietly using its own credentials', async () => {
+    const keyFile = writeTempFile('app.key', testKeys().privateKey);
+    const env = { VONAGE_APPLICATION_ID: 'bbbbbbbb-0000-1111-2222-333333333333', VONAGE_PRIVATE_KEY: keyFile, VONAGE_SIGNATURE_SECRET: 'too-short', VONAGE_FROM_NUMBER: '+447700900001' };
+    const refused = runCommand(env, tempDir('nps-sandbox-cli-'), async () => undefined);
+    await expect(refused).rejects.toThrow(/VONAGE_SIGNATURE_SECRET: expected the signature secret from the dashboard \(at least 16 characters\)\. The sandbox makes its own credentials only for VONAGE_\* settings that are not set; fix or unset this one/);
+    await expect(refused).rejects.toMatchObject({ code: 'CONFIG_INVALID' });
   });
 
   test('loads the scenario file given with --scenario, relative to the working directory', async () => {

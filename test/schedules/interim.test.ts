@@ -63,8 +63,10 @@ describe('daily interim reports', () => {
     await job!.idle();
     const rows = env.database.sqlite.prepare('SELECT list_id AS listId, occurrence_at AS at, json_file AS json, html_file AS html FROM interim_reports').all();
     expect(rows).toEqual([{ listId: running, at: Date.UTC(2026, 0, 6, 7, 0, 0), json: `list-${running}/interim-2026-01-06.json`, html: `list-${running}/interim-2026-01-06.html` }]);
-    const json = JSON.parse(readFileSync(path.join(reportsDir, `list-${running}`, 'interim-2026-01-06.json'), 'utf8')) as { final: boolean; responses: number };
-    expect(json).toMatchObject({ final: false, responses: 5 });
+    const json = JSON.parse(readFileSync(path.join(reportsDir, `list-${running}`, 'interim-2026-01-06.json'), 'utf8')) as { final: boolean; responses: number; billing: object };
+    expect(json).toMatchObject({ final: false, responses: 5, audience: 'client' });
+    // The client's copy: what it is billed, never what the provider charged the operator.
+    expect(json.billing).not.toHaveProperty('providerCost');
     expect(readFileSync(path.join(reportsDir, `list-${running}`, 'interim-2026-01-06.html'), 'utf8')).toContain('Interim: calls still in progress');
 
     expect(await deliveryWorker(env.database, env.clock).deliverDue()).toBe(1);

@@ -13,7 +13,7 @@ const settle = async () => {
   for (let i = 0; i < 5; i++) await new Promise((resolve) => setImmediate(resolve));
 };
 
-const PROGRESS: CampaignProgress = { listId: 0, contacts: 0, byStatus: {}, dialled: 0, liveCalls: 0, answered: 0, responses: 0, promoters: 0, detractors: 0, nps: null, rateLimited: 0 };
+const PROGRESS: CampaignProgress = { listId: 0, contacts: 0, byStatus: {}, dialled: 0, calls: 0, liveCalls: 0, answered: 0, responses: 0, promoters: 0, detractors: 0, nps: null, rateLimited: 0 };
 
 interface FakeRun {
   listId: number;

@@ -3,7 +3,7 @@ import request from 'supertest';
 import type { ManualClock } from '../../src/clock/index.js';
 import type { AppDatabase } from '../../src/db/index.js';
 import { detractorAlertPayload, type RecordingLinkFn } from '../../src/followup/index.js';
-import { createSilentLogger } from '../../src/logging/index.js';
+import { createSilentLogger, type Logger } from '../../src/logging/index.js';
 import { WebhookDeliveries } from '../../src/notifications/index.js';
 import { signCallback, startCall, type WebhookHarness } from './dialer.js';
 
@@ -51,11 +51,11 @@ export async function startReceiver(statuses: number[] = [200]): Promise<Receive
 }
 
 /** The delivery worker as the runtime builds it, without its loop: tests call deliverDue(). */
-export function deliveryWorker(database: AppDatabase, clock: ManualClock, recordingLink: RecordingLinkFn = () => null): WebhookDeliveries {
+export function deliveryWorker(database: AppDatabase, clock: ManualClock, recordingLink: RecordingLinkFn = () => null, logger: Logger = createSilentLogger()): WebhookDeliveries {
   return new WebhookDeliveries({
     database,
     clock,
-    logger: createSilentLogger(),
+    logger,
     firstRetryDelayMs: 30_000,
     maxAttempts: 3,
     builders: {

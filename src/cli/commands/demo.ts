@@ -1,17 +1,19 @@
 import { generateKeyPairSync, randomBytes, randomUUID } from 'node:crypto';
-import { rmSync } from 'node:fs';
+import { existsSync, readdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import type { Command } from 'commander';
 import { openContext } from '../../app/context.js';
 import { ScaledClock, systemClock } from '../../clock/index.js';
 import { readConfig, resolveFromRoot } from '../../config/index.js';
 import { formatMoney } from '../../billing/index.js';
-import { importList } from '../../contacts/index.js';
+import { DialingPolicy, importList } from '../../contacts/index.js';
+import { AppError } from '../../errors/index.js';
 import { createLogger } from '../../logging/index.js';
 import { buildReport } from '../../reports/index.js';
 import { startSandbox } from '../../sandbox/index.js';
+import { helpSection } from '../help.js';
 import { printLine } from '../output.js';
-import { parseDurationMs, positiveInt, positiveNumber } from '../parse.js';
+import { checkedBy, inputFile, parseDurationMs, positiveInt, positiveNumber } from '../parse.js';
 import { runList } from './run.js';
 
 interface DemoFlags {
@@ -39,13 +41,14 @@ export function registerDemoCommand(program: Command): void {
   program
     .command('demo')
     .description('run a whole survey campaign against the built-in Vonage sandbox (no credentials, no cost)')
-    .option('--contacts <file>', 'contact list to import', resolveFromRoot('data', 'sample-contacts.csv'))
+    .option('--contacts <file>', 'contact list to import', inputFile('--contacts'), resolveFromRoot('data', 'sample-contacts.csv'))
     .option('--country <code>', 'country for national-format numbers', 'PL')
     .option('--seed <n>', 'sandbox seed: same seed, same campaign', positiveInt('--seed'), 42)
-    .option('--cps <n>', "the sandbox account's calls per second, dialled at exactly that pace", positiveNumber('--cps'), 30)
+    .option('--cps <n>', "the sandbox account's calls per second, dialled at exactly that pace (at most 1000)", checkedBy('--cps', DialingPolicy.shape.cps, positiveNumber('--cps')), 30)
     .option('--time-scale <n>', 'simulated seconds per real second', positiveNumber('--time-scale'), 300)
     .option('--retry-delay <duration>', 'simulated wait before retrying busy/unanswered/machine', parseDurationMs, 20 * 60_000)
     .option('--dir <path>', 'where the demo database and recordings go (emptied first)', 'data/demo')
+    .addHelpText('after', helpSection('Examples', ['nps-dialer demo', 'nps-dialer demo --contacts my-list.csv --country GB --seed 7 --cps 10']))
     .action(async (flags: DemoFlags) => {
       await runDemo(flags);
     });
@@ -54,6 +57,7 @@ export function registerDemoCommand(program: Command): void {
 async function runDemo(flags: DemoFlags): Promise<void> {
   const base = readConfig();
   const dir = path.resolve(flags.dir);
+  refuseForeignDirectory(flags.dir, dir);
   rmSync(dir, { recursive: true, force: true });
   const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
   const credentials = {
@@ -77,7 +81,7 @@ async function runDemo(flags: DemoFlags): Promise<void> {
   const ctx = openContext({
     config: {
       ...base,
-      databasePath: path.join(dir, 'nps-dialer.db'),
+      databasePath: path.join(dir, DEMO_DATABASE),
       recordingsDir: path.join(dir, 'recordings'),
       port: 0,
       publicBaseUrl: undefined,
@@ -110,7 +114,7 @@ async function runDemo(flags: DemoFlags): Promise<void> {
       // Wait for every retry: the demo runs the list to its end.
       maxWait: 24 * 3600_000,
     });
-    const report = buildReport({ database: ctx.database, clock, config: ctx.config }, { listId: summary.listId! });
+    const report = buildReport({ database: ctx.database, clock, config: ctx.config }, { listId: summary.listId!, audience: 'operator' });
     const interval = report.npsCi95 ? ` (95% interval ${report.npsCi95[0].toFixed(1)} to ${report.npsCi95[1].toFixed(1)})` : '';
     printLine(
       `NPS ${report.nps === null ? '-' : report.nps.toFixed(1)}${interval} from ${report.responses} responses: ` +
@@ -126,6 +130,19 @@ async function runDemo(flags: DemoFlags): Promise<void> {
     await sandbox.close();
   }
 }
+
+/**
+ * The demo empties its folder first: only a new or empty folder, or one an earlier demo made (its
+ * database is there), is emptied, so that `--dir .` cannot wipe a project.
+ */
+function refuseForeignDirectory(given: string, dir: string): void {
+  const entries = existsSync(dir) ? readdirSync(dir) : [];
+  if (entries.length > 0 && !entries.includes(DEMO_DATABASE)) {
+    throw new AppError('USAGE', `--dir '${given}' holds files the demo did not make, and the demo empties its folder; give a new or empty folder (default data/demo)`);
+  }
+}
+
+const DEMO_DATABASE = 'nps-dialer.db';
 
 /** 09:00 UTC on the next Monday-to-Friday day at or after `nowMs`'s date (tomorrow if past 09:00). */
 export function nextWeekdayNineUtc(nowMs: number): number {

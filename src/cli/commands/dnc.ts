@@ -3,7 +3,7 @@ import { openContext } from '../../app/context.js';
 import { addSuppressions, listSuppressions, readNumbersFile, removeSuppression, type AddSuppressionsSummary } from '../../contacts/index.js';
 import { maskPhone } from '../../logging/index.js';
 import { formatTime, printJson, printLine, table } from '../output.js';
-import { countryCode } from '../parse.js';
+import { countryCode, inputFile } from '../parse.js';
 
 export function registerDncCommands(program: Command): void {
   const dnc = program.command('dnc').description('the do-not-call (suppression) list, checked at import and before every call');
@@ -29,7 +29,7 @@ export function registerDncCommands(program: Command): void {
   dnc
     .command('import')
     .description('add every number of a file (CSV with a phone column, or one number per line)')
-    .argument('<file>', 'file')
+    .argument('<file>', 'CSV with a phone column, or one number per line', inputFile('<file>'))
     .option('--country <code>', 'country for numbers in national format', countryCode)
     .option('--reason <text>', 'why (kept with the entries)')
     .option('--json', 'print JSON')

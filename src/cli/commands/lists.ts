@@ -1,11 +1,23 @@
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import cliProgress from 'cli-progress';
 import { openContext } from '../../app/context.js';
-import { createList, getList, importList, listLists, updateListSettings, type ImportSummary, type ListSettingsPatch } from '../../contacts/index.js';
+import {
+  createList,
+  getList,
+  importList,
+  listLists,
+  PHONE_COLUMN_NAMES,
+  SurveyScript,
+  updateListSettings,
+  type ImportSummary,
+  type ListSettingsPatch,
+} from '../../contacts/index.js';
 import { CONTACT_STATUSES } from '../../db/schema/index.js';
 import type { ListPlan } from '../../dialer/index.js';
-import { formatTime, plural, printJson, printLine, table } from '../output.js';
-import { countryCode, parseDurationMs, positiveInt } from '../parse.js';
+import { FollowUpSettings } from '../../followup/index.js';
+import { helpSection } from '../help.js';
+import { formatDuration, formatTime, plural, printJson, printLine, settingsText, table } from '../output.js';
+import { checkedBy, countryCode, inputFile, parseDurationMs, positiveInt, text } from '../parse.js';
 import { addDialingOptions, settingsPatch, type DialingFlags } from '../dialing-options.js';
 
 export function registerListsCommands(program: Command): void {
@@ -62,10 +74,10 @@ export function registerListsCommands(program: Command): void {
         }
         if (list.nextAttemptAt) printLine(`  next attempt ${formatTime(list.nextAttemptAt)}`);
         printLine(`  attributes   ${list.attributes.length ? list.attributes.join(', ') : '-'}`);
-        printLine(`  script       ${JSON.stringify(list.script)}`);
-        printLine(`  policy       ${JSON.stringify(list.policy)}`);
+        printLine(`  script       ${settingsText(list.script)}`);
+        printLine(`  policy       ${settingsText(list.policy)}`);
         printLine(`  triggers     ${list.acceptsTriggers ? 'accepted (serve dials them continuously)' : 'not accepted'}`);
-        printLine(`  follow-up    ${JSON.stringify(list.followUp)}`);
+        printLine(`  follow-up    ${settingsText(list.followUp)}`);
       } finally {
         ctx.close();
       }
@@ -76,6 +88,7 @@ export function registerListsCommands(program: Command): void {
     .description('dry run: who would be called when (in their own time zone), and why the others are excluded; writes nothing')
     .argument('<listId>', 'list id', positiveInt('listId'))
     .option('--json', 'print JSON with one row per contact')
+    .addHelpText('after', helpSection('Examples', ['nps-dialer lists plan 1', "nps-dialer lists plan 1 --json | jq '.byReason'"]))
     .action(async (listId: number, options: { json?: boolean }) => {
       // The dialer (and the SDK under it) is loaded only by the commands that use it: `lists import` stays small.
       const { ListSettingsBook, planList } = await import('../../dialer/index.js');
@@ -98,19 +111,31 @@ export function registerListsCommands(program: Command): void {
     .option('--accept-triggers', 'take triggered surveys (POST /api/v1/surveys); `serve` dials the list continuously')
     .option('--no-accept-triggers', 'stop taking triggered surveys')
     .option('--alert-threshold <score>', 'scores at or below this raise a detractor alert and open a case (0-10, default 6)', scoreArgument)
-    .option('--case-owner <name>', "owner of this list's follow-up cases (default: the client's)")
-    .option('--case-deadline <duration>', 'deadline of a follow-up case after the score: 48h, 2d, … (default 48h)', parseDurationMs)
+    .option("--case-owner <name>", "owner of this list's follow-up cases, up to 100 characters (default: the client's)", checkedBy('--case-owner', FollowUpSettings.shape.caseOwner, text))
+    .option(
+      '--case-deadline <duration>',
+      'deadline of a follow-up case after the score: 48h, 2d, … up to 365d (default 48h)',
+      checkedBy('--case-deadline', FollowUpSettings.shape.caseDeadlineHours, parseDurationMs, { toSetting: caseDeadlineHours, unit: 'hours (365d)' }),
+    )
     .option('--json', 'print JSON')
+    .addHelpText(
+      'after',
+      helpSection('Examples', [
+        "nps-dialer lists set 1 --cps 10 --max-attempts 3 --retry-delay 2h --calling-hours 'Mon-Fri 10:00-20:00'",
+        'nps-dialer lists set 1 --question "How likely are you to recommend Acme to a friend?" --language en-US',
+        'nps-dialer lists set 2 --accept-triggers --alert-threshold 6 --case-owner "Quality team"',
+      ]),
+    )
     .action((listId: number, flags: DialingFlags & FollowUpFlags & { json?: boolean }) => {
       const ctx = openContext();
       try {
         const list = updateListSettings({ database: ctx.database, listId, patch: { ...settingsPatch(flags), ...followUpPatch(flags) } });
         if (flags.json) return printJson({ listId, script: list.script, policy: list.policy, acceptsTriggers: list.acceptsTriggers, followUp: list.followUp });
         printLine(`List ${listId} "${list.name}" saved.`);
-        printLine(`  script     ${JSON.stringify(list.script)}`);
-        printLine(`  policy     ${JSON.stringify(list.policy)}`);
+        printLine(`  script     ${settingsText(list.script)}`);
+        printLine(`  policy     ${settingsText(list.policy)}`);
         printLine(`  triggers   ${list.acceptsTriggers ? 'accepted' : 'not accepted'}`);
-        printLine(`  follow-up  ${JSON.stringify(list.followUp)}`);
+        printLine(`  follow-up  ${settingsText(list.followUp)}`);
       } finally {
         ctx.close();
       }
@@ -123,7 +148,7 @@ export function registerListsCommands(program: Command): void {
     .option('--client <id>', 'client the list belongs to', positiveInt('--client'))
     .option('--country <code>', 'ISO 3166 alpha-2 country for numbers in national format, e.g. PL', countryCode)
     .option('--timezone <zone>', 'IANA zone for callees of multi-zone countries without their own')
-    .option('--company <name>', 'company named in the greeting (default: the client name)')
+    .option('--company <name>', 'company named in the greeting, up to 100 characters (default: the client name)', checkedBy('--company', SurveyScript.shape.company, text))
     .addOption(new Option('--language <bcp47>', 'survey language').choices(['en-US', 'pl-PL', 'ru-RU', 'bg-BG']))
     .option('--accept-triggers', 'take triggered surveys (POST /api/v1/surveys, `surveys trigger`)')
     .option('--json', 'print JSON')
@@ -151,17 +176,33 @@ export function registerListsCommands(program: Command): void {
 
   lists
     .command('import')
-    .description('import a CSV contact list (UTF-8, comma or semicolon, header row with a phone column)')
-    .argument('<file>', 'CSV file')
+    .description('import a contact list: a UTF-8 CSV or tab-separated file with a header row and a phone column')
+    .argument('<file>', 'CSV file', inputFile('<file>'))
     .requiredOption('--name <name>', 'name of the new list')
     .option('--client <id>', 'client the list belongs to', positiveInt('--client'))
     .option('--country <code>', 'ISO 3166 alpha-2 country for numbers in national format, e.g. PL', countryCode)
     .option('--previous <listId>', 'this list is a follow-up wave of that list', positiveInt('--previous'))
     .option('--timezone <zone>', 'IANA zone for callees of multi-zone countries (US, RU…) without a timezone column, e.g. Europe/Moscow')
-    .option('--company <name>', 'company named in the greeting (default: the client name)')
+    .option('--company <name>', 'company named in the greeting, up to 100 characters (default: the client name)', checkedBy('--company', SurveyScript.shape.company, text))
     .addOption(new Option('--language <bcp47>', 'survey language').choices(['en-US', 'pl-PL', 'ru-RU', 'bg-BG']))
     .option('--dry-run', 'validate and report; write nothing')
     .option('--json', 'print exactly one JSON object')
+    .addHelpText(
+      'after',
+      helpSection('The file', [
+        'UTF-8 (with or without BOM); fields separated by commas, semicolons or tabs (.tsv files work),',
+        'detected from the header row; quoted fields may hold separators and line breaks.',
+        `The phone column is the one named ${PHONE_COLUMN_NAMES.join(', ')} (any case).`,
+        'Columns name, language and timezone are the contact\'s own; every other column (region, segment,',
+        'agent, …) is kept as an attribute and broken down in the report.',
+        'Numbers may be in E.164 (+48 501 234 567, 0048501234567) or national with --country.',
+      ]) +
+        helpSection('Examples', [
+          'nps-dialer lists import contacts.csv --name "Q4 wave" --country PL',
+          'nps-dialer lists import export.tsv --name "Q1 2027" --client 1 --previous 3 --dry-run',
+          'nps-dialer lists import ru.csv --name "RU" --country RU --timezone Europe/Moscow --language ru-RU',
+        ]),
+    )
     .action(async (file: string, options: ImportFlags) => {
       const ctx = openContext({ readOnly: options.dryRun ?? false });
       const abort = new AbortController();
@@ -220,13 +261,16 @@ function scoreArgument(value: string): number {
   return Number(value);
 }
 
+/** A case deadline is kept in whole hours, at least one. */
+const caseDeadlineHours = (ms: number) => Math.max(1, Math.round(ms / 3_600_000));
+
 function followUpPatch(flags: FollowUpFlags): Pick<ListSettingsPatch, 'acceptsTriggers' | 'followUp'> {
   return {
     acceptsTriggers: flags.acceptTriggers,
     followUp: {
       alertThreshold: flags.alertThreshold,
       caseOwner: flags.caseOwner,
-      caseDeadlineHours: flags.caseDeadline === undefined ? undefined : Math.max(1, Math.round(flags.caseDeadline / 3_600_000)),
+      caseDeadlineHours: flags.caseDeadline === undefined ? undefined : caseDeadlineHours(flags.caseDeadline),
     },
   };
 }
@@ -270,7 +314,7 @@ function printPlan(plan: ListPlan): void {
   const p = plan.policy;
   printLine(`Plan for list ${plan.listId} "${plan.listName}" at ${formatTime(plan.at)}: ${plural(plan.contacts, 'contact')}`);
   printLine(
-    `  policy: ${p.cps} calls/s, ${p.maxConcurrent} live calls, ${p.maxAttempts} attempts, retry after ${Math.round(p.retryDelayMs / 60_000)} min; ` +
+    `  policy: ${p.cps} calls/s, ${p.maxConcurrent} live calls, ${p.maxAttempts} attempts, retry after ${formatDuration(p.retryDelayMs)}; ` +
       `calling hours: ${p.callingHours}; caps: ${p.minDaysBetweenSurveys ? `${p.minDaysBetweenSurveys} days between surveys` : 'no survey gap'}, ` +
       `${p.maxAttemptsPer30Days ? `${p.maxAttemptsPer30Days} attempts per 30 days` : 'no attempt cap'}`,
   );

@@ -4,9 +4,20 @@ import { pipeline } from 'node:stream/promises';
 import { Option, type Command } from 'commander';
 import { openContext, type AppContext } from '../../app/context.js';
 import { AppError } from '../../errors/index.js';
-import { createReportLink, renderAgentReport, REPORT_FORMATS, renderReport, type RenderedReport, type ReportFormat, type ReportServiceDeps } from '../../reports/index.js';
+import {
+  createReportLink,
+  renderAgentReport,
+  REPORT_AUDIENCES,
+  REPORT_FORMATS,
+  renderReport,
+  type RenderedReport,
+  type ReportAudience,
+  type ReportFormat,
+  type ReportServiceDeps,
+} from '../../reports/index.js';
 import { printLine } from '../output.js';
-import { parseDurationMs, positiveInt } from '../parse.js';
+import { helpSection } from '../help.js';
+import { outputFile, parseDurationMs, positiveInt } from '../parse.js';
 
 interface ReportFlags {
   format?: ReportFormat;
@@ -16,6 +27,7 @@ interface ReportFlags {
   link?: boolean;
   expires?: number;
   by?: 'agent';
+  audience: ReportAudience;
 }
 
 const DEFAULT_LINK_LIFETIME_MS = 7 * 86_400_000;
@@ -26,12 +38,28 @@ export function registerReportCommand(program: Command): void {
     .description('the NPS report of a list: JSON on stdout by default, or CSV or a self-contained HTML page')
     .argument('<listId>', 'list id', positiveInt('listId'))
     .addOption(new Option('--format <format>', 'json, csv or html (default json; html with --link)').choices(REPORT_FORMATS))
-    .option('--out <file>', 'write the report to this file instead of stdout')
+    .option('--out <file>', 'write the report to this file instead of stdout (its folder must exist)', outputFile('--out'))
     .option('--full', 'CSV: full phone numbers (masked to the last three digits otherwise)')
     .option('--summary', 'CSV: the aggregate table instead of one row per contact')
     .option('--link', 'print a signed, expiring download URL instead (needs REPORT_LINK_SECRET)')
     .option('--expires <duration>', 'lifetime of the --link URL: 12h, 7d, … (default 7d, at most 90d)', parseDurationMs)
     .addOption(new Option('--by <attribute>', 'only the per-agent results (ranked), as JSON or --format csv').choices(['agent']))
+    .addOption(
+      new Option('--audience <who>', "operator: the JSON has the provider's cost too; client: exactly the client's copy (what the API serves)")
+        .choices(REPORT_AUDIENCES)
+        .default('operator'),
+    )
+    .addHelpText(
+      'after',
+      helpSection('Examples', [
+        'nps-dialer report 1 > q4.json                          # the JSON report (yours: with the provider cost)',
+        'nps-dialer report 1 --audience client > q4.json        # the client\'s copy, as the API serves it',
+        'nps-dialer report 1 --format html --out q4.html        # one page to mail; recordings embedded',
+        'nps-dialer report 1 --format csv --summary --out q4.csv',
+        'nps-dialer report 1 --link --expires 14d               # a signed URL for the client (REPORT_LINK_SECRET)',
+        'nps-dialer report 1 --by agent --format csv',
+      ]),
+    )
     .action(async (listId: number, flags: ReportFlags) => {
       checkFlags(flags);
       const ctx = openContext({ readOnly: true });
@@ -71,6 +99,7 @@ async function report(ctx: AppContext, listId: number, flags: ReportFlags): Prom
     format: flags.format ?? 'json',
     full: flags.full,
     summary: flags.summary,
+    audience: flags.audience,
     // Recordings too large to embed are linked relative to where the page is written.
     recordingHref: (_comment, absolutePath) => path.relative(outDir, absolutePath).split(path.sep).map(encodeURIComponent).join('/'),
   });

@@ -5,8 +5,10 @@ import { startDialerRuntime } from '../../app/dialer-runtime.js';
 import { billingTotals, formatMoney } from '../../billing/index.js';
 import { updateListSettings } from '../../contacts/index.js';
 import { acquireDialerLock, runCampaign, type CampaignProgress, type CampaignResult } from '../../dialer/index.js';
-import { formatTime, printLine } from '../output.js';
+import { listDeliverySummary, type ListDeliverySummary } from '../../notifications/index.js';
+import { formatTime, plural, printLine } from '../output.js';
 import { addDialingOptions, settingsPatch, type DialingFlags } from '../dialing-options.js';
+import { DIALER_NEEDS, helpSection } from '../help.js';
 import { parseDurationMs, positiveInt } from '../parse.js';
 
 interface RunFlags extends DialingFlags {
@@ -24,6 +26,20 @@ export function registerRunCommand(program: Command): void {
       .argument('<listId>', 'list id', positiveInt('listId')),
   )
     .option('--max-wait <duration>', 'keep running while the next contact is due within this time (default 15m)', parseDurationMs)
+    .addHelpText(
+      'after',
+      helpSection('Examples', [
+        'nps-dialer run 1                                   # the saved settings (lists set), else the defaults',
+        'nps-dialer run 1 --cps 10 --max-attempts 3 --retry-delay 2h',
+        "nps-dialer run 1 --calling-hours 'Mon-Fri 10:00-20:00' --max-wait 1h",
+      ]) +
+        DIALER_NEEDS +
+        helpSection('Exit codes', [
+          '0   every contact is final, or stopped by Ctrl-C',
+          '75  paused: the remaining contacts are due later (run again then, or schedule it)',
+          '6   another dialer (run or serve) uses the database',
+        ]),
+    )
     .action(async (listId: number, flags: RunFlags) => {
       const ctx = openContext({ needsVonage: true });
       try {
@@ -116,8 +132,14 @@ async function awaitLateRecordings(runtime: { deps: { database: AppContext['data
 function printSummary(ctx: AppContext, listId: number, result: CampaignResult): void {
   const p = result.progress;
   const billing = billingTotals(ctx.database, listId);
-  printLine(describeProgress(p));
+  const final = p.contacts - (p.byStatus.pending ?? 0) - (p.byStatus.dialing ?? 0);
+  printLine(
+    `${final}/${plural(p.contacts, 'contact')} final after ${plural(p.calls, 'call')} (${p.dialled} in this run): ` +
+      `${p.answered} answered by a person, ${plural(p.responses, 'response')}, NPS ${p.nps === null ? '-' : p.nps.toFixed(1)}.`,
+  );
   printLine(`Billable calls: ${billing.billableCalls} (${billing.billableSeconds} s), amount ${formatMoney(billing.amountMinor, billing.currency ?? ctx.config.defaultTariff.currency)}`);
+  const alerts = describeDeliveries(listDeliverySummary(ctx.database, listId));
+  if (alerts) printLine(alerts);
   if (result.kind === 'completed') printLine(`List ${listId} is final: every contact reached a final state. Report: nps-dialer report ${listId}`);
   if (result.kind === 'stopped') printLine(`Stopped (${result.reason}); run \`nps-dialer run ${listId}\` again to continue.`);
   if (result.kind === 'paused') {
@@ -128,10 +150,26 @@ function printSummary(ctx: AppContext, listId: number, result: CampaignResult): 
   }
 }
 
+/** The list's webhooks (detractor alerts, interim reports) in one line, or '' when it has none. */
+export function describeDeliveries(d: ListDeliverySummary): string {
+  const skipped = d.skipped.reduce((sum, s) => sum + s.deliveries, 0);
+  if (d.delivered + d.pending + d.failed + skipped === 0) return '';
+  const parts = [`${d.delivered} delivered`];
+  if (d.pending) parts.push(`${d.pending} to retry (by the next run or serve)`);
+  if (d.failed) parts.push(`${d.failed} failed for good (nps-dialer alerts)`);
+  for (const s of d.skipped) parts.push(`${s.deliveries} not sent: ${s.reason}`);
+  return `Webhooks to the client: ${parts.join('; ')}.`;
+}
+
+/**
+ * One progress line. Every figure counts the whole list, whichever run made the calls, so the
+ * figures agree with each other (a person answered every call that has a response) and with a
+ * re-run of a finished list.
+ */
 export function describeProgress(p: CampaignProgress): string {
   const final = p.contacts - (p.byStatus.pending ?? 0) - (p.byStatus.dialing ?? 0);
   const nps = p.nps === null ? '-' : p.nps.toFixed(1);
-  return `${final}/${p.contacts} final | dialled ${p.dialled} | answered ${p.answered} | responses ${p.responses} | NPS ${nps}${p.rateLimited ? ` | 429s ${p.rateLimited}` : ''}`;
+  return `${final}/${p.contacts} final | calls ${p.calls} | answered ${p.answered} | responses ${p.responses} | NPS ${nps}${p.rateLimited ? ` | 429s ${p.rateLimited}` : ''}`;
 }
 
 function progressDisplay() {
@@ -151,15 +189,16 @@ function progressDisplay() {
       stop: () => undefined,
     };
   }
+  // Cleared when it stops: the summary printed next says the same, once.
   const bar = new cliProgress.SingleBar(
-    { format: '[{bar}] {value}/{total} final | dialled {dialled} | answered {answered} | responses {responses} | NPS {nps}', stream: process.stderr, hideCursor: true },
+    { format: '[{bar}] {value}/{total} final | calls {calls} | answered {answered} | responses {responses} | NPS {nps}', stream: process.stderr, hideCursor: true, clearOnComplete: true },
     cliProgress.Presets.shades_classic,
   );
   let started = false;
   return {
     update: (p: CampaignProgress) => {
       const final = p.contacts - (p.byStatus.pending ?? 0) - (p.byStatus.dialing ?? 0);
-      const payload = { dialled: p.dialled, answered: p.answered, responses: p.responses, nps: p.nps === null ? '-' : p.nps.toFixed(1) };
+      const payload = { calls: p.calls, answered: p.answered, responses: p.responses, nps: p.nps === null ? '-' : p.nps.toFixed(1) };
       if (!started) {
         bar.start(p.contacts, final, payload);
         started = true;

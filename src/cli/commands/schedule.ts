@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { openContext } from '../../app/context.js';
 import { addSchedule, listSchedules, removeSchedule, type ScheduleView } from '../../schedules/index.js';
+import { helpSection } from '../help.js';
 import { formatTime, printJson, printLine, table } from '../output.js';
 import { parseDurationMs, positiveInt } from '../parse.js';
 
@@ -24,6 +25,14 @@ export function registerScheduleCommands(program: Command): void {
     .option('--for <duration>', 'the window lasts this long: 30m, 8h', parseDurationMs)
     .option('--tz <zone>', 'IANA zone of --cron and --until (default: this machine\'s zone)')
     .option('--json', 'print JSON')
+    .addHelpText(
+      'after',
+      helpSection('Examples', [
+        'nps-dialer schedule add 1 --cron "0 18 * * 1-5" --until 20:30 --tz Europe/Warsaw   # weekday evenings',
+        'nps-dialer schedule add 1 --cron "0 10 * * 6" --for 4h                              # Saturday mornings',
+        'nps-dialer serve                                                                   # runs the schedules',
+      ]),
+    )
     .action((listId: number, flags: AddFlags) => {
       const ctx = openContext();
       try {

@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { openContext } from '../../app/context.js';
 import { startDaemon } from '../../app/daemon.js';
 import { printLine } from '../output.js';
+import { DIALER_NEEDS, helpSection } from '../help.js';
 import { positiveInt } from '../parse.js';
 
 export function registerServeCommand(program: Command): void {
@@ -9,6 +10,7 @@ export function registerServeCommand(program: Command): void {
     .command('serve')
     .description('the daemon: webhooks, the client API and the scheduler (`schedule add`), until Ctrl-C or SIGTERM')
     .option('--port <n>', 'port to listen on (default PORT)', positiveInt('--port'))
+    .addHelpText('after', helpSection('Examples', ['nps-dialer serve', 'PUBLIC_BASE_URL=https://dialer.example.com nps-dialer serve --port 8080']) + DIALER_NEEDS)
     .action(async (flags: { port?: number }) => {
       // Listen for the stop signal first: one that arrives while the daemon starts (or right after
       // the banner) must stop it gracefully, not kill it.
