@@ -84,6 +84,7 @@ export async function startDialerRuntime(ctx: AppContext, options: StartDialerRu
     database: ctx.database,
     clock: ctx.clock,
     logger: logger.child({ module: 'deliveries' }),
+    privateNetworks: config.webhookPrivateNetworks,
     ...(options.deliveryPollMs ? { pollIntervalMs: options.deliveryPollMs } : {}),
     builders: {
       'detractor.alert': (delivery) =>
