@@ -2,7 +2,7 @@ import { pipeline } from 'node:stream/promises';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import { rateLimit } from 'express-rate-limit';
 import helmet from 'helmet';
-import { z } from 'zod';
+import type { z } from 'zod';
 import type { FrequencyCaps } from '../config/index.js';
 import { authenticateClient, type Client } from '../contacts/index.js';
 import { AppError } from '../errors/index.js';
@@ -15,12 +15,13 @@ import {
   linkedRecording,
   linkedRecordingByToken,
   linkedReport,
-  REPORT_FORMATS,
   type RecordingFile,
   type RenderedReport,
   type ReportServiceDeps,
 } from '../reports/index.js';
 import { triggerSurvey } from '../surveys/index.js';
+import { apiDocument, API_DOCUMENT_PATH } from './openapi.js';
+import { CallId, CaseId, ListId, ReportQuery } from './schemas.js';
 
 export interface ApiDeps extends ReportServiceDeps {
   config: ReportServiceDeps['config'] & { frequencyCaps?: FrequencyCaps | undefined };
@@ -43,20 +44,6 @@ const tooMany = (message: string) => (_req: Request, res: Response) => {
 };
 
 const BEARER = /^Bearer\s+(\S+)$/i;
-
-const Id = (what: string) =>
-  z.string().regex(/^[1-9]\d{0,15}$/, `${what} must be a positive whole number`).transform(Number);
-
-const Flag = z
-  .enum(['true', 'false', '1', '0'], { error: 'must be true or false (or 1 or 0)' })
-  .optional()
-  .transform((v) => v === 'true' || v === '1');
-
-export const ReportQuery = z.object({
-  format: z.enum(REPORT_FORMATS, { error: (issue) => `must be one of ${REPORT_FORMATS.join(', ')}, got '${String(issue.input)}'` }).default('json'),
-  full: Flag,
-  summary: Flag,
-});
 
 function parse<T>(schema: z.ZodType<T>, value: unknown): T {
   const result = schema.safeParse(value);
@@ -116,6 +103,9 @@ export function apiRouter(deps: ApiDeps): express.Router {
     }),
   );
   router.use(warnOfUntrustedProxy(deps.logger));
+  // What the API is: its OpenAPI document and a pointer to it, without credentials.
+  router.get('/', sendPointer);
+  router.get('/openapi.json', sendDocument);
   // The signed links carry no key: they are limited per address (the client's, behind a trusted
   // proxy: TRUST_PROXY). Requests with a key are limited per key below, so a proxy's address
   // shared by every client limits nobody's traffic but its own.
@@ -135,7 +125,7 @@ export function apiRouter(deps: ApiDeps): express.Router {
     await send(res, linkedReport(deps, { token: String(req.params.token) }));
   });
   router.get('/links/:token/recordings/:callId', (req, res, next) => {
-    const callId = parse(Id('callId'), req.params.callId);
+    const callId = parse(CallId, req.params.callId);
     sendRecording(res, next, linkedRecording(deps, { token: String(req.params.token), callId }));
   });
   // The one recording a detractor alert links to.
@@ -176,7 +166,7 @@ export function apiRouter(deps: ApiDeps): express.Router {
     res.json({ cases, next });
   });
   router.patch('/cases/:id', (req, res) => {
-    const caseId = parse(Id('case id'), req.params.id);
+    const caseId = parse(CaseId, req.params.id);
     res.set('Cache-Control', 'no-store');
     res.json(updateCase(deps, { clientId: clientOf(res).id, caseId, patch: jsonBody(req) }));
   });
@@ -186,13 +176,13 @@ export function apiRouter(deps: ApiDeps): express.Router {
     res.json({ lists: clientLists(deps, { clientId: clientOf(res).id }) });
   });
   router.get('/lists/:id/report', async (req, res) => {
-    const listId = parse(Id('list id'), req.params.id);
+    const listId = parse(ListId, req.params.id);
     const query = parse(ReportQuery, req.query);
     await send(res, clientReport(deps, { clientId: clientOf(res).id, listId, ...query }));
   });
   router.get('/lists/:id/recordings/:callId', (req, res, next) => {
-    const listId = parse(Id('list id'), req.params.id);
-    const callId = parse(Id('callId'), req.params.callId);
+    const listId = parse(ListId, req.params.id);
+    const callId = parse(CallId, req.params.callId);
     sendRecording(res, next, clientRecording(deps, { clientId: clientOf(res).id, listId, callId }));
   });
   return router;
@@ -255,9 +245,22 @@ function warnOfUntrustedProxy(logger: Logger): express.RequestHandler {
   };
 }
 
-/** The `extra` hook of createHttpApp that mounts the API. */
+/** The answer of `/`, `/api`, `/docs` and `/api/v1`: where the API is described. */
+function sendPointer(_req: Request, res: Response): void {
+  res.set('Link', `<${API_DOCUMENT_PATH}>; rel="service-desc"`);
+  res.json({ name: 'nps-dialer client API', openapi: API_DOCUMENT_PATH, documentation: 'docs/api.md', health: '/healthz' });
+}
+
+function sendDocument(_req: Request, res: Response): void {
+  res.set('Cache-Control', 'public, max-age=300');
+  res.json(apiDocument());
+}
+
+/** The `extra` hook of createHttpApp that mounts the API, and the pointers to it at the root. */
 export function mountApi(deps: ApiDeps): (app: express.Express) => void {
   return (app) => {
+    app.get(['/', '/api', '/docs'], sendPointer);
+    app.get('/openapi.json', sendDocument);
     app.use('/api/v1', apiRouter(deps));
   };
 }
