@@ -199,7 +199,9 @@ function authenticate(deps: ApiDeps): express.RequestHandler {
   const log = deps.logger;
   const refused = (req: Request, reason: string) => {
     const presented = BEARER.exec(req.headers.authorization ?? '')?.[1];
-    log.warn('API authentication refused', { reason, address: req.ip, keyPrefix: maskApiKey(presented), method: req.method, path: req.originalUrl.split('?')[0] });
+    // A long path segment may be a signed link's token sent to a wrong path: not logged.
+    const path = req.originalUrl.split('?')[0]!.replace(/[^/]{33,}/g, '…');
+    log.warn('API authentication refused', { reason, address: req.ip, keyPrefix: maskApiKey(presented), method: req.method, path });
   };
   const failures = rateLimit({
     windowMs: 15 * 60_000,

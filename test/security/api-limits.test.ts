@@ -87,18 +87,18 @@ describe('client API brute-force protection', () => {
     expect(warnings[0]).toMatchObject({ level: 'warn', address: '::ffff:127.0.0.1' });
   });
 
-  it('logs every refused authentication with the address and the public prefix of the key, never the key', async () => {
+  it('logs every refused authentication with the address and the public prefix of the key, never the key nor a link token in the path', async () => {
     const { app, acme, logs } = setup({ failedAuthLimit: 2, trustProxy: ['loopback'] });
     const typo = `${acme.apiKey.slice(0, -3)}xyz`;
     await lists(app, typo, '203.0.113.7');
-    await request(app).get('/api/v1/cases').set('X-Forwarded-For', '203.0.113.7');
+    await request(app).get(`/api/v1/recording-links/${'t'.repeat(40)}.${'s'.repeat(43)}/extra`).set('X-Forwarded-For', '203.0.113.7');
     await lists(app, 'eyJhbGciOiJIUzI1NiJ9.not-ours.sig', '203.0.113.7');
     await lists(app, typo, '203.0.113.7');
     await lists(app, acme.apiKey, '203.0.113.7');
     const refused = logs.filter((l) => l.message === 'API authentication refused');
     expect(refused.map(({ reason, address, keyPrefix, path }) => ({ reason, address, keyPrefix, path }))).toEqual([
       { reason: 'unknown API key', address: '203.0.113.7', keyPrefix: `${acme.apiKey.slice(0, 12)}…`, path: '/api/v1/lists' },
-      { reason: 'no API key', address: '203.0.113.7', keyPrefix: null, path: '/api/v1/cases' },
+      { reason: 'no API key', address: '203.0.113.7', keyPrefix: null, path: '/api/v1/recording-links/…/extra' },
       { reason: 'too many failed authentications from this address', address: '203.0.113.7', keyPrefix: '(not an npsk_ key)', path: '/api/v1/lists' },
       { reason: 'too many failed authentications from this address', address: '203.0.113.7', keyPrefix: `${acme.apiKey.slice(0, 12)}…`, path: '/api/v1/lists' },
     ]);
