@@ -62,7 +62,7 @@ export async function startDialerRuntime(ctx: AppContext, options: StartDialerRu
   // The URLs need the port we really got, so the server starts first and the deps object is
   // completed before any call is created.
   const deps = { ...base, recordings, signatureSecret: vonage.signatureSecret, urls: webhookUrls('http://unset') } as WebhookDeps;
-  const app = createHttpApp({ logger: logger.child({ module: 'http' }), webhooks: deps, extra: options.extra });
+  const app = createHttpApp({ logger: logger.child({ module: 'http' }), webhooks: deps, extra: options.extra, trustProxy: config.trustProxy });
   const server = await listen(app, options.port ?? config.port, options.host);
   const publicBaseUrl = config.publicBaseUrl ?? `http://127.0.0.1:${server.port}`;
   deps.urls = webhookUrls(publicBaseUrl);
@@ -84,6 +84,7 @@ export async function startDialerRuntime(ctx: AppContext, options: StartDialerRu
     database: ctx.database,
     clock: ctx.clock,
     logger: logger.child({ module: 'deliveries' }),
+    privateNetworks: config.webhookPrivateNetworks,
     ...(options.deliveryPollMs ? { pollIntervalMs: options.deliveryPollMs } : {}),
     builders: {
       'detractor.alert': (delivery) =>

@@ -3,6 +3,8 @@ import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { Cron } from 'croner';
 import dotenv from 'dotenv';
+import ipaddr from 'ipaddr.js';
+import proxyAddr from 'proxy-addr';
 import { z } from 'zod';
 import { AppError } from '../errors/index.js';
 
@@ -38,12 +40,76 @@ const integerIn = (min: number, max: number, example: string) =>
       .max(max, `expected an integer from ${min} to ${max}, e.g. ${example}`),
   );
 
+const commaList = (value: string) =>
+  value
+    .split(',')
+    .map((item) => item.trim())
+    .filter(Boolean);
+
+/** What express's `trust proxy` takes besides hop counts: addresses, ranges and its three names. */
+const TRUST_PROXY_NAMES = ['loopback', 'linklocal', 'uniquelocal'];
+
+/**
+ * TRUST_PROXY, as express defines `trust proxy`: a hop count, or the addresses (and ranges) of the
+ * proxies in front. `true` (trust every hop) is refused: anyone could then choose their address by
+ * sending an X-Forwarded-For header, and the per-address limits would limit nobody.
+ */
+const TrustProxy = z.preprocess(
+  emptyToUndefined,
+  z
+    .string()
+    .trim()
+    .optional()
+    .superRefine((value, ctx) => {
+      if (value === undefined || value === 'false' || /^\d{1,2}$/.test(value)) return;
+      const expected = `expected the number of proxies in front of the server (e.g. 1), or their addresses or ranges, comma separated (e.g. 10.0.0.5,10.1.0.0/16, or ${TRUST_PROXY_NAMES.join(', ')})`;
+      if (value === 'true') {
+        ctx.addIssue({ code: 'custom', message: `'true' would trust any X-Forwarded-For a client sends; ${expected}` });
+        return;
+      }
+      const bad = commaList(value).filter((entry) => {
+        try {
+          proxyAddr.compile(entry);
+          return false;
+        } catch {
+          return true;
+        }
+      });
+      if (bad.length > 0 || commaList(value).length === 0) ctx.addIssue({ code: 'custom', message: `'${bad.join(',') || value}' is not an address or range; ${expected}` });
+    }),
+);
+
+/** Addresses or CIDR ranges, comma separated: each is kept in CIDR form ("10.0.0.0/8", "127.0.0.1/32"). */
+const NetworkList = z.preprocess(
+  emptyToUndefined,
+  z
+    .string()
+    .default('')
+    .transform((value, ctx) => {
+      const networks: string[] = [];
+      for (const entry of commaList(value)) {
+        if (ipaddr.isValidCIDR(entry)) {
+          const [address, bits] = ipaddr.parseCIDR(entry);
+          networks.push(`${address.toString()}/${bits}`);
+        } else if (ipaddr.isValid(entry)) {
+          const address = ipaddr.parse(entry);
+          networks.push(`${address.toString()}/${address.kind() === 'ipv4' ? 32 : 128}`);
+        } else {
+          ctx.addIssue({ code: 'custom', message: `'${entry}' is not an IP address or CIDR range; expected e.g. 10.20.0.0/16,192.168.1.10 (or 127.0.0.1 for a receiver on this machine)` });
+        }
+      }
+      return networks;
+    }),
+);
+
 /** Variables every command may use; all have defaults, none is a credential. */
 const BaseEnv = z.object({
   DATABASE_PATH: z.preprocess(emptyToUndefined, z.string().default('data/nps-dialer.db')),
   RECORDINGS_DIR: z.preprocess(emptyToUndefined, z.string().default('data/recordings')),
   PORT: integerIn(0, 65535, '3000').default(3000),
   PUBLIC_BASE_URL: z.preprocess(emptyToUndefined, httpUrl('https://dialer.example.com').optional()),
+  TRUST_PROXY: TrustProxy,
+  WEBHOOK_ALLOW_PRIVATE_NETWORKS: NetworkList,
   LOG_LEVEL: z.preprocess(
     emptyToUndefined,
     z.enum(LOG_LEVELS, { error: `expected one of ${LOG_LEVELS.join(', ')}` }).default('info'),
@@ -163,12 +229,25 @@ export interface VonageCredentials {
   fromNumber: string;
 }
 
+/**
+ * express's `trust proxy`: false (the peer's address is the client's), a number of proxy hops, or
+ * the proxies' addresses and ranges.
+ */
+export type TrustProxy = false | number | string[];
+
 export interface AppConfig {
   databasePath: string;
   recordingsDir: string;
   port: number;
   /** Where Vonage reaches our webhooks; undefined means http://127.0.0.1:<port>. */
   publicBaseUrl: string | undefined;
+  /** Which proxies' X-Forwarded-For the server believes (the client's address for the API's limits). */
+  trustProxy: TrustProxy;
+  /**
+   * Loopback, private or link-local networks (CIDR) that client webhooks may be sent to anyway:
+   * on-premises receivers. Empty: webhooks go to public addresses only.
+   */
+  webhookPrivateNetworks: string[];
   logLevel: (typeof LOG_LEVELS)[number];
   nodeEnv: (typeof NODE_ENVS)[number];
   vonageApiHost: string;
@@ -279,6 +358,8 @@ export function parseConfig(env: Record<string, string | undefined>, options: Pa
     recordingsDir: path.resolve(cwd, b.RECORDINGS_DIR),
     port: b.PORT,
     publicBaseUrl: b.PUBLIC_BASE_URL,
+    trustProxy: trustProxySetting(b.TRUST_PROXY),
+    webhookPrivateNetworks: b.WEBHOOK_ALLOW_PRIVATE_NETWORKS,
     logLevel: b.LOG_LEVEL,
     nodeEnv: b.NODE_ENV,
     vonageApiHost: b.VONAGE_API_HOST,
@@ -301,6 +382,12 @@ export function parseConfig(env: Record<string, string | undefined>, options: Pa
     interimReports: b.INTERIM_REPORT_CRON === 'off' ? null : { cron: b.INTERIM_REPORT_CRON, timezone: b.INTERIM_REPORT_TZ },
     vonage,
   };
+}
+
+function trustProxySetting(value: string | undefined): TrustProxy {
+  if (value === undefined || value === 'false') return false;
+  if (/^\d+$/.test(value)) return Number(value) === 0 ? false : Number(value);
+  return commaList(value);
 }
 
 let dotenvLoaded = false;

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import type { Clock } from '../clock/index.js';
 import type { AppDatabase } from '../db/index.js';
 import { AppError } from '../errors/index.js';
-import { generateWebhookSecret } from '../notifications/index.js';
+import { generateWebhookSecret, ReceiverAddresses } from '../notifications/index.js';
 
 export interface Client {
   id: number;
@@ -111,11 +111,24 @@ export function getClient(options: { database: AppDatabase; clientId: number }):
  * Sets where a client's alerts and interim reports go, the secret that signs them, and the
  * default owner of its cases. A webhook URL needs a secret: when none is stored or given, one is
  * generated and returned (shown once by the CLI, which the client needs to check signatures).
+ * A URL whose host is a loopback, private or link-local address (or `localhost`) is refused
+ * unless `privateNetworks` (WEBHOOK_ALLOW_PRIVATE_NETWORKS) lists it; a name is judged by the
+ * address it resolves to at each delivery (src/notifications/receivers.ts).
  */
-export function updateClientSettings(options: { database: AppDatabase; clientId: number; patch: unknown }): { client: ClientDetails; generatedSecret: string | undefined } {
+export function updateClientSettings(options: { database: AppDatabase; clientId: number; patch: unknown; privateNetworks?: readonly string[] | undefined }): {
+  client: ClientDetails;
+  generatedSecret: string | undefined;
+} {
   const parsed = ClientSettingsPatch.safeParse(options.patch);
   if (!parsed.success) throw new AppError('USAGE', parsed.error.issues.map((i) => `${i.path.length ? `--${kebab(String(i.path[0]))}: ` : ''}${i.message}`).join('; '));
   const patch = parsed.data;
+  const receivers = new ReceiverAddresses(options.privateNetworks);
+  const refused = (['alertUrl', 'reportUrl'] as const).flatMap((field) => {
+    const url = patch[field];
+    const why = url ? receivers.hostRefusal(new URL(url).hostname) : undefined;
+    return why ? [`--${kebab(field)}: '${url}' is refused: ${why}`] : [];
+  });
+  if (refused.length > 0) throw new AppError('USAGE', refused.join('; '));
   const current = getClient(options);
   const willHaveUrl = (patch.alertUrl !== undefined ? patch.alertUrl : current.alertUrl) !== null || (patch.reportUrl !== undefined ? patch.reportUrl : current.reportUrl) !== null;
   let generatedSecret: string | undefined;

@@ -2,12 +2,12 @@ import { pipeline } from 'node:stream/promises';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import { rateLimit } from 'express-rate-limit';
 import helmet from 'helmet';
-import { z } from 'zod';
+import type { z } from 'zod';
 import type { FrequencyCaps } from '../config/index.js';
 import { authenticateClient, type Client } from '../contacts/index.js';
 import { AppError } from '../errors/index.js';
 import { CasesQuery, DEFAULT_CASES_LIMIT, listCases, updateCase } from '../followup/index.js';
-import type { Logger } from '../logging/index.js';
+import { maskApiKey, type Logger } from '../logging/index.js';
 import {
   clientLists,
   clientRecording,
@@ -15,23 +15,27 @@ import {
   linkedRecording,
   linkedRecordingByToken,
   linkedReport,
-  REPORT_FORMATS,
   type RecordingFile,
   type RenderedReport,
   type ReportServiceDeps,
 } from '../reports/index.js';
 import { triggerSurvey } from '../surveys/index.js';
+import { apiDocument, API_DOCUMENT_PATH } from './openapi.js';
+import { CallId, CaseId, ListId, ReportQuery } from './schemas.js';
 
 export interface ApiDeps extends ReportServiceDeps {
   config: ReportServiceDeps['config'] & { frequencyCaps?: FrequencyCaps | undefined };
   logger: Logger;
   /** A triggered survey was queued in this list: the daemon's continuous dialer looks at once. */
   onSurveyQueued?: ((listId: number) => void) | undefined;
-  /** Requests per client address per minute (default 120): a report of a big list costs ~1 s of CPU. */
+  /** Requests per address per minute to the signed-link routes, which carry no key (default 120). */
   rateLimitPerMinute?: number;
-  /** Requests per API key per minute, whatever the address (default 300). */
+  /** Requests per API key per minute (default 120): a report of a big list costs ~1 s of CPU. */
   keyRateLimitPerMinute?: number;
-  /** Failed authentications per address per 15 minutes before it is refused (default 20). */
+  /**
+   * Failed authentications per address per 15 minutes (default 20); further failures from there
+   * are answered 429 instead of 401. A valid key is never refused by this limit.
+   */
   failedAuthLimit?: number;
 }
 
@@ -39,19 +43,7 @@ const tooMany = (message: string) => (_req: Request, res: Response) => {
   res.status(429).json({ error: { code: 'RATE_LIMITED', message } });
 };
 
-const Id = (what: string) =>
-  z.string().regex(/^[1-9]\d{0,15}$/, `${what} must be a positive whole number`).transform(Number);
-
-const Flag = z
-  .enum(['true', 'false', '1', '0'], { error: 'must be true or false (or 1 or 0)' })
-  .optional()
-  .transform((v) => v === 'true' || v === '1');
-
-export const ReportQuery = z.object({
-  format: z.enum(REPORT_FORMATS, { error: (issue) => `must be one of ${REPORT_FORMATS.join(', ')}, got '${String(issue.input)}'` }).default('json'),
-  full: Flag,
-  summary: Flag,
-});
+const BEARER = /^Bearer\s+(\S+)$/i;
 
 function parse<T>(schema: z.ZodType<T>, value: unknown): T {
   const result = schema.safeParse(value);
@@ -110,15 +102,22 @@ export function apiRouter(deps: ApiDeps): express.Router {
       },
     }),
   );
+  router.use(warnOfUntrustedProxy(deps.logger));
+  // What the API is: its OpenAPI document and a pointer to it, without credentials.
+  router.get('/', sendPointer);
+  router.get('/openapi.json', sendDocument);
+  // The signed links carry no key: they are limited per address (the client's, behind a trusted
+  // proxy: TRUST_PROXY). Requests with a key are limited per key below, so a proxy's address
+  // shared by every client limits nobody's traffic but its own.
   router.use(
+    ['/links', '/recording-links'],
     rateLimit({
       windowMs: 60_000,
       limit: deps.rateLimitPerMinute ?? 120,
       standardHeaders: 'draft-7',
       legacyHeaders: false,
-      handler: (_req, res) => {
-        res.status(429).json({ error: { code: 'RATE_LIMITED', message: 'too many requests; try again in a minute' } });
-      },
+      validate: { xForwardedForHeader: false },
+      handler: tooMany('too many requests from this address; try again in a minute'),
     }),
   );
 
@@ -126,7 +125,7 @@ export function apiRouter(deps: ApiDeps): express.Router {
     await send(res, linkedReport(deps, { token: String(req.params.token) }));
   });
   router.get('/links/:token/recordings/:callId', (req, res, next) => {
-    const callId = parse(Id('callId'), req.params.callId);
+    const callId = parse(CallId, req.params.callId);
     sendRecording(res, next, linkedRecording(deps, { token: String(req.params.token), callId }));
   });
   // The one recording a detractor alert links to.
@@ -134,34 +133,13 @@ export function apiRouter(deps: ApiDeps): express.Router {
     sendRecording(res, next, linkedRecordingByToken(deps, { token: String(req.params.token) }));
   });
 
-  // Guessing keys is slowed down per address: only failed requests count (a 401 among them), so
-  // a client with a valid key is never held back by this limit.
-  router.use(
-    rateLimit({
-      windowMs: 15 * 60_000,
-      limit: deps.failedAuthLimit ?? 20,
-      skipSuccessfulRequests: true,
-      requestWasSuccessful: (_req, res) => res.statusCode !== 401,
-      standardHeaders: 'draft-7',
-      legacyHeaders: false,
-      handler: tooMany('too many failed authentications from this address; try again in 15 minutes'),
-    }),
-  );
-  router.use((req: Request, res: Response, next: NextFunction) => {
-    const match = /^Bearer\s+(\S+)$/i.exec(req.headers.authorization ?? '');
-    const client = match ? authenticateClient(deps.database, match[1]!) : undefined;
-    if (!client) {
-      res.set('WWW-Authenticate', 'Bearer realm="nps-dialer"');
-      throw new AppError('UNAUTHORIZED', match ? 'the API key is not valid' : 'send your API key as `Authorization: Bearer <key>`');
-    }
-    res.locals.client = client;
-    next();
-  });
-  // And per key, so that a leaked key used from many addresses is throttled too.
+  router.use(authenticate(deps));
+  // Authenticated traffic is limited per key, whatever the address: one client cannot use up
+  // another's share, and a leaked key used from many addresses is throttled as one.
   router.use(
     rateLimit({
       windowMs: 60_000,
-      limit: deps.keyRateLimitPerMinute ?? 300,
+      limit: deps.keyRateLimitPerMinute ?? 120,
       keyGenerator: (_req, res) => `client-${clientOf(res).id}`,
       standardHeaders: 'draft-7',
       legacyHeaders: false,
@@ -188,7 +166,7 @@ export function apiRouter(deps: ApiDeps): express.Router {
     res.json({ cases, next });
   });
   router.patch('/cases/:id', (req, res) => {
-    const caseId = parse(Id('case id'), req.params.id);
+    const caseId = parse(CaseId, req.params.id);
     res.set('Cache-Control', 'no-store');
     res.json(updateCase(deps, { clientId: clientOf(res).id, caseId, patch: jsonBody(req) }));
   });
@@ -198,21 +176,93 @@ export function apiRouter(deps: ApiDeps): express.Router {
     res.json({ lists: clientLists(deps, { clientId: clientOf(res).id }) });
   });
   router.get('/lists/:id/report', async (req, res) => {
-    const listId = parse(Id('list id'), req.params.id);
+    const listId = parse(ListId, req.params.id);
     const query = parse(ReportQuery, req.query);
     await send(res, clientReport(deps, { clientId: clientOf(res).id, listId, ...query }));
   });
   router.get('/lists/:id/recordings/:callId', (req, res, next) => {
-    const listId = parse(Id('list id'), req.params.id);
-    const callId = parse(Id('callId'), req.params.callId);
+    const listId = parse(ListId, req.params.id);
+    const callId = parse(CallId, req.params.callId);
     sendRecording(res, next, clientRecording(deps, { clientId: clientOf(res).id, listId, callId }));
   });
   return router;
 }
 
-/** The `extra` hook of createHttpApp that mounts the API. */
+/**
+ * Sets the caller's client from its API key. A request without a valid key counts as a failed
+ * authentication against its address (req.ip: the client's own behind a trusted proxy); past the
+ * limit it is answered 429 rather than 401, so keys cannot be guessed at speed. A valid key is
+ * never counted nor refused here: failures from a shared address (a proxy, an office) lock out
+ * nobody who has a key. Every refusal is logged with the address and the key's public prefix.
+ */
+function authenticate(deps: ApiDeps): express.RequestHandler {
+  const log = deps.logger;
+  const refused = (req: Request, reason: string) => {
+    const presented = BEARER.exec(req.headers.authorization ?? '')?.[1];
+    // A long path segment may be a signed link's token sent to a wrong path: not logged.
+    const path = req.originalUrl.split('?')[0]!.replace(/[^/]{33,}/g, '…');
+    log.warn('API authentication refused', { reason, address: req.ip, keyPrefix: maskApiKey(presented), method: req.method, path });
+  };
+  const failures = rateLimit({
+    windowMs: 15 * 60_000,
+    limit: deps.failedAuthLimit ?? 20,
+    standardHeaders: 'draft-7',
+    legacyHeaders: false,
+    validate: { xForwardedForHeader: false },
+    handler: (req, res) => {
+      refused(req, 'too many failed authentications from this address');
+      tooMany('too many failed authentications from this address; try again in 15 minutes')(req, res);
+    },
+  });
+  return (req, res, next) => {
+    const match = BEARER.exec(req.headers.authorization ?? '');
+    const client = match ? authenticateClient(deps.database, match[1]!) : undefined;
+    if (client) {
+      res.locals.client = client;
+      next();
+      return;
+    }
+    // Counts the failure; over the limit the limiter answers 429 itself and does not call back.
+    return failures(req, res, (error?: unknown) => {
+      if (error !== undefined) return next(error);
+      refused(req, match ? 'unknown API key' : 'no API key');
+      res.set('WWW-Authenticate', 'Bearer realm="nps-dialer"');
+      next(new AppError('UNAUTHORIZED', match ? 'the API key is not valid' : 'send your API key as `Authorization: Bearer <key>`'));
+    });
+  };
+}
+
+/**
+ * Says once, naming the setting, that requests come through a proxy whose X-Forwarded-For is not
+ * believed: every client then has the proxy's address, and the per-address limits are shared.
+ */
+function warnOfUntrustedProxy(logger: Logger): express.RequestHandler {
+  let warned = false;
+  return (req, _res, next) => {
+    if (!warned && req.headers['x-forwarded-for'] !== undefined && req.app.get('trust proxy') === false) {
+      warned = true;
+      logger.warn('requests carry X-Forwarded-For but TRUST_PROXY is not set: every client is seen with the address of the proxy (docs/configuration.md)', { address: req.ip });
+    }
+    next();
+  };
+}
+
+/** The answer of `/`, `/api`, `/docs` and `/api/v1`: where the API is described. */
+function sendPointer(_req: Request, res: Response): void {
+  res.set('Link', `<${API_DOCUMENT_PATH}>; rel="service-desc"`);
+  res.json({ name: 'nps-dialer client API', openapi: API_DOCUMENT_PATH, documentation: 'docs/api.md', health: '/healthz' });
+}
+
+function sendDocument(_req: Request, res: Response): void {
+  res.set('Cache-Control', 'public, max-age=300');
+  res.json(apiDocument());
+}
+
+/** The `extra` hook of createHttpApp that mounts the API, and the pointers to it at the root. */
 export function mountApi(deps: ApiDeps): (app: express.Express) => void {
   return (app) => {
+    app.get(['/', '/api', '/docs'], sendPointer);
+    app.get('/openapi.json', sendDocument);
     app.use('/api/v1', apiRouter(deps));
   };
 }

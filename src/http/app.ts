@@ -1,5 +1,6 @@
 import type { Server } from 'node:http';
 import express from 'express';
+import type { TrustProxy } from '../config/index.js';
 import type { Logger } from '../logging/index.js';
 import { errorHandler } from './errors.js';
 import { webhookRouter, type WebhookDeps } from './webhooks.js';
@@ -9,12 +10,15 @@ export interface HttpAppDeps {
   webhooks: WebhookDeps;
   /** Further routers mounted by the composition root (the client API). */
   extra?: (app: express.Express) => void;
+  /** TRUST_PROXY: whose X-Forwarded-For gives `req.ip` (default: nobody's, the peer is the client). */
+  trustProxy?: TrustProxy | undefined;
 }
 
 export function createHttpApp(deps: HttpAppDeps): express.Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('query parser', 'simple');
+  app.set('trust proxy', deps.trustProxy ?? false);
   app.get('/healthz', (_req, res) => {
     res.json({ ok: true });
   });

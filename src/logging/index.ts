@@ -11,6 +11,16 @@ export function maskPhone(phone: string | null | undefined): string {
   return `${phone.startsWith('+') ? '+' : ''}${digits.slice(0, keepPrefix)}${'*'.repeat(digits.length - keepPrefix - 3)}${digits.slice(-3)}`;
 }
 
+/**
+ * What a log may show of a presented API key: the 12 characters `clients list` shows as the key's
+ * prefix (they select the row, the secret part is the rest), never more. Something that is not one
+ * of our keys at all (another system's token sent by mistake) shows nothing of itself.
+ */
+export function maskApiKey(key: string | undefined): string | null {
+  if (key === undefined) return null;
+  return /^npsk_[\w-]{7}/.test(key) ? `${key.slice(0, 12)}…` : '(not an npsk_ key)';
+}
+
 // Anything that looks like a phone number (7 to 15 digits, optionally with + and separators) in a
 // free-text message or string field. Used as a last line of defence: modules log masked numbers
 // themselves, but a provider error message quoting a number must not leak it either.

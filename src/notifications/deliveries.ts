@@ -2,6 +2,7 @@ import { CANCELLED, type Clock } from '../clock/index.js';
 import { prepared, type AppDatabase } from '../db/index.js';
 import type { DeliveryEvent, DeliveryStatus } from '../db/schema/index.js';
 import type { Logger } from '../logging/index.js';
+import { postWebhook, ReceiverAddresses, type Resolve } from './receivers.js';
 import { signPayload, SIGNATURE_HEADER } from './signature.js';
 
 /** A queued webhook as the worker and the listings read it. */
@@ -76,6 +77,13 @@ export interface WebhookDeliveriesOptions {
   requestTimeoutMs?: number;
   /** Requests in flight at once (default 4). */
   concurrency?: number;
+  /**
+   * Loopback, private or link-local networks (CIDR) receivers may be in anyway
+   * (WEBHOOK_ALLOW_PRIVATE_NETWORKS; default none: public addresses only).
+   */
+  privateNetworks?: readonly string[];
+  /** The resolver behind the receivers' address check (dns.lookup; tests give their own). */
+  resolve?: Resolve | undefined;
 }
 
 /**
@@ -100,7 +108,8 @@ const BATCH = 32;
  * an attempt twice.
  */
 export class WebhookDeliveries {
-  readonly #o: Required<WebhookDeliveriesOptions>;
+  readonly #o: Required<Omit<WebhookDeliveriesOptions, 'resolve'>> & Pick<WebhookDeliveriesOptions, 'resolve'>;
+  readonly #addresses: ReceiverAddresses;
   readonly #closed = new AbortController();
   #wake = new AbortController();
   #loop: Promise<void> | undefined;
@@ -121,8 +130,10 @@ export class WebhookDeliveries {
       maxRetryDelayMs: 30 * 60_000,
       requestTimeoutMs: 10_000,
       concurrency: 4,
+      privateNetworks: [],
       ...options,
     };
+    this.#addresses = new ReceiverAddresses(this.#o.privateNetworks);
   }
 
   start(): void {
@@ -247,8 +258,8 @@ export class WebhookDeliveries {
       // Inside the try: a body that cannot be built is a failed attempt (retried, then failed),
       // not a pass that throws on every poll.
       const body = this.#payload(row);
-      const response = await fetch(target.url, {
-        method: 'POST',
+      statusCode = await postWebhook({
+        url: new URL(target.url),
         headers: {
           'Content-Type': 'application/json',
           'User-Agent': 'nps-dialer-webhooks/1',
@@ -259,18 +270,23 @@ export class WebhookDeliveries {
           ...(target.authorization ? { Authorization: target.authorization } : {}),
         },
         body,
-        // A redirect is not followed: the signed body must go where the operator configured.
-        redirect: 'manual',
-        signal: AbortSignal.timeout(this.#o.requestTimeoutMs),
+        timeoutMs: this.#o.requestTimeoutMs,
+        // Loopback, private and link-local receivers are refused before connecting; redirects are
+        // never followed (the signed body goes only where the operator configured it).
+        addresses: this.#addresses,
+        resolve: this.#o.resolve,
       });
-      statusCode = response.status;
-      await response.body?.cancel().catch(() => undefined);
       if (statusCode < 200 || statusCode >= 300) error = `the receiver answered HTTP ${statusCode}`;
     } catch (cause) {
-      const e = cause as Error & { cause?: { code?: string } };
-      // fetch's own messages may quote the URL (with the receiver's token in its query): never
+      const e = cause as Error & { code?: string };
+      // An error's message may quote the URL (with the receiver's token in its query): never
       // store or log more of it than the target column shows.
-      error = e.name === 'TimeoutError' ? `no answer within ${this.#o.requestTimeoutMs} ms` : `request failed: ${withoutUrl(e.cause?.code ?? e.message, target)}`;
+      error =
+        e.name === 'TimeoutError'
+          ? `no answer within ${this.#o.requestTimeoutMs} ms`
+          : e.name === 'ReceiverRefused'
+            ? `refused: ${withoutUrl(e.message, target)}`
+            : `request failed: ${withoutUrl(e.code ?? e.message, target)}`;
     }
     const durationMs = Math.round(performance.now() - started);
     const now = clock.now();
@@ -300,7 +316,7 @@ export class WebhookDeliveries {
   /**
    * Where the delivery goes and its signing key, read at each attempt (a corrected URL applies to
    * retries). A user name and password in the URL (`https://user:pass@host/…`) are sent as HTTP
-   * Basic authorization: fetch refuses a URL with credentials, and its error would quote them.
+   * Basic authorization, taken out of the URL so that no error message can quote them.
    */
   #target(row: DeliveryRow): Target | { skip: string } {
     if (row.clientId === null) return { skip: 'the list has no client to send it to' };

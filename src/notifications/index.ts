@@ -13,3 +13,4 @@ export {
   type WebhookDeliveriesOptions,
 } from './deliveries.js';
 export { generateWebhookSecret, signPayload, SIGNATURE_HEADER, verifyPayloadSignature } from './signature.js';
+export { postWebhook, ReceiverAddresses, ReceiverRefused, type Resolve } from './receivers.js';

@@ -18,9 +18,15 @@ describe('follow-up from the CLI', () => {
     const { listId: seeded } = seedList(database, { contacts: [...scored({ promoters: 20, passives: 5, detractors: 5 }, { attributes: { agent: 'Ann' } }), ...scored({ promoters: 1, passives: 0, detractors: 1 }, { attributes: { agent: 'Bob' } })] });
     database.close();
 
+    const metadata = await runCli(['clients', 'set', '1', '--alert-url', 'https://169.254.169.254/latest/meta-data/'], databasePath, { WEBHOOK_ALLOW_PRIVATE_NETWORKS: '' });
+    expect(metadata.exitCode).toBe(2);
+    expect(metadata.stderr).toContain("--alert-url: 'https://169.254.169.254/latest/meta-data/' is refused: 169.254.169.254 is a link-local address");
+    const onPremises = await runCli(['clients', 'set', '1', '--alert-url', 'https://10.1.2.3/nps', '--json'], databasePath, { WEBHOOK_ALLOW_PRIVATE_NETWORKS: '10.0.0.0/8' });
+    expect(onPremises.exitCode).toBe(0);
+    expect(JSON.parse(onPremises.stdout)).toMatchObject({ alertUrl: 'https://10.1.2.3/nps', alertSecret: expect.stringMatching(/^whsec_/) });
     const wired = await runCli(['clients', 'set', '1', '--alert-url', 'https://crm.example.com/nps', '--case-owner', 'Quality team', '--json'], databasePath);
     expect(wired.exitCode).toBe(0);
-    expect(JSON.parse(wired.stdout)).toMatchObject({ id: 1, alertUrl: 'https://crm.example.com/nps', caseOwner: 'Quality team', hasAlertSecret: true, alertSecret: expect.stringMatching(/^whsec_/) });
+    expect(JSON.parse(wired.stdout)).toMatchObject({ id: 1, alertUrl: 'https://crm.example.com/nps', caseOwner: 'Quality team', hasAlertSecret: true });
     const created = await runCli(['lists', 'create', 'Support', '--client', '1', '--accept-triggers', '--json'], databasePath);
     expect(created.exitCode).toBe(0);
     const listId = (JSON.parse(created.stdout) as { id: number; acceptsTriggers: boolean }).id;

@@ -73,4 +73,23 @@ describe('configuration', () => {
     expect(parseConfig({ TARIFF_INCREMENT: '1/1', TARIFF_PER_MINUTE_MINOR: '30' }).defaultTariff).toMatchObject({ firstIncrementSeconds: 1, nextIncrementSeconds: 1, perMinuteMinor: 30 });
     expect(problems({ TARIFF_INCREMENT: '60' })[0]).toEqual({ variable: 'TARIFF_INCREMENT', problem: expect.stringContaining('60/60') });
   });
+
+  it('reads TRUST_PROXY as express defines trust proxy: a hop count or the proxies, and refuses true', () => {
+    expect(parseConfig({}).trustProxy).toBe(false);
+    expect(parseConfig({ TRUST_PROXY: '1' }).trustProxy).toBe(1);
+    expect(parseConfig({ TRUST_PROXY: '0' }).trustProxy).toBe(false);
+    expect(parseConfig({ TRUST_PROXY: 'loopback, 10.0.0.0/8,192.168.1.5' }).trustProxy).toEqual(['loopback', '10.0.0.0/8', '192.168.1.5']);
+    expect(problems({ TRUST_PROXY: 'true' })).toEqual([{ variable: 'TRUST_PROXY', problem: expect.stringContaining("'true' would trust any X-Forwarded-For a client sends") }]);
+    expect(problems({ TRUST_PROXY: 'loopback,proxy.example.com' })).toEqual([
+      { variable: 'TRUST_PROXY', problem: expect.stringMatching(/^'proxy\.example\.com' is not an address or range; expected the number of proxies/) },
+    ]);
+  });
+
+  it('reads WEBHOOK_ALLOW_PRIVATE_NETWORKS as addresses and ranges, naming a bad entry', () => {
+    expect(parseConfig({}).webhookPrivateNetworks).toEqual([]);
+    expect(parseConfig({ WEBHOOK_ALLOW_PRIVATE_NETWORKS: '10.20.0.0/16, 127.0.0.1,fd00::/8' }).webhookPrivateNetworks).toEqual(['10.20.0.0/16', '127.0.0.1/32', 'fd00::/8']);
+    expect(problems({ WEBHOOK_ALLOW_PRIVATE_NETWORKS: '10.0.0.0/8,crm.internal' })).toEqual([
+      { variable: 'WEBHOOK_ALLOW_PRIVATE_NETWORKS', problem: expect.stringMatching(/^'crm\.internal' is not an IP address or CIDR range; expected e\.g\. 10\.20\.0\.0\/16/) },
+    ]);
+  });
 });

@@ -81,6 +81,8 @@ async function setup(): Promise<Setup> {
       VONAGE_FROM_NUMBER: '+447700900000',
       VONAGE_API_HOST: sandbox.url,
       PORT: '0',
+      // The alert receiver is on this machine.
+      WEBHOOK_ALLOW_PRIVATE_NETWORKS: '127.0.0.1',
     },
     { needsVonage: true },
   );
@@ -89,7 +91,7 @@ async function setup(): Promise<Setup> {
   const ctx = openContext({ config, clock, logger: createSilentLogger() });
   const receiver = await startReceiver([503, 200]);
   const { client, apiKey } = addClient({ database: ctx.database, clock, name: 'Acme' });
-  updateClientSettings({ database: ctx.database, clientId: client.id, patch: { alertUrl: receiver.url, alertSecret: WEBHOOK_SECRET, caseOwner: 'Quality team' } });
+  updateClientSettings({ database: ctx.database, clientId: client.id, privateNetworks: config.webhookPrivateNetworks, patch: { alertUrl: receiver.url, alertSecret: WEBHOOK_SECRET, caseOwner: 'Quality team' } });
   const list = createList({ database: ctx.database, clock, input: { name: 'Support calls', clientId: client.id, acceptsTriggers: true } });
   updateListSettings({ database: ctx.database, listId: list.id, patch: { policy: { cps: 20, maxConcurrent: 4, maxAttempts: 1, callingHours: '00:00-24:00' } } });
   const daemon = await startDaemon(ctx, { port: 0, host: '127.0.0.1', rateClock: systemClock });

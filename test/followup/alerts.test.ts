@@ -1,15 +1,18 @@
 import { createHmac } from 'node:crypto';
+import type { LookupAddress, LookupOptions } from 'node:dns';
 import { PassThrough } from 'node:stream';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from '@jest/globals';
 import request from 'supertest';
 import { describeDeliveries } from '../../src/cli/commands/run.js';
-import { updateClientSettings, updateListSettings } from '../../src/contacts/index.js';
+import { getClient, updateClientSettings, updateListSettings } from '../../src/contacts/index.js';
 import { ALERT_COMMENT_WAIT_MS, listAlerts } from '../../src/followup/index.js';
 import { createLogger } from '../../src/logging/index.js';
-import { listDeliverySummary, RECORDING_GRACE_MS, verifyPayloadSignature } from '../../src/notifications/index.js';
+import { listDeliverySummary, ReceiverAddresses, RECORDING_GRACE_MS, verifyPayloadSignature, type Resolve } from '../../src/notifications/index.js';
 import { createRecordingLink, verifyRecordingLink } from '../../src/reports/index.js';
 import { createList, signCallback, webhookHarness, TARIFF } from '../support/dialer.js';
-import { deliveryWorker, keyScore, startReceiver, type Receiver } from '../support/followup.js';
+import { deliveryWorker, keyScore, LOOPBACK_RECEIVERS, startReceiver, type Receiver } from '../support/followup.js';
 import { seedClient } from '../support/reports.js';
 
 const SECRET = 'whsec_test-secret-0123456789abcdef';
@@ -29,7 +32,7 @@ function setup(options: { alertUrl?: string; caseOwner?: string } = {}) {
   h.database.sqlite.prepare('UPDATE lists SET client_id = ? WHERE id = ?').run(client.clientId, listId);
   h.database.sqlite.prepare(`UPDATE contacts SET attributes = '{"agent":"Ann","ticket":"T-1"}' WHERE list_id = ?`).run(listId);
   if (options.alertUrl || options.caseOwner) {
-    updateClientSettings({ database: h.database, clientId: client.clientId, patch: { ...(options.alertUrl ? { alertUrl: options.alertUrl, alertSecret: SECRET } : {}), ...(options.caseOwner ? { caseOwner: options.caseOwner } : {}) } });
+    updateClientSettings({ database: h.database, clientId: client.clientId, privateNetworks: LOOPBACK_RECEIVERS, patch: { ...(options.alertUrl ? { alertUrl: options.alertUrl, alertSecret: SECRET } : {}), ...(options.caseOwner ? { caseOwner: options.caseOwner } : {}) } });
   }
   return { h, clientId: client.clientId, listId, contactIds };
 }
@@ -72,7 +75,28 @@ describe('clients set', () => {
     );
     expect(() => updateClientSettings({ database: h.database, clientId, patch: { alertSecret: null } })).toThrow('--alert-secret cannot be cleared while a webhook URL is set');
     // A second URL keeps the secret the client already holds.
-    expect(updateClientSettings({ database: h.database, clientId, patch: { reportUrl: 'http://127.0.0.1:8080/reports' } }).generatedSecret).toBeUndefined();
+    expect(updateClientSettings({ database: h.database, clientId, privateNetworks: LOOPBACK_RECEIVERS, patch: { reportUrl: 'http://127.0.0.1:8080/reports' } }).generatedSecret).toBeUndefined();
+  });
+
+  it('refuses a URL whose host is a loopback, private, link-local or metadata address, naming the setting that would allow it', () => {
+    const h = webhookHarness();
+    const { clientId } = seedClient(h.database, h.clock, 'Acme');
+    const set = (alertUrl: string, privateNetworks?: string[]) => () => updateClientSettings({ database: h.database, clientId, privateNetworks, patch: { alertUrl } });
+    const unlessAllowed = '; webhooks go to public addresses only, unless WEBHOOK_ALLOW_PRIVATE_NETWORKS lists its network (an on-premises receiver)';
+    expect(set('https://169.254.169.254/latest/meta-data/')).toThrow(
+      `--alert-url: 'https://169.254.169.254/latest/meta-data/' is refused: 169.254.169.254 is a link-local address (cloud metadata services live there)${unlessAllowed}`,
+    );
+    expect(set('http://127.0.0.1:3000/api/v1/lists')).toThrow(`--alert-url: 'http://127.0.0.1:3000/api/v1/lists' is refused: 127.0.0.1 is a loopback address${unlessAllowed}`);
+    expect(set('http://localhost:3000/api/v1/lists')).toThrow(`--alert-url: 'http://localhost:3000/api/v1/lists' is refused: localhost is a loopback name${unlessAllowed}`);
+    expect(set('https://10.1.2.3/nps')).toThrow('10.1.2.3 is a private address');
+    expect(set('https://[::ffff:192.168.1.5]/nps')).toThrow('192.168.1.5 is a private address');
+    expect(set('https://[fd00:ec2::254]/latest')).toThrow('fd00:ec2::254 is a private (unique local) address');
+    expect(set('https://100.100.100.200/latest')).toThrow('100.100.100.200 is a shared (carrier-grade NAT) address');
+    expect(set('https://0.0.0.0/nps')).toThrow('0.0.0.0 is the unspecified address');
+    // An on-premises receiver in a listed network is taken; the metadata service still is not.
+    expect(set('https://10.1.2.3/nps', ['10.0.0.0/8'])()).toMatchObject({ client: { alertUrl: 'https://10.1.2.3/nps' } });
+    expect(set('https://169.254.169.254/latest/meta-data/', ['10.0.0.0/8'])).toThrow('169.254.169.254 is a link-local address');
+    expect(getClient({ database: h.database, clientId }).alertUrl).toBe('https://10.1.2.3/nps');
   });
 });
 
@@ -282,7 +306,7 @@ describe('detractor alert delivery', () => {
     const lines: string[] = [];
     const stream = new PassThrough();
     stream.on('data', (chunk: Buffer) => lines.push(...chunk.toString().split('\n').filter(Boolean)));
-    const worker = deliveryWorker(h.database, h.clock, () => null, createLogger({ level: 'info', format: 'json', stream }));
+    const worker = deliveryWorker(h.database, h.clock, () => null, undefined, createLogger({ level: 'info', format: 'json', stream }));
     expect(await worker.deliverDue()).toBe(2);
     await new Promise((resolve) => setImmediate(resolve));
     expect(lines.filter((line) => line.includes('webhook not sent'))).toHaveLength(1);
@@ -290,5 +314,117 @@ describe('detractor alert delivery', () => {
     const summary = listDeliverySummary(h.database, listId);
     expect(summary).toEqual({ delivered: 0, pending: 0, failed: 0, skipped: [{ reason, deliveries: 2 }] });
     expect(describeDeliveries(summary)).toBe(`Webhooks to the client: 0 delivered; 2 not sent: ${reason}.`);
+  });
+});
+
+describe('where alerts may not go', () => {
+  const SECRET_SQL = 'UPDATE clients SET alert_url = ?, alert_secret = ? WHERE id = ?';
+  /** A URL stored as it is (one saved before the check existed, or by hand): the sender checks again. */
+  function storedUrl(url: string) {
+    const s = setup();
+    s.h.database.sqlite.prepare(SECRET_SQL).run(url, SECRET, s.clientId);
+    return s;
+  }
+  const lastAttempt = (h: ReturnType<typeof webhookHarness>) => listAlerts(h.database)[0]!.log.at(-1)!;
+
+  it('refuses link-local, private and metadata addresses before connecting, and records why', async () => {
+    for (const [url, reason] of [
+      ['https://169.254.169.254/latest/meta-data/iam/', '169.254.169.254 is a link-local address (cloud metadata services live there)'],
+      ['http://10.0.0.1:8080/nps', '10.0.0.1 is a private address'],
+      ['https://[::ffff:169.254.169.254]/latest', '169.254.169.254 is a link-local address (cloud metadata services live there)'],
+      ['https://[fe80::1]/nps', 'fe80::1 is a link-local address (cloud metadata services live there)'],
+    ] as const) {
+      const { h, contactIds } = storedUrl(url);
+      await keyScore(h, contactIds[0]!, '2');
+      h.clock.advance(ALERT_COMMENT_WAIT_MS);
+      // Nothing is allowed; the check is made before any socket is opened (no lookup for a literal).
+      expect(await deliveryWorker(h.database, h.clock, undefined, { privateNetworks: [] }).deliverDue()).toBe(1);
+      expect(lastAttempt(h)).toMatchObject({ statusCode: null, error: `refused: ${reason}; webhooks go to public addresses only, unless WEBHOOK_ALLOW_PRIVATE_NETWORKS lists its network (an on-premises receiver)` });
+    }
+  });
+
+  it('refuses localhost unless loopback is allowed, and then delivers to the receiver on this machine', async () => {
+    receiver = await startReceiver([200]);
+    const port = new URL(receiver.url).port;
+    const { h, contactIds } = storedUrl(`http://localhost:${port}/nps/alerts`);
+    await keyScore(h, contactIds[0]!, '2');
+    h.clock.advance(ALERT_COMMENT_WAIT_MS);
+    expect(await deliveryWorker(h.database, h.clock, undefined, { privateNetworks: [] }).deliverDue()).toBe(1);
+    expect(lastAttempt(h).error).toBe('refused: localhost is a loopback name; webhooks go to public addresses only, unless WEBHOOK_ALLOW_PRIVATE_NETWORKS lists its network (an on-premises receiver)');
+    expect(receiver.received).toHaveLength(0);
+    // WEBHOOK_ALLOW_PRIVATE_NETWORKS=127.0.0.1,::1 lets a receiver on this machine in.
+    h.clock.advance(60_000);
+    expect(await deliveryWorker(h.database, h.clock, undefined, { privateNetworks: ['127.0.0.1/32', '::1/128'] }).deliverDue()).toBe(1);
+    expect(receiver.received).toHaveLength(1);
+    expect(listAlerts(h.database)[0]).toMatchObject({ status: 'delivered', attempts: 2 });
+  });
+
+  it('checks the address the connection is made to: a name that resolved to loopback is refused, whatever it resolved to before', async () => {
+    receiver = await startReceiver([200]);
+    const port = new URL(receiver.url).port;
+    const { h, contactIds } = storedUrl(`http://crm.example.test:${port}/nps/alerts`);
+    await keyScore(h, contactIds[0]!, '2');
+    h.clock.advance(ALERT_COMMENT_WAIT_MS);
+    // A resolver under the attacker's control: the answer may change between any check and the connection.
+    const asked: string[] = [];
+    const resolve = ((hostname: string, options: LookupOptions, callback: (error: null, address: LookupAddress[] | string, family?: number) => void) => {
+      asked.push(hostname);
+      if (options.all) callback(null, [{ address: '127.0.0.1', family: 4 }]);
+      else callback(null, '127.0.0.1', 4);
+    }) as unknown as Resolve;
+    expect(await deliveryWorker(h.database, h.clock, undefined, { privateNetworks: [], resolve }).deliverDue()).toBe(1);
+    expect(asked).toEqual(['crm.example.test']);
+    expect(lastAttempt(h).error).toBe(
+      'refused: crm.example.test resolves to 127.0.0.1, a loopback address; webhooks go to public addresses only, unless WEBHOOK_ALLOW_PRIVATE_NETWORKS lists its network (an on-premises receiver)',
+    );
+    expect(receiver.received).toHaveLength(0);
+    h.clock.advance(60_000);
+    expect(await deliveryWorker(h.database, h.clock, undefined, { privateNetworks: ['127.0.0.0/8'], resolve }).deliverDue()).toBe(1);
+    expect(receiver.received).toHaveLength(1);
+  });
+
+  it('does not follow a redirect: the signed body goes only to the configured receiver', async () => {
+    receiver = await startReceiver([200]);
+    const elsewhere = receiver.url;
+    const redirecting = createServer((_req, res) => {
+      res.writeHead(307, { Location: elsewhere }).end();
+    });
+    await new Promise<void>((resolve) => redirecting.listen(0, '127.0.0.1', resolve));
+    try {
+      const { port } = redirecting.address() as AddressInfo;
+      const { h, contactIds } = setup({ alertUrl: `http://127.0.0.1:${port}/nps` });
+      await keyScore(h, contactIds[0]!, '2');
+      h.clock.advance(ALERT_COMMENT_WAIT_MS);
+      expect(await deliveryWorker(h.database, h.clock).deliverDue()).toBe(1);
+      expect(lastAttempt(h)).toMatchObject({ statusCode: 307, error: 'the receiver answered HTTP 307' });
+      expect(receiver.received).toHaveLength(0);
+    } finally {
+      await new Promise<void>((resolve) => redirecting.close(() => resolve()));
+    }
+  });
+});
+
+describe('ReceiverAddresses', () => {
+  const addresses = new ReceiverAddresses(['10.20.0.0/16']);
+  /** Runs the connection's lookup over a resolver that answers `answer`, as net.connect would call it. */
+  const lookUp = (answer: string[], all: boolean) =>
+    new Promise<{ error: Error | null; address: unknown }>((resolve) => {
+      const resolver = ((_host: string, _options: LookupOptions, callback: (error: null, address: LookupAddress[] | string, family?: number) => void) =>
+        all ? callback(null, answer.map((address) => ({ address, family: address.includes(':') ? 6 : 4 }))) : callback(null, answer[0]!, 4)) as unknown as Resolve;
+      addresses.lookup(resolver)('crm.example.test', { all }, (error, address) => resolve({ error, address }));
+    });
+
+  it('refuses every special-purpose range and passes public addresses and the allowed networks', () => {
+    for (const address of ['127.0.0.1', '127.8.9.10', '::1', '169.254.169.254', 'fe80::1', '10.1.1.1', '172.16.0.1', '192.168.0.1', 'fd00:ec2::254', '100.64.0.1', '0.0.0.0', '224.0.0.1', '::ffff:127.0.0.1', '192.0.0.192']) {
+      expect(addresses.refusal(address)).toMatch(/webhooks go to public addresses only/);
+    }
+    for (const address of ['93.184.215.14', '2606:2800:21f:cb07:6820:80da:af6b:8b2c', '10.20.30.40', '::ffff:10.20.1.1']) expect(addresses.refusal(address)).toBeUndefined();
+  });
+
+  it("refuses a name whose address, or any one of its addresses, is private, in the connection's own lookup", async () => {
+    expect((await lookUp(['10.1.2.3'], false)).error?.message).toMatch(/^crm\.example\.test resolves to 10\.1\.2\.3, a private address;/);
+    expect((await lookUp(['93.184.215.14', '169.254.169.254'], true)).error?.message).toMatch(/^crm\.example\.test resolves to 169\.254\.169\.254, a link-local address/);
+    expect(await lookUp(['93.184.215.14', '10.20.5.5'], true)).toEqual({ error: null, address: [{ address: '93.184.215.14', family: 4 }, { address: '10.20.5.5', family: 4 }] });
+    expect(await lookUp(['93.184.215.14'], false)).toEqual({ error: null, address: '93.184.215.14' });
   });
 });

@@ -5,7 +5,7 @@ import { updateClientSettings } from '../../src/contacts/index.js';
 import { verifyPayloadSignature } from '../../src/notifications/index.js';
 import { produceInterimReports, verifyReportLink } from '../../src/reports/index.js';
 import { CronJob } from '../../src/schedules/index.js';
-import { deliveryWorker, startReceiver, type Receiver } from '../support/followup.js';
+import { deliveryWorker, LOOPBACK_RECEIVERS, startReceiver, type Receiver } from '../support/followup.js';
 import { tempDir, testEnv } from '../support/factories.js';
 import { others, REPORT_TARIFF, scored, seedClient, seedList } from '../support/reports.js';
 
@@ -29,7 +29,7 @@ async function setup() {
   const env = testEnv(Date.UTC(2026, 0, 6, 6, 59, 0));
   receiver = await startReceiver([200]);
   const acme = seedClient(env.database, env.clock, 'Acme');
-  updateClientSettings({ database: env.database, clientId: acme.clientId, patch: { reportUrl: receiver.url, alertSecret: WEBHOOK_SECRET } });
+  updateClientSettings({ database: env.database, clientId: acme.clientId, privateNetworks: LOOPBACK_RECEIVERS, patch: { reportUrl: receiver.url, alertSecret: WEBHOOK_SECRET } });
   // Running: dialled, with contacts still waiting for a retry.
   const running = seedList(env.database, { clientId: acme.clientId, name: 'Q1 wave', contacts: [...scored({ promoters: 3, passives: 1, detractors: 1 }), ...others(2, 'pending', { attempts: 1 })] });
   // Final, and never dialled: nothing to report every morning.

@@ -41,6 +41,8 @@ describe('what the logs never contain', () => {
     expect(lines.length).toBeGreaterThan(100);
     expect(lines.some((l) => l.includes('contact settled'))).toBe(true);
     expect(lines.some((l) => l.includes('webhook refused'))).toBe(true);
+    // The wrong key's refusal is logged, with no more of the key than its public prefix (below).
+    expect(lines.some((l) => l.includes('API authentication refused') && l.includes(apiKey.slice(0, 12)))).toBe(true);
   });
 
   it('contains no full phone number, in any format', () => {

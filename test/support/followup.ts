@@ -4,7 +4,7 @@ import type { ManualClock } from '../../src/clock/index.js';
 import type { AppDatabase } from '../../src/db/index.js';
 import { detractorAlertPayload, type RecordingLinkFn } from '../../src/followup/index.js';
 import { createSilentLogger, type Logger } from '../../src/logging/index.js';
-import { WebhookDeliveries } from '../../src/notifications/index.js';
+import { WebhookDeliveries, type Resolve } from '../../src/notifications/index.js';
 import { signCallback, startCall, type WebhookHarness } from './dialer.js';
 
 export interface ReceivedWebhook {
@@ -50,12 +50,25 @@ export async function startReceiver(statuses: number[] = [200]): Promise<Receive
   };
 }
 
-/** The delivery worker as the runtime builds it, without its loop: tests call deliverDue(). */
-export function deliveryWorker(database: AppDatabase, clock: ManualClock, recordingLink: RecordingLinkFn = () => null, logger: Logger = createSilentLogger()): WebhookDeliveries {
+/** The receivers of these tests listen on loopback: allowed as WEBHOOK_ALLOW_PRIVATE_NETWORKS=127.0.0.0/8 would. */
+export const LOOPBACK_RECEIVERS = ['127.0.0.0/8'];
+
+/**
+ * The delivery worker as the runtime builds it, without its loop: tests call deliverDue().
+ * Loopback receivers are allowed unless `receivers` says otherwise.
+ */
+export function deliveryWorker(
+  database: AppDatabase,
+  clock: ManualClock,
+  recordingLink: RecordingLinkFn = () => null,
+  receivers: { privateNetworks?: string[]; resolve?: Resolve } = { privateNetworks: LOOPBACK_RECEIVERS },
+  logger: Logger = createSilentLogger(),
+): WebhookDeliveries {
   return new WebhookDeliveries({
     database,
     clock,
     logger,
+    ...receivers,
     firstRetryDelayMs: 30_000,
     maxAttempts: 3,
     builders: {

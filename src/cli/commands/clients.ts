@@ -40,6 +40,7 @@ export function registerClientsCommands(program: Command): void {
         const { client, generatedSecret } = updateClientSettings({
           database: ctx.database,
           clientId,
+          privateNetworks: ctx.config.webhookPrivateNetworks,
           patch: { alertUrl: clear(flags.alertUrl), alertSecret: flags.alertSecret, reportUrl: clear(flags.reportUrl), caseOwner: clear(flags.caseOwner) },
         });
         if (flags.json) return printJson({ ...client, ...(generatedSecret ? { alertSecret: generatedSecret } : {}) });
