@@ -96,10 +96,10 @@ export async function benchWebhooks(): Promise<Figure[]> {
   const requests: object[] = [];
   refs.forEach((ref, i) => {
     const event = JSON.stringify({ status: i % 2 ? 'ringing' : 'answered', uuid: randomUUID(), conversation_uuid: `CON-${randomUUID()}`, direction: 'outbound', from: '447700900000', to: '48502000000', timestamp: new Date().toISOString() });
-    requests.push({ method: 'POST', path: `/webhooks/event/${ref}`, headers: { 'content-type': 'application/json', authorization: signCallback(event, secret) }, body: event });
+    requests.push({ method: 'POST', path: `/webhooks/event/${ref}`, headers: { 'content-type': 'application/json', authorization: signCallback(event, { secret }) }, body: event });
     if (i % 4 === 0) {
       const input = JSON.stringify({ dtmf: { digits: String(i % 11), timed_out: true }, speech: { results: [] }, uuid: randomUUID(), conversation_uuid: `CON-${randomUUID()}`, timestamp: new Date().toISOString() });
-      requests.push({ method: 'POST', path: `/webhooks/input/${ref}?step=question`, headers: { 'content-type': 'application/json', authorization: signCallback(input, secret) }, body: input });
+      requests.push({ method: 'POST', path: `/webhooks/input/${ref}?step=question`, headers: { 'content-type': 'application/json', authorization: signCallback(input, { secret }) }, body: input });
     }
   });
 

@@ -61,7 +61,7 @@ export async function startDialerRuntime(ctx: AppContext, options: StartDialerRu
   });
   // The URLs need the port we really got, so the server starts first and the deps object is
   // completed before any call is created.
-  const deps = { ...base, recordings, signatureSecret: vonage.signatureSecret, urls: webhookUrls('http://unset') } as WebhookDeps;
+  const deps = { ...base, recordings, signatureSecret: vonage.signatureSecret, tokenWindow: config.webhookTokens, urls: webhookUrls('http://unset') } as WebhookDeps;
   const app = createHttpApp({ logger: logger.child({ module: 'http' }), webhooks: deps, extra: options.extra });
   const server = await listen(app, options.port ?? config.port, options.host);
   const publicBaseUrl = config.publicBaseUrl ?? `http://127.0.0.1:${server.port}`;

@@ -73,4 +73,13 @@ describe('configuration', () => {
     expect(parseConfig({ TARIFF_INCREMENT: '1/1', TARIFF_PER_MINUTE_MINOR: '30' }).defaultTariff).toMatchObject({ firstIncrementSeconds: 1, nextIncrementSeconds: 1, perMinuteMinor: 30 });
     expect(problems({ TARIFF_INCREMENT: '60' })[0]).toEqual({ variable: 'TARIFF_INCREMENT', problem: expect.stringContaining('60/60') });
   });
+
+  it('reads the callback token freshness window, 300 s back and 60 s of clock skew by default', () => {
+    expect(parseConfig({}).webhookTokens).toEqual({ maxAgeSeconds: 300, clockSkewSeconds: 60 });
+    expect(parseConfig({ WEBHOOK_TOKEN_MAX_AGE_SECONDS: '120', WEBHOOK_CLOCK_SKEW_SECONDS: '5' }).webhookTokens).toEqual({ maxAgeSeconds: 120, clockSkewSeconds: 5 });
+    expect(problems({ WEBHOOK_TOKEN_MAX_AGE_SECONDS: '0', WEBHOOK_CLOCK_SKEW_SECONDS: 'lots' })).toEqual([
+      { variable: 'WEBHOOK_TOKEN_MAX_AGE_SECONDS', problem: 'expected an integer from 10 to 86400, e.g. 300' },
+      { variable: 'WEBHOOK_CLOCK_SKEW_SECONDS', problem: 'expected an integer from 0 to 3600, e.g. 60' },
+    ]);
+  });
 });
