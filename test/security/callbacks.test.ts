@@ -4,6 +4,7 @@ import { describe, expect, it } from '@jest/globals';
 import jwt from 'jsonwebtoken';
 import request from 'supertest';
 import { createLogger } from '../../src/logging/index.js';
+import { checkInvariants, runSandboxCampaign } from '../support/campaign.js';
 import { createList, SIGNATURE_SECRET, startCall, webhookHarness, type WebhookHarness } from '../support/dialer.js';
 
 // Hardening of the callback routes (issue #13, items 1, 8 and 10a): a signed token is bound to one
@@ -126,6 +127,20 @@ describe('a signed callback token is bound to its request', () => {
     expect((await post(h, `/webhooks/event/${ref}`, body, token)).status).toBe(204);
     h.clock.advance(301_000);
     expect((await post(h, `/webhooks/event/${ref}`, body, token)).status).toBe(401);
+  });
+});
+
+describe('redeliveries through the sandbox', () => {
+  it('answers every redelivery that carries the first delivery\'s token: no failed webhook, no invariant broken', async () => {
+    const run = await runSandboxCampaign({ contacts: 12, seed: 3, faults: { duplicateRate: 0.5 }, redeliveryToken: 'same' });
+    try {
+      const stats = run.sandbox.stats().webhooks;
+      expect(stats.duplicated).toBeGreaterThan(0);
+      expect(stats.failed).toBe(0);
+      expect(checkInvariants(run).violations).toEqual([]);
+    } finally {
+      await run.close();
+    }
   });
 });
 
