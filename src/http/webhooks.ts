@@ -52,9 +52,10 @@ export function webhookRouter(deps: WebhookDeps): express.Router {
   );
   const window = deps.tokenWindow;
   const replays = deps.replayGuard ?? new MemoryReplayGuard({ retainMs: (window.maxAgeSeconds + window.clockSkewSeconds) * 1000, logger: deps.logger });
+  // The reason goes to the log only: a caller without the secret learns nothing from the answer.
   const refuse = (req: Request, res: Response, reason: string) => {
     deps.logger.warn('webhook refused', { method: req.method, path: req.path, reason });
-    res.status(401).json({ error: { code: 'UNAUTHORIZED', message: 'callback signature does not verify' } });
+    res.status(401).json({ error: { code: 'UNAUTHORIZED', message: 'callback token refused: bad signature or payload hash, outside its time window, or already used for another request' } });
   };
   router.use(async (req: Request, res: Response, next: NextFunction) => {
     if (deps.signatureSecret === null) return next();
