@@ -1,5 +1,6 @@
 import express, { type Request, type Response, type NextFunction } from 'express';
 import type { z } from 'zod';
+import type { Clock } from '../clock/index.js';
 import type { RecordingDownloads } from '../dialer/recordings.js';
 import { applyStatusEvent, callStore, handleAnswer, handleInput, handleRecording, type CallbackOutcome, type FlowDeps } from '../dialer/index.js';
 import { WriteBatch } from '../db/index.js';
@@ -13,6 +14,12 @@ export interface WebhookDeps extends FlowDeps {
   signatureSecret: string | null;
   /** How old a callback token may be (WEBHOOK_TOKEN_MAX_AGE_SECONDS, WEBHOOK_CLOCK_SKEW_SECONDS). */
   tokenWindow: CallbackTokenWindow;
+  /**
+   * The wall clock a token's `iat` is compared with: the system clock in the composition root. A
+   * token is stamped with the signer's real time, while `clock` may be simulated (the demo's runs
+   * hundreds of times faster, and a window of 300 of its seconds would last a real second).
+   */
+  tokenClock: Clock;
   /** Where used token ids are remembered; by default this process's memory (docs/adr/0003). */
   replayGuard?: CallbackReplayGuard;
 }
@@ -59,7 +66,7 @@ export function webhookRouter(deps: WebhookDeps): express.Router {
   };
   router.use(async (req: Request, res: Response, next: NextFunction) => {
     if (deps.signatureSecret === null) return next();
-    const nowMs = deps.clock.now();
+    const nowMs = deps.tokenClock.now();
     const check = verifyCallbackSignature({ authorization: req.headers.authorization, rawBody: (req as RawRequest).rawBody, secret: deps.signatureSecret, nowMs, window });
     if (!check.ok) return refuse(req, res, check.reason);
     // The token is bound to its body by payload_hash, but not to the path or the query: the first

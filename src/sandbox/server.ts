@@ -173,7 +173,7 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
       applicationId: options.applicationId,
       bodilessPayloadHash: options.bodilessPayloadHash ?? DEFAULTS.bodilessPayloadHash,
     },
-    tokenClock: options.tokenClock ?? options.clock ?? systemClock,
+    tokenClock: options.tokenClock ?? systemClock,
     redeliveryToken: options.redeliveryToken ?? DEFAULTS.redeliveryToken,
     cps: options.cps ?? DEFAULTS.cps,
     otherRequestsPerSecond: options.otherRequestsPerSecond ?? DEFAULTS.otherRequestsPerSecond,

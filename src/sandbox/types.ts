@@ -48,11 +48,9 @@ export interface SandboxOptions {
   /** Wall time for timestamps and call retention. Default: system time running `timeScale` times faster. */
   clock?: Clock;
   /**
-   * Wall time stamped into each callback token's `iat`. The application refuses tokens outside its
-   * freshness window on its own clock, so this must be the clock the application runs on, as
-   * Vonage's real clock agrees with a server's. Default: `clock` when one is given (a caller that
-   * passes a clock shares it with the application in-process: the demo, the fault suite), else the
-   * system clock (an application in another process, on real time, whatever `timeScale` is).
+   * Wall time stamped into each callback token's `iat`. Default: the system clock, as Vonage's
+   * real clock, whatever `clock` and `timeScale` simulate; the application reads a token's age on
+   * the system clock too. A test whose application reads it on a manual clock passes that clock.
    */
   tokenClock?: Clock;
   /** `payload_hash` of a bodiless (GET) callback: `empty-body` (default) or `omitted` (UNCONFIRMED, reference §8). */

@@ -101,6 +101,6 @@ export function webhookHarness(options: { apiHost?: string; privateKey?: string;
     recordingsDir,
     retryDelayMs: 1000,
   });
-  const deps: WebhookDeps = { ...base, recordings, signatureSecret: SIGNATURE_SECRET, tokenWindow: DEFAULT_CALLBACK_TOKEN_WINDOW, urls: webhookUrls('https://dialer.example') };
+  const deps: WebhookDeps = { ...base, recordings, signatureSecret: SIGNATURE_SECRET, tokenWindow: DEFAULT_CALLBACK_TOKEN_WINDOW, tokenClock: clock, urls: webhookUrls('https://dialer.example') };
   return { deps, app: createHttpApp({ logger, webhooks: deps }), database, clock, recordingsDir };
 }
