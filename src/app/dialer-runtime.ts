@@ -1,4 +1,4 @@
-import { CANCELLED } from '../clock/index.js';
+import { CANCELLED, systemClock } from '../clock/index.js';
 import { CallSignals, ListSettingsBook, RecordingDownloads, webhookUrls, workerCreators, type CallCreatorFactory, type DialerDeps, type WebhookUrls } from '../dialer/index.js';
 import { AppError } from '../errors/index.js';
 import { detractorAlertPayload } from '../followup/index.js';
@@ -60,8 +60,9 @@ export async function startDialerRuntime(ctx: AppContext, options: StartDialerRu
     recordingsDir: config.recordingsDir,
   });
   // The URLs need the port we really got, so the server starts first and the deps object is
-  // completed before any call is created.
-  const deps = { ...base, recordings, signatureSecret: vonage.signatureSecret, urls: webhookUrls('http://unset') } as WebhookDeps;
+  // completed before any call is created. Callback tokens carry Vonage's real time, so their age is
+  // read on the system clock whatever ctx.clock simulates (docs/adr/0003-webhook-signatures.md).
+  const deps = { ...base, recordings, signatureSecret: vonage.signatureSecret, tokenWindow: config.webhookTokens, tokenClock: systemClock, urls: webhookUrls('http://unset') } as WebhookDeps;
   const app = createHttpApp({ logger: logger.child({ module: 'http' }), webhooks: deps, extra: options.extra, trustProxy: config.trustProxy });
   const server = await listen(app, options.port ?? config.port, options.host);
   const publicBaseUrl = config.publicBaseUrl ?? `http://127.0.0.1:${server.port}`;

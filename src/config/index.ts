@@ -121,6 +121,8 @@ const BaseEnv = z.object({
   VONAGE_API_HOST: z.preprocess(emptyToUndefined, httpUrl('https://api.nexmo.com').default('https://api.nexmo.com')),
   RECORDING_DOWNLOAD_HOSTS: optionalString,
   VONAGE_JWT_REUSE_SECONDS: integerIn(0, 600, '60').default(60),
+  WEBHOOK_TOKEN_MAX_AGE_SECONDS: integerIn(10, 86_400, '300').default(300),
+  WEBHOOK_CLOCK_SKEW_SECONDS: integerIn(0, 3600, '60').default(60),
   RECORDING_RETENTION_DAYS: integerIn(0, 3650, '90').default(90),
   REPORT_LINK_SECRET: z.preprocess(
     emptyToUndefined,
@@ -255,6 +257,11 @@ export interface AppConfig {
   recordingDownloadHosts: string[];
   /** Seconds one application JWT is reused for REST requests and downloads (0 = one per request). */
   jwtReuseSeconds: number;
+  /**
+   * The freshness window on signed callbacks' `iat`: refused when issued more than `maxAgeSeconds`
+   * ago or more than `clockSkewSeconds` ahead of our clock (docs/adr/0003-webhook-signatures.md).
+   */
+  webhookTokens: { maxAgeSeconds: number; clockSkewSeconds: number };
   /** Comment recordings older than this many days are deleted (0 = kept for ever). */
   recordingRetentionDays: number;
   defaultTariff: Tariff;
@@ -368,6 +375,7 @@ export function parseConfig(env: Record<string, string | undefined>, options: Pa
       .map((h) => h.trim().toLowerCase())
       .filter(Boolean),
     jwtReuseSeconds: b.VONAGE_JWT_REUSE_SECONDS,
+    webhookTokens: { maxAgeSeconds: b.WEBHOOK_TOKEN_MAX_AGE_SECONDS, clockSkewSeconds: b.WEBHOOK_CLOCK_SKEW_SECONDS },
     recordingRetentionDays: b.RECORDING_RETENTION_DAYS,
     defaultTariff: {
       currency: b.TARIFF_CURRENCY,

@@ -20,4 +20,4 @@ export { limiterForCps, RollingWindowLimiter, type RateSlot } from './rate-limit
 export { handleRecording, RecordingDownloads, type RecordingPayload } from './recordings.js';
 export { CallingWindows, DEFAULT_POLICY, effectivePolicy, ListSettingsBook, type EffectivePolicy, type ListSettings, type PolicyOverrides } from './settings.js';
 export { CallSignals } from './signals.js';
-export { handleAnswer, handleInput, webhookUrls, type FlowDeps, type InputPayload, type WebhookUrls } from './survey-flow.js';
+export { handleAnswer, handleInput, webhookUrls, type AnswerRequest, type CallbackOutcome, type FlowDeps, type InputPayload, type InputRequest, type WebhookUrls } from './survey-flow.js';

@@ -39,21 +39,59 @@ function ivrContext(deps: FlowDeps, call: CallRow, contact: ContactRow): IvrCont
   };
 }
 
+/**
+ * What a survey callback led to: the next NCCO, or nothing because the ref names no call, or a
+ * refusal because the request contradicts what the call already knows (nothing was changed).
+ */
+export type CallbackOutcome = { kind: 'ncco'; ncco: Ncco } | { kind: 'unknown_call' } | { kind: 'refused'; reason: string };
+
+export interface AnswerRequest {
+  ref: string;
+  /** The request's fields: the JSON body of a POST, the query of a GET. */
+  payload: Record<string, unknown> & { uuid: string };
+  /**
+   * Where the fields came from. Only a body is covered by the signature (its payload_hash); a
+   * query could have been attached to a captured token, so it can agree but never establish.
+   */
+  source: 'body' | 'query';
+}
+
 /** The answer webhook: the callee picked up; the reply is the greeting and the question. */
-export function handleAnswer(deps: FlowDeps, ref: string, payload: Record<string, unknown>): Ncco | undefined {
+export function handleAnswer(deps: FlowDeps, request: AnswerRequest): CallbackOutcome {
   const store = callStore(deps.database);
-  const call = store.byRef(ref);
-  if (!call) return undefined;
+  const call = store.byRef(request.ref);
+  if (!call) return { kind: 'unknown_call' };
+  const { uuid } = request.payload;
+  const refusal = answerRefusal(call, uuid, request.source);
+  if (refusal) {
+    deps.logger.warn('answer request refused', { callId: call.id, reason: refusal });
+    return { kind: 'refused', reason: refusal };
+  }
   const now = deps.clock.now();
   deps.database.sqlite.transaction(() => {
-    store.recordEvent(call.id, 'answer', null, now, now, payload);
-    const uuid = typeof payload.uuid === 'string' ? payload.uuid : undefined;
-    if (uuid && !call.providerUuid) prepared(deps.database, 'UPDATE calls SET provider_uuid = ? WHERE id = ? AND provider_uuid IS NULL').run(uuid, call.id);
+    store.recordEvent(call.id, 'answer', null, now, now, request.payload);
+    if (!call.providerUuid) prepared(deps.database, 'UPDATE calls SET provider_uuid = ? WHERE id = ? AND provider_uuid IS NULL').run(uuid, call.id);
     advanceState(deps, call.id, 'answered', now);
     prepared(deps.database, `UPDATE calls SET ivr_stage = 'question' WHERE id = ? AND ivr_stage IS NULL`).run(call.id);
   })();
-  return answerNcco(ivrContext(deps, call, store.contact(call.contactId)!));
+  return { kind: 'ncco', ncco: answerNcco(ivrContext(deps, call, store.contact(call.contactId)!)) };
 }
+
+/**
+ * Why an answer request may not speak for this call, if it may not. Its uuid must be the call's
+ * provider uuid. A call without one yet (the create's 201 still on its way) takes it from a signed
+ * body, never from a query; and an ended call without one was never created at the provider (its
+ * create failed, or it was given up as lost), so nothing can answer it.
+ */
+function answerRefusal(call: CallRow, uuid: string, source: AnswerRequest['source']): string | undefined {
+  if (call.providerUuid !== null) return uuid === call.providerUuid ? undefined : `uuid ${quoted(uuid)} is not this call's leg`;
+  if (call.state === 'ended') return `uuid ${quoted(uuid)} cannot answer a call that was never created at the provider`;
+  if (source === 'query') return `uuid ${quoted(uuid)} in the query cannot name this call's leg: the query is not signed, and the leg is not known yet`;
+  return undefined;
+}
+
+/** A value from a request, quoted and cut short for a message. */
+const quoted = (value: string) => `'${value.length > 80 ? `${value.slice(0, 80)}…` : value}'`;
 
 export interface InputPayload {
   dtmf?: { digits?: string | null; timed_out?: boolean } | null | undefined;
@@ -61,15 +99,31 @@ export interface InputPayload {
   [key: string]: unknown;
 }
 
+export interface InputRequest {
+  ref: string;
+  /** From the input URL's query (`?step=`), which the signature does not cover. */
+  step: InputStep;
+  payload: InputPayload;
+}
+
 /**
  * The input webhook: interprets the keys and returns the next NCCO. A score is stored once per
  * contact (unique index), so a duplicated webhook returns the same NCCO and changes nothing; a star
  * suppresses the number at once, in the same transaction.
  */
-export function handleInput(deps: FlowDeps, ref: string, step: InputStep, payload: InputPayload): Ncco | undefined {
+export function handleInput(deps: FlowDeps, request: InputRequest): CallbackOutcome {
+  const { step, payload } = request;
   const store = callStore(deps.database);
-  const call = store.byRef(ref);
-  if (!call) return undefined;
+  const call = store.byRef(request.ref);
+  if (!call) return { kind: 'unknown_call' };
+  // We hand out the reprompt step's URL only in a reprompt: an input on it for a call never asked
+  // again is not Vonage's, and must not move the call to "no score". Once asked again, the step
+  // stays valid, so a redelivery after the answer was stored gets the same NCCO.
+  if (step === 'reprompt' && (prepared(deps.database, 'SELECT reprompts FROM calls WHERE id = ?').get(call.id) as { reprompts: number }).reprompts === 0) {
+    const reason = `step=reprompt, but this call was never asked again (IVR stage '${call.ivrStage ?? 'none'}')`;
+    deps.logger.warn('input refused', { callId: call.id, reason });
+    return { kind: 'refused', reason };
+  }
   const contact = store.contact(call.contactId)!;
   const now = deps.clock.now();
   const answer = interpretDtmf(payload.dtmf?.digits);
@@ -113,5 +167,5 @@ export function handleInput(deps: FlowDeps, ref: string, step: InputStep, payloa
     deps.onFollowUp?.();
   }
   if (decision.effect === 'opt_out') deps.logger.info('callee opted out; number suppressed', { listId: call.listId, callId: call.id });
-  return decision.ncco;
+  return { kind: 'ncco', ncco: decision.ncco };
 }

@@ -1,22 +1,40 @@
 import express, { type Request, type Response, type NextFunction } from 'express';
 import type { z } from 'zod';
+import type { Clock } from '../clock/index.js';
 import type { RecordingDownloads } from '../dialer/recordings.js';
-import { applyStatusEvent, callStore, handleAnswer, handleInput, handleRecording, type FlowDeps } from '../dialer/index.js';
+import { applyStatusEvent, callStore, handleAnswer, handleInput, handleRecording, type CallbackOutcome, type FlowDeps } from '../dialer/index.js';
 import { WriteBatch } from '../db/index.js';
 import { AppError } from '../errors/index.js';
-import { verifyCallbackSignature } from '../telephony/index.js';
-import { describeIssues, InputBody, InputStepQuery, RecordingBody, StatusEventBody } from './payloads.js';
+import { MemoryReplayGuard, verifyCallbackSignature, type CallbackReplayGuard, type CallbackTokenWindow } from '../telephony/index.js';
+import { AnswerFields, describeIssues, InputBody, InputStepQuery, nestingBeyond, RecordingBody, StatusEventBody } from './payloads.js';
 
 export interface WebhookDeps extends FlowDeps {
   recordings: RecordingDownloads;
   /** Null only in development without Vonage credentials; production refuses to start without it. */
   signatureSecret: string | null;
+  /** How old a callback token may be (WEBHOOK_TOKEN_MAX_AGE_SECONDS, WEBHOOK_CLOCK_SKEW_SECONDS). */
+  tokenWindow: CallbackTokenWindow;
+  /**
+   * The wall clock a token's `iat` is compared with: the system clock in the composition root. A
+   * token is stamped with the signer's real time, while `clock` may be simulated (the demo's runs
+   * hundreds of times faster, and a window of 300 of its seconds would last a real second).
+   */
+  tokenClock: Clock;
+  /** Where used token ids are remembered; by default this process's memory (docs/adr/0003). */
+  replayGuard?: CallbackReplayGuard;
 }
 
 type RawRequest = Request & { rawBody?: Buffer };
 
 /** Largest webhook body we accept; Vonage's are a few hundred bytes. */
 export const WEBHOOK_BODY_LIMIT = '64kb';
+
+/**
+ * Deepest nesting of objects and arrays we parse. Vonage's callbacks nest three levels at most
+ * (`speech.results[]`); a body nested thousands deep parses, but overflows the stack of everything
+ * that walks it afterwards (zod, JSON.stringify into call_events).
+ */
+export const WEBHOOK_MAX_DEPTH = 32;
 
 /**
  * Routes for Vonage's callbacks. Each route verifies the signature, validates the body, calls one
@@ -28,20 +46,33 @@ export function webhookRouter(deps: WebhookDeps): express.Router {
     express.json({
       limit: WEBHOOK_BODY_LIMIT,
       type: () => true,
-      // The signature covers the exact bytes, so keep them before parsing.
-      verify: (req, _res, buffer) => {
+      // The signature covers the exact bytes, so keep them before parsing; refuse deep nesting
+      // before JSON.parse builds it.
+      verify: (req, _res, buffer, encoding) => {
+        // The depth scan reads UTF-8 bytes; Vonage sends nothing else.
+        if (encoding.toLowerCase() !== 'utf-8') throw new AppError('INPUT_INVALID', `callbacks are JSON in UTF-8; got charset '${encoding}'`);
+        const at = nestingBeyond(buffer, WEBHOOK_MAX_DEPTH);
+        if (at >= 0) throw new AppError('INPUT_INVALID', `request body is nested deeper than ${WEBHOOK_MAX_DEPTH} levels (at byte ${at}); callbacks nest a few levels at most`);
         (req as RawRequest).rawBody = buffer;
       },
     }),
   );
-  router.use((req: Request, res: Response, next: NextFunction) => {
+  const window = deps.tokenWindow;
+  const replays = deps.replayGuard ?? new MemoryReplayGuard({ retainMs: (window.maxAgeSeconds + window.clockSkewSeconds) * 1000, logger: deps.logger });
+  // The reason goes to the log only: a caller without the secret learns nothing from the answer.
+  const refuse = (req: Request, res: Response, reason: string) => {
+    deps.logger.warn('webhook refused', { method: req.method, path: req.path, reason });
+    res.status(401).json({ error: { code: 'UNAUTHORIZED', message: 'callback token refused: bad signature or payload hash, outside its time window, or already used for another request' } });
+  };
+  router.use(async (req: Request, res: Response, next: NextFunction) => {
     if (deps.signatureSecret === null) return next();
-    const check = verifyCallbackSignature({ authorization: req.headers.authorization, rawBody: (req as RawRequest).rawBody, secret: deps.signatureSecret });
-    if (!check.ok) {
-      deps.logger.warn('webhook refused: bad signature', { path: req.path, reason: check.reason });
-      res.status(401).json({ error: { code: 'UNAUTHORIZED', message: 'callback signature does not verify' } });
-      return;
-    }
+    const nowMs = deps.tokenClock.now();
+    const check = verifyCallbackSignature({ authorization: req.headers.authorization, rawBody: (req as RawRequest).rawBody, secret: deps.signatureSecret, nowMs, window });
+    if (!check.ok) return refuse(req, res, check.reason);
+    // The token is bound to its body by payload_hash, but not to the path or the query: the first
+    // request a token came with is remembered, and the token is good for that request only.
+    const verdict = await replays.admit({ jti: check.token.jti, request: `${req.method} ${req.originalUrl} ${check.token.payloadHash}`, nowMs });
+    if (verdict === 'conflict') return refuse(req, res, 'token (jti) already used for another request: a replay');
     next();
   });
 
@@ -49,16 +80,17 @@ export function webhookRouter(deps: WebhookDeps): express.Router {
   const writes = new WriteBatch(deps.database);
 
   const answer = async (req: Request, res: Response) => {
-    const payload = req.method === 'GET' ? { ...req.query } : ((req.body ?? {}) as Record<string, unknown>);
-    const ncco = await writes.run(() => handleAnswer(deps, String(req.params.ref), payload));
-    if (!ncco) throw new AppError('NOT_FOUND', 'unknown call reference');
-    sendNcco(res, ncco);
+    // A GET answer request carries its fields in the query, which no signature covers.
+    const source = req.method === 'GET' ? 'query' : 'body';
+    const fields = parseEvent(AnswerFields, source === 'query' ? { ...req.query } : objectBody(req), 'answer');
+    const outcome = await writes.run(() => handleAnswer(deps, { ref: String(req.params.ref), payload: fields, source }));
+    sendOutcome(res, outcome);
   };
   router.get('/answer/:ref', answer);
   router.post('/answer/:ref', answer);
 
   router.post('/event/:ref', async (req, res) => {
-    const body = (req.body ?? {}) as Record<string, unknown>;
+    const body = objectBody(req);
     const status = typeof body.status === 'string' ? parseEvent(StatusEventBody, body, 'status') : undefined;
     const recording = !status && typeof body.recording_url === 'string' ? parseEvent(RecordingBody, body, 'recording') : undefined;
     await writes.run(() => {
@@ -81,23 +113,32 @@ export function webhookRouter(deps: WebhookDeps): express.Router {
   router.post('/input/:ref', async (req, res) => {
     const step = InputStepQuery.safeParse(req.query.step ?? 'question');
     if (!step.success) throw new AppError('INPUT_INVALID', `step must be question or reprompt, got '${String(req.query.step)}'`);
-    const body = InputBody.safeParse(req.body ?? {});
-    if (!body.success) throw new AppError('INPUT_INVALID', `invalid input event: ${describeIssues(body.error)}`);
-    const ncco = await writes.run(() => handleInput(deps, String(req.params.ref), step.data, body.data));
-    if (!ncco) throw new AppError('NOT_FOUND', 'unknown call reference');
-    sendNcco(res, ncco);
+    const body = parseEvent(InputBody, objectBody(req), 'input');
+    const outcome = await writes.run(() => handleInput(deps, { ref: String(req.params.ref), step: step.data, payload: body }));
+    sendOutcome(res, outcome);
   });
 
   router.post('/recording/:ref', async (req, res) => {
-    const body = RecordingBody.safeParse(req.body ?? {});
-    if (!body.success) throw new AppError('INPUT_INVALID', `invalid recording event: ${describeIssues(body.error)}`);
+    const body = parseEvent(RecordingBody, objectBody(req), 'recording');
     await writes.run(() => {
       if (!callStore(deps.database).byRef(String(req.params.ref))) throw new AppError('NOT_FOUND', 'unknown call reference');
-      handleRecording(deps, deps.recordings, String(req.params.ref), body.data);
+      handleRecording(deps, deps.recordings, String(req.params.ref), body);
     });
     res.status(204).end();
   });
   return router;
+}
+
+/**
+ * The JSON object a POST callback carries, or a 400. Vonage always sends one; an empty body is
+ * what a token lifted from a bodiless request would come with.
+ */
+function objectBody(req: Request): Record<string, unknown> {
+  const raw = (req as RawRequest).rawBody;
+  if (!raw || raw.length === 0) throw new AppError('INPUT_INVALID', 'request body is empty; a callback is POSTed as a JSON object');
+  const body: unknown = req.body;
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) throw new AppError('INPUT_INVALID', `request body must be a JSON object, got ${Array.isArray(body) ? 'an array' : typeof body}`);
+  return body as Record<string, unknown>;
 }
 
 /** The body as `schema` reads it, or a 400 naming what is wrong. */
@@ -105,6 +146,22 @@ function parseEvent<T>(schema: z.ZodType<T>, body: unknown, kind: string): T {
   const parsed = schema.safeParse(body);
   if (!parsed.success) throw new AppError('INPUT_INVALID', `invalid ${kind} event: ${describeIssues(parsed.error)}`);
   return parsed.data;
+}
+
+/** The NCCO, or the error that says why there is none. */
+function sendOutcome(res: Response, outcome: CallbackOutcome): void {
+  switch (outcome.kind) {
+    case 'ncco':
+      return sendNcco(res, outcome.ncco);
+    case 'unknown_call':
+      throw new AppError('NOT_FOUND', 'unknown call reference');
+    case 'refused':
+      throw new AppError('CONFLICT', outcome.reason);
+    default: {
+      const unreachable: never = outcome;
+      return unreachable;
+    }
+  }
 }
 
 /**

@@ -58,28 +58,37 @@ export class RequestAuthenticator {
   }
 }
 
+/**
+ * What `payload_hash` a bodiless (GET) callback carries; Vonage's choice is UNCONFIRMED
+ * (reference §8, §12). `empty-body`: the SHA-256 of the empty string, as for any other body.
+ * `omitted`: no payload_hash claim at all.
+ */
+export const BODILESS_PAYLOAD_HASHES = ['empty-body', 'omitted'] as const;
+export type BodilessPayloadHash = (typeof BODILESS_PAYLOAD_HASHES)[number];
+
 export interface CallbackSignerOptions {
   signatureSecret: string;
   apiKey: string;
   applicationId: string;
+  bodilessPayloadHash: BodilessPayloadHash;
 }
 
 /**
  * Signs a callback as Vonage does (reference §8): HS256 with the signature secret, claims iat, jti,
  * iss "Vonage", payload_hash (SHA-256 hex of the exact body bytes), api_key and application_id,
- * and no exp. For GET callbacks there is no body and the hash is that of the empty string; what
- * Vonage hashes then is UNCONFIRMED.
+ * and no exp. A bodiless callback's hash follows `bodilessPayloadHash`.
  */
 export function signCallback(options: CallbackSignerOptions, body: string, nowMs: number): string {
+  const hashed = body.length > 0 || options.bodilessPayloadHash === 'empty-body';
   const claims = {
     iat: Math.floor(nowMs / 1000),
     jti: randomUUID(),
     iss: 'Vonage',
-    payload_hash: createHash('sha256').update(body, 'utf8').digest('hex'),
+    ...(hashed ? { payload_hash: createHash('sha256').update(body, 'utf8').digest('hex') } : {}),
     api_key: options.apiKey,
     application_id: options.applicationId,
   };
-  // jsonwebtoken keeps an explicit iat (from the sandbox clock); `noTimestamp` would delete it.
+  // jsonwebtoken keeps an explicit iat (from the token clock); `noTimestamp` would delete it.
   return jwt.sign(claims, secretKey(options.signatureSecret), { algorithm: 'HS256' });
 }
 

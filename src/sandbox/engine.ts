@@ -14,7 +14,7 @@ import { realNowMs } from './real-time.js';
 import type { FaultOptions, PopulationOptions, Scenario } from './scenario.js';
 import { normaliseNumber } from './scenario.js';
 import { CALL_STATUSES, TERMINAL_STATUSES, type SandboxCallRecord, type SandboxStats, type TerminalStatus } from './types.js';
-import { WebhookSender } from './webhooks.js';
+import { WebhookSender, type RedeliveryToken } from './webhooks.js';
 import type { CallbackSignerOptions } from './auth.js';
 
 /** What a route sends back; an undefined body means an empty one (the 204 of a hangup). */
@@ -46,6 +46,9 @@ export interface EngineConfig {
   baseUrl: string;
   applicationId: string;
   signer: CallbackSignerOptions;
+  /** The wall clock of the callback tokens' `iat` (SandboxOptions.tokenClock). */
+  tokenClock: Clock;
+  redeliveryToken: RedeliveryToken;
   cps: number;
   otherRequestsPerSecond: number;
   maxLiveCalls: number | undefined;
@@ -137,7 +140,8 @@ export class SandboxEngine {
     };
     this.#sender = new WebhookSender({
       signer: config.signer,
-      clock: config.clock,
+      tokenClock: config.tokenClock,
+      redeliveryToken: config.redeliveryToken,
       stats: this.#stats.webhooks,
       logger: config.logger,
       closeSignal: this.#close.signal,

@@ -31,3 +31,5 @@ export {
   type WebhookStats,
 } from './types.js';
 export { ensureSandboxCredentials, type SandboxCredentials } from './credentials.js';
+export { BODILESS_PAYLOAD_HASHES, type BodilessPayloadHash } from './auth.js';
+export { REDELIVERY_TOKENS, type RedeliveryToken } from './webhooks.js';

@@ -6,11 +6,12 @@ import type { z } from 'zod';
 import { ScaledClock, systemClock } from '../clock/index.js';
 import { AppError } from '../errors/index.js';
 import { createSilentLogger, type Logger } from '../logging/index.js';
-import { RequestAuthenticator } from './auth.js';
+import { BODILESS_PAYLOAD_HASHES, RequestAuthenticator } from './auth.js';
 import { ERROR_BODIES, SandboxEngine, type HttpReply } from './engine.js';
 import { formatMoney, parseMoney } from './format.js';
 import { describeIssues, FaultOptions, parseScenario, PopulationOptions } from './scenario.js';
 import type { Sandbox, SandboxOptions } from './types.js';
+import { REDELIVERY_TOKENS } from './webhooks.js';
 
 const DEFAULTS = {
   apiKey: 'sandbox',
@@ -23,6 +24,8 @@ const DEFAULTS = {
   answerWebhookTimeoutMs: 5000,
   eventWebhookTimeoutMs: 10_000,
   maxLengthTimerSeconds: 7200,
+  bodilessPayloadHash: 'empty-body',
+  redeliveryToken: 'new',
 } as const;
 
 function invalidOption(name: string, value: unknown, expected: string): AppError {
@@ -60,6 +63,12 @@ function validateOptions(options: SandboxOptions): void {
   checkInteger('maxLengthTimerSeconds', options.maxLengthTimerSeconds, 1);
   if (options.timeScale !== undefined && !(Number.isFinite(options.timeScale) && options.timeScale > 0)) {
     throw invalidOption('timeScale', options.timeScale, 'a number > 0 (simulated seconds per real second)');
+  }
+  if (options.bodilessPayloadHash !== undefined && !(BODILESS_PAYLOAD_HASHES as readonly string[]).includes(options.bodilessPayloadHash)) {
+    throw invalidOption('bodilessPayloadHash', options.bodilessPayloadHash, BODILESS_PAYLOAD_HASHES.join(' or '));
+  }
+  if (options.redeliveryToken !== undefined && !(REDELIVERY_TOKENS as readonly string[]).includes(options.redeliveryToken)) {
+    throw invalidOption('redeliveryToken', options.redeliveryToken, REDELIVERY_TOKENS.join(' or '));
   }
   if (options.ratePerMinute !== undefined && parseMoney(options.ratePerMinute) === null) {
     throw invalidOption('ratePerMinute', options.ratePerMinute, "a decimal string such as '0.01400000'");
@@ -158,7 +167,14 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
   const engine = new SandboxEngine({
     baseUrl: url,
     applicationId: options.applicationId,
-    signer: { signatureSecret: options.signatureSecret, apiKey: options.apiKey ?? DEFAULTS.apiKey, applicationId: options.applicationId },
+    signer: {
+      signatureSecret: options.signatureSecret,
+      apiKey: options.apiKey ?? DEFAULTS.apiKey,
+      applicationId: options.applicationId,
+      bodilessPayloadHash: options.bodilessPayloadHash ?? DEFAULTS.bodilessPayloadHash,
+    },
+    tokenClock: options.tokenClock ?? systemClock,
+    redeliveryToken: options.redeliveryToken ?? DEFAULTS.redeliveryToken,
     cps: options.cps ?? DEFAULTS.cps,
     otherRequestsPerSecond: options.otherRequestsPerSecond ?? DEFAULTS.otherRequestsPerSecond,
     maxLiveCalls: options.maxLiveCalls,

@@ -1,6 +1,8 @@
 import type { Clock } from '../clock/index.js';
 import type { Logger } from '../logging/index.js';
+import type { BodilessPayloadHash } from './auth.js';
 import type { FaultOptions, PopulationOptions, Scenario } from './scenario.js';
+import type { RedeliveryToken } from './webhooks.js';
 
 /** Vonage call-leg statuses the sandbox reports on the event_url and in GET /v1/calls. */
 export const CALL_STATUSES = [
@@ -45,6 +47,16 @@ export interface SandboxOptions {
   timeScale?: number;
   /** Wall time for timestamps and call retention. Default: system time running `timeScale` times faster. */
   clock?: Clock;
+  /**
+   * Wall time stamped into each callback token's `iat`. Default: the system clock, as Vonage's
+   * real clock, whatever `clock` and `timeScale` simulate; the application reads a token's age on
+   * the system clock too. A test whose application reads it on a manual clock passes that clock.
+   */
+  tokenClock?: Clock;
+  /** `payload_hash` of a bodiless (GET) callback: `empty-body` (default) or `omitted` (UNCONFIRMED, reference §8). */
+  bodilessPayloadHash?: BodilessPayloadHash;
+  /** Whether retries and duplicate deliveries are signed anew (`new`, default) or carry the first token (`same`); UNCONFIRMED. */
+  redeliveryToken?: RedeliveryToken;
   /** Same seed and scenario give the same outcome per number and attempt, whatever the call order. Default 1. */
   seed?: number;
   /** Explicit callees by number; its `population` and `faults` are defaults under the options' own. */

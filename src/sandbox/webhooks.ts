@@ -24,6 +24,8 @@ export interface WebhookRequest {
   kind: string;
   retry: RetryPolicy;
   timeoutMs: number;
+  /** The Authorization to send instead of a new signature: a redelivery under the same token. */
+  authorization?: string;
 }
 
 export interface WebhookResult {
@@ -34,6 +36,8 @@ export interface WebhookResult {
   attempts: number;
   /** Why the last attempt failed, for error events and logs. */
   failure: string | null;
+  /** The Authorization header of the last attempt. */
+  authorization: string | null;
 }
 
 const NCCO_RETRY_STATUSES = new Set([429, 503, 504]);
@@ -50,9 +54,18 @@ export function encodeWebhook(request: Pick<WebhookRequest, 'url' | 'method' | '
   return { url: url.toString(), body: '' };
 }
 
+/**
+ * Whether a retry or a duplicate delivery is signed anew (`new`: a new jti and iat) or carries the
+ * first attempt's token again (`same`). Vonage's choice is UNCONFIRMED; the app must take both.
+ */
+export const REDELIVERY_TOKENS = ['new', 'same'] as const;
+export type RedeliveryToken = (typeof REDELIVERY_TOKENS)[number];
+
 export interface WebhookSenderOptions {
   signer: CallbackSignerOptions;
-  clock: Clock;
+  /** The wall clock stamped into each token's `iat` (see SandboxOptions.tokenClock). */
+  tokenClock: Clock;
+  redeliveryToken: RedeliveryToken;
   stats: WebhookStats;
   logger: Logger;
   /** Aborts every request in flight when the sandbox closes. */
@@ -73,7 +86,8 @@ export class WebhookSender {
 
   async send(request: WebhookRequest): Promise<WebhookResult> {
     const { stats, logger } = this.#options;
-    let result: WebhookResult = { ok: false, status: null, bodyText: null, attempts: 0, failure: null };
+    let result: WebhookResult = { ok: false, status: null, bodyText: null, attempts: 0, failure: null, authorization: null };
+    let authorization = request.authorization;
     for (let attempt = 1; attempt <= 2; attempt++) {
       if (this.#options.closeSignal.aborted) break;
       if (attempt > 1) {
@@ -84,7 +98,8 @@ export class WebhookSender {
           break;
         }
       }
-      result = { ...(await this.#attempt(request)), attempts: attempt };
+      result = { ...(await this.#attempt(request, authorization)), attempts: attempt };
+      if (this.#options.redeliveryToken === 'same') authorization = result.authorization ?? undefined;
       if (result.ok || !this.#shouldRetry(request.retry, result.status)) break;
     }
     if (!result.ok) {
@@ -106,11 +121,16 @@ export class WebhookSender {
     return policy === 'status' ? status >= 500 : NCCO_RETRY_STATUSES.has(status);
   }
 
-  async #attempt(request: WebhookRequest): Promise<Omit<WebhookResult, 'attempts'>> {
+  /** Whether a duplicate delivery of a callback carries the token of the first one. */
+  get reusesTokens(): boolean {
+    return this.#options.redeliveryToken === 'same';
+  }
+
+  async #attempt(request: WebhookRequest, reusedAuthorization: string | undefined): Promise<Omit<WebhookResult, 'attempts'>> {
     const { url, body } = encodeWebhook(request);
-    const token = signCallback(this.#options.signer, body, this.#options.clock.now());
+    const authorization = reusedAuthorization ?? `Bearer ${signCallback(this.#options.signer, body, this.#options.tokenClock.now())}`;
     const headers: Record<string, string> = {
-      authorization: `Bearer ${token}`,
+      authorization,
       'user-agent': 'Vonage-Sandbox/1.0 (nps-dialer)',
       accept: 'application/json',
     };
@@ -127,10 +147,10 @@ export class WebhookSender {
         closeSignal: this.#options.closeSignal,
       });
       const ok = response.status >= 200 && response.status <= 299;
-      return { ok, status: response.status, bodyText: response.bodyText, failure: ok ? null : `HTTP ${response.status}` };
+      return { ok, status: response.status, bodyText: response.bodyText, failure: ok ? null : `HTTP ${response.status}`, authorization };
     } catch (error) {
       const failure = error instanceof RequestTimeout ? `no response within ${request.timeoutMs} ms` : `connection failed: ${(error as Error).message}`;
-      return { ok: false, status: null, bodyText: null, failure };
+      return { ok: false, status: null, bodyText: null, failure, authorization };
     }
   }
 }
@@ -324,10 +344,11 @@ export class CallWebhookQueue {
     this.#chain = this.#chain.then(async () => {
       try {
         if (delivery.delayMs > 0) await delay(delivery.delayMs, undefined, { signal: this.#closeSignal });
-        await this.#sender.send(delivery.request);
+        const first = await this.#sender.send(delivery.request);
         if (delivery.duplicate && !this.#closeSignal.aborted) {
           this.#stats.duplicated++;
-          await this.#sender.send(delivery.request);
+          const reused = this.#sender.reusesTokens ? first.authorization : null;
+          await this.#sender.send(reused ? { ...delivery.request, authorization: reused } : delivery.request);
         }
       } catch {
         // Only the close signal lands here; the sandbox is shutting down.

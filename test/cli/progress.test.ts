@@ -1,7 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import { describeProgress } from '../../src/cli/commands/run.js';
 import { systemClock } from '../../src/clock/index.js';
-import { handleAnswer, handleInput, runCampaign, webhookUrls, type CampaignResult, type DialerDeps } from '../../src/dialer/index.js';
+import { callStore, handleAnswer, handleInput, runCampaign, webhookUrls, type CampaignResult, type DialerDeps } from '../../src/dialer/index.js';
 import { createList } from '../support/dialer.js';
 import { testEnv } from '../support/factories.js';
 import { dialerDeps, FakeTelephony, runWithFake } from '../support/fake-telephony.js';
@@ -43,8 +43,9 @@ describe('the progress line of run', () => {
     // Two callees answer and press 9; their calls go on (the comment is being recorded).
     for (const request of fake.created.slice(0, 2)) {
       const ref = refOf(request.eventUrl);
-      handleAnswer({ ...deps, urls: URLS }, ref, {});
-      handleInput({ ...deps, urls: URLS }, ref, 'question', { dtmf: { digits: '9' } });
+      const uuid = callStore(deps.database).byRef(ref)!.providerUuid!;
+      handleAnswer({ ...deps, urls: URLS }, { ref, payload: { uuid }, source: 'body' });
+      handleInput({ ...deps, urls: URLS }, { ref, step: 'question', payload: { dtmf: { digits: '9' } } });
     }
     stop();
     const { progress } = await running;

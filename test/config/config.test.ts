@@ -92,4 +92,13 @@ describe('configuration', () => {
       { variable: 'WEBHOOK_ALLOW_PRIVATE_NETWORKS', problem: expect.stringMatching(/^'crm\.internal' is not an IP address or CIDR range; expected e\.g\. 10\.20\.0\.0\/16/) },
     ]);
   });
+
+  it('reads the callback token freshness window, 300 s back and 60 s of clock skew by default', () => {
+    expect(parseConfig({}).webhookTokens).toEqual({ maxAgeSeconds: 300, clockSkewSeconds: 60 });
+    expect(parseConfig({ WEBHOOK_TOKEN_MAX_AGE_SECONDS: '120', WEBHOOK_CLOCK_SKEW_SECONDS: '5' }).webhookTokens).toEqual({ maxAgeSeconds: 120, clockSkewSeconds: 5 });
+    expect(problems({ WEBHOOK_TOKEN_MAX_AGE_SECONDS: '0', WEBHOOK_CLOCK_SKEW_SECONDS: 'lots' })).toEqual([
+      { variable: 'WEBHOOK_TOKEN_MAX_AGE_SECONDS', problem: 'expected an integer from 10 to 86400, e.g. 300' },
+      { variable: 'WEBHOOK_CLOCK_SKEW_SECONDS', problem: 'expected an integer from 0 to 3600, e.g. 60' },
+    ]);
+  });
 });

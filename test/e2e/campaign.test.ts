@@ -131,7 +131,7 @@ describe('a survey campaign end to end against the sandbox', () => {
       const body = JSON.stringify({ status: 'completed', uuid: 'forged', duration: '3600', price: '99.0' });
       const response = await fetch(`http://127.0.0.1:${port}/webhooks/event/${call.ref}`, {
         method: 'POST',
-        headers: { 'content-type': 'application/json', authorization: signCallback(body, 'a-forger-does-not-know-the-secret') },
+        headers: { 'content-type': 'application/json', authorization: signCallback(body, { secret: 'a-forger-does-not-know-the-secret' }) },
         body,
       }).catch(() => undefined);
       if (!response) continue;

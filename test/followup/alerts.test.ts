@@ -45,7 +45,7 @@ describe('detractor follow-up at the score', () => {
     const call = await keyScore(h, contactIds[0]!, '3');
     // The same webhook again, as Vonage retries it.
     const raw = JSON.stringify({ dtmf: { digits: '3', timed_out: true }, uuid: call.uuid });
-    await request(h.app).post(`/webhooks/input/${call.ref}?step=question`).set('Content-Type', 'application/json').set('Authorization', signCallback(raw)).send(raw);
+    await request(h.app).post(`/webhooks/input/${call.ref}?step=question`).set('Content-Type', 'application/json').set('Authorization', signCallback(raw, { nowMs: h.clock.now() })).send(raw);
     expect(count(h, 'SELECT count(*) AS n FROM cases')).toBe(1);
     expect(count(h, `SELECT count(*) AS n FROM webhook_deliveries WHERE event = 'detractor.alert'`)).toBe(1);
     const opened = h.database.sqlite.prepare('SELECT score, agent, owner, status, due_at AS dueAt, created_at AS createdAt FROM cases').get() as Record<string, unknown>;

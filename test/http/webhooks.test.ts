@@ -10,7 +10,7 @@ import { createList, signCallback, startCall, webhookHarness, type WebhookHarnes
 function post(h: WebhookHarness, url: string, body: object, options: { sign?: boolean; secret?: string } = {}) {
   const raw = JSON.stringify(body);
   const req = request(h.app).post(url).set('Content-Type', 'application/json');
-  if (options.sign !== false) req.set('Authorization', signCallback(raw, options.secret));
+  if (options.sign !== false) req.set('Authorization', signCallback(raw, { secret: options.secret, nowMs: h.clock.now() }));
   return req.send(raw);
 }
 
@@ -49,7 +49,7 @@ describe('webhook signatures', () => {
     expect((await post(h, `/webhooks/event/${ref}`, body, { secret: 'not-the-secret-at-all-0000' })).status).toBe(401);
     // A valid token taken from another body: the payload hash no longer matches.
     const other = JSON.stringify({ status: 'ringing', uuid });
-    const tampered = await request(h.app).post(`/webhooks/event/${ref}`).set('Content-Type', 'application/json').set('Authorization', signCallback(other)).send(JSON.stringify(body));
+    const tampered = await request(h.app).post(`/webhooks/event/${ref}`).set('Content-Type', 'application/json').set('Authorization', signCallback(other, { nowMs: h.clock.now() })).send(JSON.stringify(body));
     expect(tampered.status).toBe(401);
     expect(row<{ state: string }>(h, 'SELECT state FROM calls WHERE id = ?', callId).state).toBe('started');
     expect(count(h, 'SELECT count(*) AS n FROM call_events')).toBe(0);

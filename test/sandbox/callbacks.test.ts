@@ -1,4 +1,5 @@
 import { afterAll, afterEach, beforeAll, describe, expect, test } from '@jest/globals';
+import { ManualClock } from '../../src/clock/index.js';
 import type { Sandbox } from '../../src/sandbox/index.js';
 import {
   APPLICATION_ID,
@@ -127,6 +128,39 @@ describe('an answered survey call', () => {
     // `answered` has null start_time/rate/network; a query string cannot say null, so they are left out.
     expect(events[2]!.query).not.toHaveProperty('start_time');
     for (const request of [answer, input, ...events]) expectSigned(request);
+  });
+});
+
+describe('callback tokens', () => {
+  test('a GET callback carries the hash of the empty body, or none with bodilessPayloadHash omitted', async () => {
+    const getCall = (sandbox: Sandbox, number: string) =>
+      vonageFor(sandbox).voice.createOutboundCall(surveyCall(receiver, number, { answerUrl: [`${receiver.url}/get-answer`], answerMethod: 'GET' }));
+    receiver.on('/get-answer', () => ({ body: [{ action: 'talk', text: 'Hello' }] }));
+    const hashed = await getCall(await sandboxWith({ scenario: { callees: { '48502000011': { attempts: [{ outcome: 'answered' }] } } } }), '48502000011');
+    const omitted = await getCall(await sandboxWith({ bodilessPayloadHash: 'omitted', scenario: { callees: { '48502000012': { attempts: [{ outcome: 'answered' }] } } } }), '48502000012');
+    await Promise.all(sandboxes.map((s) => s.onIdle()));
+    const answerOf = (uuid: string) => receiver.at('/get-answer').find((r) => r.query.uuid === uuid)!;
+    expect(checkSignature(answerOf(hashed.uuid)).claims.payload_hash).toBe('e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855');
+    expect(checkSignature(answerOf(omitted.uuid)).claims).not.toHaveProperty('payload_hash');
+    // A POST still carries the hash of its body.
+    expect(receiver.events(omitted.uuid).every((r) => checkSignature(r).hashMatches)).toBe(true);
+  });
+
+  test('iat is the system clock whatever time the sandbox simulates, unless a token clock is given', async () => {
+    const simulated = new ManualClock(Date.UTC(2026, 0, 5, 10, 0, 0));
+    const fast = await sandboxWith({ clock: simulated, scenario: { callees: { '48502000013': { attempts: [{ outcome: 'busy' }] } } } });
+    const own = await vonageFor(fast).voice.createOutboundCall(surveyCall(receiver, '48502000013'));
+    await fast.onIdle();
+    const busy = receiver.events(own.uuid).at(-1)!;
+    // The payload's timestamps follow the simulated clock; the token's iat is real time.
+    expect(String(busy.payload.timestamp)).toMatch(/^2026-01-05T10:/);
+    expect(Math.abs(Number(checkSignature(busy).claims.iat) - Date.now() / 1000)).toBeLessThan(30);
+
+    const tokenClock = new ManualClock(Date.UTC(2026, 0, 5, 10, 0, 0));
+    const sandbox = await sandboxWith({ tokenClock, scenario: { callees: { '48502000014': { attempts: [{ outcome: 'busy' }] } } } });
+    const created = await vonageFor(sandbox).voice.createOutboundCall(surveyCall(receiver, '48502000014'));
+    await sandbox.onIdle();
+    expect(receiver.events(created.uuid).map((r) => checkSignature(r).claims.iat)).toEqual(receiver.events(created.uuid).map(() => Date.UTC(2026, 0, 5, 10, 0, 0) / 1000));
   });
 });
 

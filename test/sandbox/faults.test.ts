@@ -74,6 +74,22 @@ describe('delivery order', () => {
     expect(sandbox.stats().webhooks.duplicated).toBe(3);
   });
 
+  test('redeliveryToken same: a duplicate and a retry carry the first delivery\'s token', async () => {
+    const sandbox = await sandboxWith({ redeliveryToken: 'same', faults: { duplicateRate: 1 }, scenario: { callees: { '48505000111': { attempts: [{ outcome: 'busy' }] } } } });
+    let failures = 0;
+    receiver.on('/flaky-same', (request) => (request.payload.status === 'busy' && failures++ === 0 ? { status: 500, body: { error: 'boom' } } : undefined));
+    const { uuid } = await vonageFor(sandbox).voice.createOutboundCall(surveyCall(receiver, '48505000111', { eventUrl: [`${receiver.url}/flaky-same`] }));
+    await sandbox.onIdle();
+    const events = receiver.at('/flaky-same').filter((r) => r.payload.uuid === uuid);
+    expect(events.map((e) => e.payload.status)).toEqual(['started', 'started', 'ringing', 'ringing', 'busy', 'busy', 'busy']);
+    const tokens = events.map((e) => e.headers.authorization);
+    expect(tokens[0]).toBe(tokens[1]);
+    expect(tokens[2]).toBe(tokens[3]);
+    // The 500 was retried, and then duplicated, all under one token.
+    expect(new Set(tokens.slice(4)).size).toBe(1);
+    expect(new Set(tokens).size).toBe(3);
+  });
+
   test('outOfOrderRate 1 delivers status webhooks out of order, while their timestamps keep the true order', async () => {
     const sandbox = await sandboxWith({ faults: { outOfOrderRate: 1 }, scenario: { callees: { '48505000201': { attempts: [ANSWERED] } } } });
     const { uuid } = await vonageFor(sandbox).voice.createOutboundCall(surveyCall(receiver, '48505000201'));

@@ -71,6 +71,8 @@ describe('startSandbox options', () => {
     [{ timeScale: -2 }, 'sandbox option timeScale: got -2'],
     [{ ratePerMinute: 'cheap' }, 'sandbox option ratePerMinute: got "cheap"'],
     [{ privateKey: 'not a key' }, 'sandbox option privateKey: not a readable PEM private key'],
+    [{ bodilessPayloadHash: 'sha1' }, 'sandbox option bodilessPayloadHash: got "sha1"; expected empty-body or omitted'],
+    [{ redeliveryToken: 'reuse' }, 'sandbox option redeliveryToken: got "reuse"; expected new or same'],
     [{ faults: { duplicateRate: 2 } }, 'faults.duplicateRate: got 2; expected a probability from 0 to 1'],
     [{ population: { commentSeconds: [9, 1] } }, 'population.commentSeconds: got [9,1]; expected [min, max] in seconds with min ≤ max'],
   ])('rejects %j with a message naming the option and value', async (override, expected) => {

@@ -11,7 +11,7 @@ import { updateListSettings } from '../../src/contacts/index.js';
 import { runCampaign, webhookUrls, type CampaignResult } from '../../src/dialer/index.js';
 import { interpretDtmf } from '../../src/ivr/index.js';
 import { createLogger, createSilentLogger } from '../../src/logging/index.js';
-import { startSandbox, type FaultOptions, type PopulationOptions, type Sandbox, type Scenario } from '../../src/sandbox/index.js';
+import { startSandbox, type FaultOptions, type PopulationOptions, type RedeliveryToken, type Sandbox, type Scenario } from '../../src/sandbox/index.js';
 import { tempDir } from './factories.js';
 
 let keyPem: string | undefined;
@@ -35,6 +35,8 @@ export interface CampaignRunOptions {
   /** Real ms the app takes to answer an answer-webhook request, per attempt of that request (1-based). */
   answerDelayMs?: (attempt: number) => number;
   answerWebhookTimeoutMs?: number;
+  /** Whether the sandbox signs a retry or a duplicate anew (default) or sends the first token again. */
+  redeliveryToken?: RedeliveryToken;
   /** Where the app's and the sandbox's logs go (JSON lines, debug level); silent otherwise. */
   logStream?: Writable;
 }
@@ -74,6 +76,7 @@ export async function runSandboxCampaign(options: CampaignRunOptions): Promise<C
     population: options.population ?? { outcomes: { answered: 60, busy: 12, unanswered: 10, machine: 10, failed: 4, rejected: 2, timeout: 2 }, commentRate: 0.4, invalidKeyRate: 0.1, noInputRate: 0.05, optOutRate: 0.03, hangupRate: 0.05 },
     ...(options.faults ? { faults: options.faults } : {}),
     ...(options.answerWebhookTimeoutMs ? { answerWebhookTimeoutMs: options.answerWebhookTimeoutMs } : {}),
+    ...(options.redeliveryToken ? { redeliveryToken: options.redeliveryToken } : {}),
     logger: logger.child({ module: 'sandbox' }),
   });
   const dir = tempDir('nps-campaign-');

@@ -6,7 +6,8 @@ import type { Tariff } from '../../src/config/index.js';
 import { openMemoryDatabase, type AppDatabase } from '../../src/db/index.js';
 import { CallSignals, ListSettingsBook, RecordingDownloads, webhookUrls, type DialerDeps } from '../../src/dialer/index.js';
 import { createHttpApp, type WebhookDeps } from '../../src/http/index.js';
-import { createSilentLogger } from '../../src/logging/index.js';
+import { createSilentLogger, type Logger } from '../../src/logging/index.js';
+import { DEFAULT_CALLBACK_TOKEN_WINDOW } from '../../src/telephony/index.js';
 import { tempDir } from './factories.js';
 
 export const SIGNATURE_SECRET = 'test-signature-secret-0123456789';
@@ -54,11 +55,15 @@ export function startCall(database: AppDatabase, contactId: number, options: { a
   return { callId, ref, uuid };
 }
 
-/** A callback Authorization header exactly as Vonage signs it: HS256, payload_hash of the raw body. */
-export function signCallback(rawBody: string, secret = SIGNATURE_SECRET): string {
+/**
+ * A callback Authorization header exactly as Vonage signs it: HS256, payload_hash of the raw body,
+ * `iat` at `nowMs` (the receiving app's clock: a webhook harness's ManualClock, or real time).
+ */
+export function signCallback(rawBody: string, options: { secret?: string; nowMs?: number } = {}): string {
+  const { secret = SIGNATURE_SECRET, nowMs = Date.now() } = options;
   const token = jwt.sign(
     {
-      iat: Math.floor(Date.now() / 1000),
+      iat: Math.floor(nowMs / 1000),
       jti: randomUUID(),
       iss: 'Vonage',
       payload_hash: createHash('sha256').update(rawBody).digest('hex'),
@@ -66,7 +71,8 @@ export function signCallback(rawBody: string, secret = SIGNATURE_SECRET): string
       application_id: 'aaaaaaaa-bbbb-cccc-dddd-0123456789ab',
     },
     secret,
-    { algorithm: 'HS256', noTimestamp: true },
+    // An explicit iat is kept as given (noTimestamp would delete it).
+    { algorithm: 'HS256' },
   );
   return `Bearer ${token}`;
 }
@@ -80,10 +86,10 @@ export interface WebhookHarness {
 }
 
 /** The real webhook app over a fresh in-memory database, with a manual clock. */
-export function webhookHarness(options: { apiHost?: string; privateKey?: string } = {}): WebhookHarness {
+export function webhookHarness(options: { apiHost?: string; privateKey?: string; logger?: Logger } = {}): WebhookHarness {
   const database = openMemoryDatabase();
   const clock = new ManualClock(Date.UTC(2026, 0, 5, 10, 0, 0));
-  const logger = createSilentLogger();
+  const logger = options.logger ?? createSilentLogger();
   const recordingsDir = tempDir('nps-rec-');
   const base: DialerDeps = { database, clock, logger, signals: new CallSignals(), lists: new ListSettingsBook(database, { defaultTariff: TARIFF }) };
   const recordings = new RecordingDownloads({
@@ -95,6 +101,6 @@ export function webhookHarness(options: { apiHost?: string; privateKey?: string 
     recordingsDir,
     retryDelayMs: 1000,
   });
-  const deps: WebhookDeps = { ...base, recordings, signatureSecret: SIGNATURE_SECRET, urls: webhookUrls('https://dialer.example') };
+  const deps: WebhookDeps = { ...base, recordings, signatureSecret: SIGNATURE_SECRET, tokenWindow: DEFAULT_CALLBACK_TOKEN_WINDOW, tokenClock: clock, urls: webhookUrls('https://dialer.example') };
   return { deps, app: createHttpApp({ logger, webhooks: deps }), database, clock, recordingsDir };
 }

@@ -84,7 +84,7 @@ export function deliveryWorker(
 export async function keyScore(h: WebhookHarness, contactId: number, digits: string): Promise<{ callId: number; ref: string; uuid: string }> {
   const call = startCall(h.database, contactId, { now: h.clock.now() });
   const raw = JSON.stringify({ dtmf: { digits, timed_out: true }, uuid: call.uuid });
-  const res = await request(h.app).post(`/webhooks/input/${call.ref}?step=question`).set('Content-Type', 'application/json').set('Authorization', signCallback(raw)).send(raw);
+  const res = await request(h.app).post(`/webhooks/input/${call.ref}?step=question`).set('Content-Type', 'application/json').set('Authorization', signCallback(raw, { nowMs: h.clock.now() })).send(raw);
   if (res.status !== 200) throw new Error(`input webhook answered ${res.status}`);
   return call;
 }
