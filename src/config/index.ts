@@ -38,6 +38,15 @@ const integerIn = (min: number, max: number, example: string) =>
       .max(max, `expected an integer from ${min} to ${max}, e.g. ${example}`),
   );
 
+const positiveNumberUpTo = (max: number, example: string) =>
+  z.preprocess(
+    emptyToUndefined,
+    z.coerce
+      .number({ error: `expected a number above 0 and at most ${max}, e.g. ${example}` })
+      .positive(`expected a number above 0 and at most ${max}, e.g. ${example}`)
+      .max(max, `expected a number above 0 and at most ${max}, e.g. ${example}`),
+  );
+
 /** Variables every command may use; all have defaults, none is a credential. */
 const BaseEnv = z.object({
   DATABASE_PATH: z.preprocess(emptyToUndefined, z.string().default('data/nps-dialer.db')),
@@ -55,6 +64,7 @@ const BaseEnv = z.object({
   VONAGE_API_HOST: z.preprocess(emptyToUndefined, httpUrl('https://api.nexmo.com').default('https://api.nexmo.com')),
   RECORDING_DOWNLOAD_HOSTS: optionalString,
   VONAGE_JWT_REUSE_SECONDS: integerIn(0, 600, '60').default(60),
+  VONAGE_ACCOUNT_CPS: positiveNumberUpTo(1000, '3').default(3),
   RECORDING_RETENTION_DAYS: integerIn(0, 3650, '90').default(90),
   REPORT_LINK_SECRET: z.preprocess(
     emptyToUndefined,
@@ -176,6 +186,11 @@ export interface AppConfig {
   recordingDownloadHosts: string[];
   /** Seconds one application JWT is reused for REST requests and downloads (0 = one per request). */
   jwtReuseSeconds: number;
+  /**
+   * Create-call requests per rolling second the Vonage account allows: the pace every list of the
+   * process shares (a list's `cps` is a ceiling within it).
+   */
+  accountCps: number;
   /** Comment recordings older than this many days are deleted (0 = kept for ever). */
   recordingRetentionDays: number;
   defaultTariff: Tariff;
@@ -285,6 +300,7 @@ export function parseConfig(env: Record<string, string | undefined>, options: Pa
       .map((h) => h.trim().toLowerCase())
       .filter(Boolean),
     jwtReuseSeconds: b.VONAGE_JWT_REUSE_SECONDS,
+    accountCps: b.VONAGE_ACCOUNT_CPS,
     recordingRetentionDays: b.RECORDING_RETENTION_DAYS,
     defaultTariff: {
       currency: b.TARIFF_CURRENCY,

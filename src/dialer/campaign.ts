@@ -9,7 +9,7 @@ import { translateStatus, type ProviderCall, type Telephony } from '../telephony
 import { callStore, type ContactRow } from './calls.js';
 import type { DialerDeps } from './deps.js';
 import { applyStatusEvent, finalizeCall, finalStatusAfter, type StatusPayload } from './lifecycle.js';
-import { pacedCreators, type CallCreatorFactory } from './call-creator.js';
+import { LocalPacer, type AccountPacer } from './call-creator.js';
 import { ContactScreen } from './screening.js';
 import type { EffectivePolicy } from './settings.js';
 import type { WebhookUrls } from './survey-flow.js';
@@ -58,15 +58,14 @@ export interface CampaignOptions {
   onProgress?: ((progress: CampaignProgress) => void) | undefined;
   /** Wall-clock ms between progress reports. */
   progressEveryMs?: number | undefined;
-  /** Added to each limiter window, in ms. */
-  rateMarginMs?: number | undefined;
-  /** The limiter's clock (real monotonic time; the provider counts real seconds). */
-  rateClock?: Clock | undefined;
   /**
-   * Who paces and sends create requests (DialerRuntime.createCalls: a worker thread). By default
-   * `telephony` in this thread, paced on `rateClock`.
+   * The account's pace, which this run takes turns from with every other run of the process
+   * (DialerRuntime.pacer: a worker thread). By default the run paces alone, through `telephony` in
+   * this thread on `rateClock`, at the list's cps.
    */
-  createCalls?: CallCreatorFactory | undefined;
+  pacer?: AccountPacer | undefined;
+  /** The default pacer's clock (real monotonic time; the provider counts real seconds). */
+  rateClock?: Clock | undefined;
 }
 
 /** Consecutive 429/5xx/network failures of one contact's create request before it counts as an attempt. */
@@ -104,10 +103,8 @@ export async function runCampaign(deps: DialerDeps, options: CampaignOptions): P
   const onStop = () => stop.abort(options.signal?.reason);
   if (options.signal?.aborted) stop.abort(options.signal.reason);
   options.signal?.addEventListener('abort', onStop, { once: true });
-  const creator = (options.createCalls ?? pacedCreators(options.telephony, options.rateClock ?? clock))(
-    { cps: policy.cps, marginMs: options.rateMarginMs ?? 0 },
-    stop.signal,
-  );
+  const ownPacer = options.pacer ? undefined : new LocalPacer({ telephony: options.telephony, clock: options.rateClock ?? clock, pace: { cps: policy.cps } });
+  const creator = (options.pacer ?? ownPacer!).open({ listId: options.listId, cps: policy.cps }, stop.signal);
   const queue = new PQueue({ concurrency: policy.maxConcurrent });
   const stats = { dialled: 0, rateLimited: 0 };
   let fatal: AppError | undefined;
@@ -195,6 +192,7 @@ export async function runCampaign(deps: DialerDeps, options: CampaignOptions): P
     queue.clear();
     await waitForIdle(queue, clock, options.drainTimeoutMs ?? 5 * 60_000);
     await creator.close();
+    await ownPacer?.close();
     releaseUnstarted(deps, options.listId);
   }
   if (fatal) throw fatal;

@@ -63,14 +63,15 @@ async function dialList(ctx: AppContext, listId: number, flags: RunFlags, lockLo
   const display = progressDisplay();
   try {
     const settings = runtime.deps.lists.get(listId);
-    printLine(
-      `Dialling list ${listId} "${settings.listName}" at ${settings.policy.cps} calls/s, ${settings.policy.maxConcurrent} live calls at most, ` +
-        `${settings.policy.maxAttempts} attempts; webhooks at ${runtime.publicBaseUrl}`,
-    );
+    const { cps, maxConcurrent, maxAttempts } = settings.policy;
+    const accountCps = ctx.config.accountCps;
+    // `run` is the database's only dialer, so the list has the account's pace to itself, up to its own cps.
+    const pace = cps <= accountCps ? `${cps} calls/s` : `${accountCps} calls/s (the account's VONAGE_ACCOUNT_CPS; the list allows ${cps})`;
+    printLine(`Dialling list ${listId} "${settings.listName}" at ${pace}, ${maxConcurrent} live calls at most, ${maxAttempts} attempts; webhooks at ${runtime.publicBaseUrl}`);
     const result = await runCampaign(runtime.deps, {
       listId,
       telephony: runtime.telephony,
-      createCalls: runtime.createCalls,
+      pacer: runtime.pacer,
       urls: runtime.urls,
       fromNumber: ctx.config.vonage!.fromNumber,
       signal: AbortSignal.any([stop.signal, lockLost]),
