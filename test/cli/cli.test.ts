@@ -3,7 +3,7 @@ import path from 'node:path';
 import { describe, expect, it } from '@jest/globals';
 import { systemClock } from '../../src/clock/index.js';
 import { resolveFromRoot } from '../../src/config/index.js';
-import { addClient, addSuppressions, importList, listSuppressions } from '../../src/contacts/index.js';
+import { addClient, addSuppressions, importList, listSuppressions, updateListSettings } from '../../src/contacts/index.js';
 import { openDatabase, type AppDatabase } from '../../src/db/index.js';
 import { createSilentLogger } from '../../src/logging/index.js';
 import { runCli } from '../support/cli.js';
@@ -122,6 +122,34 @@ describe('nps-dialer lists and lists show', () => {
       defaultCountry: 'PL',
       attributes: ['agent', 'customer_since', 'region', 'segment'],
     });
+  });
+
+  it("lists show says what part of the account's pace the list gets, alone and beside the other lists with open contacts", async () => {
+    const databasePath = freshDatabasePath();
+    const [slow, fast] = await withDatabase(databasePath, async (database) => {
+      const ids = [(await importSample(database)).listId!, (await importList({ database, clock: systemClock, logger: createSilentLogger(), file: SAMPLE, name: 'wave 2', country: 'PL' })).listId!];
+      updateListSettings({ database, listId: ids[0]!, patch: { policy: { cps: 1 } } });
+      updateListSettings({ database, listId: ids[1]!, patch: { policy: { cps: 5 } } });
+      return ids;
+    });
+
+    const json = await runCli(['lists', 'show', String(fast), '--json'], databasePath, { VONAGE_ACCOUNT_CPS: '3' });
+    expect(json.exitCode).toBe(0);
+    // The slow list takes its 1 call/s; the fast one the account's other 2, not its own 5.
+    expect((JSON.parse(json.stdout) as { pace: unknown }).pace).toEqual({
+      ceilingCps: 5,
+      accountCps: 3,
+      aloneCps: 3,
+      sharedCps: 2,
+      openLists: [
+        { listId: fast, name: 'wave 2', ceilingCps: 5, sharedCps: 2 },
+        { listId: slow, name: 'demo', ceilingCps: 1, sharedCps: 1 },
+      ],
+    });
+    const text = await runCli(['lists', 'show', String(slow)], databasePath, { VONAGE_ACCOUNT_CPS: '3' });
+    expect(text.stdout).toContain(
+      `  pace         at most 1 calls/s (its cps) of the account's 3 calls/s (VONAGE_ACCOUNT_CPS): 1 calls/s alone, 1 calls/s while the 2 lists with open contacts dial at once (taking turns; ${fast} at 2 calls/s)\n`,
+    );
   });
 
   it('lists show of an unknown list exits 4 with the error as JSON on stdout', async () => {

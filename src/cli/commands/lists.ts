@@ -3,7 +3,7 @@ import cliProgress from 'cli-progress';
 import { openContext } from '../../app/context.js';
 import { createList, getList, importList, listLists, updateListSettings, type ImportSummary, type ListSettingsPatch } from '../../contacts/index.js';
 import { CONTACT_STATUSES } from '../../db/schema/index.js';
-import type { ListPlan } from '../../dialer/index.js';
+import type { ListPace, ListPlan } from '../../dialer/index.js';
 import { formatTime, plural, printJson, printLine, table } from '../output.js';
 import { countryCode, parseDurationMs, positiveInt } from '../parse.js';
 import { addDialingOptions, settingsPatch, type DialingFlags } from '../dialing-options.js';
@@ -47,11 +47,13 @@ export function registerListsCommands(program: Command): void {
     .description('one list: settings and contacts by status')
     .argument('<listId>', 'list id', positiveInt('listId'))
     .option('--json', 'print JSON')
-    .action((listId: number, options: { json?: boolean }) => {
+    .action(async (listId: number, options: { json?: boolean }) => {
+      const { describeListPace, ListSettingsBook } = await import('../../dialer/index.js');
       const ctx = openContext({ readOnly: true });
       try {
         const list = getList({ database: ctx.database, listId });
-        if (options.json) return printJson(list);
+        const pace = describeListPace({ database: ctx.database, lists: new ListSettingsBook(ctx.database, ctx.config), accountCps: ctx.config.accountCps, listId });
+        if (options.json) return printJson({ ...list, pace });
         printLine(`List ${list.id} "${list.name}"${list.clientName ? ` for ${list.clientName} (client ${list.clientId})` : ''}`);
         printLine(`  imported     ${formatTime(list.createdAt)} from ${list.sourceFile ?? '-'}${list.defaultCountry ? `, national numbers read as ${list.defaultCountry}` : ''}`);
         if (list.previousListId) printLine(`  follow-up of list ${list.previousListId}`);
@@ -64,6 +66,7 @@ export function registerListsCommands(program: Command): void {
         printLine(`  attributes   ${list.attributes.length ? list.attributes.join(', ') : '-'}`);
         printLine(`  script       ${JSON.stringify(list.script)}`);
         printLine(`  policy       ${JSON.stringify(list.policy)}`);
+        printLine(`  pace         ${describePace(pace)}`);
         printLine(`  triggers     ${list.acceptsTriggers ? 'accepted (serve dials them continuously)' : 'not accepted'}`);
         printLine(`  follow-up    ${JSON.stringify(list.followUp)}`);
       } finally {
@@ -206,6 +209,17 @@ export function registerListsCommands(program: Command): void {
         ctx.close();
       }
     });
+}
+
+/** Calls per second as people read them: 3, 1.5, 0.67. */
+const cpsText = (cps: number) => `${Number(cps.toFixed(2))} calls/s`;
+
+function describePace(pace: ListPace): string {
+  const others = pace.openLists.slice(1);
+  const alone = `at most ${cpsText(pace.ceilingCps)} (its cps) of the account's ${cpsText(pace.accountCps)} (VONAGE_ACCOUNT_CPS): ${cpsText(pace.aloneCps)} alone`;
+  if (others.length === 0) return `${alone}; no other list has open contacts to share the account with`;
+  const names = others.map((l) => `${l.listId} at ${cpsText(l.sharedCps)}`).join(', ');
+  return `${alone}, ${cpsText(pace.sharedCps)} while the ${pace.openLists.length} lists with open contacts dial at once (taking turns; ${names})`;
 }
 
 interface FollowUpFlags {
