@@ -12,6 +12,7 @@ import { applyStatusEvent, finalizeCall, finalStatusAfter, type StatusPayload } 
 import { LocalPacer, type AccountPacer } from './call-creator.js';
 import { ContactScreen } from './screening.js';
 import type { EffectivePolicy } from './settings.js';
+import { replanWaiting } from './waiting.js';
 import type { WebhookUrls } from './survey-flow.js';
 
 export interface CampaignProgress {
@@ -95,8 +96,10 @@ export function maxCallLifeMs(policy: Pick<EffectivePolicy, 'ringingTimerSeconds
  */
 export async function runCampaign(deps: DialerDeps, options: CampaignOptions): Promise<CampaignResult> {
   const { database, clock, logger } = deps;
-  const settings = deps.lists.get(options.listId);
-  const policy = settings.policy;
+  // The list's rules: `lists set` may change them during the run (reloaded at each turn of the
+  // loop); the pace and the live-call slots stay what the run started with.
+  let settings = deps.lists.get(options.listId);
+  let policy = settings.policy;
   const stop = new AbortController();
   // Every live-call task may wait on the limiter at once, each listening for the stop.
   setMaxListeners(policy.maxConcurrent + 16, stop.signal);
@@ -119,7 +122,7 @@ export async function runCampaign(deps: DialerDeps, options: CampaignOptions): P
   const postpone = prepared(deps.database, `UPDATE contacts SET next_attempt_at = ?, updated_at = ? WHERE id = ? AND status = 'pending'`);
   const close = prepared(deps.database, `UPDATE contacts SET status = ?, next_attempt_at = NULL, updated_at = ? WHERE id = ? AND status = 'pending'`);
   const lastOutcome = prepared(deps.database, 'SELECT outcome FROM calls WHERE contact_id = ? ORDER BY attempt DESC LIMIT 1');
-  const screen = new ContactScreen(deps.database, settings);
+  let screen = new ContactScreen(deps.database, settings);
   const nextDue = prepared(deps.database, `SELECT min(next_attempt_at) AS at FROM contacts WHERE list_id = ? AND status = 'pending'`);
   const openCount = prepared(deps.database, `SELECT count(*) AS n, min(CASE WHEN status = 'pending' THEN next_attempt_at END) AS nextAt FROM contacts WHERE list_id = ? AND status IN ('pending', 'dialing')`);
 
@@ -137,11 +140,22 @@ export async function runCampaign(deps: DialerDeps, options: CampaignOptions): P
     logger.info('watching a call left live by an earlier process', { listId: options.listId, callId: call.id });
     track(() => waitForEnd(call.id, call.createdAt));
   }
+  // Waiting contacts were parked under the rules of their time: they wait by today's.
+  replanWaiting(deps, settings, clock.now());
 
   try {
     for (;;) {
       if (fatal) throw fatal;
       if (stop.signal.aborted) break;
+      // One row read per turn; a webhook's settling may have reloaded them first.
+      deps.lists.reloadIfChanged(options.listId);
+      if (deps.lists.get(options.listId) !== settings) {
+        settings = deps.lists.get(options.listId);
+        policy = settings.policy;
+        screen = new ContactScreen(deps.database, settings);
+        logger.info("the list's settings changed during the run; dialing under the new ones", { listId: options.listId });
+        replanWaiting(deps, settings, clock.now());
+      }
       const now = clock.now();
       // Keep a little work queued beyond the live-call slots so a freed slot is refilled at once,
       // without claiming (and so locking) more contacts than we are about to dial.

@@ -21,4 +21,5 @@ export { limiterForCps, RollingWindowLimiter, type RateLane, type RateSlot } fro
 export { handleRecording, RecordingDownloads, type RecordingPayload } from './recordings.js';
 export { CallingWindows, DEFAULT_POLICY, effectivePolicy, ListSettingsBook, type EffectivePolicy, type ListSettings, type PolicyOverrides } from './settings.js';
 export { CallSignals } from './signals.js';
+export { earliestAttemptAt, plannedAttemptAt, replanWaiting, saveListSettings, type WaitingContact } from './waiting.js';
 export { handleAnswer, handleInput, webhookUrls, type FlowDeps, type InputPayload, type WebhookUrls } from './survey-flow.js';

@@ -152,6 +152,26 @@ describe('nps-dialer lists and lists show', () => {
     );
   });
 
+  it('lists set --calling-hours re-plans the contacts already parked under the old hours: due at once when the new hours are open', async () => {
+    const databasePath = freshDatabasePath();
+    const parkedUntil = Date.now() + 5 * 3600_000;
+    const listId = await withDatabase(databasePath, async (database) => {
+      const id = (await importSample(database)).listId!;
+      updateListSettings({ database, listId: id, patch: { policy: { callingHours: '20:00-21:00' } } });
+      // As a run outside those hours leaves them: parked at the next opening.
+      database.sqlite.prepare(`UPDATE contacts SET next_attempt_at = ? WHERE list_id = ? AND status = 'pending'`).run(parkedUntil, id);
+      return id;
+    });
+
+    const set = await runCli(['lists', 'set', String(listId), '--calling-hours', '00:00-24:00', '--json'], databasePath);
+    expect(set.exitCode).toBe(0);
+    expect(JSON.parse(set.stdout)).toMatchObject({ listId, policy: { callingHours: '00:00-24:00' }, replanned: 300 });
+    await withDatabase(databasePath, (database) => {
+      const latest = database.sqlite.prepare(`SELECT max(next_attempt_at) FROM contacts WHERE list_id = ? AND status = 'pending'`).pluck().get(listId) as number;
+      expect(latest).toBeLessThan(parkedUntil - 4 * 3600_000);
+    });
+  });
+
   it('lists show of an unknown list exits 4 with the error as JSON on stdout', async () => {
     const result = await runCli(['lists', 'show', '99', '--json'], freshDatabasePath());
     expect(result.exitCode).toBe(4);

@@ -1,7 +1,7 @@
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import cliProgress from 'cli-progress';
 import { openContext } from '../../app/context.js';
-import { createList, getList, importList, listLists, updateListSettings, type ImportSummary, type ListSettingsPatch } from '../../contacts/index.js';
+import { createList, getList, importList, listLists, type ImportSummary, type ListSettingsPatch } from '../../contacts/index.js';
 import { CONTACT_STATUSES } from '../../db/schema/index.js';
 import type { ListPace, ListPlan } from '../../dialer/index.js';
 import { formatTime, plural, printJson, printLine, table } from '../output.js';
@@ -104,16 +104,25 @@ export function registerListsCommands(program: Command): void {
     .option('--case-owner <name>', "owner of this list's follow-up cases (default: the client's)")
     .option('--case-deadline <duration>', 'deadline of a follow-up case after the score: 48h, 2d, … (default 48h)', parseDurationMs)
     .option('--json', 'print JSON')
-    .action((listId: number, flags: DialingFlags & FollowUpFlags & { json?: boolean }) => {
+    .action(async (listId: number, flags: DialingFlags & FollowUpFlags & { json?: boolean }) => {
+      const { saveListSettings } = await import('../../dialer/index.js');
       const ctx = openContext();
       try {
-        const list = updateListSettings({ database: ctx.database, listId, patch: { ...settingsPatch(flags), ...followUpPatch(flags) } });
-        if (flags.json) return printJson({ listId, script: list.script, policy: list.policy, acceptsTriggers: list.acceptsTriggers, followUp: list.followUp });
+        // Contacts already waiting (parked at an opening, waiting out a retry delay) are re-planned under the new rules.
+        const { list, replanned } = saveListSettings({
+          database: ctx.database,
+          config: ctx.config,
+          now: ctx.clock.now(),
+          listId,
+          patch: { ...settingsPatch(flags), ...followUpPatch(flags) },
+        });
+        if (flags.json) return printJson({ listId, script: list.script, policy: list.policy, acceptsTriggers: list.acceptsTriggers, followUp: list.followUp, replanned });
         printLine(`List ${listId} "${list.name}" saved.`);
         printLine(`  script     ${JSON.stringify(list.script)}`);
         printLine(`  policy     ${JSON.stringify(list.policy)}`);
         printLine(`  triggers   ${list.acceptsTriggers ? 'accepted' : 'not accepted'}`);
         printLine(`  follow-up  ${JSON.stringify(list.followUp)}`);
+        if (replanned > 0) printLine(`  ${plural(replanned, 'waiting contact')} re-planned under these settings; next attempt ${formatTime(list.nextAttemptAt)}`);
       } finally {
         ctx.close();
       }

@@ -3,8 +3,7 @@ import type { Command } from 'commander';
 import { openContext, type AppContext } from '../../app/context.js';
 import { startDialerRuntime } from '../../app/dialer-runtime.js';
 import { billingTotals, formatMoney } from '../../billing/index.js';
-import { updateListSettings } from '../../contacts/index.js';
-import { acquireDialerLock, runCampaign, type CampaignProgress, type CampaignResult } from '../../dialer/index.js';
+import { acquireDialerLock, runCampaign, saveListSettings, type CampaignProgress, type CampaignResult } from '../../dialer/index.js';
 import { formatTime, printLine } from '../output.js';
 import { addDialingOptions, settingsPatch, type DialingFlags } from '../dialing-options.js';
 import { parseDurationMs, positiveInt } from '../parse.js';
@@ -36,14 +35,14 @@ export function registerRunCommand(program: Command): void {
 }
 
 /**
- * Claims the database (one dialer per database), saves the flags into the list, runs the campaign
- * with a progress display and prints the summary.
+ * Claims the database (one dialer per database), saves the flags into the list (re-planning its
+ * waiting contacts under them), runs the campaign with a progress display and prints the summary.
  */
 export async function runList(ctx: AppContext, listId: number, flags: RunFlags): Promise<CampaignResult> {
   const lock = acquireDialerLock({ database: ctx.database, clock: ctx.clock, logger: ctx.logger.child({ module: 'lock' }), command: `run ${listId}` });
   lock.startHeartbeat();
   try {
-    updateListSettings({ database: ctx.database, listId, patch: settingsPatch(flags) });
+    saveListSettings({ database: ctx.database, config: ctx.config, now: ctx.clock.now(), listId, patch: settingsPatch(flags), logger: ctx.logger.child({ module: 'dialer' }) });
     return await dialList(ctx, listId, flags, lock.lost);
   } finally {
     await lock.release();
