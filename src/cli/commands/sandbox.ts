@@ -73,6 +73,8 @@ export async function runSandboxCommand(options: SandboxCommandOptions, deps: Sa
   print(`Vonage sandbox listening on ${sandbox.url} (seed ${options.seed}, ${options.cps} calls/s, time ×${options.timeScale}).`);
   print('Run the dialer with:');
   print(`  VONAGE_API_HOST=${sandbox.url}`);
+  // The sandbox account's allowance: the dialer's one pace for every list it dials.
+  print(`  VONAGE_ACCOUNT_CPS=${options.cps}`);
   if (credentials.envLines.length > 0) {
     print('Vonage credentials are not configured, so the sandbox uses its own (kept in data/sandbox/). Also set:');
     for (const line of credentials.envLines) print(`  ${line}`);
