@@ -106,8 +106,6 @@ export async function runCampaign(deps: DialerDeps, options: CampaignOptions): P
   const onStop = () => stop.abort(options.signal?.reason);
   if (options.signal?.aborted) stop.abort(options.signal.reason);
   options.signal?.addEventListener('abort', onStop, { once: true });
-  const ownPacer = options.pacer ? undefined : new LocalPacer({ telephony: options.telephony, clock: options.rateClock ?? clock, pace: { cps: policy.cps } });
-  const creator = (options.pacer ?? ownPacer!).open({ listId: options.listId, cps: policy.cps }, stop.signal);
   const queue = new PQueue({ concurrency: policy.maxConcurrent });
   const stats = { dialled: 0, rateLimited: 0 };
   let fatal: AppError | undefined;
@@ -142,6 +140,9 @@ export async function runCampaign(deps: DialerDeps, options: CampaignOptions): P
   }
   // Waiting contacts were parked under the rules of their time: they wait by today's.
   replanWaiting(deps, settings, clock.now());
+  // The run's lane of the account's pace, opened only now: it is closed in the `finally` below.
+  const ownPacer = options.pacer ? undefined : new LocalPacer({ telephony: options.telephony, clock: options.rateClock ?? clock, pace: { cps: policy.cps } });
+  const creator = (options.pacer ?? ownPacer!).open({ listId: options.listId, cps: policy.cps }, stop.signal);
 
   try {
     for (;;) {
