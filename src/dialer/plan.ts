@@ -4,7 +4,7 @@ import type { ContactStatus } from '../db/schema/index.js';
 import { maskPhone } from '../logging/index.js';
 import { ContactScreen, type Screening } from './screening.js';
 import type { ListSettingsBook } from './settings.js';
-import { earliestAttemptAt, type WaitingContact } from './waiting.js';
+import { earliestAttemptAt, LAST_ENDED_AT_SQL, type WaitingContact } from './waiting.js';
 
 /**
  * Why a contact would or would not be called, in the order a reader cares: who is called now,
@@ -110,8 +110,7 @@ export function planList(options: { database: AppDatabase; lists: ListSettingsBo
   const contacts = database.sqlite
     .prepare(
       `SELECT c.id, c.list_id AS listId, c.row_number AS row, c.phone_e164 AS phoneE164, c.country, c.timezone, c.status, c.attempts,
-         c.not_before AS notBefore,
-         CASE WHEN c.attempts > 0 AND c.status = 'pending' THEN (SELECT k.ended_at FROM calls k WHERE k.contact_id = c.id ORDER BY k.attempt DESC LIMIT 1) END AS lastEndedAt
+         c.not_before AS notBefore, ${LAST_ENDED_AT_SQL}
        FROM contacts c WHERE c.list_id = ? ORDER BY c.row_number`,
     )
     .all(options.listId) as PlanContact[];

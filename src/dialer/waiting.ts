@@ -34,9 +34,11 @@ export function plannedAttemptAt(settings: ListSettings, contact: WaitingContact
   return settings.windows.nextCallable(contact, earliest) ?? earliest;
 }
 
-/** The pending contacts of a list with what plannedAttemptAt needs; the last attempt through calls_contact_attempt_uq. */
-export const WAITING_SQL = `SELECT c.id, c.country, c.timezone, c.attempts, c.not_before AS notBefore, c.next_attempt_at AS nextAttemptAt,
-    CASE WHEN c.attempts > 0 THEN (SELECT k.ended_at FROM calls k WHERE k.contact_id = c.id ORDER BY k.attempt DESC LIMIT 1) END AS lastEndedAt
+/** The end of contact `c`'s last attempt, through calls_contact_attempt_uq: a column of a query over `contacts c`. */
+export const LAST_ENDED_AT_SQL = `CASE WHEN c.attempts > 0 THEN (SELECT k.ended_at FROM calls k WHERE k.contact_id = c.id ORDER BY k.attempt DESC LIMIT 1) END AS lastEndedAt`;
+
+/** The pending contacts of a list with what plannedAttemptAt needs. */
+const WAITING_SQL = `SELECT c.id, c.country, c.timezone, c.attempts, c.not_before AS notBefore, c.next_attempt_at AS nextAttemptAt, ${LAST_ENDED_AT_SQL}
   FROM contacts c WHERE c.list_id = ? AND c.status = 'pending'`;
 
 /** The rules plannedAttemptAt follows, as stored in lists.planned_rules: the same text, the same plan. */
