@@ -117,7 +117,7 @@ async function childDial(): Promise<void> {
   const sandbox = await startSandboxProcess(vonageEnv, cps, scenario);
   try {
     const config = parseConfig(
-      { ...vonageEnv, DATABASE_PATH: path.join(runDir, 'dial.db'), RECORDINGS_DIR: path.join(runDir, 'recordings'), PORT: '0', VONAGE_API_HOST: sandbox.url, LOG_LEVEL: 'error' },
+      { ...vonageEnv, DATABASE_PATH: path.join(runDir, 'dial.db'), RECORDINGS_DIR: path.join(runDir, 'recordings'), PORT: '0', VONAGE_API_HOST: sandbox.url, VONAGE_ACCOUNT_CPS: String(cps), LOG_LEVEL: 'error' },
       { needsVonage: true },
     );
     const ctx = openContext({ config, clock: systemClock, logger: createLogger({ level: 'error', format: 'json' }) });
@@ -142,7 +142,7 @@ async function childDial(): Promise<void> {
     const eluBefore = performance.eventLoopUtilization();
     const sandboxCpuBefore = processCpuMs(sandbox.child.pid);
     const cpuBefore = process.cpuUsage();
-    const result = await runCampaign(runtime.deps, { listId, telephony: runtime.telephony, createCalls: runtime.createCalls, urls: runtime.urls, fromNumber: config.vonage!.fromNumber });
+    const result = await runCampaign(runtime.deps, { listId, telephony: runtime.telephony, pacer: runtime.pacer, urls: runtime.urls, fromNumber: config.vonage!.fromNumber });
     await runtime.deps.recordings.drain(30_000);
     const cpu = process.cpuUsage(cpuBefore);
     const elu = performance.eventLoopUtilization(eluBefore);

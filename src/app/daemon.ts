@@ -1,5 +1,5 @@
 import type { Clock } from '../clock/index.js';
-import { acquireDialerLock, reconcileInFlight, runCampaign, type DialerLock } from '../dialer/index.js';
+import { acquireDialerLock, LocalPacer, reconcileInFlight, runCampaign, type DialerLock } from '../dialer/index.js';
 import { mountApi } from '../http/index.js';
 import { produceInterimReports } from '../reports/index.js';
 import { CronJob, ScheduleRunner, TriggeredListsRunner, type RunListFn } from '../schedules/index.js';
@@ -26,8 +26,8 @@ export interface StartDaemonOptions {
   /** How often triggered lists are looked at, in clock ms (default 5 s). */
   triggerPollMs?: number | undefined;
   /**
-   * The pace limiter's clock; defaults to the context's. The provider counts real seconds, so a
-   * test that drives the context with a ManualClock passes the system clock here.
+   * Paces in this thread on this clock instead of in the create-call worker. The provider counts
+   * real seconds, so a test that drives the context with a ManualClock passes the system clock here.
    */
   rateClock?: Clock | undefined;
 }
@@ -78,20 +78,20 @@ export async function startDaemon(ctx: AppContext, options: StartDaemonOptions =
         logger.error('could not reconcile the calls left in flight', { listId, error: (error as Error).message });
       }
     }
+    // One pace for every run of the daemon, scheduled or triggered: the provider counts the account.
+    const pacer = options.rateClock ? new LocalPacer({ telephony: started.telephony, clock: options.rateClock, pace: { cps: ctx.config.accountCps } }) : started.pacer;
     const runList: RunListFn = (listId, run) => {
       // Settings may have changed since the last run (`lists set`); read them afresh.
       started.deps.lists.invalidate(listId);
       return runCampaign(started.deps, {
         listId,
         telephony: started.telephony,
-        // A test's manual rate clock paces in this thread; otherwise the create worker paces.
-        createCalls: options.rateClock ? undefined : started.createCalls,
+        pacer,
         urls: started.urls,
         fromNumber: ctx.config.vonage!.fromNumber,
         signal: AbortSignal.any([run.signal, lock.lost]),
         maxIdleWaitMs: run.maxIdleWaitMs,
         maxSleepMs: run.maxSleepMs,
-        rateClock: options.rateClock,
       });
     };
     const runner = new ScheduleRunner({

@@ -1,5 +1,5 @@
 import { CANCELLED, systemClock } from '../clock/index.js';
-import { CallSignals, ListSettingsBook, RecordingDownloads, webhookUrls, workerCreators, type CallCreatorFactory, type DialerDeps, type WebhookUrls } from '../dialer/index.js';
+import { CallSignals, ListSettingsBook, LocalPacer, RecordingDownloads, webhookUrls, WorkerPacer, type AccountPacer, type DialerDeps, type WebhookUrls } from '../dialer/index.js';
 import { AppError } from '../errors/index.js';
 import { detractorAlertPayload } from '../followup/index.js';
 import { createHttpApp, listen, type HttpAppDeps, type RunningServer, type WebhookDeps } from '../http/index.js';
@@ -14,10 +14,11 @@ export interface DialerRuntime {
   deps: WebhookDeps;
   telephony: Telephony;
   /**
-   * Paces and sends each run's create requests in a worker thread (see workerCreators); undefined
-   * when `telephony` was replaced, and runs then create through it in this thread.
+   * The account's pace (VONAGE_ACCOUNT_CPS), shared by every run of the process: the create
+   * requests and the SDK client in a worker thread (WorkerPacer), or, when `telephony` was
+   * replaced, through it in this thread.
    */
-  createCalls: CallCreatorFactory | undefined;
+  pacer: AccountPacer;
   urls: WebhookUrls;
   server: RunningServer;
   publicBaseUrl: string;
@@ -70,10 +71,12 @@ export async function startDialerRuntime(ctx: AppContext, options: StartDialerRu
   const telephony =
     options.telephony ??
     new VonageTelephony({ auth, apiHost: config.vonageApiHost, logger: logger.child({ module: 'telephony' }) });
-  const createCalls = options.telephony
-    ? undefined
-    : workerCreators(
+  const pace = { cps: config.accountCps };
+  const pacer: AccountPacer = options.telephony
+    ? new LocalPacer({ telephony, clock: ctx.clock, pace })
+    : new WorkerPacer(
         { applicationId: vonage.applicationId, privateKey: vonage.privateKey, apiHost: config.vonageApiHost, jwtReuseMs: config.jwtReuseSeconds * 1000, logLevel: logger.level },
+        pace,
         logger.child({ module: 'telephony' }),
       );
   const resumed = recordings.resumePending();
@@ -102,7 +105,7 @@ export async function startDialerRuntime(ctx: AppContext, options: StartDialerRu
   return {
     deps,
     telephony,
-    createCalls,
+    pacer,
     urls: deps.urls,
     server,
     publicBaseUrl,
@@ -112,6 +115,7 @@ export async function startDialerRuntime(ctx: AppContext, options: StartDialerRu
       await server.close();
       await recordings.close();
       await deliveries.close();
+      await pacer.close();
     },
   };
 }

@@ -101,6 +101,14 @@ const NetworkList = z.preprocess(
       return networks;
     }),
 );
+const positiveNumberUpTo = (max: number, example: string) =>
+  z.preprocess(
+    emptyToUndefined,
+    z.coerce
+      .number({ error: `expected a number above 0 and at most ${max}, e.g. ${example}` })
+      .positive(`expected a number above 0 and at most ${max}, e.g. ${example}`)
+      .max(max, `expected a number above 0 and at most ${max}, e.g. ${example}`),
+  );
 
 /** Variables every command may use; all have defaults, none is a credential. */
 const BaseEnv = z.object({
@@ -123,6 +131,7 @@ const BaseEnv = z.object({
   VONAGE_JWT_REUSE_SECONDS: integerIn(0, 600, '60').default(60),
   WEBHOOK_TOKEN_MAX_AGE_SECONDS: integerIn(10, 86_400, '300').default(300),
   WEBHOOK_CLOCK_SKEW_SECONDS: integerIn(0, 3600, '60').default(60),
+  VONAGE_ACCOUNT_CPS: positiveNumberUpTo(1000, '3').default(3),
   RECORDING_RETENTION_DAYS: integerIn(0, 3650, '90').default(90),
   REPORT_LINK_SECRET: z.preprocess(
     emptyToUndefined,
@@ -262,6 +271,11 @@ export interface AppConfig {
    * ago or more than `clockSkewSeconds` ahead of our clock (docs/adr/0003-webhook-signatures.md).
    */
   webhookTokens: { maxAgeSeconds: number; clockSkewSeconds: number };
+  /**
+   * Create-call requests per rolling second the Vonage account allows: the pace every list of the
+   * process shares (a list's `cps` is a ceiling within it).
+   */
+  accountCps: number;
   /** Comment recordings older than this many days are deleted (0 = kept for ever). */
   recordingRetentionDays: number;
   defaultTariff: Tariff;
@@ -376,6 +390,7 @@ export function parseConfig(env: Record<string, string | undefined>, options: Pa
       .filter(Boolean),
     jwtReuseSeconds: b.VONAGE_JWT_REUSE_SECONDS,
     webhookTokens: { maxAgeSeconds: b.WEBHOOK_TOKEN_MAX_AGE_SECONDS, clockSkewSeconds: b.WEBHOOK_CLOCK_SKEW_SECONDS },
+    accountCps: b.VONAGE_ACCOUNT_CPS,
     recordingRetentionDays: b.RECORDING_RETENTION_DAYS,
     defaultTariff: {
       currency: b.TARIFF_CURRENCY,

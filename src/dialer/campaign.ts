@@ -9,9 +9,10 @@ import { translateStatus, type ProviderCall, type Telephony } from '../telephony
 import { callStore, type ContactRow } from './calls.js';
 import type { DialerDeps } from './deps.js';
 import { applyStatusEvent, finalizeCall, finalStatusAfter, type StatusPayload } from './lifecycle.js';
-import { pacedCreators, type CallCreatorFactory } from './call-creator.js';
+import { LocalPacer, type AccountPacer } from './call-creator.js';
 import { ContactScreen } from './screening.js';
 import type { EffectivePolicy } from './settings.js';
+import { replanWaiting } from './waiting.js';
 import type { WebhookUrls } from './survey-flow.js';
 
 export interface CampaignProgress {
@@ -65,15 +66,14 @@ export interface CampaignOptions {
   onProgress?: ((progress: CampaignProgress) => void) | undefined;
   /** Wall-clock ms between progress reports. */
   progressEveryMs?: number | undefined;
-  /** Added to each limiter window, in ms. */
-  rateMarginMs?: number | undefined;
-  /** The limiter's clock (real monotonic time; the provider counts real seconds). */
-  rateClock?: Clock | undefined;
   /**
-   * Who paces and sends create requests (DialerRuntime.createCalls: a worker thread). By default
-   * `telephony` in this thread, paced on `rateClock`.
+   * The account's pace, which this run takes turns from with every other run of the process
+   * (DialerRuntime.pacer: a worker thread). By default the run paces alone, through `telephony` in
+   * this thread on `rateClock`, at the list's cps.
    */
-  createCalls?: CallCreatorFactory | undefined;
+  pacer?: AccountPacer | undefined;
+  /** The default pacer's clock (real monotonic time; the provider counts real seconds). */
+  rateClock?: Clock | undefined;
 }
 
 /** Consecutive 429/5xx/network failures of one contact's create request before it counts as an attempt. */
@@ -103,18 +103,16 @@ export function maxCallLifeMs(policy: Pick<EffectivePolicy, 'ringingTimerSeconds
  */
 export async function runCampaign(deps: DialerDeps, options: CampaignOptions): Promise<CampaignResult> {
   const { database, clock, logger } = deps;
-  const settings = deps.lists.get(options.listId);
-  const policy = settings.policy;
+  // The list's rules: `lists set` may change them during the run (reloaded at each turn of the
+  // loop); the pace and the live-call slots stay what the run started with.
+  let settings = deps.lists.get(options.listId);
+  let policy = settings.policy;
   const stop = new AbortController();
   // Every live-call task may wait on the limiter at once, each listening for the stop.
   setMaxListeners(policy.maxConcurrent + 16, stop.signal);
   const onStop = () => stop.abort(options.signal?.reason);
   if (options.signal?.aborted) stop.abort(options.signal.reason);
   options.signal?.addEventListener('abort', onStop, { once: true });
-  const creator = (options.createCalls ?? pacedCreators(options.telephony, options.rateClock ?? clock))(
-    { cps: policy.cps, marginMs: options.rateMarginMs ?? 0 },
-    stop.signal,
-  );
   const queue = new PQueue({ concurrency: policy.maxConcurrent });
   const stats = { dialled: 0, rateLimited: 0 };
   let fatal: AppError | undefined;
@@ -129,7 +127,7 @@ export async function runCampaign(deps: DialerDeps, options: CampaignOptions): P
   const postpone = prepared(deps.database, `UPDATE contacts SET next_attempt_at = ?, updated_at = ? WHERE id = ? AND status = 'pending'`);
   const close = prepared(deps.database, `UPDATE contacts SET status = ?, next_attempt_at = NULL, updated_at = ? WHERE id = ? AND status = 'pending'`);
   const lastOutcome = prepared(deps.database, 'SELECT outcome FROM calls WHERE contact_id = ? ORDER BY attempt DESC LIMIT 1');
-  const screen = new ContactScreen(deps.database, settings);
+  let screen = new ContactScreen(deps.database, settings);
   const nextDue = prepared(deps.database, `SELECT min(next_attempt_at) AS at FROM contacts WHERE list_id = ? AND status = 'pending'`);
   const openCount = prepared(deps.database, `SELECT count(*) AS n, min(CASE WHEN status = 'pending' THEN next_attempt_at END) AS nextAt FROM contacts WHERE list_id = ? AND status IN ('pending', 'dialing')`);
 
@@ -147,11 +145,25 @@ export async function runCampaign(deps: DialerDeps, options: CampaignOptions): P
     logger.info('watching a call left live by an earlier process', { listId: options.listId, callId: call.id });
     track(() => waitForEnd(call.id, call.createdAt));
   }
+  // Waiting contacts were parked under the rules of their time: they wait by today's.
+  replanWaiting(deps, settings, clock.now());
+  // The run's lane of the account's pace, opened only now: it is closed in the `finally` below.
+  const ownPacer = options.pacer ? undefined : new LocalPacer({ telephony: options.telephony, clock: options.rateClock ?? clock, pace: { cps: policy.cps } });
+  const creator = (options.pacer ?? ownPacer!).open({ listId: options.listId, cps: policy.cps }, stop.signal);
 
   try {
     for (;;) {
       if (fatal) throw fatal;
       if (stop.signal.aborted) break;
+      // One row read per turn; a webhook's settling may have reloaded them first.
+      deps.lists.reloadIfChanged(options.listId);
+      if (deps.lists.get(options.listId) !== settings) {
+        settings = deps.lists.get(options.listId);
+        policy = settings.policy;
+        screen = new ContactScreen(deps.database, settings);
+        logger.info("the list's settings changed during the run; dialing under the new ones", { listId: options.listId });
+        replanWaiting(deps, settings, clock.now());
+      }
       const now = clock.now();
       // Keep a little work queued beyond the live-call slots so a freed slot is refilled at once,
       // without claiming (and so locking) more contacts than we are about to dial.
@@ -202,6 +214,7 @@ export async function runCampaign(deps: DialerDeps, options: CampaignOptions): P
     queue.clear();
     await waitForIdle(queue, clock, options.drainTimeoutMs ?? 5 * 60_000);
     await creator.close();
+    await ownPacer?.close();
     releaseUnstarted(deps, options.listId);
   }
   if (fatal) throw fatal;

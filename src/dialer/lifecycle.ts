@@ -186,6 +186,8 @@ export function settleContact(deps: DialerDeps, call: CallRow, outcome: CallOutc
   const store = callStore(deps.database);
   const contact = store.contact(call.contactId);
   if (!contact || contact.status !== expected || contact.attempts !== call.attempt) return;
+  // The retry is planned under the rules in force, even if `lists set` changed them a moment ago.
+  deps.lists.reloadIfChanged(call.listId);
   const settings = deps.lists.get(call.listId);
   let status: ContactStatus;
   let nextAttemptAt: number | null = null;

@@ -4,6 +4,7 @@ import type { ContactStatus } from '../db/schema/index.js';
 import { maskPhone } from '../logging/index.js';
 import { ContactScreen, type Screening } from './screening.js';
 import type { ListSettingsBook } from './settings.js';
+import { earliestAttemptAt, LAST_ENDED_AT_SQL, type WaitingContact } from './waiting.js';
 
 /**
  * Why a contact would or would not be called, in the order a reader cares: who is called now,
@@ -87,16 +88,12 @@ export interface ListPlan {
   rows: PlanRow[];
 }
 
-interface PlanContact {
+interface PlanContact extends WaitingContact {
   id: number;
   listId: number;
   row: number;
   phoneE164: string;
-  country: string | null;
-  timezone: string | null;
   status: ContactStatus;
-  attempts: number;
-  nextAttemptAt: number | null;
 }
 
 /**
@@ -112,8 +109,9 @@ export function planList(options: { database: AppDatabase; lists: ListSettingsBo
   const screen = new ContactScreen(database, settings);
   const contacts = database.sqlite
     .prepare(
-      `SELECT id, list_id AS listId, row_number AS row, phone_e164 AS phoneE164, country, timezone, status, attempts, next_attempt_at AS nextAttemptAt
-       FROM contacts WHERE list_id = ? ORDER BY row_number`,
+      `SELECT c.id, c.list_id AS listId, c.row_number AS row, c.phone_e164 AS phoneE164, c.country, c.timezone, c.status, c.attempts,
+         c.not_before AS notBefore, ${LAST_ENDED_AT_SQL}
+       FROM contacts c WHERE c.list_id = ? ORDER BY c.row_number`,
     )
     .all(options.listId) as PlanContact[];
   const rows = contacts.map((contact) => planContact(contact));
@@ -170,9 +168,10 @@ export function planList(options: { database: AppDatabase; lists: ListSettingsBo
     if (contact.status === 'dialing') return row('in_call', 'in_call');
     if (contact.status !== 'pending') return row('final', 'final', null, contact.status);
     if (contact.attempts >= policy.maxAttempts) return row('excluded', 'attempts_used', null, `${contact.attempts} of ${policy.maxAttempts}`);
-    // The loop looks at a contact when it is due (retry delay or parked opening); what it decides
-    // then is what the screening says at that instant, except that caps are judged on today's data.
-    const dueAt = Math.max(now, contact.nextAttemptAt ?? now);
+    // The loop looks at a contact when it is due under the rules in force (its run re-plans the
+    // waiting contacts first: plannedAttemptAt); what it decides then is what the screening says
+    // at that instant, except that caps are judged on today's data.
+    const dueAt = earliestAttemptAt(policy, contact, now);
     const verdict: Screening = screen.screen(contact, now);
     switch (verdict.kind) {
       case 'suppressed':
@@ -192,7 +191,7 @@ export function planList(options: { database: AppDatabase; lists: ListSettingsBo
         const at = settings.windows.nextCallable(contact, dueAt);
         if (at === null) return row('excluded', 'no_window');
         if (at <= now) return row('call', 'due_now', now);
-        const waitingForRetry = contact.attempts > 0 && contact.nextAttemptAt !== null && contact.nextAttemptAt > now && at === contact.nextAttemptAt;
+        const waitingForRetry = contact.attempts > 0 && dueAt > now && at === dueAt;
         return row('call', waitingForRetry ? 'retry_later' : 'outside_window', at);
       }
       default: {

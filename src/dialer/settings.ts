@@ -1,6 +1,6 @@
 import type { FrequencyCaps, Tariff } from '../config/index.js';
 import { DialingPolicy, parseJsonColumn, SurveyScript } from '../contacts/index.js';
-import type { AppDatabase } from '../db/index.js';
+import { prepared, type AppDatabase } from '../db/index.js';
 import { AppError } from '../errors/index.js';
 import { TariffSchema } from '../billing/index.js';
 import { chooseLanguage, type SurveyLanguage } from '../ivr/index.js';
@@ -115,18 +115,38 @@ export interface ListSettings {
   language: SurveyLanguage;
   policy: EffectivePolicy;
   tariff: Tariff;
+  /** IANA zone for callees of multi-zone countries without their own. */
+  defaultTimezone: string | null;
   windows: CallingWindows;
 }
 
+/** The stored row a list's settings are built from; the same text means the same settings. */
+interface ListRow {
+  id: number;
+  name: string;
+  clientId: number | null;
+  clientName: string | null;
+  script: string;
+  policy: string;
+  tariff: string | null;
+  defaultTimezone: string | null;
+}
+
+const LIST_SQL = `SELECT l.id, l.name, l.client_id AS clientId, c.name AS clientName, l.script, l.policy, l.tariff, l.default_timezone AS defaultTimezone
+  FROM lists l LEFT JOIN clients c ON c.id = l.client_id WHERE l.id = ? AND l.state = 'ready'`;
+
+const fingerprint = (row: ListRow) => JSON.stringify([row.name, row.clientId, row.clientName, row.script, row.policy, row.tariff, row.defaultTimezone]);
+
 /**
- * Loads list settings once per list and keeps them: a list's script and policy do not change while
- * a run is going (a `run` saves its flags to the list before it starts).
+ * Loads list settings once per list and keeps them. `lists set` may change them while a run is
+ * going (from another process): the run asks `reloadIfChanged` on every turn of its loop, and the
+ * webhook handlers then settle calls under the new settings too. `invalidate` forgets a list.
  */
 export class ListSettingsBook {
   readonly #database: AppDatabase;
   readonly #defaultTariff: Tariff;
   readonly #caps: FrequencyCaps;
-  readonly #cache = new Map<number, ListSettings>();
+  readonly #cache = new Map<number, { settings: ListSettings; fingerprint: string }>();
 
   constructor(database: AppDatabase, config: { defaultTariff: Tariff; frequencyCaps?: FrequencyCaps | undefined }) {
     this.#database = database;
@@ -135,12 +155,14 @@ export class ListSettingsBook {
   }
 
   get(listId: number): ListSettings {
-    let settings = this.#cache.get(listId);
-    if (!settings) {
-      settings = this.load(listId);
-      this.#cache.set(listId, settings);
+    let entry = this.#cache.get(listId);
+    if (!entry) {
+      const row = this.#row(listId);
+      if (!row) throw new AppError('NOT_FOUND', `list ${listId} does not exist; see \`nps-dialer lists\``);
+      entry = { settings: this.#build(row), fingerprint: fingerprint(row) };
+      this.#cache.set(listId, entry);
     }
-    return settings;
+    return entry.settings;
   }
 
   /** Forgets a list's settings, e.g. after `run` saved new flags. */
@@ -148,16 +170,24 @@ export class ListSettingsBook {
     this.#cache.delete(listId);
   }
 
-  private load(listId: number): ListSettings {
-    const row = this.#database.sqlite
-      .prepare(
-        `SELECT l.id, l.name, l.client_id AS clientId, c.name AS clientName, l.script, l.policy, l.tariff, l.default_timezone AS defaultTimezone
-         FROM lists l LEFT JOIN clients c ON c.id = l.client_id WHERE l.id = ? AND l.state = 'ready'`,
-      )
-      .get(listId) as
-      | { id: number; name: string; clientId: number | null; clientName: string | null; script: string; policy: string; tariff: string | null; defaultTimezone: string | null }
-      | undefined;
-    if (!row) throw new AppError('NOT_FOUND', `list ${listId} does not exist; see \`nps-dialer lists\``);
+  /**
+   * Reads the list's stored settings again (one row by primary key) and, if they changed since
+   * they were loaded, keeps the new ones and returns true. A list not loaded yet is left alone.
+   */
+  reloadIfChanged(listId: number): boolean {
+    const cached = this.#cache.get(listId);
+    if (!cached) return false;
+    const row = this.#row(listId);
+    if (!row || fingerprint(row) === cached.fingerprint) return false;
+    this.#cache.set(listId, { settings: this.#build(row), fingerprint: fingerprint(row) });
+    return true;
+  }
+
+  #row(listId: number): ListRow | undefined {
+    return prepared(this.#database, LIST_SQL).get(listId) as ListRow | undefined;
+  }
+
+  #build(row: ListRow): ListSettings {
     const script = parseJsonColumn(SurveyScript, row.script, 'survey script');
     const policy = effectivePolicy(parseJsonColumn(DialingPolicy, row.policy, 'dialing policy'), {}, this.#caps);
     return {
@@ -169,6 +199,7 @@ export class ListSettingsBook {
       language: chooseLanguage(null, script.language),
       policy,
       tariff: row.tariff ? parseJsonColumn(TariffSchema, row.tariff, 'tariff') : this.#defaultTariff,
+      defaultTimezone: row.defaultTimezone,
       windows: new CallingWindows(policy.callingHours, row.defaultTimezone),
     };
   }

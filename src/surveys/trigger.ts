@@ -141,12 +141,13 @@ export function triggerSurvey(deps: TriggerDeps, input: TriggerInput): { result:
       let contactId: number | null = null;
       if (verdict.status !== 'refused') {
         const attributes = { ...(request.attributes ?? {}), agent: request.agent };
+        // notBefore is kept apart from the call time: new calling hours move the call, never before it.
         contactId = (
           prepared(
             database,
-            `INSERT INTO contacts (list_id, row_number, phone_e164, country, language, timezone, attributes, status, attempts, next_attempt_at, updated_at)
-             VALUES (?, (SELECT coalesce(max(row_number), 1) + 1 FROM contacts WHERE list_id = ?), ?, ?, ?, ?, ?, 'pending', 0, ?, ?) RETURNING id`,
-          ).get(list.id, list.id, phone.e164, phone.country ?? null, request.language ?? null, timezone, JSON.stringify(attributes), verdict.callAt, now) as { id: number }
+            `INSERT INTO contacts (list_id, row_number, phone_e164, country, language, timezone, attributes, status, attempts, next_attempt_at, not_before, updated_at)
+             VALUES (?, (SELECT coalesce(max(row_number), 1) + 1 FROM contacts WHERE list_id = ?), ?, ?, ?, ?, ?, 'pending', 0, ?, ?, ?) RETURNING id`,
+          ).get(list.id, list.id, phone.e164, phone.country ?? null, request.language ?? null, timezone, JSON.stringify(attributes), verdict.callAt, request.notBefore ? notBefore : null, now) as { id: number }
         ).id;
       }
       const row = prepared(

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { describe, expect, it } from '@jest/globals';
 import { systemClock } from '../../src/clock/index.js';
 import { resolveFromRoot } from '../../src/config/index.js';
-import { addClient, addSuppressions, importList, listSuppressions } from '../../src/contacts/index.js';
+import { addClient, addSuppressions, importList, listSuppressions, updateListSettings } from '../../src/contacts/index.js';
 import { openDatabase, type AppDatabase } from '../../src/db/index.js';
 import { createSilentLogger } from '../../src/logging/index.js';
 import { runCli } from '../support/cli.js';
@@ -127,6 +127,54 @@ describe('nps-dialer lists and lists show', () => {
     const text = await runCli(['lists', 'show', String(summary.listId)], databasePath);
     expect(text.stdout).toContain('  policy       defaults (none set on the list)\n');
     expect(text.stdout).not.toContain('{}');
+  });
+
+  it("lists show says what part of the account's pace the list gets, alone and beside the other lists with open contacts", async () => {
+    const databasePath = freshDatabasePath();
+    const [slow, fast] = await withDatabase(databasePath, async (database) => {
+      const ids = [(await importSample(database)).listId!, (await importList({ database, clock: systemClock, logger: createSilentLogger(), file: SAMPLE, name: 'wave 2', country: 'PL' })).listId!];
+      updateListSettings({ database, listId: ids[0]!, patch: { policy: { cps: 1 } } });
+      updateListSettings({ database, listId: ids[1]!, patch: { policy: { cps: 5 } } });
+      return ids;
+    });
+
+    const json = await runCli(['lists', 'show', String(fast), '--json'], databasePath, { VONAGE_ACCOUNT_CPS: '3' });
+    expect(json.exitCode).toBe(0);
+    // The slow list takes its 1 call/s; the fast one the account's other 2, not its own 5.
+    expect((JSON.parse(json.stdout) as { pace: unknown }).pace).toEqual({
+      ceilingCps: 5,
+      accountCps: 3,
+      aloneCps: 3,
+      sharedCps: 2,
+      openLists: [
+        { listId: fast, name: 'wave 2', ceilingCps: 5, sharedCps: 2 },
+        { listId: slow, name: 'demo', ceilingCps: 1, sharedCps: 1 },
+      ],
+    });
+    const text = await runCli(['lists', 'show', String(slow)], databasePath, { VONAGE_ACCOUNT_CPS: '3' });
+    expect(text.stdout).toContain(
+      `  pace         at most 1 calls/s (its cps) of the account's 3 calls/s (VONAGE_ACCOUNT_CPS): 1 calls/s alone, 1 calls/s while the 2 lists with open contacts dial at once (taking turns; ${fast} at 2 calls/s)\n`,
+    );
+  });
+
+  it('lists set --calling-hours re-plans the contacts already parked under the old hours: due at once when the new hours are open', async () => {
+    const databasePath = freshDatabasePath();
+    const parkedUntil = Date.now() + 5 * 3600_000;
+    const listId = await withDatabase(databasePath, async (database) => {
+      const id = (await importSample(database)).listId!;
+      updateListSettings({ database, listId: id, patch: { policy: { callingHours: '20:00-21:00' } } });
+      // As a run outside those hours leaves them: parked at the next opening.
+      database.sqlite.prepare(`UPDATE contacts SET next_attempt_at = ? WHERE list_id = ? AND status = 'pending'`).run(parkedUntil, id);
+      return id;
+    });
+
+    const set = await runCli(['lists', 'set', String(listId), '--calling-hours', '00:00-24:00', '--json'], databasePath);
+    expect(set.exitCode).toBe(0);
+    expect(JSON.parse(set.stdout)).toMatchObject({ listId, policy: { callingHours: '00:00-24:00' }, replanned: 300 });
+    await withDatabase(databasePath, (database) => {
+      const latest = database.sqlite.prepare(`SELECT max(next_attempt_at) FROM contacts WHERE list_id = ? AND status = 'pending'`).pluck().get(listId) as number;
+      expect(latest).toBeLessThan(parkedUntil - 4 * 3600_000);
+    });
   });
 
   it('lists show of an unknown list exits 4 with the error as JSON on stdout', async () => {

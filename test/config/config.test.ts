@@ -31,6 +31,15 @@ describe('configuration', () => {
     expect(config.logLevel).toBe('info');
     expect(config.vonage).toBeUndefined();
     expect(config.defaultTariff).toEqual({ currency: 'EUR', callFeeMinor: 0, perMinuteMinor: 12, firstIncrementSeconds: 60, nextIncrementSeconds: 60 });
+    expect(config.accountCps).toBe(3);
+  });
+
+  it("reads the account's calls per second, fractions included, and refuses anything but a positive number", () => {
+    expect(parseConfig({ VONAGE_ACCOUNT_CPS: '30' }).accountCps).toBe(30);
+    expect(parseConfig({ VONAGE_ACCOUNT_CPS: '0.5' }).accountCps).toBe(0.5);
+    for (const bad of ['0', '-3', 'fast', '5000']) {
+      expect(problems({ VONAGE_ACCOUNT_CPS: bad })).toEqual([{ variable: 'VONAGE_ACCOUNT_CPS', problem: 'expected a number above 0 and at most 1000, e.g. 3' }]);
+    }
   });
 
   it('does not ask for Vonage credentials unless the command needs them', () => {

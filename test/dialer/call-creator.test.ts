@@ -1,23 +1,23 @@
 import { PassThrough } from 'node:stream';
 import { afterEach, describe, expect, it } from '@jest/globals';
-import { workerCreators, type CallCreator } from '../../src/dialer/index.js';
+import { WorkerPacer, type CallCreator } from '../../src/dialer/index.js';
 import { createLogger } from '../../src/logging/index.js';
 import type { Sandbox } from '../../src/sandbox/index.js';
 import type { CreateCallRequest, CreateCallResult } from '../../src/telephony/index.js';
 import { APPLICATION_ID, FROM_NUMBER, startTestSandbox, testKeys } from '../sandbox/support.js';
 
 /**
- * The create-call worker (limiter and SDK in their own thread) against the sandbox, over real HTTP
- * and real time: small rates, so a test takes about a second.
+ * The create-call worker (the account's limiter, a lane per run, and the SDK in their own thread)
+ * against the sandbox, over real HTTP and real time: small rates, so a test takes about a second.
  */
 describe('the create-call worker', () => {
   let sandbox: Sandbox | undefined;
-  let creator: CallCreator | undefined;
+  let pacer: WorkerPacer | undefined;
 
   afterEach(async () => {
-    await creator?.close();
+    await pacer?.close();
     await sandbox?.close();
-    creator = undefined;
+    pacer = undefined;
     sandbox = undefined;
   });
 
@@ -32,15 +32,13 @@ describe('the create-call worker', () => {
     lengthTimerSeconds: 300,
   });
 
+  /** A worker pacing the account at `cps`, and one run's lane of it at the same cps. */
   function start(cps: number, logs?: PassThrough) {
     const logger = createLogger({ level: 'info', format: 'json', ...(logs ? { stream: logs } : {}), silent: !logs });
+    pacer = new WorkerPacer({ applicationId: APPLICATION_ID, privateKey: testKeys().privateKey, apiHost: sandbox!.url, jwtReuseMs: 60_000, logLevel: 'info' }, { cps }, logger);
     const stop = new AbortController();
-    const factory = workerCreators(
-      { applicationId: APPLICATION_ID, privateKey: testKeys().privateKey, apiHost: sandbox!.url, jwtReuseMs: 60_000, logLevel: 'info' },
-      logger,
-    );
-    creator = factory({ cps, marginMs: 0 }, stop.signal);
-    return { creator, stop };
+    const creator = pacer.open({ listId: 1, cps }, stop.signal);
+    return { creator, stop, pacer };
   }
 
   async function create(c: CallCreator, i: number): Promise<CreateCallResult | undefined | 'no turn'> {
@@ -94,15 +92,44 @@ describe('the create-call worker', () => {
 
   it('fails a request still unanswered when the worker ends, and every later one, instead of leaving them hanging', async () => {
     sandbox = await startTestSandbox({ cps: 1 });
-    const { creator: c } = start(1);
+    const { creator: c, pacer: p } = start(1);
     expect(await create(c, 0)).toMatchObject({ ok: true });
     // The one slot is in its window for a second: this request waits in the worker.
     const pending = create(c, 1);
     await new Promise((resolve) => setTimeout(resolve, 100));
     const failed = expect(pending).rejects.toThrow('the create-call worker was closed before the provider answered');
-    await c.close();
+    await p.close();
     await failed;
     await expect(c.reserve()).rejects.toThrow('the create-call worker was closed before the provider answered');
     expect(sandbox.stats().callsCreated).toBe(1);
+  });
+
+  it('paces every lane of the process together: two runs at the account cps each never put more than that into a rolling second', async () => {
+    sandbox = await startTestSandbox({ cps: 5 });
+    const { creator: first, pacer: p } = start(5);
+    const second = p.open({ listId: 2, cps: 5 }, new AbortController().signal);
+    const results = await Promise.all([
+      ...Array.from({ length: 10 }, (_, i) => create(first, i)),
+      ...Array.from({ length: 10 }, (_, i) => create(second, 100 + i)),
+    ]);
+
+    expect(results.every((r) => typeof r === 'object' && r.ok)).toBe(true);
+    const stats = sandbox.stats();
+    expect(stats.callsCreated).toBe(20);
+    expect(stats.rateLimited).toBe(0);
+    expect(stats.maxCreatesInAnyRollingSecond).toBeLessThanOrEqual(5);
+  });
+
+  it("keeps a closed run's lane from sending, while the worker goes on serving the other runs", async () => {
+    sandbox = await startTestSandbox({ cps: 5 });
+    const { creator: first, pacer: p } = start(5);
+    const second = p.open({ listId: 2, cps: 5 }, new AbortController().signal);
+    expect(await create(first, 0)).toMatchObject({ ok: true });
+    await first.close();
+    expect(await create(second, 1)).toMatchObject({ ok: true });
+    // A third run opens after the first closed and is served by the same worker.
+    const third = p.open({ listId: 3, cps: 5 }, new AbortController().signal);
+    expect(await create(third, 2)).toMatchObject({ ok: true });
+    expect(sandbox.stats().callsCreated).toBe(3);
   });
 });

@@ -32,7 +32,11 @@ describe('lists plan', () => {
     const { sqlite } = env.database;
     sqlite.prepare('UPDATE lists SET client_id = ? WHERE id = ?').run(clientId, listId);
     sqlite.prepare(`UPDATE contacts SET status = 'responded', attempts = 1 WHERE id = ?`).run(contactIds[5]);
+    // Busy an hour ago: its retry is due after the default two hours' delay.
     sqlite.prepare('UPDATE contacts SET attempts = 1, next_attempt_at = ? WHERE id = ?').run(START + 3600_000, contactIds[6]);
+    sqlite
+      .prepare(`INSERT INTO calls (contact_id, list_id, attempt, ref, state, outcome, created_at, ended_at) VALUES (?, ?, 1, 'busy-ref', 'ended', 'busy', ?, ?)`)
+      .run(contactIds[6], listId, START - 3600_000, START - 3600_000);
     sqlite.prepare('UPDATE contacts SET attempts = 3 WHERE id = ?').run(contactIds[7]);
     startCall(env.database, contactIds[8]!, { now: START });
     const before = sqlite.prepare('SELECT * FROM contacts ORDER BY id').all();

@@ -53,6 +53,47 @@ async function simulate(limit: number, requests: { rttMs: number; arrivalFractio
   return { arrivals, starts, elapsed: clock.monotonicMs() };
 }
 
+/**
+ * Lanes sharing one limiter with a manual clock: every lane has `requests` waiting from the start
+ * (or from `opensAtMs`); each request takes `rttMs` before its response and reaches the provider
+ * `arrivalFraction` of the way. Returns each lane's grant times and arrival times (monotonic ms)
+ * after `durationMs`.
+ */
+async function simulateLanes(
+  limit: number,
+  lanes: { cps: number; requests: number; rttMs?: number; arrivalFraction?: number; opensAtMs?: number }[],
+  durationMs: number,
+) {
+  const clock = new ManualClock();
+  const limiter = new RollingWindowLimiter({ limit, windowMs: 1000, clock });
+  const grants: number[][] = lanes.map(() => []);
+  const arrivals: number[][] = lanes.map(() => []);
+  const open = (index: number) => {
+    const spec = lanes[index]!;
+    const lane = limiter.lane(spec.cps);
+    for (let i = 0; i < spec.requests; i++) {
+      void lane.acquire().then(async (slot) => {
+        grants[index]!.push(clock.monotonicMs());
+        arrivals[index]!.push(clock.monotonicMs() + (spec.rttMs ?? 0) * (spec.arrivalFraction ?? 0));
+        await clock.sleep(spec.rttMs ?? 0);
+        slot.release();
+      });
+    }
+  };
+  lanes.forEach((spec, index) => {
+    if (!spec.opensAtMs) open(index);
+  });
+  await settle();
+  for (let t = 1; t <= durationMs; t++) {
+    clock.advance(1);
+    lanes.forEach((spec, index) => {
+      if (spec.opensAtMs === t) open(index);
+    });
+    await settle();
+  }
+  return Object.assign(grants, { arrivals });
+}
+
 describe('rolling-window rate limiter', () => {
   it('never lets more than N requests reach the provider in any rolling second, whatever the delays', async () => {
     await fc.assert(
@@ -164,5 +205,94 @@ describe('rolling-window rate limiter', () => {
     const clock = new ManualClock();
     expect(() => new RollingWindowLimiter({ limit: 0, windowMs: 1000, clock })).toThrow(/limit must be an integer ≥ 1, got 0/);
     expect(() => limiterForCps(0, clock)).toThrow(/cps must be > 0, got 0/);
+  });
+});
+
+describe('lanes sharing one limiter (the account pace among lists)', () => {
+  it('never lets all lanes together, nor any lane alone, exceed its rate in any rolling second, whatever the delays', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.integer({ min: 1, max: 5 }),
+        fc.array(
+          fc.record({
+            cps: fc.integer({ min: 1, max: 6 }),
+            requests: fc.integer({ min: 0, max: 12 }),
+            rttMs: fc.integer({ min: 0, max: 300 }),
+            arrivalFraction: fc.double({ min: 0, max: 1, noNaN: true }),
+            opensAtMs: fc.integer({ min: 0, max: 1500 }),
+          }),
+          { minLength: 1, maxLength: 4 },
+        ),
+        async (limit, lanes) => {
+          const { arrivals } = await simulateLanes(limit, lanes, 4000);
+          expect(maxInWindow(arrivals.flat(), 1000)).toBeLessThanOrEqual(limit);
+          arrivals.forEach((times, i) => expect(maxInWindow(times, 1000)).toBeLessThanOrEqual(lanes[i]!.cps));
+        },
+      ),
+      { numRuns: 25 },
+    );
+  });
+
+  it('shares the pace equally between two lists that both have calls waiting', async () => {
+    const [a, b] = await simulateLanes(4, [{ cps: 4, requests: 100, rttMs: 5 }, { cps: 4, requests: 100, rttMs: 5 }], 10_000);
+    // The first list's requests came first and took the free slots; from the next window on, the
+    // turns alternate: about 4 per second together, half each.
+    const after = (times: number[]) => times.filter((t) => t >= 1000).length;
+    expect(after(a!) + after(b!)).toBeGreaterThanOrEqual(34);
+    expect(Math.abs(after(a!) - after(b!))).toBeLessThanOrEqual(1);
+  });
+
+  it("gives a list whose own cps is below its share that cps, and the rest of the account's pace to the other (max-min fair)", async () => {
+    const [slow, fast] = await simulateLanes(3, [{ cps: 1, requests: 100 }, { cps: 3, requests: 100 }], 9_999);
+    // 3 per second in all over ten windows: the slow list its 1, the other the remaining 2, not 1.5 each.
+    expect(slow).toHaveLength(10);
+    expect(fast).toHaveLength(20);
+  });
+
+  it('lets a list alone use the whole pace, whatever other lists are open but idle', async () => {
+    const [busy, idle] = await simulateLanes(3, [{ cps: 3, requests: 100 }, { cps: 3, requests: 0 }], 5_000);
+    expect(busy!.length).toBeGreaterThanOrEqual(15);
+    expect(idle).toEqual([]);
+  });
+
+  it('takes turns with a list that has a long backlog from the moment another list starts, instead of queueing behind it', async () => {
+    const [backlog, late] = await simulateLanes(2, [{ cps: 2, requests: 200 }, { cps: 2, requests: 4, opensAtMs: 2500 }], 7_000);
+    // From the late list's start the two alternate, one each per second: its 4 requests are out
+    // in 4 seconds, not after the 100 seconds of the other's backlog.
+    expect(late).toEqual([3000, 4000, 5000, 6000]);
+    expect(backlog!.filter((t) => t >= 3000)).toEqual([3000, 4000, 5000, 6000, 7000, 7000]);
+  });
+
+  it('fails the waiting requests of a closed lane and keeps serving the others', async () => {
+    const clock = new ManualClock();
+    const limiter = new RollingWindowLimiter({ limit: 1, windowMs: 1000, clock });
+    const closing = limiter.lane(1);
+    const staying = limiter.lane(1);
+    const held = await staying.acquire();
+    const failed = closing.acquire();
+    let granted = false;
+    void staying.acquire().then(() => (granted = true));
+    closing.close();
+    await expect(failed).rejects.toThrow('the rate lane is closed');
+    await expect(closing.acquire()).rejects.toThrow('the rate lane is closed');
+    held.release();
+    clock.advance(1000);
+    await settle();
+    expect(granted).toBe(true);
+  });
+
+  it('holds every lane back during a backoff after a 429 (the provider counts the account)', async () => {
+    const clock = new ManualClock();
+    const limiter = new RollingWindowLimiter({ limit: 5, windowMs: 1000, clock });
+    const lanes = [limiter.lane(5), limiter.lane(5)];
+    limiter.backoff(2000);
+    const grantedAt: number[] = [];
+    for (const lane of lanes) void lane.acquire().then(() => grantedAt.push(clock.monotonicMs()));
+    clock.advance(1999);
+    await settle();
+    expect(grantedAt).toEqual([]);
+    clock.advance(1);
+    await settle();
+    expect(grantedAt).toEqual([2000, 2000]);
   });
 });

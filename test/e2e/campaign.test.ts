@@ -105,6 +105,7 @@ describe('a survey campaign end to end against the sandbox', () => {
           VONAGE_SIGNATURE_SECRET: signatureSecret,
           VONAGE_FROM_NUMBER: '+447700900000',
           VONAGE_API_HOST: sandbox.url,
+          VONAGE_ACCOUNT_CPS: String(CPS),
           PORT: String(port),
           LOG_LEVEL: 'warn',
           TARIFF_PER_MINUTE_MINOR: '30',

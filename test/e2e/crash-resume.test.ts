@@ -90,6 +90,7 @@ async function campaign(dir: string, credentials: Credentials, interrupt: boolea
     VONAGE_SIGNATURE_SECRET: credentials.signatureSecret,
     VONAGE_FROM_NUMBER: '+447700900000',
     VONAGE_API_HOST: sandbox.url,
+    VONAGE_ACCOUNT_CPS: String(CPS),
     PORT: String(port),
     PUBLIC_BASE_URL: proxy.url,
     LOG_LEVEL: 'warn',

@@ -80,6 +80,7 @@ async function setup(): Promise<Setup> {
       VONAGE_SIGNATURE_SECRET: signatureSecret,
       VONAGE_FROM_NUMBER: '+447700900000',
       VONAGE_API_HOST: sandbox.url,
+      VONAGE_ACCOUNT_CPS: '20',
       PORT: '0',
       // The alert receiver is on this machine.
       WEBHOOK_ALLOW_PRIVATE_NETWORKS: '127.0.0.1',

@@ -13,6 +13,8 @@ import { checkInvariants, runSandboxCampaign, type CampaignRun, type CampaignRun
 const full = process.env.FAULTS === 'full';
 const CONTACTS = full ? 300 : 40;
 const SEEDS = full ? [11, 12, 13] : [11];
+/** The account's creates per second in the shared-account scenario (each of its two lists asks for as many). */
+const ACCOUNT_CPS = 10;
 
 const runs: CampaignRun[] = [];
 const figures: Record<string, Record<string, number>> = {};
@@ -56,6 +58,20 @@ describe.each(SEEDS)('fault injection, seed %i', (seed) => {
     const { violations, f } = await campaign('recordings late and 404 first', { faults: { recordingAfterCompleted: true, recordingNotFoundDownloads: 2 } }, seed);
     expect(violations).toEqual([]);
     expect(f.downloaded).toBeGreaterThan(0);
+  });
+
+  it('keeps two lists dialling at once within the one account pace: never more than its cps in a rolling second, no 429, neither list starved', async () => {
+    // Each list alone may go at the account's whole pace; together they must share it.
+    const { run, violations, f } = await campaign('two lists sharing one account', { lists: 2, cps: ACCOUNT_CPS, accountCps: ACCOUNT_CPS }, seed);
+    expect(violations).toEqual([]);
+    expect(f.maxCreatesInAnyRollingSecond).toBeLessThanOrEqual(ACCOUNT_CPS);
+    expect(f.rateLimited).toBe(0);
+    // Both lists were dialled side by side: each list's first call came before the other's last.
+    const spans = run.listIds.map(
+      (listId) => run.ctx.database.sqlite.prepare('SELECT min(created_at) AS first, max(created_at) AS last FROM calls WHERE list_id = ?').get(listId) as { first: number; last: number },
+    );
+    expect(spans[0]!.first).toBeLessThan(spans[1]!.last);
+    expect(spans[1]!.first).toBeLessThan(spans[0]!.last);
   });
 
   it('survives a slow answer URL: the provider retries, and the contact still ends right', async () => {

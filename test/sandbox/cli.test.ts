@@ -41,6 +41,7 @@ describe('nps-dialer sandbox', () => {
     const cwd = tempDir('nps-sandbox-cli-');
     const lines = await runCommand({}, cwd, async (sandbox, printed) => {
       expect(envLine(printed, 'VONAGE_API_HOST')).toBe(sandbox.url);
+      expect(envLine(printed, 'VONAGE_ACCOUNT_CPS')).toBe('3');
       const applicationId = envLine(printed, 'VONAGE_APPLICATION_ID')!;
       const privateKey = readFileSync(path.join(cwd, envLine(printed, 'VONAGE_PRIVATE_KEY')!), 'utf8');
       // The printed credentials are the ones the sandbox accepts.
@@ -57,7 +58,7 @@ describe('nps-dialer sandbox', () => {
     expect(envLine(again, 'VONAGE_APPLICATION_ID')).toBe(envLine(lines, 'VONAGE_APPLICATION_ID'));
   });
 
-  test('with Vonage credentials configured it uses them and prints only the API host', async () => {
+  test('with Vonage credentials configured it uses them and prints only the API host and its pace, no credentials', async () => {
     const keyFile = writeTempFile('app.key', testKeys().privateKey);
     const env = {
       VONAGE_APPLICATION_ID: 'bbbbbbbb-0000-1111-2222-333333333333',

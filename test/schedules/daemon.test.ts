@@ -53,6 +53,7 @@ async function setup(contacts: number, policyCps: number): Promise<Setup> {
       VONAGE_SIGNATURE_SECRET: signatureSecret,
       VONAGE_FROM_NUMBER: '+447700900000',
       VONAGE_API_HOST: sandbox.url,
+      VONAGE_ACCOUNT_CPS: '20',
       PORT: '0',
     },
     { needsVonage: true },

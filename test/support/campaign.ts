@@ -26,7 +26,14 @@ export const campaignNumber = (i: number) => `+4850${String(1_000_000 + i).padSt
 export interface CampaignRunOptions {
   contacts: number;
   seed: number;
+  /** Each list's `--cps` (default 20). */
   cps?: number;
+  /**
+   * Lists dialled at once on the one account, the contacts dealt among them in turn (default 1).
+   * The sandbox and VONAGE_ACCOUNT_CPS allow `accountCps` (default `cps`) creates per second.
+   */
+  lists?: number;
+  accountCps?: number;
   maxAttempts?: number;
   timeScale?: number;
   faults?: FaultOptions;
@@ -45,8 +52,12 @@ export interface CampaignRun {
   ctx: AppContext;
   sandbox: Sandbox;
   runtime: DialerRuntime;
+  /** The first list's result and id. */
   result: CampaignResult;
   listId: number;
+  /** Every list's, in the order of `listIds`. */
+  results: CampaignResult[];
+  listIds: number[];
   close(): Promise<void>;
 }
 
@@ -58,6 +69,8 @@ export interface CampaignRun {
  */
 export async function runSandboxCampaign(options: CampaignRunOptions): Promise<CampaignRun> {
   const timeScale = options.timeScale ?? 200;
+  const cps = options.cps ?? 20;
+  const accountCps = options.accountCps ?? cps;
   const clock = new ScaledClock({ start: Date.UTC(2026, 0, 5, 9, 0, 0), factor: timeScale });
   const logger = options.logStream
     ? createLogger({ level: 'debug', format: 'json', stream: options.logStream, silent: false })
@@ -68,7 +81,7 @@ export async function runSandboxCampaign(options: CampaignRunOptions): Promise<C
     applicationId,
     privateKey: testPrivateKey(),
     signatureSecret,
-    cps: options.cps ?? 20,
+    cps: accountCps,
     timeScale,
     clock,
     seed: options.seed,
@@ -93,21 +106,27 @@ export async function runSandboxCampaign(options: CampaignRunOptions): Promise<C
       TARIFF_INCREMENT: '1/1',
       TARIFF_PER_MINUTE_MINOR: '30',
       TARIFF_CALL_FEE_MINOR: '5',
+      VONAGE_ACCOUNT_CPS: String(accountCps),
     },
     { needsVonage: true },
   );
   const ctx = openContext({ config, clock, logger });
   const { sqlite } = ctx.database;
-  const listId = (sqlite.prepare(`INSERT INTO lists (name, script, policy, state, created_at) VALUES ('faults', '{"company":"Acme"}', '{}', 'ready', ?) RETURNING id`).get(clock.now()) as { id: number }).id;
+  const listIds = Array.from(
+    { length: options.lists ?? 1 },
+    (_, i) => (sqlite.prepare(`INSERT INTO lists (name, script, policy, state, created_at) VALUES (?, '{"company":"Acme"}', '{}', 'ready', ?) RETURNING id`).get(`faults ${i + 1}`, clock.now()) as { id: number }).id,
+  );
   const insert = sqlite.prepare(`INSERT INTO contacts (list_id, row_number, phone_e164, country, status, attempts, next_attempt_at, updated_at) VALUES (?, ?, ?, 'PL', 'pending', 0, ?, ?)`);
   sqlite.transaction(() => {
-    for (let i = 0; i < options.contacts; i++) insert.run(listId, i + 2, campaignNumber(i), clock.now(), clock.now());
+    for (let i = 0; i < options.contacts; i++) insert.run(listIds[i % listIds.length]!, Math.floor(i / listIds.length) + 2, campaignNumber(i), clock.now(), clock.now());
   })();
-  updateListSettings({
-    database: ctx.database,
-    listId,
-    patch: { policy: { cps: options.cps ?? 20, maxConcurrent: 30, maxAttempts: options.maxAttempts ?? 3, retryDelaySeconds: 300, callingHours: '00:00-24:00' } },
-  });
+  for (const listId of listIds) {
+    updateListSettings({
+      database: ctx.database,
+      listId,
+      patch: { policy: { cps, maxConcurrent: 30, maxAttempts: options.maxAttempts ?? 3, retryDelaySeconds: 300, callingHours: '00:00-24:00' } },
+    });
+  }
   const runtime = await startDialerRuntime(ctx, { port: 0, host: '127.0.0.1' });
   let proxy: Server | undefined;
   if (options.answerDelayMs) {
@@ -115,14 +134,19 @@ export async function runSandboxCampaign(options: CampaignRunOptions): Promise<C
     const address = proxy.address();
     runtime.deps.urls = webhookUrls(`http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`);
   }
-  const result = await runCampaign(runtime.deps, {
-    listId,
-    telephony: runtime.telephony,
-    createCalls: runtime.createCalls,
-    urls: runtime.deps.urls,
-    fromNumber: config.vonage!.fromNumber,
-    maxIdleWaitMs: 24 * 3600_000,
-  });
+  // The lists dial at once, as a daemon's runs do, through the runtime's one pacer.
+  const results = await Promise.all(
+    listIds.map((listId) =>
+      runCampaign(runtime.deps, {
+        listId,
+        telephony: runtime.telephony,
+        pacer: runtime.pacer,
+        urls: runtime.deps.urls,
+        fromNumber: config.vonage!.fromNumber,
+        maxIdleWaitMs: 24 * 3600_000,
+      }),
+    ),
+  );
   // Webhooks the sandbox still owes (recordings after `completed`, duplicates), then downloads.
   await sandbox.onIdle();
   await runtime.deps.recordings.drain(600_000);
@@ -130,8 +154,10 @@ export async function runSandboxCampaign(options: CampaignRunOptions): Promise<C
     ctx,
     sandbox,
     runtime,
-    result,
-    listId,
+    result: results[0]!,
+    listId: listIds[0]!,
+    results,
+    listIds,
     close: async () => {
       await runtime.close();
       proxy?.close();
@@ -174,8 +200,10 @@ async function slowAnswerProxy(targetPort: number, delayMs: (attempt: number) =>
 export function checkInvariants(run: CampaignRun): { violations: string[]; figures: Record<string, number> } {
   const { sqlite } = run.ctx.database;
   const violations: string[] = [];
-  const open = (sqlite.prepare(`SELECT count(*) AS n FROM contacts WHERE list_id = ? AND status IN ('pending', 'dialing')`).get(run.listId) as { n: number }).n;
-  if (run.result.kind !== 'completed' || open > 0) violations.push(`${open} contacts not final (run ${run.result.kind})`);
+  // The database holds the run's lists only: every query below covers all of them.
+  const open = (sqlite.prepare(`SELECT count(*) AS n FROM contacts WHERE status IN ('pending', 'dialing')`).get() as { n: number }).n;
+  const kinds = run.results.map((r) => r.kind);
+  if (kinds.some((k) => k !== 'completed') || open > 0) violations.push(`${open} contacts not final (runs ${kinds.join(', ')})`);
 
   const stats = run.sandbox.stats();
   if (stats.maxConcurrentCallsPerNumber > 1) violations.push(`a number had ${stats.maxConcurrentCallsPerNumber} live calls at once`);
@@ -184,8 +212,8 @@ export function checkInvariants(run: CampaignRun): { violations: string[]; figur
   if (perContact.length > 0) violations.push(`${perContact.length} contacts billed more than once`);
 
   // Billing: exactly the person-answered calls, each at the tariff.
-  const human = sqlite.prepare(`SELECT id, duration_seconds AS d FROM calls WHERE list_id = ? AND outcome = 'human'`).all(run.listId) as { id: number; d: number | null }[];
-  const lines = new Map((sqlite.prepare('SELECT call_id AS callId, amount_minor AS a FROM billing_lines WHERE list_id = ?').all(run.listId) as { callId: number; a: number }[]).map((l) => [l.callId, l.a]));
+  const human = sqlite.prepare(`SELECT id, duration_seconds AS d FROM calls WHERE outcome = 'human'`).all() as { id: number; d: number | null }[];
+  const lines = new Map((sqlite.prepare('SELECT call_id AS callId, amount_minor AS a FROM billing_lines').all() as { callId: number; a: number }[]).map((l) => [l.callId, l.a]));
   const tariff = run.ctx.config.defaultTariff;
   let expectedTotal = 0;
   for (const call of human) {
@@ -201,7 +229,7 @@ export function checkInvariants(run: CampaignRun): { violations: string[]; figur
   if (billedTotal !== expectedTotal) violations.push(`billed ${billedTotal}, person-answered calls rate to ${expectedTotal}`);
 
   // No response lost: every callee who keyed a valid score has exactly that response.
-  const responses = new Map((sqlite.prepare(`SELECT c.phone_e164 AS phone, r.score FROM responses r JOIN contacts c ON c.id = r.contact_id WHERE r.list_id = ?`).all(run.listId) as { phone: string; score: number }[]).map((r) => [r.phone, r.score]));
+  const responses = new Map((sqlite.prepare(`SELECT c.phone_e164 AS phone, r.score FROM responses r JOIN contacts c ON c.id = r.contact_id`).all() as { phone: string; score: number }[]).map((r) => [r.phone, r.score]));
   let keyedScores = 0;
   for (const call of run.sandbox.calls()) {
     const scored = call.inputs.map((i) => interpretDtmf(i.digits)).find((a) => a.kind === 'score' || a.kind === 'opt_out');
@@ -210,15 +238,16 @@ export function checkInvariants(run: CampaignRun): { violations: string[]; figur
     const phone = `+${call.to}`;
     if (responses.get(phone) !== scored.score) violations.push(`${phone} keyed ${scored.score}, stored ${responses.get(phone) ?? 'nothing'}`);
   }
-  const downloads = sqlite.prepare(`SELECT comment_status AS s, count(*) AS n FROM responses WHERE list_id = ? GROUP BY comment_status`).all(run.listId) as { s: string; n: number }[];
+  const downloads = sqlite.prepare(`SELECT comment_status AS s, count(*) AS n FROM responses GROUP BY comment_status`).all() as { s: string; n: number }[];
   const pendingDownloads = downloads.find((d) => d.s === 'pending')?.n ?? 0;
   if (pendingDownloads > 0) violations.push(`${pendingDownloads} recordings still pending`);
   return {
     violations,
     figures: {
-      contacts: (sqlite.prepare('SELECT count(*) AS n FROM contacts WHERE list_id = ?').get(run.listId) as { n: number }).n,
+      contacts: (sqlite.prepare('SELECT count(*) AS n FROM contacts').get() as { n: number }).n,
       calls: stats.callsCreated,
       rateLimited: stats.rateLimited,
+      maxCreatesInAnyRollingSecond: stats.maxCreatesInAnyRollingSecond,
       serverErrors: stats.serverErrors,
       webhooksDuplicated: stats.webhooks.duplicated,
       webhooksDropped: stats.webhooks.dropped,
@@ -227,7 +256,7 @@ export function checkInvariants(run: CampaignRun): { violations: string[]; figur
       responses: responses.size,
       billedCalls: lines.size,
       downloaded: downloads.find((d) => d.s === 'downloaded')?.n ?? 0,
-      reconciled: (sqlite.prepare(`SELECT count(*) AS n FROM call_events e JOIN calls c ON c.id = e.call_id WHERE c.list_id = ? AND e.payload LIKE '%"reconciled":true%'`).get(run.listId) as { n: number }).n,
+      reconciled: (sqlite.prepare(`SELECT count(*) AS n FROM call_events e JOIN calls c ON c.id = e.call_id WHERE e.payload LIKE '%"reconciled":true%'`).get() as { n: number }).n,
     },
   };
 }

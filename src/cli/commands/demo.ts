@@ -86,6 +86,8 @@ async function runDemo(flags: DemoFlags): Promise<void> {
       port: 0,
       publicBaseUrl: undefined,
       vonageApiHost: sandbox.url,
+      // The sandbox account allows --cps, and the demo's one list dials at that pace.
+      accountCps: flags.cps,
       vonage: credentials,
     },
     clock,

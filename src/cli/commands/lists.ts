@@ -8,12 +8,11 @@ import {
   listLists,
   PHONE_COLUMN_NAMES,
   SurveyScript,
-  updateListSettings,
   type ImportSummary,
   type ListSettingsPatch,
 } from '../../contacts/index.js';
 import { CONTACT_STATUSES } from '../../db/schema/index.js';
-import type { ListPlan } from '../../dialer/index.js';
+import type { ListPace, ListPlan } from '../../dialer/index.js';
 import { FollowUpSettings } from '../../followup/index.js';
 import { helpSection } from '../help.js';
 import { formatDuration, formatTime, plural, printJson, printLine, settingsText, table } from '../output.js';
@@ -59,11 +58,13 @@ export function registerListsCommands(program: Command): void {
     .description('one list: settings and contacts by status')
     .argument('<listId>', 'list id', positiveInt('listId'))
     .option('--json', 'print JSON')
-    .action((listId: number, options: { json?: boolean }) => {
+    .action(async (listId: number, options: { json?: boolean }) => {
+      const { describeListPace, ListSettingsBook } = await import('../../dialer/index.js');
       const ctx = openContext({ readOnly: true });
       try {
         const list = getList({ database: ctx.database, listId });
-        if (options.json) return printJson(list);
+        const pace = describeListPace({ database: ctx.database, lists: new ListSettingsBook(ctx.database, ctx.config), accountCps: ctx.config.accountCps, listId });
+        if (options.json) return printJson({ ...list, pace });
         printLine(`List ${list.id} "${list.name}"${list.clientName ? ` for ${list.clientName} (client ${list.clientId})` : ''}`);
         printLine(`  imported     ${formatTime(list.createdAt)} from ${list.sourceFile ?? '-'}${list.defaultCountry ? `, national numbers read as ${list.defaultCountry}` : ''}`);
         if (list.previousListId) printLine(`  follow-up of list ${list.previousListId}`);
@@ -76,6 +77,7 @@ export function registerListsCommands(program: Command): void {
         printLine(`  attributes   ${list.attributes.length ? list.attributes.join(', ') : '-'}`);
         printLine(`  script       ${settingsText(list.script)}`);
         printLine(`  policy       ${settingsText(list.policy)}`);
+        printLine(`  pace         ${describePace(pace)}`);
         printLine(`  triggers     ${list.acceptsTriggers ? 'accepted (serve dials them continuously)' : 'not accepted'}`);
         printLine(`  follow-up    ${settingsText(list.followUp)}`);
       } finally {
@@ -126,16 +128,25 @@ export function registerListsCommands(program: Command): void {
         'nps-dialer lists set 2 --accept-triggers --alert-threshold 6 --case-owner "Quality team"',
       ]),
     )
-    .action((listId: number, flags: DialingFlags & FollowUpFlags & { json?: boolean }) => {
+    .action(async (listId: number, flags: DialingFlags & FollowUpFlags & { json?: boolean }) => {
+      const { saveListSettings } = await import('../../dialer/index.js');
       const ctx = openContext();
       try {
-        const list = updateListSettings({ database: ctx.database, listId, patch: { ...settingsPatch(flags), ...followUpPatch(flags) } });
-        if (flags.json) return printJson({ listId, script: list.script, policy: list.policy, acceptsTriggers: list.acceptsTriggers, followUp: list.followUp });
+        // Contacts already waiting (parked at an opening, waiting out a retry delay) are re-planned under the new rules.
+        const { list, replanned } = saveListSettings({
+          database: ctx.database,
+          config: ctx.config,
+          now: ctx.clock.now(),
+          listId,
+          patch: { ...settingsPatch(flags), ...followUpPatch(flags) },
+        });
+        if (flags.json) return printJson({ listId, script: list.script, policy: list.policy, acceptsTriggers: list.acceptsTriggers, followUp: list.followUp, replanned });
         printLine(`List ${listId} "${list.name}" saved.`);
         printLine(`  script     ${settingsText(list.script)}`);
         printLine(`  policy     ${settingsText(list.policy)}`);
         printLine(`  triggers   ${list.acceptsTriggers ? 'accepted' : 'not accepted'}`);
         printLine(`  follow-up  ${settingsText(list.followUp)}`);
+        if (replanned > 0) printLine(`  ${plural(replanned, 'waiting contact')} re-planned under these settings; next attempt ${formatTime(list.nextAttemptAt)}`);
       } finally {
         ctx.close();
       }
@@ -247,6 +258,17 @@ export function registerListsCommands(program: Command): void {
         ctx.close();
       }
     });
+}
+
+/** Calls per second as people read them: 3, 1.5, 0.67. */
+const cpsText = (cps: number) => `${Number(cps.toFixed(2))} calls/s`;
+
+function describePace(pace: ListPace): string {
+  const others = pace.openLists.slice(1);
+  const alone = `at most ${cpsText(pace.ceilingCps)} (its cps) of the account's ${cpsText(pace.accountCps)} (VONAGE_ACCOUNT_CPS): ${cpsText(pace.aloneCps)} alone`;
+  if (others.length === 0) return `${alone}; no other list has open contacts to share the account with`;
+  const names = others.map((l) => `${l.listId} at ${cpsText(l.sharedCps)}`).join(', ');
+  return `${alone}, ${cpsText(pace.sharedCps)} while the ${pace.openLists.length} lists with open contacts dial at once (taking turns; ${names})`;
 }
 
 interface FollowUpFlags {

@@ -3,8 +3,7 @@ import type { Command } from 'commander';
 import { openContext, type AppContext } from '../../app/context.js';
 import { startDialerRuntime } from '../../app/dialer-runtime.js';
 import { billingTotals, formatMoney } from '../../billing/index.js';
-import { updateListSettings } from '../../contacts/index.js';
-import { acquireDialerLock, runCampaign, type CampaignProgress, type CampaignResult } from '../../dialer/index.js';
+import { acquireDialerLock, runCampaign, saveListSettings, type CampaignProgress, type CampaignResult } from '../../dialer/index.js';
 import { listDeliverySummary, type ListDeliverySummary } from '../../notifications/index.js';
 import { formatTime, plural, printLine } from '../output.js';
 import { addDialingOptions, settingsPatch, type DialingFlags } from '../dialing-options.js';
@@ -52,14 +51,14 @@ export function registerRunCommand(program: Command): void {
 }
 
 /**
- * Claims the database (one dialer per database), saves the flags into the list, runs the campaign
- * with a progress display and prints the summary.
+ * Claims the database (one dialer per database), saves the flags into the list (re-planning its
+ * waiting contacts under them), runs the campaign with a progress display and prints the summary.
  */
 export async function runList(ctx: AppContext, listId: number, flags: RunFlags): Promise<CampaignResult> {
   const lock = acquireDialerLock({ database: ctx.database, clock: ctx.clock, logger: ctx.logger.child({ module: 'lock' }), command: `run ${listId}` });
   lock.startHeartbeat();
   try {
-    updateListSettings({ database: ctx.database, listId, patch: settingsPatch(flags) });
+    saveListSettings({ database: ctx.database, config: ctx.config, now: ctx.clock.now(), listId, patch: settingsPatch(flags), logger: ctx.logger.child({ module: 'dialer' }) });
     return await dialList(ctx, listId, flags, lock.lost);
   } finally {
     await lock.release();
@@ -79,14 +78,15 @@ async function dialList(ctx: AppContext, listId: number, flags: RunFlags, lockLo
   const display = progressDisplay();
   try {
     const settings = runtime.deps.lists.get(listId);
-    printLine(
-      `Dialling list ${listId} "${settings.listName}" at ${settings.policy.cps} calls/s, ${settings.policy.maxConcurrent} live calls at most, ` +
-        `${settings.policy.maxAttempts} attempts; webhooks at ${runtime.publicBaseUrl}`,
-    );
+    const { cps, maxConcurrent, maxAttempts } = settings.policy;
+    const accountCps = ctx.config.accountCps;
+    // `run` is the database's only dialer, so the list has the account's pace to itself, up to its own cps.
+    const pace = cps <= accountCps ? `${cps} calls/s` : `${accountCps} calls/s (the account's VONAGE_ACCOUNT_CPS; the list allows ${cps})`;
+    printLine(`Dialling list ${listId} "${settings.listName}" at ${pace}, ${maxConcurrent} live calls at most, ${maxAttempts} attempts; webhooks at ${runtime.publicBaseUrl}`);
     const result = await runCampaign(runtime.deps, {
       listId,
       telephony: runtime.telephony,
-      createCalls: runtime.createCalls,
+      pacer: runtime.pacer,
       urls: runtime.urls,
       fromNumber: ctx.config.vonage!.fromNumber,
       signal: AbortSignal.any([stop.signal, lockLost]),

@@ -91,6 +91,8 @@ export async function runSandboxCommand(options: SandboxCommandOptions, deps: Sa
   const settings: Setting[] = [['VONAGE_API_HOST', sandbox.url], ...credentials.settings];
   print('Run the dialer with:');
   print(`  VONAGE_API_HOST=${sandbox.url}`);
+  // The sandbox account's allowance: the dialer's one pace for every list it dials.
+  print(`  VONAGE_ACCOUNT_CPS=${options.cps}`);
   if (credentials.settings.length > 0) {
     print('Vonage credentials are not configured, so the sandbox uses its own (kept in data/sandbox/). Also set:');
     for (const [name, value] of credentials.settings) print(`  ${name}=${value}`);

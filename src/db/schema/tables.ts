@@ -58,6 +58,12 @@ export const lists = sqliteTable(
     acceptsTriggers: integer('accepts_triggers', { mode: 'boolean' }).notNull().default(false),
     /** JSON FollowUpSettings: alertThreshold, caseOwner, caseDeadlineHours. */
     followUp: text('follow_up').notNull().default('{}'),
+    /**
+     * The timing rules (calling hours, retry delay, attempts, default zone) the list's waiting
+     * contacts were last planned under; a run or `lists set` re-plans them when the rules in force
+     * differ (src/dialer/waiting.ts). Null: never planned.
+     */
+    plannedRules: text('planned_rules'),
     /** `importing` lists are invisible everywhere until their import commits. */
     state: text('state', { enum: LIST_STATES }).notNull().default('ready'),
     /** The importing process, so that a list left by a killed import can be removed. */
@@ -91,7 +97,14 @@ export const contacts = sqliteTable(
     attributes: text('attributes').notNull().default('{}'),
     status: text('status', { enum: CONTACT_STATUSES }).notNull().default('pending'),
     attempts: integer('attempts').notNull().default(0),
+    /**
+     * When the dialer looks at the contact next: the later of `not_before`, the retry delay after
+     * its last attempt ended, and the callee's next opening, under the list's rules when it was
+     * planned (lists.planned_rules; re-planned when they change); null once final.
+     */
     nextAttemptAt: integer('next_attempt_at'),
+    /** The earliest instant the contact may be called whatever the list's rules (a triggered survey's `notBefore`); null: none. */
+    notBefore: integer('not_before'),
     updatedAt: integer('updated_at').notNull(),
   },
   (t) => [
