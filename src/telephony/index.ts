@@ -3,5 +3,17 @@ export { decimalToMicros, parseProviderTime, parseSeconds } from './money.js';
 export { isVonageCallStatus, translateStatus, VONAGE_CALL_STATUSES, type StatusMeaning, type VonageCallStatus } from './provider-status.js';
 export { downloadRecording, isAllowedRecordingUrl, MAX_RECORDING_BYTES, type DownloadResult, type RecordingHostPolicy } from './recordings.js';
 export { verifyCallbackSignature, type SignatureCheck } from './signature.js';
-export type { CreateCallRequest, CreateCallResult, GetCallResult, HangupResult, ProviderCall, ProviderFailure, Telephony } from './types.js';
-export { VonageTelephony, type VonageTelephonyOptions } from './vonage.js';
+export type {
+  CallListPage,
+  CallListQuery,
+  CreateCallRequest,
+  CreateCallResult,
+  GetCallResult,
+  HangupResult,
+  ListCallsResult,
+  ProviderCall,
+  ProviderFailure,
+  RequestPacer,
+  Telephony,
+} from './types.js';
+export { VONAGE_OTHER_REQUESTS_PER_SECOND, VonageTelephony, type VonageTelephonyOptions } from './vonage.js';
