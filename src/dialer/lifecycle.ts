@@ -27,6 +27,8 @@ const earlierThan = (state: CallState) => STATE_ORDER.slice(0, STATE_ORDER.index
 /** The contact's final status when a call with this outcome was its last attempt. */
 const FINAL_STATUS: Record<Exclude<CallOutcome, 'human'>, ContactStatus> = {
   machine: 'machine',
+  // The callee picked up and heard nothing: for them, a call that failed.
+  unserved: 'failed',
   busy: 'busy',
   unanswered: 'unanswered',
   timeout: 'unanswered',
@@ -140,8 +142,11 @@ function applyCompleted(deps: DialerDeps, callId: number, payload: StatusPayload
     )
     .run(duration ?? null, decimalToMicros(payload.price) ?? null, decimalToMicros(payload.rate) ?? null, payload.network ?? null, duration ?? 0, startedAt ?? at, callId);
   const call = callStore(deps.database).byId(callId)!;
-  const outcome: CallOutcome =
-    call.answeredBy === 'machine' ? 'machine' : call.answeredAt !== null || (call.durationSeconds ?? 0) > 0 || call.ivrStage !== null ? 'human' : 'unanswered';
+  const answered = call.answeredAt !== null || (call.durationSeconds ?? 0) > 0 || call.ivrStage !== null;
+  // Our answer webhook sets the IVR stage when it serves the survey. Answered without it, the
+  // provider got no NCCO from us (the dialer was down or unreachable) and hung up on a callee who
+  // heard nothing: not a survey, a failed attempt.
+  const outcome: CallOutcome = call.answeredBy === 'machine' ? 'machine' : !answered ? 'unanswered' : call.ivrStage === null ? 'unserved' : 'human';
   const ended = finalizeCall(deps, callId, outcome, parseProviderTime(payload.end_time) ?? at, now);
   billIfPersonAnswered(deps, callId, now);
   return ended;
