@@ -409,7 +409,8 @@ export class SandboxCall {
       ? collectDtmf(keys, settings, { thinkSeconds, interKeySeconds: INTER_KEY_SECONDS })
       : { digits: '', timedOut: true, elapsedSeconds: SPEECH_START_TIMEOUT_SECONDS };
     await this.#advance(result.elapsedSeconds);
-    this.#inputs.push({ prompt, digits: result.digits, timedOut: result.timedOut });
+    const record: SandboxInputRecord = { prompt, digits: result.digits, timedOut: result.timedOut, delivered: false };
+    this.#inputs.push(record);
 
     // Input results carry no `status` (reference §5, §6).
     const payload: Record<string, unknown> = {
@@ -430,6 +431,7 @@ export class SandboxCall {
       retry: 'ncco',
       timeoutMs: this.#context.eventWebhookTimeoutMs,
     });
+    record.delivered = response.ok;
     this.#throwIfStopped();
     return this.#nccoFromHook(response, `input[${prompt}] response`);
   }
