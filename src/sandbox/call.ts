@@ -331,6 +331,9 @@ export class SandboxCall {
     this.#throwIfStopped();
     if (!result.ok) {
       const reason = `Failed to get NCCO from answer_url after ${result.attempts} attempt(s): ${result.failure}`;
+      // The callee was on the line, hearing nothing, through the second's pause before each retry
+      // (the one simulated second WebhookSender waits): the call is billed for it, as on Vonage.
+      this.#cursorMs += (result.attempts - 1) * 1000;
       this.#nccoFailed([`answer_url: ${result.failure}`], reason);
       return null;
     }
