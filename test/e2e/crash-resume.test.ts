@@ -7,6 +7,7 @@ import Database from 'better-sqlite3';
 import { ManualClock, systemClock } from '../../src/clock/index.js';
 import { importList } from '../../src/contacts/index.js';
 import { openDatabase } from '../../src/db/index.js';
+import { outcomeDisagreements } from '../support/outcomes.js';
 import { createSilentLogger } from '../../src/logging/index.js';
 import { startSandbox, type Sandbox, type SandboxOptions } from '../../src/sandbox/index.js';
 import { exited, freePort } from '../support/cli.js';
@@ -245,6 +246,18 @@ describe('kill -9 mid-run and a restart, against the sandbox', () => {
     const statuses = new Set(Object.values(a.contacts).map((c) => c.status));
     expect(statuses.size).toBeGreaterThanOrEqual(4);
     expect(Object.values(a.contacts).filter((c) => c.score !== null).length).toBeGreaterThan(10);
+  });
+
+  it('keeps outcomes in agreement in both runs: responses = respondents, billed calls = person-answered calls, in the tables and the report', () => {
+    const config = { defaultTariff: { currency: 'EUR', callFeeMinor: 0, perMinuteMinor: 30, firstIncrementSeconds: 1, nextIncrementSeconds: 1 }, recordingsDir: dir };
+    for (const databasePath of [uninterrupted.databasePath, interrupted.databasePath]) {
+      const database = openDatabase({ path: databasePath });
+      try {
+        expect(outcomeDisagreements(database, systemClock, config)).toEqual([]);
+      } finally {
+        database.close();
+      }
+    }
   });
 
   it('bills the same calls for the same seconds and amounts: nothing lost, nothing twice', () => {
