@@ -57,6 +57,7 @@ export interface OpenCall {
 /** A call row left unfinished, with what looking it up needs. */
 interface LeftCall {
   id: number;
+  listId: number;
   uuid: string | null;
   createdAt: number;
   attempt: number;
@@ -71,7 +72,7 @@ type CreateVerdict =
   | { kind: 'absent' }
   | { kind: 'unknown'; why: string };
 
-const LEFT_COLUMNS = `k.id, k.provider_uuid AS uuid, k.created_at AS createdAt, k.attempt, k.contact_id AS contactId, c.phone_e164 AS phone
+const LEFT_COLUMNS = `k.id, k.list_id AS listId, k.provider_uuid AS uuid, k.created_at AS createdAt, k.attempt, k.contact_id AS contactId, c.phone_e164 AS phone
   FROM calls k JOIN contacts c ON c.id = k.contact_id`;
 
 /**
@@ -297,8 +298,9 @@ function loseCall(deps: DialerDeps, callId: number, message: string): void {
  * listed call no row of ours has claimed is the create's call (the nearest in time if several).
  *
  * Not finding a create rules it out only when it is old enough to have reached the provider, and
- * when the list shows every call we know was created in the same span: a list that misses those
- * (another region, a clock far from ours) is no evidence of absence.
+ * when the list shows every call of the list we know was created in the same span: a list that
+ * misses those (another region, a clock far from ours) is no evidence of absence. All creates
+ * given are of one list.
  */
 async function findCreates(deps: DialerDeps, telephony: Telephony, creates: LeftCall[]): Promise<Map<number, CreateVerdict>> {
   const verdicts = new Map<number, CreateVerdict>();
@@ -316,7 +318,9 @@ async function findCreates(deps: DialerDeps, telephony: Telephony, creates: Left
       continue;
     }
     const listedUuids = new Set(listed.calls.map((call) => call.uuid));
-    const witnesses = prepared(deps.database, 'SELECT provider_uuid AS uuid FROM calls WHERE provider_uuid IS NOT NULL AND created_at BETWEEN ? AND ?').all(
+    // The list's own calls of the same moments (calls_list_idx): the dying run's other creates.
+    const witnesses = prepared(deps.database, 'SELECT provider_uuid AS uuid FROM calls WHERE list_id = ? AND provider_uuid IS NOT NULL AND created_at BETWEEN ? AND ?').all(
+      span[0]!.listId,
       firstAt - CLOCK_SKEW_MS,
       lastAt + CLOCK_SKEW_MS,
     ) as { uuid: string }[];
