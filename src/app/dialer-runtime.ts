@@ -1,12 +1,12 @@
 import { CANCELLED, systemClock } from '../clock/index.js';
-import { CallSignals, ListSettingsBook, LocalPacer, RecordingDownloads, webhookUrls, WorkerPacer, type AccountPacer, type DialerDeps, type WebhookUrls } from '../dialer/index.js';
+import { CallSignals, ListSettingsBook, LocalPacer, RecordingDownloads, RollingWindowLimiter, webhookUrls, WorkerPacer, type AccountPacer, type DialerDeps, type WebhookUrls } from '../dialer/index.js';
 import { AppError } from '../errors/index.js';
 import { detractorAlertPayload } from '../followup/index.js';
 import { createHttpApp, listen, type HttpAppDeps, type RunningServer, type WebhookDeps } from '../http/index.js';
 import { WebhookDeliveries } from '../notifications/index.js';
 import { purgeRecordings } from '../privacy/index.js';
 import { createRecordingLink } from '../reports/index.js';
-import { ReusingAuth, VonageTelephony, type Telephony } from '../telephony/index.js';
+import { ReusingAuth, VONAGE_OTHER_REQUESTS_PER_SECOND, VonageTelephony, type Telephony } from '../telephony/index.js';
 import type { AppContext } from './context.js';
 
 /** A webhook server with everything the dialer needs, wired from an AppContext. */
@@ -70,7 +70,14 @@ export async function startDialerRuntime(ctx: AppContext, options: StartDialerRu
   deps.urls = webhookUrls(publicBaseUrl);
   const telephony =
     options.telephony ??
-    new VonageTelephony({ auth, apiHost: config.vonageApiHost, logger: logger.child({ module: 'telephony' }) });
+    new VonageTelephony({
+      auth,
+      apiHost: config.vonageApiHost,
+      // One pace for every look-up of the process (each list's reconciliation, every watched call),
+      // on real time: the provider counts real seconds.
+      pacer: new RollingWindowLimiter({ limit: VONAGE_OTHER_REQUESTS_PER_SECOND, windowMs: 1000, clock: systemClock }),
+      logger: logger.child({ module: 'telephony' }),
+    });
   const pace = { cps: config.accountCps };
   const pacer: AccountPacer = options.telephony
     ? new LocalPacer({ telephony, clock: ctx.clock, pace })

@@ -5,13 +5,13 @@ import { CANCELLED, type Clock } from '../clock/index.js';
 import { prepared } from '../db/index.js';
 import type { CallOutcome, ContactStatus } from '../db/schema/index.js';
 import { AppError } from '../errors/index.js';
-import { translateStatus, type ProviderCall, type Telephony } from '../telephony/index.js';
+import type { Telephony } from '../telephony/index.js';
 import { callStore, type ContactRow } from './calls.js';
 import type { DialerDeps } from './deps.js';
-import { applyStatusEvent, finalizeCall, finalStatusAfter, type StatusPayload } from './lifecycle.js';
+import { finalizeCall, finalStatusAfter } from './lifecycle.js';
 import { LocalPacer, type AccountPacer } from './call-creator.js';
+import { maxCallLifeMs, reconcileCall, releaseUnstarted, resumeLeftInFlight } from './reconcile.js';
 import { ContactScreen } from './screening.js';
-import type { EffectivePolicy } from './settings.js';
 import { replanWaiting } from './waiting.js';
 import type { WebhookUrls } from './survey-flow.js';
 
@@ -82,20 +82,6 @@ const FIRST_BACKOFF_MS = 500;
 /** How long (clock ms) a create request that failed without an answer waits for the call to show up. */
 const AMBIGUOUS_GRACE_MS = 30_000;
 /**
- * How long the provider answers GET /v1/calls/:uuid for a call (Vonage: about two days, reference
- * §2). An older call we never heard the end of is lost without asking.
- */
-export const PROVIDER_CALL_RETENTION_MS = 48 * 3600_000;
-
-/**
- * The longest a call can live at the provider: the ringing and length timers we set on create, plus
- * a margin for setup and late webhooks. Past it, a call we know nothing more about has ended.
- */
-export function maxCallLifeMs(policy: Pick<EffectivePolicy, 'ringingTimerSeconds' | 'lengthTimerSeconds'>): number {
-  return (policy.ringingTimerSeconds + policy.lengthTimerSeconds + 120) * 1000;
-}
-
-/**
  * Dials every due contact of a list until all are final, or pauses when the next one is not due
  * within `maxIdleWaitMs`. Contacts move pending → dialing by conditional update, so two dialers
  * (or a restart) never take the same contact; each p-queue task holds a live-call slot until the
@@ -141,10 +127,7 @@ export async function runCampaign(deps: DialerDeps, options: CampaignOptions): P
   // Calls an earlier process left live at the provider keep their contact in `dialing` and get a
   // live-call slot here, like our own calls: their webhooks (which carry the attempt's ref) reach
   // this process, and if they stop coming the call is asked about at the end of its longest life.
-  for (const call of await reconcileInFlight(deps, options.telephony, options.listId)) {
-    logger.info('watching a call left live by an earlier process', { listId: options.listId, callId: call.id });
-    track(() => waitForEnd(call.id, call.createdAt));
-  }
+  await resumeLeftInFlight(deps, { telephony: options.telephony, listId: options.listId, track, watch: (call) => waitForEnd(call.id, call.createdAt) });
   // Waiting contacts were parked under the rules of their time: they wait by today's.
   replanWaiting(deps, settings, clock.now());
   // The run's lane of the account's pace, opened only now: it is closed in the `finally` below.
@@ -442,106 +425,6 @@ export async function runCampaign(deps: DialerDeps, options: CampaignOptions): P
       if (reconciled === 'ended') return;
     }
   }
-}
-
-/** Applies what the provider says about a call we heard nothing final about. */
-export async function reconcileCall(deps: DialerDeps, telephony: Telephony, callId: number, uuid: string): Promise<'ended' | 'live' | 'unknown'> {
-  const result = await telephony.getCall(uuid);
-  const store = callStore(deps.database);
-  const call = store.byId(callId);
-  if (!call || call.state === 'ended') return 'ended';
-  const now = deps.clock.now();
-  if (!result.ok) {
-    if (result.failure.kind === 'not_found') {
-      deps.logger.warn('provider no longer knows the call; marking it lost', { callId });
-      deps.database.sqlite.transaction(() => finalizeCall(deps, callId, 'lost', now, now))();
-      deps.signals.notifyEnded(callId);
-      return 'ended';
-    }
-    return 'unknown';
-  }
-  const meaning = translateStatus(result.call.status);
-  if (meaning.kind === 'completed' || meaning.kind === 'failed') {
-    deps.logger.info('call reconciled from the provider', { callId, status: result.call.status });
-    applyStatusEvent(deps, call, providerCallAsEvent(result.call), now);
-    return 'ended';
-  }
-  return 'live';
-}
-
-function providerCallAsEvent(call: ProviderCall): StatusPayload {
-  return {
-    status: call.status,
-    uuid: call.uuid,
-    ...(call.durationSeconds !== undefined ? { duration: String(call.durationSeconds) } : {}),
-    ...(call.priceMicros !== undefined ? { price: (call.priceMicros / 1e6).toFixed(8) } : {}),
-    ...(call.rateMicros !== undefined ? { rate: (call.rateMicros / 1e6).toFixed(8) } : {}),
-    ...(call.startTimeMs !== undefined ? { start_time: new Date(call.startTimeMs).toISOString() } : {}),
-    ...(call.endTimeMs !== undefined ? { end_time: new Date(call.endTimeMs).toISOString() } : {}),
-    ...(call.network !== undefined ? { network: call.network } : {}),
-    reconciled: true,
-  };
-}
-
-/** A call an earlier process left unfinished that may still be live at the provider. */
-export interface OpenCall {
-  id: number;
-  createdAt: number;
-}
-
-/**
- * Before dialing, settles what an earlier process (a crash, kill -9) left in flight for this list
- * and returns the calls that may still be live, which the caller must watch until they end:
- * - a call with a provider uuid is asked about (GET /v1/calls/:uuid): ended → its final status is
- *   applied (billing included, once: one line per call); 404, or older than the provider keeps
- *   calls → `lost`; live or no answer → returned;
- * - a call still `creating` without a uuid (the process died around the create request) is
- *   returned until its longest possible life has passed, then `lost`: if the provider created it,
- *   its webhooks will name it meanwhile, and its contact must not be dialled again while it may be
- *   ringing;
- * - contacts left `dialing` without an unfinished call (claimed, never dialled) go back to pending
- *   with their attempt count unchanged.
- * A returned call keeps its contact in `dialing`, so it is never dialled twice.
- */
-export async function reconcileInFlight(deps: DialerDeps, telephony: Telephony, listId: number): Promise<OpenCall[]> {
-  const { sqlite } = deps.database;
-  const policy = deps.lists.get(listId).policy;
-  const open = prepared(deps.database, `SELECT id, provider_uuid AS uuid, created_at AS createdAt FROM calls WHERE list_id = ? AND state <> 'ended'`)
-    .all(listId) as { id: number; uuid: string | null; createdAt: number }[];
-  const live: OpenCall[] = [];
-  const lose = (callId: number, why: string) => {
-    const now = deps.clock.now();
-    deps.logger.warn(`marking a call left in flight lost: ${why}`, { listId, callId });
-    if (sqlite.transaction(() => finalizeCall(deps, callId, 'lost', now, now))()) deps.signals.notifyEnded(callId);
-  };
-  for (const call of open) {
-    const age = deps.clock.now() - call.createdAt;
-    if (call.uuid) {
-      if (age > PROVIDER_CALL_RETENTION_MS) {
-        lose(call.id, 'older than the provider keeps calls');
-        continue;
-      }
-      const state = await reconcileCall(deps, telephony, call.id, call.uuid);
-      if (state !== 'ended') live.push({ id: call.id, createdAt: call.createdAt });
-    } else if (age > maxCallLifeMs(policy)) {
-      lose(call.id, 'the provider never named it and it would have ended by now');
-    } else {
-      live.push({ id: call.id, createdAt: call.createdAt });
-    }
-  }
-  releaseUnstarted(deps, listId);
-  return live;
-}
-
-/** Contacts in `dialing` without an unfinished call (claimed but never dialled) go back to pending. */
-function releaseUnstarted(deps: DialerDeps, listId: number): void {
-  const now = deps.clock.now();
-  prepared(deps.database, 
-      `UPDATE contacts SET status = 'pending', next_attempt_at = coalesce(next_attempt_at, ?), updated_at = ?
-       WHERE list_id = ? AND status = 'dialing'
-         AND NOT EXISTS (SELECT 1 FROM calls WHERE calls.contact_id = contacts.id AND calls.state <> 'ended')`,
-    )
-    .run(now, now, listId);
 }
 
 async function waitForIdle(queue: PQueue, clock: Clock, timeoutMs: number): Promise<void> {

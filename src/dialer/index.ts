@@ -1,16 +1,7 @@
 export { callStore, type CallRow, type ContactRow } from './calls.js';
 export { LocalPacer, PacedCreator, WorkerPacer, type AccountPace, type AccountPacer, type CallCreator, type CreateTurn, type LaneSpec } from './call-creator.js';
-export {
-  maxCallLifeMs,
-  PROVIDER_CALL_RETENTION_MS,
-  reconcileCall,
-  reconcileInFlight,
-  runCampaign,
-  type CampaignOptions,
-  type CampaignProgress,
-  type CampaignResult,
-  type OpenCall,
-} from './campaign.js';
+export { runCampaign, type CampaignOptions, type CampaignProgress, type CampaignResult } from './campaign.js';
+export { maxCallLifeMs, PROVIDER_CALL_RETENTION_MS, reconcileCall, reconcileInFlight, type OpenCall } from './reconcile.js';
 export type { DialerDeps } from './deps.js';
 export { applyStatusEvent, billIfPersonAnswered, finalizeCall, finalStatusAfter, settleContact, type StatusPayload } from './lifecycle.js';
 export { acquireDialerLock, currentDialer, DialerLock, isProcessAlive, type AcquireDialerLockOptions, type LockHolder } from './lock.js';

@@ -27,6 +27,8 @@ const earlierThan = (state: CallState) => STATE_ORDER.slice(0, STATE_ORDER.index
 /** The contact's final status when a call with this outcome was its last attempt. */
 const FINAL_STATUS: Record<Exclude<CallOutcome, 'human'>, ContactStatus> = {
   machine: 'machine',
+  // The callee picked up and heard nothing: for them, a call that failed.
+  unserved: 'failed',
   busy: 'busy',
   unanswered: 'unanswered',
   timeout: 'unanswered',
@@ -140,8 +142,11 @@ function applyCompleted(deps: DialerDeps, callId: number, payload: StatusPayload
     )
     .run(duration ?? null, decimalToMicros(payload.price) ?? null, decimalToMicros(payload.rate) ?? null, payload.network ?? null, duration ?? 0, startedAt ?? at, callId);
   const call = callStore(deps.database).byId(callId)!;
-  const outcome: CallOutcome =
-    call.answeredBy === 'machine' ? 'machine' : call.answeredAt !== null || (call.durationSeconds ?? 0) > 0 || call.ivrStage !== null ? 'human' : 'unanswered';
+  const answered = call.answeredAt !== null || (call.durationSeconds ?? 0) > 0 || call.ivrStage !== null;
+  // Our answer webhook sets the IVR stage when it serves the survey. Answered without it, the
+  // provider got no NCCO from us (the dialer was down or unreachable) and hung up on a callee who
+  // heard nothing: not a survey, a failed attempt.
+  const outcome: CallOutcome = call.answeredBy === 'machine' ? 'machine' : !answered ? 'unanswered' : call.ivrStage === null ? 'unserved' : 'human';
   const ended = finalizeCall(deps, callId, outcome, parseProviderTime(payload.end_time) ?? at, now);
   billIfPersonAnswered(deps, callId, now);
   return ended;
@@ -191,9 +196,12 @@ export function settleContact(deps: DialerDeps, call: CallRow, outcome: CallOutc
   const settings = deps.lists.get(call.listId);
   let status: ContactStatus;
   let nextAttemptAt: number | null = null;
-  if (outcome === 'human') {
-    const responded = prepared(deps.database, 'SELECT 1 FROM responses WHERE contact_id = ?').get(contact.id) !== undefined;
-    status = responded ? 'responded' : call.optedOut ? 'opted_out' : 'answered_no_score';
+  if (hasResponse(deps, contact.id)) {
+    // This attempt's score, or a late one of an earlier attempt (settleLateKeys): a respondent
+    // whatever this attempt did, and never called again.
+    status = 'responded';
+  } else if (outcome === 'human') {
+    status = call.optedOut ? 'opted_out' : 'answered_no_score';
   } else if (NO_RETRY.has(outcome)) {
     status = FINAL_STATUS[outcome as Exclude<CallOutcome, 'human'>];
   } else if (prepared(deps.database, 'SELECT 1 FROM suppressions WHERE phone_e164 = ?').get(contact.phoneE164) !== undefined) {
@@ -211,4 +219,40 @@ export function settleContact(deps: DialerDeps, call: CallRow, outcome: CallOutc
   prepared(deps.database, 'UPDATE contacts SET status = ?, next_attempt_at = ?, updated_at = ? WHERE id = ? AND status = ? AND attempts = ?')
     .run(status, nextAttemptAt, now, contact.id, expected, contact.attempts);
   deps.logger.debug('contact settled', { listId: call.listId, contactId: contact.id, callId: call.id, attempt: call.attempt, outcome, status });
+}
+
+function hasResponse(deps: DialerDeps, contactId: number): boolean {
+  return prepared(deps.database, 'SELECT 1 FROM responses WHERE contact_id = ?').get(contactId) !== undefined;
+}
+
+/**
+ * Keys pressed on a call that had already ended: its input webhook came after the end was known
+ * (held while the dialer was down, retried, or the end learnt from the provider first). Keys prove a
+ * person answered, so the outcomes follow them as if they had come in time (docs/adr/0008): the call
+ * becomes person-answered (a machine verdict overruled; billed once its duration is known, once),
+ * and the contact, unless a later attempt is live (settleContact then puts the response first), is
+ * settled again as the person's: responded with a response, opted out after a star, else answered
+ * without a score. Must run inside the caller's transaction, after the input's own writes.
+ */
+export function settleLateKeys(deps: DialerDeps, callId: number, now: number): void {
+  const store = callStore(deps.database);
+  const call = store.byId(callId);
+  if (!call || call.state !== 'ended') return;
+  if (call.outcome !== 'human') {
+    prepared(deps.database, `UPDATE calls SET outcome = 'human' WHERE id = ? AND state = 'ended'`).run(callId);
+    deps.logger.info('keys arrived after the call ended: it counts as answered by a person', { listId: call.listId, callId, attempt: call.attempt, was: call.outcome });
+  }
+  billIfPersonAnswered(deps, callId, now);
+  const contact = store.contact(call.contactId);
+  if (!contact || contact.status === 'dialing') return;
+  // Never weaker than what the contact is: a response (this call's or an earlier one's) makes a
+  // respondent, a star (now or before) an opt-out.
+  const status: ContactStatus = hasResponse(deps, contact.id)
+    ? 'responded'
+    : call.optedOut || contact.status === 'opted_out'
+      ? 'opted_out'
+      : 'answered_no_score';
+  if (contact.status === status) return;
+  prepared(deps.database, 'UPDATE contacts SET status = ?, next_attempt_at = NULL, updated_at = ? WHERE id = ? AND status = ?').run(status, now, contact.id, contact.status);
+  deps.logger.info('contact settled again after late keys', { listId: call.listId, contactId: contact.id, callId, from: contact.status, status });
 }

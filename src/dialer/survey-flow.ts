@@ -4,7 +4,7 @@ import { openDetractorFollowUp, type FollowUpOpened } from '../followup/index.js
 import { parseProviderTime } from '../telephony/index.js';
 import { callStore, type CallRow, type ContactRow } from './calls.js';
 import type { DialerDeps } from './deps.js';
-import { advanceState } from './lifecycle.js';
+import { advanceState, settleLateKeys } from './lifecycle.js';
 
 /** Builds our webhook URLs for one call attempt; the ref is the attempt's unguessable id. */
 export interface WebhookUrls {
@@ -160,6 +160,9 @@ export function handleInput(deps: FlowDeps, request: InputRequest): CallbackOutc
         prepared(deps.database, `UPDATE calls SET ivr_stage = 'done' WHERE id = ? AND ivr_stage <> 'comment'`).run(call.id);
         break;
     }
+    // Keys after the call ended are accepted, and the call and the contact settled to agree with
+    // them (docs/adr/0009-late-input.md).
+    if (answer.kind !== 'none') settleLateKeys(deps, call.id, now);
   })();
   if (decision.effect === 'score') deps.logger.info('score received', { listId: call.listId, callId: call.id, score: decision.score });
   if (followUp) {

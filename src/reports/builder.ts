@@ -251,11 +251,12 @@ function buildInSnapshot(deps: ReportDeps, listId: number, audience: ReportAudie
   const calls = database.sqlite
     .prepare(
       `SELECT count(*) AS total, coalesce(sum(outcome = 'human'), 0) AS human, coalesce(sum(outcome = 'machine'), 0) AS machine,
+              coalesce(sum(outcome = 'unserved'), 0) AS unserved,
               min(created_at) AS firstAt, max(coalesce(ended_at, answered_at, created_at)) AS lastAt,
               coalesce(sum(provider_price_micros), 0) AS priceMicros, count(provider_price_micros) AS priced
        FROM calls WHERE list_id = ?`,
     )
-    .get(listId) as { total: number; human: number; machine: number; firstAt: number | null; lastAt: number | null; priceMicros: number; priced: number };
+    .get(listId) as { total: number; human: number; machine: number; unserved: number; firstAt: number | null; lastAt: number | null; priceMicros: number; priced: number };
   const billing = billingTotals(database, listId);
   const { segments, omitted } = segmentBreakdown(pass, settings.language);
 
@@ -278,7 +279,7 @@ function buildInSnapshot(deps: ReportDeps, listId: number, audience: ReportAudie
     contacts,
     dispositions,
     funnel: { contacts, eligible, dialled, reached, responded: responses, commented: comments.recorded },
-    calls: { total: calls.total, answeredByPerson: calls.human, answeredByMachine: calls.machine },
+    calls: { total: calls.total, answeredByPerson: calls.human, answeredByMachine: calls.machine, answeredUnserved: calls.unserved },
     responses,
     responseRate: rate(responses, eligible),
     contactRate: rate(reached, eligible),

@@ -294,7 +294,7 @@ ${waveSection(report)}
 <table><thead><tr><th>Rate</th><th class="num">Value</th><th class="num">Numerator / denominator</th></tr></thead><tbody>
 ${rate('Response rate (answers / eligible contacts)', report.responseRate)}${rate('Contact rate (reached a person / eligible)', report.contactRate)}${rate('Cooperation rate (answers / reached)', report.cooperationRate)}</tbody></table>
 <h3>Final disposition of every contact</h3><table><thead><tr><th>Disposition</th><th class="num">Contacts</th><th class="num">Share</th></tr></thead><tbody>${dispositionRows}</tbody></table>
-<p class="muted">${int(report.calls.total)} call attempts; ${int(report.calls.answeredByPerson)} answered by a person, ${int(report.calls.answeredByMachine)} by a machine.</p></section>
+<p class="muted">${int(report.calls.total)} call attempts; ${int(report.calls.answeredByPerson)} answered by a person, ${int(report.calls.answeredByMachine)} by a machine${report.calls.answeredUnserved > 0 ? `; ${int(report.calls.answeredUnserved)} answered while the survey could not be played (failed attempts, not billed)` : ''}.</p></section>
 <section data-testid="segments"><h2>Segments</h2><p class="muted">Greyed rows have fewer than ${LOW_SAMPLE_RESPONSES} answers. Many segments compared at once will show some differences by chance alone.</p>${segments}${omitted}</section>
 ${agentsSection(report)}
 ${followUpSection(report)}

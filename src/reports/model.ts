@@ -178,7 +178,11 @@ export interface NpsReport {
   contacts: number;
   dispositions: Record<DispositionKey, number>;
   funnel: { contacts: number; eligible: number; dialled: number; reached: number; responded: number; commented: number };
-  calls: { total: number; answeredByPerson: number; answeredByMachine: number };
+  /**
+   * `answeredUnserved`: answered, but the survey never played (our answer webhook was not reached);
+   * failed attempts, retried and never billed. Added in schema 1 (additive).
+   */
+  calls: { total: number; answeredByPerson: number; answeredByMachine: number; answeredUnserved: number };
   responses: number;
   responseRate: Rate;
   contactRate: Rate;

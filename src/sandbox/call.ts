@@ -331,6 +331,9 @@ export class SandboxCall {
     this.#throwIfStopped();
     if (!result.ok) {
       const reason = `Failed to get NCCO from answer_url after ${result.attempts} attempt(s): ${result.failure}`;
+      // The callee was on the line, hearing nothing, through the second's pause before each retry
+      // (the one simulated second WebhookSender waits): the call is billed for it, as on Vonage.
+      this.#cursorMs += (result.attempts - 1) * 1000;
       this.#nccoFailed([`answer_url: ${result.failure}`], reason);
       return null;
     }
@@ -409,7 +412,8 @@ export class SandboxCall {
       ? collectDtmf(keys, settings, { thinkSeconds, interKeySeconds: INTER_KEY_SECONDS })
       : { digits: '', timedOut: true, elapsedSeconds: SPEECH_START_TIMEOUT_SECONDS };
     await this.#advance(result.elapsedSeconds);
-    this.#inputs.push({ prompt, digits: result.digits, timedOut: result.timedOut });
+    const record: SandboxInputRecord = { prompt, digits: result.digits, timedOut: result.timedOut, delivered: false };
+    this.#inputs.push(record);
 
     // Input results carry no `status` (reference §5, §6).
     const payload: Record<string, unknown> = {
@@ -430,6 +434,7 @@ export class SandboxCall {
       retry: 'ncco',
       timeoutMs: this.#context.eventWebhookTimeoutMs,
     });
+    record.delivered = response.ok;
     this.#throwIfStopped();
     return this.#nccoFromHook(response, `input[${prompt}] response`);
   }

@@ -128,6 +128,8 @@ export interface SandboxInputRecord {
   prompt: number;
   digits: string;
   timedOut: boolean;
+  /** The input webhook got a 2xx (after the provider's retries): the app has the keys. */
+  delivered: boolean;
 }
 
 export interface SandboxRecordingRecord {

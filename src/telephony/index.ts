@@ -4,5 +4,17 @@ export { isVonageCallStatus, translateStatus, VONAGE_CALL_STATUSES, type StatusM
 export { downloadRecording, isAllowedRecordingUrl, MAX_RECORDING_BYTES, type DownloadResult, type RecordingHostPolicy } from './recordings.js';
 export { DEFAULT_REPLAY_GUARD_ENTRIES, MemoryReplayGuard, type CallbackReplayGuard, type MemoryReplayGuardOptions, type ReplayVerdict, type TokenUse } from './callback-replay.js';
 export { DEFAULT_CALLBACK_TOKEN_WINDOW, verifyCallbackSignature, type CallbackToken, type CallbackTokenWindow, type SignatureCheck } from './signature.js';
-export type { CreateCallRequest, CreateCallResult, GetCallResult, HangupResult, ProviderCall, ProviderFailure, Telephony } from './types.js';
-export { VonageTelephony, type VonageTelephonyOptions } from './vonage.js';
+export type {
+  CallListPage,
+  CallListQuery,
+  CreateCallRequest,
+  CreateCallResult,
+  GetCallResult,
+  HangupResult,
+  ListCallsResult,
+  ProviderCall,
+  ProviderFailure,
+  RequestPacer,
+  Telephony,
+} from './types.js';
+export { VONAGE_OTHER_REQUESTS_PER_SECOND, VonageTelephony, type VonageTelephonyOptions } from './vonage.js';

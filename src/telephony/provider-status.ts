@@ -23,7 +23,7 @@ export type StatusMeaning =
   | { kind: 'detection'; answeredBy: 'human' | 'machine' }
   /** `completed` ends an answered call; whether a person or a machine answered is decided from the call's facts. */
   | { kind: 'completed' }
-  | { kind: 'failed'; outcome: Exclude<CallOutcome, 'human' | 'machine' | 'lost' | 'create_failed'> }
+  | { kind: 'failed'; outcome: Exclude<CallOutcome, 'human' | 'machine' | 'unserved' | 'lost' | 'create_failed'> }
   | { kind: 'unknown'; status: string };
 
 export function isVonageCallStatus(value: string): value is VonageCallStatus {

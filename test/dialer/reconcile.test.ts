@@ -1,8 +1,8 @@
 import { describe, expect, it } from '@jest/globals';
-import { maxCallLifeMs, reconcileInFlight, DEFAULT_POLICY } from '../../src/dialer/index.js';
+import { callStore, handleAnswer, maxCallLifeMs, reconcileInFlight, webhookUrls, DEFAULT_POLICY, type DialerDeps } from '../../src/dialer/index.js';
 import { createList, startCall } from '../support/dialer.js';
 import { testEnv, type TestEnv } from '../support/factories.js';
-import { dialerDeps, FakeTelephony, providerCall, runWithFake } from '../support/fake-telephony.js';
+import { dialerDeps, FakeTelephony, providerCall, RATE_LIMITED, runWithFake } from '../support/fake-telephony.js';
 
 // What a restart after kill -9 finds, built row by row, and what the next run makes of it.
 
@@ -23,6 +23,13 @@ function billing(env: TestEnv) {
   return env.database.sqlite
     .prepare('SELECT b.call_id AS callId, c.duration_seconds AS seconds FROM billing_lines b JOIN calls c ON c.id = b.call_id ORDER BY b.call_id')
     .all() as { callId: number; seconds: number }[];
+}
+
+/** The answer webhook as the earlier process served it: the callee heard the survey. */
+function served(deps: DialerDeps, ref: string): void {
+  const uuid = callStore(deps.database).byRef(ref)?.providerUuid ?? `uuid-${ref}`;
+  const outcome = handleAnswer({ ...deps, urls: webhookUrls('https://dialer.example') }, { ref, payload: { uuid }, source: 'body' });
+  expect(outcome.kind).toBe('ncco');
 }
 
 /** Lets every pending callback, timer-free promise and setImmediate run until `done()` holds. */
@@ -47,6 +54,7 @@ describe('crash recovery: calls left in flight by a killed process', () => {
     const deps = dialerDeps(env);
     const { listId, contactIds } = createList(env.database, { policy: { ...POLICY, maxAttempts: 1 }, contacts: [{ phone: A }, { phone: B }] });
     const live = startCall(env.database, contactIds[0]!, { now: env.clock.now() });
+    served(deps, live.ref);
     const fake = new FakeTelephony(() => ({ status: 'busy' }));
     fake.calls.set(live.uuid, providerCall(live.uuid, 'answered'));
 
@@ -69,6 +77,7 @@ describe('crash recovery: calls left in flight by a killed process', () => {
     const deps = dialerDeps(env);
     const { listId, contactIds } = createList(env.database, { policy: POLICY, contacts: [{ phone: A }] });
     const call = startCall(env.database, contactIds[0]!, { now: env.clock.now() });
+    served(deps, call.ref);
     const fake = new FakeTelephony();
     fake.attach(deps);
     fake.calls.set(call.uuid, providerCall(call.uuid, 'completed', { duration: '35' }));
@@ -118,24 +127,135 @@ describe('crash recovery: calls left in flight by a killed process', () => {
     expect(callsOf(env, contactIds[0]!)).toEqual([{ attempt: 1, state: 'ended', outcome: 'lost' }]);
   });
 
-  it('holds the contact of a create that never got a uuid until that call would have ended, then counts it lost', async () => {
+  it('holds the contact of a create that never got a uuid, when the provider cannot list its calls, until that call would have ended, then counts it lost', async () => {
     const env = testEnv();
     const deps = dialerDeps(env);
     const { listId, contactIds } = createList(env.database, { policy: POLICY, contacts: [{ phone: A }] });
     creatingCall(env, contactIds[0]!, env.clock.now());
     const fake = new FakeTelephony();
+    fake.listFailure = { kind: 'server_error', status: 503, message: 'Service Unavailable', retryable: true };
 
     const run = runWithFake(deps, fake, listId);
-    // The watcher sleeps until the call's longest life has passed; nothing is dialled meanwhile.
+    // The follower asks the list again now and then; nothing is dialled meanwhile.
     await until(() => env.clock.pendingSleepers >= 2);
+    for (let waited = 0; waited < maxCallLifeMs(DEFAULT_POLICY) - 60_000; waited += 15_000) {
+      env.clock.advance(15_000);
+      await until(() => env.clock.pendingSleepers >= 2);
+    }
     expect(fake.dialled).toEqual([]);
     expect(contact(env, contactIds[0]!).status).toBe('dialing');
+    expect(fake.lists.length).toBeGreaterThan(2);
 
-    env.clock.advance(maxCallLifeMs(DEFAULT_POLICY));
+    env.clock.advance(60_000);
     expect((await run).kind).toBe('paused');
     expect(callsOf(env, contactIds[0]!)).toEqual([{ attempt: 1, state: 'ended', outcome: 'lost' }]);
     expect(contact(env, contactIds[0]!)).toMatchObject({ status: 'pending', attempts: 1 });
     expect(fake.dialled).toEqual([]);
+  });
+
+  it('dials again at once, without counting an attempt, a create the provider\'s call list shows never arrived', async () => {
+    const env = testEnv();
+    const deps = dialerDeps(env);
+    const { listId, contactIds } = createList(env.database, { policy: { ...POLICY, maxAttempts: 1 }, contacts: [{ phone: A }, { phone: B }] });
+    // Killed 40 s ago with this create in flight; another call of the same moment got its uuid.
+    creatingCall(env, contactIds[0]!, env.clock.now() - 40_000);
+    const witness = startCall(env.database, contactIds[1]!, { now: env.clock.now() - 40_000 });
+    const fake = new FakeTelephony(() => ({ status: 'busy' }));
+    fake.list(witness.uuid, B, env.clock.now() - 39_500, 'busy');
+
+    expect((await runWithFake(deps, fake, listId)).kind).toBe('completed');
+    expect(fake.lists[0]).toMatchObject({ fromMs: env.clock.now() - 40_000 - 30_000, recordIndex: 0, pageSize: 100 });
+    expect(callsOf(env, contactIds[0]!)).toEqual([{ attempt: 1, state: 'ended', outcome: 'busy' }]);
+    expect(contact(env, contactIds[0]!)).toMatchObject({ status: 'busy', attempts: 1 });
+    expect(fake.dialled).toEqual([A]);
+  });
+
+  it('rules out a create left in flight just before the restart once it is old enough to have reached the provider, not after the call\'s longest life', async () => {
+    const env = testEnv();
+    const deps = dialerDeps(env);
+    const { listId, contactIds } = createList(env.database, { policy: { ...POLICY, maxAttempts: 1 }, contacts: [{ phone: A }] });
+    creatingCall(env, contactIds[0]!, env.clock.now() - 2_000);
+    const fake = new FakeTelephony(() => ({ status: 'busy' }));
+
+    const run = runWithFake(deps, fake, listId);
+    await until(() => env.clock.pendingSleepers >= 2);
+    // Too recent to rule out yet: the request may still be on its way to the provider.
+    expect(contact(env, contactIds[0]!).status).toBe('dialing');
+    env.clock.advance(28_000);
+    expect((await run).kind).toBe('completed');
+    expect(fake.lists).toHaveLength(2);
+    expect(contact(env, contactIds[0]!)).toMatchObject({ status: 'busy', attempts: 1 });
+    expect(fake.dialled).toEqual([A]);
+  });
+
+  it('never rules out a create when the call list misses a call we know was made at the same time', async () => {
+    const env = testEnv();
+    const deps = dialerDeps(env);
+    const { listId, contactIds } = createList(env.database, { policy: POLICY, contacts: [{ phone: A }, { phone: B }] });
+    creatingCall(env, contactIds[0]!, env.clock.now() - 40_000);
+    // The list does not show this call, though its create returned a uuid: the list is no evidence.
+    startCall(env.database, contactIds[1]!, { now: env.clock.now() - 40_000 });
+    const fake = new FakeTelephony();
+    fake.attach(deps);
+
+    const open = await reconcileInFlight(deps, fake, listId);
+    expect(open.find((call) => call.unresolved === 'create')).toBeDefined();
+    expect(contact(env, contactIds[0]!)).toMatchObject({ status: 'dialing', attempts: 1 });
+    expect(callsOf(env, contactIds[0]!)).toEqual([{ attempt: 1, state: 'creating', outcome: null }]);
+  });
+
+  it('finds a create without a uuid in the provider\'s call list and applies its end at once', async () => {
+    const env = testEnv();
+    const deps = dialerDeps(env);
+    const { listId, contactIds } = createList(env.database, { policy: POLICY, contacts: [{ phone: A }] });
+    const { callId } = creatingCall(env, contactIds[0]!, env.clock.now() - 5_000);
+    const fake = new FakeTelephony();
+    fake.attach(deps);
+    // Another call to the same number, long before: not this attempt's.
+    fake.list('earlier-call', A, env.clock.now() - 3_600_000, 'busy');
+    fake.list('the-call', A, env.clock.now() - 4_800, 'busy');
+
+    expect(await reconcileInFlight(deps, fake, listId)).toEqual([]);
+    expect(env.database.sqlite.prepare('SELECT provider_uuid AS uuid, outcome FROM calls WHERE id = ?').get(callId)).toEqual({ uuid: 'the-call', outcome: 'busy' });
+    expect(contact(env, contactIds[0]!)).toMatchObject({ status: 'pending', attempts: 1 });
+    expect(fake.gets).toEqual([]);
+  });
+
+  it('follows a create the call list shows live by its uuid, without dialling its contact again', async () => {
+    const env = testEnv();
+    const deps = dialerDeps(env);
+    const { listId, contactIds } = createList(env.database, { policy: { ...POLICY, maxAttempts: 1 }, contacts: [{ phone: A }] });
+    const { callId, ref } = creatingCall(env, contactIds[0]!, env.clock.now() - 5_000);
+    const fake = new FakeTelephony();
+    fake.list('live-call', A, env.clock.now() - 4_900, 'ringing');
+
+    const run = runWithFake(deps, fake, listId);
+    // Followed like the run's own calls: a live-call slot and a watcher until its longest life.
+    await until(() => fake.lists.length === 1 && env.clock.pendingSleepers >= 2);
+    expect(env.database.sqlite.prepare('SELECT provider_uuid AS uuid, state FROM calls WHERE id = ?').get(callId)).toEqual({ uuid: 'live-call', state: 'started' });
+    expect(contact(env, contactIds[0]!).status).toBe('dialing');
+    fake.deliver(ref, { status: 'unanswered', uuid: 'live-call' });
+    expect((await run).kind).toBe('completed');
+    expect(callsOf(env, contactIds[0]!)).toEqual([{ attempt: 1, state: 'ended', outcome: 'unanswered' }]);
+    expect(fake.dialled).toEqual([]);
+  });
+
+  it('asks again about a call whose look-up the provider refused (429), instead of taking it for live until its longest life', async () => {
+    const env = testEnv();
+    const deps = dialerDeps(env);
+    const { listId, contactIds } = createList(env.database, { policy: { ...POLICY, maxAttempts: 1 }, contacts: [{ phone: A }] });
+    const call = startCall(env.database, contactIds[0]!, { now: env.clock.now() - 10_000 });
+    const fake = new FakeTelephony();
+    fake.calls.set(call.uuid, providerCall(call.uuid, 'busy'));
+    fake.getFailures.push(RATE_LIMITED);
+
+    const run = runWithFake(deps, fake, listId);
+    await until(() => fake.gets.length === 1 && env.clock.pendingSleepers >= 2);
+    expect(contact(env, contactIds[0]!).status).toBe('dialing');
+    env.clock.advance(15_000);
+    expect((await run).kind).toBe('completed');
+    expect(fake.gets).toEqual([call.uuid, call.uuid]);
+    expect(contact(env, contactIds[0]!)).toMatchObject({ status: 'busy', attempts: 1 });
   });
 
   it('follows a create that did reach the provider: its webhooks name the call and end it normally', async () => {
@@ -149,6 +269,7 @@ describe('crash recovery: calls left in flight by a killed process', () => {
     await until(() => env.clock.pendingSleepers >= 2);
     fake.deliver(ref, { status: 'started', uuid: 'late-uuid' });
     fake.deliver(ref, { status: 'answered', uuid: 'late-uuid' });
+    served(deps, ref);
     fake.deliver(ref, { status: 'completed', uuid: 'late-uuid', duration: '20' });
     expect((await run).kind).toBe('completed');
     expect(callsOf(env, contactIds[0]!)).toEqual([{ attempt: 1, state: 'ended', outcome: 'human' }]);

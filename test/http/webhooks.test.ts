@@ -97,6 +97,7 @@ describe('call lifecycle over webhooks', () => {
   it('voids the billing line when the machine verdict arrives after `completed`', async () => {
     const { h, ref, uuid, contactId } = setup();
     await post(h, `/webhooks/event/${ref}`, { status: 'answered', uuid });
+    await post(h, `/webhooks/answer/${ref}`, { uuid });
     await post(h, `/webhooks/event/${ref}`, completed(uuid, '6'));
     expect(count(h, 'SELECT count(*) AS n FROM billing_lines')).toBe(1);
     expect(row(h, 'SELECT status FROM contacts WHERE id = ?', contactId)).toEqual({ status: 'answered_no_score' });

@@ -122,7 +122,7 @@ describe('report builder: dispositions and funnel', () => {
     const { listId } = seedList(database, { contacts: [{ score: 9, attempts: 2 }, { status: 'machine' }, { status: 'busy', attempts: 3 }] });
     const report = buildReport(deps, { listId, audience: 'operator' });
     expect(report.audience).toBe('operator');
-    expect(report.calls).toEqual({ total: 6, answeredByPerson: 1, answeredByMachine: 1 });
+    expect(report.calls).toEqual({ total: 6, answeredByPerson: 1, answeredByMachine: 1, answeredUnserved: 0 });
     // Calls start at START + k minutes and end 50 s later.
     expect(report.fieldwork).toEqual({ firstCallAt: new Date(START).toISOString(), lastCallAt: new Date(START + 5 * 60_000 + 50_000).toISOString() });
     expect(report.billing).toEqual({ billableCalls: 1, billableSeconds: 60, amountMinor: 12, currency: 'EUR', providerCost: { amountMicros: 10_500, pricedCalls: 1 } });

@@ -189,7 +189,7 @@ describe('machine detection', () => {
     expect(statuses.at(-1)).toBe('completed');
     const human = receiver.events(created.uuid).find((e) => e.payload.status === 'human')!;
     expect(PAYLOAD_SHAPES.detection.parse(human.payload).call_uuid).toBe(created.uuid);
-    expect(sandbox.calls()[0]!.inputs).toEqual([{ prompt: 0, digits: '10', timedOut: false }]);
+    expect(sandbox.calls()[0]!.inputs).toEqual([{ prompt: 0, digits: '10', timedOut: false, delivered: true }]);
   });
 
   test('advanced detection in detect_beep mode with continue reports the beep and lets the NCCO run', async () => {
@@ -201,7 +201,7 @@ describe('machine detection', () => {
     const machineEvents = receiver.events(created.uuid).filter((e) => e.payload.status === 'machine');
     expect(machineEvents.map((e) => e.payload.sub_state)).toEqual([undefined, 'beep_start']);
     // The machine presses nothing: the input times out empty and the IVR re-prompts.
-    expect(sandbox.calls()[0]!.inputs[0]).toEqual({ prompt: 0, digits: '', timedOut: true });
+    expect(sandbox.calls()[0]!.inputs[0]).toEqual({ prompt: 0, digits: '', timedOut: true, delivered: true });
     expect(receiver.statuses(created.uuid).at(-1)).toBe('completed');
   });
 });

@@ -146,7 +146,7 @@ describe('retries and timeouts', () => {
     expect(sandbox.stats().webhooks).toMatchObject({ retried: 1, failed: 0 });
   });
 
-  test('an answer_url that never responds is tried twice, then the call ends with an error event', async () => {
+  test('an answer_url that never responds is tried twice, then the call ends with an error event, billed for the second in between', async () => {
     const sandbox = await sandboxWith({ answerWebhookTimeoutMs: 100, scenario: { callees: { '48505000701': { attempts: [ANSWERED] } } } });
     receiver.on('/answer-hangs', () => ({ hang: true }));
     const { uuid } = await vonageFor(sandbox).voice.createOutboundCall(surveyCall(receiver, '48505000701', { answerUrl: [`${receiver.url}/answer-hangs`] }));
@@ -156,6 +156,7 @@ describe('retries and timeouts', () => {
     const error = receiver.at('/event').find((r) => r.payload.conversation_uuid === conversation && r.payload.reason !== undefined)!;
     expect(PAYLOAD_SHAPES.error.parse(error.payload).reason).toMatch(/answer_url.*no response within 100 ms/);
     expect(receiver.statuses(uuid)).toEqual(['started', 'ringing', 'answered', 'completed']);
+    expect(sandbox.calls()[0]).toMatchObject({ answered: true, durationSeconds: 1 });
     expect(sandbox.stats().webhooks).toMatchObject({ failed: 1, retried: 1 });
   });
 });

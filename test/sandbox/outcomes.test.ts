@@ -122,6 +122,19 @@ describe('NCCO problems', () => {
     expect(call.nccoProblems).toEqual([expect.stringContaining('bargeIn true but the next non-talk action is record')]);
   });
 
+  test('records an input the app never accepted as not delivered, after the provider\'s two tries', async () => {
+    receiver.on('/refused-input', () => ({ status: 503 }));
+    const { uuid, call } = await dial('48504000304', { outcome: 'answered', keys: ['8#'] }, {
+      answerUrl: undefined,
+      ncco: [
+        { action: 'talk', text: 'Score?' },
+        { action: 'input', type: ['dtmf'], dtmf: { maxDigits: 2, submitOnHash: true }, eventUrl: [`${receiver.url}/refused-input`] },
+      ],
+    });
+    expect(receiver.at('/refused-input').filter((r) => r.payload.uuid === uuid)).toHaveLength(2);
+    expect(call.inputs).toEqual([{ prompt: 0, digits: '8', timedOut: false, delivered: false }]);
+  });
+
   test('an inline ncco runs without an answer request', async () => {
     const { uuid, call } = await dial('48504000303', { outcome: 'answered', keys: ['5#'] }, {
       answerUrl: undefined,
@@ -131,7 +144,7 @@ describe('NCCO problems', () => {
       ],
     });
     expect(receiver.at('/answer').filter((r) => r.payload.uuid === uuid)).toEqual([]);
-    expect(call.inputs).toEqual([{ prompt: 0, digits: '5', timedOut: false }]);
+    expect(call.inputs).toEqual([{ prompt: 0, digits: '5', timedOut: false, delivered: true }]);
     expect(receiver.statuses(uuid).at(-1)).toBe('completed');
   });
 });

@@ -243,6 +243,33 @@ describe('GET, list and hangup', () => {
     expect(((await badPage.json()) as { invalid_parameters: { name: string }[] }).invalid_parameters[0]!.name).toBe('page_size');
   });
 
+  test('search and getAllCalls filter by date_start, date_end and conversation_uuid, paging within the filter', async () => {
+    const clock = new ManualClock(Date.UTC(2026, 0, 5, 10, 0, 0));
+    const sandbox = await sandboxWith({ clock, cps: 50, scenario: { population: { outcomes: { busy: 1 } } } });
+    const voice = vonageFor(sandbox).voice;
+    await voice.createOutboundCall(surveyCall(receiver, '48501000801'));
+    clock.advance(60_000);
+    const inWindow = await Promise.all(['48501000802', '48501000803', '48501000804'].map((n) => voice.createOutboundCall(surveyCall(receiver, n))));
+    clock.advance(60_000);
+    await voice.createOutboundCall(surveyCall(receiver, '48501000805'));
+    await sandbox.onIdle();
+
+    const window = { dateStart: '2026-01-05T10:00:30Z', dateEnd: '2026-01-05T10:01:30Z' };
+    const found = await voice.search({ ...window, pageSize: 2 });
+    expect(found).toMatchObject({ count: 3, page_size: 2, record_index: 0 });
+    expect(found._links!.next!.href).toContain('date_start=2026-01-05T10%3A00%3A30Z');
+    const all: string[] = [];
+    for await (const call of voice.getAllCalls({ ...window, pageSize: 2 })) all.push(call.uuid);
+    expect(all.sort()).toEqual(inWindow.map((c) => c.uuid).sort());
+
+    const byConversation = await voice.search({ conversationUuid: inWindow[1]!.conversationUUID } as never);
+    expect(byConversation._embedded.calls.map((c) => c.uuid)).toEqual([inWindow[1]!.uuid]);
+
+    const badDate = await rawRequest(sandbox, '/v1/calls?date_start=yesterday');
+    expect(badDate.status).toBe(400);
+    expect(((await badDate.json()) as { invalid_parameters: { name: string }[] }).invalid_parameters[0]!.name).toBe('date_start');
+  });
+
   test('GET answers 404 once a call is older than the retention period (two days by default)', async () => {
     const clock = new ManualClock(Date.UTC(2026, 0, 5, 10, 0, 0));
     const sandbox = await sandboxWith({ clock, scenario: { population: { outcomes: { busy: 1 } } } });

@@ -5,14 +5,16 @@ import type { Writable } from 'node:stream';
 import { openContext, type AppContext } from '../../src/app/context.js';
 import { startDialerRuntime, type DialerRuntime } from '../../src/app/dialer-runtime.js';
 import { rateCall } from '../../src/billing/index.js';
-import { ScaledClock } from '../../src/clock/index.js';
-import { parseConfig } from '../../src/config/index.js';
+import { ScaledClock, type Clock } from '../../src/clock/index.js';
+import { parseConfig, type Tariff } from '../../src/config/index.js';
 import { updateListSettings } from '../../src/contacts/index.js';
 import { runCampaign, webhookUrls, type CampaignResult } from '../../src/dialer/index.js';
 import { interpretDtmf } from '../../src/ivr/index.js';
 import { createLogger, createSilentLogger } from '../../src/logging/index.js';
 import { startSandbox, type FaultOptions, type PopulationOptions, type RedeliveryToken, type Sandbox, type Scenario } from '../../src/sandbox/index.js';
+import type { AppDatabase } from '../../src/db/index.js';
 import { tempDir } from './factories.js';
+import { outcomeDisagreements } from './outcomes.js';
 
 let keyPem: string | undefined;
 /** One RSA key per test process: generating one takes ~100 ms. */
@@ -193,17 +195,32 @@ async function slowAnswerProxy(targetPort: number, delayMs: (attempt: number) =>
   return server;
 }
 
+/** What the invariants are checked on: a campaign's database and sandbox, in this process or another's. */
+export interface InvariantSubject {
+  database: AppDatabase;
+  sandbox: Sandbox;
+  /** How the runs ended: completed ones must leave every contact final. */
+  resultKinds: CampaignResult['kind'][];
+  tariff: Tariff;
+  clock: Clock;
+  recordingsDir: string;
+}
+
 /**
  * The guarantees every campaign must keep, whatever the faults. Returns the violations (empty when
  * all hold) and the figures a report of the run needs.
  */
 export function checkInvariants(run: CampaignRun): { violations: string[]; figures: Record<string, number> } {
-  const { sqlite } = run.ctx.database;
+  const { config } = run.ctx;
+  return checkSubject({ database: run.ctx.database, sandbox: run.sandbox, resultKinds: run.results.map((r) => r.kind), tariff: config.defaultTariff, clock: run.ctx.clock, recordingsDir: config.recordingsDir });
+}
+
+export function checkSubject(run: InvariantSubject): { violations: string[]; figures: Record<string, number> } {
+  const { sqlite } = run.database;
   const violations: string[] = [];
-  // The database holds the run's lists only: every query below covers all of them.
+  // The database holds the subject's lists only: every query below covers all of them.
   const open = (sqlite.prepare(`SELECT count(*) AS n FROM contacts WHERE status IN ('pending', 'dialing')`).get() as { n: number }).n;
-  const kinds = run.results.map((r) => r.kind);
-  if (kinds.some((k) => k !== 'completed') || open > 0) violations.push(`${open} contacts not final (runs ${kinds.join(', ')})`);
+  if (run.resultKinds.some((k) => k !== 'completed') || open > 0) violations.push(`${open} contacts not final (runs ${run.resultKinds.join(', ')})`);
 
   const stats = run.sandbox.stats();
   if (stats.maxConcurrentCallsPerNumber > 1) violations.push(`a number had ${stats.maxConcurrentCallsPerNumber} live calls at once`);
@@ -214,33 +231,44 @@ export function checkInvariants(run: CampaignRun): { violations: string[]; figur
   // Billing: exactly the person-answered calls, each at the tariff.
   const human = sqlite.prepare(`SELECT id, duration_seconds AS d FROM calls WHERE outcome = 'human'`).all() as { id: number; d: number | null }[];
   const lines = new Map((sqlite.prepare('SELECT call_id AS callId, amount_minor AS a FROM billing_lines').all() as { callId: number; a: number }[]).map((l) => [l.callId, l.a]));
-  const tariff = run.ctx.config.defaultTariff;
   let expectedTotal = 0;
   for (const call of human) {
     if (call.d === null) {
       violations.push(`person-answered call ${call.id} has no duration`);
       continue;
     }
-    expectedTotal += rateCall(tariff, call.d).amountMinor;
+    expectedTotal += rateCall(run.tariff, call.d).amountMinor;
     if (!lines.has(call.id)) violations.push(`person-answered call ${call.id} has no billing line`);
   }
   if (lines.size !== human.length) violations.push(`${lines.size} billing lines for ${human.length} person-answered calls`);
   const billedTotal = [...lines.values()].reduce((a, b) => a + b, 0);
   if (billedTotal !== expectedTotal) violations.push(`billed ${billedTotal}, person-answered calls rate to ${expectedTotal}`);
 
-  // No response lost: every callee who keyed a valid score has exactly that response.
+  // Outcomes agree, in the tables and in the report, for every list: responses = respondents,
+  // billed calls = person-answered calls.
+  violations.push(...outcomeDisagreements(run.database, run.clock, { defaultTariff: run.tariff, recordingsDir: run.recordingsDir }));
+
+  // No response lost: every callee who keyed a valid score, and whose input webhook the dialer
+  // took (a 2xx), has exactly that response. One the provider could not deliver (the dialer was
+  // down) is lost at the provider, as on Vonage, and counted apart.
   const responses = new Map((sqlite.prepare(`SELECT c.phone_e164 AS phone, r.score FROM responses r JOIN contacts c ON c.id = r.contact_id`).all() as { phone: string; score: number }[]).map((r) => [r.phone, r.score]));
   let keyedScores = 0;
+  let undeliveredScores = 0;
   for (const call of run.sandbox.calls()) {
-    const scored = call.inputs.map((i) => interpretDtmf(i.digits)).find((a) => a.kind === 'score' || a.kind === 'opt_out');
-    if (scored?.kind !== 'score') continue;
+    const scored = call.inputs.map((i) => ({ input: i, answer: interpretDtmf(i.digits) })).find((a) => a.answer.kind === 'score' || a.answer.kind === 'opt_out');
+    if (scored?.answer.kind !== 'score') continue;
+    if (!scored.input.delivered) {
+      undeliveredScores++;
+      continue;
+    }
     keyedScores++;
     const phone = `+${call.to}`;
-    if (responses.get(phone) !== scored.score) violations.push(`${phone} keyed ${scored.score}, stored ${responses.get(phone) ?? 'nothing'}`);
+    if (responses.get(phone) !== scored.answer.score) violations.push(`${phone} keyed ${scored.answer.score}, stored ${responses.get(phone) ?? 'nothing'}`);
   }
   const downloads = sqlite.prepare(`SELECT comment_status AS s, count(*) AS n FROM responses GROUP BY comment_status`).all() as { s: string; n: number }[];
   const pendingDownloads = downloads.find((d) => d.s === 'pending')?.n ?? 0;
   if (pendingDownloads > 0) violations.push(`${pendingDownloads} recordings still pending`);
+  const outcomes = (outcome: string) => (sqlite.prepare('SELECT count(*) AS n FROM calls WHERE outcome = ?').get(outcome) as { n: number }).n;
   return {
     violations,
     figures: {
@@ -252,9 +280,15 @@ export function checkInvariants(run: CampaignRun): { violations: string[]; figur
       webhooksDuplicated: stats.webhooks.duplicated,
       webhooksDropped: stats.webhooks.dropped,
       webhooksRetried: stats.webhooks.retried,
+      webhooksFailed: stats.webhooks.failed,
       keyedScores,
+      undeliveredScores,
       responses: responses.size,
+      respondents: (sqlite.prepare(`SELECT count(*) AS n FROM contacts WHERE status = 'responded'`).get() as { n: number }).n,
       billedCalls: lines.size,
+      personAnsweredCalls: human.length,
+      unservedCalls: outcomes('unserved'),
+      lostCalls: outcomes('lost'),
       downloaded: downloads.find((d) => d.s === 'downloaded')?.n ?? 0,
       reconciled: (sqlite.prepare(`SELECT count(*) AS n FROM call_events e JOIN calls c ON c.id = e.call_id WHERE e.payload LIKE '%"reconciled":true%'`).get() as { n: number }).n,
     },

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { systemClock } from '../../src/clock/index.js';
 import { applyStatusEvent, callStore, CallSignals, ListSettingsBook, runCampaign, webhookUrls, type CampaignResult, type DialerDeps, type StatusPayload } from '../../src/dialer/index.js';
-import type { CreateCallRequest, CreateCallResult, GetCallResult, HangupResult, ProviderCall, Telephony } from '../../src/telephony/index.js';
+import type { CallListQuery, CreateCallRequest, CreateCallResult, GetCallResult, HangupResult, ListCallsResult, ProviderCall, ProviderFailure, Telephony } from '../../src/telephony/index.js';
 import { TARIFF } from './dialer.js';
 import type { TestEnv } from './factories.js';
 
@@ -10,13 +10,22 @@ export type FakeOutcome = StatusPayload | 'live';
 
 /**
  * An in-process provider for unit tests of the dialer loop (end-to-end tests use the sandbox). It
- * records create requests, keeps a status per uuid for GET /v1/calls/:uuid, and delivers the
- * outcome chosen per number as a status event, as the webhook handler would.
+ * records create requests, keeps a status per uuid for GET /v1/calls/:uuid and a call list for GET
+ * /v1/calls, and delivers the outcome chosen per number as a status event, as the webhook handler
+ * would.
  */
 export class FakeTelephony implements Telephony {
   readonly created: CreateCallRequest[] = [];
   readonly gets: string[] = [];
   readonly calls = new Map<string, ProviderCall>();
+  /** The call list: every call created, and those a test lists as made by an earlier process. */
+  readonly listed: { uuid: string; at: number }[] = [];
+  /** Every GET /v1/calls asked. */
+  readonly lists: CallListQuery[] = [];
+  /** When set, GET /v1/calls fails with it (the provider cannot answer). */
+  listFailure: ProviderFailure | undefined;
+  /** Failures the next GET /v1/calls/:uuid requests get, one each, before the provider answers again. */
+  readonly getFailures: ProviderFailure[] = [];
   #deps: DialerDeps | undefined;
   readonly #outcome: (request: CreateCallRequest) => FakeOutcome;
 
@@ -36,7 +45,8 @@ export class FakeTelephony implements Telephony {
   async createCall(request: CreateCallRequest): Promise<CreateCallResult> {
     this.created.push(request);
     const uuid = randomUUID();
-    this.calls.set(uuid, providerCall(uuid, 'started'));
+    this.calls.set(uuid, providerCall(uuid, 'started', {}, request.toE164));
+    this.listed.push({ uuid, at: this.#deps?.clock.now() ?? 0 });
     const outcome = this.#outcome(request);
     if (outcome !== 'live') {
       // After the 201, as the provider's webhooks would arrive.
@@ -47,9 +57,25 @@ export class FakeTelephony implements Telephony {
 
   async getCall(uuid: string): Promise<GetCallResult> {
     this.gets.push(uuid);
+    const failure = this.getFailures.shift();
+    if (failure) return { ok: false, failure };
     const call = this.calls.get(uuid);
     if (!call) return { ok: false, failure: { kind: 'not_found', status: 404, message: 'Not Found', retryable: false } };
     return { ok: true, call };
+  }
+
+  async listCalls(query: CallListQuery): Promise<ListCallsResult> {
+    this.lists.push(query);
+    if (this.listFailure) return { ok: false, failure: this.listFailure };
+    const matching = this.listed.filter((l) => l.at >= query.fromMs && l.at <= query.toMs).map((l) => this.calls.get(l.uuid)!);
+    const next = query.recordIndex + query.pageSize;
+    return { ok: true, page: { calls: matching.slice(query.recordIndex, next), total: matching.length, nextRecordIndex: next < matching.length ? next : undefined } };
+  }
+
+  /** A call an earlier process created (to `phone`, dated `at`), as GET /v1/calls and GET /v1/calls/:uuid show it. */
+  list(uuid: string, phone: string, at: number, status = 'started', payload: Partial<StatusPayload> = {}): void {
+    this.calls.set(uuid, providerCall(uuid, status, payload, phone));
+    this.listed.push({ uuid, at });
   }
 
   async hangupCall(): Promise<HangupResult> {
@@ -61,15 +87,18 @@ export class FakeTelephony implements Telephony {
     const deps = this.#deps!;
     const call = callStore(deps.database).byRef(ref);
     if (!call) throw new Error(`no call with ref ${ref}`);
-    if (payload.uuid) this.calls.set(payload.uuid, providerCall(payload.uuid, payload.status, payload));
+    if (payload.uuid) this.calls.set(payload.uuid, providerCall(payload.uuid, payload.status, payload, this.calls.get(payload.uuid)?.toNumber));
     applyStatusEvent(deps, call, payload, deps.clock.now());
   }
 }
 
-export function providerCall(uuid: string, status: string, payload: Partial<StatusPayload> = {}): ProviderCall {
+export const RATE_LIMITED: ProviderFailure = { kind: 'rate_limited', status: 429, message: 'Too Many Requests', retryable: true };
+
+export function providerCall(uuid: string, status: string, payload: Partial<StatusPayload> = {}, phone?: string): ProviderCall {
   return {
     uuid,
     status,
+    toNumber: phone?.replace(/^\+/, ''),
     durationSeconds: payload.duration === undefined ? undefined : Number(payload.duration),
     rateMicros: undefined,
     priceMicros: payload.price === undefined ? undefined : Math.round(Number(payload.price) * 1e6),

@@ -41,10 +41,16 @@ export const FINAL_CONTACT_STATUSES = CONTACT_STATUSES.filter(
 export const CALL_STATES = ['creating', 'started', 'ringing', 'answered', 'ended'] as const;
 export type CallState = (typeof CALL_STATES)[number];
 
-/** How one call attempt ended, in our vocabulary (the provider's is translated in telephony/). */
+/**
+ * How one call attempt ended, in our vocabulary (the provider's is translated in telephony/).
+ * `unserved`: answered, but our answer webhook never served the survey (the dialer was down), so
+ * the callee heard nothing: a failed attempt, retried and never billed. `lost`: we never learnt
+ * how the call ended; `create_failed`: the create request failed without an answer.
+ */
 export const CALL_OUTCOMES = [
   'human',
   'machine',
+  'unserved',
   'busy',
   'unanswered',
   'timeout',
