@@ -65,12 +65,35 @@ export type CallOutcome = (typeof CALL_OUTCOMES)[number];
 export const ANSWERED_BY = ['human', 'machine'] as const;
 export type AnsweredBy = (typeof ANSWERED_BY)[number];
 
-export const IVR_STAGES = ['greeting', 'question', 'reprompt', 'comment', 'done'] as const;
+export const IVR_STAGES = ['greeting', 'question', 'reprompt', 'reason', 'comment', 'done'] as const;
 export type IvrStage = (typeof IVR_STAGES)[number];
 
 /** `deleted`: the recording passed RECORDING_RETENTION_DAYS and its file was removed (the score stays). */
 export const COMMENT_STATUSES = ['none', 'pending', 'downloaded', 'failed', 'deleted'] as const;
 export type CommentStatus = (typeof COMMENT_STATUSES)[number];
+
+/**
+ * The text of a comment: `pending` while the provider's transcript (or a retry) is awaited,
+ * `ready` with words, `empty` when the audio held no speech (not a comment), `failed` after the
+ * last retry (the audio, if any, stays).
+ */
+export const COMMENT_TEXT_STATUSES = ['none', 'pending', 'ready', 'empty', 'failed'] as const;
+export type CommentTextStatus = (typeof COMMENT_TEXT_STATUSES)[number];
+
+/** How the comment was taken: a recording transcribed by the provider, or the provider's speech input. */
+export const COMMENT_MODES = ['recording', 'speech'] as const;
+export type CommentMode = (typeof COMMENT_MODES)[number];
+
+export const SENTIMENTS = ['positive', 'neutral', 'negative'] as const;
+export type Sentiment = (typeof SENTIMENTS)[number];
+
+/** Where a comment's sentiment (or themes) came from: the provider, our engine, or a person's correction. */
+export const JUDGEMENT_SOURCES = ['provider', 'engine', 'manual'] as const;
+export type JudgementSource = (typeof JUDGEMENT_SOURCES)[number];
+
+/** What the keypad reason question got: a choice, silence, keys that were no choice, or no question asked. */
+export const REASON_OUTCOMES = ['chosen', 'no_input', 'invalid', 'skipped'] as const;
+export type ReasonOutcome = (typeof REASON_OUTCOMES)[number];
 
 export const SUPPRESSION_SOURCES = ['operator', 'import', 'opt_out'] as const;
 export type SuppressionSource = (typeof SUPPRESSION_SOURCES)[number];

@@ -1,13 +1,18 @@
-import { index, integer, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core';
+import { index, integer, primaryKey, real, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core';
 import {
   ANSWERED_BY,
   CALL_EVENT_KINDS,
   CALL_OUTCOMES,
   CALL_STATES,
+  COMMENT_MODES,
   COMMENT_STATUSES,
+  COMMENT_TEXT_STATUSES,
   CONTACT_STATUSES,
   IVR_STAGES,
+  JUDGEMENT_SOURCES,
   LIST_STATES,
+  REASON_OUTCOMES,
+  SENTIMENTS,
   SUPPRESSION_SOURCES,
 } from './enums.js';
 
@@ -32,6 +37,8 @@ export const clients = sqliteTable('clients', {
   reportUrl: text('report_url'),
   /** Default owner of the client's follow-up cases (a list's own owner wins); null: unassigned. */
   caseOwner: text('case_owner'),
+  /** The client's theme taxonomy (JSON, themes/taxonomy.ts); null: the default taxonomy. */
+  taxonomy: text('taxonomy'),
   createdAt: integer('created_at').notNull(),
 });
 
@@ -56,6 +63,8 @@ export const lists = sqliteTable(
     tariff: text('tariff'),
     /** Triggered surveys may be added (POST /api/v1/surveys); `serve` dials the list continuously. */
     acceptsTriggers: integer('accepts_triggers', { mode: 'boolean' }).notNull().default(false),
+    /** The file column the contacts' values came from (`--value-column`), for the report's revenue at risk; null: none. */
+    valueColumn: text('value_column'),
     /** JSON FollowUpSettings: alertThreshold, caseOwner, caseDeadlineHours. */
     followUp: text('follow_up').notNull().default('{}'),
     /**
@@ -105,6 +114,8 @@ export const contacts = sqliteTable(
     nextAttemptAt: integer('next_attempt_at'),
     /** The earliest instant the contact may be called whatever the list's rules (a triggered survey's `notBefore`); null: none. */
     notBefore: integer('not_before'),
+    /** What the contact is worth to the client (the list's value column, any currency-free number); null: unknown. */
+    value: real('value'),
     updatedAt: integer('updated_at').notNull(),
   },
   (t) => [
@@ -203,6 +214,27 @@ export const responses = sqliteTable(
     commentFile: text('comment_file'),
     commentSeconds: integer('comment_seconds'),
     commentDownloadAttempts: integer('comment_download_attempts').notNull().default(0),
+    /** How the comment was taken; null when none was asked for. */
+    commentMode: text('comment_mode', { enum: COMMENT_MODES }),
+    commentTextStatus: text('comment_text_status', { enum: COMMENT_TEXT_STATUSES }).notNull().default('none'),
+    /** The words of the comment (personal data: erased and expired with the recording). */
+    commentText: text('comment_text'),
+    /** BCP 47 tag of the text. */
+    commentLanguage: text('comment_language'),
+    /** The provider's confidence in the text, 0..1; null when it gave none. */
+    commentConfidence: real('comment_confidence'),
+    /** Where the provider holds the transcript (downloaded with a JWT, like recordings). */
+    commentTranscriptUrl: text('comment_transcript_url'),
+    commentTextAttempts: integer('comment_text_attempts').notNull().default(0),
+    /** When the text queue looks at this response next; null: nothing to do. */
+    commentTextDueAt: integer('comment_text_due_at'),
+    sentiment: text('sentiment', { enum: SENTIMENTS }),
+    sentimentSource: text('sentiment_source', { enum: JUDGEMENT_SOURCES }),
+    /** Where the rows of response_themes came from; `manual` is never overwritten by a re-run. */
+    themesSource: text('themes_source', { enum: JUDGEMENT_SOURCES }),
+    /** The keypad reason: the chosen choice's key (e.g. "price"), and what the question got. */
+    reason: text('reason'),
+    reasonOutcome: text('reason_outcome', { enum: REASON_OUTCOMES }),
     createdAt: integer('created_at').notNull(),
   },
   (t) => [
@@ -212,7 +244,44 @@ export const responses = sqliteTable(
     index('responses_call_idx').on(t.callId),
     // Reports aggregate responses per list.
     index('responses_list_idx').on(t.listId, t.score),
+    // The comment text queue: WHERE comment_text_due_at<=? ORDER BY comment_text_due_at.
+    index('responses_text_due_idx').on(t.commentTextDueAt),
   ],
+);
+
+/** The themes of a comment (zero or more), from the engine or a person's correction. */
+export const responseThemes = sqliteTable(
+  'response_themes',
+  {
+    responseId: integer('response_id')
+      .notNull()
+      .references(() => responses.id, { onDelete: 'cascade' }),
+    listId: integer('list_id').notNull(),
+    theme: text('theme').notNull(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.responseId, t.theme] }),
+    // Reports and `cases --theme` count per list and theme.
+    index('response_themes_list_idx').on(t.listId, t.theme),
+  ],
+);
+
+/** Every correction of a comment's themes: who, when, before and after (JSON arrays). */
+export const themeCorrections = sqliteTable(
+  'theme_corrections',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    responseId: integer('response_id')
+      .notNull()
+      .references(() => responses.id, { onDelete: 'cascade' }),
+    listId: integer('list_id').notNull(),
+    /** "operator" or "client:<id>". */
+    actor: text('actor').notNull(),
+    before: text('before').notNull(),
+    after: text('after').notNull(),
+    correctedAt: integer('corrected_at').notNull(),
+  },
+  (t) => [index('theme_corrections_response_idx').on(t.responseId)],
 );
 
 export const suppressions = sqliteTable('suppressions', {
