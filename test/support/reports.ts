@@ -18,6 +18,12 @@ export interface ContactSpec {
   language?: string | null;
   attributes?: Record<string, string>;
   comment?: { status: Exclude<CommentStatus, 'none'>; file?: string; seconds?: number };
+  /** The comment's words (status `ready`), stored themes (source `engine` unless given) and sentiment. */
+  text?: { text: string; language?: string; themes?: string[]; themesSource?: 'engine' | 'manual'; sentiment?: 'positive' | 'neutral' | 'negative' };
+  /** The keypad reason's choice key. */
+  reason?: string;
+  /** The contact's value (the list's value column). */
+  value?: number;
 }
 
 /** The outcome of the last attempt that leaves a contact in `status`. */
@@ -68,16 +74,18 @@ export function seedList(
     }
   ).id;
   const insertContact = sqlite.prepare(
-    `INSERT INTO contacts (list_id, row_number, phone_e164, country, language, attributes, status, attempts, next_attempt_at, updated_at)
-     VALUES (?, ?, ?, 'PL', ?, ?, ?, ?, ?, ?) RETURNING id`,
+    `INSERT INTO contacts (list_id, row_number, phone_e164, country, language, attributes, status, attempts, next_attempt_at, value, updated_at)
+     VALUES (?, ?, ?, 'PL', ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
   );
   const insertCall = sqlite.prepare(
     `INSERT INTO calls (contact_id, list_id, attempt, ref, provider_uuid, state, outcome, answered_by, created_at, answered_at, ended_at, duration_seconds, provider_price_micros)
      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
   );
   const insertResponse = sqlite.prepare(
-    `INSERT INTO responses (contact_id, call_id, list_id, score, comment_status, comment_file, comment_seconds, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+    `INSERT INTO responses (contact_id, call_id, list_id, score, comment_status, comment_file, comment_seconds, comment_mode, comment_text_status, comment_text, comment_language, sentiment, sentiment_source, themes_source, reason, reason_outcome, created_at)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
   );
+  const insertTheme = sqlite.prepare('INSERT INTO response_themes (response_id, list_id, theme) VALUES (?, ?, ?)');
   const insertBilling = sqlite.prepare(
     `INSERT INTO billing_lines (call_id, list_id, client_id, billable_seconds, amount_minor, currency, provider_price_micros, created_at) VALUES (?, ?, ?, 60, 12, 'EUR', 10500, ?)`,
   );
@@ -90,7 +98,7 @@ export function seedList(
       const noCall = status === 'not_dialled' || status === 'suppressed' || status === 'pending';
       const attempts = spec.attempts ?? (noCall ? 0 : 1);
       const contactId = (
-        insertContact.get(listId, i + 2, spec.phone ?? nextPhone(), spec.language ?? null, JSON.stringify(spec.attributes ?? {}), status, attempts, status === 'pending' ? START : null, START) as { id: number }
+        insertContact.get(listId, i + 2, spec.phone ?? nextPhone(), spec.language ?? null, JSON.stringify(spec.attributes ?? {}), status, attempts, status === 'pending' ? START : null, spec.value ?? null, START) as { id: number }
       ).id;
       contactIds.push(contactId);
       let responseCall: number | null = null;
@@ -119,7 +127,29 @@ export function seedList(
         ).id;
         if (human) insertBilling.run(callId, listId, options.clientId ?? null, createdAt);
         if (last && spec.score !== undefined) {
-          insertResponse.run(contactId, callId, listId, spec.score, spec.comment?.status ?? 'none', spec.comment?.file ?? null, spec.comment?.seconds ?? null, createdAt);
+          const text = spec.text;
+          const responseId = (
+            insertResponse.get(
+              contactId,
+              callId,
+              listId,
+              spec.score,
+              spec.comment?.status ?? 'none',
+              spec.comment?.file ?? null,
+              spec.comment?.seconds ?? null,
+              text ? 'recording' : null,
+              text ? 'ready' : 'none',
+              text?.text ?? null,
+              text ? (text.language ?? 'en-US') : null,
+              text ? (text.sentiment ?? 'neutral') : null,
+              text ? 'engine' : null,
+              text ? (text.themesSource ?? 'engine') : null,
+              spec.reason ?? null,
+              spec.reason ? 'chosen' : null,
+              createdAt,
+            ) as { id: number }
+          ).id;
+          for (const theme of text?.themes ?? []) insertTheme.run(responseId, listId, theme);
           responseCall = callId;
         }
       }

@@ -1,0 +1,6 @@
+/**
+ * Comments: what a callee said after the score, as text (the provider's transcript of the
+ * recording, or its speech recognition), and what it is about (themes and sentiment from the
+ * themes engine, or a person's correction).
+ */
+export { judgeComment, taxonomyOfList, themesOf, type CommentJudgement } from './judgement.js';
