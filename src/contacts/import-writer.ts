@@ -121,9 +121,10 @@ export class ContactWriter {
          WHERE firstRow <> row`,
       );
     }
+    // IMMEDIATE: the write lock is taken at BEGIN, so no reader of ours ever needs to upgrade.
     this.#write = sqlite.transaction((pieces: Piece[]) => {
       for (const piece of pieces) this.#insertPiece(piece);
-    });
+    }).immediate;
   }
 
   /** Rows held, not yet written. */

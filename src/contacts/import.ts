@@ -142,7 +142,7 @@ export async function importList(options: ImportListOptions): Promise<ImportSumm
               now,
             ) as { id: number }
         ).id;
-      })();
+      }).immediate();
     }
     sqlite.pragma(`cache_size = -${IMPORT_CACHE_KIB}`);
 
@@ -225,7 +225,7 @@ export async function importList(options: ImportListOptions): Promise<ImportSumm
         const published = sqlite.prepare(`UPDATE lists SET state = 'ready', import_pid = NULL WHERE id = ? AND state = 'importing'`).run(listId).changes;
         if (published !== 1) throw new AppError('CONFLICT', `list ${listId} was removed while it was being imported`);
         return n;
-      })();
+      }).immediate();
     }
     const summary: ImportSummary = { listId, name, dryRun, rows: dataRows, imported, duplicates, suppressed, rejected, rejectedCount, duplicateRows };
     if (!dryRun) {

@@ -196,7 +196,7 @@ export function createList(options: { database: AppDatabase; clock: Clock; input
         )
         .get(input.clientId ?? null, name, input.country ?? null, timezone, JSON.stringify(script), input.acceptsTriggers ? 1 : 0, options.clock.now()) as { id: number }
     ).id;
-  })();
+  }).immediate();
   return getList({ database: options.database, listId });
 }
 

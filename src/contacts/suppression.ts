@@ -58,7 +58,7 @@ export function addSuppressions(options: AddSuppressionsOptions): AddSuppression
       if (insert.run(result.e164, options.source, options.reason ?? null, now).changes === 0) result.outcome = 'already';
       contactsSuppressed += suppressContacts.run(now, result.e164).changes;
     }
-  })();
+  }).immediate();
   return {
     added: results.filter((r) => r.outcome === 'added').length,
     already: results.filter((r) => r.outcome === 'already').length,

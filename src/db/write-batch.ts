@@ -60,7 +60,7 @@ export class WriteBatch {
             outcomes.push({ ok: false, value: error });
           }
         }
-      })();
+      }).immediate();
     } catch (error) {
       // The commit itself failed (disk full, I/O error): nothing of the batch is stored.
       for (const unit of batch) unit.reject(error);

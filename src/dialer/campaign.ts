@@ -158,7 +158,7 @@ export async function runCampaign(deps: DialerDeps, options: CampaignOptions): P
           const due = selectDue.all(options.listId, now, room) as ContactRow[];
           examined = due.length;
           return due.filter((contact) => take(contact, now));
-        })();
+        }).immediate();
         for (const contact of claimed) track(() => dialContact(contact));
       }
       reporter.maybeReport();
@@ -304,7 +304,7 @@ export async function runCampaign(deps: DialerDeps, options: CampaignOptions): P
           prepared(deps.database, `INSERT INTO calls (contact_id, list_id, attempt, ref, state, created_at) VALUES (?, ?, ?, ?, 'creating', ?) RETURNING id`)
             .get(contact.id, contact.listId, attempt, ref, clock.now()) as { id: number }
         ).id;
-      })();
+      }).immediate();
       const result = await turn.send({
         toE164: contact.phoneE164,
         fromNumber: options.fromNumber,
@@ -350,7 +350,7 @@ export async function runCampaign(deps: DialerDeps, options: CampaignOptions): P
           return;
         }
         logger.warn('create call failed without an answer; counting the attempt', { listId: contact.listId, contactId: contact.id, callId, detail: failure.message });
-        sqlite.transaction(() => finalizeCall(deps, callId, 'create_failed', clock.now(), clock.now()))();
+        sqlite.transaction(() => finalizeCall(deps, callId, 'create_failed', clock.now(), clock.now())).immediate();
         deps.signals.notifyEnded(callId);
         return;
       }
@@ -368,7 +368,7 @@ export async function runCampaign(deps: DialerDeps, options: CampaignOptions): P
       // A permanent refusal (an invalid number) or repeated transient ones: the attempt counts.
       const outcome = failure.kind === 'invalid_request' || failure.kind === 'not_found' ? 'rejected' : 'create_failed';
       logger.warn('create call failed', { listId: contact.listId, contactId: contact.id, callId, outcome, detail: failure.message });
-      sqlite.transaction(() => finalizeCall(deps, callId, outcome, clock.now(), clock.now()))();
+      sqlite.transaction(() => finalizeCall(deps, callId, outcome, clock.now(), clock.now())).immediate();
       deps.signals.notifyEnded(callId);
       return;
     }
@@ -390,7 +390,7 @@ export async function runCampaign(deps: DialerDeps, options: CampaignOptions): P
     sqlite.transaction(() => {
       prepared(deps.database, `DELETE FROM calls WHERE id = ? AND state = 'creating' AND provider_uuid IS NULL`).run(callId);
       prepared(deps.database, 'UPDATE contacts SET attempts = ? WHERE id = ? AND attempts = ?').run(contact.attempts, contact.id, attempt);
-    })();
+    }).immediate();
   }
 
   /**
@@ -417,7 +417,7 @@ export async function runCampaign(deps: DialerDeps, options: CampaignOptions): P
       const call = store.byId(callId)!;
       if (call.state === 'ended') return;
       if (!call.providerUuid) {
-        sqlite.transaction(() => finalizeCall(deps, callId, 'lost', clock.now(), clock.now()))();
+        sqlite.transaction(() => finalizeCall(deps, callId, 'lost', clock.now(), clock.now())).immediate();
         deps.signals.notifyEnded(callId);
         return;
       }

@@ -82,7 +82,7 @@ export function applyStatusEvent(deps: DialerDeps, call: CallRow, payload: Statu
         return unreachable;
       }
     }
-  })();
+  }).immediate();
   if (ended) deps.signals.notifyEnded(call.id);
   return ended;
 }

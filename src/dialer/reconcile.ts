@@ -287,7 +287,7 @@ function providerCallAsEvent(call: ProviderCall): StatusPayload {
 function loseCall(deps: DialerDeps, callId: number, message: string): void {
   const now = deps.clock.now();
   deps.logger.warn(message, { callId });
-  if (deps.database.sqlite.transaction(() => finalizeCall(deps, callId, 'lost', now, now))()) deps.signals.notifyEnded(callId);
+  if (deps.database.sqlite.transaction(() => finalizeCall(deps, callId, 'lost', now, now)).immediate()) deps.signals.notifyEnded(callId);
 }
 
 /**
@@ -409,7 +409,7 @@ function undoUnsentAttempt(deps: DialerDeps, call: LeftCall): boolean {
       call.contactId,
     );
     return true;
-  })();
+  }).immediate();
   if (undone) {
     deps.logger.info('a create left in flight never reached the provider (not in its call list); the contact is dialled again, the attempt not counted', {
       callId: call.id,

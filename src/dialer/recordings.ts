@@ -41,7 +41,7 @@ export function handleRecording(deps: DialerDeps, downloads: RecordingDownloads,
       )
       .run(url, seconds, response.id).changes;
     if (changed === 1) responseId = response.id;
-  })();
+  }).immediate();
   if (responseId === undefined) {
     deps.logger.warn('recording without a stored score or URL ignored', { callId: call.id });
     return false;

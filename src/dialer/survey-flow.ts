@@ -73,7 +73,7 @@ export function handleAnswer(deps: FlowDeps, request: AnswerRequest): CallbackOu
     if (!call.providerUuid) prepared(deps.database, 'UPDATE calls SET provider_uuid = ? WHERE id = ? AND provider_uuid IS NULL').run(uuid, call.id);
     advanceState(deps, call.id, 'answered', now);
     prepared(deps.database, `UPDATE calls SET ivr_stage = 'question' WHERE id = ? AND ivr_stage IS NULL`).run(call.id);
-  })();
+  }).immediate();
   return { kind: 'ncco', ncco: answerNcco(ivrContext(deps, call, store.contact(call.contactId)!)) };
 }
 
@@ -163,7 +163,7 @@ export function handleInput(deps: FlowDeps, request: InputRequest): CallbackOutc
     // Keys after the call ended are accepted, and the call and the contact settled to agree with
     // them (docs/adr/0009-late-input.md).
     if (answer.kind !== 'none') settleLateKeys(deps, call.id, now);
-  })();
+  }).immediate();
   if (decision.effect === 'score') deps.logger.info('score received', { listId: call.listId, callId: call.id, score: decision.score });
   if (followUp) {
     deps.logger.info('detractor follow-up opened', { listId: call.listId, callId: call.id, caseId: followUp.caseId, alertId: followUp.alertId });

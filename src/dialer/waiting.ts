@@ -87,7 +87,7 @@ export function replanWaiting(deps: { database: AppDatabase; logger?: Logger | u
     }
     prepared(deps.database, 'UPDATE lists SET planned_rules = ? WHERE id = ?').run(rules, settings.listId);
     return count;
-  })();
+  }).immediate();
   deps.logger?.info('waiting contacts re-planned under the rules in force', { listId: settings.listId, moved });
   return moved;
 }
@@ -111,5 +111,5 @@ export function saveListSettings(options: {
     const settings = new ListSettingsBook(database, options.config).get(listId);
     const replanned = replanWaiting({ database, logger: options.logger }, settings, options.now);
     return { list: getList({ database, listId }), replanned };
-  })();
+  }).immediate();
 }

@@ -306,7 +306,7 @@ export class WebhookDeliveries {
          WHERE id = ? AND status = 'pending' AND attempts = ?`,
       ).run(attempt, failed ? (exhausted ? 'failed' : 'pending') : 'delivered', failed ? retryAt : now, statusCode, error, failed ? null : now, row.id, row.attempts);
       return true;
-    })();
+    }).immediate();
     if (!recorded) return;
     if (!failed) logger.info('webhook delivered', { ...log, statusCode, durationMs });
     else if (exhausted) logger.error('webhook delivery failed for good', { ...log, error, attempts: attempt });

@@ -69,7 +69,7 @@ export async function eraseNumber(options: {
         .get(now, ids.length, lists, calls, responses, files.length, billingLinesKept, suppressionKept ? 1 : 0) as { id: number }
     ).id;
     return { summary: { erasureId, contacts: ids.length, lists, calls, responses, recordings: files.length, billingLinesKept, suppressionKept }, files };
-  })();
+  }).immediate();
   // Files go after the commit: a crash in between leaves an orphan file with no row pointing at it,
   // which the retention purge removes; never a row pointing at a missing person.
   const root = path.resolve(options.recordingsDir);

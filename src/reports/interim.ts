@@ -155,7 +155,7 @@ function produceOne(deps: InterimDeps, input: InterimInput, listId: number, date
         now,
       }) ?? null
     );
-  })();
+  }).immediate();
   deps.logger.info('interim report written', { listId, file: htmlFile, announced: deliveryId !== null });
   return { listId, jsonFile, htmlFile, deliveryId };
 }

@@ -111,12 +111,12 @@ export function activeSchedules(database: AppDatabase): ScheduleRow[] {
 
 export function recordRunStarted(database: AppDatabase, scheduleIds: number[], at: number): void {
   const statement = prepared(database, 'UPDATE schedules SET last_started_at = ?, last_ended_at = NULL, last_result = NULL WHERE id = ?');
-  database.sqlite.transaction(() => scheduleIds.forEach((id) => statement.run(at, id)))();
+  database.sqlite.transaction(() => scheduleIds.forEach((id) => statement.run(at, id))).immediate();
 }
 
 export function recordRunEnded(database: AppDatabase, scheduleIds: number[], at: number, result: string): void {
   const statement = prepared(database, 'UPDATE schedules SET last_ended_at = ?, last_result = ? WHERE id = ?');
-  database.sqlite.transaction(() => scheduleIds.forEach((id) => statement.run(at, result, id)))();
+  database.sqlite.transaction(() => scheduleIds.forEach((id) => statement.run(at, result, id))).immediate();
 }
 
 /** Every schedule of a final list is done: it never fires again. */

@@ -78,4 +78,33 @@ describe('WriteBatch (group commit)', () => {
     await batch.run(() => insert.run('second'));
     expect(db.sqlite.prepare('SELECT v FROM t ORDER BY id').pluck().all()).toEqual(['first', 'second']);
   });
+
+  it('takes the write lock at BEGIN: a writer committing between a unit\'s read and its write cannot make it fail with "database is locked"', async () => {
+    const { db, batch, insert } = open();
+    insert.run('seed');
+    // Another process's writer (an import): it gives up at once instead of waiting.
+    const importer = new Database(db.sqlite.name);
+    importer.pragma('busy_timeout = 0');
+    const importerWrites: string[] = [];
+    try {
+      const result = await batch.run(() => {
+        const before = (db.sqlite.prepare('SELECT count(*) AS n FROM t').get() as { n: number }).n;
+        // The import commits right after the webhook's read. With a deferred BEGIN it got in and
+        // the webhook's write then failed at once with SQLITE_BUSY_SNAPSHOT, whatever the busy timeout.
+        try {
+          importer.prepare("INSERT INTO t (v) VALUES ('import')").run();
+          importerWrites.push('committed');
+        } catch (error) {
+          importerWrites.push((error as { code?: string }).code ?? 'error');
+        }
+        insert.run('webhook');
+        return before;
+      });
+      expect(result).toBe(1);
+      expect(importerWrites).toEqual(['SQLITE_BUSY']);
+      expect(db.sqlite.prepare('SELECT v FROM t ORDER BY id').pluck().all()).toEqual(['seed', 'webhook']);
+    } finally {
+      importer.close();
+    }
+  });
 });

@@ -1,5 +1,7 @@
 import { afterAll, describe, expect, it } from '@jest/globals';
 import { checkInvariants, runSandboxCampaign, type CampaignRun, type CampaignRunOptions } from '../support/campaign.js';
+import { runCli, type CliResult } from '../support/cli.js';
+import { writeTempFile } from '../support/factories.js';
 import { runKilledCampaign, type KilledCampaign } from '../support/killed-campaign.js';
 
 /**
@@ -102,4 +104,30 @@ describe.each(SEEDS)('kill -9 mid-campaign and a restart, seed %i', (seed) => {
     expect(run.restart.reconciled.lost).toBe(0);
     expect(run.restart.killToInFlightSettledMs).not.toBeNull();
   }, 600_000);
+});
+
+describe('an import beside a running campaign', () => {
+  it('never makes a webhook fail: 0 failed or retried deliveries while another process imports 30,000 rows into the same database', async () => {
+    const csv = ['phone,name', ...Array.from({ length: 30_000 }, (_, i) => `+48 51${String(i).padStart(7, '0')},Person ${i}`)].join('\n');
+    const file = writeTempFile('beside.csv', csv);
+    let imported: CliResult | undefined;
+    const run = await runSandboxCampaign({
+      contacts: CONTACTS,
+      seed: 21,
+      cps: 10,
+      beside: async (databasePath) => {
+        imported = await runCli(['lists', 'import', file, '--name', 'beside', '--country', 'PL'], databasePath);
+      },
+    });
+    runs.push(run);
+    expect({ exitCode: imported?.exitCode, stderr: imported?.stderr }).toEqual({ exitCode: 0, stderr: expect.any(String) });
+    // The import really ran while webhooks were arriving.
+    expect(run.besideEndedWhileDialling).toBe(true);
+    expect(run.ctx.database.sqlite.prepare("SELECT count(*) AS n FROM contacts c JOIN lists l ON l.id = c.list_id WHERE l.name = 'beside'").get()).toEqual({ n: 30_000 });
+    // The invariants are the campaign's: the imported list is waiting to be dialled.
+    run.ctx.database.sqlite.prepare("DELETE FROM lists WHERE name = 'beside'").run();
+    const { violations, figures: f } = checkInvariants(run);
+    expect(violations).toEqual([]);
+    expect({ failed: f.webhooksFailed, retried: f.webhooksRetried }).toEqual({ failed: 0, retried: 0 });
+  });
 });

@@ -48,6 +48,11 @@ export interface CampaignRunOptions {
   redeliveryToken?: RedeliveryToken;
   /** Where the app's and the sandbox's logs go (JSON lines, debug level); silent otherwise. */
   logStream?: Writable;
+  /**
+   * Work started beside the campaign, against the same database file (another process's import,
+   * say), when the lists start dialling; `besideEndedWhileDialling` tells whether it ended first.
+   */
+  beside?: (databasePath: string) => Promise<unknown>;
 }
 
 export interface CampaignRun {
@@ -60,6 +65,8 @@ export interface CampaignRun {
   /** Every list's, in the order of `listIds`. */
   results: CampaignResult[];
   listIds: number[];
+  /** Whether `beside` ended before the last list's run did (undefined without `beside`). */
+  besideEndedWhileDialling?: boolean;
   close(): Promise<void>;
 }
 
@@ -136,6 +143,11 @@ export async function runSandboxCampaign(options: CampaignRunOptions): Promise<C
     const address = proxy.address();
     runtime.deps.urls = webhookUrls(`http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`);
   }
+  let dialling = true;
+  let besideEndedWhileDialling: boolean | undefined;
+  const beside = options.beside?.(config.databasePath).then(() => {
+    besideEndedWhileDialling = dialling;
+  });
   // The lists dial at once, as a daemon's runs do, through the runtime's one pacer.
   const results = await Promise.all(
     listIds.map((listId) =>
@@ -149,6 +161,8 @@ export async function runSandboxCampaign(options: CampaignRunOptions): Promise<C
       }),
     ),
   );
+  dialling = false;
+  await beside;
   // Webhooks the sandbox still owes (recordings after `completed`, duplicates), then downloads.
   await sandbox.onIdle();
   await runtime.deps.recordings.drain(600_000);
@@ -160,6 +174,7 @@ export async function runSandboxCampaign(options: CampaignRunOptions): Promise<C
     listId: listIds[0]!,
     results,
     listIds,
+    ...(besideEndedWhileDialling === undefined ? {} : { besideEndedWhileDialling }),
     close: async () => {
       await runtime.close();
       proxy?.close();
