@@ -8,14 +8,39 @@ export const KNOWN_COLUMNS = ['name', 'language', 'timezone', 'region', 'segment
 const CONTACT_FIELDS = new Set(['name', 'language', 'timezone']);
 export const MAX_COLUMNS = 200;
 
+/**
+ * Header names of a person's name in the supported languages (any case; spaces, "_" and "-" alike):
+ * the whole name, the given name, the family name. They fill the contact's name and are never a
+ * report breakdown: a "By Imię" table shows each named person's score.
+ */
+export const NAME_COLUMN_NAMES = {
+  full: ['name', 'full name', 'fullname', 'contact name', 'customer name', 'imię i nazwisko', 'imie i nazwisko', 'nazwa', 'имя и фамилия', 'фио', 'ф.и.о.', 'име и фамилия', 'имена', 'nom complet', 'vollständiger name'],
+  given: ['first name', 'firstname', 'given name', 'forename', 'imię', 'imie', 'имя', 'име', 'prénom', 'prenom', 'vorname'],
+  family: ['last name', 'lastname', 'surname', 'family name', 'nazwisko', 'фамилия', 'презиме', 'nom', 'nom de famille', 'nachname'],
+} as const;
+
+/** Header names of e-mail columns: personal data the survey does not need, so not stored. */
+export const EMAIL_COLUMN_NAMES = ['email', 'e-mail', 'e mail', 'mail', 'email address', 'adres e-mail', 'adres email', 'почта', 'электронная почта', 'имейл', 'courriel'] as const;
+
+/** "First_Name", "first-name", " First  name " → "first name". */
+const headerKey = (name: string) => name.trim().toLowerCase().replace(/[\s_-]+/g, ' ');
+
 export interface ColumnMap {
   phoneIndex: number;
   phoneHeader: string;
+  /** The whole name's column, or -1. */
   nameIndex: number;
+  /** Given and family name columns (joined "given family" when there is no whole name), or -1. */
+  givenNameIndex: number;
+  familyNameIndex: number;
   languageIndex: number;
   timezoneIndex: number;
   /** [index, attribute key] for every other column. */
   attributes: [number, string][];
+  /** The header's names, as written (blank ones as column_N). */
+  header: string[];
+  /** Columns read but not kept, with why (an e-mail address, a second phone column …). */
+  ignored: { column: string; reason: string }[];
   width: number;
 }
 
@@ -48,17 +73,39 @@ export function mapColumns(header: string[]): ColumnMap {
     );
   }
   const phoneIndex = phoneColumns[0]![1];
+  const keys = names.map(headerKey);
+  const find = (list: readonly string[]) => keys.findIndex((k, i) => i !== phoneIndex && list.includes(k));
+  const nameIndex = find(NAME_COLUMN_NAMES.full);
+  const givenNameIndex = find(NAME_COLUMN_NAMES.given);
+  const familyNameIndex = find(NAME_COLUMN_NAMES.family);
+  const nameColumns = new Set([nameIndex, givenNameIndex, familyNameIndex].filter((i) => i >= 0));
   const attributes: [number, string][] = [];
+  const ignored: { column: string; reason: string }[] = [];
   names.forEach((name, i) => {
-    if (i !== phoneIndex && !CONTACT_FIELDS.has(lower[i]!)) {
-      // Known breakdown columns get their canonical lower-case key; others keep the header's spelling.
-      attributes.push([i, (KNOWN_COLUMNS as readonly string[]).includes(lower[i]!) ? lower[i]! : name]);
+    if (i === phoneIndex || CONTACT_FIELDS.has(lower[i]!)) return;
+    if (nameColumns.has(i)) {
+      if (i !== nameIndex && nameIndex >= 0) ignored.push({ column: name, reason: `a part of the name, and column "${names[nameIndex]}" holds the whole name` });
+      return;
     }
+    if ((NAME_COLUMN_NAMES.full as readonly string[]).includes(keys[i]!) || (NAME_COLUMN_NAMES.given as readonly string[]).includes(keys[i]!) || (NAME_COLUMN_NAMES.family as readonly string[]).includes(keys[i]!)) {
+      ignored.push({ column: name, reason: 'a second name column; the first one is kept' });
+      return;
+    }
+    if ((EMAIL_COLUMN_NAMES as readonly string[]).includes(keys[i]!)) {
+      ignored.push({ column: name, reason: 'e-mail addresses: personal data the survey does not need, not stored' });
+      return;
+    }
+    // Known breakdown columns get their canonical lower-case key; others keep the header's spelling.
+    attributes.push([i, (KNOWN_COLUMNS as readonly string[]).includes(lower[i]!) ? lower[i]! : name]);
   });
   return {
     phoneIndex,
     phoneHeader: names[phoneIndex]!,
-    nameIndex: lower.indexOf('name'),
+    nameIndex,
+    givenNameIndex: nameIndex >= 0 ? -1 : givenNameIndex,
+    familyNameIndex: nameIndex >= 0 ? -1 : familyNameIndex,
+    header: names,
+    ignored,
     languageIndex: lower.indexOf('language'),
     timezoneIndex: lower.indexOf('timezone'),
     attributes,
@@ -95,4 +142,33 @@ export function canonicalLanguage(value: string): string | null {
     if (languageCache.size < 10_000) languageCache.set(value, tag);
   }
   return tag;
+}
+
+/** What is known of one attribute column's values, for segmentVerdict. */
+export interface ColumnValues {
+  /** Contacts with a value in the column. */
+  contacts: number;
+  distinct: number;
+  /** Values that look like an e-mail address, and like a phone number. */
+  emails: number;
+  phones: number;
+}
+
+/** Values that look like an e-mail address or a phone number (7 digits or more, written as one). */
+export const EMAIL_VALUE = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
+export const PHONE_VALUE = /^\+?[\d\s().-]{7,}$/;
+
+/**
+ * Whether an attribute column is a report breakdown, or why not. A breakdown whose values are
+ * mostly unique shows single people's scores (names, customer ids), and e-mail addresses or phone
+ * numbers are people, not segments.
+ */
+export function segmentVerdict(values: ColumnValues): { segment: true } | { segment: false; reason: string } {
+  if (values.contacts === 0) return { segment: false, reason: 'no values' };
+  if (values.emails * 2 > values.contacts) return { segment: false, reason: 'its values look like e-mail addresses' };
+  if (values.phones * 2 > values.contacts) return { segment: false, reason: 'its values look like phone numbers' };
+  if (values.distinct > 1 && values.distinct * 2 > values.contacts) {
+    return { segment: false, reason: `its values are mostly unique (${values.distinct} different among ${values.contacts}): a breakdown would show single people's scores` };
+  }
+  return { segment: true };
 }

@@ -3,6 +3,7 @@ import { open, stat, type FileHandle } from 'node:fs/promises';
 import { Parser, type Options as CsvParseOptions } from 'csv-parse';
 import { parse as parseSync } from 'csv-parse/sync';
 import { AppError } from '../errors/index.js';
+import { EXAMPLE_ENCODINGS, guessEncoding } from './encoding.js';
 
 export type Delimiter = ',' | ';' | '\t';
 export type RecordDelimiter = '\r\n' | '\n' | '\r';
@@ -40,6 +41,8 @@ export interface CsvDialect {
   delimiter: Delimiter;
   /** The record delimiter csv-parse would discover (the first line end outside quotes); undefined for a one-line file. */
   recordDelimiter: RecordDelimiter | undefined;
+  /** The file starts with Excel's `sep=;` line, which names the delimiter and is not the header. */
+  sepLine?: boolean;
 }
 
 /**
@@ -177,8 +180,12 @@ export async function openCsv(file: string, options: CsvSourceOptions = {}): Pro
       if (recordDelimiter || complete || head.length > FORCED_CHUNK_BYTES) break;
     }
     const headText = new TextDecoder('utf-8').decode(skipBom(head).subarray(0, MAX_RECORD_BYTES));
-    const delimiter = detectDelimiter(headText.split(/\r?\n|\r/)[0] ?? '');
-    const dialect: CsvDialect = { delimiter, recordDelimiter };
+    const lines = headText.split(/\r?\n|\r/);
+    // Excel writes (and reads) a first line "sep=;" naming the delimiter; the header follows it.
+    const sep = /^sep=([,;\t|])$/i.exec(lines[0] ?? '')?.[1];
+    const delimiter = sep === ',' || sep === ';' || sep === '\t' ? sep : detectDelimiter(lines[sep ? 1 : 0] ?? '');
+    if (sep === '|') throw new AppError('INPUT_INVALID', `"${file}" line 1: 'sep=|' names a delimiter the importer does not read; use a comma, a semicolon or a tab`);
+    const dialect: CsvDialect = { delimiter, recordDelimiter, ...(sep ? { sepLine: true } : {}) };
     const where = { file, totalBytes, dialect };
     const pool: ArrayBuffer[] = [];
     return {
@@ -301,6 +308,8 @@ export function parseCsvChunk(chunk: CsvChunk, dialect: CsvDialect, onRecords: (
       }
       throw error;
     }
+    // The "sep=" line is neither header nor data: the spreadsheet that wrote it hides it too.
+    if (dialect.sepLine && chunk.first && start === 0) records.shift();
     onRecords(records);
     start = end;
   }
@@ -330,7 +339,19 @@ function checkUtf8(chunk: CsvChunk): ChunkFailure | undefined {
   try {
     new TextDecoder('utf-8', { fatal: true }).decode(bytes, { stream: true });
   } catch {
-    return { kind: 'utf8', byteOffset: chunk.offset + good, byte: bytes[good] ?? 0 };
+    // The byte that broke the decoding may only end a character begun earlier ("ę" in
+    // windows-1250 is 0xEA, a UTF-8 lead byte, and the line end after it fails): name the lead.
+    let at = good;
+    for (let back = 1; back <= 3 && good - back >= 0; back++) {
+      const b = bytes[good - back]!;
+      if (b >= 0xc0) {
+        const needs = b >= 0xf0 ? 4 : b >= 0xe0 ? 3 : 2;
+        if (back < needs) at = good - back;
+        break;
+      }
+      if (b < 0x80) break;
+    }
+    return { kind: 'utf8', byteOffset: chunk.offset + at, byte: bytes[at] ?? 0 };
   }
   // The whole chunk decodes as a prefix: it ends inside a character.
   return chunk.last ? { kind: 'utf8-truncated', byteOffset: chunk.offset + bytes.length } : undefined;
@@ -353,12 +374,15 @@ export async function chunkFailureError(source: Pick<CsvSource, 'file' | 'dialec
   switch (failure.kind) {
     case 'utf8': {
       const line = failure.byteOffset < LINE_HINT_BYTES ? await physicalLineAt(source.file, failure.byteOffset) : undefined;
+      const guess = guessEncoding(await headOf(source.file, GUESS_BYTES));
+      const advice = guess
+        ? `It looks like ${guess.encoding} (${guess.languages}): import with --encoding ${guess.encoding}, or save the file as "CSV UTF-8".`
+        : `Import with --encoding <name> (e.g. ${EXAMPLE_ENCODINGS.slice(1).join(', ')}), or save the file as "CSV UTF-8".`;
       return new AppError(
         'INPUT_INVALID',
         `the file is not valid UTF-8: byte ${failure.byteOffset} (0x${failure.byte.toString(16).padStart(2, '0')}) ` +
-          `${line !== undefined ? `on line ${line} ` : ''}is not part of a UTF-8 character. ` +
-          'Save the file as "CSV UTF-8" (or convert it with iconv) and import again.',
-        { details: { byteOffset: failure.byteOffset } },
+          `${line !== undefined ? `on line ${line} ` : ''}is not part of a UTF-8 character. ${advice} Nothing was imported.`,
+        { details: { byteOffset: failure.byteOffset, ...(guess ? { likelyEncoding: guess.encoding } : {}) } },
       );
     }
     case 'utf8-truncated':
@@ -405,6 +429,18 @@ async function csvLinesBefore(source: Pick<CsvSource, 'file' | 'dialect'>, offse
 }
 
 /** 1 plus the number of line feeds before `offset`. */
+/** Bytes of the file's head the encoding guess reads. */
+const GUESS_BYTES = 64 * 1024;
+
+async function headOf(file: string, bytes: number): Promise<Uint8Array> {
+  const handle = await open(file, 'r');
+  try {
+    return await readAt(handle, 0, bytes);
+  } finally {
+    await handle.close();
+  }
+}
+
 async function physicalLineAt(file: string, offset: number): Promise<number> {
   const handle = await open(file, 'r');
   try {

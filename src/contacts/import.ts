@@ -5,10 +5,11 @@ import type { Clock } from '../clock/index.js';
 import type { AppDatabase } from '../db/index.js';
 import { AppError } from '../errors/index.js';
 import type { Logger } from '../logging/index.js';
-import { canonicalTimeZone } from './columns.js';
+import { canonicalTimeZone, EMAIL_VALUE, PHONE_VALUE, segmentVerdict, type ColumnMap, type ColumnValues } from './columns.js';
 import { chunkFailureError, openCsv, type CsvChunk } from './csv-source.js';
 import { ContactWriter, WRITE_BATCH_ROWS, type DuplicateRow } from './import-writer.js';
-import { removeAbandonedImports } from './lists.js';
+import { discardImportingList, removeAbandonedImports } from './lists.js';
+import { checkEncoding, isUtf8Name, utf8Copy } from './encoding.js';
 import { workerChunkParser, type WorkerResult } from './row-parser-pool.js';
 import { parseChunk, REJECTED_SAMPLE, type RejectedRow, type RowParserConfig } from './row-parser.js';
 import type { SurveyScript } from './settings.js';
@@ -33,6 +34,19 @@ export interface ImportSummary {
   rejectedCount: number;
   /** The first REJECTED_SAMPLE duplicate rows. */
   duplicateRows: DuplicateRow[];
+  /** What became of the file's columns besides the phone. */
+  columns: ImportedColumns;
+}
+
+export interface ImportedColumns {
+  /** The header(s) the contact's name was read from. */
+  name: string[];
+  /** Attribute columns broken down in the report. */
+  segments: string[];
+  /** Attribute columns kept on the contacts (CSV export) but not broken down, and why. */
+  notSegments: { column: string; reason: string }[];
+  /** Columns not stored at all, and why. */
+  ignored: { column: string; reason: string }[];
 }
 
 export interface ImportProgress {
@@ -50,6 +64,8 @@ export interface ImportListOptions {
   clientId?: number | undefined;
   /** Country for numbers written in national format. */
   country?: CountryCode | undefined;
+  /** The file's character encoding (any name iconv-lite knows); UTF-8 when absent. */
+  encoding?: string | undefined;
   /** Marks the list as a follow-up wave of this one. */
   previousListId?: number | undefined;
   /** IANA zone for callees of a multi-zone country (US, RU, …) who have no `timezone` column. */
@@ -93,6 +109,19 @@ const IMPORT_CACHE_KIB = 16 * 1024;
  * file order, with bounded memory.
  */
 export async function importList(options: ImportListOptions): Promise<ImportSummary> {
+  if (options.encoding !== undefined && !isUtf8Name(checkEncoding(options.encoding))) {
+    // Converted once into a UTF-8 copy: the chunked, parallel reader stays byte-exact UTF-8.
+    const copy = await utf8Copy(options.file, options.encoding, options.signal);
+    try {
+      return await importUtf8({ ...options, file: copy.file }, options.file);
+    } finally {
+      await copy.dispose();
+    }
+  }
+  return importUtf8(options, options.file);
+}
+
+async function importUtf8(options: ImportListOptions, shownFile: string): Promise<ImportSummary> {
   const { database, clock, logger } = options;
   const name = options.name.trim();
   if (!name) throw new AppError('USAGE', '--name must not be empty');
@@ -133,7 +162,7 @@ export async function importList(options: ImportListOptions): Promise<ImportSumm
             .get(
               options.clientId ?? null,
               name,
-              path.basename(options.file),
+              path.basename(shownFile),
               options.country ?? null,
               defaultTimezone,
               options.previousListId ?? null,
@@ -200,12 +229,12 @@ export async function importList(options: ImportListOptions): Promise<ImportSumm
     }
     for (const next of pending.splice(0)) await absorb(next.position, await next.parsed);
     options.signal?.throwIfAborted();
-    if (!config.columns) throw new AppError('INPUT_INVALID', `"${options.file}" has no header row`);
-    if (dataRows === 0) throw new AppError('INPUT_INVALID', `"${options.file}" has a header but no contact rows; nothing was imported`);
+    if (!config.columns) throw new AppError('INPUT_INVALID', `"${shownFile}" has no header row`);
+    if (dataRows === 0) throw new AppError('INPUT_INVALID', `"${shownFile}" has a header but no contact rows; nothing was imported`);
     writer.finish();
     const { imported, duplicates, duplicateRows } = writer;
     if (imported === 0) {
-      throw new AppError('INPUT_INVALID', `no row of "${options.file}" has a valid phone number (${rejectedCount} rejected); nothing was imported`, {
+      throw new AppError('INPUT_INVALID', `no row of "${shownFile}" has a valid phone number (${rejectedCount} rejected); nothing was imported`, {
         details: { rejected, rejectedCount },
       });
     }
@@ -227,13 +256,14 @@ export async function importList(options: ImportListOptions): Promise<ImportSumm
         return n;
       }).immediate();
     }
-    const summary: ImportSummary = { listId, name, dryRun, rows: dataRows, imported, duplicates, suppressed, rejected, rejectedCount, duplicateRows };
+    const columns = describeColumns(sqlite, config.columns, listId);
+    const summary: ImportSummary = { listId, name, dryRun, rows: dataRows, imported, duplicates, suppressed, rejected, rejectedCount, duplicateRows, columns };
     if (!dryRun) {
-      logger.info('list imported', { listId, rows: dataRows, imported, duplicates, suppressed, rejected: rejectedCount });
+      logger.info('list imported', { listId, rows: dataRows, imported, duplicates, suppressed, rejected: rejectedCount, segments: columns.segments });
     }
     return summary;
   } catch (error) {
-    if (listId !== null) sqlite.prepare(`DELETE FROM lists WHERE id = ? AND state = 'importing'`).run(listId);
+    if (listId !== null) discardImportingList(database, listId);
     if ((error as Error).name === 'AbortError') {
       throw new AppError('INTERRUPTED', 'import interrupted; nothing was imported', { cause: error });
     }
@@ -271,4 +301,40 @@ function checkNameFree(sqlite: AppDatabase['sqlite'], name: string, clientId: nu
       { details: { listId: existing.id } },
     );
   }
+}
+
+/**
+ * The import report's account of the columns: the name's headers, and which attribute columns the
+ * report will break down (segmentVerdict on the stored values; one pass over the new list's
+ * attributes). A dry run stores no attributes: its columns are all candidate segments.
+ */
+function describeColumns(sqlite: AppDatabase['sqlite'], map: ColumnMap, listId: number | null): ImportedColumns {
+  const headers = map.header;
+  const name = [map.nameIndex, map.givenNameIndex, map.familyNameIndex].filter((i) => i >= 0).map((i) => headers[i]!);
+  const segments: string[] = [];
+  const notSegments: { column: string; reason: string }[] = [];
+  const stats = new Map<string, ColumnValues>();
+  if (listId !== null) {
+    // The values are classified by the same patterns the report applies (columns.ts).
+    sqlite.function('nps_is_email', { deterministic: true }, (value: unknown) => (typeof value === 'string' && EMAIL_VALUE.test(value) ? 1 : 0));
+    sqlite.function('nps_is_phone', { deterministic: true }, (value: unknown) => (typeof value === 'string' && !EMAIL_VALUE.test(value) && PHONE_VALUE.test(value) ? 1 : 0));
+    const rows = sqlite
+      .prepare(
+        `SELECT j.key AS key, count(*) AS contacts, count(DISTINCT j.value) AS distinct_values, sum(nps_is_email(j.value)) AS emails, sum(nps_is_phone(j.value)) AS phones
+         FROM contacts c, json_each(c.attributes) j WHERE c.list_id = ? GROUP BY j.key`,
+      )
+      .all(listId) as { key: string; contacts: number; distinct_values: number; emails: number; phones: number }[];
+    for (const r of rows) stats.set(r.key, { contacts: r.contacts, distinct: r.distinct_values, emails: r.emails, phones: r.phones });
+  }
+  for (const [, key] of map.attributes) {
+    const values = stats.get(key);
+    if (listId === null) segments.push(key);
+    else if (!values) notSegments.push({ column: key, reason: 'no values' });
+    else {
+      const verdict = segmentVerdict(values);
+      if (verdict.segment) segments.push(key);
+      else notSegments.push({ column: key, reason: verdict.reason });
+    }
+  }
+  return { name, segments, notSegments, ignored: map.ignored };
 }

@@ -10,7 +10,18 @@ export {
   type Client,
   type ClientDetails,
 } from './clients.js';
-export { canonicalLanguage, canonicalTimeZone, KNOWN_COLUMNS, PHONE_COLUMN_NAMES } from './columns.js';
+export {
+  canonicalLanguage,
+  canonicalTimeZone,
+  EMAIL_COLUMN_NAMES,
+  EMAIL_VALUE,
+  KNOWN_COLUMNS,
+  NAME_COLUMN_NAMES,
+  PHONE_COLUMN_NAMES,
+  PHONE_VALUE,
+  segmentVerdict,
+  type ColumnValues,
+} from './columns.js';
 export { importList, REJECTED_SAMPLE, type DuplicateRow, type ImportProgress, type ImportSummary, type RejectedRow } from './import.js';
 export {
   createList,

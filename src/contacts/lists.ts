@@ -69,9 +69,25 @@ export function removeAbandonedImports(database: AppDatabase): number {
   let removed = 0;
   for (const { id, pid } of stale) {
     if (pid !== null && processAlive(pid)) continue;
-    removed += database.sqlite.prepare(`DELETE FROM lists WHERE id = ? AND state = 'importing'`).run(id).changes;
+    removed += discardImportingList(database, id);
   }
   return removed;
+}
+
+/**
+ * Deletes a list whose import did not finish (never visible) and gives its id back when no later
+ * list took one, so that a failed import does not leave a gap in the operator's list numbers.
+ * Returns 1 when it was deleted.
+ */
+export function discardImportingList(database: AppDatabase, listId: number): number {
+  return database.sqlite
+    .transaction(() => {
+      const removed = database.sqlite.prepare(`DELETE FROM lists WHERE id = ? AND state = 'importing'`).run(listId).changes;
+      // AUTOINCREMENT keeps the highest id ever used in sqlite_sequence; rewind it only past this list.
+      if (removed === 1) database.sqlite.prepare(`UPDATE sqlite_sequence SET seq = ? WHERE name = 'lists' AND seq = ?`).run(listId - 1, listId);
+      return removed;
+    })
+    .immediate();
 }
 
 function processAlive(pid: number): boolean {

@@ -3,7 +3,8 @@ import { isSupportedCountry } from 'libphonenumber-js/max';
 
 export type PhoneResult =
   | { ok: true; e164: string; country: string | undefined }
-  | { ok: false; reason: string };
+  /** `formatHint`: whether showing the E.164 form would help (not for a well-written number that is not in use). */
+  | { ok: false; reason: string; formatHint: boolean };
 
 const REASONS: Record<string, string> = {
   NOT_A_NUMBER: 'is not a phone number',
@@ -23,10 +24,18 @@ export function isCountryCode(value: string): value is CountryCode {
  * The reason of a rejection is phrased to follow the value: "'12345' is too short for PL".
  */
 export function normalizePhone(raw: string, defaultCountry?: CountryCode): PhoneResult {
-  const value = raw.trim();
-  if (value === '') return { ok: false, reason: 'is empty' };
+  // A leading apostrophe is a spreadsheet's "this cell is text" marker, not part of the number.
+  const value = raw.trim().replace(/^'\s*/, '');
+  if (value === '') return { ok: false, reason: 'is empty', formatHint: true };
+  if (SCIENTIFIC.test(value)) {
+    return {
+      ok: false,
+      reason: 'is in scientific notation: a spreadsheet turned the number into a float and its last digits are lost; format the phone column as Text and export the file again',
+      formatHint: false,
+    };
+  }
   if (/[a-zA-Z]{2,}/.test(value) && !/^\+?[\d\s().-]+(ext\.?|x)\s*\d+$/i.test(value)) {
-    return { ok: false, reason: REASONS.NOT_A_NUMBER! };
+    return { ok: false, reason: REASONS.NOT_A_NUMBER!, formatHint: true };
   }
   // "00" is the international prefix in most of Europe; libphonenumber only reads it when the
   // default country uses it, so rewrite it to "+" whatever --country says ("0048…", "00 48 …").
@@ -36,6 +45,7 @@ export function normalizePhone(raw: string, defaultCountry?: CountryCode): Phone
     return {
       ok: false,
       reason: 'has no country code; write it in E.164 like +48501234567 or import with --country',
+      formatHint: false,
     };
   }
   // extract: false — the whole field must be the number; "call 501 234 567" is not a contact.
@@ -45,14 +55,28 @@ export function normalizePhone(raw: string, defaultCountry?: CountryCode): Phone
   const where = parsed?.country ?? (international ? (parsed?.countryCallingCode ? `+${parsed.countryCallingCode}` : undefined) : defaultCountry);
   if (!parsed) {
     const lengthProblem = validatePhoneNumberLength(text, defaultCountry ? { defaultCountry } : undefined);
-    return { ok: false, reason: describe(lengthProblem ?? 'NOT_A_NUMBER', where) };
+    const code = lengthProblem ?? 'NOT_A_NUMBER';
+    return { ok: false, reason: describe(code, where), formatHint: !international || code === 'NOT_A_NUMBER' || code === 'INVALID_COUNTRY' };
   }
   if (!parsed.isValid()) {
     const lengthProblem = validatePhoneNumberLength(text, defaultCountry ? { defaultCountry } : undefined);
-    return { ok: false, reason: describe(lengthProblem ?? 'INVALID', where) };
+    if (!lengthProblem && international) {
+      // Written right (+, country code, digits), but the numbering plan has no such number: say
+      // that, not "write it in E.164" (it is E.164).
+      return {
+        ok: false,
+        reason: `is written correctly but is not a number in use ${where?.startsWith('+') ? `under ${where}` : `in ${where ?? 'any country'}`} (a reserved or unassigned range, or a digit missing or extra); check the digits`,
+        formatHint: false,
+      };
+    }
+    const code = lengthProblem ?? 'INVALID';
+    return { ok: false, reason: describe(code, where), formatHint: !international || code === 'INVALID_COUNTRY' };
   }
   return { ok: true, e164: parsed.number, country: parsed.country };
 }
+
+/** "4.85012E+10", "4,85E+10": what a spreadsheet shows after reading a long number as a float. */
+const SCIENTIFIC = /^\+?\d+(?:[.,]\d+)?e\+?\d+$/i;
 
 function describe(code: string, country: string | undefined): string {
   const base = REASONS[code] ?? 'is not a valid number';

@@ -120,7 +120,7 @@ export function parseChunk(config: RowParserConfig, chunk: CsvChunk): ParsedChun
       const raw = record[columns.phoneIndex] ?? '';
       const phone = normalizePhone(raw, country);
       if (!phone.ok) {
-        reject(row, columns.phoneHeader, raw, phone.reason + hint);
+        reject(row, columns.phoneHeader, raw, phone.formatHint ? phone.reason + hint : phone.reason);
         continue;
       }
       let language: string | null = null;
@@ -154,7 +154,7 @@ export function parseChunk(config: RowParserConfig, chunk: CsvChunk): ParsedChun
         }
         if (any) attributes = JSON.stringify(values);
       }
-      const name = columns.nameIndex >= 0 ? text(record[columns.nameIndex]) : null;
+      const name = columns.nameIndex >= 0 ? text(record[columns.nameIndex]) : joinName(text(record[columns.givenNameIndex]), text(record[columns.familyNameIndex]));
       // JSON by hand (half the time of JSON.stringify on an array): the number, country, language
       // tag and zone name are canonical (no quote or backslash), only free text is escaped.
       const json =
@@ -186,6 +186,12 @@ export function parseChunk(config: RowParserConfig, chunk: CsvChunk): ParsedChun
     rejectedCount,
     failure: undefined,
   };
+}
+
+/** "Anna" + "Nowak" → "Anna Nowak"; either alone; null when both are empty or absent. */
+function joinName(given: string | null, family: string | null): string | null {
+  if (given && family) return `${given} ${family}`;
+  return given ?? family;
 }
 
 /**

@@ -1,6 +1,7 @@
 import { DateTime } from 'luxon';
 import type { AppDatabase } from '../db/index.js';
 import type { ContactStatus } from '../db/schema/index.js';
+import { calleeLanguage, type SurveyLanguage } from '../ivr/index.js';
 import { maskPhone } from '../logging/index.js';
 import { ContactScreen, type Screening } from './screening.js';
 import type { ListSettingsBook } from './settings.js';
@@ -51,6 +52,8 @@ export interface PlanRow {
   /** Masked to the last three digits, as in logs and the default report CSV. */
   phone: string;
   country: string | null;
+  /** The survey language the callee will hear (docs/cli.md: the contact's column, the list's --language, the country). */
+  language: SurveyLanguage;
   /** The zone the callee's hours are read in, or `US: 29 zones` when the country's overlap is used. */
   zone: string | null;
   status: ContactStatus;
@@ -83,6 +86,8 @@ export interface ListPlan {
   byReason: { reason: PlanReason; verdict: PlanVerdict; contacts: number; description: string }[];
   /** Upcoming first calls per UTC hour (verdict `call`), earliest first. */
   byHour: { hourStartsAt: number; contacts: number }[];
+  /** The languages the contacts still to be called (verdict `call`) will hear, most first. */
+  byLanguage: { language: SurveyLanguage; contacts: number }[];
   /** Seconds the contacts due now take to dial at the list's pace (cps), a lower bound. */
   dueNowDialSeconds: number;
   rows: PlanRow[];
@@ -90,6 +95,7 @@ export interface ListPlan {
 
 interface PlanContact extends WaitingContact {
   id: number;
+  language: string | null;
   listId: number;
   row: number;
   phoneE164: string;
@@ -109,7 +115,7 @@ export function planList(options: { database: AppDatabase; lists: ListSettingsBo
   const screen = new ContactScreen(database, settings);
   const contacts = database.sqlite
     .prepare(
-      `SELECT c.id, c.list_id AS listId, c.row_number AS row, c.phone_e164 AS phoneE164, c.country, c.timezone, c.status, c.attempts,
+      `SELECT c.id, c.list_id AS listId, c.row_number AS row, c.phone_e164 AS phoneE164, c.country, c.language, c.timezone, c.status, c.attempts,
          c.not_before AS notBefore, ${LAST_ENDED_AT_SQL}
        FROM contacts c WHERE c.list_id = ? ORDER BY c.row_number`,
     )
@@ -117,7 +123,9 @@ export function planList(options: { database: AppDatabase; lists: ListSettingsBo
   const rows = contacts.map((contact) => planContact(contact));
   const counts = new Map<PlanReason, { verdict: PlanVerdict; contacts: number }>();
   const hours = new Map<number, number>();
+  const languages = new Map<SurveyLanguage, number>();
   for (const r of rows) {
+    if (r.verdict === 'call') languages.set(r.language, (languages.get(r.language) ?? 0) + 1);
     const entry = counts.get(r.reason) ?? { verdict: r.verdict, contacts: 0 };
     entry.contacts++;
     counts.set(r.reason, entry);
@@ -141,6 +149,7 @@ export function planList(options: { database: AppDatabase; lists: ListSettingsBo
     },
     contacts: rows.length,
     byReason: PLAN_REASONS.filter((r) => counts.has(r)).map((reason) => ({ reason, ...counts.get(reason)!, description: PLAN_REASON_TEXT[reason] })),
+    byLanguage: [...languages.entries()].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0])).map(([language, contacts]) => ({ language, contacts })),
     byHour: [...hours.entries()].sort((a, b) => a[0] - b[0]).map(([hourStartsAt, n]) => ({ hourStartsAt, contacts: n })),
     dueNowDialSeconds: Math.ceil((counts.get('due_now')?.contacts ?? 0) / policy.cps),
     rows,
@@ -153,6 +162,7 @@ export function planList(options: { database: AppDatabase; lists: ListSettingsBo
       row: contact.row,
       phone: maskPhone(contact.phoneE164),
       country: contact.country,
+      language: calleeLanguage({ contactLanguage: contact.language, contactCountry: contact.country, listLanguage: settings.explicitLanguage, listCountry: settings.defaultCountry }),
       zone: zones.length === 0 ? null : zones.length === 1 ? zones[0]! : `${contact.country ?? '?'}: ${zones.length} zones`,
       status: contact.status,
       attempts: contact.attempts,
@@ -200,4 +210,18 @@ export function planList(options: { database: AppDatabase; lists: ListSettingsBo
       }
     }
   }
+}
+
+/** How many of the list's contacts hear each survey language (calleeLanguage), most first. */
+export function listLanguages(options: { database: AppDatabase; lists: ListSettingsBook; listId: number }): { language: SurveyLanguage; contacts: number }[] {
+  const settings = options.lists.get(options.listId);
+  const groups = options.database.sqlite
+    .prepare('SELECT language, country, count(*) AS n FROM contacts WHERE list_id = ? GROUP BY language, country')
+    .all(options.listId) as { language: string | null; country: string | null; n: number }[];
+  const counts = new Map<SurveyLanguage, number>();
+  for (const g of groups) {
+    const language = calleeLanguage({ contactLanguage: g.language, contactCountry: g.country, listLanguage: settings.explicitLanguage, listCountry: settings.defaultCountry });
+    counts.set(language, (counts.get(language) ?? 0) + g.n);
+  }
+  return [...counts.entries()].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0])).map(([language, contacts]) => ({ language, contacts }));
 }

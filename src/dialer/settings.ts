@@ -3,7 +3,7 @@ import { DialingPolicy, parseJsonColumn, SurveyScript } from '../contacts/index.
 import { prepared, type AppDatabase } from '../db/index.js';
 import { AppError } from '../errors/index.js';
 import { TariffSchema } from '../billing/index.js';
-import { chooseLanguage, type SurveyLanguage } from '../ivr/index.js';
+import { calleeLanguage, type SurveyLanguage } from '../ivr/index.js';
 import { isCallableAt, nextCallableAt, parseCallingHours, rulesForCountry, zonesForContact, type CallingRules } from '../scheduler/calling-hours.js';
 
 /** A list's dialing policy with every default filled in: what the dialer actually does. */
@@ -112,7 +112,12 @@ export interface ListSettings {
   clientId: number | null;
   company: string;
   question: string | undefined;
+  /** What a callee with no language of their own and no known country hears (calleeLanguage). */
   language: SurveyLanguage;
+  /** The list's own `--language`, if set: it wins over the countries. */
+  explicitLanguage: string | undefined;
+  /** The list's `--country`. */
+  defaultCountry: string | null;
   policy: EffectivePolicy;
   tariff: Tariff;
   /** IANA zone for callees of multi-zone countries without their own. */
@@ -130,12 +135,14 @@ interface ListRow {
   policy: string;
   tariff: string | null;
   defaultTimezone: string | null;
+  defaultCountry: string | null;
 }
 
-const LIST_SQL = `SELECT l.id, l.name, l.client_id AS clientId, c.name AS clientName, l.script, l.policy, l.tariff, l.default_timezone AS defaultTimezone
+const LIST_SQL = `SELECT l.id, l.name, l.client_id AS clientId, c.name AS clientName, l.script, l.policy, l.tariff, l.default_timezone AS defaultTimezone,
+  l.default_country AS defaultCountry
   FROM lists l LEFT JOIN clients c ON c.id = l.client_id WHERE l.id = ? AND l.state = 'ready'`;
 
-const fingerprint = (row: ListRow) => JSON.stringify([row.name, row.clientId, row.clientName, row.script, row.policy, row.tariff, row.defaultTimezone]);
+const fingerprint = (row: ListRow) => JSON.stringify([row.name, row.clientId, row.clientName, row.script, row.policy, row.tariff, row.defaultTimezone, row.defaultCountry]);
 
 /**
  * Loads list settings once per list and keeps them. `lists set` may change them while a run is
@@ -196,7 +203,9 @@ export class ListSettingsBook {
       clientId: row.clientId,
       company: script.company ?? row.clientName ?? row.name,
       question: script.question,
-      language: chooseLanguage(null, script.language),
+      language: calleeLanguage({ listLanguage: script.language, listCountry: row.defaultCountry }),
+      explicitLanguage: script.language,
+      defaultCountry: row.defaultCountry,
       policy,
       tariff: row.tariff ? parseJsonColumn(TariffSchema, row.tariff, 'tariff') : this.#defaultTariff,
       defaultTimezone: row.defaultTimezone,

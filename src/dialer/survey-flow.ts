@@ -1,4 +1,4 @@
-import { afterInput, answerNcco, chooseLanguage, interpretDtmf, surveyTexts, type InputStep, type IvrContext, type Ncco } from '../ivr/index.js';
+import { afterInput, answerNcco, calleeLanguage, interpretDtmf, surveyTexts, type InputStep, type IvrContext, type Ncco } from '../ivr/index.js';
 import { prepared } from '../db/index.js';
 import { openDetractorFollowUp, type FollowUpOpened } from '../followup/index.js';
 import { parseProviderTime } from '../telephony/index.js';
@@ -30,7 +30,7 @@ export interface FlowDeps extends DialerDeps {
 
 function ivrContext(deps: FlowDeps, call: CallRow, contact: ContactRow): IvrContext {
   const settings = deps.lists.get(call.listId);
-  const language = chooseLanguage(contact.language, settings.language);
+  const language = calleeLanguage({ contactLanguage: contact.language, contactCountry: contact.country, listLanguage: settings.explicitLanguage, listCountry: settings.defaultCountry });
   return {
     texts: surveyTexts({ company: settings.company, language, question: settings.question }),
     language,

@@ -1,3 +1,3 @@
 export { categoryOf, interpretDtmf, type DtmfAnswer, type NpsCategory } from './dtmf.js';
 export { afterInput, answerNcco, DEFAULT_IVR_SETTINGS, type InputDecision, type InputStep, type IvrContext, type IvrSettings, type Ncco, type NccoAction } from './ncco.js';
-export { chooseLanguage, isSurveyLanguage, SURVEY_LANGUAGES, surveyTexts, type ScriptInput, type SurveyLanguage, type SurveyTexts } from './texts.js';
+export { calleeLanguage, chooseLanguage, isSurveyLanguage, languageOfCountry, type CalleeLanguageInput, SURVEY_LANGUAGES, surveyTexts, type ScriptInput, type SurveyLanguage, type SurveyTexts } from './texts.js';

@@ -79,6 +79,50 @@ export function chooseLanguage(contactLanguage: string | null | undefined, listL
   return 'en-US';
 }
 
+/** Countries whose language has a built-in wording: their callees hear it unless told otherwise. */
+const COUNTRY_LANGUAGES: Record<string, SurveyLanguage> = {
+  PL: 'pl-PL',
+  RU: 'ru-RU',
+  BG: 'bg-BG',
+  BY: 'ru-RU',
+  KZ: 'ru-RU',
+  US: 'en-US',
+  GB: 'en-US',
+  IE: 'en-US',
+  CA: 'en-US',
+  AU: 'en-US',
+  NZ: 'en-US',
+};
+
+/** The built-in survey language of a country (ISO alpha-2), if it has one. */
+export function languageOfCountry(country: string | null | undefined): SurveyLanguage | undefined {
+  return country ? COUNTRY_LANGUAGES[country.toUpperCase()] : undefined;
+}
+
+export interface CalleeLanguageInput {
+  /** The contact's own language column. */
+  contactLanguage?: string | null | undefined;
+  /** The country of the contact's number. */
+  contactCountry?: string | null | undefined;
+  /** The language set on the list (`--language`), if any. */
+  listLanguage?: string | null | undefined;
+  /** The list's `--country`. */
+  listCountry?: string | null | undefined;
+}
+
+/**
+ * The language a callee hears: the contact's own language column; else the list's `--language`;
+ * else the built-in language of the number's country, else of the list's country; else en-US.
+ * So a `--country PL` list is surveyed in Polish without a flag, and a Russian number in it in
+ * Russian.
+ */
+export function calleeLanguage(input: CalleeLanguageInput): SurveyLanguage {
+  for (const candidate of [input.contactLanguage, input.listLanguage]) {
+    if (candidate) return chooseLanguage(candidate, null);
+  }
+  return languageOfCountry(input.contactCountry) ?? languageOfCountry(input.listCountry) ?? 'en-US';
+}
+
 export interface ScriptInput {
   company: string;
   language: SurveyLanguage;

@@ -40,7 +40,7 @@ export interface PassResult {
   comments: CommentCounts;
   /** [attribute, values] in first-seen order; values null when the attribute had too many. */
   attributes: [string, [string, CellCounts][] | null][];
-  /** The contacts' own language column ('' when empty), before the survey language is chosen. */
+  /** The contacts' own language column and their number's country ("pl-PL/PL", "/RU"; '' when empty), before the survey language is chosen. */
   languages: [string, CellCounts][];
 }
 
@@ -62,7 +62,7 @@ export function encodeRow(row: { score: number | null; suppressed: boolean; comm
 
 const ROW_CODE_SQL = `coalesce(r.score + 1, 0) + 16 * (c.status IN ('suppressed', 'capped'))
   + 32 * (CASE r.comment_status WHEN 'downloaded' THEN 1 WHEN 'pending' THEN 2 WHEN 'failed' THEN 3 ELSE 0 END)`;
-const ROW_KEY_SQL = `c.attributes || char(10) || coalesce(c.language, '')`;
+const ROW_KEY_SQL = `c.attributes || char(10) || coalesce(c.language, '') || '/' || coalesce(c.country, '')`;
 
 export const emptyCounts = (): CellCounts => ({ contacts: 0, eligible: 0, responses: 0, promoters: 0, detractors: 0, comments: 0 });
 

@@ -6,7 +6,8 @@ import { CONTACT_STATUSES, type ContactStatus } from '../db/schema/index.js';
 import { ListSettingsBook } from '../dialer/index.js';
 import { AppError } from '../errors/index.js';
 import { maskPhone } from '../logging/index.js';
-import { categoryOf, chooseLanguage, surveyTexts, type NpsCategory } from '../ivr/index.js';
+import { categoryOf, calleeLanguage, surveyTexts, type NpsCategory } from '../ivr/index.js';
+import { EMAIL_VALUE, PHONE_VALUE, segmentVerdict, type ColumnValues } from '../contacts/index.js';
 import { caseSummary } from '../followup/index.js';
 import { addCounts, emptyCounts, runReportPass, type CellCounts, type PassResult } from './aggregate.js';
 import { agentResults } from './agents.js';
@@ -96,10 +97,11 @@ function sortedRows(values: Iterable<[string, CellCounts]>, total: CellCounts): 
 }
 
 /** Breakdowns by every attribute present, and by the survey language each callee heard. */
-function segmentBreakdown(pass: PassResult, listLanguage: string | undefined) {
+function segmentBreakdown(pass: PassResult, list: { explicitLanguage: string | undefined; defaultCountry: string | null }) {
   const languages = new Map<string, CellCounts>();
   for (const [raw, counts] of pass.languages) {
-    const language = chooseLanguage(raw, listLanguage);
+    const [contactLanguage, contactCountry] = raw.split('/');
+    const language = calleeLanguage({ contactLanguage, contactCountry, listLanguage: list.explicitLanguage, listCountry: list.defaultCountry });
     let into = languages.get(language);
     if (!into) languages.set(language, (into = emptyCounts()));
     addCounts(into, counts);
@@ -118,9 +120,27 @@ function segmentBreakdown(pass: PassResult, listLanguage: string | undefined) {
       omitted.push({ attribute, reason: `more than ${MAX_SEGMENT_VALUES} distinct values` });
       continue;
     }
+    const verdict = segmentVerdict(columnValues(values));
+    if (!verdict.segment) {
+      omitted.push({ attribute, reason: verdict.reason });
+      continue;
+    }
     segments[attribute] = sortedRows(values, pass.total);
   }
   return { segments, omitted };
+}
+
+/** The shape of an attribute's values, as the segment rule reads it. */
+function columnValues(values: readonly [string, CellCounts][]): ColumnValues {
+  let contacts = 0;
+  let emails = 0;
+  let phones = 0;
+  for (const [value, counts] of values) {
+    contacts += counts.contacts;
+    if (EMAIL_VALUE.test(value)) emails += counts.contacts;
+    else if (PHONE_VALUE.test(value)) phones += counts.contacts;
+  }
+  return { contacts, distinct: values.length, emails, phones };
 }
 
 function scoreHistogram(database: AppDatabase, listId: number): number[] {
@@ -258,7 +278,7 @@ function buildInSnapshot(deps: ReportDeps, listId: number, audience: ReportAudie
     )
     .get(listId) as { total: number; human: number; machine: number; unserved: number; firstAt: number | null; lastAt: number | null; priceMicros: number; priced: number };
   const billing = billingTotals(database, listId);
-  const { segments, omitted } = segmentBreakdown(pass, settings.language);
+  const { segments, omitted } = segmentBreakdown(pass, settings);
 
   const reached = dispositions.responded + dispositions.answeredNoScore + dispositions.optedOut;
   const dialled = eligible - dispositions.notDialled;

@@ -3,7 +3,7 @@ import { stringify } from 'csv-stringify';
 import { stringify as stringifySync } from 'csv-stringify/sync';
 import type { AppDatabase } from '../db/index.js';
 import type { ContactStatus } from '../db/schema/index.js';
-import { categoryOf, chooseLanguage } from '../ivr/index.js';
+import { categoryOf, calleeLanguage } from '../ivr/index.js';
 import { maskPhone } from '../logging/index.js';
 import { loadListHeader } from './builder.js';
 import { DISPOSITION_KEYS, dispositionOf, type AgentResults, type NpsReport, type SegmentRow } from './model.js';
@@ -43,6 +43,7 @@ interface ContactRow {
   rowNumber: number;
   phone: string;
   language: string | null;
+  country: string | null;
   attributes: string;
   status: ContactStatus;
   attempts: number;
@@ -61,7 +62,9 @@ export interface ContactCsvOptions {
   /** Full phone numbers; masked to the last three digits otherwise. */
   full: boolean;
   /** The list's survey language, for contacts without their own. */
+  /** The list's own `--language` and `--country` (calleeLanguage). */
   listLanguage: string | undefined;
+  listCountry: string | null;
 }
 
 /**
@@ -80,7 +83,7 @@ export function contactsCsv(database: AppDatabase, options: ContactCsvOptions): 
   // `+c.list_id` keeps the planner on the rowid range (ordered, stops at LIMIT) instead of the
   // list index, which would have to sort the whole list for every page.
   const page = sqlite.prepare(
-    `SELECT c.id, c.row_number AS rowNumber, c.phone_e164 AS phone, c.language, c.attributes, c.status, c.attempts,
+    `SELECT c.id, c.row_number AS rowNumber, c.phone_e164 AS phone, c.language, c.country, c.attributes, c.status, c.attempts,
             (SELECT max(coalesce(k.ended_at, k.answered_at, k.created_at)) FROM calls k WHERE k.contact_id = c.id) AS lastCallAt,
             r.score, r.comment_status AS commentStatus, r.comment_file AS commentFile, r.comment_seconds AS commentSeconds, r.call_id AS callId,
             (SELECT coalesce(sum(b.billable_seconds), 0) FROM calls k JOIN billing_lines b ON b.call_id = k.id WHERE k.contact_id = c.id) AS billableSeconds,
@@ -105,7 +108,7 @@ export function contactsCsv(database: AppDatabase, options: ContactCsvOptions): 
       row.id,
       row.rowNumber,
       options.full ? row.phone : maskPhone(row.phone),
-      chooseLanguage(row.language, options.listLanguage),
+      calleeLanguage({ contactLanguage: row.language, contactCountry: row.country, listLanguage: options.listLanguage, listCountry: options.listCountry }),
       ...attributeKeys.map((k) => (attributes[k] === undefined || attributes[k] === null ? '' : String(attributes[k]))),
       dispositionOf(row.status, row.attempts),
       row.attempts,

@@ -62,7 +62,7 @@ export function renderReport(deps: ReportServiceDeps, input: RenderInput): Rende
       format: 'csv',
       contentType: 'text/csv; charset=utf-8',
       filename: `${base}.csv`,
-      body: contactsCsv(deps.database, { listId: input.listId, full: input.full ?? false, listLanguage: settings.language }),
+      body: contactsCsv(deps.database, { listId: input.listId, full: input.full ?? false, listLanguage: settings.explicitLanguage, listCountry: settings.defaultCountry }),
     };
   }
   const report = buildReport(deps, input);

@@ -45,7 +45,7 @@ describe('nps-dialer lists import', () => {
     expect(summary.rejected).toEqual([
       { row: 304, field: 'phone', value: '12345', reason: expect.stringContaining('is too short for PL') },
       { row: 305, field: 'phone', value: 'n/a', reason: expect.stringContaining('is not a phone number') },
-      { row: 306, field: 'phone', value: '+48 501 234 56', reason: expect.stringContaining('is not a valid number for PL') },
+      { row: 306, field: 'phone', value: '+48 501 234 56', reason: expect.stringContaining('is not a number in use in PL') },
     ]);
     await withDatabase(databasePath, (database) => {
       expect(database.sqlite.prepare(`SELECT count(*) FROM contacts WHERE list_id = 1 AND status = 'pending'`).pluck().get()).toBe(300);

@@ -82,7 +82,7 @@ describe('an interrupted import leaves no list', () => {
     const error = await rejection(importCsv(env, content, { onProgress }));
     expect(error.code).toBe('INPUT_INVALID');
     expect(error.message).toContain(`not valid UTF-8: byte ${boundary + 2} (0xff) is not part of a UTF-8 character`);
-    expect(error.details).toEqual({ byteOffset: boundary + 2 });
+    expect(error.details).toMatchObject({ byteOffset: boundary + 2 });
     expect(reports.length).toBeGreaterThan(0);
     expect(reports[0]!.committed).toBeGreaterThan(0);
     expect(countRows(env, 'lists')).toBe(0);

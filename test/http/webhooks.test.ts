@@ -178,7 +178,8 @@ describe('survey input', () => {
     const { h, ref, uuid, contactId } = setup();
     const other = createList(h.database, { contacts: [{ phone: '+48501234567' }] });
     const reply = await post(h, `/webhooks/input/${ref}?step=question`, { dtmf: { digits: '*', timed_out: true } });
-    expect(reply.body).toEqual([{ action: 'talk', text: 'You will not be called again. Goodbye.', language: 'en-US' }]);
+    // A Polish number hears Polish when the list sets no language (#14 item 2).
+    expect(reply.body).toEqual([{ action: 'talk', text: 'Nie będziemy już dzwonić. Do widzenia.', language: 'pl-PL' }]);
     expect(row(h, 'SELECT source FROM suppressions WHERE phone_e164 = ?', '+48501234567')).toEqual({ source: 'opt_out' });
     expect(row(h, 'SELECT status FROM contacts WHERE id = ?', other.contactIds[0])).toEqual({ status: 'suppressed' });
     await post(h, `/webhooks/event/${ref}`, completed(uuid, '12'));

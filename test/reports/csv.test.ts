@@ -66,7 +66,8 @@ describe('per-contact CSV', () => {
     expect(rows[0]).toMatchObject({
       row_number: '2',
       phone: "'+48******567",
-      language: 'en-US',
+      // A Polish number in a list without --language hears Polish (#14 item 2).
+      language: 'pl-PL',
       attr_note: "'=cmd|/c calc",
       attr_region: 'North',
       disposition: 'responded',

@@ -59,12 +59,14 @@ export function registerListsCommands(program: Command): void {
     .argument('<listId>', 'list id', positiveInt('listId'))
     .option('--json', 'print JSON')
     .action(async (listId: number, options: { json?: boolean }) => {
-      const { describeListPace, ListSettingsBook } = await import('../../dialer/index.js');
+      const { describeListPace, listLanguages, ListSettingsBook } = await import('../../dialer/index.js');
       const ctx = openContext({ readOnly: true });
       try {
         const list = getList({ database: ctx.database, listId });
-        const pace = describeListPace({ database: ctx.database, lists: new ListSettingsBook(ctx.database, ctx.config), accountCps: ctx.config.accountCps, listId });
-        if (options.json) return printJson({ ...list, pace });
+        const book = new ListSettingsBook(ctx.database, ctx.config);
+        const pace = describeListPace({ database: ctx.database, lists: book, accountCps: ctx.config.accountCps, listId });
+        const languages = listLanguages({ database: ctx.database, lists: book, listId });
+        if (options.json) return printJson({ ...list, pace, languages });
         printLine(`List ${list.id} "${list.name}"${list.clientName ? ` for ${list.clientName} (client ${list.clientId})` : ''}`);
         printLine(`  imported     ${formatTime(list.createdAt)} from ${list.sourceFile ?? '-'}${list.defaultCountry ? `, national numbers read as ${list.defaultCountry}` : ''}`);
         if (list.previousListId) printLine(`  follow-up of list ${list.previousListId}`);
@@ -78,6 +80,7 @@ export function registerListsCommands(program: Command): void {
         printLine(`  script       ${settingsText(list.script)}`);
         printLine(`  policy       ${settingsText(list.policy)}`);
         printLine(`  pace         ${describePace(pace)}`);
+        printLine(`  languages    ${languagesText(languages)}`);
         printLine(`  triggers     ${list.acceptsTriggers ? 'accepted (serve dials them continuously)' : 'not accepted'}`);
         printLine(`  follow-up    ${settingsText(list.followUp)}`);
       } finally {
@@ -196,22 +199,29 @@ export function registerListsCommands(program: Command): void {
     .option('--timezone <zone>', 'IANA zone for callees of multi-zone countries (US, RU…) without a timezone column, e.g. Europe/Moscow')
     .option('--company <name>', 'company named in the greeting, up to 100 characters (default: the client name)', checkedBy('--company', SurveyScript.shape.company, text))
     .addOption(new Option('--language <bcp47>', 'survey language').choices(['en-US', 'pl-PL', 'ru-RU', 'bg-BG']))
+    .option('--encoding <name>', 'character encoding of a file that is not UTF-8, e.g. windows-1250, windows-1251, koi8-r (the error of a non-UTF-8 file names the likely one)')
     .option('--dry-run', 'validate and report; write nothing')
     .option('--json', 'print exactly one JSON object')
     .addHelpText(
       'after',
       helpSection('The file', [
-        'UTF-8 (with or without BOM); fields separated by commas, semicolons or tabs (.tsv files work),',
-        'detected from the header row; quoted fields may hold separators and line breaks.',
+        'UTF-8 (with or without BOM) or --encoding; fields separated by commas, semicolons or',
+        'tabs (.tsv files work), detected from the header row or named by Excel\'s "sep=;" first line;',
+        'quoted fields may hold separators and line breaks.',
         `The phone column is the one named ${PHONE_COLUMN_NAMES.join(', ')} (any case).`,
-        'Columns name, language and timezone are the contact\'s own; every other column (region, segment,',
-        'agent, …) is kept as an attribute and broken down in the report.',
-        'Numbers may be in E.164 (+48 501 234 567, 0048501234567) or national with --country.',
+        'Name columns in English, Polish, Russian and Bulgarian (name, full name, first name + last name,',
+        'Imię + Nazwisko, Имя + Фамилия, Име …) fill the contact\'s name; e-mail columns are not stored.',
+        'Columns language and timezone are the contact\'s own; every other column (region, segment,',
+        'agent, …) is kept as an attribute and broken down in the report, unless its values are mostly',
+        'unique or look like e-mail addresses or phone numbers (the import summary says which).',
+        'Numbers may be in E.164 (+48 501 234 567, 0048501234567) or national with --country; a leading',
+        'apostrophe (a spreadsheet\'s text marker) is fine.',
       ]) +
         helpSection('Examples', [
           'nps-dialer lists import contacts.csv --name "Q4 wave" --country PL',
           'nps-dialer lists import export.tsv --name "Q1 2027" --client 1 --previous 3 --dry-run',
           'nps-dialer lists import ru.csv --name "RU" --country RU --timezone Europe/Moscow --language ru-RU',
+          'nps-dialer lists import excel-export.csv --name "PL" --country PL --encoding windows-1250',
         ]),
     )
     .action(async (file: string, options: ImportFlags) => {
@@ -239,6 +249,7 @@ export function registerListsCommands(program: Command): void {
           country: options.country,
           previousListId: options.previous,
           defaultTimezone: options.timezone,
+          encoding: options.encoding,
           script: { ...(options.company ? { company: options.company } : {}), ...(options.language ? { language: options.language } : {}) },
           dryRun: options.dryRun,
           signal: abort.signal,
@@ -262,6 +273,12 @@ export function registerListsCommands(program: Command): void {
 
 /** Calls per second as people read them: 3, 1.5, 0.67. */
 const cpsText = (cps: number) => `${Number(cps.toFixed(2))} calls/s`;
+
+/** "pl-PL 120, ru-RU 3 (their own language column, else the list's --language, else their number's country)". */
+function languagesText(languages: { language: string; contacts: number }[]): string {
+  if (languages.length === 0) return '-';
+  return `${languages.map((l) => `${l.language} ${l.contacts}`).join(', ')} (a contact's language column, else the list's --language, else the number's country)`;
+}
 
 function describePace(pace: ListPace): string {
   const others = pace.openLists.slice(1);
@@ -305,6 +322,7 @@ interface ImportFlags {
   timezone?: string;
   company?: string;
   language?: string;
+  encoding?: string;
   dryRun?: boolean;
   json?: boolean;
 }
@@ -321,6 +339,11 @@ function printImportSummary(s: ImportSummary): void {
   printLine(`  duplicates   ${s.duplicates}${s.duplicates ? ' (same number after normalisation; imported once)' : ''}`);
   for (const d of s.duplicateRows.slice(0, 5)) printLine(`    row ${d.row}: '${d.value}' repeats row ${d.firstRow}`);
   printLine(`  suppressed   ${s.suppressed}${s.suppressed ? ' (on the do-not-call list; kept for the report, never called)' : ''}`);
+  const c = s.columns;
+  if (c.name.length > 0) printLine(`  name from    ${c.name.join(' + ')}`);
+  printLine(`  segments     ${c.segments.length ? `${c.segments.join(', ')}${s.dryRun ? ' (if their values are not mostly unique)' : ''} (broken down in the report)` : '-'}`);
+  for (const n of c.notSegments) printLine(`    not a segment: ${n.column}: ${n.reason} (kept in the contacts CSV)`);
+  for (const i of c.ignored) printLine(`    ignored: ${i.column}: ${i.reason}`);
   printLine(`  rejected     ${s.rejectedCount}`);
   for (const r of s.rejected.slice(0, SHOWN_REJECTS)) printLine(`    row ${r.row}, column ${r.field}: '${r.value}' ${r.reason}`);
   if (s.rejectedCount > SHOWN_REJECTS) {
@@ -340,6 +363,7 @@ function printPlan(plan: ListPlan): void {
       `calling hours: ${p.callingHours}; caps: ${p.minDaysBetweenSurveys ? `${p.minDaysBetweenSurveys} days between surveys` : 'no survey gap'}, ` +
       `${p.maxAttemptsPer30Days ? `${p.maxAttemptsPer30Days} attempts per 30 days` : 'no attempt cap'}`,
   );
+  if (plan.byLanguage.length > 0) printLine(`  callees will hear: ${languagesText(plan.byLanguage)}`);
   printLine();
   printLine(table(['REASON', 'CONTACTS', 'MEANING'], plan.byReason.map((r) => [r.reason, r.contacts, r.description])));
   const dueNow = plan.byReason.find((r) => r.reason === 'due_now')?.contacts ?? 0;
