@@ -129,6 +129,7 @@ export async function startDaemon(ctx: AppContext, options: StartDaemonOptions =
         // Comments recorded by late callbacks finish downloading before the process ends, and the
         // alerts that waited for them go out (what fails stays queued for the next start).
         await started.deps.recordings.drain(10_000);
+        await started.deps.texts?.drain(10_000);
         await started.deliveries.deliverDue();
         await started.close();
         await lock.release();

@@ -1,4 +1,5 @@
 import { CANCELLED, systemClock } from '../clock/index.js';
+import { CommentTexts, ProviderTranscripts } from '../comments/index.js';
 import { CallSignals, ListSettingsBook, LocalPacer, RecordingDownloads, RollingWindowLimiter, webhookUrls, WorkerPacer, type AccountPacer, type DialerDeps, type WebhookUrls } from '../dialer/index.js';
 import { AppError } from '../errors/index.js';
 import { detractorAlertPayload } from '../followup/index.js';
@@ -49,6 +50,7 @@ export async function startDialerRuntime(ctx: AppContext, options: StartDialerRu
     logger: logger.child({ module: 'dialer' }),
     signals: new CallSignals(),
     lists: new ListSettingsBook(ctx.database, config),
+    transcriptionLanguages: config.transcriptionLanguages,
   };
   // One signer for the SDK's requests and the recording downloads.
   const auth = new ReusingAuth({ applicationId: vonage.applicationId, privateKey: vonage.privateKey, reuseMs: config.jwtReuseSeconds * 1000, clock: ctx.clock });
@@ -60,10 +62,17 @@ export async function startDialerRuntime(ctx: AppContext, options: StartDialerRu
     policy: { apiHost: config.vonageApiHost, extraHosts: config.recordingDownloadHosts },
     recordingsDir: config.recordingsDir,
   });
+  const texts = new CommentTexts({
+    database: ctx.database,
+    clock: ctx.clock,
+    logger: logger.child({ module: 'comments' }),
+    transcriber: new ProviderTranscripts({ authorization: () => auth.createBearerHeader(), policy: { apiHost: config.vonageApiHost, extraHosts: config.recordingDownloadHosts } }),
+    recordingsDir: config.recordingsDir,
+  });
   // The URLs need the port we really got, so the server starts first and the deps object is
   // completed before any call is created. Callback tokens carry Vonage's real time, so their age is
   // read on the system clock whatever ctx.clock simulates (docs/adr/0003-webhook-signatures.md).
-  const deps = { ...base, recordings, signatureSecret: vonage.signatureSecret, tokenWindow: config.webhookTokens, tokenClock: systemClock, urls: webhookUrls('http://unset') } as WebhookDeps;
+  const deps = { ...base, recordings, texts, signatureSecret: vonage.signatureSecret, tokenWindow: config.webhookTokens, tokenClock: systemClock, urls: webhookUrls('http://unset') } as WebhookDeps;
   const app = createHttpApp({ logger: logger.child({ module: 'http' }), webhooks: deps, extra: options.extra, trustProxy: config.trustProxy });
   const server = await listen(app, options.port ?? config.port, options.host);
   const publicBaseUrl = config.publicBaseUrl ?? `http://127.0.0.1:${server.port}`;
@@ -88,6 +97,8 @@ export async function startDialerRuntime(ctx: AppContext, options: StartDialerRu
       );
   const resumed = recordings.resumePending();
   if (resumed > 0) logger.info('resuming recording downloads', { count: resumed });
+  const resumedTexts = texts.resumePending();
+  if (resumedTexts > 0) logger.info('resuming comment texts', { count: resumedTexts });
   // Alerts and announcements queued by this process or left pending by an earlier one. Only the
   // dialer (the lock holder) runs this worker, so there is one per database.
   const reportDeps = { database: ctx.database, clock: ctx.clock, config, linkSecret: config.reportLinkSecret };
@@ -121,6 +132,7 @@ export async function startDialerRuntime(ctx: AppContext, options: StartDialerRu
       await retention.stop();
       await server.close();
       await recordings.close();
+      await texts.close();
       await deliveries.close();
       await pacer.close();
     },

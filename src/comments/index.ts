@@ -4,3 +4,4 @@
  * themes engine, or a person's correction).
  */
 export { judgeComment, taxonomyOfList, themesOf, type CommentJudgement } from './judgement.js';
+export { CommentTexts, parseTranscript, ProviderTranscripts, recordTranscription, type CommentTextsOptions, type TextResult, type Transcriber, type TranscriptionPayload } from './transcripts.js';

@@ -133,6 +133,19 @@ const BaseEnv = z.object({
   WEBHOOK_CLOCK_SKEW_SECONDS: integerIn(0, 3600, '60').default(60),
   VONAGE_ACCOUNT_CPS: positiveNumberUpTo(1000, '3').default(3),
   RECORDING_RETENTION_DAYS: integerIn(0, 3650, '90').default(90),
+  TRANSCRIPTION_LANGUAGES: z.preprocess(
+    emptyToUndefined,
+    z
+      .string()
+      .default('en-US,pl-PL,ru-RU,bg-BG')
+      .transform((value, ctx) => {
+        const tags = value.split(',').map((t) => t.trim()).filter(Boolean);
+        if (tags.length === 1 && tags[0]!.toLowerCase() === 'none') return [];
+        const bad = tags.filter((t) => !['en-US', 'pl-PL', 'ru-RU', 'bg-BG'].includes(t));
+        if (bad.length > 0) ctx.addIssue({ code: 'custom', message: `'${bad.join("', '")}' is not a survey language; expected a comma-separated list of en-US, pl-PL, ru-RU, bg-BG, or none` });
+        return tags;
+      }),
+  ),
   REPORT_LINK_SECRET: z.preprocess(
     emptyToUndefined,
     z.string().min(32, 'expected at least 32 random characters, e.g. the output of `openssl rand -base64 32`').optional(),
@@ -278,6 +291,8 @@ export interface AppConfig {
   accountCps: number;
   /** Comment recordings older than this many days are deleted (0 = kept for ever). */
   recordingRetentionDays: number;
+  /** Survey languages whose comments the provider is asked to transcribe (record action `transcription`); empty: none. */
+  transcriptionLanguages: string[];
   defaultTariff: Tariff;
   /** Defaults of the cross-list frequency caps; a list's policy may override them. */
   frequencyCaps: FrequencyCaps;
@@ -392,6 +407,7 @@ export function parseConfig(env: Record<string, string | undefined>, options: Pa
     webhookTokens: { maxAgeSeconds: b.WEBHOOK_TOKEN_MAX_AGE_SECONDS, clockSkewSeconds: b.WEBHOOK_CLOCK_SKEW_SECONDS },
     accountCps: b.VONAGE_ACCOUNT_CPS,
     recordingRetentionDays: b.RECORDING_RETENTION_DAYS,
+    transcriptionLanguages: b.TRANSCRIPTION_LANGUAGES,
     defaultTariff: {
       currency: b.TARIFF_CURRENCY,
       callFeeMinor: b.TARIFF_CALL_FEE_MINOR,

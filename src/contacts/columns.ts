@@ -33,6 +33,8 @@ export interface ColumnMap {
   /** Given and family name columns (joined "given family" when there is no whole name), or -1. */
   givenNameIndex: number;
   familyNameIndex: number;
+  /** The `--value-column`'s index, or -1. */
+  valueIndex: number;
   languageIndex: number;
   timezoneIndex: number;
   /** [index, attribute key] for every other column. */
@@ -45,7 +47,7 @@ export interface ColumnMap {
 }
 
 /** Reads the header row into a column map, refusing headers that would make the import ambiguous. */
-export function mapColumns(header: string[]): ColumnMap {
+export function mapColumns(header: string[], options: { valueColumn?: string | undefined } = {}): ColumnMap {
   if (header.length > MAX_COLUMNS) {
     throw new AppError('INPUT_INVALID', `the header has ${header.length} columns; at most ${MAX_COLUMNS} are accepted (one phone column plus attributes)`);
   }
@@ -74,6 +76,10 @@ export function mapColumns(header: string[]): ColumnMap {
   }
   const phoneIndex = phoneColumns[0]![1];
   const keys = names.map(headerKey);
+  const valueIndex = options.valueColumn === undefined ? -1 : keys.indexOf(headerKey(options.valueColumn));
+  if (options.valueColumn !== undefined && (valueIndex < 0 || valueIndex === phoneIndex)) {
+    throw new AppError('USAGE', `--value-column '${options.valueColumn}' is not a column of the file; the header has ${names.map((n) => `"${n}"`).join(', ')}`);
+  }
   const find = (list: readonly string[]) => keys.findIndex((k, i) => i !== phoneIndex && list.includes(k));
   const nameIndex = find(NAME_COLUMN_NAMES.full);
   const givenNameIndex = find(NAME_COLUMN_NAMES.given);
@@ -82,7 +88,7 @@ export function mapColumns(header: string[]): ColumnMap {
   const attributes: [number, string][] = [];
   const ignored: { column: string; reason: string }[] = [];
   names.forEach((name, i) => {
-    if (i === phoneIndex || CONTACT_FIELDS.has(lower[i]!)) return;
+    if (i === phoneIndex || i === valueIndex || CONTACT_FIELDS.has(lower[i]!)) return;
     if (nameColumns.has(i)) {
       if (i !== nameIndex && nameIndex >= 0) ignored.push({ column: name, reason: `a part of the name, and column "${names[nameIndex]}" holds the whole name` });
       return;
@@ -104,6 +110,7 @@ export function mapColumns(header: string[]): ColumnMap {
     nameIndex,
     givenNameIndex: nameIndex >= 0 ? -1 : givenNameIndex,
     familyNameIndex: nameIndex >= 0 ? -1 : familyNameIndex,
+    valueIndex,
     header: names,
     ignored,
     languageIndex: lower.indexOf('language'),
@@ -171,4 +178,27 @@ export function segmentVerdict(values: ColumnValues): { segment: true } | { segm
     return { segment: false, reason: `its values are mostly unique (${values.distinct} different among ${values.contacts}): a breakdown would show single people's scores` };
   }
   return { segment: true };
+}
+
+/**
+ * A value column's number, currency-free: "1234.50", "1 234,50", "1,234.50", "1.234,50", "1234,5";
+ * thousands separated by spaces, apostrophes, or the separator that is not the last. Null when the
+ * text is no such number.
+ */
+export function parseValue(raw: string): number | null {
+  const text = raw.replace(/[\s\u00a0\u202f']/g, '');
+  if (!/^-?[\d.,]*\d[\d.,]*$/.test(text)) return null;
+  const lastComma = text.lastIndexOf(',');
+  const lastDot = text.lastIndexOf('.');
+  let decimal: ',' | '.' | null = null;
+  if (lastComma >= 0 && lastDot >= 0) decimal = lastComma > lastDot ? ',' : '.';
+  else if (lastComma >= 0) decimal = text.split(',').length === 2 && !/,\d{3}$/.test(text) ? ',' : null;
+  else if (lastDot >= 0) decimal = text.split('.').length === 2 && !/^-?\d{1,3}\.\d{3}$/.test(text) ? '.' : null;
+  const thousands = decimal === ',' ? '.' : ',';
+  let normal = text.split(thousands).join('');
+  if (decimal === ',') normal = normal.replace(',', '.');
+  if (decimal === null) normal = normal.replace(/[.,]/g, '');
+  if (!/^-?\d+(\.\d+)?$/.test(normal)) return null;
+  const value = Number(normal);
+  return Number.isFinite(value) ? value : null;
 }

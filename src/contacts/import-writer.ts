@@ -108,8 +108,8 @@ export class ContactWriter {
       );
     } else {
       this.#insert = sqlite.prepare(
-        `INSERT INTO contacts (list_id, row_number, phone_e164, country, name, language, timezone, attributes, status, attempts, next_attempt_at, updated_at)
-         SELECT ${listId}, r.value->>6 + @base, r.value->>0, r.value->>1, r.value->>2, r.value->>3, r.value->>4, r.value->>5, 'pending', 0, ${now}, ${now}
+        `INSERT INTO contacts (list_id, row_number, phone_e164, country, name, language, timezone, attributes, value, status, attempts, next_attempt_at, updated_at)
+         SELECT ${listId}, r.value->>6 + @base, r.value->>0, r.value->>1, r.value->>2, r.value->>3, r.value->>4, r.value->>5, r.value->>7, 'pending', 0, ${now}, ${now}
          FROM ${rows} WHERE true ORDER BY r.value->>0, r.value->>6
          ON CONFLICT DO NOTHING`,
       );

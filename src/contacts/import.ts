@@ -64,6 +64,8 @@ export interface ImportListOptions {
   clientId?: number | undefined;
   /** Country for numbers written in national format. */
   country?: CountryCode | undefined;
+  /** The column holding what each contact is worth (currency-free numbers), for the report's revenue at risk. */
+  valueColumn?: string | undefined;
   /** The file's character encoding (any name iconv-lite knows); UTF-8 when absent. */
   encoding?: string | undefined;
   /** Marks the list as a follow-up wave of this one. */
@@ -156,8 +158,8 @@ async function importUtf8(options: ImportListOptions, shownFile: string): Promis
         return (
           sqlite
             .prepare(
-              `INSERT INTO lists (client_id, name, source_file, default_country, default_timezone, previous_list_id, script, policy, state, import_pid, created_at)
-               VALUES (?, ?, ?, ?, ?, ?, ?, '{}', 'importing', ?, ?) RETURNING id`,
+              `INSERT INTO lists (client_id, name, source_file, default_country, default_timezone, previous_list_id, script, policy, value_column, state, import_pid, created_at)
+               VALUES (?, ?, ?, ?, ?, ?, ?, '{}', ?, 'importing', ?, ?) RETURNING id`,
             )
             .get(
               options.clientId ?? null,
@@ -167,6 +169,7 @@ async function importUtf8(options: ImportListOptions, shownFile: string): Promis
               defaultTimezone,
               options.previousListId ?? null,
               JSON.stringify(options.script ?? {}),
+              options.valueColumn ?? null,
               process.pid,
               now,
             ) as { id: number }
@@ -205,7 +208,14 @@ async function importUtf8(options: ImportListOptions, shownFile: string): Promis
       writer.writeDue(Math.max(parsed.dataRows, WRITE_BATCH_ROWS));
     };
 
-    let config: RowParserConfig = { dialect: source.dialect, country: options.country, example: exampleFor(options.country), columns: undefined, bounds: undefined };
+    let config: RowParserConfig = {
+      dialect: source.dialect,
+      country: options.country,
+      example: exampleFor(options.country),
+      columns: undefined,
+      bounds: undefined,
+      ...(options.valueColumn !== undefined ? { valueColumn: options.valueColumn } : {}),
+    };
     // Chunks in file order, parsed or being parsed; absorbed from the front.
     const pending: { position: Pick<CsvChunk, 'offset'> & { length: number }; parsed: WorkerResult | Promise<WorkerResult> }[] = [];
     for await (const chunk of source.chunks) {

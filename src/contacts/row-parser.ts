@@ -1,5 +1,5 @@
 import type { CountryCode } from 'libphonenumber-js/max';
-import { canonicalLanguage, canonicalTimeZone, mapColumns, type ColumnMap } from './columns.js';
+import { canonicalLanguage, canonicalTimeZone, mapColumns, parseValue, type ColumnMap } from './columns.js';
 import { parseCsvChunk, type ChunkFailure, type CsvChunk, type CsvDialect } from './csv-source.js';
 import { normalizePhone } from './phone.js';
 
@@ -22,6 +22,8 @@ export interface RowParserConfig {
   example: string;
   /** Undefined until the header has been read: the chunk that holds it maps the columns. */
   columns: ColumnMap | undefined;
+  /** The `--value-column` header, if any. */
+  valueColumn?: string | undefined;
   /** Key range boundaries (see ContactWriter); set by the chunk that holds the header, from its numbers. */
   bounds: string[] | undefined;
 }
@@ -99,7 +101,7 @@ export function parseChunk(config: RowParserConfig, chunk: CsvChunk): ParsedChun
       // Blank lines before the header count as rows but are otherwise ignored.
       while (first < slice.length && isBlank(slice[first]!)) first++;
       if (first < slice.length) {
-        columns = found = mapColumns(slice[first]!);
+        columns = found = mapColumns(slice[first]!, { valueColumn: config.valueColumn });
         first++;
       }
     }
@@ -154,12 +156,21 @@ export function parseChunk(config: RowParserConfig, chunk: CsvChunk): ParsedChun
         }
         if (any) attributes = JSON.stringify(values);
       }
+      let value: number | null = null;
+      const valueRaw = columns.valueIndex >= 0 ? text(record[columns.valueIndex]) : null;
+      if (valueRaw) {
+        value = parseValue(valueRaw);
+        if (value === null) {
+          reject(row, columns.header[columns.valueIndex]!, valueRaw, 'is not a number; write a currency-free value such as 1234.50, 1 234,50 or 1,234.50 (or leave it empty)');
+          continue;
+        }
+      }
       const name = columns.nameIndex >= 0 ? text(record[columns.nameIndex]) : joinName(text(record[columns.givenNameIndex]), text(record[columns.familyNameIndex]));
       // JSON by hand (half the time of JSON.stringify on an array): the number, country, language
       // tag and zone name are canonical (no quote or backslash), only free text is escaped.
       const json =
         `["${phone.e164}",${phone.country ? `"${phone.country}"` : 'null'},${name === null ? 'null' : JSON.stringify(name)},` +
-        `${language === null ? 'null' : `"${language}"`},${timezone === null ? 'null' : `"${timezone}"`},${JSON.stringify(attributes)},${row}]`;
+        `${language === null ? 'null' : `"${language}"`},${timezone === null ? 'null' : `"${timezone}"`},${JSON.stringify(attributes)},${row},${value === null ? 'null' : value}]`;
       if (ranges) ranges[rangeOf(bounds!, phone.e164)]!.add(json, row);
       else early.push({ key: phone.e164, text: json, row });
     }

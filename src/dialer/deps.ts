@@ -11,6 +11,8 @@ export interface DialerDeps {
   logger: Logger;
   signals: CallSignals;
   lists: ListSettingsBook;
+  /** Survey languages whose comments the provider transcribes (TRANSCRIPTION_LANGUAGES); none when absent. */
+  transcriptionLanguages?: readonly string[] | undefined;
   /** Called after a low score opened a case and queued its alert (the runtime wakes its delivery worker). */
   onFollowUp?: (() => void) | undefined;
 }

@@ -12,6 +12,7 @@ export interface WebhookUrls {
   event(ref: string): string;
   input(ref: string, step: InputStep): string;
   recording(ref: string): string;
+  transcription(ref: string): string;
 }
 
 export function webhookUrls(publicBaseUrl: string): WebhookUrls {
@@ -21,6 +22,7 @@ export function webhookUrls(publicBaseUrl: string): WebhookUrls {
     event: (ref) => `${base}/webhooks/event/${ref}`,
     input: (ref, step) => `${base}/webhooks/input/${ref}?step=${step}`,
     recording: (ref) => `${base}/webhooks/recording/${ref}`,
+    transcription: (ref) => `${base}/webhooks/transcription/${ref}`,
   };
 }
 
@@ -36,6 +38,7 @@ function ivrContext(deps: FlowDeps, call: CallRow, contact: ContactRow): IvrCont
     language,
     inputUrl: (step) => deps.urls.input(call.ref, step),
     recordingUrl: deps.urls.recording(call.ref),
+    transcriptionUrl: deps.transcriptionLanguages?.includes(language) ? deps.urls.transcription(call.ref) : undefined,
   };
 }
 
@@ -127,7 +130,8 @@ export function handleInput(deps: FlowDeps, request: InputRequest): CallbackOutc
   const contact = store.contact(call.contactId)!;
   const now = deps.clock.now();
   const answer = interpretDtmf(payload.dtmf?.digits);
-  const decision = afterInput(step, answer, ivrContext(deps, call, contact));
+  const context = ivrContext(deps, call, contact);
+  const decision = afterInput(step, answer, context);
   const { sqlite } = deps.database;
   let followUp: FollowUpOpened | undefined;
   sqlite.transaction(() => {
@@ -137,8 +141,11 @@ export function handleInput(deps: FlowDeps, request: InputRequest): CallbackOutc
     if (answer.kind !== 'none') prepared(deps.database, `UPDATE calls SET answered_by = 'human' WHERE id = ?`).run(call.id);
     switch (decision.effect) {
       case 'score': {
-        const stored = prepared(deps.database, 'INSERT INTO responses (contact_id, call_id, list_id, score, created_at) VALUES (?, ?, ?, ?, ?) ON CONFLICT (contact_id) DO NOTHING RETURNING id')
-          .get(contact.id, call.id, call.listId, decision.score, now) as { id: number } | undefined;
+        // The comment that follows is said (and transcribed) in the language the callee heard.
+        const stored = prepared(
+          deps.database,
+          'INSERT INTO responses (contact_id, call_id, list_id, score, comment_language, created_at) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (contact_id) DO NOTHING RETURNING id',
+        ).get(contact.id, call.id, call.listId, decision.score, context.language, now) as { id: number } | undefined;
         prepared(deps.database, `UPDATE calls SET ivr_stage = 'comment' WHERE id = ?`).run(call.id);
         // A low score opens its case and queues its alert in this same transaction (an outbox):
         // no crash can keep the score and lose the alert. A duplicate webhook stores nothing.

@@ -18,6 +18,7 @@ import {
   type RecordingFile,
   type RenderedReport,
   type ReportServiceDeps,
+  WHY_SCRIPT_HASH,
 } from '../reports/index.js';
 import { triggerSurvey } from '../surveys/index.js';
 import { apiDocument, API_DOCUMENT_PATH } from './openapi.js';
@@ -87,11 +88,12 @@ export function apiRouter(deps: ApiDeps): express.Router {
   const router = express.Router();
   router.use(
     helmet({
-      // The HTML report has inline styles and data: audio, and no script at all.
+      // The HTML report has inline styles, data: audio, and one script: the verbatims' filter, by hash.
       contentSecurityPolicy: {
         useDefaults: false,
         directives: {
           defaultSrc: ["'none'"],
+          scriptSrc: [WHY_SCRIPT_HASH],
           styleSrc: ["'unsafe-inline'"],
           imgSrc: ['data:'],
           mediaSrc: ["'self'", 'data:'],

@@ -36,6 +36,15 @@ export const RecordingBody = z.looseObject({
   timestamp: z.string().max(64).optional(),
 });
 
+/** The transcription webhook (reference §6, `record`): where the transcript is, or that it failed. */
+export const TranscriptionBody = z.looseObject({
+  status: z.string().max(64).optional(),
+  transcription_url: z.string().max(2000).optional(),
+  recording_uuid: z.string().max(200).optional(),
+  conversation_uuid: z.string().max(200).optional(),
+  timestamp: z.string().max(64).optional(),
+});
+
 /** The answer request (a POST body, or a GET query): the call leg it speaks for must be named. */
 export const AnswerFields = z.looseObject({
   uuid: z.string().min(1).max(200),

@@ -6,10 +6,13 @@ import { applyStatusEvent, callStore, handleAnswer, handleInput, handleRecording
 import { WriteBatch } from '../db/index.js';
 import { AppError } from '../errors/index.js';
 import { MemoryReplayGuard, verifyCallbackSignature, type CallbackReplayGuard, type CallbackTokenWindow } from '../telephony/index.js';
-import { AnswerFields, describeIssues, InputBody, InputStepQuery, nestingBeyond, RecordingBody, StatusEventBody } from './payloads.js';
+import { recordTranscription, type CommentTexts } from '../comments/index.js';
+import { AnswerFields, describeIssues, InputBody, InputStepQuery, nestingBeyond, RecordingBody, StatusEventBody, TranscriptionBody } from './payloads.js';
 
 export interface WebhookDeps extends FlowDeps {
   recordings: RecordingDownloads;
+  /** The comment text queue; without it a transcript's address is stored and read by the next process that has one. */
+  texts?: CommentTexts | undefined;
   /** Null only in development without Vonage credentials; production refuses to start without it. */
   signatureSecret: string | null;
   /** How old a callback token may be (WEBHOOK_TOKEN_MAX_AGE_SECONDS, WEBHOOK_CLOCK_SKEW_SECONDS). */
@@ -93,6 +96,12 @@ export function webhookRouter(deps: WebhookDeps): express.Router {
     const body = objectBody(req);
     const status = typeof body.status === 'string' ? parseEvent(StatusEventBody, body, 'status') : undefined;
     const recording = !status && typeof body.recording_url === 'string' ? parseEvent(RecordingBody, body, 'recording') : undefined;
+    // A transcription webhook with no eventUrl of its own comes here (reference §6, `record`).
+    if (!recording && body.type === 'record' && typeof body.transcription_url === 'string') {
+      await transcription(String(req.params.ref), parseEvent(TranscriptionBody, body, 'transcription'));
+      res.status(204).end();
+      return;
+    }
     await writes.run(() => {
       const call = callStore(deps.database).byRef(String(req.params.ref));
       if (!call) throw new AppError('NOT_FOUND', 'unknown call reference');
@@ -116,6 +125,21 @@ export function webhookRouter(deps: WebhookDeps): express.Router {
     const body = parseEvent(InputBody, objectBody(req), 'input');
     const outcome = await writes.run(() => handleInput(deps, { ref: String(req.params.ref), step: step.data, payload: body }));
     sendOutcome(res, outcome);
+  });
+
+  const transcription = async (ref: string, payload: z.infer<typeof TranscriptionBody>) => {
+    const outcome = await writes.run(() => recordTranscription(deps.database, { ref, payload, now: deps.clock.now() }));
+    if ('unknown' in outcome) {
+      if (outcome.unknown === 'call') throw new AppError('NOT_FOUND', 'unknown call reference');
+      deps.logger.warn('transcription without a stored score ignored', { ref: ref.slice(0, 8) });
+      return;
+    }
+    deps.texts?.enqueue(outcome.responseId);
+  };
+
+  router.post('/transcription/:ref', async (req, res) => {
+    await transcription(String(req.params.ref), parseEvent(TranscriptionBody, objectBody(req), 'transcription'));
+    res.status(204).end();
   });
 
   router.post('/recording/:ref', async (req, res) => {

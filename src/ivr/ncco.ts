@@ -20,8 +20,17 @@ export type NccoAction =
       beepStart: true;
       eventUrl: [string];
       eventMethod: 'POST';
+      transcription?: RecordTranscription;
     };
 export type Ncco = NccoAction[];
+
+/** The record action's request for the provider's transcript (reference §6, `record`). */
+export interface RecordTranscription {
+  language: string;
+  eventUrl: [string];
+  eventMethod: 'POST';
+  sentimentAnalysis: true;
+}
 
 export type InputStep = 'question' | 'reprompt';
 
@@ -42,6 +51,8 @@ export interface IvrContext {
   /** Where the input webhook for a step goes. */
   inputUrl: (step: InputStep) => string;
   recordingUrl: string;
+  /** Where the transcript's webhook goes, when the comment is to be transcribed in `language`. */
+  transcriptionUrl?: string | undefined;
   settings?: IvrSettings;
 }
 
@@ -98,6 +109,9 @@ export function afterInput(step: InputStep, answer: DtmfAnswer, context: IvrCont
             beepStart: true,
             eventUrl: [context.recordingUrl],
             eventMethod: 'POST',
+            ...(context.transcriptionUrl
+              ? { transcription: { language, eventUrl: [context.transcriptionUrl], eventMethod: 'POST', sentimentAnalysis: true } satisfies RecordTranscription }
+              : {}),
           },
           talk(texts.goodbye, language),
         ],

@@ -8,9 +8,11 @@ import { AppError } from '../errors/index.js';
 import { maskPhone } from '../logging/index.js';
 import { categoryOf, calleeLanguage, surveyTexts, type NpsCategory } from '../ivr/index.js';
 import { EMAIL_VALUE, PHONE_VALUE, segmentVerdict, type ColumnValues } from '../contacts/index.js';
+import { taxonomyOfList } from '../comments/index.js';
 import { caseSummary } from '../followup/index.js';
 import { addCounts, emptyCounts, runReportPass, type CellCounts, type PassResult } from './aggregate.js';
 import { agentResults } from './agents.js';
+import { buildWhy } from './why.js';
 import {
   DISPOSITION_KEYS,
   LOW_SAMPLE_RESPONSES,
@@ -40,13 +42,14 @@ export interface ListHeader {
   clientId: number | null;
   clientName: string | null;
   previousListId: number | null;
+  valueColumn: string | null;
 }
 
 /** The list's own row; importing lists do not exist for reports. */
 export function loadListHeader(database: AppDatabase, listId: number): ListHeader {
   const row = database.sqlite
     .prepare(
-      `SELECT l.id, l.name, l.client_id AS clientId, c.name AS clientName, l.previous_list_id AS previousListId
+      `SELECT l.id, l.name, l.client_id AS clientId, c.name AS clientName, l.previous_list_id AS previousListId, l.value_column AS valueColumn
        FROM lists l LEFT JOIN clients c ON c.id = l.client_id WHERE l.id = ? AND l.state = 'ready'`,
     )
     .get(listId) as ListHeader | undefined;
@@ -326,6 +329,7 @@ function buildInSnapshot(deps: ReportDeps, listId: number, audience: ReportAudie
     agents: agentResults(database, listId, pass),
     // Overdue is a matter of time: the injected clock's, like generatedAt.
     followUp: caseSummary(database, listId, deps.clock.now()),
+    why: buildWhy(database, { listId, taxonomy: taxonomyOfList(database, listId), language: settings.language, valueColumn: list.valueColumn }),
     billing: {
       billableCalls: billing.billableCalls,
       billableSeconds: billing.billableSeconds,

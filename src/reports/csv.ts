@@ -1,3 +1,4 @@
+import type { ReasonRow } from './why.js';
 import { Readable } from 'node:stream';
 import { stringify } from 'csv-stringify';
 import { stringify as stringifySync } from 'csv-stringify/sync';
@@ -151,6 +152,10 @@ export const SUMMARY_COLUMNS = [
   'nps_ci95_low',
   'nps_ci95_high',
   'low_sample',
+  'impact',
+  'impact_ci95_low',
+  'impact_ci95_high',
+  'value_at_risk',
 ] as const;
 
 /** Label of the contacts that have no value for an attribute. */
@@ -175,12 +180,39 @@ export function summaryCsv(report: NpsReport): string {
     r.npsCi95?.[0] ?? '',
     r.npsCi95?.[1] ?? '',
     r.lowSample,
+    '',
+    '',
+    '',
+    '',
   ];
   rows.push(npsRow('list', report.listName, report, report.responseRate.denominator));
   for (const [attribute, segment] of Object.entries(report.segments)) {
     for (const row of segment) rows.push(npsRow(attribute, row.value ?? NO_VALUE_LABEL, row, row.eligible));
   }
-  for (const key of DISPOSITION_KEYS) rows.push(['disposition', key, report.dispositions[key], '', '', '', '', '', '', '', '', '']);
+  for (const key of DISPOSITION_KEYS) rows.push(['disposition', key, report.dispositions[key], '', '', '', '', '', '', '', '', '', '', '', '', '']);
+  // The why: one row per theme and per keypad reason (responses = respondents naming it).
+  const reasonRow = (dimension: string, r: ReasonRow) => [
+    dimension,
+    r.key,
+    '',
+    r.mentions,
+    '',
+    r.promoters,
+    r.passives,
+    r.detractors,
+    r.nps ?? '',
+    '',
+    '',
+    '',
+    r.impact,
+    r.impactInterval?.low ?? '',
+    r.impactInterval?.high ?? '',
+    r.valueAtRisk ?? '',
+  ];
+  for (const r of report.why.themes) rows.push(reasonRow('theme', r));
+  for (const r of report.why.keypadReasons) rows.push(reasonRow('keypad_reason', r));
+  const risk = report.why.revenueAtRisk;
+  if (risk) rows.push(['value', risk.valueColumn ?? '', risk.respondentsWithValue, '', '', '', '', '', risk.valueWeightedNps ?? '', '', '', '', '', '', '', risk.detractorValue]);
   return stringifySync(rows, { header: true, columns: [...SUMMARY_COLUMNS], ...CSV_OPTIONS });
 }
 

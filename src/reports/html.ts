@@ -1,12 +1,15 @@
+import { createHash } from 'node:crypto';
 import { formatMoney } from '../billing/index.js';
 import type { NpsCategory } from '../ivr/index.js';
 import { NO_VALUE_LABEL } from './csv.js';
 import { DISPOSITION_KEYS, LOW_SAMPLE_RESPONSES, type ChangeSummary, type CommentItem, type DispositionKey, type Interval, type NpsReport, type SegmentRow } from './model.js';
 import { NPS_CATEGORIES } from './stats.js';
+import type { ReasonRow } from './why.js';
 
 /**
- * The report as one self-contained HTML page: inline CSS, inline SVG charts, no script and no
- * external asset, so it can be mailed, archived and opened offline. Every string that comes from
+ * The report as one self-contained HTML page: inline CSS, inline SVG charts, one small inline script
+ * (the verbatims' filter, allowed by its hash in the page's CSP and the API's) and no external
+ * asset, so it can be mailed, archived and opened offline. Every string that comes from
  * data (list and client names, attribute values, the question) goes through `esc`.
  */
 
@@ -230,6 +233,57 @@ function waveSection(report: NpsReport): string {
 ${migration}</section>`;
 }
 
+/**
+ * Filters the verbatims by theme, category and words, in the page itself. Plain DOM, no library:
+ * the page must work offline and its CSP allows this script by hash only.
+ */
+export const WHY_SCRIPT = `(function(){var t=document.getElementById('why-theme'),c=document.getElementById('why-category'),q=document.getElementById('why-search'),n=document.getElementById('why-shown');if(!t||!c||!q)return;function f(){var th=t.value,ca=c.value,w=q.value.trim().toLowerCase(),s=0;document.querySelectorAll('[data-verbatim]').forEach(function(e){var ok=(!th||(' '+e.getAttribute('data-themes')+' ').indexOf(' '+th+' ')>=0)&&(!ca||e.getAttribute('data-category')===ca)&&(!w||e.textContent.toLowerCase().indexOf(w)>=0);e.style.display=ok?'':'none';if(ok)s++;});if(n)n.textContent=String(s);}t.addEventListener('change',f);c.addEventListener('change',f);q.addEventListener('input',f);f();})();`;
+/** The CSP source that allows WHY_SCRIPT and nothing else. */
+export const WHY_SCRIPT_HASH = `'sha256-${createHash('sha256').update(WHY_SCRIPT).digest('base64')}'`;
+
+function reasonTable(rows: ReasonRow[], what: string): string {
+  const max = Math.max(1, ...rows.map((r) => r.impact));
+  return `<table><thead><tr><th>${what}</th><th class="num">Mentions</th><th class="num">Of detractors</th><th class="num">Of passives</th><th class="num">Of promoters</th><th class="num">NPS of those naming it</th><th>NPS impact (points)</th>${
+    rows.some((r) => r.valueAtRisk !== null) ? '<th class="num">Value at risk</th>' : ''
+  }</tr></thead><tbody>${rows
+    .map(
+      (r) =>
+        `<tr data-testid="reason-${esc(r.key)}"><td>${esc(r.label)}</td><td class="num">${int(r.mentions)}</td><td class="num">${percent(r.shareOfDetractors)}</td><td class="num">${percent(r.shareOfPassives)}</td><td class="num">${percent(r.shareOfPromoters)}</td><td class="num">${r.nps === null ? '–' : signed(r.nps)}</td><td><svg width="120" height="12" role="img" aria-label="${r.impact.toFixed(1)} points"><rect width="${((120 * r.impact) / max).toFixed(1)}" height="12" fill="${COLOURS.detractor}"/></svg> ${r.impact.toFixed(1)}${
+          r.impactInterval ? ` <span class="muted">(${r.impactInterval.low.toFixed(1)}–${r.impactInterval.high.toFixed(1)})</span>` : ''
+        }</td>${r.valueAtRisk !== null ? `<td class="num">${int(Math.round(r.valueAtRisk))}</td>` : ''}</tr>`,
+    )
+    .join('')}</tbody></table>`;
+}
+
+function whySection(report: NpsReport): string {
+  const why = report.why;
+  if (why.themes.length === 0 && why.keypadReasons.length === 0 && !why.revenueAtRisk) return '';
+  const verbatims = why.verbatims.flatMap((group) => group.items.map((v) => ({ ...v, group: group.theme })));
+  // One card per comment, however many themes it names.
+  const seen = new Set<number>();
+  const cards = verbatims
+    .filter((v) => !seen.has(v.responseId) && seen.add(v.responseId))
+    .sort((a, b) => a.score - b.score || a.responseId - b.responseId)
+    .map(
+      (v) =>
+        `<div class="comment" data-verbatim data-themes="${esc(v.themes.join(' '))}" data-category="${v.category}"><div><span class="score" style="color:${COLOURS[v.category]}">${v.score}</span> <span class="muted">${v.category}</span></div><div><div>“${esc(v.text)}”</div><div class="muted">${esc(
+          v.themes.join(', '),
+        )}${v.sentiment ? ` · ${esc(v.sentiment)}` : ''}${Object.entries(v.segment).length ? ` · ${Object.entries(v.segment).map(([k, val]) => `${esc(k)}: ${esc(val)}`).join(', ')}` : ''}</div></div></div>`,
+    )
+    .join('');
+  const risk = why.revenueAtRisk;
+  const riskBlock = risk
+    ? `<h3>Value at risk${risk.valueColumn ? ` (${esc(risk.valueColumn)})` : ''}</h3><table><tbody><tr><td>Value held by respondents</td><td class="num">${int(Math.round(risk.totalValue))}</td></tr><tr><td>Held by detractors</td><td class="num" data-testid="value-at-risk">${int(
+        Math.round(risk.detractorValue),
+      )} (${percent(risk.detractorShare)})</td></tr><tr><td>Value-weighted NPS</td><td class="num">${risk.valueWeightedNps === null ? '–' : signed(risk.valueWeightedNps)}</td></tr></tbody></table>`
+    : '';
+  const themeOptions = why.themes.map((t) => `<option value="${esc(t.key)}">${esc(t.label)}</option>`).join('');
+  return `<section data-testid="why"><h2>Why they score as they do</h2>
+<p>${int(why.commentsWithText)} comments with words${why.silentRecordings ? `; ${int(why.silentRecordings)} recordings held no speech and are not counted` : ''}${why.textPending ? `; ${int(why.textPending)} texts still awaited` : ''}. The NPS impact of a reason is the points the list would gain if the detractors naming it were passives (95% interval).</p>
+${why.themes.length ? reasonTable(why.themes, 'Theme') : ''}${why.keypadReasons.length ? `<h3>Reasons pressed on the keypad</h3>${reasonTable(why.keypadReasons, 'Reason')}` : ''}${riskBlock}
+${cards ? `<h3>What they said</h3><div class="filters"><label>Theme <select id="why-theme"><option value="">all</option>${themeOptions}</select></label> <label>Category <select id="why-category"><option value="">all</option><option value="detractor">detractors</option><option value="passive">passives</option><option value="promoter">promoters</option></select></label> <label>Words <input id="why-search" type="search"></label> <span class="muted"><span id="why-shown"></span> shown</span></div>${cards}<script>${WHY_SCRIPT}</script>` : ''}</section>`;
+}
+
 function commentsSection(report: NpsReport, options: HtmlOptions): string {
   if (report.comments.recorded === 0) return '';
   const items = options.comments
@@ -267,7 +321,7 @@ export function renderHtml(report: NpsReport, options: HtmlOptions): string {
     : '';
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
-<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; img-src data:; media-src data: http: https: file:; base-uri 'none'; form-action 'none'">
+<meta http-equiv="Content-Security-Policy" content="default-src 'none'; script-src ${WHY_SCRIPT_HASH}; style-src 'unsafe-inline'; img-src data:; media-src data: http: https: file:; base-uri 'none'; form-action 'none'">
 <title>${esc(title)}</title><style>${STYLE}</style></head><body><main>
 <section><h1>${esc(title)} ${status}</h1>
 <div class="muted">${report.client ? `Client: ${esc(report.client.name)} · ` : ''}List ${report.listId} · Fieldwork ${dateTime(report.fieldwork.firstCallAt)} – ${dateTime(report.fieldwork.lastCallAt)} · Generated ${dateTime(report.generatedAt)}</div>
@@ -288,6 +342,7 @@ ${report.responses === 0 ? '<p class="warn">No answers yet.</p>' : ''}
 <tr><td>Billable time</td><td class="num">${hms(b.billableSeconds)} (${int(b.billableSeconds)} s)</td></tr>
 <tr><td>Amount</td><td class="num" data-testid="amount">${b.currency ? esc(formatMoney(b.amountMinor, b.currency)) : '–'}</td></tr>
 </tbody></table></section>
+${whySection(report)}
 ${waveSection(report)}
 <section data-testid="funnel"><h2>Who was reached</h2>${svgFunnel(report)}
 <p class="muted">Eligible to call: not on the do-not-call list and not held back by a frequency cap.</p>

@@ -1,3 +1,4 @@
+import type { WhyReport } from './why.js';
 import type { ContactStatus } from '../db/schema/index.js';
 import type { FollowUpSummary } from '../followup/index.js';
 import type { NpsCategory } from '../ivr/index.js';
@@ -8,7 +9,7 @@ import type { MigrationTable } from './stats.js';
  * changes keep the version; renaming, removing or re-typing a field increments it. Version 2: the
  * report has an audience, and only the operator's carries the provider's cost.
  */
-export const REPORT_SCHEMA_VERSION = 2;
+export const REPORT_SCHEMA_VERSION = 3;
 
 /**
  * Whose report it is. The client's (the API, signed links, interim reports, and `report
@@ -213,6 +214,8 @@ export interface NpsReport {
   agents: AgentResults | null;
   /** Follow-up cases of the detractors, at the report's time (`generatedAt`). */
   followUp: FollowUpSummary;
+  /** Why callees score as they do: themes of the comments, keypad reasons, verbatims, value at risk. */
+  why: WhyReport;
   billing: {
     billableCalls: number;
     billableSeconds: number;

@@ -12,6 +12,7 @@ import { isoWithMs, isoWithoutMs, priceFor, restTime } from './format.js';
 import { parseNcco, type InputAction, type NccoAction, type NotifyAction, type RecordAction, type TalkAction } from './ncco.js';
 import type { Random } from './random.js';
 import { realNowMs } from './real-time.js';
+import { spokenComment } from './comments.js';
 import { collectDtmf, DEFAULT_DTMF, planRecording, STREAM_SECONDS, talkSeconds, type CommentPlan } from './simulate.js';
 import type { CallStatus, WebhookStats, SandboxCallRecord, SandboxInputRecord, SandboxRecordingRecord, SandboxTimelineEntry, TerminalStatus } from './types.js';
 import { CallWebhookQueue, type PendingTracker, type WebhookResult, type WebhookSender } from './webhooks.js';
@@ -533,7 +534,8 @@ export class SandboxCall {
   #sendTranscription(recording: ActiveRecording, recordingUuid: string, endMs: number): void {
     const transcription = recording.action.transcription!;
     const fileId = randomUUID();
-    const text = recording.text ?? '';
+    // The callee speaks the language the survey was held in (the transcription's language).
+    const text = recording.text ? spokenComment(recording.text, transcription.language) : '';
     this.#context.files.add(fileId, {
       kind: 'transcription',
       notFoundRemaining: 0,

@@ -1,5 +1,6 @@
 import type { Random } from './random.js';
 import { seededRandom } from './random.js';
+import { commentIndexFor, generatedComment } from './comments.js';
 import type { CalleeComment, CalleeFaultOptions, CalleeHangup, CalleeOutcome, PopulationOptions, Scenario } from './scenario.js';
 import { CALLEE_OUTCOMES, normaliseNumber } from './scenario.js';
 
@@ -50,13 +51,6 @@ export const DEFAULT_POPULATION: Required<PopulationOptions> = {
 };
 
 const INVALID_ANSWERS = ['11', '99', '42#', '55'];
-const COMMENT_TEXTS = [
-  'The consultant was very helpful and solved my problem quickly.',
-  'Delivery took too long and nobody answered my emails.',
-  'Good prices, but the app keeps logging me out.',
-  'I have been a customer for years and I am happy with the service.',
-  'The waiting time on the hotline was far too long.',
-];
 
 function fromScenario(attempt: NonNullable<Scenario['callees']>[string]['attempts'][number]): CalleeScript {
   switch (attempt.outcome) {
@@ -120,7 +114,7 @@ export function fromPopulation(population: Required<PopulationOptions>, random: 
       const comment: CalleeComment | null = random.chance(population.commentRate)
         ? {
             seconds: round1(random.between(...population.commentSeconds)),
-            text: random.pick(COMMENT_TEXTS),
+            text: generatedComment(commentIndexFor(score, random.between(0, 1))),
             end: random.chance(0.5) ? 'key' : 'silence',
           }
         : null;

@@ -166,6 +166,7 @@ export async function runSandboxCampaign(options: CampaignRunOptions): Promise<C
   // Webhooks the sandbox still owes (recordings after `completed`, duplicates), then downloads.
   await sandbox.onIdle();
   await runtime.deps.recordings.drain(600_000);
+  await runtime.deps.texts?.drain(600_000);
   return {
     ctx,
     sandbox,

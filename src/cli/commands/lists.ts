@@ -199,6 +199,7 @@ export function registerListsCommands(program: Command): void {
     .option('--timezone <zone>', 'IANA zone for callees of multi-zone countries (US, RU…) without a timezone column, e.g. Europe/Moscow')
     .option('--company <name>', 'company named in the greeting, up to 100 characters (default: the client name)', checkedBy('--company', SurveyScript.shape.company, text))
     .addOption(new Option('--language <bcp47>', 'survey language').choices(['en-US', 'pl-PL', 'ru-RU', 'bg-BG']))
+    .option('--value-column <name>', 'column with what each contact is worth (currency-free numbers such as 1234.50 or 1 234,50): the report weighs NPS by it and shows the value at risk')
     .option('--encoding <name>', 'character encoding of a file that is not UTF-8, e.g. windows-1250, windows-1251, koi8-r (the error of a non-UTF-8 file names the likely one)')
     .option('--dry-run', 'validate and report; write nothing')
     .option('--json', 'print exactly one JSON object')
@@ -250,6 +251,7 @@ export function registerListsCommands(program: Command): void {
           previousListId: options.previous,
           defaultTimezone: options.timezone,
           encoding: options.encoding,
+          valueColumn: options.valueColumn,
           script: { ...(options.company ? { company: options.company } : {}), ...(options.language ? { language: options.language } : {}) },
           dryRun: options.dryRun,
           signal: abort.signal,
@@ -323,6 +325,7 @@ interface ImportFlags {
   company?: string;
   language?: string;
   encoding?: string;
+  valueColumn?: string;
   dryRun?: boolean;
   json?: boolean;
 }

@@ -98,6 +98,7 @@ async function dialList(ctx: AppContext, listId: number, flags: RunFlags, lockLo
     // keep the server up for them so no comment of the last calls is lost.
     await awaitLateRecordings(runtime, listId, ctx.clock, 60_000);
     await runtime.deps.recordings.drain(60_000);
+    await runtime.deps.texts?.drain(60_000);
     // The last detractors' alerts were waiting for those comments (or for their grace time): send
     // this list's now, with whatever comment there is, and what else is due. Any that fail are
     // retried by the next `run` or `serve` (they are stored).

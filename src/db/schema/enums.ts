@@ -98,7 +98,7 @@ export type ReasonOutcome = (typeof REASON_OUTCOMES)[number];
 export const SUPPRESSION_SOURCES = ['operator', 'import', 'opt_out'] as const;
 export type SuppressionSource = (typeof SUPPRESSION_SOURCES)[number];
 
-export const CALL_EVENT_KINDS = ['status', 'answer', 'input', 'recording', 'error', 'unknown'] as const;
+export const CALL_EVENT_KINDS = ['status', 'answer', 'input', 'recording', 'transcription', 'error', 'unknown'] as const;
 export type CallEventKind = (typeof CALL_EVENT_KINDS)[number];
 
 export const SCHEDULE_STATUSES = ['active', 'done'] as const;

@@ -1,0 +1,279 @@
+import { unlink } from 'node:fs/promises';
+import path from 'node:path';
+import { CANCELLED, type Clock } from '../clock/index.js';
+import { prepared, type AppDatabase } from '../db/index.js';
+import type { CommentMode } from '../db/schema/index.js';
+import type { Logger } from '../logging/index.js';
+import { isAllowedRecordingUrl, type RecordingHostPolicy } from '../telephony/index.js';
+import { judgeComment } from './judgement.js';
+
+/** What reading a comment's text gave: its words (possibly none: a silent recording), or why not. */
+export type TextResult = { ok: true; text: string; confidence: number | null } | { ok: false; retryable: boolean; reason: string };
+
+/**
+ * The port of comment text: where the words of a comment come from. The provider's transcription
+ * of the recording is the adapter here (ProviderTranscripts); the speech-input mode hands its text
+ * over in the input webhook instead, and a local speech-to-text engine would be a third adapter
+ * reading the downloaded audio (docs/adr/0010-comment-text.md).
+ */
+export interface Transcriber {
+  readonly mode: CommentMode;
+  /** Reads the text at `source` (for the provider: the transcript's URL from its webhook). */
+  fetchText(source: string, signal: AbortSignal): Promise<TextResult>;
+}
+
+/** Largest transcript document read: a minute of speech is a few kB of JSON. */
+const MAX_TRANSCRIPT_BYTES = 1024 * 1024;
+
+/**
+ * The provider's transcript of a recorded comment, downloaded with the application's JWT through
+ * the same host allowlist as recordings (reference §6 `record`, §7).
+ */
+export class ProviderTranscripts implements Transcriber {
+  readonly mode = 'recording' as const;
+  readonly #o: { authorization: () => Promise<string>; policy: RecordingHostPolicy; timeoutMs: number };
+
+  constructor(options: { authorization: () => Promise<string>; policy: RecordingHostPolicy; timeoutMs?: number }) {
+    this.#o = { timeoutMs: 30_000, ...options };
+  }
+
+  async fetchText(source: string, signal: AbortSignal): Promise<TextResult> {
+    if (!isAllowedRecordingUrl(source, this.#o.policy)) return { ok: false, retryable: false, reason: 'transcript host not allowed' };
+    let response: Response;
+    try {
+      response = await fetch(source, {
+        headers: { authorization: await this.#o.authorization(), accept: 'application/json' },
+        redirect: 'manual',
+        signal: AbortSignal.any([signal, AbortSignal.timeout(this.#o.timeoutMs)]),
+      });
+    } catch (error) {
+      return { ok: false, retryable: true, reason: `download failed: ${(error as Error).message}` };
+    }
+    if (!response.ok) {
+      await response.body?.cancel();
+      const status = response.status;
+      return { ok: false, retryable: status === 404 || status === 429 || status >= 500, reason: `download answered HTTP ${status}${status >= 300 && status < 400 ? ' (redirects are not followed)' : ''}` };
+    }
+    const body = await response.text().catch((error: unknown) => new Error(String(error)));
+    if (body instanceof Error) return { ok: false, retryable: true, reason: `download interrupted: ${body.message}` };
+    if (body.length > MAX_TRANSCRIPT_BYTES) return { ok: false, retryable: false, reason: `transcript larger than ${MAX_TRANSCRIPT_BYTES} bytes` };
+    let document: unknown;
+    try {
+      document = JSON.parse(body);
+    } catch {
+      return { ok: false, retryable: false, reason: 'the transcript is not JSON' };
+    }
+    return parseTranscript(document);
+  }
+}
+
+const asNumber = (value: unknown): number | null => {
+  const n = typeof value === 'number' ? value : typeof value === 'string' ? Number(value) : NaN;
+  return Number.isFinite(n) ? n : null;
+};
+
+/**
+ * Reads the provider's transcript document: `channels[].transcript[].sentence` in order, joined; the
+ * confidence is the mean of the words' (numbers or numeric strings), null when none is given. A
+ * document without channels or sentences is a transcript without words. Any other shape is refused.
+ */
+export function parseTranscript(document: unknown): TextResult {
+  if (typeof document !== 'object' || document === null || !Array.isArray((document as { channels?: unknown }).channels)) {
+    return { ok: false, retryable: false, reason: 'the transcript has no channels' };
+  }
+  const sentences: string[] = [];
+  const confidences: number[] = [];
+  for (const channel of (document as { channels: unknown[] }).channels) {
+    const transcript = (channel as { transcript?: unknown } | null)?.transcript;
+    if (!Array.isArray(transcript)) continue;
+    for (const part of transcript) {
+      const sentence = (part as { sentence?: unknown } | null)?.sentence;
+      if (typeof sentence === 'string' && sentence.trim()) sentences.push(sentence.trim());
+      const words = (part as { words?: unknown } | null)?.words;
+      if (Array.isArray(words)) {
+        for (const word of words) {
+          const c = asNumber((word as { confidence?: unknown } | null)?.confidence);
+          if (c !== null) confidences.push(c);
+        }
+      }
+    }
+  }
+  const confidence = confidences.length ? confidences.reduce((a, b) => a + b, 0) / confidences.length : null;
+  return { ok: true, text: sentences.join(' ').slice(0, 4000), confidence };
+}
+
+export interface TranscriptionPayload {
+  status?: string | undefined;
+  transcription_url?: string | undefined;
+  timestamp?: string | undefined;
+  [key: string]: unknown;
+}
+
+/**
+ * The transcription webhook: stores where the transcript is and queues its download. Identified
+ * by our ref in the URL (the payload has no leg uuid). Synchronous, for the webhooks' group
+ * commit; a duplicate changes nothing once the text is read. Returns the response to queue, if any.
+ */
+export function recordTranscription(database: AppDatabase, input: { ref: string; payload: TranscriptionPayload; now: number }): { responseId: number } | { unknown: 'call' | 'response' } {
+  const call = prepared(database, 'SELECT id FROM calls WHERE ref = ?').get(input.ref) as { id: number } | undefined;
+  if (!call) return { unknown: 'call' };
+  prepared(database, `INSERT INTO call_events (call_id, kind, status, occurred_at, received_at, payload) VALUES (?, 'transcription', NULL, ?, ?, ?)`).run(
+    call.id,
+    input.now,
+    input.now,
+    JSON.stringify(input.payload),
+  );
+  const response = prepared(database, 'SELECT id FROM responses WHERE call_id = ?').get(call.id) as { id: number } | undefined;
+  if (!response) return { unknown: 'response' };
+  const url = typeof input.payload.transcription_url === 'string' ? input.payload.transcription_url : undefined;
+  if (input.payload.status === 'transcribed' && url) {
+    prepared(
+      database,
+      `UPDATE responses SET comment_mode = 'recording', comment_transcript_url = ?, comment_text_status = 'pending', comment_text_due_at = ?
+       WHERE id = ? AND comment_text_status IN ('none', 'pending')`,
+    ).run(url, input.now, response.id);
+  } else {
+    // The provider could not transcribe (an unsupported language, no audio): the audio stays.
+    prepared(database, `UPDATE responses SET comment_mode = 'recording', comment_text_status = 'failed', comment_text_due_at = NULL WHERE id = ? AND comment_text_status IN ('none', 'pending')`).run(
+      response.id,
+    );
+  }
+  return { responseId: response.id };
+}
+
+export interface CommentTextsOptions {
+  database: AppDatabase;
+  clock: Clock;
+  logger: Logger;
+  transcriber: Transcriber;
+  recordingsDir: string;
+  /** Attempts before a text is marked failed (404s are normal for a while). */
+  maxAttempts?: number;
+  /** First retry delay in clock ms; doubles each time. */
+  retryDelayMs?: number;
+}
+
+interface TextRow {
+  listId: number;
+  callId: number;
+  url: string | null;
+  status: string;
+  attempts: number;
+  commentFile: string | null;
+}
+
+/**
+ * The comment text queue: reads each comment's text off the webhook path, with retries and
+ * backoff, then classifies it (judgeComment). Its state lives in the response row
+ * (`comment_text_status`, attempts, due time), so a restart picks up what a killed process left
+ * (`resumePending`). A transcript without words is no comment: the audio is deleted at once.
+ */
+export class CommentTexts {
+  readonly #o: Required<CommentTextsOptions>;
+  readonly #inFlight = new Map<number, Promise<void>>();
+  readonly #closed = new AbortController();
+
+  constructor(options: CommentTextsOptions) {
+    this.#o = { maxAttempts: 6, retryDelayMs: 2_000, ...options };
+  }
+
+  enqueue(responseId: number): void {
+    if (this.#inFlight.has(responseId) || this.#closed.signal.aborted) return;
+    const job = this.#run(responseId).finally(() => this.#inFlight.delete(responseId));
+    this.#inFlight.set(responseId, job);
+  }
+
+  get pending(): number {
+    return this.#inFlight.size;
+  }
+
+  /** Re-queues every text still pending (after a restart). */
+  resumePending(listId?: number): number {
+    const rows = prepared(this.#o.database, `SELECT id FROM responses WHERE comment_text_status = 'pending' AND (? IS NULL OR list_id = ?)`).all(listId ?? null, listId ?? null) as {
+      id: number;
+    }[];
+    rows.forEach((r) => this.enqueue(r.id));
+    return rows.length;
+  }
+
+  /** Waits for queued texts, at most `timeoutMs` of clock time. */
+  async drain(timeoutMs: number): Promise<boolean> {
+    const timeout = new AbortController();
+    const timer = this.#o.clock.sleep(timeoutMs, timeout.signal).then(
+      () => false,
+      () => false,
+    );
+    for (;;) {
+      if (this.#inFlight.size === 0) {
+        timeout.abort(CANCELLED);
+        return true;
+      }
+      const next = await Promise.race([Promise.all([...this.#inFlight.values()]).then(() => true), timer]);
+      if (!next) return this.#inFlight.size === 0;
+    }
+  }
+
+  async close(): Promise<void> {
+    this.#closed.abort();
+    await Promise.allSettled([...this.#inFlight.values()]);
+  }
+
+  async #run(responseId: number): Promise<void> {
+    const { database, clock, logger } = this.#o;
+    for (;;) {
+      const row = prepared(
+        database,
+        `SELECT list_id AS listId, call_id AS callId, comment_transcript_url AS url, comment_text_status AS status, comment_text_attempts AS attempts, comment_file AS commentFile
+         FROM responses WHERE id = ?`,
+      ).get(responseId) as TextRow | undefined;
+      if (!row || row.status !== 'pending' || !row.url) return;
+      const result = await this.#o.transcriber.fetchText(row.url, this.#closed.signal);
+      if (this.#closed.signal.aborted) return;
+      const attempts = row.attempts + 1;
+      if (result.ok) {
+        await this.#store(responseId, row, result.text, result.confidence, attempts);
+        return;
+      }
+      const giveUp = !result.retryable || attempts >= this.#o.maxAttempts;
+      const due = giveUp ? null : clock.now() + this.#o.retryDelayMs * 2 ** (attempts - 1);
+      prepared(
+        database,
+        `UPDATE responses SET comment_text_attempts = ?, comment_text_due_at = ?, comment_text_status = CASE WHEN ? THEN 'failed' ELSE comment_text_status END
+         WHERE id = ? AND comment_text_status = 'pending'`,
+      ).run(attempts, due, giveUp ? 1 : 0, responseId);
+      // The reason names a status or a host, never the text (logs hold no personal data).
+      logger.warn(giveUp ? 'comment text download failed; giving up' : 'comment text download failed; will retry', { listId: row.listId, callId: row.callId, attempt: attempts, reason: result.reason });
+      if (giveUp) return;
+      try {
+        await clock.sleep(due! - clock.now(), this.#closed.signal);
+      } catch {
+        return;
+      }
+    }
+  }
+
+  async #store(responseId: number, row: TextRow, text: string, confidence: number | null, attempts: number): Promise<void> {
+    const { database, logger } = this.#o;
+    if (text.trim() === '') {
+      // Silence: not a comment. The audio is personal data with no use; it goes now.
+      const changed = prepared(
+        database,
+        `UPDATE responses SET comment_text_status = 'empty', comment_text = NULL, comment_text_attempts = ?, comment_text_due_at = NULL,
+           comment_status = CASE WHEN comment_status IN ('pending', 'downloaded', 'failed') THEN 'deleted' ELSE comment_status END, comment_file = NULL
+         WHERE id = ? AND comment_text_status = 'pending'`,
+      ).run(attempts, responseId).changes;
+      if (changed === 1 && row.commentFile) await unlink(path.join(this.#o.recordingsDir, row.commentFile)).catch(() => undefined);
+      logger.info('comment without words: audio deleted', { listId: row.listId, callId: row.callId });
+      return;
+    }
+    // comment_language was set with the score: the language the callee heard and was transcribed in.
+    const changed = prepared(
+      database,
+      `UPDATE responses SET comment_text_status = 'ready', comment_text = ?, comment_confidence = ?, comment_text_attempts = ?, comment_text_due_at = NULL
+       WHERE id = ? AND comment_text_status = 'pending'`,
+    ).run(text, confidence, attempts, responseId).changes;
+    if (changed !== 1) return;
+    const judgement = judgeComment(database, responseId);
+    logger.info('comment text read', { listId: row.listId, callId: row.callId, words: text.split(/\s+/).length, themes: judgement?.themes ?? [] });
+  }
+}
