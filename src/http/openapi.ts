@@ -4,7 +4,7 @@ import { CASE_STATUSES, TRIGGER_STATUSES } from '../db/schema/index.js';
 import { CasePatch, CasesQuery, type CaseView } from '../followup/index.js';
 import { REPORT_SCHEMA_VERSION, type ClientListSummary } from '../reports/index.js';
 import { IdempotencyKey, TriggerRequest, type TriggerReason, type TriggerResult } from '../surveys/index.js';
-import { InputBody, InputStepQuery, RecordingBody, StatusEventBody } from './payloads.js';
+import { InputBody, InputStepQuery, RecordingBody, StatusEventBody, TranscriptionBody } from './payloads.js';
 import { CallId, CaseId, ListId, ReportQuery } from './schemas.js';
 
 /** Where the document is served, without credentials (also at /openapi.json). */
@@ -283,6 +283,7 @@ const ROUTES: RouteConfig[] = [
     { params: z.object({ ref: CallRef }), query: z.object({ step: InputStepQuery.optional() }), body: { content: json(InputBody.meta({ id: 'InputEvent' })) } },
     { 200: ncco },
   ),
+  callback('post', '/webhooks/transcription/{ref}', "Transcription: the provider's transcript of a comment is ready (or failed)", { params: z.object({ ref: CallRef }), body: { content: json(TranscriptionBody) } }, { 204: { description: 'The transcript download is queued (or the failure stored).' } }),
   callback('post', '/webhooks/recording/{ref}', 'Recording URL: a comment recording is ready', { params: z.object({ ref: CallRef }), body: { content: json(RecordingBody) } }, { 204: { description: 'The download is queued.' } }),
 ];
 

@@ -52,6 +52,16 @@ export const DEFAULT_POPULATION: Required<PopulationOptions> = {
 
 const INVALID_ANSWERS = ['11', '99', '42#', '55'];
 
+/**
+ * The words of a scenario's comment that gives none: a generated remark that fits the score the
+ * callee pressed (a comment of some seconds is speech; one of 0 seconds is silence).
+ */
+function spokenByDefault(keys: readonly string[], seconds: number | undefined): string | undefined {
+  if (!seconds) return undefined;
+  const score = [...keys].reverse().map((k) => /^(\d{1,2})#?$/.exec(k)?.[1]).find((d) => d !== undefined && Number(d) <= 10);
+  return generatedComment(commentIndexFor(score === undefined ? 8 : Number(score), 0));
+}
+
 function fromScenario(attempt: NonNullable<Scenario['callees']>[string]['attempts'][number]): CalleeScript {
   switch (attempt.outcome) {
     case 'answered':
@@ -60,7 +70,7 @@ function fromScenario(attempt: NonNullable<Scenario['callees']>[string]['attempt
         ringSeconds: attempt.ringSeconds ?? 5,
         keys: attempt.keys ?? [],
         thinkSeconds: attempt.thinkSeconds ?? 1.5,
-        comment: attempt.comment ?? null,
+        comment: attempt.comment ? { ...attempt.comment, text: attempt.comment.text ?? spokenByDefault(attempt.keys ?? [], attempt.comment.seconds) } : null,
         hangup: attempt.hangup ?? null,
         detectSeconds: attempt.detectSeconds ?? 2,
         network: attempt.network ?? DEFAULT_NETWORK,

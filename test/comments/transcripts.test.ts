@@ -41,7 +41,7 @@ class ScriptedTranscriber implements Transcriber {
   }
 }
 
-function queueSetup(answers: TextResult[], spec: { text?: boolean; file?: boolean } = {}) {
+function queueSetup(answers: TextResult[]) {
   const database = openMemoryDatabase();
   const clock = new ManualClock(Date.UTC(2026, 0, 5, 10, 0, 0));
   const recordingsDir = tempDir('nps-texts-');

@@ -70,7 +70,7 @@ describe('GET /api/v1/lists/:id/report', () => {
     const res = await request(app).get(`/api/v1/lists/${acmeList.listId}/report`).set('Authorization', bearer(acme.apiKey));
     expect(res.status).toBe(200);
     expect(res.headers['content-type']).toBe('application/json; charset=utf-8');
-    expect(res.body).toMatchObject({ schemaVersion: 2, audience: 'client', listId: acmeList.listId, client: { name: 'Acme' }, final: false, responses: 6, promoters: 4, detractors: 1, nps: 50 });
+    expect(res.body).toMatchObject({ schemaVersion: 3, audience: 'client', listId: acmeList.listId, client: { name: 'Acme' }, final: false, responses: 6, promoters: 4, detractors: 1, nps: 50 });
   });
 
   it("carries what the client is billed and never the provider's cost (the operator's margin), in every format", async () => {
@@ -97,17 +97,19 @@ describe('GET /api/v1/lists/:id/report', () => {
     const full = await request(app).get(`/api/v1/lists/${acmeList.listId}/report?format=csv&full=true`).set('Authorization', bearer(acme.apiKey));
     expect((parse(full.text, { columns: true }) as Record<string, string>[])[0]!.phone).toBe("'+48501234567");
     const summary = await request(app).get(`/api/v1/lists/${acmeList.listId}/report?format=csv&summary=1`).set('Authorization', bearer(acme.apiKey));
-    expect(summary.text.split('\n')[0]).toBe('dimension,value,contacts,responses,response_rate,promoters,passives,detractors,nps,nps_ci95_low,nps_ci95_high,low_sample');
+    expect(summary.text.split('\n')[0]).toBe('dimension,value,contacts,responses,response_rate,promoters,passives,detractors,nps,nps_ci95_low,nps_ci95_high,low_sample,impact,impact_ci95_low,impact_ci95_high,value_at_risk');
   });
 
-  it('returns the HTML page inline, with a content security policy that allows no script', async () => {
+  it("returns the HTML page inline, with a content security policy that allows no script but the verbatims' filter", async () => {
     const { app, acme, acmeList } = setup();
     const res = await request(app).get(`/api/v1/lists/${acmeList.listId}/report?format=html`).set('Authorization', bearer(acme.apiKey));
     expect(res.status).toBe(200);
     expect(res.headers['content-type']).toBe('text/html; charset=utf-8');
     expect(res.headers['content-disposition']).toMatch(/^inline; filename="nps-report-list-\d+\.html"$/);
     expect(res.headers['content-security-policy']).toContain("default-src 'none'");
-    expect(res.headers['content-security-policy']).not.toMatch(/script-src/);
+    // One script may run: the verbatims' filter, by its hash; nothing else.
+    expect(res.headers['content-security-policy']).toMatch(/script-src 'sha256-[A-Za-z0-9+/=]+';/);
+    expect(res.headers['content-security-policy']).not.toMatch(/unsafe-inline';script|script-src[^;]*unsafe/);
     expect(res.text).toContain('data-testid="nps">+50.0<');
   });
 

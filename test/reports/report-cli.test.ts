@@ -42,7 +42,7 @@ describe('nps-dialer report', () => {
     const result = await cli(['report', String(listId)], env);
     expect(result.code).toBe(0);
     expect(JSON.parse(result.stdout)).toMatchObject({
-      schemaVersion: 2,
+      schemaVersion: 3,
       audience: 'operator',
       listId,
       final: true,
