@@ -11,15 +11,17 @@ export interface PurgeSummary {
   deleted: number;
   /** Files under the recordings directory that no response points at (left by an erasure interrupted by a crash). */
   orphans: number;
+  /** Comment texts removed (their themes and sentiment stay, for the report's counts). */
+  texts: number;
 }
 
 /**
- * Deletes comment recordings older than `days` (counted from the response) and marks them
- * `deleted`; the score stays. Also removes recording files no row points at. `days` 0 keeps
+ * Deletes comment recordings and comment texts older than `days` (counted from the response) and
+ * marks the recordings `deleted`; the score, themes and sentiment stay. Also removes recording files no row points at. `days` 0 keeps
  * recordings for ever.
  */
 export async function purgeRecordings(options: { database: AppDatabase; clock: Clock; logger: Logger; recordingsDir: string; days: number }): Promise<PurgeSummary> {
-  if (options.days <= 0) return { deleted: 0, orphans: 0 };
+  if (options.days <= 0) return { deleted: 0, orphans: 0, texts: 0 };
   const { sqlite } = options.database;
   const cutoff = options.clock.now() - options.days * DAY_MS;
   const expired = sqlite
@@ -34,6 +36,8 @@ export async function purgeRecordings(options: { database: AppDatabase; clock: C
     }
     mark.run(row.id);
   }
+  // The words of a comment are personal data like its audio: they go at the same age.
+  const texts = sqlite.prepare(`UPDATE responses SET comment_text = NULL WHERE comment_text IS NOT NULL AND created_at < ?`).run(cutoff).changes;
   const known = new Set((sqlite.prepare('SELECT comment_file AS file FROM responses WHERE comment_file IS NOT NULL').all() as { file: string }[]).map((r) => path.resolve(root, r.file)));
   let orphans = 0;
   for (const file of await listFiles(root)) {
@@ -44,8 +48,8 @@ export async function purgeRecordings(options: { database: AppDatabase; clock: C
     await rm(file, { force: true });
     orphans++;
   }
-  if (expired.length > 0 || orphans > 0) options.logger.info('recordings purged', { deleted: expired.length, orphans, days: options.days });
-  return { deleted: expired.length, orphans };
+  if (expired.length > 0 || orphans > 0 || texts > 0) options.logger.info('recordings purged', { deleted: expired.length, orphans, texts, days: options.days });
+  return { deleted: expired.length, orphans, texts };
 }
 
 async function listFiles(directory: string): Promise<string[]> {

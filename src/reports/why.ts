@@ -131,8 +131,10 @@ export function buildWhy(database: AppDatabase, input: { listId: number; taxonom
   const hasValue = rows.some((r) => r.value !== null);
   const labels = new Map(input.taxonomy.taxonomy.themes.map((theme) => [theme.id, themeLabel(theme, input.language)]));
 
-  const withText = rows.filter((r) => r.textStatus === 'ready' && r.text);
-  const themes = rank(reasonRows(withText, (r) => themesOf.get(r.id) ?? [], (key) => labels.get(key) ?? key, categories, respondents, hasValue));
+  // Themes count for every comment that had words; verbatims need the words still kept (retention).
+  const judged = rows.filter((r) => r.textStatus === 'ready');
+  const withText = judged.filter((r) => r.text);
+  const themes = rank(reasonRows(judged, (r) => themesOf.get(r.id) ?? [], (key) => labels.get(key) ?? key, categories, respondents, hasValue));
   const keypadReasons = rank(reasonRows(rows, (r) => (r.reason ? [r.reason] : []), (key) => labels.get(key) ?? key, categories, respondents, hasValue));
 
   const verbatims = themes.map((theme) => ({
@@ -146,13 +148,13 @@ export function buildWhy(database: AppDatabase, input: { listId: number; taxonom
   }));
 
   return {
-    commentsWithText: withText.length,
+    commentsWithText: judged.length,
     silentRecordings: rows.filter((r) => r.textStatus === 'empty').length,
     textPending: rows.filter((r) => r.textStatus === 'pending').length,
     textFailed: rows.filter((r) => r.textStatus === 'failed').length,
     themes,
     keypadReasons,
-    topThemesBySegment: topThemesBySegment(withText, themesOf),
+    topThemesBySegment: topThemesBySegment(judged, themesOf),
     verbatims,
     revenueAtRisk: hasValue ? revenueAtRisk(rows, input.valueColumn) : null,
   };
