@@ -111,8 +111,9 @@ export function consoleRouter(deps: ConsoleDeps): express.Router {
           frameAncestors: ["'none'"],
         },
       },
-      // Sign-in pages must not be framed or leak the URL (a signed link's token) to other sites.
-      referrerPolicy: { policy: 'no-referrer' },
+      // A page's URL (a signed link's token) never goes to another site. Not `no-referrer`: with it
+      // Chromium sends `Origin: null` on the console's own forms, which the origin check refuses.
+      referrerPolicy: { policy: 'same-origin' },
     }),
   );
   router.use('/assets', express.static(resolveFromRoot('src', 'console', 'assets'), { index: false, maxAge: '1h', fallthrough: false }));

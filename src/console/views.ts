@@ -28,6 +28,7 @@ export function page(frame: PageFrame, body: string): string {
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <title>${esc(frame.title)} — nps-dialer</title>
+<link rel="icon" href="data:,">
 <link rel="stylesheet" href="/console/assets/console.css?v=${ASSET_VERSION}">
 <script src="/console/assets/console.js?v=${ASSET_VERSION}" defer></script>
 </head><body>
