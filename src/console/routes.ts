@@ -3,7 +3,7 @@ import express, { type NextFunction, type Request, type Response } from 'express
 import { rateLimit } from 'express-rate-limit';
 import helmet from 'helmet';
 import { z } from 'zod';
-import { resolveFromRoot } from '../config/index.js';
+import { resolveFromRoot, type FrequencyCaps } from '../config/index.js';
 import { authenticateClient } from '../contacts/index.js';
 import { AppError, HTTP_STATUS, toAppError } from '../errors/index.js';
 import { listCases, updateCase } from '../followup/index.js';
@@ -22,13 +22,20 @@ import {
   type RenderedReport,
   type ReportServiceDeps,
 } from '../reports/index.js';
+import { Id, parseInput } from './input.js';
 import { LiveReports } from './live.js';
 import { operatorRoutes, type OperatorDeps } from './operator.js';
 import { clearedCookie, readCookie, sameSecret, SESSION_COOKIE, sessionCookie, SessionStore, type ConsoleIdentity, type ConsoleSession } from './session.js';
 import { errorPage, listPage, listsPage, signInPage, type PageFrame } from './views.js';
 
 export interface ConsoleDeps extends ReportServiceDeps {
-  config: ReportServiceDeps['config'] & { consoleOperatorToken?: string | undefined; consoleSessionMinutes?: number | undefined };
+  config: ReportServiceDeps['config'] & {
+    consoleOperatorToken?: string | undefined;
+    consoleSessionMinutes?: number | undefined;
+    frequencyCaps?: FrequencyCaps | undefined;
+    /** VONAGE_ACCOUNT_CPS, shown beside the pace in the operator view. */
+    accountCps?: number | undefined;
+  };
   logger: Logger;
   /** How often an open list page asks for new figures, in the browser's ms (default 5 s). */
   livePollMs?: number | undefined;
@@ -40,7 +47,6 @@ export interface ConsoleDeps extends ReportServiceDeps {
   operator?: OperatorDeps | undefined;
 }
 
-const Id = (what: string) => z.string().regex(/^[1-9]\d{0,15}$/, `${what} must be a positive whole number`).transform(Number);
 const ListId = Id('list id');
 const CallId = Id('call id');
 const CaseId = Id('case id');
@@ -49,11 +55,7 @@ const SignIn = z.object({ apiKey: z.string().trim().min(1, 'enter your API key')
 const OperatorSignIn = z.object({ token: z.string().min(1, 'enter the operator token').max(500, 'that is not the operator token') });
 const CaseMove = z.object({ status: z.string() });
 
-function parse<T>(schema: z.ZodType<T>, value: unknown): T {
-  const result = schema.safeParse(value);
-  if (!result.success) throw new AppError('INPUT_INVALID', result.error.issues.map((i) => i.message).join('; '));
-  return result.data;
-}
+const parse = parseInput;
 
 const sessionOf = (res: Response) => res.locals.consoleSession as ConsoleSession | undefined;
 const frameOf = (res: Response, title: string): PageFrame => ({ title, identity: sessionOf(res)?.identity, csrfToken: sessionOf(res)?.csrfToken });
@@ -301,7 +303,7 @@ export function consoleRouter(deps: ConsoleDeps): express.Router {
     sendRecording(res, next, linkedRecording(deps, { token: String(req.params.token), callId: parse(CallId, req.params.callId) }));
   });
 
-  if (deps.operator !== undefined || operatorToken !== undefined) router.use('/operator', operatorRoutes({ ...deps, operator: deps.operator, live }));
+  router.use('/operator', operatorRoutes({ ...deps, live }));
 
   router.use((_req, res) => {
     res.status(404).type('html').send(errorPage(frameOf(res, 'Not found'), 404, 'no such page'));

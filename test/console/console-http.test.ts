@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import request from 'supertest';
-import { ACME_PHONES, consoleFixture, GLOBEX_PHONES } from './support.js';
+import { ACME_PHONES, consoleFixture, GLOBEX_PHONES, OPERATOR_TOKEN } from './support.js';
 
 type Agent = ReturnType<typeof request.agent>;
 
@@ -203,5 +203,59 @@ describe('console: a signed link', () => {
     expect(res.status).toBe(401);
     expect(res.text).toContain('this link is not valid');
     noFullNumber(res.text, [...ACME_PHONES, ...GLOBEX_PHONES]);
+  });
+});
+
+describe('console: the operator view', () => {
+  async function operator(app: Parameters<typeof request.agent>[0]) {
+    const agent = request.agent(app);
+    const res = await agent.post('/console/operator/sign-in').type('form').send({ token: OPERATOR_TOKEN });
+    expect(res.status).toBe(303);
+    const page = await agent.get('/console/operator');
+    return { agent, page, csrf: /name="_csrf" value="([^"]+)"/.exec(page.text)![1]! };
+  }
+
+  it('refuses a wrong token, and a client session, the operator pages', async () => {
+    const { app, acme } = consoleFixture();
+    const wrong = await request(app).post('/console/operator/sign-in').type('form').send({ token: `${OPERATOR_TOKEN}x` });
+    expect(wrong.status).toBe(401);
+    expect(wrong.headers['set-cookie']).toBeUndefined();
+    const { agent } = await signIn(app, acme.apiKey);
+    const res = await agent.get('/console/operator');
+    expect(res.status).toBe(303);
+    expect(res.headers.location).toBe('/console/operator/sign-in');
+    expect((await agent.get('/console/operator/status.json')).status).toBe(401);
+  });
+
+  it("shows every client's lists, the dialer's state and a list's plan, never a full number", async () => {
+    const { app, acmeList, globexList } = consoleFixture();
+    const { agent, page } = await operator(app);
+    expect(page.status).toBe(200);
+    expect(page.text).toContain(`/console/operator/lists/${acmeList.listId}"`);
+    expect(page.text).toContain(`/console/operator/lists/${globexList.listId}"`);
+    expect(page.text).toContain('data-testid="holder">nobody dials<');
+    const plan = await agent.get(`/console/operator/lists/${acmeList.listId}`);
+    expect(plan.status).toBe(200);
+    expect(plan.text).toContain('data-testid="plan"');
+    noFullNumber(plan.text + page.text, [...ACME_PHONES, ...GLOBEX_PHONES]);
+    const status = await agent.get('/console/operator/status.json');
+    expect(status.body.status).toMatchObject({ liveCallsTotal: 0, pausedLists: [] });
+  });
+
+  it('pauses and resumes a list with the CSRF token, and wakes the dialer', async () => {
+    let woken = 0;
+    const { app, acmeList, database } = consoleFixture({ operator: { notifyChange: () => woken++ } });
+    const { agent, csrf } = await operator(app);
+    expect((await agent.post(`/console/operator/lists/${acmeList.listId}/pause`).type('form').send({})).status).toBe(401);
+    const paused = await agent.post(`/console/operator/lists/${acmeList.listId}/pause`).type('form').send({ _csrf: csrf });
+    expect(paused.status).toBe(303);
+    const pausedAt = () => (database.sqlite.prepare('SELECT paused_at AS p FROM lists WHERE id = ?').get(acmeList.listId) as { p: number | null }).p;
+    expect(pausedAt()).not.toBeNull();
+    expect(woken).toBe(1);
+    expect((await agent.get(`/console/operator/lists/${acmeList.listId}`)).text).toContain('data-testid="list-state">paused<');
+    await agent.post(`/console/operator/lists/${acmeList.listId}/resume`).type('form').send({ _csrf: csrf });
+    expect(pausedAt()).toBeNull();
+    expect((await agent.post(`/console/operator/lists/${acmeList.listId}/stop`).type('form').send({ _csrf: csrf })).status).toBe(400);
+    expect((await agent.post(`/console/operator/lists/999/pause`).type('form').send({ _csrf: csrf })).status).toBe(404);
   });
 });
