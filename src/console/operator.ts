@@ -59,7 +59,7 @@ export function operatorRoutes(deps: ConsoleDeps & { live: LiveReports }): expre
         const live = s.liveCalls.find((c) => c.listId === l.id)?.calls ?? 0;
         return `<tr><th scope="row"><a href="/console/operator/lists/${l.id}">${l.id} ${esc(l.name)}</a></th><td>${l.clientName === null ? '–' : esc(l.clientName)}</td>
           <td class="num">${int(l.contacts)}</td><td class="num">${int(open)}</td><td class="num">${int(l.byStatus.responded)}</td><td class="num">${live}</td>
-          <td>${paused.has(l.id) ? '<span class="badge paused">paused</span>' : l.final ? 'final' : 'open'}</td><td>${pauseForm(l.id, paused.has(l.id), csrf)}</td></tr>`;
+          <td>${paused.has(l.id) ? '<span class="badge paused">paused</span>' : l.final ? 'final' : 'open'}</td><td>${l.final && !paused.has(l.id) ? '–' : pauseForm(l.id, paused.has(l.id), csrf)}</td></tr>`;
       })
       .join('');
     const scheduleRows = schedules
