@@ -1,3 +1,4 @@
+import { systemClock } from '../clock/index.js';
 import type { ConsoleDeps, OperatorDeps } from '../console/index.js';
 import type { AppContext } from './context.js';
 
@@ -9,6 +10,8 @@ export function consoleDeps(ctx: AppContext, operator: OperatorDeps): ConsoleDep
     config: ctx.config,
     linkSecret: ctx.config.reportLinkSecret,
     logger: ctx.logger.child({ module: 'console' }),
+    // Sessions expire in real time whatever the context's clock simulates (the demo's runs 300× faster).
+    sessionClock: systemClock,
     operator,
   };
 }

@@ -3,6 +3,7 @@ import express, { type NextFunction, type Request, type Response } from 'express
 import { rateLimit } from 'express-rate-limit';
 import helmet from 'helmet';
 import { z } from 'zod';
+import type { Clock } from '../clock/index.js';
 import { resolveFromRoot, type FrequencyCaps } from '../config/index.js';
 import { authenticateClient } from '../contacts/index.js';
 import { AppError, HTTP_STATUS, toAppError } from '../errors/index.js';
@@ -43,6 +44,11 @@ export interface ConsoleDeps extends ReportServiceDeps {
   liveMinIntervalMs?: number | undefined;
   /** Failed sign-ins per address per 15 minutes before further ones are refused (default 20). */
   failedAuthLimit?: number | undefined;
+  /**
+   * The clock sessions expire on (default `clock`). A session is a matter of real time: the demo's
+   * fast simulated clock would end one in seconds.
+   */
+  sessionClock?: Clock | undefined;
   /** The dialer of this process, for the operator view (null in a process that does not dial). */
   operator?: OperatorDeps | undefined;
 }
@@ -92,7 +98,7 @@ function sendRecording(res: Response, next: NextFunction, file: RecordingFile): 
 export function consoleRouter(deps: ConsoleDeps): express.Router {
   const router = express.Router();
   const log = deps.logger;
-  const sessions = new SessionStore({ clock: deps.clock, idleMinutes: deps.config.consoleSessionMinutes ?? 30 });
+  const sessions = new SessionStore({ clock: deps.sessionClock ?? deps.clock, idleMinutes: deps.config.consoleSessionMinutes ?? 30 });
   const live = new LiveReports({ deps, minIntervalMs: deps.liveMinIntervalMs ?? 2_000 });
   const livePollMs = deps.livePollMs ?? 5_000;
   const operatorToken = deps.config.consoleOperatorToken;
