@@ -1,5 +1,7 @@
 import type { Clock } from '../clock/index.js';
 import { acquireDialerLock, LocalPacer, reconcileInFlight, runCampaign, type DialerLock } from '../dialer/index.js';
+import { consoleDeps } from './console.js';
+import { mountConsole } from '../console/index.js';
 import { mountApi } from '../http/index.js';
 import { produceInterimReports } from '../reports/index.js';
 import { CronJob, ScheduleRunner, TriggeredListsRunner, type RunListFn } from '../schedules/index.js';
@@ -50,19 +52,22 @@ export async function startDaemon(ctx: AppContext, options: StartDaemonOptions =
     runtime = await startDialerRuntime(ctx, {
       port: options.port,
       host: options.host,
-      extra: mountApi({
-        database: ctx.database,
-        clock: ctx.clock,
-        config: ctx.config,
-        linkSecret: ctx.config.reportLinkSecret,
-        logger: ctx.logger.child({ module: 'api' }),
-        onSurveyQueued: (listId) => {
-          // The list's run (if any) looks for due contacts at once; otherwise the runner starts one.
-          started.deps.signals.notifyChange();
-          late.triggered?.poke();
-          logger.debug('triggered survey queued', { listId });
-        },
-      }),
+      extra: (app) => {
+        mountApi({
+          database: ctx.database,
+          clock: ctx.clock,
+          config: ctx.config,
+          linkSecret: ctx.config.reportLinkSecret,
+          logger: ctx.logger.child({ module: 'api' }),
+          onSurveyQueued: (listId) => {
+            // The list's run (if any) looks for due contacts at once; otherwise the runner starts one.
+            started.deps.signals.notifyChange();
+            late.triggered?.poke();
+            logger.debug('triggered survey queued', { listId });
+          },
+        })(app);
+        mountConsole(consoleDeps(ctx, { notifyChange: () => started.deps.signals.notifyChange() }))(app);
+      },
     });
     const started = runtime;
     const lists = ctx.database.sqlite

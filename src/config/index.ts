@@ -150,6 +150,11 @@ const BaseEnv = z.object({
     emptyToUndefined,
     z.string().min(32, 'expected at least 32 random characters, e.g. the output of `openssl rand -base64 32`').optional(),
   ),
+  CONSOLE_OPERATOR_TOKEN: z.preprocess(
+    emptyToUndefined,
+    z.string().min(32, 'expected at least 32 random characters, e.g. the output of `openssl rand -base64 32`').optional(),
+  ),
+  CONSOLE_SESSION_MINUTES: integerIn(1, 1440, '30').default(30),
   REPORTS_DIR: z.preprocess(emptyToUndefined, z.string().default('data/reports')),
   INTERIM_REPORT_CRON: z.preprocess(
     emptyToUndefined,
@@ -298,6 +303,10 @@ export interface AppConfig {
   frequencyCaps: FrequencyCaps;
   /** HMAC key of signed report links (`report --link`); links are disabled without it. */
   reportLinkSecret: string | undefined;
+  /** The operator's credential for the web console (docs/console.md); without it the operator view is off. */
+  consoleOperatorToken: string | undefined;
+  /** How long a console session lasts without a request, in minutes. */
+  consoleSessionMinutes: number;
   /** Where `serve` writes the daily interim reports. */
   reportsDir: string;
   /** When `serve` produces the daily interim reports (a croner pattern in `timezone`); null: never. */
@@ -417,6 +426,8 @@ export function parseConfig(env: Record<string, string | undefined>, options: Pa
     },
     frequencyCaps: { minDaysBetweenSurveys: b.CAP_DAYS_BETWEEN_SURVEYS, maxAttemptsPer30Days: b.CAP_ATTEMPTS_PER_30_DAYS },
     reportLinkSecret: b.REPORT_LINK_SECRET,
+    consoleOperatorToken: b.CONSOLE_OPERATOR_TOKEN,
+    consoleSessionMinutes: b.CONSOLE_SESSION_MINUTES,
     reportsDir: path.resolve(cwd, b.REPORTS_DIR),
     interimReports: b.INTERIM_REPORT_CRON === 'off' ? null : { cron: b.INTERIM_REPORT_CRON, timezone: b.INTERIM_REPORT_TZ },
     vonage,

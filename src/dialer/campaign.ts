@@ -141,7 +141,9 @@ export async function runCampaign(deps: DialerDeps, options: CampaignOptions): P
       // One row read per turn; a webhook's settling may have reloaded them first.
       deps.lists.reloadIfChanged(options.listId);
       if (deps.lists.get(options.listId) !== settings) {
+        const wasPaused = settings.pausedAt !== null;
         settings = deps.lists.get(options.listId);
+        if (wasPaused !== (settings.pausedAt !== null)) logger.info(settings.pausedAt === null ? 'the list was resumed; dialing again' : 'the list was paused; no new calls until it is resumed', { listId: options.listId });
         policy = settings.policy;
         screen = new ContactScreen(deps.database, settings);
         logger.info("the list's settings changed during the run; dialing under the new ones", { listId: options.listId });
@@ -152,7 +154,9 @@ export async function runCampaign(deps: DialerDeps, options: CampaignOptions): P
       // without claiming (and so locking) more contacts than we are about to dial.
       const room = capacity - (queue.size + queue.pending);
       let examined = 0;
-      if (room >= refillBatch) {
+      // A paused list starts no call; its live calls finish, and the loop waits for the resume.
+      const paused = settings.pausedAt !== null;
+      if (room >= refillBatch && !paused) {
         // One transaction for the page: its claims, parkings and closings commit together.
         const claimed = sqlite.transaction(() => {
           const due = selectDue.all(options.listId, now, room) as ContactRow[];
@@ -174,9 +178,12 @@ export async function runCampaign(deps: DialerDeps, options: CampaignOptions): P
       } else {
         const open = openCount.get(options.listId) as { n: number; nextAt: number | null };
         if (open.n === 0) break;
-        if (open.nextAt !== null && open.nextAt - clock.now() > (options.maxIdleWaitMs ?? 15 * 60_000)) break;
+        if (!paused && open.nextAt !== null && open.nextAt - clock.now() > (options.maxIdleWaitMs ?? 15 * 60_000)) break;
         nextAt = open.nextAt;
       }
+      // Paused, a due contact is no reason to wake: the settings are read again after a sleep
+      // (at most maxSleepMs) or a change signal (a pause or resume from this process).
+      if (paused) nextAt = null;
       // Wait until the next contact is due, something changes (a call ended, a slot freed), or a stop.
       // With too few slots free to refill, a due contact cannot be taken before a task ends (a
       // change): waking for it would spin the loop (at once, on a manual clock, starving I/O).

@@ -6,6 +6,7 @@ export type { DialerDeps } from './deps.js';
 export { applyStatusEvent, billIfPersonAnswered, finalizeCall, finalStatusAfter, settleContact, type StatusPayload } from './lifecycle.js';
 export { acquireDialerLock, currentDialer, DialerLock, isProcessAlive, type AcquireDialerLockOptions, type LockHolder } from './lock.js';
 export { describeListPace, fairShares, type ListPace } from './pace.js';
+export { pauseList, resumeList, type PauseResult } from './pause.js';
 export { listLanguages, planList, PLAN_REASON_TEXT, PLAN_REASONS, type ListPlan, type PlanReason, type PlanRow, type PlanVerdict } from './plan.js';
 export { ATTEMPT_CAP_WINDOW_MS, ContactScreen, SCREENING_SQL, type Screening } from './screening.js';
 export { limiterForCps, RollingWindowLimiter, type RateLane, type RateSlot } from './rate-limiter.js';

@@ -123,6 +123,8 @@ export interface ListSettings {
   /** IANA zone for callees of multi-zone countries without their own. */
   defaultTimezone: string | null;
   windows: CallingWindows;
+  /** When an operator paused the list (its runs start no call); null while it may be dialled. */
+  pausedAt: number | null;
 }
 
 /** The stored row a list's settings are built from; the same text means the same settings. */
@@ -136,13 +138,15 @@ interface ListRow {
   tariff: string | null;
   defaultTimezone: string | null;
   defaultCountry: string | null;
+  pausedAt: number | null;
 }
 
 const LIST_SQL = `SELECT l.id, l.name, l.client_id AS clientId, c.name AS clientName, l.script, l.policy, l.tariff, l.default_timezone AS defaultTimezone,
-  l.default_country AS defaultCountry
+  l.default_country AS defaultCountry, l.paused_at AS pausedAt
   FROM lists l LEFT JOIN clients c ON c.id = l.client_id WHERE l.id = ? AND l.state = 'ready'`;
 
-const fingerprint = (row: ListRow) => JSON.stringify([row.name, row.clientId, row.clientName, row.script, row.policy, row.tariff, row.defaultTimezone, row.defaultCountry]);
+const fingerprint = (row: ListRow) =>
+  JSON.stringify([row.name, row.clientId, row.clientName, row.script, row.policy, row.tariff, row.defaultTimezone, row.defaultCountry, row.pausedAt]);
 
 /**
  * Loads list settings once per list and keeps them. `lists set` may change them while a run is
@@ -210,6 +214,7 @@ export class ListSettingsBook {
       tariff: row.tariff ? parseJsonColumn(TariffSchema, row.tariff, 'tariff') : this.#defaultTariff,
       defaultTimezone: row.defaultTimezone,
       windows: new CallingWindows(policy.callingHours, row.defaultTimezone),
+      pausedAt: row.pausedAt,
     };
   }
 }

@@ -2,11 +2,15 @@ import { generateKeyPairSync, randomBytes, randomUUID } from 'node:crypto';
 import { existsSync, readdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import type { Command } from 'commander';
-import { openContext } from '../../app/context.js';
+import express from 'express';
+import { consoleDeps } from '../../app/console.js';
+import { openContext, type AppContext } from '../../app/context.js';
+import { mountConsole } from '../../console/index.js';
+import { listen } from '../../http/index.js';
 import { ScaledClock, systemClock } from '../../clock/index.js';
 import { readConfig, resolveFromRoot } from '../../config/index.js';
 import { formatMoney } from '../../billing/index.js';
-import { DialingPolicy, importList } from '../../contacts/index.js';
+import { addClient, DialingPolicy, importList } from '../../contacts/index.js';
 import { AppError } from '../../errors/index.js';
 import { createLogger } from '../../logging/index.js';
 import { buildReport } from '../../reports/index.js';
@@ -24,6 +28,8 @@ interface DemoFlags {
   timeScale: number;
   retryDelay: number;
   dir: string;
+  keepServing?: boolean;
+  port?: number;
 }
 
 /**
@@ -48,7 +54,9 @@ export function registerDemoCommand(program: Command): void {
     .option('--time-scale <n>', 'simulated seconds per real second', positiveNumber('--time-scale'), 300)
     .option('--retry-delay <duration>', 'simulated wait before retrying busy/unanswered/machine', parseDurationMs, 20 * 60_000)
     .option('--dir <path>', 'where the demo database and recordings go (emptied first)', 'data/demo')
-    .addHelpText('after', helpSection('Examples', ['nps-dialer demo', 'nps-dialer demo --contacts my-list.csv --country GB --seed 7 --cps 10']))
+    .option('--keep-serving', 'once the campaign is done, keep serving the web console (docs/console.md) until Ctrl-C')
+    .option('--port <n>', 'port of the console while dialling and with --keep-serving (default: any free port)', positiveInt('--port'))
+    .addHelpText('after', helpSection('Examples', ['nps-dialer demo', 'nps-dialer demo --keep-serving --port 8080', 'nps-dialer demo --contacts my-list.csv --country GB --seed 7 --cps 10']))
     .action(async (flags: DemoFlags) => {
       await runDemo(flags);
     });
@@ -83,8 +91,10 @@ async function runDemo(flags: DemoFlags): Promise<void> {
       ...base,
       databasePath: path.join(dir, DEMO_DATABASE),
       recordingsDir: path.join(dir, 'recordings'),
-      port: 0,
+      port: flags.port ?? 0,
       publicBaseUrl: undefined,
+      // A throw-away operator credential for the console, unless one is configured.
+      consoleOperatorToken: base.consoleOperatorToken ?? randomBytes(24).toString('base64url'),
       vonageApiHost: sandbox.url,
       // The sandbox account allows --cps, and the demo's one list dials at that pace.
       accountCps: flags.cps,
@@ -95,12 +105,15 @@ async function runDemo(flags: DemoFlags): Promise<void> {
   });
   try {
     printLine(`Sandbox Voice API at ${sandbox.url} (${flags.cps} calls/s, seed ${flags.seed}); simulated time starts ${new Date(clock.now()).toISOString()} and runs ${flags.timeScale}× faster.`);
+    // A client, so the console's client view has someone to sign in: its key is printed below.
+    const { client, apiKey } = addClient({ database: ctx.database, clock, name: 'Acme Telecom' });
     const summary = await importList({
       database: ctx.database,
       clock,
       logger: logger.child({ module: 'import' }),
       file: flags.contacts,
       name: 'demo',
+      clientId: client.id,
       country: flags.country as 'PL',
       // Russian callees without a timezone column are read in Moscow time instead of the narrow
       // overlap of Russia's eleven zones.
@@ -126,11 +139,33 @@ async function runDemo(flags: DemoFlags): Promise<void> {
     const stats = sandbox.stats();
     printLine(`Sandbox: ${stats.callsCreated} calls created, ${stats.rateLimited} rejected with 429, at most ${stats.maxCreatesInAnyRollingSecond} creates in any rolling second.`);
     printLine(`Database: ${ctx.config.databasePath}; see the report with: DATABASE_PATH=${ctx.config.databasePath} npx nps-dialer report ${summary.listId} --format html --out report.html`);
+    printLine(`Console sign-in: the client's API key ${apiKey}; the operator token ${ctx.config.consoleOperatorToken}`);
     if (result.kind !== 'completed') process.exitCode = 1;
+    if (flags.keepServing) await serveConsoleUntilStopped(ctx, flags.port ?? 0);
   } finally {
     ctx.close();
     await sandbox.close();
   }
+}
+
+/** The console over the demo's database, after the campaign, until SIGINT or SIGTERM. */
+async function serveConsoleUntilStopped(ctx: AppContext, port: number): Promise<void> {
+  const app = express();
+  app.disable('x-powered-by');
+  mountConsole(consoleDeps(ctx, {}))(app);
+  app.get('/', (_req, res) => res.redirect(303, '/console'));
+  const server = await listen(app, port, '127.0.0.1');
+  printLine(`Console: http://127.0.0.1:${server.port}/console — serving until Ctrl-C.`);
+  await new Promise<void>((resolve) => {
+    const stop = () => {
+      process.off('SIGINT', stop);
+      process.off('SIGTERM', stop);
+      resolve();
+    };
+    process.on('SIGINT', stop);
+    process.on('SIGTERM', stop);
+  });
+  await server.close();
 }
 
 /**

@@ -107,6 +107,32 @@ export function registerListsCommands(program: Command): void {
       }
     });
 
+  for (const verb of ['pause', 'resume'] as const) {
+    lists
+      .command(verb)
+      .description(
+        verb === 'pause'
+          ? 'stop starting calls in a list (its live calls finish); a running `run` or `serve` sees it within a minute'
+          : 'let a paused list be dialled again',
+      )
+      .argument('<listId>', 'list id', positiveInt('listId'))
+      .addHelpText('after', helpSection('Examples', [`nps-dialer lists ${verb} 1`]))
+      .action(async (listId: number) => {
+        const { pauseList, resumeList } = await import('../../dialer/index.js');
+        const ctx = openContext();
+        try {
+          const result = verb === 'pause' ? pauseList(ctx, { listId }) : resumeList(ctx, { listId });
+          if (verb === 'pause') {
+            printLine(result.changed ? `List ${listId} is paused: no new calls until \`nps-dialer lists resume ${listId}\`.` : `List ${listId} was already paused since ${formatTime(result.pausedAt!)}.`);
+          } else {
+            printLine(result.changed ? `List ${listId} is resumed: its runs dial again.` : `List ${listId} was not paused.`);
+          }
+        } finally {
+          ctx.close();
+        }
+      });
+  }
+
   addDialingOptions(
     lists
       .command('set')

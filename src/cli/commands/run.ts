@@ -1,7 +1,9 @@
 import cliProgress from 'cli-progress';
 import type { Command } from 'commander';
 import { openContext, type AppContext } from '../../app/context.js';
+import { consoleDeps } from '../../app/console.js';
 import { startDialerRuntime } from '../../app/dialer-runtime.js';
+import { mountConsole } from '../../console/index.js';
 import { billingTotals, formatMoney } from '../../billing/index.js';
 import { acquireDialerLock, runCampaign, saveListSettings, type CampaignProgress, type CampaignResult } from '../../dialer/index.js';
 import { listDeliverySummary, type ListDeliverySummary } from '../../notifications/index.js';
@@ -66,7 +68,10 @@ export async function runList(ctx: AppContext, listId: number, flags: RunFlags):
 }
 
 async function dialList(ctx: AppContext, listId: number, flags: RunFlags, lockLost: AbortSignal): Promise<CampaignResult> {
-  const runtime = await startDialerRuntime(ctx);
+  // The web console is served while the list is dialled (docs/console.md); a pause from it wakes the loop.
+  const wake: { signal?: () => void } = {};
+  const runtime = await startDialerRuntime(ctx, { extra: mountConsole(consoleDeps(ctx, { notifyChange: () => wake.signal?.() })) });
+  wake.signal = () => runtime.deps.signals.notifyChange();
   const stop = new AbortController();
   const onSignal = (signal: NodeJS.Signals) => {
     if (stop.signal.aborted) return;
@@ -83,6 +88,7 @@ async function dialList(ctx: AppContext, listId: number, flags: RunFlags, lockLo
     // `run` is the database's only dialer, so the list has the account's pace to itself, up to its own cps.
     const pace = cps <= accountCps ? `${cps} calls/s` : `${accountCps} calls/s (the account's VONAGE_ACCOUNT_CPS; the list allows ${cps})`;
     printLine(`Dialling list ${listId} "${settings.listName}" at ${pace}, ${maxConcurrent} live calls at most, ${maxAttempts} attempts; webhooks at ${runtime.publicBaseUrl}`);
+    printLine(`Console: http://127.0.0.1:${runtime.server.port}/console (sign in with the client's API key, or CONSOLE_OPERATOR_TOKEN at /console/operator)`);
     const result = await runCampaign(runtime.deps, {
       listId,
       telephony: runtime.telephony,

@@ -20,7 +20,7 @@ export function registerServeCommand(program: Command): void {
         const daemon = await startDaemon(ctx, { port: flags.port });
         const base = daemon.runtime.publicBaseUrl;
         printLine(
-          `Serving webhooks at ${base}/webhooks and the client API at ${base}/api/v1 (port ${daemon.runtime.server.port}); ` +
+          `Serving webhooks at ${base}/webhooks, the client API at ${base}/api/v1 and the console at ${base}/console (port ${daemon.runtime.server.port}); ` +
             `scheduled runs start on their own (\`nps-dialer schedule list\`). Ctrl-C stops.`,
         );
         const signal = await signalled;

@@ -73,6 +73,11 @@ export const lists = sqliteTable(
      * differ (src/dialer/waiting.ts). Null: never planned.
      */
     plannedRules: text('planned_rules'),
+    /**
+     * When an operator paused the list (`lists pause`, the console): its runs start no new call
+     * until it is resumed (null); live calls finish. The running loop reads it with the settings.
+     */
+    pausedAt: integer('paused_at'),
     /** `importing` lists are invisible everywhere until their import commits. */
     state: text('state', { enum: LIST_STATES }).notNull().default('ready'),
     /** The importing process, so that a list left by a killed import can be removed. */

@@ -1,0 +1,1 @@
+ALTER TABLE `lists` ADD `paused_at` integer;

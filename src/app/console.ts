@@ -1,0 +1,17 @@
+import { systemClock } from '../clock/index.js';
+import type { ConsoleDeps, OperatorDeps } from '../console/index.js';
+import type { AppContext } from './context.js';
+
+/** The web console's deps from the context: the same database, clock and config as the API. */
+export function consoleDeps(ctx: AppContext, operator: OperatorDeps): ConsoleDeps {
+  return {
+    database: ctx.database,
+    clock: ctx.clock,
+    config: ctx.config,
+    linkSecret: ctx.config.reportLinkSecret,
+    logger: ctx.logger.child({ module: 'console' }),
+    // Sessions expire in real time whatever the context's clock simulates (the demo's runs 300× faster).
+    sessionClock: systemClock,
+    operator,
+  };
+}

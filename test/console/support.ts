@@ -1,0 +1,67 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import type { AppDatabase } from '../../src/db/index.js';
+import { mountConsole, type ConsoleDeps } from '../../src/console/index.js';
+import { openDetractorFollowUp } from '../../src/followup/index.js';
+import { createHttpApp, mountApi } from '../../src/http/index.js';
+import { signReportLink } from '../../src/reports/index.js';
+import { webhookHarness } from '../support/dialer.js';
+import { others, REPORT_TARIFF, scored, seedClient, seedList } from '../support/reports.js';
+
+export const LINK_SECRET = 'console-test-link-secret-0123456789abcdef';
+export const OPERATOR_TOKEN = 'console-test-operator-token-0123456789abcdef';
+
+/** The phone numbers the fixture seeds: no page may show one of them whole. */
+export const ACME_PHONES = ['+48501234567', '+48501234568', '+48501234569'];
+export const GLOBEX_PHONES = ['+48511111111'];
+
+export function openCases(database: AppDatabase, listId: number): number[] {
+  const rows = database.sqlite.prepare('SELECT id, contact_id AS contactId, call_id AS callId, score, created_at AS at FROM responses WHERE list_id = ? ORDER BY id').all(listId) as {
+    id: number;
+    contactId: number;
+    callId: number;
+    score: number;
+    at: number;
+  }[];
+  return rows.flatMap((r) => openDetractorFollowUp(database, { responseId: r.id, listId, contactId: r.contactId, callId: r.callId, score: r.score, at: r.at })?.caseId ?? []);
+}
+
+/**
+ * The real HTTP app (webhooks, API and console) over one database: Acme with a first wave and a
+ * second (a detractor case, a comment with its recording, pending contacts), Globex with its own.
+ */
+export function consoleFixture(options: Partial<Pick<ConsoleDeps, 'livePollMs' | 'liveMinIntervalMs' | 'operator'>> = {}) {
+  const h = webhookHarness();
+  const { database, clock, recordingsDir } = h;
+  const acme = seedClient(database, clock, 'Acme <b>Telecom</b>');
+  const globex = seedClient(database, clock, 'Globex');
+  mkdirSync(path.join(recordingsDir, 'list-2'), { recursive: true });
+  writeFileSync(path.join(recordingsDir, 'list-2', 'call-1.mp3'), Buffer.from('ID3 recording bytes'));
+  const wave1 = seedList(database, { clientId: acme.clientId, name: 'Acme Q4', contacts: scored({ promoters: 4, passives: 2, detractors: 4 }) });
+  const acmeList = seedList(database, {
+    clientId: acme.clientId,
+    previousListId: wave1.listId,
+    name: 'Acme Q1 <script>',
+    contacts: [
+      { phone: ACME_PHONES[0], score: 2, comment: { status: 'downloaded', file: 'list-2/call-1.mp3', seconds: 4 }, attributes: { region: 'North', agent: 'Ann' } },
+      { phone: ACME_PHONES[1], score: 9, attributes: { region: 'South', agent: 'Bob' } },
+      { phone: ACME_PHONES[2], score: 10, attributes: { region: 'North', agent: 'Ann' } },
+      ...others(3, 'pending', { attempts: 0 }),
+    ],
+  });
+  const globexList = seedList(database, { clientId: globex.clientId, name: 'Globex Q1', contacts: [{ phone: GLOBEX_PHONES[0], score: 1 }] });
+  const acmeCases = openCases(database, acmeList.listId);
+  const globexCases = openCases(database, globexList.listId);
+  const config = { defaultTariff: REPORT_TARIFF, recordingsDir, consoleOperatorToken: OPERATOR_TOKEN, consoleSessionMinutes: 30 };
+  const logger = h.deps.logger;
+  const app = createHttpApp({
+    logger,
+    webhooks: h.deps,
+    extra: (express) => {
+      mountApi({ database, clock, logger, config, linkSecret: LINK_SECRET })(express);
+      mountConsole({ database, clock, logger, config, linkSecret: LINK_SECRET, livePollMs: 5_000, liveMinIntervalMs: 0, ...options })(express);
+    },
+  });
+  const link = (listId: number, format: 'json' | 'csv' | 'html' = 'html') => signReportLink(LINK_SECRET, { listId, format, expiresAt: clock.now() + 86_400_000 });
+  return { app, h, database, clock, acme, globex, wave1, acmeList, globexList, acmeCases, globexCases, link };
+}
