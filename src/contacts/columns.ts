@@ -174,7 +174,9 @@ export function segmentVerdict(values: ColumnValues): { segment: true } | { segm
   if (values.contacts === 0) return { segment: false, reason: 'no values' };
   if (values.emails * 2 > values.contacts) return { segment: false, reason: 'its values look like e-mail addresses' };
   if (values.phones * 2 > values.contacts) return { segment: false, reason: 'its values look like phone numbers' };
-  if (values.distinct > 1 && values.distinct * 2 > values.contacts) {
+  // Two values (yes/no, north/south) never single a person out by themselves; three or more that
+  // outnumber half the contacts do.
+  if (values.distinct > 2 && values.distinct * 2 > values.contacts) {
     return { segment: false, reason: `its values are mostly unique (${values.distinct} different among ${values.contacts}): a breakdown would show single people's scores` };
   }
   return { segment: true };
