@@ -37,6 +37,8 @@ interface DialResult {
   cps: number;
   contacts: number;
   calls: number;
+  /** Comments whose text was read (0 with comment text off). */
+  texts: number;
   achievedCps: number;
   rateLimited: number;
   maxInRollingSecond: number;
@@ -117,7 +119,18 @@ async function childDial(): Promise<void> {
   const sandbox = await startSandboxProcess(vonageEnv, cps, scenario);
   try {
     const config = parseConfig(
-      { ...vonageEnv, DATABASE_PATH: path.join(runDir, 'dial.db'), RECORDINGS_DIR: path.join(runDir, 'recordings'), PORT: '0', VONAGE_API_HOST: sandbox.url, VONAGE_ACCOUNT_CPS: String(cps), LOG_LEVEL: 'error' },
+      {
+        ...vonageEnv,
+        DATABASE_PATH: path.join(runDir, 'dial.db'),
+        RECORDINGS_DIR: path.join(runDir, 'recordings'),
+        PORT: '0',
+        VONAGE_API_HOST: sandbox.url,
+        VONAGE_ACCOUNT_CPS: String(cps),
+        LOG_LEVEL: 'error',
+        // Comment text (the provider's transcripts, read and classified off the webhook path) is on
+        // unless the run is the baseline without it.
+        TRANSCRIPTION_LANGUAGES: argValue('--comment-text') === 'off' ? 'none' : '',
+      },
       { needsVonage: true },
     );
     const ctx = openContext({ config, clock: systemClock, logger: createLogger({ level: 'error', format: 'json' }) });
@@ -144,6 +157,8 @@ async function childDial(): Promise<void> {
     const cpuBefore = process.cpuUsage();
     const result = await runCampaign(runtime.deps, { listId, telephony: runtime.telephony, pacer: runtime.pacer, urls: runtime.urls, fromNumber: config.vonage!.fromNumber });
     await runtime.deps.recordings.drain(30_000);
+    await runtime.deps.texts?.drain(30_000);
+    const texts = (ctx.database.sqlite.prepare(`SELECT count(*) AS n FROM responses WHERE comment_text_status = 'ready'`).get() as { n: number }).n;
     const cpu = process.cpuUsage(cpuBefore);
     const elu = performance.eventLoopUtilization(eluBefore);
     const sandboxCpuMs = processCpuMs(sandbox.child.pid) - sandboxCpuBefore;
@@ -176,6 +191,7 @@ async function childDial(): Promise<void> {
       loopDelayP50Ms: Math.max(0, Math.round(loopDelay.percentile(50) / 1e5 - LOOP_CHECK_MS * 10) / 10),
       loopDelayP99Ms: Math.max(0, Math.round(loopDelay.percentile(99) / 1e5 - LOOP_CHECK_MS * 10) / 10),
       final: result.kind === 'completed' ? final : -1,
+      texts,
     };
     console.log(JSON.stringify(out));
   } finally {
@@ -202,6 +218,16 @@ export async function benchDial(): Promise<Figure[]> {
     );
     if (r.final !== r.contacts) throw new Error(`dial run at cps ${cps} did not finish: ${r.final}/${r.contacts} final`);
   }
+  // Comment text on (the runs above) against off, at the first cps: the webhook path must not pay for it.
+  const cps = cpsList[0]!;
+  const on = runChild<DialResult>(new URL(import.meta.url), 'dial', ['--cps-one', String(cps), '--contacts-one', String(contacts)]);
+  const off = runChild<DialResult>(new URL(import.meta.url), 'dial', ['--cps-one', String(cps), '--contacts-one', String(contacts), '--comment-text', 'off']);
+  const label = `dial ${contacts.toLocaleString('en-US')} contacts @ --cps ${cps}, comment text on (${on.texts} texts) vs off`;
+  figures.push(
+    { bench: label, metric: 'webhook time in the server p99', value: on.webhookP99Ms, unit: 'ms', baseline: off.webhookP99Ms, baselineLabel: 'comment text off', ratio: on.webhookP99Ms / Math.max(0.1, off.webhookP99Ms) },
+    { bench: label, metric: 'achieved create rate', value: on.achievedCps, unit: 'calls/s', baseline: off.achievedCps, baselineLabel: 'comment text off', ratio: on.achievedCps / off.achievedCps },
+    { bench: label, metric: 'dialer CPU per call lifecycle', value: on.cpuMsPerCall, unit: 'ms', baseline: off.cpuMsPerCall, baselineLabel: 'comment text off', ratio: on.cpuMsPerCall / off.cpuMsPerCall },
+  );
   return figures;
 }
 

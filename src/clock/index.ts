@@ -172,3 +172,57 @@ export function onAbort(signal: AbortSignal, callback: () => void): () => void {
   registered.add(callback);
   return () => registered.delete(callback);
 }
+
+/**
+ * Background jobs keyed by what they work on (a response's download, say): one job per key at a
+ * time, a count of those in flight, a bounded wait for all of them on the clock, and a stop signal
+ * that `close` raises before waiting for them to let go.
+ */
+export class KeyedJobs<K> {
+  readonly #clock: Clock;
+  readonly #inFlight = new Map<K, Promise<void>>();
+  readonly #closed = new AbortController();
+
+  constructor(clock: Clock) {
+    this.#clock = clock;
+  }
+
+  /** Raised by `close`: jobs stop retrying and waiting. */
+  get signal(): AbortSignal {
+    return this.#closed.signal;
+  }
+
+  get size(): number {
+    return this.#inFlight.size;
+  }
+
+  /** Starts `job` for `key` unless one runs for it already (or the set is closed). */
+  run(key: K, job: () => Promise<void>): void {
+    if (this.#inFlight.has(key) || this.#closed.signal.aborted) return;
+    const running = job().finally(() => this.#inFlight.delete(key));
+    this.#inFlight.set(key, running);
+  }
+
+  /** Waits for the jobs in flight (and those they start), at most `timeoutMs` of clock time. */
+  async drain(timeoutMs: number): Promise<boolean> {
+    const timeout = new AbortController();
+    const timer = this.#clock.sleep(timeoutMs, timeout.signal).then(
+      () => false,
+      () => false,
+    );
+    for (;;) {
+      if (this.#inFlight.size === 0) {
+        timeout.abort(CANCELLED);
+        return true;
+      }
+      const next = await Promise.race([Promise.all([...this.#inFlight.values()]).then(() => true), timer]);
+      if (!next) return this.#inFlight.size === 0;
+    }
+  }
+
+  /** Stops the jobs and waits until none touches anything any more. */
+  async close(): Promise<void> {
+    this.#closed.abort();
+    await Promise.allSettled([...this.#inFlight.values()]);
+  }
+}

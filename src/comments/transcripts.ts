@@ -1,6 +1,6 @@
 import { unlink } from 'node:fs/promises';
 import path from 'node:path';
-import { CANCELLED, type Clock } from '../clock/index.js';
+import { KeyedJobs, type Clock } from '../clock/index.js';
 import { prepared, type AppDatabase } from '../db/index.js';
 import type { CommentMode } from '../db/schema/index.js';
 import type { Logger } from '../logging/index.js';
@@ -170,21 +170,19 @@ interface TextRow {
  */
 export class CommentTexts {
   readonly #o: Required<CommentTextsOptions>;
-  readonly #inFlight = new Map<number, Promise<void>>();
-  readonly #closed = new AbortController();
+  readonly #jobs: KeyedJobs<number>;
 
   constructor(options: CommentTextsOptions) {
     this.#o = { maxAttempts: 6, retryDelayMs: 2_000, ...options };
+    this.#jobs = new KeyedJobs(options.clock);
   }
 
   enqueue(responseId: number): void {
-    if (this.#inFlight.has(responseId) || this.#closed.signal.aborted) return;
-    const job = this.#run(responseId).finally(() => this.#inFlight.delete(responseId));
-    this.#inFlight.set(responseId, job);
+    this.#jobs.run(responseId, () => this.#run(responseId));
   }
 
   get pending(): number {
-    return this.#inFlight.size;
+    return this.#jobs.size;
   }
 
   /** Re-queues every text still pending (after a restart). */
@@ -197,25 +195,12 @@ export class CommentTexts {
   }
 
   /** Waits for queued texts, at most `timeoutMs` of clock time. */
-  async drain(timeoutMs: number): Promise<boolean> {
-    const timeout = new AbortController();
-    const timer = this.#o.clock.sleep(timeoutMs, timeout.signal).then(
-      () => false,
-      () => false,
-    );
-    for (;;) {
-      if (this.#inFlight.size === 0) {
-        timeout.abort(CANCELLED);
-        return true;
-      }
-      const next = await Promise.race([Promise.all([...this.#inFlight.values()]).then(() => true), timer]);
-      if (!next) return this.#inFlight.size === 0;
-    }
+  drain(timeoutMs: number): Promise<boolean> {
+    return this.#jobs.drain(timeoutMs);
   }
 
-  async close(): Promise<void> {
-    this.#closed.abort();
-    await Promise.allSettled([...this.#inFlight.values()]);
+  close(): Promise<void> {
+    return this.#jobs.close();
   }
 
   async #run(responseId: number): Promise<void> {
@@ -227,8 +212,8 @@ export class CommentTexts {
          FROM responses WHERE id = ?`,
       ).get(responseId) as TextRow | undefined;
       if (!row || row.status !== 'pending' || !row.url) return;
-      const result = await this.#o.transcriber.fetchText(row.url, this.#closed.signal);
-      if (this.#closed.signal.aborted) return;
+      const result = await this.#o.transcriber.fetchText(row.url, this.#jobs.signal);
+      if (this.#jobs.signal.aborted) return;
       const attempts = row.attempts + 1;
       if (result.ok) {
         await this.#store(responseId, row, result.text, result.confidence, attempts);
@@ -245,7 +230,7 @@ export class CommentTexts {
       logger.warn(giveUp ? 'comment text download failed; giving up' : 'comment text download failed; will retry', { listId: row.listId, callId: row.callId, attempt: attempts, reason: result.reason });
       if (giveUp) return;
       try {
-        await clock.sleep(due! - clock.now(), this.#closed.signal);
+        await clock.sleep(due! - clock.now(), this.#jobs.signal);
       } catch {
         return;
       }

@@ -1,4 +1,3 @@
-import { pipeline } from 'node:stream/promises';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import { rateLimit } from 'express-rate-limit';
 import helmet from 'helmet';
@@ -19,10 +18,9 @@ import {
   MAX_HTML_COMMENTS,
   REPORT_FORMATS,
   verifyReportLink,
-  type RecordingFile,
-  type RenderedReport,
   type ReportServiceDeps,
 } from '../reports/index.js';
+import { sendRecording, sendReport } from '../http/send.js';
 import { Id, parseInput } from './input.js';
 import { LiveReports } from './live.js';
 import { operatorRoutes, type OperatorDeps } from './operator.js';
@@ -71,23 +69,6 @@ function clientIdOf(res: Response): number {
   const identity = sessionOf(res)?.identity;
   if (identity?.kind !== 'client') throw new AppError('UNAUTHORIZED', 'not signed in as a client', { userMessage: 'sign in with your API key first' });
   return identity.clientId;
-}
-
-async function sendDownload(res: Response, report: RenderedReport): Promise<void> {
-  res.type(report.contentType);
-  res.set('Cache-Control', 'private, no-store');
-  res.set('Content-Disposition', `attachment; filename="${report.filename}"`);
-  if (typeof report.body === 'string') {
-    res.send(report.body);
-    return;
-  }
-  await pipeline(report.body, res);
-}
-
-function sendRecording(res: Response, next: NextFunction, file: RecordingFile): void {
-  res.sendFile(file.path, { headers: { 'Content-Type': file.contentType, 'Cache-Control': 'private, no-store' }, dotfiles: 'allow' }, (error) => {
-    if (error && !res.headersSent) next(error);
-  });
 }
 
 /**
@@ -255,7 +236,7 @@ export function consoleRouter(deps: ConsoleDeps): express.Router {
     const clientId = clientIdOf(res);
     const listId = parse(ListId, req.params.id);
     const format = parse(Format, req.params.format);
-    await sendDownload(res, clientReport(deps, { clientId, listId, format }));
+    await sendReport(res, clientReport(deps, { clientId, listId, format }), 'attachment');
   });
   router.get('/lists/:id/recordings/:callId', (req, res, next) => {
     const clientId = clientIdOf(res);
@@ -303,7 +284,7 @@ export function consoleRouter(deps: ConsoleDeps): express.Router {
   });
   router.get('/links/:token/report', async (req, res) => {
     const report = linkedReport(deps, { token: String(req.params.token) });
-    await sendDownload(res, report);
+    await sendReport(res, report, 'attachment');
   });
   router.get('/links/:token/recordings/:callId', (req, res, next) => {
     sendRecording(res, next, linkedRecording(deps, { token: String(req.params.token), callId: parse(CallId, req.params.callId) }));

@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { CANCELLED, type Clock } from '../clock/index.js';
+import { KeyedJobs, type Clock } from '../clock/index.js';
 import { prepared, type AppDatabase } from '../db/index.js';
 import type { Logger } from '../logging/index.js';
 import { downloadRecording, parseProviderTime, type RecordingHostPolicy } from '../telephony/index.js';
@@ -71,21 +71,19 @@ export interface RecordingDownloadsOptions {
  */
 export class RecordingDownloads {
   readonly #o: Required<RecordingDownloadsOptions>;
-  readonly #inFlight = new Map<number, Promise<void>>();
-  #closed = new AbortController();
+  readonly #jobs: KeyedJobs<number>;
 
   constructor(options: RecordingDownloadsOptions) {
     this.#o = { maxAttempts: 6, retryDelayMs: 2_000, ...options };
+    this.#jobs = new KeyedJobs(options.clock);
   }
 
   enqueue(responseId: number): void {
-    if (this.#inFlight.has(responseId)) return;
-    const job = this.#run(responseId).finally(() => this.#inFlight.delete(responseId));
-    this.#inFlight.set(responseId, job);
+    this.#jobs.run(responseId, () => this.#run(responseId));
   }
 
   get pending(): number {
-    return this.#inFlight.size;
+    return this.#jobs.size;
   }
 
   /** Re-queues every recording still marked pending (after a restart). */
@@ -97,26 +95,13 @@ export class RecordingDownloads {
   }
 
   /** Waits for queued downloads, at most `timeoutMs` of clock time. */
-  async drain(timeoutMs: number): Promise<boolean> {
-    const timeout = new AbortController();
-    const timer = this.#o.clock.sleep(timeoutMs, timeout.signal).then(
-      () => false,
-      () => false,
-    );
-    for (;;) {
-      if (this.#inFlight.size === 0) {
-        timeout.abort(CANCELLED);
-        return true;
-      }
-      const next = await Promise.race([Promise.all([...this.#inFlight.values()]).then(() => true), timer]);
-      if (!next) return this.#inFlight.size === 0;
-    }
+  drain(timeoutMs: number): Promise<boolean> {
+    return this.#jobs.drain(timeoutMs);
   }
 
   /** Stops retries and in-flight downloads and waits until no job touches the database any more. */
-  async close(): Promise<void> {
-    this.#closed.abort();
-    await Promise.allSettled([...this.#inFlight.values()]);
+  close(): Promise<void> {
+    return this.#jobs.close();
   }
 
   async #run(responseId: number): Promise<void> {
@@ -131,10 +116,10 @@ export class RecordingDownloads {
         policy: this.#o.policy,
         directory: path.join(this.#o.recordingsDir, `list-${row.listId}`),
         baseName: `call-${row.callId}`,
-        signal: this.#closed.signal,
+        signal: this.#jobs.signal,
       });
       // Closed while downloading: the database may be gone; the row stays pending for next time.
-      if (this.#closed.signal.aborted) return;
+      if (this.#jobs.signal.aborted) return;
       const attempts = row.attempts + 1;
       if (result.ok) {
         prepared(database, `UPDATE responses SET comment_status = 'downloaded', comment_file = ?, comment_download_attempts = ? WHERE id = ? AND comment_status = 'pending'`)
@@ -153,7 +138,7 @@ export class RecordingDownloads {
       });
       if (giveUp) return;
       try {
-        await clock.sleep(this.#o.retryDelayMs * 2 ** (attempts - 1), this.#closed.signal);
+        await clock.sleep(this.#o.retryDelayMs * 2 ** (attempts - 1), this.#jobs.signal);
       } catch {
         return;
       }

@@ -1,5 +1,4 @@
-import { pipeline } from 'node:stream/promises';
-import express, { type NextFunction, type Request, type Response } from 'express';
+import express, { type Request, type Response } from 'express';
 import { rateLimit } from 'express-rate-limit';
 import helmet from 'helmet';
 import type { z } from 'zod';
@@ -15,14 +14,13 @@ import {
   linkedRecording,
   linkedRecordingByToken,
   linkedReport,
-  type RecordingFile,
-  type RenderedReport,
   type ReportServiceDeps,
   WHY_SCRIPT_HASH,
 } from '../reports/index.js';
 import { triggerSurvey } from '../surveys/index.js';
 import { apiDocument, API_DOCUMENT_PATH } from './openapi.js';
 import { CallId, CaseId, ListId, ReportQuery } from './schemas.js';
+import { sendRecording, sendReport } from './send.js';
 
 export interface ApiDeps extends ReportServiceDeps {
   config: ReportServiceDeps['config'] & { frequencyCaps?: FrequencyCaps | undefined };
@@ -50,24 +48,6 @@ function parse<T>(schema: z.ZodType<T>, value: unknown): T {
   const result = schema.safeParse(value);
   if (!result.success) throw new AppError('INPUT_INVALID', result.error.issues.map((i) => (i.path.length ? `${i.path.join('.')}: ${i.message}` : i.message)).join('; '));
   return result.data;
-}
-
-async function send(res: Response, report: RenderedReport): Promise<void> {
-  res.type(report.contentType);
-  res.set('Cache-Control', 'private, no-store');
-  // JSON and HTML open in the browser; CSV downloads. Our file names are plain ASCII.
-  res.set('Content-Disposition', `${report.format === 'csv' ? 'attachment' : 'inline'}; filename="${report.filename}"`);
-  if (typeof report.body === 'string') {
-    res.send(report.body);
-    return;
-  }
-  await pipeline(report.body, res);
-}
-
-function sendRecording(res: Response, next: NextFunction, file: RecordingFile): void {
-  res.sendFile(file.path, { headers: { 'Content-Type': file.contentType, 'Cache-Control': 'private, no-store' }, dotfiles: 'allow' }, (error) => {
-    if (error && !res.headersSent) next(error);
-  });
 }
 
 const clientOf = (res: Response) => res.locals.client as Client;
@@ -124,7 +104,7 @@ export function apiRouter(deps: ApiDeps): express.Router {
   );
 
   router.get('/links/:token', async (req, res) => {
-    await send(res, linkedReport(deps, { token: String(req.params.token) }));
+    await sendReport(res, linkedReport(deps, { token: String(req.params.token) }));
   });
   router.get('/links/:token/recordings/:callId', (req, res, next) => {
     const callId = parse(CallId, req.params.callId);
@@ -180,7 +160,7 @@ export function apiRouter(deps: ApiDeps): express.Router {
   router.get('/lists/:id/report', async (req, res) => {
     const listId = parse(ListId, req.params.id);
     const query = parse(ReportQuery, req.query);
-    await send(res, clientReport(deps, { clientId: clientOf(res).id, listId, ...query }));
+    await sendReport(res, clientReport(deps, { clientId: clientOf(res).id, listId, ...query }));
   });
   router.get('/lists/:id/recordings/:callId', (req, res, next) => {
     const listId = parse(ListId, req.params.id);
