@@ -6,6 +6,8 @@ export {
   DEFAULT_REASON_CHOICES,
   interpretReasonDigit,
   MAX_REASON_CHOICES,
+  parseReasonChoices,
+  type ParsedReasonChoices,
   REASON_STEPS,
   ReasonChoice,
   reasonNcco,

@@ -196,3 +196,38 @@ export function afterReasonInput(
     }
   }
 }
+
+export type ParsedReasonChoices =
+  | { ok: true; choices: ReasonChoice[]; question: Record<string, string> | undefined }
+  | { ok: false; problems: string[] };
+
+const isRecord = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
+const isWording = (value: unknown): value is Record<string, string> => isRecord(value) && Object.values(value).every((v) => typeof v === 'string');
+
+/**
+ * A list's own reason choices as written in a `--reasons-file`: either
+ * `{"choices": [{"key": "price", "label": {"en-US": "price", "pl-PL": "cena"}}, …], "question": {"en-US": "…"}}`
+ * or the bare array of choices. Every problem is reported at once, naming the choice and language.
+ */
+export function parseReasonChoices(value: unknown): ParsedReasonChoices {
+  const body = Array.isArray(value) ? { choices: value } : value;
+  const shape = 'give {"choices": [{"key": "price", "label": {"en-US": "price", "pl-PL": "cena"}}, …], "question": {"en-US": "…"}} or the array of choices alone';
+  if (!isRecord(body)) return { ok: false, problems: [`expected a JSON object or array; ${shape}`] };
+  const unknown = Object.keys(body).filter((k) => k !== 'choices' && k !== 'question');
+  const problems: string[] = unknown.map((k) => `unknown field '${k}'; ${shape}`);
+  if (!Array.isArray(body.choices)) return { ok: false, problems: [...problems, `'choices' is missing or not an array; ${shape}`] };
+  body.choices.forEach((choice, index) => {
+    const name = describeChoice(choice, index);
+    if (!isRecord(choice)) problems.push(`${name} is not an object with "key" and "label"`);
+    else {
+      if (typeof choice.key !== 'string') problems.push(`${name}: "key" must be text such as "price"`);
+      if (!isWording(choice.label)) problems.push(`${name}: "label" must be an object of texts by language, e.g. {"en-US": "price", "pl-PL": "cena"}`);
+    }
+  });
+  if (body.question !== undefined && !isWording(body.question)) problems.push('"question" must be an object of texts by language, e.g. {"en-US": "What is the main reason for your score?"}');
+  if (problems.length > 0) return { ok: false, problems };
+  const choices = (body.choices as { key: string; label: Record<string, string> }[]).map((c) => ({ key: c.key, label: c.label }));
+  const question = body.question as Record<string, string> | undefined;
+  const further = reasonSettingsProblems({ choices, question });
+  return further.length > 0 ? { ok: false, problems: further } : { ok: true, choices, question };
+}
