@@ -1,5 +1,7 @@
+import { readFileSync } from 'node:fs';
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import { DialingPolicy, SurveyScript, type ListSettingsPatch } from '../contacts/index.js';
+import { parseReasonChoices, type ReasonChoice } from '../ivr/index.js';
 import { parseCallingHours } from '../scheduler/rules.js';
 import { checkedBy, nonNegativeInt, parseDurationMs, positiveInt, positiveNumber, text } from './parse.js';
 
@@ -15,6 +17,8 @@ export interface DialingFlags {
   question?: string;
   language?: string;
   company?: string;
+  reasons?: 'on' | 'off';
+  reasonsFile?: { choices: ReasonChoice[]; question: Record<string, string> | undefined };
 }
 
 const policy = DialingPolicy.shape;
@@ -48,7 +52,9 @@ export function addDialingOptions(command: Command): Command {
     )
     .option('--question <text>', 'the recommendation question, 10 to 600 characters (the keypad instruction is added)', checkedBy('--question', script.question, text))
     .addOption(new Option('--language <bcp47>', 'survey language for contacts without their own').choices(['en-US', 'pl-PL', 'ru-RU', 'bg-BG']))
-    .option('--company <name>', 'company named in the greeting and question (up to 100 characters)', checkedBy('--company', script.company, text));
+    .option('--company <name>', 'company named in the greeting and question (up to 100 characters)', checkedBy('--company', script.company, text))
+    .addOption(new Option('--reasons <on|off>', 'ask the keypad reason question after the score (built-in choices: price, quality, service, speed, billing, other)').choices(['on', 'off']))
+    .option('--reasons-file <json>', "the list's own reason choices and question per language (docs/cli.md); turns the question on unless --reasons off", reasonsFile);
 }
 
 /** The policy keeps the retry delay in whole seconds, at least one. */
@@ -65,7 +71,16 @@ export function settingsPatch(flags: DialingFlags): ListSettingsPatch {
       minDaysBetweenSurveys: flags.minDaysBetweenSurveys,
       maxAttemptsPer30Days: flags.maxAttemptsPer30Days,
     },
-    script: { question: flags.question, language: flags.language, company: flags.company },
+    script: {
+      question: flags.question,
+      language: flags.language,
+      company: flags.company,
+      reasons: {
+        enabled: flags.reasons ? flags.reasons === 'on' : flags.reasonsFile ? true : undefined,
+        choices: flags.reasonsFile?.choices,
+        question: flags.reasonsFile?.question,
+      },
+    },
   };
 }
 
@@ -76,4 +91,18 @@ function callingHours(value: string): string {
     throw new InvalidArgumentError((error as Error).message);
   }
   return value;
+}
+
+/** Reads and checks a `--reasons-file` as the flags are parsed, naming every problem at once. */
+function reasonsFile(file: string): NonNullable<DialingFlags['reasonsFile']> {
+  let json: unknown;
+  try {
+    json = JSON.parse(readFileSync(file, 'utf8'));
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    throw new InvalidArgumentError(code ? `--reasons-file '${file}' cannot be read (${code}); give the path of a JSON file` : `--reasons-file '${file}' is not JSON: ${(error as Error).message}`);
+  }
+  const parsed = parseReasonChoices(json);
+  if (!parsed.ok) throw new InvalidArgumentError(`--reasons-file '${file}': ${parsed.problems.join('; ')}`);
+  return { choices: parsed.choices, question: parsed.question };
 }

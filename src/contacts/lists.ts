@@ -147,7 +147,8 @@ export function getList(options: { database: AppDatabase; listId: number }): Lis
 
 
 export interface ListSettingsPatch {
-  script?: Partial<SurveyScript>;
+  /** `reasons` is merged into the stored one: `--reasons off` keeps a list's own choices for later. */
+  script?: Partial<Omit<SurveyScript, 'reasons'>> & { reasons?: Partial<NonNullable<SurveyScript['reasons']>> | undefined };
   policy?: Partial<DialingPolicy>;
   acceptsTriggers?: boolean | undefined;
   followUp?: Partial<FollowUpSettings>;
@@ -161,7 +162,11 @@ export interface ListSettingsPatch {
  */
 export function updateListSettings(options: { database: AppDatabase; listId: number; patch: ListSettingsPatch }): ListDetails {
   const current = getList({ database: options.database, listId: options.listId });
-  const script = SurveyScript.parse({ ...current.script, ...definedOnly(options.patch.script ?? {}) });
+  const reasonsPatch = definedOnly(options.patch.script?.reasons ?? {});
+  // New choices come with their own question (or the built-in one): an old question may not fit them.
+  const newChoices = reasonsPatch.choices !== undefined ? { question: reasonsPatch.question } : {};
+  const reasons = Object.keys(reasonsPatch).length > 0 ? { enabled: false, ...current.script.reasons, ...reasonsPatch, ...newChoices } : current.script.reasons;
+  const script = SurveyScript.parse({ ...current.script, ...definedOnly(options.patch.script ?? {}), reasons });
   const policy = DialingPolicy.parse({ ...current.policy, ...definedOnly(options.patch.policy ?? {}) });
   const followUp = FollowUpSettings.parse({ ...current.followUp, ...definedOnly(options.patch.followUp ?? {}) });
   const acceptsTriggers = options.patch.acceptsTriggers ?? current.acceptsTriggers;

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { ReasonSettings } from '../ivr/index.js';
 
 /**
  * What a list says to the callee. Missing fields fall back to the standard wording in the IVR
@@ -8,6 +9,8 @@ export const SurveyScript = z.object({
   company: z.string().trim().min(1).max(100).optional(),
   question: z.string().trim().min(10).max(600).optional(),
   language: z.string().optional(),
+  /** The keypad reason question after the score (absent: not asked); src/ivr/reasons.ts. */
+  reasons: ReasonSettings.optional(),
 });
 export type SurveyScript = z.infer<typeof SurveyScript>;
 

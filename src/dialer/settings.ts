@@ -3,7 +3,7 @@ import { DialingPolicy, parseJsonColumn, SurveyScript } from '../contacts/index.
 import { prepared, type AppDatabase } from '../db/index.js';
 import { AppError } from '../errors/index.js';
 import { TariffSchema } from '../billing/index.js';
-import { calleeLanguage, type SurveyLanguage } from '../ivr/index.js';
+import { calleeLanguage, type ReasonSettings, type SurveyLanguage } from '../ivr/index.js';
 import { isCallableAt, nextCallableAt, parseCallingHours, rulesForCountry, zonesForContact, type CallingRules } from '../scheduler/calling-hours.js';
 
 /** A list's dialing policy with every default filled in: what the dialer actually does. */
@@ -116,6 +116,8 @@ export interface ListSettings {
   language: SurveyLanguage;
   /** The list's own `--language`, if set: it wins over the countries. */
   explicitLanguage: string | undefined;
+  /** The keypad reason question, if the list asks it. */
+  reasons: ReasonSettings | undefined;
   /** The list's `--country`. */
   defaultCountry: string | null;
   policy: EffectivePolicy;
@@ -209,6 +211,7 @@ export class ListSettingsBook {
       question: script.question,
       language: calleeLanguage({ listLanguage: script.language, listCountry: row.defaultCountry }),
       explicitLanguage: script.language,
+      reasons: script.reasons,
       defaultCountry: row.defaultCountry,
       policy,
       tariff: row.tariff ? parseJsonColumn(TariffSchema, row.tariff, 'tariff') : this.#defaultTariff,

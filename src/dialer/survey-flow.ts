@@ -5,6 +5,8 @@ import { parseProviderTime } from '../telephony/index.js';
 import { callStore, type CallRow, type ContactRow } from './calls.js';
 import type { DialerDeps } from './deps.js';
 import { advanceState, settleLateKeys } from './lifecycle.js';
+import { recordOptOut } from './opt-out.js';
+import { handleReasonInput, isReasonStep, reasonAfterScore } from './reason-step.js';
 
 /** Builds our webhook URLs for one call attempt; the ref is the attempt's unguessable id. */
 export interface WebhookUrls {
@@ -119,6 +121,10 @@ export function handleInput(deps: FlowDeps, request: InputRequest): CallbackOutc
   const store = callStore(deps.database);
   const call = store.byRef(request.ref);
   if (!call) return { kind: 'unknown_call' };
+  if (isReasonStep(step)) {
+    const contact = store.contact(call.contactId)!;
+    return handleReasonInput(deps, { call, contact, step, payload, context: ivrContext(deps, call, contact) });
+  }
   // We hand out the reprompt step's URL only in a reprompt: an input on it for a call never asked
   // again is not Vonage's, and must not move the call to "no score". Once asked again, the step
   // stays valid, so a redelivery after the answer was stored gets the same NCCO.
@@ -134,6 +140,7 @@ export function handleInput(deps: FlowDeps, request: InputRequest): CallbackOutc
   const decision = afterInput(step, answer, context);
   const { sqlite } = deps.database;
   let followUp: FollowUpOpened | undefined;
+  let ncco = decision.ncco;
   sqlite.transaction(() => {
     store.recordEvent(call.id, 'input', null, parseProviderTime(payload.timestamp) ?? now, now, payload);
     advanceState(deps, call.id, 'answered', now);
@@ -150,15 +157,12 @@ export function handleInput(deps: FlowDeps, request: InputRequest): CallbackOutc
         // A low score opens its case and queues its alert in this same transaction (an outbox):
         // no crash can keep the score and lose the alert. A duplicate webhook stores nothing.
         if (stored) followUp = openDetractorFollowUp(deps.database, { responseId: stored.id, listId: call.listId, contactId: contact.id, callId: call.id, score: decision.score, at: now });
+        // The keypad reason question, when the list asks it, comes between the score and the comment.
+        ncco = reasonAfterScore(deps, { call, context }) ?? ncco;
         break;
       }
       case 'opt_out':
-        prepared(deps.database, `INSERT INTO suppressions (phone_e164, source, reason, created_at) VALUES (?, 'opt_out', ?, ?) ON CONFLICT (phone_e164) DO NOTHING`)
-          .run(contact.phoneE164, `pressed * during call ${call.id}`, now);
-        prepared(deps.database, `UPDATE calls SET opted_out = 1, ivr_stage = 'done' WHERE id = ?`).run(call.id);
-        // The same person waiting in other lists is never called either.
-        prepared(deps.database, `UPDATE contacts SET status = 'suppressed', next_attempt_at = NULL, updated_at = ? WHERE phone_e164 = ? AND status = 'pending'`)
-          .run(now, contact.phoneE164);
+        recordOptOut(deps.database, { call, contact, now });
         break;
       case 'reprompt':
         prepared(deps.database, `UPDATE calls SET ivr_stage = 'reprompt', reprompts = reprompts + 1 WHERE id = ? AND (ivr_stage IS NULL OR ivr_stage IN ('greeting', 'question'))`).run(call.id);
@@ -177,5 +181,5 @@ export function handleInput(deps: FlowDeps, request: InputRequest): CallbackOutc
     deps.onFollowUp?.();
   }
   if (decision.effect === 'opt_out') deps.logger.info('callee opted out; number suppressed', { listId: call.listId, callId: call.id });
-  return { kind: 'ncco', ncco: decision.ncco };
+  return { kind: 'ncco', ncco };
 }

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { REASON_STEPS } from '../ivr/index.js';
 
 // Webhook bodies are validated loosely: the fields we act on must have the right type, and every
 // other field is kept (the whole body is stored in call_events). Unknown fields never fail.
@@ -50,7 +51,7 @@ export const AnswerFields = z.looseObject({
   uuid: z.string().min(1).max(200),
 });
 
-export const InputStepQuery = z.enum(['question', 'reprompt']);
+export const InputStepQuery = z.enum(['question', 'reprompt', ...REASON_STEPS]);
 
 const QUOTE = 0x22;
 const BACKSLASH = 0x5c;

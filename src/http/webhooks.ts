@@ -121,7 +121,7 @@ export function webhookRouter(deps: WebhookDeps): express.Router {
 
   router.post('/input/:ref', async (req, res) => {
     const step = InputStepQuery.safeParse(req.query.step ?? 'question');
-    if (!step.success) throw new AppError('INPUT_INVALID', `step must be question or reprompt, got '${String(req.query.step)}'`);
+    if (!step.success) throw new AppError('INPUT_INVALID', `step must be one of ${InputStepQuery.options.join(', ')}, got '${String(req.query.step)}'`);
     const body = parseEvent(InputBody, objectBody(req), 'input');
     const outcome = await writes.run(() => handleInput(deps, { ref: String(req.params.ref), step: step.data, payload: body }));
     sendOutcome(res, outcome);

@@ -1,4 +1,5 @@
 import type { DtmfAnswer } from './dtmf.js';
+import type { ReasonStep } from './reasons.js';
 import type { SurveyLanguage, SurveyTexts } from './texts.js';
 
 /** The subset of NCCO actions the survey uses, exactly as sent on the wire (camelCase keys). */
@@ -32,7 +33,8 @@ export interface RecordTranscription {
   sentimentAnalysis: true;
 }
 
-export type InputStep = 'question' | 'reprompt';
+/** The score question's steps, and the reason question's (src/ivr/reasons.ts). */
+export type InputStep = 'question' | 'reprompt' | ReasonStep;
 
 export interface IvrSettings {
   /** Seconds after the last key before the input is submitted (Vonage: 1–10). */

@@ -138,3 +138,26 @@ export function surveyTexts(input: ScriptInput): SurveyTexts & { fullQuestion: s
   const question = input.question ? fill(input.question) : filled.question;
   return { ...filled, question, fullQuestion: `${question} ${filled.instruction}` };
 }
+
+/**
+ * The wording of the keypad reason question (issue 16). The choices are read as one sentence,
+ * "Press 1 for price, 2 for quality, …": `choicesIntro` starts it and `choice` is each item, so a
+ * label is never inflected (Polish, Russian and Bulgarian would otherwise need its case forms).
+ */
+export interface ReasonTexts {
+  question: string;
+  choicesIntro: string;
+  /** One choice: `{digit}` and `{label}` are replaced. */
+  choice: string;
+}
+
+const REASON_TEXTS: Record<SurveyLanguage, ReasonTexts> = {
+  'en-US': { question: 'What is the main reason for your score?', choicesIntro: 'Press', choice: '{digit} for {label}' },
+  'pl-PL': { question: 'Jaki jest główny powód Twojej oceny?', choicesIntro: 'Naciśnij', choice: '{digit} – {label}' },
+  'ru-RU': { question: 'Какова главная причина вашей оценки?', choicesIntro: 'Нажмите', choice: '{digit} — {label}' },
+  'bg-BG': { question: 'Коя е основната причина за вашата оценка?', choicesIntro: 'Натиснете', choice: '{digit} — {label}' },
+};
+
+export function reasonTexts(language: SurveyLanguage): ReasonTexts {
+  return REASON_TEXTS[language];
+}

@@ -27,6 +27,8 @@ export const campaignNumber = (i: number) => `+4850${String(1_000_000 + i).padSt
 
 export interface CampaignRunOptions {
   contacts: number;
+  /** Survey script settings saved on every list (e.g. `{ reasons: { enabled: true } }`). */
+  script?: Record<string, unknown>;
   seed: number;
   /** Each list's `--cps` (default 20). */
   cps?: number;
@@ -133,7 +135,7 @@ export async function runSandboxCampaign(options: CampaignRunOptions): Promise<C
     updateListSettings({
       database: ctx.database,
       listId,
-      patch: { policy: { cps, maxConcurrent: 30, maxAttempts: options.maxAttempts ?? 3, retryDelaySeconds: 300, callingHours: '00:00-24:00' } },
+      patch: { ...(options.script ? { script: options.script } : {}), policy: { cps, maxConcurrent: 30, maxAttempts: options.maxAttempts ?? 3, retryDelaySeconds: 300, callingHours: '00:00-24:00' } },
     });
   }
   const runtime = await startDialerRuntime(ctx, { port: 0, host: '127.0.0.1' });

@@ -14,6 +14,7 @@ import {
 import { CONTACT_STATUSES } from '../../db/schema/index.js';
 import type { ListPace, ListPlan } from '../../dialer/index.js';
 import { FollowUpSettings } from '../../followup/index.js';
+import { DEFAULT_REASON_CHOICES, SURVEY_LANGUAGES } from '../../ivr/index.js';
 import { helpSection } from '../help.js';
 import { formatDuration, formatTime, plural, printJson, printLine, settingsText, table } from '../output.js';
 import { checkedBy, countryCode, inputFile, parseDurationMs, positiveInt, text } from '../parse.js';
@@ -77,7 +78,8 @@ export function registerListsCommands(program: Command): void {
         }
         if (list.nextAttemptAt) printLine(`  next attempt ${formatTime(list.nextAttemptAt)}`);
         printLine(`  attributes   ${list.attributes.length ? list.attributes.join(', ') : '-'}`);
-        printLine(`  script       ${settingsText(list.script)}`);
+        printLine(`  script       ${settingsText(scriptWithoutReasons(list.script))}`);
+        printLine(`  reasons      ${reasonsText(list.script.reasons)}`);
         printLine(`  policy       ${settingsText(list.policy)}`);
         printLine(`  pace         ${describePace(pace)}`);
         printLine(`  languages    ${languagesText(languages)}`);
@@ -171,7 +173,8 @@ export function registerListsCommands(program: Command): void {
         });
         if (flags.json) return printJson({ listId, script: list.script, policy: list.policy, acceptsTriggers: list.acceptsTriggers, followUp: list.followUp, replanned });
         printLine(`List ${listId} "${list.name}" saved.`);
-        printLine(`  script     ${settingsText(list.script)}`);
+        printLine(`  script     ${settingsText(scriptWithoutReasons(list.script))}`);
+        printLine(`  reasons    ${reasonsText(list.script.reasons)}`);
         printLine(`  policy     ${settingsText(list.policy)}`);
         printLine(`  triggers   ${list.acceptsTriggers ? 'accepted' : 'not accepted'}`);
         printLine(`  follow-up  ${settingsText(list.followUp)}`);
@@ -411,4 +414,19 @@ function printPlan(plan: ListPlan): void {
       printLine(`    row ${r.row}  ${r.phone}  ${r.zone ?? 'no zone'}${when}${r.detail ? `  (${r.detail})` : ''}`);
     }
   }
+}
+
+const scriptWithoutReasons = ({ reasons: _reasons, ...rest }: SurveyScript) => rest;
+
+/**
+ * The keypad reason question in one line: off, or the digits with their keys and English (or
+ * first) labels, and the languages it can be asked in.
+ */
+function reasonsText(reasons: SurveyScript['reasons']): string {
+  if (!reasons) return 'not asked (lists set --reasons on)';
+  const choices = reasons.choices ?? DEFAULT_REASON_CHOICES;
+  const languages = SURVEY_LANGUAGES.filter((l) => choices.every((c) => c.label[l]));
+  const items = choices.map((c, i) => `${i + 1} ${c.key} (${c.label['en-US'] ?? Object.values(c.label)[0]})`).join(', ');
+  const question = reasons.question ? `own question in ${Object.keys(reasons.question).join(', ')}` : 'built-in question';
+  return `${reasons.enabled ? 'asked' : 'not asked (off)'}: ${items}; ${reasons.choices ? 'own choices' : 'built-in choices'} in ${languages.join(', ')}; ${question}`;
 }
