@@ -5,3 +5,25 @@
  */
 export { judgeComment, taxonomyOfList, themesOf, type CommentJudgement } from './judgement.js';
 export { CommentTexts, parseTranscript, ProviderTranscripts, recordTranscription, type CommentTextsOptions, type TextResult, type Transcriber, type TranscriptionPayload } from './transcripts.js';
+export {
+  clientTaxonomy,
+  CommentsQuery,
+  correctionsOf,
+  correctThemes,
+  findClientId,
+  listComments,
+  NPS_CATEGORIES,
+  reclassifyList,
+  SENTIMENT_CHOICES,
+  setClientTaxonomy,
+  taxonomyOfClient,
+  ThemesCorrection,
+  type ClientTaxonomy,
+  type CommentView,
+  type CorrectionActor,
+  type CorrectionResult,
+  type CurationDeps,
+  type NpsCategory,
+  type ReclassifySummary,
+  type ThemeCorrectionView,
+} from './curation.js';

@@ -1,5 +1,5 @@
 import { prepared, type AppDatabase } from '../db/index.js';
-import type { CommentStatus, DeliveryStatus } from '../db/schema/index.js';
+import type { CommentStatus, CommentTextStatus, DeliveryStatus, Sentiment } from '../db/schema/index.js';
 import { maskPhone } from '../logging/index.js';
 import { DELIVERY_COLUMNS, deliveryAttempts, type DeliveryAttempt, type DeliveryRow } from '../notifications/index.js';
 import { contactAttributes, parseFollowUp } from './detractors.js';
@@ -22,19 +22,35 @@ export interface DetractorAlert {
   contact: { id: number; phone: string; attributes: Record<string, unknown> };
   respondedAt: string;
   callId: number;
-  comment: { status: CommentStatus; seconds: number | null; recordingUrl: string | null; expiresAt: string | null };
+  comment: {
+    status: CommentStatus;
+    seconds: number | null;
+    recordingUrl: string | null;
+    expiresAt: string | null;
+    /** `ready` when `text` holds the callee's words; `pending` if the alert's bounded wait ran out first. */
+    textStatus: CommentTextStatus;
+    text: string | null;
+    language: string | null;
+    themes: string[];
+    sentiment: Sentiment | null;
+  };
+  /** The keypad reason's choice key (e.g. "price"), when the list asked and the callee chose. */
+  reason: string | null;
   case: { id: number; owner: string | null; status: string; dueAt: string } | null;
 }
 
 /**
  * Builds an alert's body when it is first sent: by then the comment recording has usually been
- * downloaded, so the body can link it. The link is a signed, expiring URL of that one recording
+ * downloaded and its text judged (the delivery waits for both, bounded by ALERT_COMMENT_WAIT_MS),
+ * so the body can link it and carry the words, themes and keypad reason. The link is a signed, expiring URL of that one recording
  * (not of the list's report); the number is masked.
  */
 export function detractorAlertPayload(database: AppDatabase, delivery: DeliveryRow, recordingLink: RecordingLinkFn): DetractorAlert {
   const row = prepared(
     database,
     `SELECT r.id AS responseId, r.score, r.created_at AS respondedAt, r.call_id AS callId, r.comment_status AS commentStatus, r.comment_seconds AS commentSeconds,
+            r.comment_text_status AS textStatus, r.comment_text AS text, r.comment_language AS language, r.sentiment, r.reason,
+            (SELECT group_concat(theme, ',') FROM (SELECT theme FROM response_themes t WHERE t.response_id = r.id ORDER BY theme)) AS themes,
             c.id AS contactId, c.phone_e164 AS phone, c.attributes, l.id AS listId, l.name AS listName, l.client_id AS clientId, l.follow_up AS followUp,
             (SELECT t.id FROM survey_triggers t WHERE t.contact_id = c.id) AS surveyId,
             k.id AS caseId, k.owner, k.status AS caseStatus, k.due_at AS dueAt, k.agent, k.threshold AS caseThreshold
@@ -48,6 +64,12 @@ export function detractorAlertPayload(database: AppDatabase, delivery: DeliveryR
         callId: number;
         commentStatus: CommentStatus;
         commentSeconds: number | null;
+        textStatus: CommentTextStatus;
+        text: string | null;
+        language: string | null;
+        sentiment: Sentiment | null;
+        reason: string | null;
+        themes: string | null;
         contactId: number;
         phone: string;
         attributes: string;
@@ -83,7 +105,19 @@ export function detractorAlertPayload(database: AppDatabase, delivery: DeliveryR
     contact: { id: row.contactId, phone: maskPhone(row.phone), attributes },
     respondedAt: new Date(row.respondedAt).toISOString(),
     callId: row.callId,
-    comment: { status: row.commentStatus, seconds: row.commentSeconds, recordingUrl: link?.url ?? null, expiresAt: link?.expiresAt ?? null },
+    comment: {
+      status: row.commentStatus,
+      seconds: row.commentSeconds,
+      recordingUrl: link?.url ?? null,
+      expiresAt: link?.expiresAt ?? null,
+      textStatus: row.textStatus,
+      // The words only when they are words: an empty or failed transcript carries nothing.
+      text: row.textStatus === 'ready' ? row.text : null,
+      language: row.textStatus === 'ready' ? row.language : null,
+      themes: row.themes ? row.themes.split(',') : [],
+      sentiment: row.sentiment,
+    },
+    reason: row.reason,
     case: row.caseId === null ? null : { id: row.caseId, owner: row.owner, status: row.caseStatus!, dueAt: new Date(row.dueAt!).toISOString() },
   };
 }

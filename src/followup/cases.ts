@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { Clock } from '../clock/index.js';
 import { prepared, type AppDatabase } from '../db/index.js';
-import { CASE_STATUSES, type CaseStatus } from '../db/schema/index.js';
+import { CASE_STATUSES, type CaseStatus, type Sentiment } from '../db/schema/index.js';
 import { AppError } from '../errors/index.js';
 import { maskPhone } from '../logging/index.js';
 import { contactAttributes } from './detractors.js';
@@ -23,6 +23,10 @@ export interface CaseView {
   agent: string | null;
   /** Masked to the last three digits; `attributes` are the client's own (e.g. a ticket id). */
   contact: { id: number; phone: string; attributes: Record<string, unknown> };
+  /** What the detractor said (null until the text is there, or once retention removed it), its themes and sentiment. */
+  comment: { text: string | null; themes: string[]; sentiment: Sentiment | null };
+  /** The keypad reason's choice key, when the list asked and the callee chose. */
+  reason: string | null;
   owner: string | null;
   status: CaseStatus;
   note: string | null;
@@ -45,6 +49,10 @@ interface CaseRow {
   contactId: number;
   phone: string;
   attributes: string;
+  commentText: string | null;
+  themes: string | null;
+  sentiment: Sentiment | null;
+  reason: string | null;
   owner: string | null;
   status: CaseStatus;
   note: string | null;
@@ -58,8 +66,9 @@ interface CaseRow {
 const CASE_SELECT = `SELECT k.id, k.list_id AS listId, (SELECT t.id FROM survey_triggers t WHERE t.contact_id = k.contact_id) AS surveyId,
     k.response_id AS responseId, k.call_id AS callId, k.score, k.agent, k.contact_id AS contactId, c.phone_e164 AS phone, c.attributes,
     k.owner, k.status, k.note, k.due_at AS dueAt, k.created_at AS createdAt, k.updated_at AS updatedAt,
-    k.contacted_at AS contactedAt, k.resolved_at AS resolvedAt
-  FROM cases k JOIN contacts c ON c.id = k.contact_id`;
+    k.contacted_at AS contactedAt, k.resolved_at AS resolvedAt, r.comment_text AS commentText, r.sentiment, r.reason,
+    (SELECT group_concat(theme, ',') FROM (SELECT theme FROM response_themes t WHERE t.response_id = k.response_id ORDER BY theme)) AS themes
+  FROM cases k JOIN contacts c ON c.id = k.contact_id LEFT JOIN responses r ON r.id = k.response_id`;
 
 const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
 
@@ -76,6 +85,8 @@ function toView(row: CaseRow, now: number): CaseView {
     score: row.score,
     agent: row.agent,
     contact: { id: row.contactId, phone: maskPhone(row.phone), attributes },
+    comment: { text: row.commentText, themes: row.themes ? row.themes.split(',') : [], sentiment: row.sentiment },
+    reason: row.reason,
     owner: row.owner,
     status: row.status,
     note: row.note,
@@ -102,6 +113,8 @@ export const CasesQuery = z.strictObject({
     .transform(Number)
     .optional(),
   overdue: Flag,
+  /** Only cases whose comment has this theme (response_themes_list_idx). */
+  theme: z.string().trim().min(1, 'must be a theme id').max(64, 'must be a theme id').optional(),
   limit: z
     .string()
     .regex(/^\d{1,4}$/, 'must be a whole number from 1 to 500')
@@ -136,6 +149,7 @@ export function listCases(deps: CaseDeps, input: { clientId?: number | undefined
     `${CASE_SELECT}
      WHERE (@scoped = 0 OR k.client_id = @clientId) AND (@status IS NULL OR k.status = @status) AND (@listId IS NULL OR k.list_id = @listId)
        AND (@overdue IS NULL OR (@overdue = 1) = (k.status = 'open' AND k.due_at < @now)) AND (@before IS NULL OR k.id < @before)
+       AND (@theme IS NULL OR EXISTS (SELECT 1 FROM response_themes t WHERE t.response_id = k.response_id AND t.theme = @theme))
      ORDER BY k.id DESC LIMIT @limit`,
   ).all({
     scoped: input.clientId === undefined ? 0 : 1,
@@ -144,6 +158,7 @@ export function listCases(deps: CaseDeps, input: { clientId?: number | undefined
     listId: q.listId ?? null,
     overdue: q.overdue === undefined ? null : q.overdue ? 1 : 0,
     before: q.before ?? null,
+    theme: q.theme ?? null,
     now,
     limit: q.limit ?? DEFAULT_CASES_LIMIT,
   }) as CaseRow[];

@@ -3,6 +3,7 @@ import { rateLimit } from 'express-rate-limit';
 import helmet from 'helmet';
 import type { z } from 'zod';
 import type { FrequencyCaps } from '../config/index.js';
+import { CommentsQuery, correctThemes, listComments } from '../comments/index.js';
 import { authenticateClient, type Client } from '../contacts/index.js';
 import { AppError } from '../errors/index.js';
 import { CasesQuery, DEFAULT_CASES_LIMIT, listCases, updateCase } from '../followup/index.js';
@@ -19,7 +20,7 @@ import {
 } from '../reports/index.js';
 import { triggerSurvey } from '../surveys/index.js';
 import { apiDocument, API_DOCUMENT_PATH } from './openapi.js';
-import { CallId, CaseId, ListId, ReportQuery } from './schemas.js';
+import { CallId, CaseId, ListId, ReportQuery, ResponseId } from './schemas.js';
 import { sendRecording, sendReport } from './send.js';
 
 export interface ApiDeps extends ReportServiceDeps {
@@ -166,6 +167,20 @@ export function apiRouter(deps: ApiDeps): express.Router {
     const listId = parse(ListId, req.params.id);
     const callId = parse(CallId, req.params.callId);
     sendRecording(res, next, clientRecording(deps, { clientId: clientOf(res).id, listId, callId }));
+  });
+  // The comments of a list with their themes, without the phone number; and a client's correction.
+  router.get('/lists/:id/comments', (req, res) => {
+    const listId = parse(ListId, req.params.id);
+    const query = parse(CommentsQuery, req.query);
+    res.set('Cache-Control', 'private, no-store');
+    res.json({ comments: listComments(deps.database, { listId, clientId: clientOf(res).id, query }) });
+  });
+  router.put('/lists/:id/comments/:responseId/themes', (req, res) => {
+    const listId = parse(ListId, req.params.id);
+    const responseId = parse(ResponseId, req.params.responseId);
+    const client = clientOf(res);
+    res.set('Cache-Control', 'no-store');
+    res.json(correctThemes({ ...deps }, { responseId, listId, actor: { kind: 'client', clientId: client.id }, correction: jsonBody(req) }));
   });
   return router;
 }

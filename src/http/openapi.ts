@@ -1,11 +1,12 @@
 import { OpenAPIRegistry, OpenApiGeneratorV31, type RouteConfig } from '@asteasolutions/zod-to-openapi';
 import { z } from 'zod';
-import { CASE_STATUSES, TRIGGER_STATUSES } from '../db/schema/index.js';
+import { CommentsQuery, NPS_CATEGORIES, ThemesCorrection, type CommentView, type CorrectionResult } from '../comments/index.js';
+import { CASE_STATUSES, JUDGEMENT_SOURCES, SENTIMENTS, TRIGGER_STATUSES } from '../db/schema/index.js';
 import { CasePatch, CasesQuery, type CaseView } from '../followup/index.js';
 import { REPORT_SCHEMA_VERSION, type ClientListSummary } from '../reports/index.js';
 import { IdempotencyKey, TriggerRequest, type TriggerReason, type TriggerResult } from '../surveys/index.js';
 import { InputBody, InputStepQuery, RecordingBody, StatusEventBody, TranscriptionBody } from './payloads.js';
-import { CallId, CaseId, ListId, ReportQuery } from './schemas.js';
+import { CallId, CaseId, ListId, ReportQuery, ResponseId } from './schemas.js';
 
 /** Where the document is served, without credentials (also at /openapi.json). */
 export const API_DOCUMENT_PATH = '/api/v1/openapi.json';
@@ -58,6 +59,14 @@ const Case = z
       phone: z.string().meta({ description: 'Masked to the last three digits.' }),
       attributes: z.record(z.string(), z.unknown()).meta({ description: "The contact's attributes (the client's own, e.g. a ticket id)." }),
     }),
+    comment: z
+      .object({
+        text: z.string().nullable().meta({ description: "The detractor's words; null without a text, or once retention removed it." }),
+        themes: z.array(z.string()).meta({ description: 'Theme ids, in name order.' }),
+        sentiment: z.enum(SENTIMENTS).nullable(),
+      })
+      .meta({ description: 'What the detractor said and what it is about.' }),
+    reason: z.string().nullable().meta({ description: "The keypad reason's choice key, when the list asked and the callee chose." }),
     owner: z.string().nullable(),
     status: z.enum(CASE_STATUSES),
     note: z.string().nullable(),
@@ -77,6 +86,37 @@ const CasesPage = z
   })
   .meta({ id: 'CasesPage' });
 
+const Comment = z
+  .object({
+    responseId: z.number().int(),
+    score: z.number().int().min(0).max(10),
+    category: z.enum(NPS_CATEGORIES),
+    text: z.string().nullable().meta({ description: 'The words; null once retention removed them (the themes stay).' }),
+    language: z.string().nullable(),
+    themes: z.array(z.string()).meta({ description: 'Theme ids of the client taxonomy, in name order.' }),
+    themesSource: z.enum(JUDGEMENT_SOURCES).nullable().meta({ description: '`manual` after a correction: never overwritten by a re-classification.' }),
+    sentiment: z.enum(SENTIMENTS).nullable(),
+    sentimentSource: z.enum(JUDGEMENT_SOURCES).nullable(),
+    reason: z.string().nullable().meta({ description: "The keypad reason's choice key." }),
+    respondedAt: Time,
+    phone: z.string().optional().meta({ description: "Never in the client API (only in the operator's CLI, masked)." }),
+  })
+  .meta({ id: 'Comment' });
+
+const CommentsPage = z.object({ comments: z.array(Comment).meta({ description: 'Lowest score first.' }) }).meta({ id: 'CommentsPage' });
+
+const Corrected = z
+  .object({
+    responseId: z.number().int(),
+    listId: z.number().int(),
+    themes: z.array(z.string()),
+    themesSource: z.enum(JUDGEMENT_SOURCES),
+    sentiment: z.enum(SENTIMENTS).nullable(),
+    sentimentSource: z.enum(JUDGEMENT_SOURCES).nullable(),
+    correctionId: z.number().int().nullable().meta({ description: 'The audit entry written; null when the request changed nothing.' }),
+  })
+  .meta({ id: 'ThemesCorrected' });
+
 const TRIGGER_REASONS = ['not_before', 'outside_window', 'suppressed', 'recent_survey', 'attempt_cap', 'no_time_zone', 'no_window', 'already_in_list'] as const;
 
 const SurveyTriggered = z
@@ -95,7 +135,9 @@ type _AnswersMatchWhatTheRoutesSend = [
   Same<z.output<typeof Case>, CaseView>,
   Same<z.output<typeof SurveyTriggered>, TriggerResult>,
   Same<(typeof TRIGGER_REASONS)[number], TriggerReason>,
-] extends [true, true, true, true]
+  Same<z.output<typeof Comment>, CommentView>,
+  Same<z.output<typeof Corrected>, CorrectionResult>,
+] extends [true, true, true, true, true, true]
   ? true
   : never;
 const _answersMatch: _AnswersMatchWhatTheRoutesSend = true;
@@ -250,6 +292,25 @@ const ROUTES: RouteConfig[] = [
       },
       ...errors(400, 401, 404, 409, 413, 429),
     },
+  },
+  {
+    method: 'get',
+    path: '/api/v1/lists/{id}/comments',
+    tags: ['Lists and reports'],
+    summary: "A list's comments with words, their themes and sentiment (no phone numbers)",
+    request: { params: z.object({ id: ListId }), query: CommentsQuery },
+    responses: { 200: { description: 'The comments, lowest score first.', content: json(CommentsPage) }, ...errors(400, 401, 404, 429) },
+  },
+  {
+    method: 'put',
+    path: '/api/v1/lists/{id}/comments/{responseId}/themes',
+    tags: ['Lists and reports'],
+    summary: "Correct a comment's themes (and sentiment): kept, audited, never overwritten by a re-classification",
+    request: {
+      params: z.object({ id: ListId, responseId: ResponseId }),
+      body: { required: true, content: json(ThemesCorrection.meta({ id: 'ThemesCorrection' })) },
+    },
+    responses: { 200: { description: 'The comment as corrected.', content: json(Corrected) }, ...errors(400, 401, 404, 409, 413, 429) },
   },
   {
     method: 'get',

@@ -14,6 +14,7 @@ const Id = (what: string) =>
 export const ListId = Id('list id');
 export const CallId = Id('callId');
 export const CaseId = Id('case id');
+export const ResponseId = Id('response id');
 
 const Flag = z
   .enum(['true', 'false', '1', '0'], { error: 'must be true or false (or 1 or 0)' })

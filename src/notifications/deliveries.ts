@@ -87,8 +87,9 @@ export interface WebhookDeliveriesOptions {
 }
 
 /**
- * A detractor alert waits for its comment recording so that it can carry the link: it goes when
- * the recording is downloaded (or failed), when the call ended this long ago without a recording
+ * A detractor alert waits for its comment recording so that it can carry the link, and for the
+ * comment's text while one is pending (so that it carries the words and themes): it goes when
+ * the recording is downloaded (or failed) and no text is pending, when the call ended this long ago without a recording
  * webhook (the callee left no comment), or at the latest at its queued due time.
  */
 export const RECORDING_GRACE_MS = 30_000;
@@ -203,7 +204,7 @@ export class WebhookDeliveries {
        LEFT JOIN calls k ON k.id = r.call_id
        WHERE d.status = 'pending' AND (
          d.next_attempt_at <= @now
-         OR (d.attempts = 0 AND d.response_id IS NOT NULL AND (
+         OR (d.attempts = 0 AND d.response_id IS NOT NULL AND r.comment_text_status <> 'pending' AND (
            r.comment_status IN ('downloaded', 'failed', 'deleted')
            OR (r.comment_status = 'none' AND k.state = 'ended' AND k.ended_at <= @now - @grace))))
        ORDER BY d.next_attempt_at, d.id LIMIT @limit`,

@@ -18,7 +18,18 @@ export interface ErasureSummary {
   billingLinesKept: number;
   /** The number stays on the do-not-call list when it was there (see docs/privacy.md). */
   suppressionKept: boolean;
+  /** Comment texts removed with their responses (their themes and theme corrections went too). */
+  transcripts: number;
+  /**
+   * When the provider's own copies of the person's recordings and transcripts are gone at the
+   * latest: it deletes them PROVIDER_COPY_RETENTION_DAYS after the call and documents no call to
+   * delete them sooner (docs/privacy.md). Null when there was no comment.
+   */
+  providerCopiesExpireBy: string | null;
 }
+
+/** Vonage keeps a recording (and its transcript) this many days (reference §7, the 2022 documentation). */
+export const PROVIDER_COPY_RETENTION_DAYS = 30;
 
 /**
  * Erases a person (GDPR Art. 17): every contact row with the number in every list, their calls and
@@ -50,9 +61,12 @@ export async function eraseNumber(options: {
     const files = (sqlite.prepare(`SELECT comment_file AS file FROM responses WHERE contact_id IN ${inIds} AND comment_file IS NOT NULL`).all(...ids) as { file: string }[]).map((r) => r.file);
     const calls = (sqlite.prepare(`SELECT count(*) AS n FROM calls WHERE contact_id IN ${inIds}`).get(...ids) as { n: number }).n;
     const responses = (sqlite.prepare(`SELECT count(*) AS n FROM responses WHERE contact_id IN ${inIds}`).get(...ids) as { n: number }).n;
+    const comments = sqlite
+      .prepare(`SELECT count(comment_text) AS transcripts, max(created_at) AS lastAt FROM responses WHERE contact_id IN ${inIds} AND (comment_recording_url IS NOT NULL OR comment_mode IS NOT NULL OR comment_status <> 'none')`)
+      .get(...ids) as { transcripts: number; lastAt: number | null };
     const billingLinesKept = (sqlite.prepare(`SELECT count(*) AS n FROM billing_lines WHERE call_id IN (SELECT id FROM calls WHERE contact_id IN ${inIds})`).get(...ids) as { n: number }).n;
     // Deleting the contacts cascades to calls, call_events and responses (and from them to follow-up
-    // cases and alert deliveries); billing lines keep their amounts with call_id set to NULL
+    // cases, alert deliveries, comment themes and theme corrections); billing lines keep their amounts with call_id set to NULL
     // (foreign key ON DELETE SET NULL).
     sqlite.prepare(`DELETE FROM contacts WHERE id IN ${inIds}`).run(...ids);
     // Triggered-survey requests keep the number even when refused (no contact was made for them).
@@ -68,7 +82,11 @@ export async function eraseNumber(options: {
         )
         .get(now, ids.length, lists, calls, responses, files.length, billingLinesKept, suppressionKept ? 1 : 0) as { id: number }
     ).id;
-    return { summary: { erasureId, contacts: ids.length, lists, calls, responses, recordings: files.length, billingLinesKept, suppressionKept }, files };
+    const providerCopiesExpireBy = comments.lastAt === null ? null : new Date(comments.lastAt + PROVIDER_COPY_RETENTION_DAYS * 86_400_000).toISOString();
+    return {
+      summary: { erasureId, contacts: ids.length, lists, calls, responses, recordings: files.length, billingLinesKept, suppressionKept, transcripts: comments.transcripts, providerCopiesExpireBy },
+      files,
+    };
   }).immediate();
   // Files go after the commit: a crash in between leaves an orphan file with no row pointing at it,
   // which the retention purge removes; never a row pointing at a missing person.

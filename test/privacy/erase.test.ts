@@ -30,10 +30,36 @@ function personInTwoLists() {
 }
 
 describe('erasing a person', () => {
+  it("removes the comment's words, its themes and its theme corrections, and says when the provider's copies expire", async () => {
+    const { h, first } = personInTwoLists();
+    const { sqlite } = h.database;
+    sqlite.prepare(`UPDATE responses SET comment_text_status = 'ready', comment_text = 'Far too expensive', themes_source = 'manual'`).run();
+    const responseId = (sqlite.prepare('SELECT id FROM responses').get() as { id: number }).id;
+    sqlite.prepare(`INSERT INTO response_themes (response_id, list_id, theme) VALUES (?, ?, 'price')`).run(responseId, first.listId);
+    sqlite.prepare(`INSERT INTO theme_corrections (response_id, list_id, actor, before, after, corrected_at) VALUES (?, ?, 'operator', '[]', '["price"]', 0)`).run(responseId, first.listId);
+    const summary = await eraseNumber({ database: h.database, clock: h.clock, logger: h.deps.logger, recordingsDir: h.recordingsDir, number: '+48501234567' });
+    expect(summary.transcripts).toBe(1);
+    expect(summary.providerCopiesExpireBy).toBe(new Date(h.clock.now() + 30 * 86_400_000).toISOString());
+    expect(count(h, `SELECT count(*) AS n FROM responses WHERE comment_text IS NOT NULL`)).toBe(0);
+    expect(count(h, 'SELECT count(*) AS n FROM response_themes')).toBe(0);
+    expect(count(h, 'SELECT count(*) AS n FROM theme_corrections')).toBe(0);
+  });
+
   it('removes them from every list, call, callback, response and recording, and records the erasure without the number', async () => {
     const { h, file } = personInTwoLists();
     const summary = await eraseNumber({ database: h.database, clock: h.clock, logger: h.deps.logger, recordingsDir: h.recordingsDir, number: '+48 501 234 567' });
-    expect(summary).toEqual({ erasureId: 1, contacts: 2, lists: 2, calls: 1, responses: 1, recordings: 1, billingLinesKept: 1, suppressionKept: false });
+    expect(summary).toEqual({
+      erasureId: 1,
+      contacts: 2,
+      lists: 2,
+      calls: 1,
+      responses: 1,
+      recordings: 1,
+      billingLinesKept: 1,
+      suppressionKept: false,
+      transcripts: 0,
+      providerCopiesExpireBy: new Date(h.clock.now() + 30 * 86_400_000).toISOString(),
+    });
     expect(count(h, `SELECT count(*) AS n FROM contacts WHERE phone_e164 = '+48501234567'`)).toBe(0);
     expect(count(h, 'SELECT count(*) AS n FROM calls')).toBe(0);
     expect(count(h, 'SELECT count(*) AS n FROM call_events')).toBe(0);

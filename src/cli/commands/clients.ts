@@ -1,8 +1,10 @@
 import type { Command } from 'commander';
 import { openContext } from '../../app/context.js';
+import { clientTaxonomy, setClientTaxonomy, type ClientTaxonomy } from '../../comments/index.js';
 import { addClient, getClient, listClients, updateClientSettings, type ClientDetails } from '../../contacts/index.js';
 import { formatTime, printJson, printLine, table } from '../output.js';
 import { positiveInt } from '../parse.js';
+import { readTaxonomyFile } from './comments.js';
 
 export function registerClientsCommands(program: Command): void {
   const clients = program.command('clients').description('clients: who lists belong to and who downloads their reports');
@@ -32,19 +34,27 @@ export function registerClientsCommands(program: Command): void {
     .option('--alert-secret <secret>', 'HMAC-SHA256 key of the X-Nps-Signature header (at least 16 characters; generated when a URL is set without one)')
     .option('--report-url <url>', 'https URL for the daily interim reports, if not the alert URL ("none" clears it)')
     .option('--case-owner <name>', 'default owner of follow-up cases ("none" clears it)')
+    .option('--taxonomy <file>', 'the themes taxonomy of its comments, a JSON file (docs/themes.md); "default" goes back to the default taxonomy')
     .option('--json', 'print JSON')
-    .action((clientId: number, flags: { alertUrl?: string; alertSecret?: string; reportUrl?: string; caseOwner?: string; json?: boolean }) => {
+    .action((clientId: number, flags: { alertUrl?: string; alertSecret?: string; reportUrl?: string; caseOwner?: string; taxonomy?: string; json?: boolean }) => {
       const ctx = openContext();
       const clear = (value: string | undefined) => (value === undefined ? undefined : value === 'none' ? null : value);
       try {
-        const { client, generatedSecret } = updateClientSettings({
-          database: ctx.database,
-          clientId,
-          privateNetworks: ctx.config.webhookPrivateNetworks,
-          patch: { alertUrl: clear(flags.alertUrl), alertSecret: flags.alertSecret, reportUrl: clear(flags.reportUrl), caseOwner: clear(flags.caseOwner) },
-        });
-        if (flags.json) return printJson({ ...client, ...(generatedSecret ? { alertSecret: generatedSecret } : {}) });
-        printClient(client);
+        // The file is read and validated before anything is written: a bad one changes nothing.
+        const taxonomy = flags.taxonomy === undefined || flags.taxonomy === 'default' ? null : readTaxonomyFile(flags.taxonomy);
+        const settings = flags.alertUrl !== undefined || flags.alertSecret !== undefined || flags.reportUrl !== undefined || flags.caseOwner !== undefined;
+        const { client, generatedSecret } = settings
+          ? updateClientSettings({
+              database: ctx.database,
+              clientId,
+              privateNetworks: ctx.config.webhookPrivateNetworks,
+              patch: { alertUrl: clear(flags.alertUrl), alertSecret: flags.alertSecret, reportUrl: clear(flags.reportUrl), caseOwner: clear(flags.caseOwner) },
+            })
+          : { client: getClient({ database: ctx.database, clientId }), generatedSecret: undefined };
+        const themes =
+          flags.taxonomy === undefined ? clientTaxonomy(ctx.database, clientId) : setClientTaxonomy(ctx.database, { clientId, taxonomy, source: `--taxonomy ${flags.taxonomy}` });
+        if (flags.json) return printJson({ ...client, taxonomy: themes, ...(generatedSecret ? { alertSecret: generatedSecret } : {}) });
+        printClient(client, themes);
         if (generatedSecret) printLine(`Webhook secret (shown only now; the receiver checks X-Nps-Signature with it): ${generatedSecret}`);
       } finally {
         ctx.close();
@@ -60,8 +70,9 @@ export function registerClientsCommands(program: Command): void {
       const ctx = openContext({ readOnly: true });
       try {
         const client = getClient({ database: ctx.database, clientId });
-        if (flags.json) return printJson(client);
-        printClient(client);
+        const themes = clientTaxonomy(ctx.database, clientId);
+        if (flags.json) return printJson({ ...client, taxonomy: themes });
+        printClient(client, themes);
       } finally {
         ctx.close();
       }
@@ -84,10 +95,11 @@ export function registerClientsCommands(program: Command): void {
     });
 }
 
-function printClient(c: ClientDetails): void {
+function printClient(c: ClientDetails, taxonomy: ClientTaxonomy): void {
   printLine(`Client ${c.id} "${c.name}" (key ${c.apiKeyPrefix ?? '-'}…)`);
   printLine(`  alert URL    ${c.alertUrl ?? '-'}`);
   printLine(`  report URL   ${c.reportUrl ?? (c.alertUrl ? '(the alert URL)' : '-')}`);
   printLine(`  secret       ${c.hasAlertSecret ? 'set' : '-'}`);
   printLine(`  case owner   ${c.caseOwner ?? 'unassigned'}`);
+  printLine(`  taxonomy     ${taxonomy.kind === 'default' ? 'default' : "the client's own"} (themes ${taxonomy.themes.join(', ')})`);
 }

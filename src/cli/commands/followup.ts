@@ -56,16 +56,18 @@ export function registerFollowUpCommands(program: Command): void {
     .option('--list <listId>', 'only this list', positiveInt('--list'))
     .addOption(new Option('--status <status>', 'only this status').choices(CASE_STATUSES))
     .option('--overdue', 'only cases still open after their deadline')
+    .option('--theme <id>', "only cases whose comment has this theme (e.g. price)")
     .option('--limit <n>', 'at most this many (default 100, at most 500)')
     .option('--before <caseId>', 'only cases older than this one (the next page)')
     .option('--json', 'print JSON')
-    .action((flags: { list?: number; status?: string; overdue?: boolean; limit?: string; before?: string; json?: boolean }) => {
+    .action((flags: { list?: number; status?: string; overdue?: boolean; theme?: string; limit?: string; before?: string; json?: boolean }) => {
       const ctx = openContext({ readOnly: true });
       try {
         const parsed = CasesQuery.safeParse({
           ...(flags.list ? { listId: String(flags.list) } : {}),
           ...(flags.status ? { status: flags.status } : {}),
           ...(flags.overdue ? { overdue: 'true' } : {}),
+          ...(flags.theme ? { theme: flags.theme } : {}),
           ...(flags.limit ? { limit: flags.limit } : {}),
           ...(flags.before ? { before: flags.before } : {}),
         });
@@ -73,7 +75,7 @@ export function registerFollowUpCommands(program: Command): void {
         const found = listCases({ database: ctx.database, clock: ctx.clock }, { query: parsed.data });
         if (flags.json) return printJson(found);
         if (found.length === 0) return printLine('No cases.');
-        printLine(table(['ID', 'LIST', 'SCORE', 'AGENT', 'CONTACT', 'OWNER', 'STATUS', 'DUE'], found.map(caseRow)));
+        printLine(table(['ID', 'LIST', 'SCORE', 'AGENT', 'CONTACT', 'THEMES', 'REASON', 'OWNER', 'STATUS', 'DUE'], found.map(caseRow)));
       } finally {
         ctx.close();
       }
@@ -97,7 +99,7 @@ export function registerFollowUpCommands(program: Command): void {
         };
         const updated = updateCase({ database: ctx.database, clock: ctx.clock }, { caseId, patch });
         if (flags.json) return printJson(updated);
-        printLine(table(['ID', 'LIST', 'SCORE', 'AGENT', 'CONTACT', 'OWNER', 'STATUS', 'DUE'], [caseRow(updated)]));
+        printLine(table(['ID', 'LIST', 'SCORE', 'AGENT', 'CONTACT', 'THEMES', 'REASON', 'OWNER', 'STATUS', 'DUE'], [caseRow(updated)]));
       } finally {
         ctx.close();
       }
@@ -105,5 +107,5 @@ export function registerFollowUpCommands(program: Command): void {
 }
 
 function caseRow(c: CaseView): (string | number)[] {
-  return [c.id, c.listId, c.score, c.agent ?? '-', c.contact.phone, c.owner ?? 'unassigned', c.overdue ? `${c.status} (OVERDUE)` : c.status, time(c.dueAt)];
+  return [c.id, c.listId, c.score, c.agent ?? '-', c.contact.phone, c.comment.themes.join(',') || '-', c.reason ?? '-', c.owner ?? 'unassigned', c.overdue ? `${c.status} (OVERDUE)` : c.status, time(c.dueAt)];
 }

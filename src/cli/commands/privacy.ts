@@ -22,6 +22,8 @@ export function registerPrivacyCommands(program: Command): void {
           `Erasure ${summary.erasureId}: removed ${summary.contacts} contact(s) from ${summary.lists} list(s), ${summary.calls} call(s), ` +
             `${summary.responses} response(s) and ${summary.recordings} recording(s).`,
         );
+        if (summary.transcripts > 0) printLine(`${summary.transcripts} comment transcript(s) removed with their themes.`);
+        if (summary.providerCopiesExpireBy) printLine(`The provider deletes its copies of the recordings and transcripts by ${summary.providerCopiesExpireBy} (it offers no call to delete them sooner).`);
         if (summary.billingLinesKept > 0) printLine(`${summary.billingLinesKept} billing line(s) kept for invoicing, detached from the person.`);
         if (summary.suppressionKept) printLine('The number stays on the do-not-call list (remove it with `dnc remove` if wanted).');
       } finally {
