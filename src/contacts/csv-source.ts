@@ -14,8 +14,11 @@ export const MAX_RECORD_BYTES = 64 * 1024;
 /** Bytes of the first chunk: enough for the header row, small so the workers start early. */
 const FIRST_CHUNK_BYTES = 64 * 1024;
 /**
- * Bytes of every later chunk, the unit of work of the parse workers (~9,000 rows of a typical
- * list). Smaller chunks cost more messages and SQL statements; larger ones, memory in flight.
+ * Bytes of every later chunk (512 KiB, ~9,000 rows of a typical list): the unit of work handed to
+ * the two parse workers, at most 4 chunks in flight (import.ts). A chunk does not set the size of
+ * a write: the workers sort its rows into the writer's key ranges, and a range is written once it
+ * holds enough rows (import-writer.ts). Smaller chunks cost more messages between the threads;
+ * larger ones, more memory in flight (4 chunks and their parsed rows).
  */
 const CHUNK_BYTES = 512 * 1024;
 /**

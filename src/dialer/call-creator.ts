@@ -145,6 +145,9 @@ export class WorkerPacer implements AccountPacer {
   #nextLane = 0;
   #failure: Error | undefined;
   #closed = false;
+  /** Create requests the worker has taken so far, and who waits for that count to reach theirs. */
+  #received = 0;
+  #receivedWaiters: { count: number; resolve: () => void }[] = [];
 
   constructor(settings: CreateWorkerSettings, pace: AccountPace, logger: Logger) {
     this.#settings = settings;
@@ -175,6 +178,15 @@ export class WorkerPacer implements AccountPacer {
     };
   }
 
+  /**
+   * Resolves once the worker has taken `count` create requests in all, from every lane: a request
+   * it has taken and not answered waits there for a slot. Tests await this instead of sleeping.
+   */
+  workerReceived(count: number): Promise<void> {
+    if (this.#received >= count) return Promise.resolve();
+    return new Promise((resolve) => this.#receivedWaiters.push({ count, resolve }));
+  }
+
   /** Ends the worker; a request still unanswered fails, and so does every later one. */
   async close(): Promise<void> {
     this.#closed = true;
@@ -187,6 +199,13 @@ export class WorkerPacer implements AccountPacer {
     worker.on('message', (message: CreateWorkerReply) => {
       if (message.type === 'log') {
         this.#logger.log(message.level, message.message, message.meta);
+        return;
+      }
+      if (message.type === 'received') {
+        this.#received++;
+        const due = this.#receivedWaiters.filter((waiter) => waiter.count <= this.#received);
+        this.#receivedWaiters = this.#receivedWaiters.filter((waiter) => waiter.count > this.#received);
+        for (const waiter of due) waiter.resolve();
         return;
       }
       const reply = this.#replies.get(message.id);

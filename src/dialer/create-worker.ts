@@ -33,6 +33,8 @@ export type CreateWorkerRequest =
   | { type: 'close'; lane: number };
 
 export type CreateWorkerReply =
+  /** A create request reached the worker (it may now wait there for a slot). */
+  | { type: 'received'; id: number }
   | { type: 'result'; id: number; result: CreateCallResult | null }
   /** A log entry for the dialer thread's logger (its destinations and redaction). */
   | { type: 'log'; level: string; message: string; meta: Record<string, unknown> };
@@ -70,6 +72,7 @@ if (parentPort) {
         return;
       }
       case 'create':
+        port.postMessage({ type: 'received', id: message.id } satisfies CreateWorkerReply);
         void create(message.id, message.lane, message.request);
         return;
       case 'backoff':

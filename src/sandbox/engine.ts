@@ -92,11 +92,10 @@ export class SandboxEngine {
   readonly #files = new FileStore();
   readonly #sender: WebhookSender;
   /**
-   * Real time of the first create request: the 429 storms are timed from it, so a storm meets the
-   * dialing however long the dialer took to start (on a loaded machine that was more than a short
-   * storm's whole window after the sandbox's own start).
+   * Create requests seen so far (past the JWT check): the 429 storms are placed by this count, not
+   * by real time, which on a loaded machine could end before the dialer's first create.
    */
-  #firstCreateRealMs: number | undefined;
+  #createRequests = 0;
   readonly #createLimiter: RollingWindowLimiter;
   readonly #otherLimiter: RollingWindowLimiter;
   readonly #createMeter = new RollingWindowMeter();
@@ -189,8 +188,7 @@ export class SandboxEngine {
   async createCall(body: unknown): Promise<HttpReply> {
     const nowMs = realNowMs();
     this.#createMeter.record(nowMs);
-    this.#firstCreateRealMs ??= nowMs;
-    if (this.#inStorm(nowMs - this.#firstCreateRealMs)) return this.#tooManyRequests();
+    if (this.#inStorm(this.#createRequests++)) return this.#tooManyRequests();
     if (this.#config.maxLiveCalls !== undefined && this.#live >= this.#config.maxLiveCalls) {
       this.#stats.liveCallLimitRejected++;
       return this.#tooManyRequests();
@@ -278,9 +276,10 @@ export class SandboxEngine {
     this.#checkIdle();
   }
 
-  #inStorm(sinceFirstCreateMs: number): boolean {
+  /** Whether the create request with this zero-based number falls in a storm. */
+  #inStorm(requestIndex: number): boolean {
     return (this.#config.faults.tooManyRequestsStorms ?? []).some(
-      (storm) => sinceFirstCreateMs >= storm.afterMs && sinceFirstCreateMs < storm.afterMs + storm.durationMs,
+      (storm) => requestIndex >= storm.afterCreates && requestIndex < storm.afterCreates + storm.creates,
     );
   }
 

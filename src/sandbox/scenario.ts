@@ -127,9 +127,14 @@ export type CalleeFaultOptions = z.infer<typeof CalleeFaultOptions>;
 
 export const FaultOptions = z.strictObject({
   ...calleeFaultFields,
-  /** Windows of real time, from the first create request, during which every create gets 429. */
+  /**
+   * Runs of create requests that get 429: a storm lets the first `afterCreates` create requests
+   * through (counting every POST /v1/calls with a valid token, refused ones too) and refuses the
+   * next `creates`. Counted in requests rather than real time, so a storm meets the dialing
+   * however fast or slow the machine is.
+   */
   tooManyRequestsStorms: z
-    .array(z.strictObject({ afterMs: z.number().min(0), durationMs: z.number().min(0) }))
+    .array(z.strictObject({ afterCreates: z.number().int().min(0), creates: z.number().int().min(1) }))
     .optional(),
   /** GET /v1/calls/:uuid answers 404 for calls older than this, in simulated seconds (default 172800, two days). */
   callRetentionSeconds: seconds.optional(),

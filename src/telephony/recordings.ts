@@ -2,6 +2,7 @@ import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import http from 'node:http';
 import https from 'node:https';
 import path from 'node:path';
+import { onAbort } from '../clock/index.js';
 
 /** Hosts every download may use: Vonage's own API hosts, over https only. */
 const VONAGE_DOMAINS = ['vonage.com', 'nexmo.com'];
@@ -70,12 +71,18 @@ export async function downloadRecording(options: DownloadRecordingOptions): Prom
   const target = new URL(options.url);
   let request: http.ClientRequest | undefined;
   const timer = setTimeout(() => request?.destroy(new Error(`no complete answer within ${timeoutMs} ms`)), timeoutMs);
+  let unlisten: (() => void) | undefined;
   try {
     let response: http.IncomingMessage;
     try {
       const headers = { authorization: await options.authorization() };
-      const sent = (target.protocol === 'https:' ? https : http).request(target, { headers, signal: options.signal });
+      const sent = (target.protocol === 'https:' ? https : http).request(target, { headers });
       request = sent;
+      // The signal is the process's shutdown, shared by every download at once: through onAbort
+      // they share one listener on it. Given to http.request, each added its own, and more than
+      // ten downloads in flight warned MaxListenersExceeded (the demo did).
+      const { signal } = options;
+      if (signal) unlisten = onAbort(signal, () => sent.destroy(Object.assign(new Error('The operation was aborted'), { name: 'AbortError', cause: signal.reason as unknown })));
       response = await new Promise<http.IncomingMessage>((resolve, reject) => {
         sent.once('response', resolve);
         sent.once('error', reject);
@@ -113,6 +120,7 @@ export async function downloadRecording(options: DownloadRecordingOptions): Prom
     }
   } finally {
     clearTimeout(timer);
+    unlisten?.();
   }
 }
 

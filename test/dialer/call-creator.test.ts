@@ -62,12 +62,12 @@ describe('the create-call worker', () => {
 
   it('answers requests still waiting for a slot with "not sent" when the run stops; nothing more reaches the provider', async () => {
     sandbox = await startTestSandbox({ cps: 2 });
-    const { creator: c, stop } = start(2);
+    const { creator: c, stop, pacer: p } = start(2);
     const first = await Promise.all([create(c, 0), create(c, 1)]);
     expect(first.every((r) => typeof r === 'object' && r.ok)).toBe(true);
     // Both slots are now in their window for a second: these two wait in the worker, a third for a permit.
     const waiting = [create(c, 2), create(c, 3), create(c, 4)];
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    await p.workerReceived(4);
     stop.abort();
     expect(await Promise.all(waiting)).toEqual([undefined, undefined, 'no turn']);
     expect(await c.reserve()).toBeUndefined();
@@ -77,15 +77,21 @@ describe('the create-call worker', () => {
   it("passes the provider's refusals back as data and logs them through the dialer's logger", async () => {
     sandbox = await startTestSandbox({ cps: 5 });
     const logs = new PassThrough();
-    const lines: string[] = [];
-    logs.on('data', (chunk: Buffer) => lines.push(...chunk.toString().split('\n').filter(Boolean)));
+    // The worker's warning reaches this thread as a message of its own: wait for it, not for time.
+    const warned = new Promise<Record<string, unknown>>((resolve) =>
+      logs.on('data', (chunk: Buffer) => {
+        for (const line of chunk.toString().split('\n').filter(Boolean)) {
+          const entry = JSON.parse(line) as Record<string, unknown>;
+          if (entry.level === 'warn') resolve(entry);
+        }
+      }),
+    );
     const { creator: c } = start(5, logs);
     const turn = await c.reserve();
     const result = await turn!.send({ ...request(0), toE164: '+12' });
 
     expect(result).toMatchObject({ ok: false, failure: { kind: 'invalid_request', status: 400, retryable: false } });
-    await new Promise((resolve) => setImmediate(resolve));
-    expect(lines.map((l) => JSON.parse(l) as Record<string, unknown>)).toContainEqual(
+    expect(await warned).toEqual(
       expect.objectContaining({ level: 'warn', message: 'provider request failed', what: 'create call', kind: 'invalid_request', status: 400 }),
     );
   });
@@ -96,7 +102,7 @@ describe('the create-call worker', () => {
     expect(await create(c, 0)).toMatchObject({ ok: true });
     // The one slot is in its window for a second: this request waits in the worker.
     const pending = create(c, 1);
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    await p.workerReceived(2);
     const failed = expect(pending).rejects.toThrow('the create-call worker was closed before the provider answered');
     await p.close();
     await failed;

@@ -12,6 +12,7 @@ import { startSandbox, type CalleeAttempt, type Sandbox, type Scenario } from '.
 import { freePort } from '../support/cli.js';
 import { signCallback } from '../support/dialer.js';
 import { tempDir } from '../support/factories.js';
+import { WebhookProxy } from '../support/webhook-proxy.js';
 
 /**
  * The whole campaign, as an operator runs it: `nps-dialer run` in its own process, the real
@@ -65,6 +66,8 @@ describe('a survey campaign end to end against the sandbox', () => {
   const signatureSecret = randomBytes(24).toString('hex');
   const pem = generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
   let sandbox: Sandbox;
+  /** In front of the sandbox's API: the run's first create request is an event the test awaits. */
+  let api: WebhookProxy | undefined;
   let listId: number;
   let exit: { code: number | null; stdout: string; stderr: string };
   let forged: { status: number; stateBefore: unknown; stateAfter: unknown } | undefined;
@@ -91,6 +94,15 @@ describe('a survey campaign end to end against the sandbox', () => {
     listId = summary.listId!;
     database.close();
 
+    api = await WebhookProxy.start(sandbox.port);
+    api.holdWhileDown = false;
+    // The attempt row is written before its create request is sent, so when the first request
+    // reaches the proxy a call of this run exists in the database, not yet ended.
+    const firstCreate = new Promise<void>((resolve) => {
+      api!.onRequest = (request) => {
+        if (request.method === 'POST' && request.path.startsWith('/v1/calls')) resolve();
+      };
+    });
     const port = await freePort();
     const child = spawn(
       process.execPath,
@@ -104,7 +116,9 @@ describe('a survey campaign end to end against the sandbox', () => {
           VONAGE_PRIVATE_KEY: keyFile,
           VONAGE_SIGNATURE_SECRET: signatureSecret,
           VONAGE_FROM_NUMBER: '+447700900000',
-          VONAGE_API_HOST: sandbox.url,
+          VONAGE_API_HOST: api.url,
+          // Recordings are fetched from the sandbox itself, not through the proxy.
+          RECORDING_DOWNLOAD_HOSTS: `127.0.0.1:${sandbox.port}`,
           VONAGE_ACCOUNT_CPS: String(CPS),
           PORT: String(port),
           LOG_LEVEL: 'warn',
@@ -121,35 +135,30 @@ describe('a survey campaign end to end against the sandbox', () => {
     const done = new Promise<number | null>((resolve) => child.on('exit', resolve));
 
     // While the run is going: a forged `completed` for a real call must be refused and change nothing.
-    const reader = () => new Database(databasePath, { readonly: true, fileMustExist: true });
-    for (let i = 0; i < 400 && !forged && child.exitCode === null; i++) {
-      await new Promise((r) => setTimeout(r, 25));
-      if (!existsSync(databasePath)) continue;
-      const r = reader();
-      const call = r.prepare(`SELECT id, ref, state FROM calls WHERE state <> 'ended' LIMIT 1`).get() as { id: number; ref: string; state: string } | undefined;
-      r.close();
-      if (!call) continue;
+    await Promise.race([firstCreate, done]);
+    const reader = new Database(databasePath, { readonly: true, fileMustExist: true });
+    const call = reader.prepare(`SELECT id, ref, state FROM calls WHERE state <> 'ended' LIMIT 1`).get() as { id: number; ref: string; state: string } | undefined;
+    if (call) {
       const body = JSON.stringify({ status: 'completed', uuid: 'forged', duration: '3600', price: '99.0' });
       const response = await fetch(`http://127.0.0.1:${port}/webhooks/event/${call.ref}`, {
         method: 'POST',
         headers: { 'content-type': 'application/json', authorization: signCallback(body, { secret: 'a-forger-does-not-know-the-secret' }) },
         body,
-      }).catch(() => undefined);
-      if (!response) continue;
-      const after = reader();
+      });
       forged = {
         status: response.status,
         stateBefore: call.state,
-        stateAfter: (after.prepare('SELECT count(*) AS n FROM call_events WHERE call_id = ? AND payload LIKE ?').get(call.id, '%forged%') as { n: number }).n,
+        stateAfter: (reader.prepare('SELECT count(*) AS n FROM call_events WHERE call_id = ? AND payload LIKE ?').get(call.id, '%forged%') as { n: number }).n,
       };
-      after.close();
     }
+    reader.close();
     exit = { code: await done, stdout, stderr };
     db = new Database(databasePath, { readonly: true });
   }, 120_000);
 
   afterAll(async () => {
     db?.close();
+    await api?.close();
     await sandbox?.close();
   });
 

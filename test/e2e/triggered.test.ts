@@ -13,6 +13,7 @@ import { startSandbox, type Sandbox } from '../../src/sandbox/index.js';
 import { triggerSurvey } from '../../src/surveys/index.js';
 import { testPrivateKey } from '../support/campaign.js';
 import { tempDir } from '../support/factories.js';
+import { WebhookProxy } from '../support/webhook-proxy.js';
 import { startReceiver, type Receiver } from '../support/followup.js';
 
 // `serve` in this process against the sandbox, with the daemon's clock a ManualClock: the bound on
@@ -23,15 +24,13 @@ const WEBHOOK_SECRET = 'whsec_e2e-triggered-0123456789';
 const DETRACTOR = '+48501000001';
 const PROMOTER = '+48501000002';
 
-const until = async (condition: () => boolean) => {
-  for (let i = 0; i < 2_000_000 && !condition(); i++) await new Promise((resolve) => setImmediate(resolve));
-  expect(condition()).toBe(true);
-};
 
 interface Setup {
   ctx: AppContext;
   clock: ManualClock;
   sandbox: Sandbox;
+  /** In front of the sandbox's API: the daemon's requests pass through it, so a test can await them. */
+  api: WebhookProxy;
   daemon: Daemon;
   receiver: Receiver;
   listId: number;
@@ -45,6 +44,7 @@ afterEach(async () => {
   running = undefined;
   if (!s) return;
   await s.daemon.close();
+  await s.api.close();
   await s.sandbox.close();
   await s.receiver.close();
   s.ctx.close();
@@ -67,6 +67,8 @@ async function setup(): Promise<Setup> {
       },
     },
   });
+  const api = await WebhookProxy.start(sandbox.port);
+  api.holdWhileDown = false;
   const dir = tempDir('nps-triggered-');
   const config = parseConfig(
     {
@@ -79,7 +81,9 @@ async function setup(): Promise<Setup> {
       VONAGE_PRIVATE_KEY: testPrivateKey(),
       VONAGE_SIGNATURE_SECRET: signatureSecret,
       VONAGE_FROM_NUMBER: '+447700900000',
-      VONAGE_API_HOST: sandbox.url,
+      VONAGE_API_HOST: api.url,
+      // Recordings are fetched from the sandbox itself, not through the proxy.
+      RECORDING_DOWNLOAD_HOSTS: `127.0.0.1:${sandbox.port}`,
       VONAGE_ACCOUNT_CPS: '20',
       PORT: '0',
       // The alert receiver is on this machine.
@@ -96,9 +100,17 @@ async function setup(): Promise<Setup> {
   const list = createList({ database: ctx.database, clock, input: { name: 'Support calls', clientId: client.id, acceptsTriggers: true } });
   updateListSettings({ database: ctx.database, listId: list.id, patch: { policy: { cps: 20, maxConcurrent: 4, maxAttempts: 1, callingHours: '00:00-24:00' } } });
   const daemon = await startDaemon(ctx, { port: 0, host: '127.0.0.1', rateClock: systemClock });
-  running = { ctx, clock, sandbox, daemon, receiver, listId: list.id, apiKey, baseUrl: daemon.runtime.publicBaseUrl };
+  running = { ctx, clock, sandbox, api, daemon, receiver, listId: list.id, apiKey, baseUrl: daemon.runtime.publicBaseUrl };
   return running;
 }
+
+/** Resolves when the sandbox has answered a create-call request with 201 (a call exists there). */
+const callCreated = (s: Setup) =>
+  new Promise<void>((resolve) => {
+    s.api.onAnswered = (request, status) => {
+      if (request.method === 'POST' && request.path.startsWith('/v1/calls') && status === 201) resolve();
+    };
+  });
 
 const callsTo = (s: Setup, phone: string) =>
   s.ctx.database.sqlite.prepare('SELECT k.created_at AS createdAt FROM calls k JOIN contacts c ON c.id = k.contact_id WHERE c.phone_e164 = ?').all(phone) as { createdAt: number }[];
@@ -106,6 +118,7 @@ const callsTo = (s: Setup, phone: string) =>
 describe('serve: triggered post-call surveys', () => {
   it('calls a survey triggered through the API within the bound, attributes the answer to the agent, opens a case and delivers the signed alert', async () => {
     const s = await setup();
+    const created = callCreated(s);
     const triggeredAt = s.clock.now();
     const res = await fetch(`${s.baseUrl}/api/v1/surveys`, {
       method: 'POST',
@@ -116,7 +129,8 @@ describe('serve: triggered post-call surveys', () => {
     expect(await res.json()).toMatchObject({ status: 'queued', listId: s.listId });
 
     // Without moving the daemon's clock at all: the API woke the continuous dialer.
-    await until(() => s.sandbox.stats().callsCreated === 1);
+    await created;
+    expect(s.sandbox.stats().callsCreated).toBe(1);
     const [call] = callsTo(s, DETRACTOR);
     // Placed at once: the daemon's clock never moved, so the call carries the trigger's own time.
     expect(call!.createdAt).toBe(triggeredAt);
@@ -145,17 +159,20 @@ describe('serve: triggered post-call surveys', () => {
 
   it('dials a survey triggered from another process (no wake-up) at the next poll, well within 60 s of the daemon clock', async () => {
     const s = await setup();
+    const created = callCreated(s);
     const triggeredAt = s.clock.now();
     const { result } = triggerSurvey(
       { database: s.ctx.database, clock: s.clock, logger: s.ctx.logger, config: s.ctx.config },
       { request: { phone: PROMOTER, listId: s.listId, agent: 'Bob' } },
     );
     expect(result.status).toBe('queued');
-    // Let the runner settle into its sleep; nothing was told about the new contact.
-    for (let i = 0; i < 50; i++) await new Promise((resolve) => setImmediate(resolve));
+    // Nothing was told about the new contact: the runner sleeps on the daemon's clock (its loop
+    // went to sleep synchronously when the daemon started), so no run started and nothing dialled.
+    expect(s.daemon.triggered.runningLists).toEqual([]);
     expect(s.sandbox.stats().callsCreated).toBe(0);
     s.clock.advance(5_000);
-    await until(() => s.sandbox.stats().callsCreated === 1);
+    await created;
+    expect(s.sandbox.stats().callsCreated).toBe(1);
     expect(callsTo(s, PROMOTER)[0]!.createdAt - triggeredAt).toBeLessThanOrEqual(60_000);
     await s.daemon.triggered.idle();
     const report = buildReport({ database: s.ctx.database, clock: s.clock, config: s.ctx.config }, { listId: s.listId });

@@ -8,7 +8,8 @@ export interface ProxiedRequest {
 }
 
 /**
- * A reverse proxy between the sandbox and the dialer, standing in for the load balancer in front
+ * A reverse proxy between the sandbox and the dialer (or, the other way, in front of the sandbox's
+ * API, so a test can await the provider's answers as events), standing in for the load balancer in front
  * of a real deployment: while the dialer restarts it holds webhooks (`pause()`), and a request the
  * dying process never answered is sent again to the next one, as Vonage retries after a connection
  * error. The handlers are idempotent, so a second delivery changes nothing.
@@ -17,12 +18,16 @@ export class WebhookProxy {
   readonly #server: Server;
   readonly #targetPort: number;
   #gate: { promise: Promise<void>; open: () => void } | null = null;
+  #closed = false;
   /** Called for every request before it is forwarded; it may pause the proxy (and so hold the request). */
   onRequest: ((request: ProxiedRequest) => void) | undefined;
+  /** Called once the upstream has answered a request, with its status, before the answer goes back. */
+  onAnswered: ((request: ProxiedRequest, status: number) => void) | undefined;
   /**
-   * Keep trying a request the dialer did not take (it is restarting) for a few seconds, as a load
-   * balancer in front of it might. Off, a request to a dead dialer fails at once, as Vonage's to a
-   * server that refuses connections (it retries once, then drops a status event).
+   * Hold a request the dialer did not take (it died or is restarting), and every later one, until
+   * `resume()` says the next process listens, as a load balancer in front of it might. Off, a
+   * request to a dead dialer fails at once, as Vonage's to a server that refuses connections (it
+   * retries once, then drops a status event).
    */
   holdWhileDown = true;
   port = 0;
@@ -67,6 +72,7 @@ export class WebhookProxy {
   }
 
   async close(): Promise<void> {
+    this.#closed = true;
     this.resume();
     this.#server.closeAllConnections();
     await new Promise<void>((resolve) => this.#server.close(() => resolve()));
@@ -76,16 +82,20 @@ export class WebhookProxy {
     const chunks: Buffer[] = [];
     for await (const chunk of req) chunks.push(chunk as Buffer);
     const body = Buffer.concat(chunks);
-    this.onRequest?.({ method: req.method ?? 'GET', path: req.url ?? '/', body: body.toString('utf8') });
+    const seen: ProxiedRequest = { method: req.method ?? 'GET', path: req.url ?? '/', body: body.toString('utf8') };
+    this.onRequest?.(seen);
     for (let attempt = 0; ; attempt++) {
       if (this.#gate) await this.#gate.promise;
       try {
-        return await this.#forward(req, body);
+        const reply = await this.#forward(req, body);
+        this.onAnswered?.(seen, reply.status);
+        return reply;
       } catch (error) {
-        // The upstream died with this request (kill -9) or is not listening yet: wait for the
-        // gate when paused, otherwise back off briefly. Bounded, so a real outage fails the test.
-        if (attempt >= 200 || !this.holdWhileDown) throw error;
-        if (!this.#gate) await new Promise((resolve) => setTimeout(resolve, 25));
+        // The upstream died with this request (kill -9) or is not listening yet: hold it, and
+        // what comes after it, until the test resumes the proxy for the next process (an event,
+        // not a timer). Bounded, so a process that never comes back fails the test.
+        if (attempt >= 200 || !this.holdWhileDown || this.#closed) throw error;
+        this.pause();
       }
     }
   }

@@ -1,4 +1,5 @@
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { getEventListeners } from 'node:events';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
@@ -12,6 +13,8 @@ describe('downloadRecording', () => {
   let base: string;
   let dir: string;
   const seen: { path: string; authorization: string | undefined }[] = [];
+  const held: http.IncomingMessage[] = [];
+  let heldWaiter: (() => void) | undefined;
   const audio = Buffer.from('ID3 fake mp3 bytes '.repeat(500));
 
   beforeAll(async () => {
@@ -47,6 +50,10 @@ describe('downloadRecording', () => {
           return;
         case '/silent':
           return; // never answers
+        case '/held':
+          held.push(req);
+          heldWaiter?.();
+          return; // never answers either; the test counts them
         default:
           res.writeHead(500).end();
       }
@@ -124,5 +131,22 @@ describe('downloadRecording', () => {
     const aborted = download(`${base}/silent`, 'call-7', { signal: abort.signal });
     abort.abort();
     expect(await aborted).toMatchObject({ ok: false, retryable: true, reason: expect.stringMatching(/^download failed: .*abort/i) });
+  });
+
+  it('adds one abort listener to a shutdown signal however many downloads share it (no MaxListenersExceededWarning)', async () => {
+    // The demo warned: 11 downloads at once each added their own listener to the one shutdown signal.
+    const shutdown = new AbortController();
+    const count = 12;
+    const arrived = new Promise<void>((resolve) => {
+      heldWaiter = () => {
+        if (held.length >= count) resolve();
+      };
+    });
+    const downloads = Array.from({ length: count }, (_, i) => download(`${base}/held`, `call-held-${i}`, { signal: shutdown.signal }));
+    await arrived;
+    expect(getEventListeners(shutdown.signal, 'abort').length).toBeLessThanOrEqual(1);
+    shutdown.abort();
+    const results = await Promise.all(downloads);
+    expect(results.every((r) => !r.ok && r.retryable && /abort/i.test(r.reason))).toBe(true);
   });
 });
