@@ -1,7 +1,15 @@
+import { commentKindFor, type CommentKind } from './comments.js';
 import type { Random } from './random.js';
 import { seededRandom } from './random.js';
 import type { CalleeComment, CalleeFaultOptions, CalleeHangup, CalleeOutcome, PopulationOptions, Scenario } from './scenario.js';
 import { CALLEE_OUTCOMES, normaliseNumber } from './scenario.js';
+
+/**
+ * A comment as the call runner reads it. A scenario's comment has its own `text`; a generated
+ * callee's has `pool` instead, and its words are taken from the comment pool in the language the
+ * NCCO asks for (the callee answers in the language they were asked in).
+ */
+export type ScriptedComment = CalleeComment & { pool?: { kind: CommentKind; draw: number } };
 
 /**
  * A virtual callee's complete behaviour for one call, with every default filled in. The call
@@ -13,7 +21,7 @@ export type CalleeScript =
       ringSeconds: number;
       keys: string[];
       thinkSeconds: number;
-      comment: CalleeComment | null;
+      comment: ScriptedComment | null;
       hangup: CalleeHangup | null;
       detectSeconds: number;
       network: string;
@@ -50,13 +58,6 @@ export const DEFAULT_POPULATION: Required<PopulationOptions> = {
 };
 
 const INVALID_ANSWERS = ['11', '99', '42#', '55'];
-const COMMENT_TEXTS = [
-  'The consultant was very helpful and solved my problem quickly.',
-  'Delivery took too long and nobody answered my emails.',
-  'Good prices, but the app keeps logging me out.',
-  'I have been a customer for years and I am happy with the service.',
-  'The waiting time on the hotline was far too long.',
-];
 
 function fromScenario(attempt: NonNullable<Scenario['callees']>[string]['attempts'][number]): CalleeScript {
   switch (attempt.outcome) {
@@ -117,10 +118,11 @@ export function fromPopulation(population: Required<PopulationOptions>, random: 
         // "10" fills maxDigits and submits at once; a single digit needs # or the input's timeout.
         keys.push(score === 10 ? '10' : random.chance(population.hashTerminatedRate) ? `${score}#` : `${score}`);
       }
-      const comment: CalleeComment | null = random.chance(population.commentRate)
+      const comment: ScriptedComment | null = random.chance(population.commentRate)
         ? {
             seconds: round1(random.between(...population.commentSeconds)),
-            text: random.pick(COMMENT_TEXTS),
+            // One draw, as before the pool existed, so every later draw of a seed is unchanged.
+            pool: { kind: commentKindFor(score), draw: random.next() },
             end: random.chance(0.5) ? 'key' : 'silence',
           }
         : null;
