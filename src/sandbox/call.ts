@@ -26,8 +26,6 @@ const DEFAULT_RINGING_TIMER_SECONDS = 60;
 const DEFAULT_LENGTH_TIMER_SECONDS = 7200;
 const DEFAULT_RECORD_TIMEOUT_SECONDS = 7200;
 const DEFAULT_BEEP_TIMEOUT_SECONDS = 45;
-/** How long a speech-only input waits for words the virtual callee never says. */
-const SPEECH_START_TIMEOUT_SECONDS = 10;
 
 export interface CallContext {
   baseUrl: string;
