@@ -434,7 +434,7 @@ export class SandboxCall {
       ? collectDtmf(keys, settings, { thinkSeconds, interKeySeconds: INTER_KEY_SECONDS })
       : { digits: '', timedOut: true, elapsedSeconds: SPEECH_INPUT_DEFAULTS.startTimeoutSeconds };
     await this.#advance(result.elapsedSeconds);
-    const record: SandboxInputRecord = { prompt, digits: result.digits, timedOut: result.timedOut, speechText: null, delivered: false };
+    const record: SandboxInputRecord = { prompt, digits: result.digits, timedOut: result.timedOut, delivered: false };
     this.#inputs.push(record);
 
     // Input results carry no `status` (reference §5, §6).

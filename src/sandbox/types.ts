@@ -130,8 +130,8 @@ export interface SandboxInputRecord {
   prompt: number;
   digits: string;
   timedOut: boolean;
-  /** For a speech input: the recognised text ('' when the callee said nothing), else null. */
-  speechText: string | null;
+  /** Only for a speech-only input: the recognised text ('' when the callee said nothing). */
+  speechText?: string;
   /** The input webhook got a 2xx (after the provider's retries): the app has the keys. */
   delivered: boolean;
 }
