@@ -32,8 +32,17 @@ export function generateAudio(kind: AudioKind, durationSeconds: number, speechSe
   return kind === 'mp3' ? generateMp3(durationSeconds) : generateWav(durationSeconds, speechSeconds);
 }
 
-function generateWav(durationSeconds: number, speechSeconds: number): Buffer {
-  const samples = wavSamples(durationSeconds);
+/**
+ * A WAV of `durationSeconds` holding real speech (16 kHz 16-bit PCM, e.g. from espeak-ng) from
+ * the start, cut at the end of the recording, then silence. Same size as `audioSizeBytes('wav')`.
+ */
+export function generateSpeechWav(durationSeconds: number, pcm: Buffer): Buffer {
+  const buffer = wavWithHeader(wavSamples(durationSeconds));
+  pcm.copy(buffer, WAV_HEADER_BYTES, 0, Math.min(pcm.length, buffer.length - WAV_HEADER_BYTES));
+  return buffer;
+}
+
+function wavWithHeader(samples: number): Buffer {
   const dataBytes = samples * 2;
   const buffer = Buffer.alloc(WAV_HEADER_BYTES + dataBytes);
   buffer.write('RIFF', 0, 'ascii');
@@ -49,6 +58,12 @@ function generateWav(durationSeconds: number, speechSeconds: number): Buffer {
   buffer.writeUInt16LE(16, 34); // bits per sample
   buffer.write('data', 36, 'ascii');
   buffer.writeUInt32LE(dataBytes, 40);
+  return buffer;
+}
+
+function generateWav(durationSeconds: number, speechSeconds: number): Buffer {
+  const samples = wavSamples(durationSeconds);
+  const buffer = wavWithHeader(samples);
   const speechSamples = Math.min(samples, wavSamples(speechSeconds));
   for (let i = 0; i < speechSamples; i++) {
     const t = i / SAMPLE_RATE_HZ;

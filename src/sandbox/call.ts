@@ -12,7 +12,9 @@ import { isoWithMs, isoWithoutMs, priceFor, restTime } from './format.js';
 import { parseNcco, type InputAction, type NccoAction, type NotifyAction, type RecordAction, type TalkAction } from './ncco.js';
 import type { Random } from './random.js';
 import { realNowMs } from './real-time.js';
-import { spokenComment } from './comments.js';
+import { languageIn, SPEECH_INPUT_DEFAULTS, type ResolvedSpeech } from './speech.js';
+import type { Pcm, Synthesizer } from './synth.js';
+import { poolComment } from './comments.js';
 import { collectDtmf, DEFAULT_DTMF, planRecording, STREAM_SECONDS, talkSeconds, type CommentPlan } from './simulate.js';
 import type { CallStatus, WebhookStats, SandboxCallRecord, SandboxInputRecord, SandboxRecordingRecord, SandboxTimelineEntry, TerminalStatus } from './types.js';
 import { CallWebhookQueue, type PendingTracker, type WebhookResult, type WebhookSender } from './webhooks.js';
@@ -24,8 +26,6 @@ const DEFAULT_RINGING_TIMER_SECONDS = 60;
 const DEFAULT_LENGTH_TIMER_SECONDS = 7200;
 const DEFAULT_RECORD_TIMEOUT_SECONDS = 7200;
 const DEFAULT_BEEP_TIMEOUT_SECONDS = 45;
-/** How long a speech-only input waits for words the virtual callee never says. */
-const SPEECH_START_TIMEOUT_SECONDS = 10;
 
 export interface CallContext {
   baseUrl: string;
@@ -33,6 +33,8 @@ export interface CallContext {
   clock: Clock;
   sender: WebhookSender;
   files: FileStore;
+  speech: ResolvedSpeech;
+  synthesizer: Synthesizer;
   tracker: PendingTracker;
   webhookStats: WebhookStats;
   ratePerMinute: string;
@@ -68,7 +70,19 @@ interface ActiveRecording {
   action: RecordAction;
   startMs: number;
   speechSeconds: number;
-  text: string | undefined;
+  spoken: SpokenComment | null;
+  /** espeak-ng audio of the words, being synthesized; absent when silent or synthesis is off. */
+  audio: Promise<Pcm | null> | undefined;
+}
+
+/** What the callee actually says at one record or speech input. */
+interface SpokenComment {
+  /** '' when a scripted comment has no text (the audio is then a tone, the transcript empty). */
+  text: string;
+  language: string;
+  sentiment: number;
+  confidence: number | undefined;
+  seconds: number;
 }
 
 /** Work held back until `completed` has been queued (the recordingAfterCompleted fault). */
@@ -84,6 +98,8 @@ export interface SandboxCallInit {
   faults: ResolvedFaults;
   /** The call's seeded stream for fault draws. */
   random: Random;
+  /** The call's seeded stream for speech-service draws (confidence, failures). */
+  speechRandom: Random;
   context: CallContext;
 }
 
@@ -106,6 +122,7 @@ export class SandboxCall {
   readonly #createdRealMs: number;
   readonly #request: CreateCallRequest;
   readonly #random: Random;
+  readonly #speechRandom: Random;
   readonly #context: CallContext;
   readonly #queue: CallWebhookQueue;
   readonly #abort = new AbortController();
@@ -145,6 +162,7 @@ export class SandboxCall {
     this.faults = init.faults;
     this.#request = init.request;
     this.#random = init.random;
+    this.#speechRandom = init.speechRandom;
     this.#context = init.context;
     this.createdWallMs = init.context.clock.now();
     this.#createdRealMs = realNowMs();
@@ -409,9 +427,12 @@ export class SandboxCall {
       submitOnHash: action.dtmf?.submitOnHash ?? DEFAULT_DTMF.submitOnHash,
       timeOutSeconds: action.dtmf?.timeOut ?? DEFAULT_DTMF.timeOutSeconds,
     };
+    // A speech-only input is a question answered in words: the callee speaks their comment.
+    // With dtmf too, the callee answers on the keypad (a silent speech result) as before.
+    if (wantsSpeech && !wantsDtmf) return this.#speechInput(action, prompt);
     const result = wantsDtmf
       ? collectDtmf(keys, settings, { thinkSeconds, interKeySeconds: INTER_KEY_SECONDS })
-      : { digits: '', timedOut: true, elapsedSeconds: SPEECH_START_TIMEOUT_SECONDS };
+      : { digits: '', timedOut: true, elapsedSeconds: SPEECH_INPUT_DEFAULTS.startTimeoutSeconds };
     await this.#advance(result.elapsedSeconds);
     const record: SandboxInputRecord = { prompt, digits: result.digits, timedOut: result.timedOut, delivered: false };
     this.#inputs.push(record);
@@ -426,6 +447,10 @@ export class SandboxCall {
       conversation_uuid: this.conversationUuid,
       timestamp: isoWithMs(this.#wallAt(this.#cursorMs)),
     };
+    return this.#sendInput(action, prompt, payload, record);
+  }
+
+  async #sendInput(action: InputAction, prompt: number, payload: Record<string, unknown>, record: SandboxInputRecord): Promise<NccoAction[] | null> {
     await this.#queue.drained();
     this.#throwIfStopped();
     const response = await this.#context.sender.send({
@@ -438,6 +463,93 @@ export class SandboxCall {
     record.delivered = response.ok;
     this.#throwIfStopped();
     return this.#nccoFromHook(response, `input[${prompt}] response`);
+  }
+
+  /**
+   * An input with type ["speech"] (Vonage's speech recognition, NCCO reference `input`): the
+   * callee's comment comes back as `speech.results[0]` with a confidence, ended by endOnSilence
+   * or maxDuration; a silent callee gives no results after startTimeout.
+   */
+  async #speechInput(action: InputAction, prompt: number): Promise<NccoAction[] | null> {
+    const options = action.speech ?? {};
+    const language = options.language ?? SPEECH_INPUT_DEFAULTS.language;
+    const endOnSilence = options.endOnSilence ?? SPEECH_INPUT_DEFAULTS.endOnSilenceSeconds;
+    const startTimeout = options.startTimeout ?? SPEECH_INPUT_DEFAULTS.startTimeoutSeconds;
+    const maxDuration = options.maxDuration ?? SPEECH_INPUT_DEFAULTS.maxDurationSeconds;
+    const settings = this.#context.speech.recognition;
+    const spoken = this.#spokenComment(language);
+    const script = this.script;
+    if (script.outcome === 'answered' && script.hangup?.during === 'comment') {
+      this.#setDeadline(this.#cursorMs + (script.hangup.afterSeconds ?? 1) * 1000, { kind: 'callee' });
+    }
+    if (spoken && script.outcome === 'answered' && script.comment?.end === 'hangup') {
+      this.#setDeadline(this.#cursorMs + spoken.seconds * 1000, { kind: 'callee' });
+    }
+    const startMs = this.#cursorMs;
+    const speaking = spoken !== null && spoken.text !== '';
+    const spokenSeconds = speaking ? Math.min(spoken.seconds, maxDuration) : 0;
+    const maxed = speaking && spoken.seconds >= maxDuration;
+    // Synthesis starts now, off the webhook path; only a download of the audio waits for it.
+    const audio = speaking && options.saveAudio === true && this.#context.synthesizer.available ? this.#context.synthesizer.speak(spoken.text, spoken.language) : undefined;
+    await this.#advance(speaking ? spokenSeconds + (maxed ? 0 : endOnSilence) : startTimeout);
+
+    let speech: Record<string, unknown>;
+    if (!languageIn(language, settings.languages)) {
+      // The wording of Vonage's error is UNCONFIRMED; the app must only rely on `error` being there.
+      speech = { error: `Language ${language} is not supported` };
+    } else if (this.#speechRandom.chance(settings.errorRate)) {
+      speech = { error: 'Speech recognition failed' };
+    } else {
+      const confidence = this.#speechRandom.chance(settings.lowConfidenceRate) ? settings.lowConfidence : (spoken?.confidence ?? settings.confidence);
+      speech = {
+        timeout_reason: !speaking ? 'start_timeout' : maxed ? 'max_duration' : 'end_on_silence_timeout',
+        results: speaking ? [{ text: spoken.text, confidence: settings.confidenceType === 'string' ? String(confidence) : confidence }] : [],
+      };
+      if (options.saveAudio === true && !this.#speechRandom.chance(settings.missingRecordingUrlRate)) {
+        const fileId = randomUUID();
+        const durationSeconds = Math.max(0.1, (this.#cursorMs - startMs) / 1000);
+        this.#context.files.add(fileId, {
+          kind: 'audio',
+          audio: 'wav',
+          durationSeconds,
+          speechSeconds: spokenSeconds,
+          notFoundRemaining: this.faults.recordingNotFoundDownloads,
+          ...(audio ? { speech: audio } : {}),
+        });
+        speech.recording_url = `${this.#context.baseUrl}/v1/files/${fileId}`;
+      }
+    }
+    const record: SandboxInputRecord = { prompt, digits: '', timedOut: false, speechText: speaking ? spoken.text : '', delivered: false };
+    this.#inputs.push(record);
+    const payload: Record<string, unknown> = {
+      speech,
+      // A speech-only result's dtmf part, as in the docs' example.
+      dtmf: { digits: null, timed_out: false },
+      from: this.from,
+      to: this.to,
+      uuid: this.uuid,
+      conversation_uuid: this.conversationUuid,
+      timestamp: isoWithMs(this.#wallAt(this.#cursorMs)),
+    };
+    return this.#sendInput(action, prompt, payload, record);
+  }
+
+  /** The callee's words at a record or speech input asked in `requestedLanguage`, or null when they stay silent. */
+  #spokenComment(requestedLanguage: string | undefined): SpokenComment | null {
+    const script = this.script;
+    if (script.outcome !== 'answered' || !script.comment) return null;
+    const comment = script.comment;
+    if (comment.text !== undefined || !comment.pool) {
+      return {
+        text: comment.text ?? '',
+        language: comment.language ?? requestedLanguage ?? 'en-US',
+        sentiment: comment.sentiment ?? 0,
+        confidence: comment.confidence,
+        seconds: comment.seconds,
+      };
+    }
+    const drawn = poolComment(comment.pool.kind, comment.language ?? requestedLanguage, comment.pool.draw);
+    return { text: drawn.text, language: drawn.language, sentiment: comment.sentiment ?? drawn.sentiment, confidence: comment.confidence, seconds: comment.seconds };
   }
 
   async #notify(action: NotifyAction): Promise<NccoAction[] | null> {
@@ -466,11 +578,14 @@ export class SandboxCall {
       script.outcome === 'answered' && script.comment ? { speechSeconds: script.comment.seconds, end: script.comment.end ?? 'silence' } : null;
     const startMs = this.#cursorMs;
     const timeOutSeconds = action.timeOut ?? DEFAULT_RECORD_TIMEOUT_SECONDS;
+    const spoken = this.#spokenComment(action.transcription ? (action.transcription.language ?? 'en-US') : undefined);
     this.#activeRecording = {
       action,
       startMs,
       speechSeconds: comment?.speechSeconds ?? 0,
-      text: script.outcome === 'answered' ? script.comment?.text : undefined,
+      spoken,
+      // Synthesis starts with the recording, off the webhook path; only a download waits for it.
+      audio: spoken?.text && this.#context.synthesizer.available ? this.#context.synthesizer.speak(spoken.text, spoken.language) : undefined,
     };
     if (script.outcome === 'answered' && script.hangup?.during === 'comment') {
       this.#setDeadline(startMs + (script.hangup.afterSeconds ?? 1) * 1000, { kind: 'callee' });
@@ -496,7 +611,8 @@ export class SandboxCall {
     this.#activeRecording = null;
     const durationSeconds = Math.max(0, (endMs - recording.startMs) / 1000);
     const format = recording.action.format ?? 'mp3';
-    const audio = audioKindFor(format);
+    // Real speech is served as WAV whatever the format asked: the sandbox has no mp3 encoder.
+    const audio = recording.audio ? 'wav' : audioKindFor(format);
     const fileId = randomUUID();
     const recordingUuid = randomUUID();
     const url = `${this.#context.baseUrl}/v1/files/${fileId}`;
@@ -507,6 +623,7 @@ export class SandboxCall {
       durationSeconds,
       speechSeconds: Math.min(recording.speechSeconds, durationSeconds),
       notFoundRemaining: this.faults.recordingNotFoundDownloads,
+      ...(recording.audio ? { speech: recording.audio } : {}),
     });
     this.#recordings.push({ fileId, recordingUuid, url, format, durationSeconds, sizeBytes });
 
@@ -531,40 +648,84 @@ export class SandboxCall {
     else send();
   }
 
+  /**
+   * The record action's `transcription` (reference §6): a webhook with `status: "transcribed"` and
+   * a `transcription_url` whose JSON holds the words per channel. A silent recording gives a
+   * transcript with no sentences; a language outside `speech.transcription.languages` gives
+   * `status: "failed"` (or is transcribed anyway, by setting).
+   */
   #sendTranscription(recording: ActiveRecording, recordingUuid: string, endMs: number): void {
     const transcription = recording.action.transcription!;
-    const fileId = randomUUID();
-    // The callee speaks the language the survey was held in (the transcription's language).
-    const text = recording.text ? spokenComment(recording.text, transcription.language) : '';
-    this.#context.files.add(fileId, {
-      kind: 'transcription',
-      notFoundRemaining: 0,
-      document: {
-        ver: '1.0.19',
-        request_id: randomUUID(),
-        channels: [{ transcript: text ? [{ sentence: text, raw_sentence: text, timestamp: 0, duration: Math.round(recording.speechSeconds * 1000) }] : [], duration: recording.speechSeconds }],
-      },
-    });
+    const settings = this.#context.speech.transcription;
+    const random = this.#speechRandom;
+    const language = transcription.language ?? 'en-US';
+    const dropped = random.chance(settings.dropRate);
+    const duplicate = random.chance(settings.duplicateRate);
+    const delayMs = settings.delayMs ? Math.round(random.between(settings.delayMs[0], settings.delayMs[1])) : 0;
+    if (dropped) return;
+    const base = { conversation_uuid: this.conversationUuid, recording_uuid: recordingUuid, type: 'record', timestamp: isoWithMs(this.#wallAt(endMs)) };
+    let payload: Record<string, unknown>;
+    if (!languageIn(language, settings.languages) && settings.unsupportedLanguage === 'failed') {
+      // The failure webhook's exact fields are UNCONFIRMED: status "failed" and no transcription_url.
+      payload = { ...base, status: 'failed', error: `Language ${language} is not supported` };
+    } else {
+      const fileId = randomUUID();
+      this.#context.files.add(fileId, {
+        kind: 'transcription',
+        notFoundRemaining: 0,
+        serverErrorRate: settings.downloadErrorRate,
+        random,
+        document: this.#transcript(recording, transcription.sentimentAnalysis === true),
+      });
+      payload = { ...base, status: 'transcribed', transcription_url: `${this.#context.baseUrl}/v1/files/${fileId}` };
+    }
     const target = transcription.eventUrl?.[0]
       ? this.#hookTarget(transcription.eventUrl, transcription.eventMethod)
       : this.#hookTarget(recording.action.eventUrl, recording.action.eventMethod);
-    void this.#queue.enqueue(
-      {
-        ...target,
-        payload: {
-          conversation_uuid: this.conversationUuid,
-          recording_uuid: recordingUuid,
-          status: 'transcribed',
-          transcription_url: `${this.#context.baseUrl}/v1/files/${fileId}`,
-          type: 'record',
-          timestamp: isoWithMs(this.#wallAt(endMs)),
-        },
-        kind: 'transcription',
-        retry: 'status',
-        timeoutMs: this.#context.eventWebhookTimeoutMs,
-      },
-      { reorderable: false },
-    );
+    const enqueue = (): void => {
+      const request = { ...target, payload, kind: 'transcription', retry: 'status' as const, timeoutMs: this.#context.eventWebhookTimeoutMs };
+      void this.#queue.enqueue(request, { reorderable: false });
+      if (duplicate) {
+        this.#context.webhookStats.duplicated++;
+        void this.#queue.enqueue(request, { reorderable: false });
+      }
+    };
+    if (delayMs <= 0) return enqueue();
+    // Transcription takes its own time: it must not hold up the call's other webhooks.
+    this.#context.tracker.begin();
+    delay(delayMs, undefined, { signal: this.#context.closeSignal })
+      .then(enqueue, () => undefined)
+      .finally(() => this.#context.tracker.end());
+  }
+
+  /** The transcript document (reference §6; .NET TranscriptionSample.json). */
+  #transcript(recording: ActiveRecording, sentimentAnalysis: boolean): Record<string, unknown> {
+    const settings = this.#context.speech.transcription;
+    const spoken = recording.spoken;
+    const text = spoken?.text ?? '';
+    const confidence = spoken?.confidence ?? settings.confidence;
+    const speechMs = Math.round(recording.speechSeconds * 1000);
+    const words = text.split(/\s+/).filter((word) => word !== '');
+    const perWordMs = words.length > 0 ? Math.max(1, Math.floor(speechMs / words.length)) : 0;
+    const sentiment = sentimentAnalysis && settings.sentimentShape !== 'none' ? { sentiment: spoken?.sentiment ?? 0 } : {};
+    const transcript =
+      words.length === 0
+        ? []
+        : [
+            {
+              sentence: text,
+              raw_sentence: text.toLowerCase().replace(/[^\p{L}\p{N}\s']/gu, '').replace(/\s+/g, ' ').trim(),
+              timestamp: 0,
+              duration: speechMs,
+              words: words.map((word, index) => ({ word, start_time: index * perWordMs, end_time: (index + 1) * perWordMs, confidence })),
+              ...(settings.sentimentShape === 'sentence' ? sentiment : {}),
+            },
+          ];
+    return {
+      ver: '1.0.19',
+      request_id: randomUUID(),
+      channels: [{ transcript, duration: recording.speechSeconds, ...(settings.sentimentShape === 'channel' ? sentiment : {}) }],
+    };
   }
 
   /** Reads an input/notify response: a new NCCO replaces the rest, anything else continues. */

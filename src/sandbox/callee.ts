@@ -1,8 +1,15 @@
+import { commentKindFor, type CommentKind } from './comments.js';
 import type { Random } from './random.js';
 import { seededRandom } from './random.js';
-import { commentIndexFor, generatedComment } from './comments.js';
 import type { CalleeComment, CalleeFaultOptions, CalleeHangup, CalleeOutcome, PopulationOptions, Scenario } from './scenario.js';
 import { CALLEE_OUTCOMES, normaliseNumber } from './scenario.js';
+
+/**
+ * A comment as the call runner reads it. A scenario's comment has its own `text`; a generated
+ * callee's has `pool` instead, and its words are taken from the comment pool in the language the
+ * NCCO asks for (the callee answers in the language they were asked in).
+ */
+export type ScriptedComment = CalleeComment & { pool?: { kind: CommentKind; draw: number } };
 
 /**
  * A virtual callee's complete behaviour for one call, with every default filled in. The call
@@ -14,7 +21,7 @@ export type CalleeScript =
       ringSeconds: number;
       keys: string[];
       thinkSeconds: number;
-      comment: CalleeComment | null;
+      comment: ScriptedComment | null;
       hangup: CalleeHangup | null;
       detectSeconds: number;
       network: string;
@@ -53,13 +60,13 @@ export const DEFAULT_POPULATION: Required<PopulationOptions> = {
 const INVALID_ANSWERS = ['11', '99', '42#', '55'];
 
 /**
- * The words of a scenario's comment that gives none: a generated remark that fits the score the
- * callee pressed (a comment of some seconds is speech; one of 0 seconds is silence).
+ * A scenario's comment of some seconds without `text` is speech: a remark from the pool that fits
+ * the score the callee pressed, in the language asked. One of 0 seconds (or with `text`) is kept.
  */
-function spokenByDefault(keys: readonly string[], seconds: number | undefined): string | undefined {
-  if (!seconds) return undefined;
+function withSpokenDefault(comment: CalleeComment, keys: readonly string[]): ScriptedComment {
+  if (comment.text !== undefined || !comment.seconds) return comment;
   const score = [...keys].reverse().map((k) => /^(\d{1,2})#?$/.exec(k)?.[1]).find((d) => d !== undefined && Number(d) <= 10);
-  return generatedComment(commentIndexFor(score === undefined ? 8 : Number(score), 0));
+  return { ...comment, pool: { kind: commentKindFor(score === undefined ? 8 : Number(score)), draw: 0 } };
 }
 
 function fromScenario(attempt: NonNullable<Scenario['callees']>[string]['attempts'][number]): CalleeScript {
@@ -70,7 +77,7 @@ function fromScenario(attempt: NonNullable<Scenario['callees']>[string]['attempt
         ringSeconds: attempt.ringSeconds ?? 5,
         keys: attempt.keys ?? [],
         thinkSeconds: attempt.thinkSeconds ?? 1.5,
-        comment: attempt.comment ? { ...attempt.comment, text: attempt.comment.text ?? spokenByDefault(attempt.keys ?? [], attempt.comment.seconds) } : null,
+        comment: attempt.comment ? withSpokenDefault(attempt.comment, attempt.keys ?? []) : null,
         hangup: attempt.hangup ?? null,
         detectSeconds: attempt.detectSeconds ?? 2,
         network: attempt.network ?? DEFAULT_NETWORK,
@@ -121,10 +128,11 @@ export function fromPopulation(population: Required<PopulationOptions>, random: 
         // "10" fills maxDigits and submits at once; a single digit needs # or the input's timeout.
         keys.push(score === 10 ? '10' : random.chance(population.hashTerminatedRate) ? `${score}#` : `${score}`);
       }
-      const comment: CalleeComment | null = random.chance(population.commentRate)
+      const comment: ScriptedComment | null = random.chance(population.commentRate)
         ? {
             seconds: round1(random.between(...population.commentSeconds)),
-            text: generatedComment(commentIndexFor(score, random.between(0, 1))),
+            // One draw, as before the pool existed, so every later draw of a seed is unchanged.
+            pool: { kind: commentKindFor(score), draw: random.next() },
             end: random.chance(0.5) ? 'key' : 'silence',
           }
         : null;

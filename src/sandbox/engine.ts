@@ -9,6 +9,8 @@ import { validateCreateCall, type InvalidParameter } from './create-call.js';
 import { DEFAULT_CALL_RETENTION_SECONDS, resolveFaults } from './faults.js';
 import { FileStore, type FileResponse } from './files.js';
 import { seededRandom } from './random.js';
+import type { ResolvedSpeech } from './speech.js';
+import type { Synthesizer } from './synth.js';
 import { RollingWindowLimiter, RollingWindowMeter } from './rate-limit.js';
 import { realNowMs } from './real-time.js';
 import type { FaultOptions, PopulationOptions, Scenario } from './scenario.js';
@@ -62,6 +64,8 @@ export interface EngineConfig {
   answerWebhookTimeoutMs: number;
   eventWebhookTimeoutMs: number;
   maxLengthTimerSeconds: number;
+  speech: ResolvedSpeech;
+  synthesizer: Synthesizer;
   logger: Logger;
 }
 
@@ -226,7 +230,10 @@ export class SandboxEngine {
       script: resolved.script,
       faults,
       random,
+      speechRandom: seededRandom(this.#config.seed, to, attemptIndex, 'speech'),
       context: {
+        speech: this.#config.speech,
+        synthesizer: this.#config.synthesizer,
         baseUrl: this.#config.baseUrl,
         timeScale: this.#config.timeScale,
         clock: this.#config.clock,
@@ -370,8 +377,8 @@ export class SandboxEngine {
     return { status: 204 };
   }
 
-  download(id: string): FileResponse {
-    const file = this.#files.download(id);
+  async download(id: string): Promise<FileResponse> {
+    const file = await this.#files.download(id);
     if (file.found) this.#stats.recordingDownloads++;
     return file;
   }

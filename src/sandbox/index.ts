@@ -3,6 +3,7 @@
  * scripted virtual callees. Other modules import only from here. See docs/sandbox.md.
  */
 export { startSandbox } from './server.js';
+export { POOL_LANGUAGES } from './comments.js';
 export {
   loadScenarioFile,
   parseScenario,

@@ -49,7 +49,19 @@ export const InputAction = z.looseObject({
       timeOut: z.number().min(0).max(10).optional(),
     })
     .optional(),
-  speech: z.looseObject({}).optional(),
+  // Vonage's speech settings and ranges (NCCO reference, input `speech`).
+  speech: z
+    .looseObject({
+      uuid: z.array(z.string()).optional(),
+      language: z.string().regex(/^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$/, 'expected a BCP-47 language such as "pl-PL"').optional(),
+      context: z.array(z.string(), { error: 'expected an array of hint phrases' }).optional(),
+      endOnSilence: z.number().min(0.4).max(10).optional(),
+      startTimeout: z.number().min(1).max(60).optional(),
+      maxDuration: z.number().min(1).max(60).optional(),
+      saveAudio: z.boolean().optional(),
+      sensitivity: z.number().int().min(0).max(100).optional(),
+    })
+    .optional(),
   // An empty array means "the call's event_url"; the SDK's Input class sends one (reference §6).
   eventUrl: urlArray.optional(),
   eventMethod: method.optional(),

@@ -43,8 +43,17 @@ export type CalleeHangup = z.infer<typeof CalleeHangup>;
 export const CalleeComment = z.strictObject({
   /** Simulated seconds of speech. */
   seconds: seconds.max(7200),
-  /** What the callee says; served as the transcription when the record action asks for one. */
+  /**
+   * What the callee says: the provider's transcript of a record action with `transcription`, the
+   * `speech.results[0].text` of a speech input, and the words espeak-ng speaks into the audio.
+   */
   text: z.string().max(5000).optional(),
+  /** BCP-47 language the callee speaks (default: the language the NCCO asks for, else en-US). */
+  language: z.string().regex(/^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$/, 'expected a BCP-47 language such as "pl-PL"').optional(),
+  /** Recognition confidence 0..1 of these words (default: the `speech` options' confidence). */
+  confidence: probability.optional(),
+  /** Sentiment score -1..1 reported when the transcription asks for sentimentAnalysis (default 0). */
+  sentiment: z.number().min(-1, 'expected a score from -1 to 1').max(1, 'expected a score from -1 to 1').optional(),
   /** How the callee finishes: press the record's endOnKey, fall silent (default), or hang up. */
   end: z.enum(['key', 'silence', 'hangup'], { error: 'expected "key", "silence" or "hangup"' }).optional(),
 });
@@ -166,6 +175,60 @@ export const PopulationOptions = z.strictObject({
 });
 export type PopulationOptions = z.infer<typeof PopulationOptions>;
 
+const languageList = z.array(z.string().min(2).max(35)).min(1, 'expected at least one language such as "en-US"');
+
+/**
+ * How the provider's speech services behave (reference §6 record/transcription and input/speech).
+ * Whatever is UNCONFIRMED about the real provider is a setting here; defaults in speech.ts.
+ */
+export const SpeechOptions = z.strictObject({
+  /** Audio of a callee's words: `espeak` (espeak-ng where installed, else silence) or `off` (silence/tone). */
+  synthesis: z.enum(['espeak', 'off'], { error: 'expected "espeak" or "off"' }).optional(),
+  /** Path of the espeak-ng binary (default /usr/bin/espeak-ng). */
+  espeakPath: z.string().min(1).optional(),
+  /** The record action's `transcription` (a developer preview: en-US only). */
+  transcription: z
+    .strictObject({
+      /** Languages transcribed (default ["en-US"]). */
+      languages: languageList.optional(),
+      /** Another language: a `status: "failed"` webhook (default), or transcribe it anyway. */
+      unsupportedLanguage: z.enum(['failed', 'transcribe'], { error: 'expected "failed" or "transcribe"' }).optional(),
+      /** Word confidence in the transcript (default 0.93) unless the callee's comment sets one. */
+      confidence: probability.optional(),
+      /** Probability that the transcription webhook never arrives. */
+      dropRate: probability.optional(),
+      /** Probability that the transcription webhook is delivered twice. */
+      duplicateRate: probability.optional(),
+      /** Probability that a GET of the transcript answers 500. */
+      downloadErrorRate: probability.optional(),
+      /** Real milliseconds between the recording webhook and the transcription webhook, [min, max]. */
+      delayMs: range('milliseconds').optional(),
+      /** Where sentimentAnalysis puts its result (UNCONFIRMED): per channel (default), per sentence, or nowhere. */
+      sentimentShape: z.enum(['channel', 'sentence', 'none'], { error: 'expected "channel", "sentence" or "none"' }).optional(),
+    })
+    .optional(),
+  /** The input action with type "speech" (automatic speech recognition). */
+  recognition: z
+    .strictObject({
+      /** Languages recognised (default en-US, en-GB, pl-PL, ru-RU, bg-BG); another gets `speech.error`. */
+      languages: languageList.optional(),
+      /** Result confidence (default 0.9) unless the callee's comment sets one. */
+      confidence: probability.optional(),
+      /** `string` (as in the docs' captures, default) or `number`. */
+      confidenceType: z.enum(['string', 'number'], { error: 'expected "string" or "number"' }).optional(),
+      /** Probability that the webhook carries `speech.error` instead of results. */
+      errorRate: probability.optional(),
+      /** Probability that a result asked with saveAudio comes without `recording_url`. */
+      missingRecordingUrlRate: probability.optional(),
+      /** Probability that a result's confidence is `lowConfidence` instead. */
+      lowConfidenceRate: probability.optional(),
+      /** The low confidence (default 0.2). */
+      lowConfidence: probability.optional(),
+    })
+    .optional(),
+});
+export type SpeechOptions = z.infer<typeof SpeechOptions>;
+
 export const CalleeScenario = z.strictObject({
   /** A label for people reading the file and the logs. */
   name: z.string().max(200).optional(),
@@ -182,6 +245,7 @@ export const Scenario = z.strictObject({
   callees: z.record(z.string().regex(E164_DIGITS, 'expected an E.164 number such as +48501234567'), CalleeScenario).optional(),
   population: PopulationOptions.optional(),
   faults: FaultOptions.optional(),
+  speech: SpeechOptions.optional(),
 });
 export type Scenario = z.infer<typeof Scenario>;
 

@@ -9,7 +9,9 @@ import { createSilentLogger, type Logger } from '../logging/index.js';
 import { BODILESS_PAYLOAD_HASHES, RequestAuthenticator } from './auth.js';
 import { ERROR_BODIES, SandboxEngine, type HttpReply } from './engine.js';
 import { formatMoney, parseMoney } from './format.js';
-import { describeIssues, FaultOptions, parseScenario, PopulationOptions } from './scenario.js';
+import { describeIssues, FaultOptions, parseScenario, PopulationOptions, SpeechOptions } from './scenario.js';
+import { resolveSpeech } from './speech.js';
+import { createSynthesizer } from './synth.js';
 import type { Sandbox, SandboxOptions } from './types.js';
 import { REDELIVERY_TOKENS } from './webhooks.js';
 
@@ -120,10 +122,14 @@ function buildApp(deps: { engine: SandboxEngine; authenticator: RequestAuthentic
   app.get('/v1/calls/:uuid', requireJwt, limitOthers, (req, res) => send(res, engine.getCall(String(req.params.uuid))));
   app.put('/v1/calls/:uuid', requireJwt, limitOthers, json, (req, res) => send(res, engine.updateCall(String(req.params.uuid), req.body)));
   app.all('/v1/calls', requireJwt, (_req, res) => send(res, { status: 405, body: ERROR_BODIES.methodNotAllowed }));
-  app.get(['/v1/files/:id', '/v3/files/:id'], requireJwt, (req, res) => {
-    const file = engine.download(String(req.params.id));
-    if (!file.found) return send(res, { status: 404, body: ERROR_BODIES.notFound });
-    res.status(200).type(file.contentType).send(file.body);
+  app.get(['/v1/files/:id', '/v3/files/:id'], requireJwt, async (req, res, next) => {
+    try {
+      const file = await engine.download(String(req.params.id));
+      if (!file.found) return send(res, file.serverError ? { status: 500, body: ERROR_BODIES.internal } : { status: 404, body: ERROR_BODIES.notFound });
+      res.status(200).type(file.contentType).send(file.body);
+    } catch (error) {
+      next(error);
+    }
   });
   app.use((_req, res) => send(res, { status: 404, body: ERROR_BODIES.notFound }));
   app.use((error: unknown, _req: Request, res: Response, _next: NextFunction) => {
@@ -148,6 +154,7 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
   const scenario = parseScenario(options.scenario ?? {}, 'sandbox option scenario');
   const population = parseWith(PopulationOptions, { ...scenario.population, ...options.population }, 'population');
   const faults = parseWith(FaultOptions, { ...scenario.faults, ...options.faults }, 'faults');
+  const speech = resolveSpeech(scenario.speech, options.speech === undefined ? undefined : parseWith(SpeechOptions, options.speech, 'speech'));
   const timeScale = options.timeScale ?? DEFAULTS.timeScale;
   const clock = options.clock ?? new ScaledClock({ start: systemClock.now(), factor: timeScale });
   const logger = (options.logger ?? createSilentLogger()).child({ module: 'sandbox' });
@@ -188,6 +195,8 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
     answerWebhookTimeoutMs: options.answerWebhookTimeoutMs ?? DEFAULTS.answerWebhookTimeoutMs,
     eventWebhookTimeoutMs: options.eventWebhookTimeoutMs ?? DEFAULTS.eventWebhookTimeoutMs,
     maxLengthTimerSeconds: options.maxLengthTimerSeconds ?? DEFAULTS.maxLengthTimerSeconds,
+    speech,
+    synthesizer: createSynthesizer({ enabled: speech.synthesis === 'espeak', path: speech.espeakPath, logger }),
     logger,
   });
   server.on('request', buildApp({ engine, authenticator, logger }));

@@ -1,7 +1,7 @@
 import type { Clock } from '../clock/index.js';
 import type { Logger } from '../logging/index.js';
 import type { BodilessPayloadHash } from './auth.js';
-import type { FaultOptions, PopulationOptions, Scenario } from './scenario.js';
+import type { FaultOptions, PopulationOptions, Scenario, SpeechOptions } from './scenario.js';
 import type { RedeliveryToken } from './webhooks.js';
 
 /** Vonage call-leg statuses the sandbox reports on the event_url and in GET /v1/calls. */
@@ -64,6 +64,8 @@ export interface SandboxOptions {
   /** Seeded random behaviour for numbers the scenario does not list. */
   population?: PopulationOptions;
   faults?: FaultOptions;
+  /** Speech recognition, transcription and speech audio; overrides the scenario's `speech` field by field. */
+  speech?: SpeechOptions;
   /** Price per minute reported on completed calls, 8 decimals. Default '0.01400000'. */
   ratePerMinute?: string;
   /** Real milliseconds the sandbox waits for the answer_url to return an NCCO before a retry. Default 5000. */
@@ -128,6 +130,8 @@ export interface SandboxInputRecord {
   prompt: number;
   digits: string;
   timedOut: boolean;
+  /** Only for a speech-only input: the recognised text ('' when the callee said nothing). */
+  speechText?: string;
   /** The input webhook got a 2xx (after the provider's retries): the app has the keys. */
   delivered: boolean;
 }

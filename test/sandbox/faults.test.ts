@@ -179,7 +179,7 @@ describe('REST faults', () => {
     const statuses: number[] = [];
     // One after another, so the request count (not arrival order) places each one.
     for (const number of ['48505000901', '48505000902', '48505000903', '48505000904']) {
-      statuses.push(await voice.createOutboundCall(surveyCall(receiver, number)).then(() => 201, (e: unknown) => statusOf(e)));
+      statuses.push(await voice.createOutboundCall(surveyCall(receiver, number)).then(() => 201, (e: unknown) => statusOf(e) ?? 0));
     }
     expect(statuses).toEqual([201, 429, 429, 201]);
     expect(sandbox.stats()).toMatchObject({ rateLimited: 2, callsCreated: 2 });

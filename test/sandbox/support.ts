@@ -26,7 +26,10 @@ export function testKeys(): { privateKey: string; otherPrivateKey: string } {
   return cachedKeys;
 }
 
-/** A sandbox with test credentials; simulated time runs 500× so a two-minute call takes ~0.25 s. */
+/**
+ * A sandbox with test credentials; simulated time runs 500× so a two-minute call takes ~0.25 s.
+ * Speech audio synthesis is off unless a test asks for it (`speech: { synthesis: 'espeak' }`).
+ */
 export function startTestSandbox(options: Partial<SandboxOptions> = {}): Promise<Sandbox> {
   return startSandbox({
     applicationId: APPLICATION_ID,
@@ -35,6 +38,7 @@ export function startTestSandbox(options: Partial<SandboxOptions> = {}): Promise
     apiKey: 'testkey',
     timeScale: 500,
     ...options,
+    speech: { synthesis: 'off', ...options.speech },
   });
 }
 

@@ -11,7 +11,7 @@ import { updateListSettings } from '../../src/contacts/index.js';
 import { runCampaign, webhookUrls, type CampaignResult } from '../../src/dialer/index.js';
 import { interpretDtmf } from '../../src/ivr/index.js';
 import { createLogger, createSilentLogger } from '../../src/logging/index.js';
-import { startSandbox, type FaultOptions, type PopulationOptions, type RedeliveryToken, type Sandbox, type Scenario } from '../../src/sandbox/index.js';
+import { POOL_LANGUAGES, startSandbox, type FaultOptions, type PopulationOptions, type RedeliveryToken, type Sandbox, type Scenario } from '../../src/sandbox/index.js';
 import type { AppDatabase } from '../../src/db/index.js';
 import { tempDir } from './factories.js';
 import { outcomeDisagreements } from './outcomes.js';
@@ -96,6 +96,8 @@ export async function runSandboxCampaign(options: CampaignRunOptions): Promise<C
     timeScale,
     clock,
     seed: options.seed,
+    // An account that transcribes every survey language; no espeak-ng audio (tests read words, not sound).
+    speech: { synthesis: 'off', transcription: { languages: [...POOL_LANGUAGES] } },
     ...(options.scenario ? { scenario: options.scenario } : {}),
     population: options.population ?? { outcomes: { answered: 60, busy: 12, unanswered: 10, machine: 10, failed: 4, rejected: 2, timeout: 2 }, commentRate: 0.4, invalidKeyRate: 0.1, noInputRate: 0.05, optOutRate: 0.03, hangupRate: 0.05 },
     ...(options.faults ? { faults: options.faults } : {}),

@@ -7,7 +7,7 @@ import { systemClock } from '../../src/clock/index.js';
 import { parseConfig } from '../../src/config/index.js';
 import { openDatabase, type AppDatabase } from '../../src/db/index.js';
 import { createSilentLogger } from '../../src/logging/index.js';
-import { startSandbox } from '../../src/sandbox/index.js';
+import { POOL_LANGUAGES, startSandbox } from '../../src/sandbox/index.js';
 import { campaignNumber, checkSubject, testPrivateKey } from './campaign.js';
 import { exited, freePort, spawnCli } from './cli.js';
 import { tempDir } from './factories.js';
@@ -70,6 +70,7 @@ export async function runKilledCampaign(options: KilledCampaignOptions): Promise
     cps: CPS,
     timeScale: options.timeScale ?? 5,
     clock: systemClock,
+    speech: { synthesis: 'off', transcription: { languages: [...POOL_LANGUAGES] } },
     seed: options.seed,
     population: { outcomes: { answered: 60, busy: 12, unanswered: 10, machine: 10, failed: 4, rejected: 2, timeout: 2 }, commentRate: 0.4, invalidKeyRate: 0.1, noInputRate: 0.05, optOutRate: 0.03, hangupRate: 0.05 },
     faults: { startedBeforeCreateResponse: true },

@@ -14,7 +14,7 @@ import { addClient, DialingPolicy, importList } from '../../contacts/index.js';
 import { AppError } from '../../errors/index.js';
 import { createLogger } from '../../logging/index.js';
 import { buildReport } from '../../reports/index.js';
-import { startSandbox } from '../../sandbox/index.js';
+import { POOL_LANGUAGES, startSandbox } from '../../sandbox/index.js';
 import { helpSection } from '../help.js';
 import { printLine } from '../output.js';
 import { checkedBy, inputFile, parseDurationMs, positiveInt, positiveNumber } from '../parse.js';
@@ -84,6 +84,9 @@ async function runDemo(flags: DemoFlags): Promise<void> {
     timeScale: flags.timeScale,
     clock,
     seed: flags.seed,
+    // The demo's account transcribes every survey language (the provider's preview confirmed en-US
+    // only; the sandbox's default); speech audio is spoken by espeak-ng where it is installed.
+    speech: { transcription: { languages: [...POOL_LANGUAGES] } },
     logger: logger.child({ module: 'sandbox' }),
   });
   const ctx = openContext({
