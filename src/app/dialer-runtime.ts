@@ -1,6 +1,8 @@
 import { CANCELLED, systemClock } from '../clock/index.js';
 import { CommentTexts, ProviderTranscripts } from '../comments/index.js';
-import { CallSignals, ListSettingsBook, LocalPacer, RecordingDownloads, RollingWindowLimiter, webhookUrls, WorkerPacer, type AccountPacer, type DialerDeps, type WebhookUrls } from '../dialer/index.js';
+import { CallSignals, RecordingDownloads, webhookUrls, type CallDeps, type WebhookUrls } from '../calls/index.js';
+import { ListSettingsBook } from '../contacts/index.js';
+import { LocalPacer, RollingWindowLimiter, WorkerPacer, type AccountPacer } from '../dialer/index.js';
 import { AppError } from '../errors/index.js';
 import { detractorAlertPayload } from '../followup/index.js';
 import { createHttpApp, listen, type HttpAppDeps, type RunningServer, type WebhookDeps } from '../http/index.js';
@@ -44,7 +46,7 @@ export async function startDialerRuntime(ctx: AppContext, options: StartDialerRu
   const { config, logger } = ctx;
   const vonage = config.vonage;
   if (!vonage) throw new AppError('CONFIG_INVALID', 'the dialer needs the Vonage credentials (VONAGE_*); see docs/configuration.md');
-  const base: DialerDeps = {
+  const base: CallDeps = {
     database: ctx.database,
     clock: ctx.clock,
     logger: logger.child({ module: 'dialer' }),

@@ -28,6 +28,26 @@ export function recordBillingLine(database: AppDatabase, call: BillableCall, tar
   );
 }
 
+/** What the billing rule reads of an ended (or still live) call. */
+export interface CallForBilling {
+  id: number;
+  listId: number;
+  state: string;
+  outcome: string | null;
+  durationSeconds: number | null;
+  providerPriceMicros: number | null;
+}
+
+/**
+ * The client pays only for calls a person answered: a call is billable once it has ended with
+ * outcome `human` and its connected seconds are known. Safe to call any number of times (one line
+ * per call, by unique index). Returns true when this call created the line.
+ */
+export function billIfPersonAnswered(database: AppDatabase, call: CallForBilling, clientId: number | null, tariff: Tariff, nowMs: number): boolean {
+  if (call.state !== 'ended' || call.outcome !== 'human' || call.durationSeconds === null) return false;
+  return recordBillingLine(database, { callId: call.id, listId: call.listId, clientId, durationSeconds: call.durationSeconds, providerPriceMicros: call.providerPriceMicros }, tariff, nowMs);
+}
+
 /** Removes a billing line when a late machine-detection event shows no person answered. */
 export function voidBillingLine(database: AppDatabase, callId: number): boolean {
   return database.sqlite.prepare('DELETE FROM billing_lines WHERE call_id = ?').run(callId).changes === 1;

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import { DialingPolicy, SurveyScript, type ListSettingsPatch } from '../contacts/index.js';
 import { parseReasonChoices, type ReasonChoice } from '../ivr/index.js';
-import { parseCallingHours } from '../scheduler/rules.js';
+import { parseCallingHours } from '../calling-hours/index.js';
 import { checkedBy, nonNegativeInt, parseDurationMs, positiveInt, positiveNumber, text } from './parse.js';
 
 /** The list settings `run` and `lists set` save: dialing policy and survey script. */

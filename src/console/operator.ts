@@ -1,7 +1,8 @@
 import express, { type Response } from 'express';
 import { z } from 'zod';
 import { listLists } from '../contacts/index.js';
-import { ListSettingsBook, pauseList, planList, resumeList } from '../dialer/index.js';
+import { ListSettingsBook } from '../contacts/index.js';
+import { pauseList, planList, resumeList } from '../dialer/index.js';
 import { AppError } from '../errors/index.js';
 import { esc } from '../reports/index.js';
 import { listSchedules } from '../schedules/index.js';

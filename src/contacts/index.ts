@@ -36,6 +36,7 @@ export {
 } from './lists.js';
 export { isCountryCode, normalizePhone, type PhoneResult } from './phone.js';
 export { DialingPolicy, parseJsonColumn, SurveyScript } from './settings.js';
+export { CallingWindows, DEFAULT_POLICY, effectivePolicy, ListSettingsBook, type ContactPlace, type EffectivePolicy, type ListSettings, type PolicyOverrides } from './list-settings.js';
 export {
   addSuppressions,
   isSuppressed,

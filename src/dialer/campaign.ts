@@ -6,14 +6,14 @@ import { prepared } from '../db/index.js';
 import type { CallOutcome, ContactStatus } from '../db/schema/index.js';
 import { AppError } from '../errors/index.js';
 import type { Telephony } from '../telephony/index.js';
-import { callStore, type ContactRow } from './calls.js';
-import type { DialerDeps } from './deps.js';
-import { finalizeCall, finalStatusAfter } from './lifecycle.js';
+import { callStore, type ContactRow } from '../calls/index.js';
+import type { CallDeps } from '../calls/index.js';
+import { finalizeCall, finalStatusAfter } from '../calls/index.js';
 import { LocalPacer, type AccountPacer } from './call-creator.js';
 import { maxCallLifeMs, reconcileCall, releaseUnstarted, resumeLeftInFlight } from './reconcile.js';
 import { ContactScreen } from './screening.js';
 import { replanWaiting } from './waiting.js';
-import type { WebhookUrls } from './survey-flow.js';
+import type { WebhookUrls } from '../calls/index.js';
 
 export interface CampaignProgress {
   listId: number;
@@ -87,7 +87,7 @@ const AMBIGUOUS_GRACE_MS = 30_000;
  * (or a restart) never take the same contact; each p-queue task holds a live-call slot until the
  * call ended, so at most `maxConcurrent` calls are live; a CallCreator paces create requests.
  */
-export async function runCampaign(deps: DialerDeps, options: CampaignOptions): Promise<CampaignResult> {
+export async function runCampaign(deps: CallDeps, options: CampaignOptions): Promise<CampaignResult> {
   const { database, clock, logger } = deps;
   // The list's rules: `lists set` may change them during the run (reloaded at each turn of the
   // loop); the pace and the live-call slots stay what the run started with.
@@ -440,7 +440,7 @@ async function waitForIdle(queue: PQueue, clock: Clock, timeoutMs: number): Prom
   timeout.abort(CANCELLED);
 }
 
-function progressReporter(deps: DialerDeps, options: CampaignOptions, stats: { dialled: number; rateLimited: number }, live: () => number) {
+function progressReporter(deps: CallDeps, options: CampaignOptions, stats: { dialled: number; rateLimited: number }, live: () => number) {
   const byStatus = prepared(deps.database, 'SELECT status, count(*) AS n FROM contacts WHERE list_id = ? GROUP BY status');
   const scores = prepared(deps.database, 
     `SELECT count(*) AS responses, sum(score >= 9) AS promoters, sum(score <= 6) AS detractors FROM responses WHERE list_id = ?`,

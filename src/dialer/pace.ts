@@ -1,5 +1,5 @@
 import { prepared, type AppDatabase } from '../db/index.js';
-import type { ListSettingsBook } from './settings.js';
+import type { ListSettingsBook } from '../contacts/index.js';
 
 /**
  * The rates lanes get from the account's pace when they all have calls waiting: max-min fair

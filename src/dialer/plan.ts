@@ -4,7 +4,7 @@ import type { ContactStatus } from '../db/schema/index.js';
 import { calleeLanguage, type SurveyLanguage } from '../ivr/index.js';
 import { maskPhone } from '../logging/index.js';
 import { ContactScreen, type Screening } from './screening.js';
-import type { ListSettingsBook } from './settings.js';
+import type { ListSettingsBook } from '../contacts/index.js';
 import { earliestAttemptAt, LAST_ENDED_AT_SQL, type WaitingContact } from './waiting.js';
 
 /**

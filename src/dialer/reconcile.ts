@@ -1,10 +1,10 @@
 import { CANCELLED } from '../clock/index.js';
 import { prepared } from '../db/index.js';
 import { translateStatus, type ProviderCall, type ProviderFailure, type Telephony } from '../telephony/index.js';
-import { callStore, type CallRow } from './calls.js';
-import type { DialerDeps } from './deps.js';
-import { applyStatusEvent, finalizeCall, type StatusPayload } from './lifecycle.js';
-import type { EffectivePolicy } from './settings.js';
+import { callStore, type CallRow } from '../calls/index.js';
+import type { CallDeps } from '../calls/index.js';
+import { applyStatusEvent, finalizeCall, type StatusPayload } from '../calls/index.js';
+import type { EffectivePolicy } from '../contacts/index.js';
 
 /*
  * Crash recovery: what a process killed mid-run (kill -9, a crash, a lost machine) left in flight,
@@ -91,7 +91,7 @@ const LEFT_COLUMNS = `k.id, k.list_id AS listId, k.provider_uuid AS uuid, k.crea
  *   with their attempt count unchanged.
  * A returned call keeps its contact in `dialing`, so it is never dialled twice.
  */
-export async function reconcileInFlight(deps: DialerDeps, telephony: Telephony, listId: number): Promise<OpenCall[]> {
+export async function reconcileInFlight(deps: CallDeps, telephony: Telephony, listId: number): Promise<OpenCall[]> {
   const { clock, logger } = deps;
   const startedAt = clock.now();
   const policy = deps.lists.get(listId).policy;
@@ -169,7 +169,7 @@ export interface ResumeOptions {
  * that may still be live in a live-call slot, like the run's own calls (their webhooks carry the
  * attempt's ref and reach this process). Logs once every one of them has ended.
  */
-export async function resumeLeftInFlight(deps: DialerDeps, options: ResumeOptions): Promise<void> {
+export async function resumeLeftInFlight(deps: CallDeps, options: ResumeOptions): Promise<void> {
   const startedAt = deps.clock.now();
   const open = await reconcileInFlight(deps, options.telephony, options.listId);
   let following = open.length;
@@ -189,7 +189,7 @@ export async function resumeLeftInFlight(deps: DialerDeps, options: ResumeOption
  * asks again (a create once it is old enough to be ruled out, then every RECHECK_MS), until it
  * ended, is known live, or would have ended anyway; then watches it to its end.
  */
-async function followLeftInFlight(deps: DialerDeps, options: ResumeOptions, open: OpenCall): Promise<void> {
+async function followLeftInFlight(deps: CallDeps, options: ResumeOptions, open: OpenCall): Promise<void> {
   const store = callStore(deps.database);
   const deadline = open.createdAt + maxCallLifeMs(deps.lists.get(options.listId).policy);
   let unresolved = open.unresolved;
@@ -224,7 +224,7 @@ async function followLeftInFlight(deps: DialerDeps, options: ResumeOptions, open
 }
 
 /** Sleeps `ms` of clock time unless the call ends first; true when it ended. */
-async function endsWithin(deps: DialerDeps, callId: number, ms: number): Promise<boolean> {
+async function endsWithin(deps: CallDeps, callId: number, ms: number): Promise<boolean> {
   const waiter = new AbortController();
   const ended = deps.signals.whenEnded(callId, waiter.signal).then(() => true);
   if (callStore(deps.database).byId(callId)?.state === 'ended') {
@@ -241,7 +241,7 @@ async function endsWithin(deps: DialerDeps, callId: number, ms: number): Promise
 }
 
 /** Applies what the provider says about a call we heard nothing final about. */
-export async function reconcileCall(deps: DialerDeps, telephony: Telephony, callId: number, uuid: string): Promise<'ended' | 'live' | 'unknown'> {
+export async function reconcileCall(deps: CallDeps, telephony: Telephony, callId: number, uuid: string): Promise<'ended' | 'live' | 'unknown'> {
   const result = await telephony.getCall(uuid);
   const call = callStore(deps.database).byId(callId);
   if (!call || call.state === 'ended') return 'ended';
@@ -258,7 +258,7 @@ export async function reconcileCall(deps: DialerDeps, telephony: Telephony, call
 }
 
 /** Applies the provider's view of a call (a look-up, or an item of its call list): ended or still live. */
-function applyProviderCall(deps: DialerDeps, callId: number, provider: ProviderCall): 'ended' | 'live' {
+function applyProviderCall(deps: CallDeps, callId: number, provider: ProviderCall): 'ended' | 'live' {
   const call: CallRow | undefined = callStore(deps.database).byId(callId);
   if (!call || call.state === 'ended') return 'ended';
   const meaning = translateStatus(provider.status);
@@ -284,7 +284,7 @@ function providerCallAsEvent(call: ProviderCall): StatusPayload {
   };
 }
 
-function loseCall(deps: DialerDeps, callId: number, message: string): void {
+function loseCall(deps: CallDeps, callId: number, message: string): void {
   const now = deps.clock.now();
   deps.logger.warn(message, { callId });
   if (deps.database.sqlite.transaction(() => finalizeCall(deps, callId, 'lost', now, now)).immediate()) deps.signals.notifyEnded(callId);
@@ -302,7 +302,7 @@ function loseCall(deps: DialerDeps, callId: number, message: string): void {
  * misses those (another region, a clock far from ours) is no evidence of absence. All creates
  * given are of one list.
  */
-async function findCreates(deps: DialerDeps, telephony: Telephony, creates: LeftCall[]): Promise<Map<number, CreateVerdict>> {
+async function findCreates(deps: CallDeps, telephony: Telephony, creates: LeftCall[]): Promise<Map<number, CreateVerdict>> {
   const verdicts = new Map<number, CreateVerdict>();
   const store = callStore(deps.database);
   const claimed = new Set<string>();
@@ -378,7 +378,7 @@ function describe(failure: ProviderFailure): string {
  * Gives a create row the uuid of the call the list showed for it, unless a webhook named it
  * first or another row has that uuid. Returns the uuid the row has now (null: none).
  */
-function adoptUuid(deps: DialerDeps, callId: number, listed: ProviderCall): string | null {
+function adoptUuid(deps: CallDeps, callId: number, listed: ProviderCall): string | null {
   prepared(
     deps.database,
     `UPDATE calls SET provider_uuid = ?, state = CASE WHEN state = 'creating' THEN 'started' ELSE state END
@@ -392,7 +392,7 @@ function adoptUuid(deps: DialerDeps, callId: number, listed: ProviderCall): stri
  * is due again with its attempt count as before (as after a 429). Only while nothing has named the
  * call (no uuid, no event) and the contact still waits on this attempt. Returns whether it did.
  */
-function undoUnsentAttempt(deps: DialerDeps, call: LeftCall): boolean {
+function undoUnsentAttempt(deps: CallDeps, call: LeftCall): boolean {
   const now = deps.clock.now();
   const undone = deps.database.sqlite.transaction(() => {
     const contact = prepared(deps.database, 'SELECT status, attempts FROM contacts WHERE id = ?').get(call.contactId) as { status: string; attempts: number } | undefined;
@@ -422,7 +422,7 @@ function undoUnsentAttempt(deps: DialerDeps, call: LeftCall): boolean {
 }
 
 /** Contacts in `dialing` without an unfinished call (claimed but never dialled) go back to pending. */
-export function releaseUnstarted(deps: DialerDeps, listId: number): void {
+export function releaseUnstarted(deps: CallDeps, listId: number): void {
   const now = deps.clock.now();
   prepared(
     deps.database,

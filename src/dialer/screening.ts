@@ -1,6 +1,6 @@
 import { prepared, type AppDatabase } from '../db/index.js';
-import type { ContactRow } from './calls.js';
-import type { ListSettings } from './settings.js';
+import type { ContactRow } from '../calls/index.js';
+import type { ListSettings } from '../contacts/index.js';
 
 const DAY_MS = 86_400_000;
 /** The attempt cap counts the calls of this trailing window (the French rule's 30 calendar days). */

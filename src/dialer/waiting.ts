@@ -2,7 +2,7 @@ import type { FrequencyCaps, Tariff } from '../config/index.js';
 import { getList, updateListSettings, type ListDetails, type ListSettingsPatch } from '../contacts/index.js';
 import { prepared, type AppDatabase } from '../db/index.js';
 import type { Logger } from '../logging/index.js';
-import { ListSettingsBook, type ContactPlace, type EffectivePolicy, type ListSettings } from './settings.js';
+import { ListSettingsBook, type ContactPlace, type EffectivePolicy, type ListSettings } from '../contacts/index.js';
 
 /** What decides when a pending contact may be called next, besides the list's rules. */
 export interface WaitingContact extends ContactPlace {

@@ -18,7 +18,7 @@ import {
   type ReportServiceDeps,
   WHY_SCRIPT_HASH,
 } from '../reports/index.js';
-import { triggerSurvey } from '../surveys/index.js';
+import { triggerSurvey } from '../triggers/index.js';
 import { apiDocument, API_DOCUMENT_PATH } from './openapi.js';
 import { CallId, CaseId, ListId, ReportQuery, ResponseId } from './schemas.js';
 import { sendRecording, sendReport } from './send.js';

@@ -4,7 +4,7 @@ import { CommentsQuery, NPS_CATEGORIES, ThemesCorrection, type CommentView, type
 import { CASE_STATUSES, JUDGEMENT_SOURCES, SENTIMENTS, TRIGGER_STATUSES } from '../db/schema/index.js';
 import { CasePatch, CasesQuery, type CaseView } from '../followup/index.js';
 import { REPORT_SCHEMA_VERSION, type ClientListSummary } from '../reports/index.js';
-import { IdempotencyKey, TriggerRequest, type TriggerReason, type TriggerResult } from '../surveys/index.js';
+import { IdempotencyKey, TriggerRequest, type TriggerReason, type TriggerResult } from '../triggers/index.js';
 import { InputBody, InputStepQuery, RecordingBody, StatusEventBody, TranscriptionBody } from './payloads.js';
 import { CallId, CaseId, ListId, ReportQuery, ResponseId } from './schemas.js';
 

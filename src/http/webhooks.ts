@@ -1,8 +1,8 @@
 import express, { type Request, type Response, type NextFunction } from 'express';
 import type { z } from 'zod';
 import type { Clock } from '../clock/index.js';
-import type { RecordingDownloads } from '../dialer/recordings.js';
-import { applyStatusEvent, callStore, handleAnswer, handleInput, handleRecording, type CallbackOutcome, type FlowDeps } from '../dialer/index.js';
+import type { RecordingDownloads } from '../calls/index.js';
+import { applyStatusEvent, callStore, handleAnswer, handleInput, handleRecording, type CallbackOutcome, type FlowDeps } from '../calls/index.js';
 import { WriteBatch } from '../db/index.js';
 import { AppError } from '../errors/index.js';
 import { MemoryReplayGuard, verifyCallbackSignature, type CallbackReplayGuard, type CallbackTokenWindow } from '../telephony/index.js';

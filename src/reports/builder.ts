@@ -3,7 +3,7 @@ import type { Clock } from '../clock/index.js';
 import type { AppConfig } from '../config/index.js';
 import type { AppDatabase } from '../db/index.js';
 import { CONTACT_STATUSES, type ContactStatus } from '../db/schema/index.js';
-import { ListSettingsBook } from '../dialer/index.js';
+import { ListSettingsBook } from '../contacts/index.js';
 import { AppError } from '../errors/index.js';
 import { maskPhone } from '../logging/index.js';
 import { categoryOf, calleeLanguage, surveyTexts, type NpsCategory } from '../ivr/index.js';

@@ -2,7 +2,7 @@ import { readFileSync, realpathSync, statSync } from 'node:fs';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
 import { listLists } from '../contacts/index.js';
-import { ListSettingsBook } from '../dialer/index.js';
+import { ListSettingsBook } from '../contacts/index.js';
 import { AppError } from '../errors/index.js';
 import { buildReport, listComments, loadListHeader, type ReportDeps } from './builder.js';
 import { agentsCsv, contactsCsv, summaryCsv } from './csv.js';

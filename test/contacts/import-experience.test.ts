@@ -1,7 +1,8 @@
 import { describe, expect, it } from '@jest/globals';
 import iconv from 'iconv-lite';
 import { importList } from '../../src/contacts/index.js';
-import { ListSettingsBook, listLanguages, planList } from '../../src/dialer/index.js';
+import { ListSettingsBook } from '../../src/contacts/index.js';
+import { listLanguages, planList } from '../../src/dialer/index.js';
 import { buildReport } from '../../src/reports/index.js';
 import { parseConfig } from '../../src/config/index.js';
 import { testEnv, writeTempFile, type TestEnv } from '../support/factories.js';

@@ -1,5 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
-import { CallSignals, ListSettingsBook, SCREENING_SQL } from '../../src/dialer/index.js';
+import { CallSignals } from '../../src/calls/index.js';
+import { ListSettingsBook } from '../../src/contacts/index.js';
+import { SCREENING_SQL } from '../../src/dialer/index.js';
 import { buildReport, DISPOSITION_KEYS } from '../../src/reports/index.js';
 import { createList, startCall, TARIFF } from '../support/dialer.js';
 import { testEnv, type TestEnv } from '../support/factories.js';

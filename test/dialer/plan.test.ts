@@ -1,6 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import { addSuppressions } from '../../src/contacts/index.js';
-import { ListSettingsBook, planList } from '../../src/dialer/index.js';
+import { ListSettingsBook } from '../../src/contacts/index.js';
+import { planList } from '../../src/dialer/index.js';
 import { createList, startCall, TARIFF } from '../support/dialer.js';
 import { testEnv } from '../support/factories.js';
 import { seedClient, seedList, START } from '../support/reports.js';

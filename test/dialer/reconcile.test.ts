@@ -1,5 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
-import { callStore, handleAnswer, maxCallLifeMs, reconcileInFlight, webhookUrls, DEFAULT_POLICY, type DialerDeps } from '../../src/dialer/index.js';
+import { callStore, handleAnswer, webhookUrls, type CallDeps } from '../../src/calls/index.js';
+import { DEFAULT_POLICY } from '../../src/contacts/index.js';
+import { maxCallLifeMs, reconcileInFlight } from '../../src/dialer/index.js';
 import { createList, startCall } from '../support/dialer.js';
 import { testEnv, type TestEnv } from '../support/factories.js';
 import { dialerDeps, FakeTelephony, providerCall, RATE_LIMITED, runWithFake } from '../support/fake-telephony.js';
@@ -26,7 +28,7 @@ function billing(env: TestEnv) {
 }
 
 /** The answer webhook as the earlier process served it: the callee heard the survey. */
-function served(deps: DialerDeps, ref: string): void {
+function served(deps: CallDeps, ref: string): void {
   const uuid = callStore(deps.database).byRef(ref)?.providerUuid ?? `uuid-${ref}`;
   const outcome = handleAnswer({ ...deps, urls: webhookUrls('https://dialer.example') }, { ref, payload: { uuid }, source: 'body' });
   expect(outcome.kind).toBe('ncco');

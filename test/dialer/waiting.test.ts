@@ -1,7 +1,8 @@
 import { describe, expect, it } from '@jest/globals';
 import { createList as createTriggerList, updateListSettings } from '../../src/contacts/index.js';
-import { ListSettingsBook, planList, saveListSettings } from '../../src/dialer/index.js';
-import { triggerSurvey } from '../../src/surveys/index.js';
+import { ListSettingsBook } from '../../src/contacts/index.js';
+import { planList, saveListSettings } from '../../src/dialer/index.js';
+import { triggerSurvey } from '../../src/triggers/index.js';
 import { createList, TARIFF } from '../support/dialer.js';
 import { testEnv, type TestEnv } from '../support/factories.js';
 import { dialerDeps, FakeTelephony, runWithFake } from '../support/fake-telephony.js';

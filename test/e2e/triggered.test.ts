@@ -10,7 +10,7 @@ import { createSilentLogger } from '../../src/logging/index.js';
 import { verifyPayloadSignature } from '../../src/notifications/index.js';
 import { buildReport } from '../../src/reports/index.js';
 import { startSandbox, type Sandbox } from '../../src/sandbox/index.js';
-import { triggerSurvey } from '../../src/surveys/index.js';
+import { triggerSurvey } from '../../src/triggers/index.js';
 import { testPrivateKey } from '../support/campaign.js';
 import { tempDir } from '../support/factories.js';
 import { WebhookProxy } from '../support/webhook-proxy.js';

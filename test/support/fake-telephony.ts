@@ -1,6 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { systemClock } from '../../src/clock/index.js';
-import { applyStatusEvent, callStore, CallSignals, ListSettingsBook, runCampaign, webhookUrls, type CampaignResult, type DialerDeps, type StatusPayload } from '../../src/dialer/index.js';
+import { applyStatusEvent, callStore, CallSignals, webhookUrls, type CallDeps, type StatusPayload } from '../../src/calls/index.js';
+import { ListSettingsBook } from '../../src/contacts/index.js';
+import { runCampaign, type CampaignResult } from '../../src/dialer/index.js';
 import type { CallListQuery, CreateCallRequest, CreateCallResult, GetCallResult, HangupResult, ListCallsResult, ProviderCall, ProviderFailure, Telephony } from '../../src/telephony/index.js';
 import { TARIFF } from './dialer.js';
 import type { TestEnv } from './factories.js';
@@ -26,14 +28,14 @@ export class FakeTelephony implements Telephony {
   listFailure: ProviderFailure | undefined;
   /** Failures the next GET /v1/calls/:uuid requests get, one each, before the provider answers again. */
   readonly getFailures: ProviderFailure[] = [];
-  #deps: DialerDeps | undefined;
+  #deps: CallDeps | undefined;
   readonly #outcome: (request: CreateCallRequest) => FakeOutcome;
 
   constructor(outcome: (request: CreateCallRequest) => FakeOutcome = () => ({ status: 'busy' })) {
     this.#outcome = outcome;
   }
 
-  attach(deps: DialerDeps): void {
+  attach(deps: CallDeps): void {
     this.#deps = deps;
   }
 
@@ -113,7 +115,7 @@ function refOf(eventUrl: string): string {
 }
 
 /** Dialer deps over a test environment; tests of the loop pass the fake telephony to runCampaign. */
-export function dialerDeps(env: TestEnv): DialerDeps {
+export function dialerDeps(env: TestEnv): CallDeps {
   return { database: env.database, clock: env.clock, logger: env.logger, signals: new CallSignals(), lists: new ListSettingsBook(env.database, { defaultTariff: TARIFF }) };
 }
 
@@ -122,7 +124,7 @@ export function dialerDeps(env: TestEnv): DialerDeps {
  * clock would hold it), so lists under test use a high cps; `maxIdleWaitMs: 0` returns `paused` as
  * soon as nothing is due now.
  */
-export function runWithFake(deps: DialerDeps, telephony: FakeTelephony, listId: number, options: { signal?: AbortSignal; maxIdleWaitMs?: number } = {}): Promise<CampaignResult> {
+export function runWithFake(deps: CallDeps, telephony: FakeTelephony, listId: number, options: { signal?: AbortSignal; maxIdleWaitMs?: number } = {}): Promise<CampaignResult> {
   telephony.attach(deps);
   return runCampaign(deps, {
     listId,

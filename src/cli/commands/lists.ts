@@ -6,6 +6,7 @@ import {
   getList,
   importList,
   listLists,
+  ListSettingsBook,
   PHONE_COLUMN_NAMES,
   SurveyScript,
   type ImportSummary,
@@ -60,7 +61,7 @@ export function registerListsCommands(program: Command): void {
     .argument('<listId>', 'list id', positiveInt('listId'))
     .option('--json', 'print JSON')
     .action(async (listId: number, options: { json?: boolean }) => {
-      const { describeListPace, listLanguages, ListSettingsBook } = await import('../../dialer/index.js');
+      const { describeListPace, listLanguages } = await import('../../dialer/index.js');
       const ctx = openContext({ readOnly: true });
       try {
         const list = getList({ database: ctx.database, listId });
@@ -98,7 +99,7 @@ export function registerListsCommands(program: Command): void {
     .addHelpText('after', helpSection('Examples', ['nps-dialer lists plan 1', "nps-dialer lists plan 1 --json | jq '.byReason'"]))
     .action(async (listId: number, options: { json?: boolean }) => {
       // The dialer (and the SDK under it) is loaded only by the commands that use it: `lists import` stays small.
-      const { ListSettingsBook, planList } = await import('../../dialer/index.js');
+      const { planList } = await import('../../dialer/index.js');
       const ctx = openContext({ readOnly: true });
       try {
         const plan = planList({ database: ctx.database, lists: new ListSettingsBook(ctx.database, ctx.config), listId, now: ctx.clock.now() });

@@ -1,9 +1,9 @@
-import { recordBillingLine, voidBillingLine } from '../billing/index.js';
+import { billIfPersonAnswered, voidBillingLine } from '../billing/index.js';
 import { prepared } from '../db/index.js';
 import type { CallOutcome, CallState, ContactStatus } from '../db/schema/index.js';
 import { decimalToMicros, parseProviderTime, parseSeconds, translateStatus } from '../telephony/index.js';
-import { callStore, type CallRow } from './calls.js';
-import type { DialerDeps } from './deps.js';
+import { callStore, type CallRow } from './store.js';
+import type { CallDeps } from './deps.js';
 
 /** A status callback as it arrives on the event URL (fields we read; the rest is kept verbatim). */
 export interface StatusPayload {
@@ -52,7 +52,7 @@ const NO_RETRY: ReadonlySet<CallOutcome> = new Set(['human', 'rejected']);
  * forward, the first terminal status ends the call, a duplicate changes nothing, and a `completed`
  * that follows a failure status only adds its facts. Returns whether this event ended the call.
  */
-export function applyStatusEvent(deps: DialerDeps, call: CallRow, payload: StatusPayload, receivedAt: number): boolean {
+export function applyStatusEvent(deps: CallDeps, call: CallRow, payload: StatusPayload, receivedAt: number): boolean {
   const store = callStore(deps.database);
   const { sqlite } = deps.database;
   const meaning = translateStatus(payload.status);
@@ -88,7 +88,7 @@ export function applyStatusEvent(deps: DialerDeps, call: CallRow, payload: Statu
 }
 
 /** Moves the call's state forward (never back); `answered` also records when. */
-export function advanceState(deps: DialerDeps, callId: number, state: 'started' | 'ringing' | 'answered', at: number): void {
+export function advanceState(deps: CallDeps, callId: number, state: 'started' | 'ringing' | 'answered', at: number): void {
   const earlier = earlierThan(state);
   prepared(deps.database, 
       `UPDATE calls SET state = ?, answered_at = CASE WHEN ? = 'answered' THEN coalesce(answered_at, ?) ELSE answered_at END
@@ -105,7 +105,7 @@ export function advanceState(deps: DialerDeps, callId: number, state: 'started' 
  * person (a score, an opt-out, or any key pressed); when it arrives after the call was settled as
  * person-answered, the billing line is voided and the contact is settled again as a machine.
  */
-function applyDetection(deps: DialerDeps, callId: number, answeredBy: 'human' | 'machine', now: number): void {
+function applyDetection(deps: CallDeps, callId: number, answeredBy: 'human' | 'machine', now: number): void {
   if (answeredBy === 'human') {
     prepared(deps.database, `UPDATE calls SET answered_by = 'human' WHERE id = ? AND answered_by IS NULL`).run(callId);
     return;
@@ -120,7 +120,7 @@ function applyDetection(deps: DialerDeps, callId: number, answeredBy: 'human' | 
   }
 }
 
-function provedHuman(deps: DialerDeps, callId: number): boolean {
+function provedHuman(deps: CallDeps, callId: number): boolean {
   return (
     prepared(deps.database, 
         `SELECT 1 FROM calls WHERE id = ? AND (opted_out = 1 OR EXISTS (SELECT 1 FROM responses WHERE call_id = calls.id)
@@ -131,7 +131,7 @@ function provedHuman(deps: DialerDeps, callId: number): boolean {
   );
 }
 
-function applyCompleted(deps: DialerDeps, callId: number, payload: StatusPayload, at: number, now: number): boolean {
+function applyCompleted(deps: CallDeps, callId: number, payload: StatusPayload, at: number, now: number): boolean {
   const duration = parseSeconds(payload.duration);
   const startedAt = parseProviderTime(payload.start_time);
   prepared(deps.database, 
@@ -148,31 +148,22 @@ function applyCompleted(deps: DialerDeps, callId: number, payload: StatusPayload
   // heard nothing: not a survey, a failed attempt.
   const outcome: CallOutcome = call.answeredBy === 'machine' ? 'machine' : !answered ? 'unanswered' : call.ivrStage === null ? 'unserved' : 'human';
   const ended = finalizeCall(deps, callId, outcome, parseProviderTime(payload.end_time) ?? at, now);
-  billIfPersonAnswered(deps, callId, now);
+  bill(deps, callId, now);
   return ended;
 }
 
-/**
- * A call is billable only when a person answered: it ended with outcome `human` and we know its
- * connected seconds. Safe to call any number of times (one line per call, by unique index).
- */
-export function billIfPersonAnswered(deps: DialerDeps, callId: number, now: number): void {
+/** Bills the call by the billing rule (a person answered), with its list's client and tariff. */
+function bill(deps: CallDeps, callId: number, now: number): void {
   const call = callStore(deps.database).byId(callId)!;
-  if (call.state !== 'ended' || call.outcome !== 'human' || call.durationSeconds === null) return;
   const settings = deps.lists.get(call.listId);
-  recordBillingLine(
-    deps.database,
-    { callId, listId: call.listId, clientId: settings.clientId, durationSeconds: call.durationSeconds, providerPriceMicros: call.providerPriceMicros },
-    settings.tariff,
-    now,
-  );
+  billIfPersonAnswered(deps.database, call, settings.clientId, settings.tariff, now);
 }
 
 /**
  * Ends the call with `outcome` unless it has already ended, and settles its contact. Must run
  * inside the caller's transaction. Returns whether this call ended the call.
  */
-export function finalizeCall(deps: DialerDeps, callId: number, outcome: CallOutcome, endedAt: number, now: number): boolean {
+export function finalizeCall(deps: CallDeps, callId: number, outcome: CallOutcome, endedAt: number, now: number): boolean {
   const changed = prepared(deps.database, `UPDATE calls SET state = 'ended', outcome = ?, ended_at = ? WHERE id = ? AND state <> 'ended'`)
     .run(outcome, endedAt, callId).changes;
   if (changed === 0) return false;
@@ -187,7 +178,7 @@ export function finalizeCall(deps: DialerDeps, callId: number, outcome: CallOutc
  * callee's calling hours after the retry delay. Guarded by the contact's status and attempt
  * number, so a stale event of an older attempt cannot move the contact.
  */
-export function settleContact(deps: DialerDeps, call: CallRow, outcome: CallOutcome, now: number, expected: ContactStatus): void {
+export function settleContact(deps: CallDeps, call: CallRow, outcome: CallOutcome, now: number, expected: ContactStatus): void {
   const store = callStore(deps.database);
   const contact = store.contact(call.contactId);
   if (!contact || contact.status !== expected || contact.attempts !== call.attempt) return;
@@ -221,7 +212,7 @@ export function settleContact(deps: DialerDeps, call: CallRow, outcome: CallOutc
   deps.logger.debug('contact settled', { listId: call.listId, contactId: contact.id, callId: call.id, attempt: call.attempt, outcome, status });
 }
 
-function hasResponse(deps: DialerDeps, contactId: number): boolean {
+function hasResponse(deps: CallDeps, contactId: number): boolean {
   return prepared(deps.database, 'SELECT 1 FROM responses WHERE contact_id = ?').get(contactId) !== undefined;
 }
 
@@ -234,7 +225,7 @@ function hasResponse(deps: DialerDeps, contactId: number): boolean {
  * settled again as the person's: responded with a response, opted out after a star, else answered
  * without a score. Must run inside the caller's transaction, after the input's own writes.
  */
-export function settleLateKeys(deps: DialerDeps, callId: number, now: number): void {
+export function settleLateKeys(deps: CallDeps, callId: number, now: number): void {
   const store = callStore(deps.database);
   const call = store.byId(callId);
   if (!call || call.state !== 'ended') return;
@@ -242,7 +233,7 @@ export function settleLateKeys(deps: DialerDeps, callId: number, now: number): v
     prepared(deps.database, `UPDATE calls SET outcome = 'human' WHERE id = ? AND state = 'ended'`).run(callId);
     deps.logger.info('keys arrived after the call ended: it counts as answered by a person', { listId: call.listId, callId, attempt: call.attempt, was: call.outcome });
   }
-  billIfPersonAnswered(deps, callId, now);
+  bill(deps, callId, now);
   const contact = store.contact(call.contactId);
   if (!contact || contact.status === 'dialing') return;
   // Never weaker than what the contact is: a response (this call's or an earlier one's) makes a

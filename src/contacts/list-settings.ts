@@ -1,10 +1,10 @@
 import type { FrequencyCaps, Tariff } from '../config/index.js';
-import { DialingPolicy, parseJsonColumn, SurveyScript } from '../contacts/index.js';
+import { DialingPolicy, parseJsonColumn, SurveyScript } from './settings.js';
 import { prepared, type AppDatabase } from '../db/index.js';
 import { AppError } from '../errors/index.js';
 import { TariffSchema } from '../billing/index.js';
 import { calleeLanguage, type ReasonSettings, type SurveyLanguage } from '../ivr/index.js';
-import { isCallableAt, nextCallableAt, parseCallingHours, rulesForCountry, zonesForContact, type CallingRules } from '../scheduler/calling-hours.js';
+import { isCallableAt, nextCallableAt, parseCallingHours, rulesForCountry, zonesForContact, type CallingRules } from '../calling-hours/index.js';
 
 /** A list's dialing policy with every default filled in: what the dialer actually does. */
 export interface EffectivePolicy {

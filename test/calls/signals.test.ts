@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { CallSignals } from '../../src/dialer/index.js';
+import { CallSignals } from '../../src/calls/index.js';
 
 describe('call signals', () => {
   it('wakes the waiter of a call when it ends, and forgets calls nobody waits for any more', async () => {

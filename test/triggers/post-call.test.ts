@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import { addSuppressions, createList } from '../../src/contacts/index.js';
-import { triggerSurvey } from '../../src/surveys/index.js';
+import { triggerSurvey } from '../../src/triggers/index.js';
 import { TARIFF } from '../support/dialer.js';
 import { testEnv, thrownAppError, type TestEnv } from '../support/factories.js';
 import { seedClient, seedList } from '../support/reports.js';

@@ -9,7 +9,7 @@ import {
   windowEndsAt,
   zonesForContact,
   type CallingRules,
-} from '../../src/scheduler/calling-hours.js';
+} from '../../src/calling-hours/index.js';
 import { at, iso, utc, wall } from './helpers.js';
 
 const WARSAW = ['Europe/Warsaw'];

@@ -7,7 +7,7 @@ import {
   parseCallingHours,
   toCallingRules,
   type CallingRules,
-} from '../../src/scheduler/calling-hours.js';
+} from '../../src/calling-hours/index.js';
 
 const EVERY_DAY = [1, 2, 3, 4, 5, 6, 7];
 

@@ -2,8 +2,8 @@ import { afterInput, answerNcco, calleeLanguage, interpretDtmf, surveyTexts, typ
 import { prepared } from '../db/index.js';
 import { openDetractorFollowUp, type FollowUpOpened } from '../followup/index.js';
 import { parseProviderTime } from '../telephony/index.js';
-import { callStore, type CallRow, type ContactRow } from './calls.js';
-import type { DialerDeps } from './deps.js';
+import { callStore, type CallRow, type ContactRow } from './store.js';
+import type { CallDeps } from './deps.js';
 import { advanceState, settleLateKeys } from './lifecycle.js';
 import { recordOptOut } from './opt-out.js';
 import { handleReasonInput, isReasonStep, reasonAfterScore } from './reason-step.js';
@@ -28,7 +28,7 @@ export function webhookUrls(publicBaseUrl: string): WebhookUrls {
   };
 }
 
-export interface FlowDeps extends DialerDeps {
+export interface FlowDeps extends CallDeps {
   urls: WebhookUrls;
 }
 

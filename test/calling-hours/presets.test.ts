@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from '@jest/globals';
-import { COUNTRY_PRESETS, DEFAULT_CALLING_RULES, isCallableAt, rulesForCountry } from '../../src/scheduler/calling-hours.js';
+import { COUNTRY_PRESETS, DEFAULT_CALLING_RULES, isCallableAt, rulesForCountry } from '../../src/calling-hours/index.js';
 import { at } from './helpers.js';
 
 const callable = (country: string, zone: string, localIso: string) => isCallableAt(rulesForCountry(country), [zone], country, at(zone, localIso));

@@ -7,4 +7,4 @@ export {
   type TriggerInput,
   type TriggerReason,
   type TriggerResult,
-} from './trigger.js';
+} from './post-call.js';

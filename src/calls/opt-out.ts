@@ -1,5 +1,5 @@
 import { prepared, type AppDatabase } from '../db/index.js';
-import type { CallRow, ContactRow } from './calls.js';
+import type { CallRow, ContactRow } from './store.js';
 
 /**
  * A star pressed during a call: the number is suppressed at once and the call ends its survey.

@@ -3,8 +3,8 @@ import { KeyedJobs, type Clock } from '../clock/index.js';
 import { prepared, type AppDatabase } from '../db/index.js';
 import type { Logger } from '../logging/index.js';
 import { downloadRecording, parseProviderTime, type RecordingHostPolicy } from '../telephony/index.js';
-import { callStore } from './calls.js';
-import type { DialerDeps } from './deps.js';
+import { callStore } from './store.js';
+import type { CallDeps } from './deps.js';
 
 export interface RecordingPayload {
   recording_url?: string | undefined;
@@ -19,7 +19,7 @@ export interface RecordingPayload {
  * time after the record action started, possibly after `completed`; it carries no call uuid, so
  * the call is found by the ref in our URL.
  */
-export function handleRecording(deps: DialerDeps, downloads: RecordingDownloads, ref: string, payload: RecordingPayload): boolean {
+export function handleRecording(deps: CallDeps, downloads: RecordingDownloads, ref: string, payload: RecordingPayload): boolean {
   const store = callStore(deps.database);
   const call = store.byRef(ref);
   if (!call) return false;

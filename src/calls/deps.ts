@@ -1,11 +1,11 @@
 import type { Clock } from '../clock/index.js';
 import type { AppDatabase } from '../db/index.js';
 import type { Logger } from '../logging/index.js';
-import type { ListSettingsBook } from './settings.js';
+import type { ListSettingsBook } from '../contacts/index.js';
 import type { CallSignals } from './signals.js';
 
 /** What the call-handling functions are given; built once per process by the composition root. */
-export interface DialerDeps {
+export interface CallDeps {
   database: AppDatabase;
   clock: Clock;
   logger: Logger;

@@ -1,7 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import fc from 'fast-check';
 import { DateTime } from 'luxon';
-import { isCallableAt, nextCallableAt, windowEndsAt, type CallingInterval, type CallingRules, type IsoWeekday } from '../../src/scheduler/calling-hours.js';
+import { isCallableAt, nextCallableAt, windowEndsAt, type CallingInterval, type CallingRules, type IsoWeekday } from '../../src/calling-hours/index.js';
 
 /*
  * The window arithmetic against a deliberately naive oracle: luxon's wall-clock reading of each

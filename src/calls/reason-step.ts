@@ -1,8 +1,8 @@
 import { afterInput, afterReasonInput, interpretReasonDigit, reasonNcco, reasonPrompt, REASON_STEPS, type InputStep, type IvrContext, type Ncco, type ReasonStep } from '../ivr/index.js';
 import { prepared } from '../db/index.js';
 import { parseProviderTime } from '../telephony/index.js';
-import { callStore, type CallRow, type ContactRow } from './calls.js';
-import type { DialerDeps } from './deps.js';
+import { callStore, type CallRow, type ContactRow } from './store.js';
+import type { CallDeps } from './deps.js';
 import { advanceState, settleLateKeys } from './lifecycle.js';
 import { recordOptOut } from './opt-out.js';
 import type { CallbackOutcome, InputPayload } from './survey-flow.js';
@@ -30,7 +30,7 @@ interface ResponseOfCall {
   reasonOutcome: string | null;
 }
 
-const responseOfCall = (deps: DialerDeps, callId: number) =>
+const responseOfCall = (deps: CallDeps, callId: number) =>
   prepared(deps.database, 'SELECT id, score, reason, reason_outcome AS reasonOutcome FROM responses WHERE call_id = ?').get(callId) as ResponseOfCall | undefined;
 
 /**
@@ -38,7 +38,7 @@ const responseOfCall = (deps: DialerDeps, callId: number) =>
  * it follows, or undefined to go on to the comment. A duplicate score webhook gets the question
  * again (the same reply as the first time) but does not move the call back once it was answered.
  */
-export function reasonAfterScore(deps: DialerDeps, input: { call: CallRow; context: IvrContext }): Ncco | undefined {
+export function reasonAfterScore(deps: CallDeps, input: { call: CallRow; context: IvrContext }): Ncco | undefined {
   const { call, context } = input;
   const prompt = reasonPrompt(deps.lists.get(call.listId).reasons, context.language);
   if (prompt.kind === 'off') return undefined;
@@ -60,7 +60,7 @@ export function reasonAfterScore(deps: DialerDeps, input: { call: CallRow; conte
  * (docs/adr/0009-late-input.md). Every write is conditional, so a duplicate changes nothing.
  */
 export function handleReasonInput(
-  deps: DialerDeps,
+  deps: CallDeps,
   request: { call: CallRow; contact: ContactRow; step: ReasonStep; payload: InputPayload; context: IvrContext },
 ): CallbackOutcome {
   const { call, contact, step, payload, context } = request;
