@@ -5,6 +5,7 @@ import { SENTIMENTS, type JudgementSource, type Sentiment } from '../db/schema/i
 import { AppError } from '../errors/index.js';
 import { maskPhone, type Logger } from '../logging/index.js';
 import { DEFAULT_TAXONOMY, OTHER_THEME_ID, parseTaxonomy, type Taxonomy } from '../themes/index.js';
+import { categoryOf, NPS_CATEGORIES, scoreRangeOf, type NpsCategory } from '../ivr/index.js';
 import { judgeComment, taxonomyOfList, themesOf } from './judgement.js';
 
 /**
@@ -202,10 +203,6 @@ export function correctionsOf(database: AppDatabase, responseId: number): ThemeC
 // ---------------------------------------------------------------------------------------------
 // Listing
 
-export const NPS_CATEGORIES = ['detractor', 'passive', 'promoter'] as const;
-export type NpsCategory = (typeof NPS_CATEGORIES)[number];
-const categoryOf = (score: number): NpsCategory => (score <= 6 ? 'detractor' : score <= 8 ? 'passive' : 'promoter');
-const SCORE_RANGE: Record<NpsCategory, [number, number]> = { detractor: [0, 6], passive: [7, 8], promoter: [9, 10] };
 
 /** GET /api/v1/lists/:listId/comments and `comments list`: the filters, as strings. */
 export const CommentsQuery = z.strictObject({
@@ -240,7 +237,7 @@ export interface CommentView {
 export function listComments(database: AppDatabase, input: { listId: number; clientId?: number | undefined; query: CommentsQuery }): CommentView[] {
   const list = prepared(database, 'SELECT id, client_id AS clientId FROM lists WHERE id = ?').get(input.listId) as { id: number; clientId: number | null } | undefined;
   if (!list || (input.clientId !== undefined && list.clientId !== input.clientId)) throw new AppError('NOT_FOUND', `list ${input.listId} does not exist`);
-  const [low, high] = input.query.category ? SCORE_RANGE[input.query.category] : [0, 10];
+  const [low, high] = input.query.category ? scoreRangeOf(input.query.category) : [0, 10];
   const rows = prepared(
     database,
     `SELECT r.id AS responseId, r.score, r.comment_text AS text, r.comment_language AS language, r.themes_source AS themesSource, r.sentiment,

@@ -12,7 +12,6 @@ export {
   correctThemes,
   findClientId,
   listComments,
-  NPS_CATEGORIES,
   reclassifyList,
   SENTIMENT_CHOICES,
   setClientTaxonomy,
@@ -23,7 +22,6 @@ export {
   type CorrectionActor,
   type CorrectionResult,
   type CurationDeps,
-  type NpsCategory,
   type ReclassifySummary,
   type ThemeCorrectionView,
 } from './curation.js';

@@ -1,8 +1,11 @@
 import { CASE_STATUSES } from '../db/schema/index.js';
 import type { CaseView } from '../followup/index.js';
+import { categoryOf, type NpsCategory } from '../ivr/index.js';
 import { esc, type ClientListSummary, type CommentItem, type NpsReport, type SegmentRow } from '../reports/index.js';
 import { dateTime, int, interval, percent, signed, type LiveFigures } from './format.js';
 import type { ConsoleIdentity } from './session.js';
+
+const CATEGORY_CLASS: Record<NpsCategory, string> = { detractor: 'det', passive: 'pas', promoter: 'pro' };
 
 /**
  * The console's pages: server-rendered HTML from template literals. Every value from the data goes
@@ -126,7 +129,7 @@ export function listPage(frame: PageFrame, input: ListPageInput): string {
     ${f.scores
       .map(
         (count, score) =>
-          `<tr class="${score <= 6 ? 'det' : score <= 8 ? 'pas' : 'pro'}"><th scope="row">${score}</th><td class="num" data-live-score="${score}">${int(count)}</td>
+          `<tr class="${CATEGORY_CLASS[categoryOf(score)]}"><th scope="row">${score}</th><td class="num" data-live-score="${score}">${int(count)}</td>
           <td><meter min="0" max="${f.maxScoreCount}" value="${count}" data-live-meter="${score}" aria-label="Answers scoring ${score}">${int(count)}</meter></td></tr>`,
       )
       .join('')}</tbody></table></section>`;

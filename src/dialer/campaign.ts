@@ -5,6 +5,7 @@ import { CANCELLED, type Clock } from '../clock/index.js';
 import { prepared } from '../db/index.js';
 import type { CallOutcome, ContactStatus } from '../db/schema/index.js';
 import { AppError } from '../errors/index.js';
+import { detractorSql, promoterSql } from '../ivr/index.js';
 import type { Telephony } from '../telephony/index.js';
 import { callStore, type ContactRow } from '../calls/index.js';
 import type { CallDeps } from '../calls/index.js';
@@ -443,7 +444,7 @@ async function waitForIdle(queue: PQueue, clock: Clock, timeoutMs: number): Prom
 function progressReporter(deps: CallDeps, options: CampaignOptions, stats: { dialled: number; rateLimited: number }, live: () => number) {
   const byStatus = prepared(deps.database, 'SELECT status, count(*) AS n FROM contacts WHERE list_id = ? GROUP BY status');
   const scores = prepared(deps.database, 
-    `SELECT count(*) AS responses, sum(score >= 9) AS promoters, sum(score <= 6) AS detractors FROM responses WHERE list_id = ?`,
+    `SELECT count(*) AS responses, sum(${promoterSql('score')}) AS promoters, sum(${detractorSql('score')}) AS detractors FROM responses WHERE list_id = ?`,
   );
   const calls = prepared(
     deps.database,

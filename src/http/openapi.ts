@@ -1,6 +1,7 @@
 import { OpenAPIRegistry, OpenApiGeneratorV31, type RouteConfig } from '@asteasolutions/zod-to-openapi';
 import { z } from 'zod';
-import { CommentsQuery, NPS_CATEGORIES, ThemesCorrection, type CommentView, type CorrectionResult } from '../comments/index.js';
+import { NPS_CATEGORIES } from '../ivr/index.js';
+import { CommentsQuery, ThemesCorrection, type CommentView, type CorrectionResult } from '../comments/index.js';
 import { CASE_STATUSES, JUDGEMENT_SOURCES, SENTIMENTS, TRIGGER_STATUSES } from '../db/schema/index.js';
 import { CasePatch, CasesQuery, type CaseView } from '../followup/index.js';
 import { REPORT_SCHEMA_VERSION, type ClientListSummary } from '../reports/index.js';

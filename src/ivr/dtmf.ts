@@ -21,11 +21,31 @@ export function interpretDtmf(digits: unknown): DtmfAnswer {
   return { kind: 'invalid', digits: text.slice(0, 20) };
 }
 
-export type NpsCategory = 'promoter' | 'passive' | 'detractor';
+export const NPS_CATEGORIES = ['detractor', 'passive', 'promoter'] as const;
+export type NpsCategory = (typeof NPS_CATEGORIES)[number];
 
-/** 0–6 detractor, 7–8 passive, 9–10 promoter. */
+/**
+ * The NPS bands, the one definition: 0–6 detractor, 7–8 passive, 9–10 promoter. Code calls
+ * categoryOf; SQL is generated from the same numbers by the *_SQL helpers below.
+ */
+export const NPS_BANDS = { passiveFrom: 7, promoterFrom: 9 } as const;
+
 export function categoryOf(score: number): NpsCategory {
-  if (score >= 9) return 'promoter';
-  if (score >= 7) return 'passive';
+  if (score >= NPS_BANDS.promoterFrom) return 'promoter';
+  if (score >= NPS_BANDS.passiveFrom) return 'passive';
   return 'detractor';
 }
+
+/** The lowest and highest score of a category (detractor 0–6, passive 7–8, promoter 9–10). */
+export function scoreRangeOf(category: NpsCategory): [number, number] {
+  if (category === 'promoter') return [NPS_BANDS.promoterFrom, 10];
+  if (category === 'passive') return [NPS_BANDS.passiveFrom, NPS_BANDS.promoterFrom - 1];
+  return [0, NPS_BANDS.passiveFrom - 1];
+}
+
+/** SQL true (1) when `column` holds a promoter's score. */
+export const promoterSql = (column: string): string => `(${column} >= ${NPS_BANDS.promoterFrom})`;
+/** SQL true (1) when `column` holds a detractor's score. */
+export const detractorSql = (column: string): string => `(${column} < ${NPS_BANDS.passiveFrom})`;
+/** SQL 0 detractor, 1 passive, 2 promoter. */
+export const categoryCodeSql = (column: string): string => `((${column} >= ${NPS_BANDS.passiveFrom}) + (${column} >= ${NPS_BANDS.promoterFrom}))`;

@@ -1,4 +1,4 @@
-export { categoryOf, interpretDtmf, type DtmfAnswer, type NpsCategory } from './dtmf.js';
+export { categoryCodeSql, categoryOf, detractorSql, interpretDtmf, NPS_BANDS, NPS_CATEGORIES, promoterSql, scoreRangeOf, type DtmfAnswer, type NpsCategory } from './dtmf.js';
 export { afterInput, answerNcco, DEFAULT_IVR_SETTINGS, type InputDecision, type InputStep, type IvrContext, type IvrSettings, type Ncco, type NccoAction } from './ncco.js';
 export { calleeLanguage, chooseLanguage, isSurveyLanguage, languageOfCountry, type CalleeLanguageInput, SURVEY_LANGUAGES, surveyTexts, type ScriptInput, type SurveyLanguage, type SurveyTexts } from './texts.js';
 export {

@@ -1,4 +1,5 @@
 import { prepared, type AppDatabase } from '../db/index.js';
+import { detractorSql, promoterSql } from '../ivr/index.js';
 import type { CellCounts, PassResult } from './aggregate.js';
 import { LOW_SAMPLE_RESPONSES, type AgentResults, type AgentRow } from './model.js';
 import { adjustedWaldInterval } from './stats.js';
@@ -49,7 +50,7 @@ function agentCountsBySql(database: AppDatabase, listId: number): [string, CellC
   const rows = prepared(
     database,
     `SELECT c.attributes ->> '$.agent' AS agent, count(*) AS contacts, sum(c.status NOT IN ('suppressed', 'capped')) AS eligible,
-            count(r.id) AS responses, coalesce(sum(r.score >= 9), 0) AS promoters, coalesce(sum(r.score <= 6), 0) AS detractors,
+            count(r.id) AS responses, coalesce(sum(${promoterSql('r.score')}), 0) AS promoters, coalesce(sum(${detractorSql('r.score')}), 0) AS detractors,
             coalesce(sum(r.comment_status IN ('downloaded', 'pending', 'failed')), 0) AS comments
      FROM contacts c LEFT JOIN responses r ON r.contact_id = c.id
      WHERE c.list_id = ? AND coalesce(c.attributes ->> '$.agent', '') <> '' GROUP BY 1`,

@@ -1,4 +1,5 @@
 import type Database from 'better-sqlite3';
+import { categoryOf } from '../ivr/index.js';
 import { MAX_SEGMENT_VALUES } from './model.js';
 
 /**
@@ -82,8 +83,9 @@ function addCode(into: CellCounts, code: number): void {
   if ((code & 96) !== 0) into.comments++;
   if (score >= 0) {
     into.responses++;
-    if (score >= 9) into.promoters++;
-    else if (score <= 6) into.detractors++;
+    const category = categoryOf(score);
+    if (category === 'promoter') into.promoters++;
+    else if (category === 'detractor') into.detractors++;
   }
 }
 

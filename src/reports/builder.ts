@@ -6,7 +6,7 @@ import { CONTACT_STATUSES, type ContactStatus } from '../db/schema/index.js';
 import { ListSettingsBook } from '../contacts/index.js';
 import { AppError } from '../errors/index.js';
 import { maskPhone } from '../logging/index.js';
-import { categoryOf, calleeLanguage, surveyTexts, type NpsCategory } from '../ivr/index.js';
+import { categoryCodeSql, categoryOf, NPS_CATEGORIES, calleeLanguage, surveyTexts, type NpsCategory } from '../ivr/index.js';
 import { EMAIL_VALUE, PHONE_VALUE, segmentVerdict, type ColumnValues } from '../contacts/index.js';
 import { taxonomyOfList } from '../comments/index.js';
 import { caseSummary } from '../followup/index.js';
@@ -181,9 +181,8 @@ function toChange(test: ChangeTest, method: ChangeSummary['method'], degreesOfFr
   };
 }
 
-/** 0 detractor, 1 passive, 2 promoter. */
-const CATEGORY_CODE_SQL = (column: string) => `(${column} >= 7) + (${column} >= 9)`;
-const CODE_CATEGORY: readonly NpsCategory[] = ['detractor', 'passive', 'promoter'];
+const CATEGORY_CODE_SQL = categoryCodeSql;
+const CODE_CATEGORY: readonly NpsCategory[] = NPS_CATEGORIES;
 
 /**
  * The comparison with the wave this list follows up. Only a list of the same client is compared:

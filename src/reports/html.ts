@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { formatMoney } from '../billing/index.js';
-import type { NpsCategory } from '../ivr/index.js';
+import { categoryOf, type NpsCategory } from '../ivr/index.js';
 import { NO_VALUE_LABEL } from './csv.js';
 import { DISPOSITION_KEYS, LOW_SAMPLE_RESPONSES, type ChangeSummary, type CommentItem, type DispositionKey, type Interval, type NpsReport, type SegmentRow } from './model.js';
 import { NPS_CATEGORIES } from './stats.js';
@@ -90,7 +90,7 @@ function svgHistogram(report: NpsReport): string {
       const h = Math.round((n / max) * 150);
       const x = 20 + score * (barWidth + gap);
       const y = 180 - h;
-      const category: NpsCategory = score >= 9 ? 'promoter' : score >= 7 ? 'passive' : 'detractor';
+      const category: NpsCategory = categoryOf(score);
       return (
         `<g data-score="${score}"><rect x="${x.toFixed(1)}" y="${y}" width="${barWidth}" height="${h}" fill="${COLOURS[category]}" rx="3"><title>${score}: ${int(n)} (${category})</title></rect>` +
         `<text x="${(x + barWidth / 2).toFixed(1)}" y="${y - 6}" text-anchor="middle" font-size="12" fill="#1d2733">${int(n)}</text>` +

@@ -1,4 +1,4 @@
-import type { NpsCategory } from '../ivr/index.js';
+import { categoryOf, type NpsCategory } from '../ivr/index.js';
 
 /**
  * NPS statistics, as docs/report-format.md and the reference (nps-and-compliance.md §7) define
@@ -24,17 +24,15 @@ export const countOf = (c: NpsCounts): number => c.promoters + c.passives + c.de
 
 export const NPS_CATEGORIES = ['promoter', 'passive', 'detractor'] as const satisfies readonly NpsCategory[];
 
+const COUNT_OF = { promoter: 'promoters', passive: 'passives', detractor: 'detractors' } as const satisfies Record<NpsCategory, keyof NpsCounts>;
+
 /** Counts by category from a 0–10 histogram (index = score). */
 export function countsFromScores(scores: readonly number[]): NpsCounts {
-  let promoters = 0;
-  let passives = 0;
-  let detractors = 0;
+  const counts = { promoters: 0, passives: 0, detractors: 0 };
   scores.forEach((n, score) => {
-    if (score >= 9) promoters += n;
-    else if (score >= 7) passives += n;
-    else detractors += n;
+    counts[COUNT_OF[categoryOf(score)]] += n;
   });
-  return { promoters, passives, detractors };
+  return counts;
 }
 
 /** 100 · (p_P − p_D); null when nobody answered. */
