@@ -1,7 +1,8 @@
 import { AppError } from '../errors/index.js';
 
 /** Header names accepted for the phone column, in order of preference (any case). */
-export const PHONE_COLUMN_NAMES = ['phone', 'phone_number', 'number', 'msisdn', 'mobile', 'telefon'] as const;
+/** Header names of the numbers' column (any case): English, Polish, Russian and Bulgarian. */
+export const PHONE_COLUMN_NAMES = ['phone', 'phone_number', 'number', 'msisdn', 'mobile', 'telefon', 'numer telefonu', 'телефон', 'номер телефона', 'телефонен номер'] as const;
 /** Columns with a meaning of their own; region, segment and agent are also report breakdowns. */
 export const KNOWN_COLUMNS = ['name', 'language', 'timezone', 'region', 'segment', 'agent'] as const;
 /** Columns stored on the contact row itself; every other column goes into attributes. */

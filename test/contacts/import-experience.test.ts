@@ -76,6 +76,18 @@ describe('import: a messy Polish spreadsheet export (#14 items 1 and 5)', () => 
     expect(storedContacts(env, summary.listId)[0]).toMatchObject({ row: 2, phone: '+48501234567', name: 'Łukasz Żółć' });
   });
 
+  it.each([
+    ['Numer telefonu;Imię', '501 234 567;Anna'],
+    ['Телефон;Имя', '501 234 567;Анна'],
+    ['Номер телефона;Имя', '501 234 567;Анна'],
+    ['Телефонен номер;Име', '501 234 567;Ана'],
+  ])('finds the numbers under a Polish, Russian or Bulgarian header: %s', async (header, row) => {
+    const env = testEnv();
+    const summary = await importCsv(env, `${header}\n${row}\n`);
+    expect(summary).toMatchObject({ imported: 1, rejectedCount: 0 });
+    expect(storedContacts(env, summary.listId)[0]).toMatchObject({ phone: '+48501234567' });
+  });
+
   it("accepts a spreadsheet's leading apostrophe and explains numbers mangled into scientific notation", async () => {
     const env = testEnv();
     const summary = await importCsv(env, csv('phone', "'+48501234567", '4.85012E+10', '+44 7700 900123'));

@@ -191,7 +191,7 @@ describe('importList: the header', () => {
     const error = await rejection(importCsv(env, csv('name,tel', 'Anna,501234567')));
     expect(error.code).toBe('INPUT_INVALID');
     expect(error.message).toBe(
-      'no phone column: the header has "name", "tel"; name the column with the numbers one of phone, phone_number, number, msisdn, mobile, telefon (any case)',
+      'no phone column: the header has "name", "tel"; name the column with the numbers one of phone, phone_number, number, msisdn, mobile, telefon, numer telefonu, телефон, номер телефона, телефонен номер (any case)',
     );
     expect(error.details).toEqual({ header: ['name', 'tel'], accepted: PHONE_COLUMN_NAMES });
     expect(countRows(env, 'lists')).toBe(0);
