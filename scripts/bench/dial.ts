@@ -108,7 +108,10 @@ async function childDial(): Promise<void> {
   // a call's whole life (create, status events, answer, input, recording, billing).
   writeFileSync(
     scenario,
-    JSON.stringify({ callees: {}, population: { outcomes: { answered: 70, busy: 10, unanswered: 8, machine: 10, failed: 2 }, commentRate: Number(argValue("--comment-rate") ?? 0.3) } }),
+    JSON.stringify({ callees: {}, population: { outcomes: { answered: 70, busy: 10, unanswered: 8, machine: 10, failed: 2 }, commentRate: Number(argValue("--comment-rate") ?? 0.3) },
+      // The account transcribes the callees' Polish; the sandbox speaks no audio (the dialer's cost is measured, not espeak-ng's).
+      speech: { synthesis: 'off', transcription: { languages: ['en-US', 'pl-PL', 'ru-RU', 'bg-BG'] } },
+    }),
   );
   const vonageEnv = {
     VONAGE_APPLICATION_ID: randomUUID(),
