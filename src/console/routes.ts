@@ -20,7 +20,7 @@ import {
   verifyReportLink,
   type ReportServiceDeps,
 } from '../reports/index.js';
-import { sendRecording, sendReport } from '../http/send.js';
+import { sendRecording, sendReport } from '../http/index.js';
 import { Id, parseInput } from './input.js';
 import { LiveReports } from './live.js';
 import { operatorRoutes, type OperatorDeps } from './operator.js';

@@ -1,3 +1,4 @@
+import { describe, expect, it } from '@jest/globals';
 import Database from 'better-sqlite3';
 import { categoryCodeSql, categoryOf, detractorSql, NPS_CATEGORIES, promoterSql, scoreRangeOf } from '../../src/ivr/index.js';
 
