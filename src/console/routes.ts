@@ -1,5 +1,4 @@
 import express, { type NextFunction, type Request, type Response } from 'express';
-import { rateLimit } from 'express-rate-limit';
 import helmet from 'helmet';
 import { z } from 'zod';
 import type { Clock } from '../clock/index.js';
@@ -20,7 +19,7 @@ import {
   verifyReportLink,
   type ReportServiceDeps,
 } from '../reports/index.js';
-import { sendRecording, sendReport } from '../http/index.js';
+import { failedAuthentications, sendRecording, sendReport } from '../http/index.js';
 import { Id, parseInput } from './input.js';
 import { LiveReports } from './live.js';
 import { operatorRoutes, type OperatorDeps } from './operator.js';
@@ -129,15 +128,11 @@ export function consoleRouter(deps: ConsoleDeps): express.Router {
     next();
   });
 
-  const failures = rateLimit({
-    windowMs: 15 * 60_000,
+  // Only refused sign-ins count, and a valid key or token always signs in (as the API's keys).
+  const failures = failedAuthentications({
     limit: deps.failedAuthLimit ?? 20,
-    standardHeaders: 'draft-7',
-    legacyHeaders: false,
-    validate: { xForwardedForHeader: false },
-    // Only failed sign-ins count (skipSuccessfulRequests reads the status we answer with).
-    skipSuccessfulRequests: true,
-    handler: (_req, res) => {
+    onLimited: (req, res) => {
+      log.warn('console sign-in refused', { address: req.ip, reason: 'too many failed sign-ins from this address' });
       res.status(429).type('html').send(signInPage({ operator: false, error: 'too many failed sign-ins from this address; try again in 15 minutes', operatorEnabled: operatorToken !== undefined }));
     },
   });
@@ -158,12 +153,14 @@ export function consoleRouter(deps: ConsoleDeps): express.Router {
     res.set('Cache-Control', 'no-store');
     res.type('html').send(signInPage({ operator: false, operatorEnabled: operatorToken !== undefined }));
   });
-  router.post('/sign-in', failures, (req, res) => {
+  router.post('/sign-in', (req, res, next) => {
     const input = SignIn.safeParse(req.body ?? {});
     const client = input.success ? authenticateClient(deps.database, input.data.apiKey) : undefined;
     if (!client) {
-      log.warn('console sign-in refused', { address: req.ip, keyPrefix: maskApiKey(input.success ? input.data.apiKey : undefined) });
-      res.status(401).type('html').send(signInPage({ operator: false, error: 'that API key is not valid', operatorEnabled: operatorToken !== undefined }));
+      failures(req, res, next, () => {
+        log.warn('console sign-in refused', { address: req.ip, keyPrefix: maskApiKey(input.success ? input.data.apiKey : undefined) });
+        res.status(401).type('html').send(signInPage({ operator: false, error: 'that API key is not valid', operatorEnabled: operatorToken !== undefined }));
+      });
       return;
     }
     startSession(req, res, { kind: 'client', clientId: client.id, clientName: client.name });
@@ -174,11 +171,13 @@ export function consoleRouter(deps: ConsoleDeps): express.Router {
     res.set('Cache-Control', 'no-store');
     res.type('html').send(signInPage({ operator: true, operatorEnabled: operatorToken !== undefined }));
   });
-  router.post('/operator/sign-in', failures, (req, res) => {
+  router.post('/operator/sign-in', (req, res, next) => {
     const input = OperatorSignIn.safeParse(req.body ?? {});
     if (!operatorToken || !input.success || !sameSecret(input.data.token, operatorToken)) {
-      log.warn('console operator sign-in refused', { address: req.ip, enabled: operatorToken !== undefined });
-      res.status(401).type('html').send(signInPage({ operator: true, error: 'that is not the operator token', operatorEnabled: operatorToken !== undefined }));
+      failures(req, res, next, () => {
+        log.warn('console operator sign-in refused', { address: req.ip, enabled: operatorToken !== undefined });
+        res.status(401).type('html').send(signInPage({ operator: true, error: 'that is not the operator token', operatorEnabled: operatorToken !== undefined }));
+      });
       return;
     }
     startSession(req, res, { kind: 'operator' });

@@ -21,6 +21,7 @@ import {
 import { triggerSurvey } from '../triggers/index.js';
 import { apiDocument, API_DOCUMENT_PATH } from './openapi.js';
 import { CallId, CaseId, ListId, ReportQuery, ResponseId } from './schemas.js';
+import { failedAuthentications } from './failed-auth.js';
 import { sendRecording, sendReport } from './send.js';
 
 export interface ApiDeps extends ReportServiceDeps {
@@ -200,13 +201,9 @@ function authenticate(deps: ApiDeps): express.RequestHandler {
     const path = req.originalUrl.split('?')[0]!.replace(/[^/]{33,}/g, '…');
     log.warn('API authentication refused', { reason, address: req.ip, keyPrefix: maskApiKey(presented), method: req.method, path });
   };
-  const failures = rateLimit({
-    windowMs: 15 * 60_000,
+  const failures = failedAuthentications({
     limit: deps.failedAuthLimit ?? 20,
-    standardHeaders: 'draft-7',
-    legacyHeaders: false,
-    validate: { xForwardedForHeader: false },
-    handler: (req, res) => {
+    onLimited: (req, res) => {
       refused(req, 'too many failed authentications from this address');
       tooMany('too many failed authentications from this address; try again in 15 minutes')(req, res);
     },
@@ -220,8 +217,7 @@ function authenticate(deps: ApiDeps): express.RequestHandler {
       return;
     }
     // Counts the failure; over the limit the limiter answers 429 itself and does not call back.
-    return failures(req, res, (error?: unknown) => {
-      if (error !== undefined) return next(error);
+    failures(req, res, next, () => {
       refused(req, match ? 'unknown API key' : 'no API key');
       res.set('WWW-Authenticate', 'Bearer realm="nps-dialer"');
       next(new AppError('UNAUTHORIZED', match ? 'the API key is not valid' : 'send your API key as `Authorization: Bearer <key>`'));

@@ -31,6 +31,19 @@ describe('console sign-in and session', () => {
     expect(cookie).not.toContain(acme.apiKey);
   });
 
+  it('limits failed sign-ins per address but never refuses a valid key or token (#13 item 3)', async () => {
+    const { app, acme } = consoleFixture({ failedAuthLimit: 3 });
+    const statuses: number[] = [];
+    for (let i = 0; i < 4; i++) statuses.push((await request(app).post('/console/sign-in').type('form').send({ apiKey: `${acme.apiKey.slice(0, -4)}AAA${i}` })).status);
+    expect(statuses).toEqual([401, 401, 401, 429]);
+    const valid = await request(app).post('/console/sign-in').type('form').send({ apiKey: acme.apiKey });
+    expect([valid.status, valid.headers.location]).toEqual([303, '/console/lists']);
+    const operator = await request(app).post('/console/operator/sign-in').type('form').send({ token: OPERATOR_TOKEN });
+    expect([operator.status, operator.headers.location]).toEqual([303, '/console/operator']);
+    const wrongAgain = await request(app).post('/console/operator/sign-in').type('form').send({ token: `${OPERATOR_TOKEN}x` });
+    expect(wrongAgain.status).toBe(429);
+  });
+
   it('refuses a wrong key with 401 and the sign-in form again, setting no cookie', async () => {
     const { app, acme } = consoleFixture();
     const res = await request(app).post('/console/sign-in').type('form').send({ apiKey: `${acme.apiKey.slice(0, -4)}AAAA` });

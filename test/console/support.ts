@@ -30,7 +30,7 @@ export function openCases(database: AppDatabase, listId: number): number[] {
  * The real HTTP app (webhooks, API and console) over one database: Acme with a first wave and a
  * second (a detractor case, a comment with its recording, pending contacts), Globex with its own.
  */
-export function consoleFixture(options: Partial<Pick<ConsoleDeps, 'livePollMs' | 'liveMinIntervalMs' | 'operator'>> = {}) {
+export function consoleFixture(options: Partial<Pick<ConsoleDeps, 'livePollMs' | 'liveMinIntervalMs' | 'operator' | 'failedAuthLimit'>> = {}) {
   const h = webhookHarness();
   const { database, clock, recordingsDir } = h;
   const acme = seedClient(database, clock, 'Acme <b>Telecom</b>');
