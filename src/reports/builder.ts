@@ -285,6 +285,7 @@ function buildInSnapshot(deps: ReportDeps, listId: number, audience: ReportAudie
   const reached = dispositions.responded + dispositions.answeredNoScore + dispositions.optedOut;
   const dialled = eligible - dispositions.notDialled;
   const share = (n: number) => (responses === 0 ? null : (100 * n) / responses);
+  const wave = waveComparison(database, list, counts);
   return {
     schemaVersion: REPORT_SCHEMA_VERSION,
     audience,
@@ -324,11 +325,17 @@ function buildInSnapshot(deps: ReportDeps, listId: number, audience: ReportAudie
     comments,
     segments,
     segmentsOmitted: omitted,
-    wave: waveComparison(database, list, counts),
+    wave,
     agents: agentResults(database, listId, pass),
     // Overdue is a matter of time: the injected clock's, like generatedAt.
     followUp: caseSummary(database, listId, deps.clock.now()),
-    why: buildWhy(database, { listId, taxonomy: taxonomyOfList(database, listId), language: settings.language, valueColumn: list.valueColumn }),
+    why: buildWhy(database, {
+      listId,
+      taxonomy: taxonomyOfList(database, listId),
+      language: settings.language,
+      valueColumn: list.valueColumn,
+      previous: wave ? { listId: wave.previous.listId, listName: wave.previous.listName } : null,
+    }),
     billing: {
       billableCalls: billing.billableCalls,
       billableSeconds: billing.billableSeconds,

@@ -277,10 +277,22 @@ function whySection(report: NpsReport): string {
         Math.round(risk.detractorValue),
       )} (${percent(risk.detractorShare)})</td></tr><tr><td>Value-weighted NPS</td><td class="num">${risk.valueWeightedNps === null ? '–' : signed(risk.valueWeightedNps)}</td></tr></tbody></table>`
     : '';
+  const waves = why.themeWaves;
+  const waveBlock =
+    waves && waves.rows.length
+      ? `<h3>Themes against ${esc(waves.previousListName)}</h3><p class="muted">Share of the comments with words (${int(waves.comments.before)} then ${int(waves.comments.after)}).${
+          waves.tooFew ? ` Fewer than ${waves.minimumComments} comments with words in a wave: shown, not tested.` : ' A change is marked when a two-proportion test gives p &lt; 0.05.'
+        }</p><table data-testid="theme-waves"><thead><tr><th scope="col">Theme</th><th scope="col" class="num">Before</th><th scope="col" class="num">Now</th><th scope="col" class="num">Change</th><th scope="col" class="num">p</th></tr></thead><tbody>${waves.rows
+          .map(
+            (r) =>
+              `<tr${r.significant ? ' data-significant' : ''}><td>${esc(r.label)}</td><td class="num">${percent(r.before.share)}</td><td class="num">${percent(r.after.share)}</td><td class="num">${r.change === null ? '–' : `${signed(r.change)} pts${r.significant ? ' *' : ''}`}</td><td class="num">${r.pValue === null ? '–' : r.pValue < 0.001 ? '&lt; 0.001' : r.pValue.toFixed(3)}</td></tr>`,
+          )
+          .join('')}</tbody></table>`
+      : '';
   const themeOptions = why.themes.map((t) => `<option value="${esc(t.key)}">${esc(t.label)}</option>`).join('');
   return `<section data-testid="why"><h2>Why they score as they do</h2>
 <p>${int(why.commentsWithText)} comments with words${why.silentRecordings ? `; ${int(why.silentRecordings)} recordings held no speech and are not counted` : ''}${why.textPending ? `; ${int(why.textPending)} texts still awaited` : ''}. The NPS impact of a reason is the points the list would gain if the detractors naming it were passives (95% interval).</p>
-${why.themes.length ? reasonTable(why.themes, 'Theme') : ''}${why.keypadReasons.length ? `<h3>Reasons pressed on the keypad</h3>${reasonTable(why.keypadReasons, 'Reason')}` : ''}${riskBlock}
+${why.themes.length ? reasonTable(why.themes, 'Theme') : ''}${waveBlock}${why.keypadReasons.length ? `<h3>Reasons pressed on the keypad</h3>${reasonTable(why.keypadReasons, 'Reason')}` : ''}${riskBlock}
 ${cards ? `<h3>What they said</h3><div class="filters"><label>Theme <select id="why-theme"><option value="">all</option>${themeOptions}</select></label> <label>Category <select id="why-category"><option value="">all</option><option value="detractor">detractors</option><option value="passive">passives</option><option value="promoter">promoters</option></select></label> <label>Words <input id="why-search" type="search"></label> <span class="muted"><span id="why-shown"></span> shown</span></div>${cards}<script>${WHY_SCRIPT}</script>` : ''}</section>`;
 }
 

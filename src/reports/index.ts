@@ -1,7 +1,7 @@
 export { buildReport, listComments, loadListHeader, type ListHeader, type ReportDeps } from './builder.js';
 export { AGENT_COLUMNS, agentsCsv, contactsCsv, escapeCell, summaryCsv, SUMMARY_COLUMNS } from './csv.js';
 export { esc, renderHtml, WHY_SCRIPT, WHY_SCRIPT_HASH, type HtmlComment, type HtmlOptions } from './html.js';
-export { buildWhy, VERBATIMS_PER_THEME, type ReasonRow, type RevenueAtRisk, type Verbatim, type WhyReport } from './why.js';
+export { buildWhy, MIN_COMMENTS_FOR_WAVE_TEST, VERBATIMS_PER_THEME, type ReasonRow, type RevenueAtRisk, type ThemeWaveRow, type ThemeWaves, type Verbatim, type WhyReport } from './why.js';
 export { MAX_LINK_LIFETIME_MS, signRecordingLink, signReportLink, verifyRecordingLink, verifyReportLink, type RecordingLink, type ReportLink } from './links.js';
 export * from './model.js';
 export {

@@ -1,7 +1,7 @@
 import type { AppDatabase } from '../db/index.js';
 import { categoryOf, type NpsCategory, type SurveyLanguage } from '../ivr/index.js';
 import { themeLabel, type CompiledTaxonomy } from '../themes/index.js';
-import { Z_95 } from './stats.js';
+import { normalCdf, Z_95 } from './stats.js';
 
 /** One reason (a theme, or a keypad choice) and what it costs the list's NPS. */
 export interface ReasonRow {
@@ -73,11 +73,42 @@ export interface WhyReport {
   /** Up to VERBATIMS_PER_THEME per theme, detractors first. */
   verbatims: { theme: string; label: string; items: Verbatim[] }[];
   revenueAtRisk: RevenueAtRisk | null;
+  /** Theme shares against the previous wave of the same client; null without one. */
+  themeWaves: ThemeWaves | null;
+}
+
+/** A theme's share of the comments with words in two waves, and whether it moved. */
+export interface ThemeWaveRow {
+  key: string;
+  label: string;
+  /** Mentions and their share of the wave's comments with words, 0..1 (null without any). */
+  before: { mentions: number; share: number | null };
+  after: { mentions: number; share: number | null };
+  /** after − before, in percentage points; null when a wave has no comments with words. */
+  change: number | null;
+  /** Two-proportion z-test (pooled), two-sided; null when either wave has too few comments. */
+  pValue: number | null;
+  /** p < 0.05; false when too few comments to say. */
+  significant: boolean;
+}
+
+export interface ThemeWaves {
+  previousListId: number;
+  previousListName: string;
+  /** Comments with words in the previous wave and in this one. */
+  comments: { before: number; after: number };
+  /** Both waves need at least this many comments with words for a test. */
+  minimumComments: number;
+  tooFew: boolean;
+  /** Largest absolute change first. */
+  rows: ThemeWaveRow[];
 }
 
 export const VERBATIMS_PER_THEME = 10;
 /** Below this many respondents an impact has no interval (the normal approximation is poor). */
 const MIN_RESPONDENTS_FOR_INTERVAL = 30;
+/** Below this many comments with words in either wave, theme shares are shown but not tested. */
+export const MIN_COMMENTS_FOR_WAVE_TEST = 30;
 
 interface ResponseRow {
   id: number;
@@ -111,7 +142,10 @@ const ratio = (a: number, b: number) => (b > 0 ? a / b : null);
  * over the list's responses and one over their themes; the rest is counting in memory (a list's
  * respondents are thousands, not millions).
  */
-export function buildWhy(database: AppDatabase, input: { listId: number; taxonomy: CompiledTaxonomy; language: SurveyLanguage; valueColumn: string | null }): WhyReport {
+export function buildWhy(
+  database: AppDatabase,
+  input: { listId: number; taxonomy: CompiledTaxonomy; language: SurveyLanguage; valueColumn: string | null; previous?: { listId: number; listName: string } | null | undefined },
+): WhyReport {
   const rows = database.sqlite
     .prepare(
       `SELECT r.id, r.call_id AS callId, r.score, r.comment_text AS text, r.comment_text_status AS textStatus, r.comment_status AS commentStatus,
@@ -157,7 +191,65 @@ export function buildWhy(database: AppDatabase, input: { listId: number; taxonom
     topThemesBySegment: topThemesBySegment(judged, themesOf),
     verbatims,
     revenueAtRisk: hasValue ? revenueAtRisk(rows, input.valueColumn) : null,
+    themeWaves: input.previous ? themeWaves(database, input.previous, { comments: judged.length, themes: themeMentions(judged, themesOf) }, labels) : null,
   };
+}
+
+function themeMentions(judged: ResponseRow[], themesOf: Map<number, string[]>): Map<string, number> {
+  const mentions = new Map<string, number>();
+  for (const r of judged) for (const theme of themesOf.get(r.id) ?? []) mentions.set(theme, (mentions.get(theme) ?? 0) + 1);
+  return mentions;
+}
+
+/**
+ * Theme shares of the comments with words, this wave against the previous: a share moves
+ * significantly when the pooled two-proportion z-test gives p < 0.05, tested only when both waves
+ * have MIN_COMMENTS_FOR_WAVE_TEST comments with words.
+ */
+function themeWaves(
+  database: AppDatabase,
+  previous: { listId: number; listName: string },
+  after: { comments: number; themes: Map<string, number> },
+  labels: Map<string, string>,
+): ThemeWaves {
+  const before = {
+    comments: (database.sqlite.prepare(`SELECT count(*) AS n FROM responses WHERE list_id = ? AND comment_text_status = 'ready'`).get(previous.listId) as { n: number }).n,
+    themes: new Map(
+      (
+        database.sqlite
+          .prepare(`SELECT t.theme, count(*) AS n FROM response_themes t JOIN responses r ON r.id = t.response_id WHERE t.list_id = ? AND r.comment_text_status = 'ready' GROUP BY t.theme`)
+          .all(previous.listId) as { theme: string; n: number }[]
+      ).map((t) => [t.theme, t.n]),
+    ),
+  };
+  const tooFew = before.comments < MIN_COMMENTS_FOR_WAVE_TEST || after.comments < MIN_COMMENTS_FOR_WAVE_TEST;
+  const keys = [...new Set([...before.themes.keys(), ...after.themes.keys()])];
+  const rows = keys.map((key): ThemeWaveRow => {
+    const k1 = before.themes.get(key) ?? 0;
+    const k2 = after.themes.get(key) ?? 0;
+    const p1 = ratio(k1, before.comments);
+    const p2 = ratio(k2, after.comments);
+    const pValue = tooFew ? null : twoProportionPValue(k1, before.comments, k2, after.comments);
+    return {
+      key,
+      label: labels.get(key) ?? key,
+      before: { mentions: k1, share: p1 },
+      after: { mentions: k2, share: p2 },
+      change: p1 === null || p2 === null ? null : round1((p2 - p1) * 100),
+      pValue,
+      significant: pValue !== null && pValue < 0.05,
+    };
+  });
+  rows.sort((a, b) => Math.abs(b.change ?? 0) - Math.abs(a.change ?? 0) || a.key.localeCompare(b.key));
+  return { previousListId: previous.listId, previousListName: previous.listName, comments: { before: before.comments, after: after.comments }, minimumComments: MIN_COMMENTS_FOR_WAVE_TEST, tooFew, rows };
+}
+
+/** Two-sided p of the pooled two-proportion z-test; 1 when both shares are 0 or 1 (no variance). */
+export function twoProportionPValue(k1: number, n1: number, k2: number, n2: number): number {
+  const pooled = (k1 + k2) / (n1 + n2);
+  const se = Math.sqrt(pooled * (1 - pooled) * (1 / n1 + 1 / n2));
+  if (se === 0) return 1;
+  return 2 * (1 - normalCdf(Math.abs(k2 / n2 - k1 / n1) / se));
 }
 
 function reasonRows(
