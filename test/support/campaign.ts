@@ -12,7 +12,7 @@ import { webhookUrls } from '../../src/calls/index.js';
 import { runCampaign, type CampaignResult } from '../../src/dialer/index.js';
 import { interpretDtmf } from '../../src/ivr/index.js';
 import { createLogger, createSilentLogger } from '../../src/logging/index.js';
-import { POOL_LANGUAGES, startSandbox, type FaultOptions, type PopulationOptions, type RedeliveryToken, type Sandbox, type Scenario } from '../../src/sandbox/index.js';
+import { POOL_LANGUAGES, startSandbox, type FaultOptions, type PopulationOptions, type RedeliveryToken, type Sandbox, type SandboxOptions, type Scenario } from '../../src/sandbox/index.js';
 import type { AppDatabase } from '../../src/db/index.js';
 import { tempDir } from './factories.js';
 import { outcomeDisagreements } from './outcomes.js';
@@ -49,6 +49,8 @@ export interface CampaignRunOptions {
   answerWebhookTimeoutMs?: number;
   /** Whether the sandbox signs a retry or a duplicate anew (default) or sends the first token again. */
   redeliveryToken?: RedeliveryToken;
+  /** The sandbox account's transcription settings (every survey language is transcribed unless `languages` says otherwise). */
+  transcription?: NonNullable<SandboxOptions['speech']>['transcription'];
   /** Where the app's and the sandbox's logs go (JSON lines, debug level); silent otherwise. */
   logStream?: Writable;
   /**
@@ -98,7 +100,7 @@ export async function runSandboxCampaign(options: CampaignRunOptions): Promise<C
     clock,
     seed: options.seed,
     // An account that transcribes every survey language; no espeak-ng audio (tests read words, not sound).
-    speech: { synthesis: 'off', transcription: { languages: [...POOL_LANGUAGES] } },
+    speech: { synthesis: 'off', transcription: { languages: [...POOL_LANGUAGES], ...options.transcription } },
     ...(options.scenario ? { scenario: options.scenario } : {}),
     population: options.population ?? { outcomes: { answered: 60, busy: 12, unanswered: 10, machine: 10, failed: 4, rejected: 2, timeout: 2 }, commentRate: 0.4, invalidKeyRate: 0.1, noInputRate: 0.05, optOutRate: 0.03, hangupRate: 0.05 },
     ...(options.faults ? { faults: options.faults } : {}),
