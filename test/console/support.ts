@@ -1,12 +1,10 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import type { AppDatabase } from '../../src/db/index.js';
 import { mountConsole, type ConsoleDeps } from '../../src/console/index.js';
-import { openDetractorFollowUp } from '../../src/followup/index.js';
 import { createHttpApp, mountApi } from '../../src/http/index.js';
 import { signReportLink } from '../../src/reports/index.js';
 import { webhookHarness } from '../support/dialer.js';
-import { others, REPORT_TARIFF, scored, seedClient, seedList } from '../support/reports.js';
+import { openCases, others, REPORT_TARIFF, scored, seedClient, seedList } from '../support/reports.js';
 
 export const LINK_SECRET = 'console-test-link-secret-0123456789abcdef';
 export const OPERATOR_TOKEN = 'console-test-operator-token-0123456789abcdef';
@@ -15,16 +13,6 @@ export const OPERATOR_TOKEN = 'console-test-operator-token-0123456789abcdef';
 export const ACME_PHONES = ['+48501234567', '+48501234568', '+48501234569'];
 export const GLOBEX_PHONES = ['+48511111111'];
 
-export function openCases(database: AppDatabase, listId: number): number[] {
-  const rows = database.sqlite.prepare('SELECT id, contact_id AS contactId, call_id AS callId, score, created_at AS at FROM responses WHERE list_id = ? ORDER BY id').all(listId) as {
-    id: number;
-    contactId: number;
-    callId: number;
-    score: number;
-    at: number;
-  }[];
-  return rows.flatMap((r) => openDetractorFollowUp(database, { responseId: r.id, listId, contactId: r.contactId, callId: r.callId, score: r.score, at: r.at })?.caseId ?? []);
-}
 
 /**
  * The real HTTP app (webhooks, API and console) over one database: Acme with a first wave and a

@@ -3,25 +3,12 @@ import path from 'node:path';
 import { describe, expect, it } from '@jest/globals';
 import request from 'supertest';
 import { createList } from '../../src/contacts/index.js';
-import type { AppDatabase } from '../../src/db/index.js';
-import { openDetractorFollowUp } from '../../src/followup/index.js';
 import { createHttpApp, mountApi } from '../../src/http/index.js';
 import { signRecordingLink, signReportLink } from '../../src/reports/index.js';
 import { webhookHarness } from '../support/dialer.js';
-import { REPORT_TARIFF, scored, seedClient, seedList } from '../support/reports.js';
+import { openCases, REPORT_TARIFF, scored, seedClient, seedList } from '../support/reports.js';
 
 const LINK_SECRET = 'followup-api-link-secret-0123456789abcdef';
-
-function openCases(database: AppDatabase, listId: number): number[] {
-  const rows = database.sqlite.prepare('SELECT id, contact_id AS contactId, call_id AS callId, score, created_at AS at FROM responses WHERE list_id = ? ORDER BY id').all(listId) as {
-    id: number;
-    contactId: number;
-    callId: number;
-    score: number;
-    at: number;
-  }[];
-  return rows.flatMap((r) => openDetractorFollowUp(database, { responseId: r.id, listId, contactId: r.contactId, callId: r.callId, score: r.score, at: r.at })?.caseId ?? []);
-}
 
 /** The real app with the client API over one database: Acme with a trigger list and cases, Globex with its own. */
 function setup() {

@@ -4,6 +4,7 @@ import { addClient } from '../../src/contacts/index.js';
 import type { ManualClock } from '../../src/clock/index.js';
 import type { AppDatabase } from '../../src/db/index.js';
 import type { CallOutcome, CommentStatus, ContactStatus } from '../../src/db/schema/index.js';
+import { openDetractorFollowUp } from '../../src/followup/index.js';
 
 export const REPORT_TARIFF: Tariff = { currency: 'EUR', callFeeMinor: 0, perMinuteMinor: 12, firstIncrementSeconds: 60, nextIncrementSeconds: 60 };
 export const START = Date.UTC(2026, 0, 5, 10, 0, 0);
@@ -176,4 +177,16 @@ export function others(n: number, status: ContactStatus, extra: Omit<ContactSpec
 export function seedClient(database: AppDatabase, clock: ManualClock, name = `client-${randomUUID().slice(0, 8)}`): { clientId: number; apiKey: string } {
   const { client, apiKey } = addClient({ database, clock, name });
   return { clientId: client.id, apiKey };
+}
+
+/** Opens the detractor follow-up (case and alert) of every response of a list, as the input webhook would; the case ids. */
+export function openCases(database: AppDatabase, listId: number): number[] {
+  const rows = database.sqlite.prepare('SELECT id, contact_id AS contactId, call_id AS callId, score, created_at AS at FROM responses WHERE list_id = ? ORDER BY id').all(listId) as {
+    id: number;
+    contactId: number;
+    callId: number;
+    score: number;
+    at: number;
+  }[];
+  return rows.flatMap((r) => openDetractorFollowUp(database, { responseId: r.id, listId, contactId: r.contactId, callId: r.callId, score: r.score, at: r.at })?.caseId ?? []);
 }
