@@ -66,7 +66,7 @@ export async function startDaemon(ctx: AppContext, options: StartDaemonOptions =
             logger.debug('triggered survey queued', { listId });
           },
         })(app);
-        mountConsole(consoleDeps(ctx, { notifyChange: () => started.deps.signals.notifyChange() }))(app);
+        mountConsole(consoleDeps(ctx, { notifyChange: () => started.deps.signals.notifyChange(), gauges: () => started.deps.gauges?.snapshot() }))(app);
       },
     });
     const started = runtime;

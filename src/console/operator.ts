@@ -12,12 +12,15 @@ import type { LiveReports } from './live.js';
 import type { ConsoleDeps } from './routes.js';
 import type { ConsoleSession } from './session.js';
 import { dialerStatus, type DialerStatus } from './status.js';
+import type { GaugeSnapshot } from '../calls/index.js';
 import { page, type PageFrame } from './views.js';
 
 /** What the operator view uses of the dialing process it runs in. */
 export interface OperatorDeps {
   /** Wakes this process's running loops at once after a pause or a resume (CallSignals). */
   notifyChange?: (() => void) | undefined;
+  /** This process's in-memory figures (429s, webhook times) while it dials; absent when it does not. */
+  gauges?: (() => GaugeSnapshot | undefined) | undefined;
 }
 
 const ListId = Id('list id');
@@ -39,7 +42,7 @@ export function operatorRoutes(deps: ConsoleDeps & { live: LiveReports }): expre
   const router = express.Router();
   const settings = new ListSettingsBook(deps.database, deps.config);
   const accountCps = deps.config.accountCps;
-  const status = () => dialerStatus(deps.database, { now: deps.clock.now(), accountCps });
+  const status = (): OperatorStatus => ({ ...dialerStatus(deps.database, { now: deps.clock.now(), accountCps }), gauges: deps.operator?.gauges?.() ?? null });
 
   router.use((_req, res, next) => {
     const session = res.locals.consoleSession as ConsoleSession | undefined;
@@ -138,24 +141,34 @@ function pauseForm(listId: number, paused: boolean, csrf: string): string {
     <button type="submit"${paused ? '' : ' class="warn"'} aria-label="${paused ? 'Resume' : 'Pause'} list ${listId}">${paused ? 'Resume' : 'Pause'}</button></form>`;
 }
 
-function statusText(s: DialerStatus): Record<string, string> {
+/** The database's view of the dialer, and this process's own figures when it is the one dialling. */
+type OperatorStatus = DialerStatus & { gauges: GaugeSnapshot | null };
+
+const NOT_DIALLING_HERE = 'not dialling in this process';
+
+function statusText(s: OperatorStatus): Record<string, string> {
+  const g = s.gauges;
   return {
     holder: s.holder ? `pid ${s.holder.pid} on ${s.holder.host}, \`nps-dialer ${s.holder.command}\`, heartbeat ${Math.round(s.holder.heartbeatAgeMs / 1000)} s ago` : 'nobody dials',
     liveCalls: int(s.liveCallsTotal),
     pace: `${s.createsPerSecond.toFixed(2)} calls/s in the last minute${s.accountCps === null ? '' : ` (account allows ${s.accountCps}; ${percent(s.createsPerSecond / s.accountCps)})`}`,
     recordings: int(s.recordingsPending),
     deliveries: `${int(s.deliveriesPending)} waiting, ${int(s.deliveriesFailed)} failed for good`,
+    rateLimited: g ? `${int(g.rateLimitedLastMinute)} in the last minute, ${int(g.rateLimitedTotal)} since start` : NOT_DIALLING_HERE,
+    webhooks: g ? (g.webhookP99Ms === null ? 'none in the last minute' : `p50 ${g.webhookP50Ms} ms, p99 ${g.webhookP99Ms} ms over ${int(g.webhooksLastMinute)} in the last minute`) : NOT_DIALLING_HERE,
     at: dateTime(iso(s.at)),
   };
 }
 
-function statusSection(s: DialerStatus): string {
+function statusSection(s: OperatorStatus): string {
   const t = statusText(s);
   return `<section class="card" aria-labelledby="status-h" data-live-url="/console/operator/status.json" data-live-interval-ms="5000"><h2 id="status-h">Live state</h2>
     <dl class="figures">
       <div><dt>Dialer lock</dt><dd data-live="holder" data-testid="holder">${esc(t.holder)}</dd></div>
       <div><dt>Live calls</dt><dd data-live="liveCalls" data-testid="live-calls">${t.liveCalls}</dd></div>
       <div><dt>Pace</dt><dd data-live="pace">${esc(t.pace)}</dd></div>
+      <div><dt>Creates refused with 429</dt><dd data-live="rateLimited" data-testid="rate-limited">${esc(t.rateLimited)}</dd></div>
+      <div><dt>Webhook time in this server</dt><dd data-live="webhooks" data-testid="webhook-latency">${esc(t.webhooks)}</dd></div>
       <div><dt>Recordings to download</dt><dd data-live="recordings">${t.recordings}</dd></div>
       <div><dt>Webhooks to clients</dt><dd data-live="deliveries">${t.deliveries}</dd></div>
     </dl><p class="hint">As of <span data-live="at">${t.at}</span>. <span data-live-status role="status"></span></p></section>`;

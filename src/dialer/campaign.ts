@@ -366,7 +366,10 @@ export async function runCampaign(deps: CallDeps, options: CampaignOptions): Pro
         // 429 and 5xx mean the provider did not create the call: the same contact is retried
         // without counting an attempt.
         undoAttempt(callId, contact, attempt);
-        if (failure.kind === 'rate_limited') stats.rateLimited++;
+        if (failure.kind === 'rate_limited') {
+          stats.rateLimited++;
+          deps.gauges?.rateLimited();
+        }
         const backoffMs = FIRST_BACKOFF_MS * 2 ** (transient - 1);
         if (failure.kind === 'rate_limited') creator.backoff(backoffMs);
         logger.warn('create call refused; retrying the same contact', { listId: contact.listId, contactId: contact.id, kind: failure.kind, backoffMs });

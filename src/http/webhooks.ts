@@ -45,6 +45,14 @@ export const WEBHOOK_MAX_DEPTH = 32;
  */
 export function webhookRouter(deps: WebhookDeps): express.Router {
   const router = express.Router();
+  // Each webhook's time in our server, from arrival to the answer's last byte (the operator's console).
+  if (deps.gauges) {
+    const gauges = deps.gauges;
+    router.use((_req: Request, res: Response, next: NextFunction) => {
+      res.once('finish', gauges.webhookStarted());
+      next();
+    });
+  }
   router.use(
     express.json({
       limit: WEBHOOK_BODY_LIMIT,

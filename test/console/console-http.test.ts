@@ -255,6 +255,16 @@ describe('console: the operator view', () => {
     expect(status.body.status).toMatchObject({ liveCallsTotal: 0, pausedLists: [] });
   });
 
+  it("shows this process's 429s and webhook times while it dials, and says so when it does not", async () => {
+    const snapshot = { rateLimitedLastMinute: 2, rateLimitedTotal: 7, webhooksLastMinute: 1200, webhookP50Ms: 1.3, webhookP99Ms: 22.5 };
+    const dialling = await operator(consoleFixture({ operator: { gauges: () => snapshot } }).app);
+    expect(dialling.page.text).toContain('data-testid="rate-limited">2 in the last minute, 7 since start<');
+    expect(dialling.page.text).toContain('data-testid="webhook-latency">p50 1.3 ms, p99 22.5 ms over 1,200 in the last minute<');
+    expect((await dialling.agent.get('/console/operator/status.json')).body.status.gauges).toEqual(snapshot);
+    const idle = await operator(consoleFixture().app);
+    expect(idle.page.text).toContain('data-testid="rate-limited">not dialling in this process<');
+  });
+
   it('pauses and resumes a list with the CSRF token, and wakes the dialer', async () => {
     let woken = 0;
     const { app, acmeList, database } = consoleFixture({ operator: { notifyChange: () => woken++ } });

@@ -53,9 +53,15 @@ describe.each(SEEDS)('fault injection, seed %i', (seed) => {
 
   it('rides out a 429 storm and 5xx on create without losing or double-counting a contact', async () => {
     // The dialer's first window of 20 creates goes through; the storm refuses the next 20 requests.
-    const { violations, f } = await campaign('429 storm and 5xx on create', { faults: { tooManyRequestsStorms: [{ afterCreates: 20, creates: 20 }], createServerErrorRate: 0.1 } }, seed);
+    const { run, violations, f } = await campaign('429 storm and 5xx on create', { faults: { tooManyRequestsStorms: [{ afterCreates: 20, creates: 20 }], createServerErrorRate: 0.1 } }, seed);
     expect(violations).toEqual([]);
     expect(f.rateLimited).toBeGreaterThanOrEqual(20);
+    // The operator's console sees the same 429s and the webhooks' times (the dialer's gauges).
+    const gauges = run.runtime.deps.gauges!.snapshot();
+    expect(gauges.rateLimitedTotal).toBeGreaterThanOrEqual(20);
+    expect(gauges.rateLimitedTotal).toBeLessThanOrEqual(f.rateLimited);
+    expect(gauges.webhooksLastMinute).toBeGreaterThan(0);
+    expect(gauges.webhookP99Ms).not.toBeNull();
     expect(f.serverErrors).toBeGreaterThan(0);
   });
 

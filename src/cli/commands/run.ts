@@ -3,6 +3,7 @@ import type { Command } from 'commander';
 import { openContext, type AppContext } from '../../app/context.js';
 import { consoleDeps } from '../../app/console.js';
 import { startDialerRuntime } from '../../app/dialer-runtime.js';
+import type { GaugeSnapshot } from '../../calls/index.js';
 import { mountConsole } from '../../console/index.js';
 import { billingTotals, formatMoney } from '../../billing/index.js';
 import { acquireDialerLock, runCampaign, saveListSettings, type CampaignProgress, type CampaignResult } from '../../dialer/index.js';
@@ -69,9 +70,10 @@ export async function runList(ctx: AppContext, listId: number, flags: RunFlags):
 
 async function dialList(ctx: AppContext, listId: number, flags: RunFlags, lockLost: AbortSignal): Promise<CampaignResult> {
   // The web console is served while the list is dialled (docs/console.md); a pause from it wakes the loop.
-  const wake: { signal?: () => void } = {};
-  const runtime = await startDialerRuntime(ctx, { extra: mountConsole(consoleDeps(ctx, { notifyChange: () => wake.signal?.() })) });
+  const wake: { signal?: () => void; gauges?: () => GaugeSnapshot | undefined } = {};
+  const runtime = await startDialerRuntime(ctx, { extra: mountConsole(consoleDeps(ctx, { notifyChange: () => wake.signal?.(), gauges: () => wake.gauges?.() })) });
   wake.signal = () => runtime.deps.signals.notifyChange();
+  wake.gauges = () => runtime.deps.gauges?.snapshot();
   const stop = new AbortController();
   const onSignal = (signal: NodeJS.Signals) => {
     if (stop.signal.aborted) return;
