@@ -22,7 +22,9 @@ import { openContext } from '../../src/app/context.js';
 import { startDialerRuntime } from '../../src/app/dialer-runtime.js';
 import { systemClock } from '../../src/clock/index.js';
 import { parseConfig, resolveFromRoot } from '../../src/config/index.js';
-import { updateListSettings } from '../../src/contacts/index.js';
+import { consoleDeps } from '../../src/app/console.js';
+import { mountConsole } from '../../src/console/index.js';
+import { addClient, updateListSettings } from '../../src/contacts/index.js';
 import { runCampaign } from '../../src/dialer/index.js';
 import { createLogger } from '../../src/logging/index.js';
 import { argValue, childMode, isFull, peakRssMb, printFigures, runChild, type Figure } from './lib.js';
@@ -37,6 +39,8 @@ interface DialResult {
   cps: number;
   contacts: number;
   calls: number;
+  /** Live-figure requests the console dashboards made during the run (0 without dashboards). */
+  dashboardPolls: number;
   /** Comments whose text was read (0 with comment text off). */
   texts: number;
   achievedCps: number;
@@ -133,6 +137,7 @@ async function childDial(): Promise<void> {
         // Comment text (the provider's transcripts, read and classified off the webhook path) is on
         // unless the run is the baseline without it.
         TRANSCRIPTION_LANGUAGES: argValue('--comment-text') === 'off' ? 'none' : '',
+        CONSOLE_OPERATOR_TOKEN: OPERATOR_TOKEN,
       },
       { needsVonage: true },
     );
@@ -144,11 +149,17 @@ async function childDial(): Promise<void> {
       for (let i = 0; i < contacts; i++) insert.run(listId, i + 2, `+4850${String(1_000_000 + i * 7).padStart(7, '0')}`);
     })();
     updateListSettings({ database: ctx.database, listId, patch: { policy: { cps, maxConcurrent: Math.max(50, cps * 4), maxAttempts: 1, callingHours: '00:00-24:00' } } });
-    const runtime = await startDialerRuntime(ctx, { port: 0, host: '127.0.0.1' });
+    const dashboards = Number(argValue('--dashboards') ?? 0);
+    const { apiKey } = addClient({ database: ctx.database, clock: systemClock, name: 'bench client' });
+    ctx.database.sqlite.prepare('UPDATE lists SET client_id = (SELECT max(id) FROM clients) WHERE id = ?').run(listId);
+    // The web console on the dialer's own server (as `run` and `serve` mount it), watched or not.
+    const runtime = await startDialerRuntime(ctx, { port: 0, host: '127.0.0.1', extra: mountConsole(consoleDeps(ctx, { gauges: () => runtime.deps.gauges?.snapshot() })) });
+    const watching = await openDashboards(`http://127.0.0.1:${runtime.server.port}`, dashboards, { apiKey, listId });
     // Every webhook's time in our server, from its arrival to the last byte of the response: the
     // part of Vonage's answer budget the dialer spends, under the load of this cps.
     const latencies: number[] = [];
-    runtime.server.server.on('request', (_req, res) => {
+    runtime.server.server.on('request', (req, res) => {
+      if (!req.url?.startsWith('/webhooks/')) return;
       const started = performance.now();
       res.on('finish', () => latencies.push(performance.now() - started));
     });
@@ -159,6 +170,7 @@ async function childDial(): Promise<void> {
     const sandboxCpuBefore = processCpuMs(sandbox.child.pid);
     const cpuBefore = process.cpuUsage();
     const result = await runCampaign(runtime.deps, { listId, telephony: runtime.telephony, pacer: runtime.pacer, urls: runtime.urls, fromNumber: config.vonage!.fromNumber });
+    const dashboardPolls = watching.stop();
     await runtime.deps.recordings.drain(30_000);
     await runtime.deps.texts?.drain(30_000);
     const texts = (ctx.database.sqlite.prepare(`SELECT count(*) AS n FROM responses WHERE comment_text_status = 'ready'`).get() as { n: number }).n;
@@ -195,12 +207,53 @@ async function childDial(): Promise<void> {
       loopDelayP99Ms: Math.max(0, Math.round(loopDelay.percentile(99) / 1e5 - LOOP_CHECK_MS * 10) / 10),
       final: result.kind === 'completed' ? final : -1,
       texts,
+      dashboardPolls,
     };
     console.log(JSON.stringify(out));
   } finally {
     sandbox.child.kill('SIGTERM');
     rmSync(runDir, { recursive: true, force: true });
   }
+}
+
+const OPERATOR_TOKEN = 'bench-operator-token-of-at-least-32-characters';
+/** The console pages' poll interval (docs/console.md): live figures and the operator's state. */
+const DASHBOARD_POLL_MS = 5_000;
+
+/**
+ * `count` open console pages, half the client's list page and half the operator's, each signed in
+ * with its own session and polling its live URL at the page's interval, as a browser tab does.
+ */
+async function openDashboards(base: string, count: number, client: { apiKey: string; listId: number }): Promise<{ stop(): number }> {
+  const timers: NodeJS.Timeout[] = [];
+  let polls = 0;
+  for (let i = 0; i < count; i++) {
+    const operator = i % 2 === 1;
+    const signIn = await fetch(`${base}/console/${operator ? 'operator/' : ''}sign-in`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: operator ? `token=${encodeURIComponent(OPERATOR_TOKEN)}` : `apiKey=${encodeURIComponent(client.apiKey)}`,
+      redirect: 'manual',
+    });
+    const cookie = signIn.headers.get('set-cookie')?.split(';')[0];
+    if (signIn.status !== 303 || !cookie) throw new Error(`dashboard ${i} could not sign in: HTTP ${signIn.status}`);
+    const url = operator ? `${base}/console/operator/status.json` : `${base}/console/lists/${client.listId}/live.json`;
+    const poll = async () => {
+      const res = await fetch(url, { headers: { cookie } });
+      if (res.status !== 200) throw new Error(`dashboard ${i}: ${url} answered ${res.status}`);
+      await res.arrayBuffer();
+      polls++;
+    };
+    await poll();
+    // Spread over the interval, as tabs opened at different moments are.
+    timers.push(setTimeout(() => timers.push(setInterval(() => void poll(), DASHBOARD_POLL_MS)), (DASHBOARD_POLL_MS * i) / Math.max(1, count)));
+  }
+  return {
+    stop: () => {
+      timers.forEach((t) => clearTimeout(t));
+      return polls;
+    },
+  };
 }
 
 export async function benchDial(): Promise<Figure[]> {
@@ -230,6 +283,16 @@ export async function benchDial(): Promise<Figure[]> {
     { bench: label, metric: 'webhook time in the server p99', value: on.webhookP99Ms, unit: 'ms', baseline: off.webhookP99Ms, baselineLabel: 'comment text off', ratio: on.webhookP99Ms / Math.max(0.1, off.webhookP99Ms) },
     { bench: label, metric: 'achieved create rate', value: on.achievedCps, unit: 'calls/s', baseline: off.achievedCps, baselineLabel: 'comment text off', ratio: on.achievedCps / off.achievedCps },
     { bench: label, metric: 'dialer CPU per call lifecycle', value: on.cpuMsPerCall, unit: 'ms', baseline: off.cpuMsPerCall, baselineLabel: 'comment text off', ratio: on.cpuMsPerCall / off.cpuMsPerCall },
+  );
+  // Ten open console dashboards against none, at the last (highest) cps: the live pages must not cost the pace.
+  const top = cpsList[cpsList.length - 1]!;
+  const watched = runChild<DialResult>(new URL(import.meta.url), 'dial', ['--cps-one', String(top), '--contacts-one', String(contacts), '--dashboards', '10']);
+  const unwatched = runChild<DialResult>(new URL(import.meta.url), 'dial', ['--cps-one', String(top), '--contacts-one', String(contacts)]);
+  const consoleLabel = `dial ${contacts.toLocaleString('en-US')} contacts @ --cps ${top}, ten console dashboards (${watched.dashboardPolls} polls) vs none`;
+  figures.push(
+    { bench: consoleLabel, metric: 'achieved create rate', value: watched.achievedCps, unit: 'calls/s', baseline: unwatched.achievedCps, baselineLabel: 'no dashboard', ratio: watched.achievedCps / unwatched.achievedCps },
+    { bench: consoleLabel, metric: 'webhook time in the server p99', value: watched.webhookP99Ms, unit: 'ms', baseline: unwatched.webhookP99Ms, baselineLabel: 'no dashboard', ratio: watched.webhookP99Ms / Math.max(0.1, unwatched.webhookP99Ms) },
+    { bench: consoleLabel, metric: '429s', value: watched.rateLimited, unit: `429s (max ${watched.maxInRollingSecond} creates in a rolling second)`, baseline: unwatched.rateLimited, baselineLabel: 'no dashboard' },
   );
   return figures;
 }
