@@ -28,6 +28,8 @@ export class FakeTelephony implements Telephony {
   listFailure: ProviderFailure | undefined;
   /** Failures the next GET /v1/calls/:uuid requests get, one each, before the provider answers again. */
   readonly getFailures: ProviderFailure[] = [];
+  /** Failures the next create requests get, one each (a 429, say), before the provider creates again. */
+  readonly createFailures: ProviderFailure[] = [];
   #deps: CallDeps | undefined;
   readonly #outcome: (request: CreateCallRequest) => FakeOutcome;
 
@@ -45,6 +47,8 @@ export class FakeTelephony implements Telephony {
   }
 
   async createCall(request: CreateCallRequest): Promise<CreateCallResult> {
+    const failure = this.createFailures.shift();
+    if (failure) return { ok: false, failure };
     this.created.push(request);
     const uuid = randomUUID();
     this.calls.set(uuid, providerCall(uuid, 'started', {}, request.toE164));
@@ -80,7 +84,9 @@ export class FakeTelephony implements Telephony {
     this.listed.push({ uuid, at });
   }
 
-  async hangupCall(): Promise<HangupResult> {
+  /** As the provider: a call it knows is hung up (even one already over); an unknown uuid is not found. */
+  async hangupCall(uuid: string): Promise<HangupResult> {
+    if (!this.calls.has(uuid)) return { ok: false, failure: { kind: 'not_found', status: 404, message: 'Not Found', retryable: false } };
     return { ok: true };
   }
 
