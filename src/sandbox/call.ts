@@ -441,11 +441,7 @@ export class SandboxCall {
     const payload: Record<string, unknown> = {
       speech: wantsSpeech ? { timeout_reason: 'start_timeout', results: [] } : { error: 'Speech was not enabled' },
       ...(wantsDtmf ? { dtmf: { digits: result.digits, timed_out: result.timedOut } } : {}),
-      from: this.from,
-      to: this.to,
-      uuid: this.uuid,
-      conversation_uuid: this.conversationUuid,
-      timestamp: isoWithMs(this.#wallAt(this.#cursorMs)),
+      ...this.#inputParties(),
     };
     return this.#sendInput(action, prompt, payload, record);
   }
@@ -525,13 +521,14 @@ export class SandboxCall {
       speech,
       // A speech-only result's dtmf part, as in the docs' example.
       dtmf: { digits: null, timed_out: false },
-      from: this.from,
-      to: this.to,
-      uuid: this.uuid,
-      conversation_uuid: this.conversationUuid,
-      timestamp: isoWithMs(this.#wallAt(this.#cursorMs)),
+      ...this.#inputParties(),
     };
     return this.#sendInput(action, prompt, payload, record);
+  }
+
+  /** The fields every input result ends with: the call's parties and ids, and the time now. */
+  #inputParties(): Record<string, unknown> {
+    return { from: this.from, to: this.to, uuid: this.uuid, conversation_uuid: this.conversationUuid, timestamp: isoWithMs(this.#wallAt(this.#cursorMs)) };
   }
 
   /** The callee's words at a record or speech input asked in `requestedLanguage`, or null when they stay silent. */
