@@ -6,6 +6,7 @@ import { callStore, type CallRow, type ContactRow } from './store.js';
 import type { CallDeps } from './deps.js';
 import { advanceState, settleLateKeys } from './lifecycle.js';
 import { recordOptOut } from './opt-out.js';
+import { handleSpokenComment } from './comment-step.js';
 import { handleReasonInput, isReasonStep, reasonAfterScore } from './reason-step.js';
 
 /** Builds our webhook URLs for one call attempt; the ref is the attempt's unguessable id. */
@@ -28,8 +29,17 @@ export function webhookUrls(publicBaseUrl: string): WebhookUrls {
   };
 }
 
+/** A background queue keyed by response id: the comment text queue, the recording downloads. */
+export interface ResponseQueue {
+  enqueue(responseId: number): void;
+}
+
 export interface FlowDeps extends CallDeps {
   urls: WebhookUrls;
+  /** Classifies a spoken comment's words; without it they wait, pending, for the next process that has one. */
+  texts?: ResponseQueue | undefined;
+  /** Downloads a spoken comment's saved audio; without it the address waits, pending, likewise. */
+  recordings?: ResponseQueue | undefined;
 }
 
 function ivrContext(deps: FlowDeps, call: CallRow, contact: ContactRow): IvrContext {
@@ -41,6 +51,7 @@ function ivrContext(deps: FlowDeps, call: CallRow, contact: ContactRow): IvrCont
     inputUrl: (step) => deps.urls.input(call.ref, step),
     recordingUrl: deps.urls.recording(call.ref),
     transcriptionUrl: deps.transcriptionLanguages?.includes(language) ? deps.urls.transcription(call.ref) : undefined,
+    commentCapture: settings.commentMode,
   };
 }
 
@@ -100,6 +111,8 @@ const quoted = (value: string) => `'${value.length > 80 ? `${value.slice(0, 80)}
 
 export interface InputPayload {
   dtmf?: { digits?: string | null; timed_out?: boolean } | null | undefined;
+  /** Speech recognition's result (a spoken comment); read by comments/speech.ts, whatever its shape. */
+  speech?: unknown;
   timestamp?: string | undefined;
   [key: string]: unknown;
 }
@@ -125,6 +138,7 @@ export function handleInput(deps: FlowDeps, request: InputRequest): CallbackOutc
     const contact = store.contact(call.contactId)!;
     return handleReasonInput(deps, { call, contact, step, payload, context: ivrContext(deps, call, contact) });
   }
+  if (step === 'comment') return handleSpokenComment(deps, { call, payload, context: ivrContext(deps, call, store.contact(call.contactId)!) });
   // We hand out the reprompt step's URL only in a reprompt: an input on it for a call never asked
   // again is not Vonage's, and must not move the call to "no score". Once asked again, the step
   // stays valid, so a redelivery after the answer was stored gets the same NCCO.

@@ -18,6 +18,7 @@ export interface DialingFlags {
   language?: string;
   company?: string;
   reasons?: 'on' | 'off';
+  comment?: 'recording' | 'speech';
   reasonsFile?: { choices: ReasonChoice[]; question: Record<string, string> | undefined };
 }
 
@@ -54,6 +55,12 @@ export function addDialingOptions(command: Command): Command {
     .addOption(new Option('--language <bcp47>', 'survey language for contacts without their own').choices(['en-US', 'pl-PL', 'ru-RU', 'bg-BG']))
     .option('--company <name>', 'company named in the greeting and question (up to 100 characters)', checkedBy('--company', script.company, text))
     .addOption(new Option('--reasons <on|off>', 'ask the keypad reason question after the score (built-in choices: price, quality, service, speed, billing, other)').choices(['on', 'off']))
+    .addOption(
+      new Option('--comment <mode>', "how the comment after the score is taken: recording (transcribed by the provider) or speech (the provider's speech recognition)").choices([
+        'recording',
+        'speech',
+      ]),
+    )
     .option('--reasons-file <json>', "the list's own reason choices and question per language (docs/cli.md); turns the question on unless --reasons off", reasonsFile);
 }
 
@@ -75,6 +82,7 @@ export function settingsPatch(flags: DialingFlags): ListSettingsPatch {
       question: flags.question,
       language: flags.language,
       company: flags.company,
+      comment: flags.comment,
       reasons: {
         enabled: flags.reasons ? flags.reasons === 'on' : flags.reasonsFile ? true : undefined,
         choices: flags.reasonsFile?.choices,

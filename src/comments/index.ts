@@ -3,6 +3,7 @@
  * recording, or its speech recognition), and what it is about (themes and sentiment from the
  * themes engine, or a person's correction).
  */
+export { parseSpokenComment, recordSpokenComment, withoutSpokenWords, type SpokenComment, type SpokenCommentStored } from './speech.js';
 export { judgeComment, taxonomyOfList, themesOf, type CommentJudgement } from './judgement.js';
 export { CommentTexts, parseTranscript, ProviderTranscripts, recordTranscription, type CommentTextsOptions, type TextResult, type Transcriber, type TranscriptionPayload } from './transcripts.js';
 export {

@@ -67,7 +67,8 @@ export class ProviderTranscripts implements Transcriber {
   }
 }
 
-const asNumber = (value: unknown): number | null => {
+/** A confidence given as a number or a numeric string (the provider sends both), else null. */
+export const asNumber = (value: unknown): number | null => {
   const n = typeof value === 'number' ? value : typeof value === 'string' ? Number(value) : NaN;
   return Number.isFinite(n) ? n : null;
 };
@@ -156,7 +157,11 @@ export interface CommentTextsOptions {
 interface TextRow {
   listId: number;
   callId: number;
+  mode: CommentMode | null;
   url: string | null;
+  /** A spoken comment's words, stored by the input webhook and waiting to be classified. */
+  spoken: string | null;
+  confidence: number | null;
   status: string;
   attempts: number;
   commentFile: string | null;
@@ -164,7 +169,8 @@ interface TextRow {
 
 /**
  * The comment text queue: reads each comment's text off the webhook path, with retries and
- * backoff, then classifies it (judgeComment). Its state lives in the response row
+ * backoff, then classifies it (judgeComment); a spoken comment's words are already stored and are
+ * only classified. Its state lives in the response row
  * (`comment_text_status`, attempts, due time), so a restart picks up what a killed process left
  * (`resumePending`). A transcript without words is no comment: the audio is deleted at once.
  */
@@ -208,10 +214,14 @@ export class CommentTexts {
     for (;;) {
       const row = prepared(
         database,
-        `SELECT list_id AS listId, call_id AS callId, comment_transcript_url AS url, comment_text_status AS status, comment_text_attempts AS attempts, comment_file AS commentFile
+        `SELECT list_id AS listId, call_id AS callId, comment_mode AS mode, comment_transcript_url AS url, comment_text AS spoken, comment_confidence AS confidence,
+           comment_text_status AS status, comment_text_attempts AS attempts, comment_file AS commentFile
          FROM responses WHERE id = ?`,
       ).get(responseId) as TextRow | undefined;
-      if (!row || row.status !== 'pending' || !row.url) return;
+      if (!row || row.status !== 'pending') return;
+      // A spoken comment's words came with the input webhook: only the classification is left.
+      if (row.mode === 'speech' && row.spoken !== null) return this.#store(responseId, row, row.spoken, row.confidence, row.attempts);
+      if (!row.url) return;
       const result = await this.#o.transcriber.fetchText(row.url, this.#jobs.signal);
       if (this.#jobs.signal.aborted) return;
       const attempts = row.attempts + 1;

@@ -1,6 +1,7 @@
 import type { FrequencyCaps, Tariff } from '../config/index.js';
 import { DialingPolicy, parseJsonColumn, SurveyScript } from './settings.js';
 import { prepared, type AppDatabase } from '../db/index.js';
+import type { CommentMode } from '../db/schema/index.js';
 import { AppError } from '../errors/index.js';
 import { TariffSchema } from '../billing/index.js';
 import { calleeLanguage, type ReasonSettings, type SurveyLanguage } from '../ivr/index.js';
@@ -118,6 +119,8 @@ export interface ListSettings {
   explicitLanguage: string | undefined;
   /** The keypad reason question, if the list asks it. */
   reasons: ReasonSettings | undefined;
+  /** How the comment after the score is taken (`lists set --comment`). */
+  commentMode: CommentMode;
   /** The list's `--country`. */
   defaultCountry: string | null;
   policy: EffectivePolicy;
@@ -212,6 +215,7 @@ export class ListSettingsBook {
       language: calleeLanguage({ listLanguage: script.language, listCountry: row.defaultCountry }),
       explicitLanguage: script.language,
       reasons: script.reasons,
+      commentMode: script.comment ?? 'recording',
       defaultCountry: row.defaultCountry,
       policy,
       tariff: row.tariff ? parseJsonColumn(TariffSchema, row.tariff, 'tariff') : this.#defaultTariff,

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { ReasonSettings } from '../ivr/index.js';
+import { COMMENT_MODES } from '../db/schema/index.js';
 
 /**
  * What a list says to the callee. Missing fields fall back to the standard wording in the IVR
@@ -11,6 +12,11 @@ export const SurveyScript = z.object({
   language: z.string().optional(),
   /** The keypad reason question after the score (absent: not asked); src/ivr/reasons.ts. */
   reasons: ReasonSettings.optional(),
+  /**
+   * How the comment after the score is taken: a recording the provider transcribes (absent: the
+   * default), or the provider's speech recognition, whose words arrive in the input webhook.
+   */
+  comment: z.enum(COMMENT_MODES, { error: `expected one of ${COMMENT_MODES.join(', ')}` }).optional(),
 });
 export type SurveyScript = z.infer<typeof SurveyScript>;
 

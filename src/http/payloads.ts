@@ -51,7 +51,7 @@ export const AnswerFields = z.looseObject({
   uuid: z.string().min(1).max(200),
 });
 
-export const InputStepQuery = z.enum(['question', 'reprompt', ...REASON_STEPS]);
+export const InputStepQuery = z.enum(['question', 'reprompt', ...REASON_STEPS, 'comment']);
 
 const QUOTE = 0x22;
 const BACKSLASH = 0x5c;

@@ -12,6 +12,7 @@ export type NccoAction =
       eventUrl: [string];
       eventMethod: 'POST';
     }
+  | { action: 'input'; type: ['speech']; speech: SpeechSettings; eventUrl: [string]; eventMethod: 'POST' }
   | {
       action: 'record';
       format: 'mp3';
@@ -33,8 +34,27 @@ export interface RecordTranscription {
   sentimentAnalysis: true;
 }
 
-/** The score question's steps, and the reason question's (src/ivr/reasons.ts). */
-export type InputStep = 'question' | 'reprompt' | ReasonStep;
+/** The speech input's settings (NCCO reference, `input` with `type: ["speech"]`). */
+export interface SpeechSettings {
+  language: string;
+  /** Silence that ends the answer, in seconds (0.4–10). */
+  endOnSilence: number;
+  /** Seconds to wait for the first word (1–60). */
+  startTimeout: number;
+  /** Longest answer in seconds (1–60). */
+  maxDuration: number;
+  /** Keep the audio: the webhook then carries `speech.recording_url` (not always, so it is optional to us). */
+  saveAudio: true;
+}
+
+/** The score question's steps, the reason question's (src/ivr/reasons.ts), and the spoken comment's. */
+export type InputStep = 'question' | 'reprompt' | ReasonStep | 'comment';
+
+/** How the comment after the score is taken (the list's `comment` setting). */
+export type CommentCapture = 'recording' | 'speech';
+
+/** Speech recognition answers at most 60 seconds (NCCO reference, input `speech.maxDuration`). */
+export const MAX_SPOKEN_COMMENT_SECONDS = 60;
 
 export interface IvrSettings {
   /** Seconds after the last key before the input is submitted (Vonage: 1–10). */
@@ -55,6 +75,8 @@ export interface IvrContext {
   recordingUrl: string;
   /** Where the transcript's webhook goes, when the comment is to be transcribed in `language`. */
   transcriptionUrl?: string | undefined;
+  /** How the comment is taken; a recording when absent. */
+  commentCapture?: CommentCapture | undefined;
   settings?: IvrSettings;
 }
 
@@ -97,27 +119,7 @@ export function afterInput(step: InputStep, answer: DtmfAnswer, context: IvrCont
   const { texts, language } = context;
   switch (answer.kind) {
     case 'score':
-      return {
-        effect: 'score',
-        score: answer.score,
-        ncco: [
-          talk(texts.commentPrompt, language),
-          {
-            action: 'record',
-            format: 'mp3',
-            endOnKey: '#',
-            endOnSilence: settings.commentSilenceSeconds,
-            timeOut: settings.commentMaxSeconds,
-            beepStart: true,
-            eventUrl: [context.recordingUrl],
-            eventMethod: 'POST',
-            ...(context.transcriptionUrl
-              ? { transcription: { language, eventUrl: [context.transcriptionUrl], eventMethod: 'POST', sentimentAnalysis: true } satisfies RecordTranscription }
-              : {}),
-          },
-          talk(texts.goodbye, language),
-        ],
-      };
+      return { effect: 'score', score: answer.score, ncco: commentNcco(context) };
     case 'opt_out':
       return { effect: 'opt_out', ncco: [talk(texts.optedOut, language)] };
     case 'none':
@@ -134,4 +136,54 @@ export function afterInput(step: InputStep, answer: DtmfAnswer, context: IvrCont
       return unreachable;
     }
   }
+}
+
+/**
+ * The comment after the score: the prompt and a recording (transcribed by the provider when the
+ * context has a transcription URL), then goodbye; or, for a list that takes comments by speech
+ * recognition, the spoken prompt and a speech input whose webhook answers with goodbye.
+ */
+export function commentNcco(context: IvrContext): Ncco {
+  const settings = context.settings ?? DEFAULT_IVR_SETTINGS;
+  const { texts, language } = context;
+  if (context.commentCapture === 'speech') {
+    return [
+      talk(texts.spokenCommentPrompt, language),
+      {
+        action: 'input',
+        type: ['speech'],
+        speech: {
+          language,
+          endOnSilence: settings.commentSilenceSeconds,
+          startTimeout: 10,
+          maxDuration: Math.min(settings.commentMaxSeconds, MAX_SPOKEN_COMMENT_SECONDS),
+          saveAudio: true,
+        },
+        eventUrl: [context.inputUrl('comment')],
+        eventMethod: 'POST',
+      },
+    ];
+  }
+  return [
+    talk(texts.commentPrompt, language),
+    {
+      action: 'record',
+      format: 'mp3',
+      endOnKey: '#',
+      endOnSilence: settings.commentSilenceSeconds,
+      timeOut: settings.commentMaxSeconds,
+      beepStart: true,
+      eventUrl: [context.recordingUrl],
+      eventMethod: 'POST',
+      ...(context.transcriptionUrl
+        ? { transcription: { language, eventUrl: [context.transcriptionUrl], eventMethod: 'POST', sentimentAnalysis: true } satisfies RecordTranscription }
+        : {}),
+    },
+    talk(texts.goodbye, language),
+  ];
+}
+
+/** The answer to the spoken comment's webhook, whatever it held: goodbye. */
+export function afterSpokenComment(context: IvrContext): Ncco {
+  return [talk(context.texts.goodbye, context.language)];
 }

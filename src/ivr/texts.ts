@@ -13,6 +13,8 @@ export interface SurveyTexts {
   instruction: string;
   reprompt: string;
   commentPrompt: string;
+  /** The comment prompt when the words are taken by speech recognition: no tone, no key to end. */
+  spokenCommentPrompt: string;
   goodbye: string;
   goodbyeNoScore: string;
   optedOut: string;
@@ -25,6 +27,7 @@ const TEXTS: Record<SurveyLanguage, SurveyTexts> = {
     instruction: 'Please press a number from 0 to 10, then the hash key.',
     reprompt: 'Sorry, we did not get that.',
     commentPrompt: 'Thank you. If you would like to tell us why, please speak after the tone. Your comment will be recorded. Press the hash key when you are done.',
+    spokenCommentPrompt: 'Thank you. If you would like to tell us why, please say it now in a few words. Your answer will be recorded.',
     goodbye: 'Thank you for your time. Goodbye.',
     goodbyeNoScore: 'We could not record an answer. Thank you for your time. Goodbye.',
     optedOut: 'You will not be called again. Goodbye.',
@@ -35,6 +38,7 @@ const TEXTS: Record<SurveyLanguage, SurveyTexts> = {
     instruction: 'Naciśnij liczbę od 0 do 10, a następnie krzyżyk.',
     reprompt: 'Przepraszamy, nie udało się odczytać odpowiedzi.',
     commentPrompt: 'Dziękujemy. Jeśli chcesz powiedzieć nam dlaczego, mów po sygnale. Wypowiedź zostanie nagrana. Na koniec naciśnij krzyżyk.',
+    spokenCommentPrompt: 'Dziękujemy. Jeśli chcesz powiedzieć nam dlaczego, powiedz to teraz w kilku słowach. Wypowiedź zostanie nagrana.',
     goodbye: 'Dziękujemy za poświęcony czas. Do widzenia.',
     goodbyeNoScore: 'Nie udało się zapisać odpowiedzi. Dziękujemy za poświęcony czas. Do widzenia.',
     optedOut: 'Nie będziemy już dzwonić. Do widzenia.',
@@ -45,6 +49,7 @@ const TEXTS: Record<SurveyLanguage, SurveyTexts> = {
     instruction: 'Нажмите число от 0 до 10, а затем решётку.',
     reprompt: 'Извините, мы не поняли ответ.',
     commentPrompt: 'Спасибо. Если хотите объяснить почему, говорите после сигнала. Ваш ответ будет записан. В конце нажмите решётку.',
+    spokenCommentPrompt: 'Спасибо. Если хотите объяснить почему, скажите это сейчас в нескольких словах. Ваш ответ будет записан.',
     goodbye: 'Спасибо за уделённое время. До свидания.',
     goodbyeNoScore: 'Не удалось записать ответ. Спасибо за уделённое время. До свидания.',
     optedOut: 'Мы больше не будем вам звонить. До свидания.',
@@ -55,6 +60,7 @@ const TEXTS: Record<SurveyLanguage, SurveyTexts> = {
     instruction: 'Натиснете число от 0 до 10 и след това диез.',
     reprompt: 'Съжаляваме, не разбрахме отговора.',
     commentPrompt: 'Благодарим ви. Ако искате да ни кажете защо, говорете след сигнала. Отговорът ще бъде записан. Накрая натиснете диез.',
+    spokenCommentPrompt: 'Благодарим ви. Ако искате да ни кажете защо, кажете го сега с няколко думи. Отговорът ще бъде записан.',
     goodbye: 'Благодарим за отделеното време. Довиждане.',
     goodbyeNoScore: 'Не успяхме да запишем отговор. Благодарим за отделеното време. Довиждане.',
     optedOut: 'Повече няма да ви се обаждаме. Довиждане.',

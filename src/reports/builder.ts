@@ -286,6 +286,10 @@ function buildInSnapshot(deps: ReportDeps, listId: number, audience: ReportAudie
   const dialled = eligible - dispositions.notDialled;
   const share = (n: number) => (responses === 0 ? null : (100 * n) / responses);
   const wave = waveComparison(database, list, counts);
+  // A spoken comment whose audio the provider did not keep is a comment all the same: its words count.
+  const spokenWithoutAudio = (
+    database.sqlite.prepare(`SELECT count(*) AS n FROM responses WHERE list_id = ? AND comment_status = 'none' AND comment_text_status IN ('ready', 'pending')`).get(list.id) as { n: number }
+  ).n;
   return {
     schemaVersion: REPORT_SCHEMA_VERSION,
     audience,
@@ -301,7 +305,7 @@ function buildInSnapshot(deps: ReportDeps, listId: number, audience: ReportAudie
     language: settings.language,
     contacts,
     dispositions,
-    funnel: { contacts, eligible, dialled, reached, responded: responses, commented: comments.recorded },
+    funnel: { contacts, eligible, dialled, reached, responded: responses, commented: comments.recorded + spokenWithoutAudio },
     calls: { total: calls.total, answeredByPerson: calls.human, answeredByMachine: calls.machine, answeredUnserved: calls.unserved },
     responses,
     responseRate: rate(responses, eligible),

@@ -55,3 +55,24 @@ describe('lists set --reasons', () => {
     withDatabase(databasePath, (database) => expect(getList({ database, listId }).script.reasons).toBeUndefined());
   });
 });
+
+describe('lists set --comment', () => {
+  it('switches a list to spoken comments and back, says so, and refuses an unknown mode naming the accepted ones', async () => {
+    const dir = tempDir();
+    const databasePath = path.join(dir, 'nps.db');
+    const listId = withDatabase(databasePath, (database) => createList({ database, clock: systemClock, input: { name: 'shop' } }).id);
+    const speech = await runCli(['lists', 'set', String(listId), '--comment', 'speech'], databasePath);
+    expect(speech.exitCode).toBe(0);
+    expect(speech.stdout).toContain("comments   spoken: the provider's speech recognition in the callee's language");
+    withDatabase(databasePath, (database) => expect(getList({ database, listId }).script.comment).toBe('speech'));
+
+    const bad = await runCli(['lists', 'set', String(listId), '--comment', 'voicemail'], databasePath);
+    expect(bad.exitCode).toBe(2);
+    expect(bad.stderr).toMatch(/--comment <mode>.*'voicemail' is invalid.*recording, speech/s);
+    withDatabase(databasePath, (database) => expect(getList({ database, listId }).script.comment).toBe('speech'));
+
+    expect((await runCli(['lists', 'set', String(listId), '--comment', 'recording'], databasePath)).exitCode).toBe(0);
+    const show = await runCli(['lists', 'show', String(listId)], databasePath);
+    expect(show.stdout).toContain('comments     recorded: the provider transcribes it');
+  });
+});

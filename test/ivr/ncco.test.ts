@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { afterInput, answerNcco, chooseLanguage, interpretDtmf, surveyTexts, type IvrContext } from '../../src/ivr/index.js';
+import { afterInput, afterSpokenComment, answerNcco, chooseLanguage, DEFAULT_IVR_SETTINGS, interpretDtmf, surveyTexts, type IvrContext } from '../../src/ivr/index.js';
 
 function context(language: 'en-US' | 'pl-PL' = 'en-US', question?: string): IvrContext {
   return {
@@ -11,6 +11,25 @@ function context(language: 'en-US' | 'pl-PL' = 'en-US', question?: string): IvrC
 }
 
 describe('IVR NCCO', () => {
+  it('takes a spoken comment with a speech input in the callee language, at most 60 s, keeping the audio', () => {
+    const spoken: IvrContext = { ...context('pl-PL'), commentCapture: 'speech', settings: { ...DEFAULT_IVR_SETTINGS, commentMaxSeconds: 120 } };
+    const decision = afterInput('question', { kind: 'score', score: 4 }, spoken);
+    expect(decision.ncco).toEqual([
+      { action: 'talk', text: expect.stringMatching(/^Dziękujemy\. Jeśli chcesz powiedzieć nam dlaczego, powiedz to teraz/), language: 'pl-PL' },
+      {
+        action: 'input',
+        type: ['speech'],
+        // Speech recognition answers at most 60 seconds: a longer comment setting is cut to it.
+        speech: { language: 'pl-PL', endOnSilence: 3, startTimeout: 10, maxDuration: 60, saveAudio: true },
+        eventUrl: ['https://dialer.example/webhooks/input/REF?step=comment'],
+        eventMethod: 'POST',
+      },
+    ]);
+    // No tone and no hash key in the spoken prompt: speech input has neither.
+    expect((decision.ncco[0] as { text: string }).text).not.toMatch(/sygnale|krzyżyk/);
+    expect(afterSpokenComment(spoken)).toEqual([{ action: 'talk', text: 'Dziękujemy za poświęcony czas. Do widzenia.', language: 'pl-PL' }]);
+  });
+
   it('answers with the greeting naming the company, the question and a two-digit keypad input', () => {
     expect(answerNcco(context())).toEqual([
       {

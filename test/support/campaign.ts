@@ -51,6 +51,8 @@ export interface CampaignRunOptions {
   redeliveryToken?: RedeliveryToken;
   /** The sandbox account's transcription settings (every survey language is transcribed unless `languages` says otherwise). */
   transcription?: NonNullable<SandboxOptions['speech']>['transcription'];
+  /** The sandbox account's speech recognition settings (a list with `script: { comment: 'speech' }` uses it). */
+  recognition?: NonNullable<SandboxOptions['speech']>['recognition'];
   /** Where the app's and the sandbox's logs go (JSON lines, debug level); silent otherwise. */
   logStream?: Writable;
   /**
@@ -100,7 +102,7 @@ export async function runSandboxCampaign(options: CampaignRunOptions): Promise<C
     clock,
     seed: options.seed,
     // An account that transcribes every survey language; no espeak-ng audio (tests read words, not sound).
-    speech: { synthesis: 'off', transcription: { languages: [...POOL_LANGUAGES], ...options.transcription } },
+    speech: { synthesis: 'off', transcription: { languages: [...POOL_LANGUAGES], ...options.transcription }, ...(options.recognition ? { recognition: options.recognition } : {}) },
     ...(options.scenario ? { scenario: options.scenario } : {}),
     population: options.population ?? { outcomes: { answered: 60, busy: 12, unanswered: 10, machine: 10, failed: 4, rejected: 2, timeout: 2 }, commentRate: 0.4, invalidKeyRate: 0.1, noInputRate: 0.05, optOutRate: 0.03, hangupRate: 0.05 },
     ...(options.faults ? { faults: options.faults } : {}),

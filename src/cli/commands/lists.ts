@@ -81,6 +81,7 @@ export function registerListsCommands(program: Command): void {
         printLine(`  attributes   ${list.attributes.length ? list.attributes.join(', ') : '-'}`);
         printLine(`  script       ${settingsText(scriptWithoutReasons(list.script))}`);
         printLine(`  reasons      ${reasonsText(list.script.reasons)}`);
+        printLine(`  comments     ${commentText(list.script.comment)}`);
         printLine(`  policy       ${settingsText(list.policy)}`);
         printLine(`  pace         ${describePace(pace)}`);
         printLine(`  languages    ${languagesText(languages)}`);
@@ -176,6 +177,7 @@ export function registerListsCommands(program: Command): void {
         printLine(`List ${listId} "${list.name}" saved.`);
         printLine(`  script     ${settingsText(scriptWithoutReasons(list.script))}`);
         printLine(`  reasons    ${reasonsText(list.script.reasons)}`);
+        printLine(`  comments   ${commentText(list.script.comment)}`);
         printLine(`  policy     ${settingsText(list.policy)}`);
         printLine(`  triggers   ${list.acceptsTriggers ? 'accepted' : 'not accepted'}`);
         printLine(`  follow-up  ${settingsText(list.followUp)}`);
@@ -417,7 +419,13 @@ function printPlan(plan: ListPlan): void {
   }
 }
 
-const scriptWithoutReasons = ({ reasons: _reasons, ...rest }: SurveyScript) => rest;
+const scriptWithoutReasons = ({ reasons: _reasons, comment: _comment, ...rest }: SurveyScript) => rest;
+
+/** How the list takes comments, in one line. */
+const commentText = (mode: SurveyScript['comment']) =>
+  mode === 'speech'
+    ? "spoken: the provider's speech recognition in the callee's language (audio kept where the provider saves it)"
+    : 'recorded: the provider transcribes it in TRANSCRIPTION_LANGUAGES (lists set --comment speech for speech recognition)';
 
 /**
  * The keypad reason question in one line: off, or the digits with their keys and English (or
