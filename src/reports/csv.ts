@@ -156,6 +156,13 @@ export const SUMMARY_COLUMNS = [
   'impact_ci95_low',
   'impact_ci95_high',
   'value_at_risk',
+  // Theme shares against the previous wave (dimension `theme_wave`).
+  'previous_mentions',
+  'share',
+  'previous_share',
+  'share_change_pp',
+  'share_p_value',
+  'share_significant',
 ] as const;
 
 /** Label of the contacts that have no value for an attribute. */
@@ -213,7 +220,15 @@ export function summaryCsv(report: NpsReport): string {
   for (const r of report.why.keypadReasons) rows.push(reasonRow('keypad_reason', r));
   const risk = report.why.revenueAtRisk;
   if (risk) rows.push(['value', risk.valueColumn ?? '', risk.respondentsWithValue, '', '', '', '', '', risk.valueWeightedNps ?? '', '', '', '', '', '', '', risk.detractorValue]);
-  return stringifySync(rows, { header: true, columns: [...SUMMARY_COLUMNS], ...CSV_OPTIONS });
+  // Against the previous wave: `responses` = mentions in this wave; shares of each wave's comments with words.
+  for (const w of report.why.themeWaves?.rows ?? []) {
+    rows.push(['theme_wave', w.key, '', w.after.mentions, '', '', '', '', '', '', '', '', '', '', '', '', w.before.mentions, w.after.share ?? '', w.before.share ?? '', w.change ?? '', w.pValue ?? '', w.significant]);
+  }
+  const width = SUMMARY_COLUMNS.length;
+  return stringifySync(
+    rows.map((row) => (row.length < width ? [...row, ...Array<string>(width - row.length).fill('')] : row)),
+    { header: true, columns: [...SUMMARY_COLUMNS], ...CSV_OPTIONS },
+  );
 }
 
 export const AGENT_COLUMNS = ['rank', 'agent', 'contacts', 'responses', 'promoters', 'passives', 'detractors', 'nps', 'nps_ci95_low', 'nps_ci95_high', 'low_sample', 'comments'] as const;

@@ -97,7 +97,7 @@ describe('GET /api/v1/lists/:id/report', () => {
     const full = await request(app).get(`/api/v1/lists/${acmeList.listId}/report?format=csv&full=true`).set('Authorization', bearer(acme.apiKey));
     expect((parse(full.text, { columns: true }) as Record<string, string>[])[0]!.phone).toBe("'+48501234567");
     const summary = await request(app).get(`/api/v1/lists/${acmeList.listId}/report?format=csv&summary=1`).set('Authorization', bearer(acme.apiKey));
-    expect(summary.text.split('\n')[0]).toBe('dimension,value,contacts,responses,response_rate,promoters,passives,detractors,nps,nps_ci95_low,nps_ci95_high,low_sample,impact,impact_ci95_low,impact_ci95_high,value_at_risk');
+    expect(summary.text.split('\n')[0]).toBe('dimension,value,contacts,responses,response_rate,promoters,passives,detractors,nps,nps_ci95_low,nps_ci95_high,low_sample,impact,impact_ci95_low,impact_ci95_high,value_at_risk,previous_mentions,share,previous_share,share_change_pp,share_p_value,share_significant');
   });
 
   it("returns the HTML page inline, with a content security policy that allows no script but the verbatims' filter", async () => {

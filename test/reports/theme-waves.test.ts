@@ -1,4 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
+import { parse } from 'csv-parse/sync';
 import { buildReport, renderReport, type ReportServiceDeps } from '../../src/reports/index.js';
 import { twoProportionPValue } from '../../src/reports/why.js';
 import { tempDir, testEnv } from '../support/factories.js';
@@ -57,6 +58,20 @@ describe('theme shares against the previous wave (#16 item 4)', () => {
     const rows = table.match(/<tr[^>]*><td>[^<]+<\/td>/g)!;
     expect(rows).toEqual(['<tr data-significant><td>Other</td>', '<tr data-significant><td>Price</td>', '<tr><td>Speed and delivery</td>']);
     expect(table).toContain('+33.3 pts *');
+  });
+
+  it('puts one row per theme in the summary CSV, with both shares, the change and its p-value', () => {
+    const { deps, listId } = waves([...comments(30, 10, 'price'), ...comments(30, 6, 'speed')], [...comments(30, 30, 'price'), ...comments(30, 8, 'speed')]);
+    const rows = parse(renderReport(deps, { listId, format: 'csv', summary: true }).body as string, { columns: true }) as Record<string, string>[];
+    const waveRows = rows.filter((r) => r.dimension === 'theme_wave');
+    expect(waveRows.map((r) => r.value)).toEqual(['other', 'price', 'speed']);
+    const price = waveRows.find((r) => r.value === 'price')!;
+    expect(price).toMatchObject({ responses: '30', previous_mentions: '10', share: '0.5', share_change_pp: '33.3', share_significant: 'true' });
+    expect(Number(price.previous_share)).toBeCloseTo(1 / 6, 9);
+    expect(Number(price.share_p_value)).toBeLessThan(0.001);
+    expect(waveRows.find((r) => r.value === 'speed')).toMatchObject({ share_change_pp: '3.3', share_significant: 'false' });
+    // The other rows leave the wave columns empty.
+    expect(rows.find((r) => r.dimension === 'list')).toMatchObject({ previous_mentions: '', share: '', share_p_value: '' });
   });
 
   it('computes the pooled two-proportion p-value', () => {
