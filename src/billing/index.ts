@@ -1,2 +1,2 @@
-export { billIfPersonAnswered, billingTotals, recordBillingLine, voidBillingLine, type BillableCall, type BillingTotals, type CallForBilling } from './lines.js';
-export { formatMoney, rateCall, TariffSchema, type Rating } from './rating.js';
+export { billIfPersonAnswered, billingTotals, voidBillingLine } from './lines.js';
+export { formatMoney, rateCall, TariffSchema } from './rating.js';

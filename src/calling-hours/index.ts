@@ -3,26 +3,9 @@ import { isPublicHoliday } from './holidays.js';
 import type { CallingInterval, CallingRules } from './rules.js';
 import { normalizeCountry, requireZoneOffsets, type ZoneOffsets } from './zones.js';
 
-export {
-  CallingIntervalSchema,
-  CallingRulesSchema,
-  describeRules,
-  parseCallingHours,
-  toCallingRules,
-  type CallingDays,
-  type CallingInterval,
-  type CallingRules,
-  type IsoWeekday,
-} from './rules.js';
-export {
-  countryZones,
-  resolveContactZones,
-  zonesForContact,
-  type ContactZoneInput,
-  type ContactZones,
-  type ZoneSource,
-} from './zones.js';
-export { COUNTRY_PRESETS, DEFAULT_CALLING_RULES, rulesForCountry, type CountryPreset } from './presets.js';
+export { CallingRulesSchema, describeRules, parseCallingHours, toCallingRules, type CallingInterval, type CallingRules, type IsoWeekday } from './rules.js';
+export { resolveContactZones, zonesForContact } from './zones.js';
+export { COUNTRY_PRESETS, DEFAULT_CALLING_RULES, rulesForCountry } from './presets.js';
 
 /** How far nextCallableAt and windowEndsAt look ahead. */
 export const CALLING_HORIZON_MS = 400 * DAY_MS;

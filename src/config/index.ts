@@ -8,7 +8,7 @@ import proxyAddr from 'proxy-addr';
 import { z } from 'zod';
 import { AppError } from '../errors/index.js';
 
-export { packageRoot, resolveFromRoot } from './paths.js';
+export { resolveFromRoot } from './paths.js';
 
 export const LOG_LEVELS = ['error', 'warn', 'info', 'http', 'verbose', 'debug', 'silly'] as const;
 export const NODE_ENVS = ['development', 'production', 'test'] as const;
@@ -453,14 +453,3 @@ export function readConfig(options: ParseConfigOptions = {}): AppConfig {
   }
   return parseConfig(process.env, options);
 }
-
-/** The process environment for child processes the CLI spawns (the demo's sandbox, tests). */
-export function processEnvironment(): NodeJS.ProcessEnv {
-  return process.env;
-}
-
-/** True when this process runs under CI (CI=true); used to pick bounded test and bench sizes. */
-export function isCi(): boolean {
-  return process.env.CI === 'true' || process.env.CI === '1';
-}
-

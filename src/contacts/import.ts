@@ -14,7 +14,7 @@ import { workerChunkParser, type WorkerResult } from './row-parser-pool.js';
 import { parseChunk, REJECTED_SAMPLE, type RejectedRow, type RowParserConfig } from './row-parser.js';
 import type { SurveyScript } from './settings.js';
 
-export { REJECTED_SAMPLE, type RejectedRow } from './row-parser.js';
+export { type RejectedRow } from './row-parser.js';
 export type { DuplicateRow } from './import-writer.js';
 
 export interface ImportSummary {

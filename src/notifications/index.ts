@@ -7,10 +7,7 @@ export {
   WebhookDeliveries,
   type DeliveryAttempt,
   type DeliveryRow,
-  type EnqueueDelivery,
   type ListDeliverySummary,
-  type PayloadBuilder,
-  type WebhookDeliveriesOptions,
 } from './deliveries.js';
-export { generateWebhookSecret, signPayload, SIGNATURE_HEADER, verifyPayloadSignature } from './signature.js';
-export { postWebhook, ReceiverAddresses, ReceiverRefused, type Resolve } from './receivers.js';
+export { generateWebhookSecret, verifyPayloadSignature } from './signature.js';
+export { ReceiverAddresses, type Resolve } from './receivers.js';

@@ -1,2 +1,2 @@
-export { eraseNumber, PROVIDER_COPY_RETENTION_DAYS, type ErasureSummary } from './erase.js';
-export { purgeRecordings, type PurgeSummary } from './retention.js';
+export { eraseNumber } from './erase.js';
+export { purgeRecordings } from './retention.js';

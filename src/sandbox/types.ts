@@ -23,9 +23,6 @@ export type CallStatus = (typeof CALL_STATUSES)[number];
 export const TERMINAL_STATUSES = ['completed', 'busy', 'cancelled', 'failed', 'rejected', 'timeout', 'unanswered'] as const;
 export type TerminalStatus = (typeof TERMINAL_STATUSES)[number];
 
-export const isTerminalStatus = (status: string): status is TerminalStatus =>
-  (TERMINAL_STATUSES as readonly string[]).includes(status);
-
 export interface SandboxOptions {
   /** JWTs on REST requests must carry this application_id; callbacks carry it too. */
   applicationId: string;

@@ -1,10 +1,1 @@
-export {
-  IdempotencyKey,
-  MAX_NOT_BEFORE_MS,
-  TriggerRequest,
-  triggerSurvey,
-  type TriggerDeps,
-  type TriggerInput,
-  type TriggerReason,
-  type TriggerResult,
-} from './post-call.js';
+export { IdempotencyKey, TriggerRequest, triggerSurvey, type TriggerReason, type TriggerResult } from './post-call.js';
