@@ -1,5 +1,6 @@
 import { billIfPersonAnswered, voidBillingLine } from '../billing/index.js';
 import { prepared } from '../db/index.js';
+import { isSuppressed } from '../contacts/index.js';
 import type { CallOutcome, CallState, ContactStatus } from '../db/schema/index.js';
 import { decimalToMicros, parseProviderTime, parseSeconds, translateStatus } from '../telephony/index.js';
 import { callStore, type CallRow } from './store.js';
@@ -195,7 +196,7 @@ export function settleContact(deps: CallDeps, call: CallRow, outcome: CallOutcom
     status = call.optedOut ? 'opted_out' : 'answered_no_score';
   } else if (NO_RETRY.has(outcome)) {
     status = FINAL_STATUS[outcome as Exclude<CallOutcome, 'human'>];
-  } else if (prepared(deps.database, 'SELECT 1 FROM suppressions WHERE phone_e164 = ?').get(contact.phoneE164) !== undefined) {
+  } else if (isSuppressed(deps.database, contact.phoneE164)) {
     status = 'suppressed';
   } else {
     const next =

@@ -145,3 +145,23 @@ export class RecordingDownloads {
     }
   }
 }
+
+/**
+ * Waits (at most `timeoutMs` of clock time) until every score of the list whose call asked for a
+ * recorded comment has its recording webhook. A callee who hung up before the recording started
+ * never gets one, hence the bound. (A spoken comment leaves the comment stage with its webhook.)
+ */
+export async function awaitLateRecordings(deps: Pick<CallDeps, 'database' | 'clock'>, listId: number, timeoutMs: number): Promise<void> {
+  const waiting = () =>
+    (
+      prepared(
+        deps.database,
+        `SELECT count(*) AS n FROM responses r JOIN calls c ON c.id = r.call_id
+         WHERE r.list_id = ? AND r.comment_status = 'none' AND c.ivr_stage = 'comment'`,
+      ).get(listId) as { n: number }
+    ).n;
+  for (let waited = 0; waited < timeoutMs; waited += 250) {
+    if (waiting() === 0) return;
+    await deps.clock.sleep(250);
+  }
+}

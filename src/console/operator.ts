@@ -11,7 +11,7 @@ import { Id, parseInput } from './input.js';
 import type { LiveReports } from './live.js';
 import type { ConsoleDeps } from './routes.js';
 import type { ConsoleSession } from './session.js';
-import { dialerStatus, type DialerStatus } from './status.js';
+import { dialerStatus, type DialerStatus } from '../dialer/index.js';
 import type { GaugeSnapshot } from '../calls/index.js';
 import { page, type PageFrame } from './views.js';
 

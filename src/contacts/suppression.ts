@@ -1,6 +1,6 @@
 import type { CountryCode } from 'libphonenumber-js/max';
 import type { Clock } from '../clock/index.js';
-import type { AppDatabase } from '../db/index.js';
+import { prepared, type AppDatabase } from '../db/index.js';
 import type { SuppressionSource } from '../db/schema/index.js';
 import { AppError } from '../errors/index.js';
 import { mapColumns } from './columns.js';
@@ -112,6 +112,7 @@ export function listSuppressions(options: { database: AppDatabase }): Suppressio
     .all() as SuppressionEntry[];
 }
 
+/** Whether the number may never be called again: the one look-up of the suppression list (its primary key). */
 export function isSuppressed(database: AppDatabase, e164: string): boolean {
-  return database.sqlite.prepare('SELECT 1 FROM suppressions WHERE phone_e164 = ?').get(e164) !== undefined;
+  return prepared(database, 'SELECT 1 FROM suppressions WHERE phone_e164 = ?').get(e164) !== undefined;
 }

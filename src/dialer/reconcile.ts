@@ -1,5 +1,5 @@
 import { CANCELLED } from '../clock/index.js';
-import { prepared } from '../db/index.js';
+import { prepared, type AppDatabase } from '../db/index.js';
 import { translateStatus, type ProviderCall, type ProviderFailure, type Telephony } from '../telephony/index.js';
 import { callStore, type CallRow } from '../calls/index.js';
 import type { CallDeps } from '../calls/index.js';
@@ -430,4 +430,10 @@ export function releaseUnstarted(deps: CallDeps, listId: number): void {
      WHERE list_id = ? AND status = 'dialing'
        AND NOT EXISTS (SELECT 1 FROM calls WHERE calls.contact_id = contacts.id AND calls.state <> 'ended')`,
   ).run(now, now, listId);
+}
+
+/** The lists with a call not ended or a contact being dialled: what a starting daemon reconciles. */
+export function listsInFlight(database: AppDatabase): number[] {
+  const rows = prepared(database, `SELECT list_id AS listId FROM calls WHERE state <> 'ended' UNION SELECT list_id FROM contacts WHERE status = 'dialing'`).all() as { listId: number }[];
+  return rows.map((r) => r.listId);
 }

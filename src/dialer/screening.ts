@@ -1,6 +1,6 @@
 import { prepared, type AppDatabase } from '../db/index.js';
 import type { ContactRow } from '../calls/index.js';
-import type { ListSettings } from '../contacts/index.js';
+import { isSuppressed, type ListSettings } from '../contacts/index.js';
 
 const DAY_MS = 86_400_000;
 /** The attempt cap counts the calls of this trailing window (the French rule's 30 calendar days). */
@@ -40,7 +40,6 @@ export const SCREENING_SQL = {
   attemptsSince: `SELECT count(*) AS n FROM contacts other JOIN calls k ON k.contact_id = other.id
     WHERE other.phone_e164 = ? AND k.created_at >= ? AND (k.outcome IS NULL OR k.outcome <> 'create_failed')`,
   liveElsewhere: `SELECT 1 FROM contacts WHERE phone_e164 = ? AND status = 'dialing' AND list_id <> ?`,
-  suppressed: 'SELECT 1 FROM suppressions WHERE phone_e164 = ?',
 } as const;
 
 export type ScreenedContact = Pick<ContactRow, 'id' | 'listId' | 'phoneE164' | 'country' | 'timezone'>;
@@ -62,7 +61,7 @@ export class ContactScreen {
   }
 
   screen(contact: ScreenedContact, now: number): Screening {
-    if (prepared(this.#database, SCREENING_SQL.suppressed).get(contact.phoneE164)) return { kind: 'suppressed' };
+    if (isSuppressed(this.#database, contact.phoneE164)) return { kind: 'suppressed' };
     const capped = this.frequencyCap(contact, now);
     if (capped) return capped;
     const hours = this.hours(contact, now);

@@ -2,7 +2,7 @@ import { rm } from 'node:fs/promises';
 import path from 'node:path';
 import type { CountryCode } from 'libphonenumber-js/max';
 import type { Clock } from '../clock/index.js';
-import { normalizePhone } from '../contacts/index.js';
+import { isSuppressed, normalizePhone } from '../contacts/index.js';
 import type { AppDatabase } from '../db/index.js';
 import { AppError } from '../errors/index.js';
 import type { Logger } from '../logging/index.js';
@@ -72,7 +72,7 @@ export async function eraseNumber(options: {
     // Triggered-survey requests keep the number even when refused (no contact was made for them).
     // Cases and alerts went with the responses (ON DELETE CASCADE).
     sqlite.prepare('DELETE FROM survey_triggers WHERE phone_e164 = ?').run(phone.e164);
-    const suppressionKept = sqlite.prepare('SELECT 1 FROM suppressions WHERE phone_e164 = ?').get(phone.e164) !== undefined;
+    const suppressionKept = isSuppressed(options.database, phone.e164);
     const lists = new Set(contacts.map((c) => c.listId)).size;
     const erasureId = (
       sqlite

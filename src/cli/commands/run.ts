@@ -3,7 +3,7 @@ import type { Command } from 'commander';
 import { openContext, type AppContext } from '../../app/context.js';
 import { consoleDeps } from '../../app/console.js';
 import { startDialerRuntime } from '../../app/dialer-runtime.js';
-import type { GaugeSnapshot } from '../../calls/index.js';
+import { awaitLateRecordings, type GaugeSnapshot } from '../../calls/index.js';
 import { mountConsole } from '../../console/index.js';
 import { billingTotals, formatMoney } from '../../billing/index.js';
 import { acquireDialerLock, runCampaign, saveListSettings, type CampaignProgress, type CampaignResult } from '../../dialer/index.js';
@@ -104,7 +104,7 @@ async function dialList(ctx: AppContext, listId: number, flags: RunFlags, lockLo
     display.stop();
     // Recording webhooks arrive some seconds after a call ends, and downloads take a while:
     // keep the server up for them so no comment of the last calls is lost.
-    await awaitLateRecordings(runtime, listId, ctx.clock, 60_000);
+    await awaitLateRecordings(runtime.deps, listId, 60_000);
     await runtime.deps.recordings.drain(60_000);
     await runtime.deps.texts?.drain(60_000);
     // The last detractors' alerts were waiting for those comments (or for their grace time): send
@@ -119,22 +119,6 @@ async function dialList(ctx: AppContext, listId: number, flags: RunFlags, lockLo
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
     await runtime.close();
-  }
-}
-
-/**
- * Waits (at most `timeoutMs` of clock time) until every score of the list whose call asked for a
- * comment has its recording webhook. A callee who hung up before the recording started never gets
- * one, hence the bound.
- */
-async function awaitLateRecordings(runtime: { deps: { database: AppContext['database'] } }, listId: number, clock: AppContext['clock'], timeoutMs: number): Promise<void> {
-  const waiting = runtime.deps.database.sqlite.prepare(
-    `SELECT count(*) AS n FROM responses r JOIN calls c ON c.id = r.call_id
-     WHERE r.list_id = ? AND r.comment_status = 'none' AND c.ivr_stage = 'comment'`,
-  );
-  for (let waited = 0; waited < timeoutMs; waited += 250) {
-    if ((waiting.get(listId) as { n: number }).n === 0) return;
-    await clock.sleep(250);
   }
 }
 

@@ -1,5 +1,5 @@
 import { prepared, type AppDatabase } from '../db/index.js';
-import { currentDialer, type LockHolder } from '../dialer/index.js';
+import { currentDialer, type LockHolder } from './lock.js';
 
 /**
  * The dialer's state as the database shows it, for the operator view: read-only, a few indexed
