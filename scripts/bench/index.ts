@@ -10,6 +10,7 @@ import { benchDial } from './dial.js';
 import { benchImport } from './import.js';
 import { printFigures, type Figure } from './lib.js';
 import { benchReport } from './report.js';
+import { benchStore } from './store.js';
 import { benchThemes } from './themes.js';
 import { benchWebhooks } from './webhooks.js';
 
@@ -24,5 +25,6 @@ if (want('report')) figures.push(...benchReport());
 if (want('webhooks')) figures.push(...(await benchWebhooks()));
 if (want('dial')) figures.push(...(await benchDial()));
 if (want('themes')) figures.push(...benchThemes());
+if (want('store')) figures.push(...(await benchStore()));
 printFigures(figures);
 console.log(`(${Math.round((performance.now() - started) / 1000)} s)`);

@@ -51,10 +51,10 @@ export function operatorRoutes(deps: ConsoleDeps & { live: LiveReports }): expre
     next();
   });
 
-  router.get('/', (_req, res) => {
+  router.get('/', async (_req, res) => {
     const s = status();
     const lists = listLists({ database: deps.database });
-    const schedules = listSchedules({ database: deps.database, clock: deps.clock });
+    const schedules = await listSchedules({ database: deps.database, clock: deps.clock });
     const paused = new Set(s.pausedLists);
     const csrf = frame(res, '').csrfToken!;
     const listRows = lists

@@ -1,5 +1,5 @@
 export { ScheduleRunner, type RunListFn } from './runner.js';
-export { addSchedule, getSchedule, listSchedules, removeSchedule, type ScheduleView } from './store.js';
+export { addSchedule, getSchedule, listSchedules, removeSchedule, type ScheduleView } from './schedules.js';
 export { windowEndsAt } from './window.js';
 export { TriggeredListsRunner } from './triggered.js';
 export { CronJob } from './daily.js';

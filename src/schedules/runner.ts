@@ -3,7 +3,7 @@ import type { AppDatabase } from '../db/index.js';
 import type { CampaignResult } from '../dialer/index.js';
 import type { Logger } from '../logging/index.js';
 import { TickLoop } from './tick-loop.js';
-import { activeSchedules, markListDone, recordRunEnded, recordRunStarted, type ScheduleRow } from './store.js';
+import { scheduleStore, type ScheduleRow } from './store.js';
 import { latestOccurrence, nextOccurrence, windowEndsAt } from './window.js';
 
 /**
@@ -85,10 +85,11 @@ export class ScheduleRunner {
    * Fires what is due now and returns when the next occurrence of any active schedule is, so the
    * loop can sleep until then (or the next poll, whichever is first).
    */
-  tick(): number | null {
+  async tick(): Promise<number | null> {
+    const active = await scheduleStore(this.#o.database).active();
     const now = this.#o.clock.now();
     let next: number | null = null;
-    for (const schedule of activeSchedules(this.#o.database)) {
+    for (const schedule of active) {
       const occurrence = latestOccurrence(schedule, now);
       if (occurrence !== null && this.#fired.get(schedule.id) !== occurrence) {
         this.#fired.set(schedule.id, occurrence);
@@ -168,7 +169,8 @@ class ListWorker {
       this.#run = new AbortController();
       this.#armTimer();
       const ids = [...this.#scheduleIds];
-      recordRunStarted(database, ids, clock.now());
+      const store = scheduleStore(database);
+      await store.recordRunStarted(ids, clock.now());
       let summary: string;
       let again = false;
       try {
@@ -176,7 +178,7 @@ class ListWorker {
         switch (result.kind) {
           case 'completed':
             summary = 'completed: every contact is final';
-            markListDone(database, listId);
+            await store.markListDone(listId);
             break;
           case 'paused':
             summary = `paused: ${result.waiting} contact(s) wait; the next is due ${result.nextAttemptAt === null ? 'later' : `at ${new Date(result.nextAttemptAt).toISOString()}`}, after this window`;
@@ -193,7 +195,7 @@ class ListWorker {
       } finally {
         this.#timer.abort(CANCELLED);
       }
-      recordRunEnded(database, ids, clock.now(), summary);
+      await store.recordRunEnded(ids, clock.now(), summary);
       // Only a run that the window closed may continue, and only if the window was extended while
       // it drained; completion, a pause, an error or a shutdown end this occurrence.
       if (!again) return;

@@ -9,7 +9,7 @@ export interface TickLoopOptions {
   /** The longest sleep between ticks, clock ms: work written by another process is seen within it. */
   pollIntervalMs: number;
   /** Does what is due now; returns when something is next due (clock ms), or null. */
-  tick: () => number | null;
+  tick: () => number | null | Promise<number | null>;
 }
 
 /**
@@ -55,7 +55,7 @@ export class TickLoop {
     while (!this.#stopping.signal.aborted) {
       let next: number | null = null;
       try {
-        next = tick();
+        next = await tick();
       } catch (error) {
         logger.error(`${name} tick failed`, { error: (error as Error).message });
       }

@@ -33,10 +33,10 @@ export function registerScheduleCommands(program: Command): void {
         'nps-dialer serve                                                                   # runs the schedules',
       ]),
     )
-    .action((listId: number, flags: AddFlags) => {
+    .action(async (listId: number, flags: AddFlags) => {
       const ctx = openContext();
       try {
-        const added = addSchedule({
+        const added = await addSchedule({
           database: ctx.database,
           clock: ctx.clock,
           input: { listId, cron: flags.cron, timezone: flags.tz ?? localZone(), until: flags.until, durationMs: flags.for },
@@ -55,10 +55,10 @@ export function registerScheduleCommands(program: Command): void {
     .command('list', { isDefault: true })
     .description('every schedule with its next run and how its last run ended')
     .option('--json', 'print JSON')
-    .action((flags: { json?: boolean }) => {
+    .action(async (flags: { json?: boolean }) => {
       const ctx = openContext({ readOnly: true });
       try {
-        const all = listSchedules({ database: ctx.database, clock: ctx.clock });
+        const all = await listSchedules({ database: ctx.database, clock: ctx.clock });
         if (flags.json) return printJson(all);
         if (all.length === 0) return printLine('No schedules. Add one with `nps-dialer schedule add <listId> --cron "0 20 * * *" --until 06:00`.');
         printLine(
@@ -76,10 +76,10 @@ export function registerScheduleCommands(program: Command): void {
     .command('remove')
     .description('delete a schedule (a run it started stops at its window end as planned)')
     .argument('<id>', 'schedule id', positiveInt('id'))
-    .action((id: number) => {
+    .action(async (id: number) => {
       const ctx = openContext();
       try {
-        removeSchedule({ database: ctx.database, id });
+        await removeSchedule({ database: ctx.database, id });
         printLine(`Schedule ${id} removed.`);
       } finally {
         ctx.close();
