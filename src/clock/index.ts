@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 /**
  * Every module takes time from a Clock so that tests can drive it. `now()` is wall time in epoch
  * milliseconds (calling hours, retry times, timestamps); `monotonicMs()` is for measuring spans and
@@ -185,6 +186,9 @@ export class KeyedJobs<K> {
 
   constructor(clock: Clock) {
     this.#clock = clock;
+    // Every job in flight listens on this one signal (its download, its retry's sleep): hundreds at
+    // 200 calls/s is the design, not a leak, so Node's warning past ten listeners is switched off.
+    setMaxListeners(0, this.#closed.signal);
   }
 
   /** Raised by `close`: jobs stop retrying and waiting. */
