@@ -149,15 +149,16 @@ export class RecordingDownloads {
 /**
  * Waits (at most `timeoutMs` of clock time) until every score of the list whose call asked for a
  * recorded comment has its recording webhook. A callee who hung up before the recording started
- * never gets one, hence the bound. (A spoken comment leaves the comment stage with its webhook.)
+ * never gets one, hence the bound. A list that takes spoken comments has nothing to wait for: the
+ * words come with the input webhook, during the call, and nothing arrives after it.
  */
 export async function awaitLateRecordings(deps: Pick<CallDeps, 'database' | 'clock'>, listId: number, timeoutMs: number): Promise<void> {
   const waiting = () =>
     (
       prepared(
         deps.database,
-        `SELECT count(*) AS n FROM responses r JOIN calls c ON c.id = r.call_id
-         WHERE r.list_id = ? AND r.comment_status = 'none' AND c.ivr_stage = 'comment'`,
+        `SELECT count(*) AS n FROM responses r JOIN calls c ON c.id = r.call_id JOIN lists l ON l.id = r.list_id
+         WHERE r.list_id = ? AND r.comment_status = 'none' AND c.ivr_stage = 'comment' AND json_extract(l.script, '$.comment') IS NOT 'speech'`,
       ).get(listId) as { n: number }
     ).n;
   for (let waited = 0; waited < timeoutMs; waited += 250) {

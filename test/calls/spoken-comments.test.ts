@@ -1,7 +1,7 @@
 import { PassThrough } from 'node:stream';
 import { describe, expect, it } from '@jest/globals';
 import request from 'supertest';
-import type { RecordingDownloads } from '../../src/calls/index.js';
+import { awaitLateRecordings, type RecordingDownloads } from '../../src/calls/index.js';
 import { CommentTexts, type Transcriber } from '../../src/comments/index.js';
 import { createLogger } from '../../src/logging/index.js';
 import { createList, signCallback, startCall, webhookHarness, type WebhookHarness } from '../support/dialer.js';
@@ -175,4 +175,27 @@ describe('spoken comments (speech input)', () => {
     expect(s.themes()).toEqual(expect.arrayContaining(['price']));
     await next.close();
   });
+
+  it('leaves run nothing to wait for after the calls of a spoken-comment list, unlike a recorded one', async () => {
+    // Both callees scored and hung up at the comment: no webhook will come for either.
+    const spokenList = setup();
+    await score(spokenList);
+    await expect(awaitLateRecordings(spokenList.h.deps, listOf(spokenList), 60_000)).resolves.toBeUndefined();
+
+    const recorded = setup({ company: 'Acme' });
+    await score(recorded);
+    let done = false;
+    const waiting = awaitLateRecordings(recorded.h.deps, listOf(recorded), 60_000).then(() => (done = true));
+    await new Promise((resolve) => setImmediate(resolve));
+    // A recording may still come after `completed`: run waits for it, on the clock, at most a minute.
+    expect(done).toBe(false);
+    for (let i = 0; i < 240 && !done; i++) {
+      recorded.h.clock.advance(250);
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    await waiting;
+    expect(done).toBe(true);
+  });
 });
+
+const listOf = (s: Setup) => (s.h.database.sqlite.prepare('SELECT list_id AS listId FROM calls WHERE id = ?').get(s.callId) as { listId: number }).listId;
