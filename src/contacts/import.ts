@@ -123,124 +123,36 @@ export async function importList(options: ImportListOptions): Promise<ImportSumm
   return importUtf8(options, options.file);
 }
 
+/**
+ * The import in steps: check the options → open where the rows go (the new list, `importing`, or a
+ * dry run's temporary table) → read and write the contacts, chunk by chunk → check that something
+ * was imported → publish the list (suppressed numbers marked) → the summary.
+ */
 async function importUtf8(options: ImportListOptions, shownFile: string): Promise<ImportSummary> {
   const { database, clock, logger } = options;
-  const name = options.name.trim();
-  if (!name) throw new AppError('USAGE', '--name must not be empty');
-  if (name.length > 200) throw new AppError('USAGE', `--name is ${name.length} characters long; at most 200 are accepted`);
   const { sqlite } = database;
+  const { name, defaultTimezone } = checkOptions(options);
   const dryRun = options.dryRun ?? false;
   if (!dryRun) removeAbandonedImports(database);
   checkReferences(sqlite, options.clientId, options.previousListId);
   checkNameFree(sqlite, name, options.clientId);
-  const defaultTimezone = options.defaultTimezone === undefined ? null : canonicalTimeZone(options.defaultTimezone);
-  if (options.defaultTimezone !== undefined && !defaultTimezone) {
-    throw new AppError('USAGE', `--timezone '${options.defaultTimezone}' is not an IANA time zone; use a name such as Europe/Moscow or America/Chicago`);
-  }
 
   const source = await openCsv(options.file, options.signal ? { signal: options.signal } : {});
   const parallel = options.parallel ?? 'auto';
   const useWorkers = parallel === true || (parallel === 'auto' && source.totalBytes >= PARALLEL_MIN_BYTES);
   // Started now: loading libphonenumber's metadata overlaps with reading the header.
   const workers = useWorkers ? workerChunkParser(PARSE_WORKERS) : undefined;
-
-  // Where rows go: the real list, or for a dry run a TEMP table with the same uniqueness rule.
   const now = clock.now();
   let listId: number | null = null;
   const cacheBefore = sqlite.pragma('cache_size', { simple: true }) as number;
   try {
-    if (dryRun) {
-      sqlite.exec('DROP TABLE IF EXISTS temp.dry_run_contacts');
-      sqlite.exec('CREATE TEMP TABLE dry_run_contacts (phone_e164 TEXT PRIMARY KEY, row_number INTEGER NOT NULL)');
-    } else {
-      listId = sqlite.transaction(() => {
-        checkNameFree(sqlite, name, options.clientId);
-        return (
-          sqlite
-            .prepare(
-              `INSERT INTO lists (client_id, name, source_file, default_country, default_timezone, previous_list_id, script, policy, value_column, state, import_pid, created_at)
-               VALUES (?, ?, ?, ?, ?, ?, ?, '{}', ?, 'importing', ?, ?) RETURNING id`,
-            )
-            .get(
-              options.clientId ?? null,
-              name,
-              path.basename(shownFile),
-              options.country ?? null,
-              defaultTimezone,
-              options.previousListId ?? null,
-              JSON.stringify(options.script ?? {}),
-              options.valueColumn ?? null,
-              process.pid,
-              now,
-            ) as { id: number }
-        ).id;
-      }).immediate();
-    }
+    listId = openDestination(sqlite, { dryRun, name, shownFile, defaultTimezone, options, now });
     sqlite.pragma(`cache_size = -${IMPORT_CACHE_KIB}`);
-
-    let bytesDone = 0;
-    let dataRows = 0;
-    const rejected: RejectedRow[] = [];
-    let rejectedCount = 0;
-    const writer = new ContactWriter({
-      sqlite,
-      listId,
-      now,
-      signal: options.signal,
-      onCommit: () => options.onProgress?.({ bytesRead: bytesDone, totalBytes: source.totalBytes, rows: dataRows }),
-      onWritten: workers ? (buffers) => workers.release(buffers) : undefined,
-    });
-
-    // Records absorbed so far, the header and blank lines included: where the next chunk's rows start.
-    let rowBase = 0;
-    const absorb = async (chunk: Pick<CsvChunk, 'offset'> & { length: number }, parsed: WorkerResult) => {
-      if (parsed.input) source.recycle(parsed.input);
-      if (parsed.failure) throw await chunkFailureError(source, parsed.failure);
-      for (const r of parsed.rejected) {
-        if (rejected.length === REJECTED_SAMPLE) break;
-        rejected.push({ ...r, row: r.row + rowBase });
-      }
-      rejectedCount += parsed.rejectedCount;
-      dataRows += parsed.dataRows;
-      writer.add(parsed.ranges, rowBase);
-      rowBase += parsed.records;
-      bytesDone = chunk.offset + chunk.length;
-      writer.writeDue(Math.max(parsed.dataRows, WRITE_BATCH_ROWS));
-    };
-
-    let config: RowParserConfig = {
-      dialect: source.dialect,
-      country: options.country,
-      example: exampleFor(options.country),
-      columns: undefined,
-      bounds: undefined,
-      ...(options.valueColumn !== undefined ? { valueColumn: options.valueColumn } : {}),
-    };
-    // Chunks in file order, parsed or being parsed; absorbed from the front.
-    const pending: { position: Pick<CsvChunk, 'offset'> & { length: number }; parsed: WorkerResult | Promise<WorkerResult> }[] = [];
-    for await (const chunk of source.chunks) {
-      const position = { offset: chunk.offset, length: chunk.bytes.length };
-      if (workers && config.columns) {
-        pending.push({ position, parsed: workers.parse(chunk) });
-      } else {
-        // Until the header is known (it configures the workers), and for small files, here.
-        const parsed = parseChunk(config, chunk);
-        source.recycle(chunk.bytes.buffer as ArrayBuffer);
-        if (parsed.columns) {
-          config = { ...config, columns: parsed.columns, bounds: parsed.bounds };
-          workers?.configure(config);
-        }
-        pending.push({ position, parsed });
-      }
-      while (pending.length >= (workers ? MAX_PENDING : 1)) {
-        const next = pending.shift()!;
-        await absorb(next.position, await next.parsed);
-      }
-    }
-    for (const next of pending.splice(0)) await absorb(next.position, await next.parsed);
+    const read = await readContacts({ options, source, workers, listId, now });
     options.signal?.throwIfAborted();
-    if (!config.columns) throw new AppError('INPUT_INVALID', `"${shownFile}" has no header row`);
-    if (dataRows === 0) throw new AppError('INPUT_INVALID', `"${shownFile}" has a header but no contact rows; nothing was imported`);
+    if (!read.columns) throw new AppError('INPUT_INVALID', `"${shownFile}" has no header row`);
+    if (read.dataRows === 0) throw new AppError('INPUT_INVALID', `"${shownFile}" has a header but no contact rows; nothing was imported`);
+    const { writer, rejected, rejectedCount } = read;
     writer.finish();
     const { imported, duplicates, duplicateRows } = writer;
     if (imported === 0) {
@@ -248,28 +160,11 @@ async function importUtf8(options: ImportListOptions, shownFile: string): Promis
         details: { rejected, rejectedCount },
       });
     }
-
-    let suppressed: number;
-    if (dryRun) {
-      suppressed = (sqlite.prepare('SELECT count(*) AS n FROM temp.dry_run_contacts d JOIN main.suppressions s ON s.phone_e164 = d.phone_e164').get() as { n: number }).n;
-    } else {
-      suppressed = sqlite.transaction(() => {
-        // Suppressed numbers stay in the list (the report counts them) but are never dialled.
-        const n = sqlite
-          .prepare(
-            `UPDATE contacts SET status = 'suppressed', next_attempt_at = NULL
-             WHERE list_id = ? AND phone_e164 IN (SELECT phone_e164 FROM suppressions)`,
-          )
-          .run(listId).changes;
-        const published = sqlite.prepare(`UPDATE lists SET state = 'ready', import_pid = NULL WHERE id = ? AND state = 'importing'`).run(listId).changes;
-        if (published !== 1) throw new AppError('CONFLICT', `list ${listId} was removed while it was being imported`);
-        return n;
-      }).immediate();
-    }
-    const columns = describeColumns(sqlite, config.columns, listId);
-    const summary: ImportSummary = { listId, name, dryRun, rows: dataRows, imported, duplicates, suppressed, rejected, rejectedCount, duplicateRows, columns };
+    const suppressed = publish(sqlite, listId);
+    const columns = describeColumns(sqlite, read.columns, listId);
+    const summary: ImportSummary = { listId, name, dryRun, rows: read.dataRows, imported, duplicates, suppressed, rejected, rejectedCount, duplicateRows, columns };
     if (!dryRun) {
-      logger.info('list imported', { listId, rows: dataRows, imported, duplicates, suppressed, rejected: rejectedCount, segments: columns.segments });
+      logger.info('list imported', { listId, rows: read.dataRows, imported, duplicates, suppressed, rejected: rejectedCount, segments: columns.segments });
     }
     return summary;
   } catch (error) {
@@ -283,6 +178,158 @@ async function importUtf8(options: ImportListOptions, shownFile: string): Promis
     sqlite.pragma(`cache_size = ${cacheBefore}`);
     if (dryRun) sqlite.exec('DROP TABLE IF EXISTS temp.dry_run_contacts');
   }
+}
+
+/** The list's name and default zone, checked; a usage error names what is wrong. */
+function checkOptions(options: ImportListOptions): { name: string; defaultTimezone: string | null } {
+  const name = options.name.trim();
+  if (!name) throw new AppError('USAGE', '--name must not be empty');
+  if (name.length > 200) throw new AppError('USAGE', `--name is ${name.length} characters long; at most 200 are accepted`);
+  const defaultTimezone = options.defaultTimezone === undefined ? null : canonicalTimeZone(options.defaultTimezone);
+  if (options.defaultTimezone !== undefined && !defaultTimezone) {
+    throw new AppError('USAGE', `--timezone '${options.defaultTimezone}' is not an IANA time zone; use a name such as Europe/Moscow or America/Chicago`);
+  }
+  return { name, defaultTimezone };
+}
+
+/**
+ * Where rows go: the new list, created `importing` (absent to every query until published), or
+ * for a dry run a TEMP table with the same uniqueness rule. Returns the list's id (null for a dry run).
+ */
+function openDestination(
+  sqlite: AppDatabase['sqlite'],
+  input: { dryRun: boolean; name: string; shownFile: string; defaultTimezone: string | null; options: ImportListOptions; now: number },
+): number | null {
+  const { options } = input;
+  if (input.dryRun) {
+    sqlite.exec('DROP TABLE IF EXISTS temp.dry_run_contacts');
+    sqlite.exec('CREATE TEMP TABLE dry_run_contacts (phone_e164 TEXT PRIMARY KEY, row_number INTEGER NOT NULL)');
+    return null;
+  }
+  return sqlite
+    .transaction(() => {
+      checkNameFree(sqlite, input.name, options.clientId);
+      return (
+        sqlite
+          .prepare(
+            `INSERT INTO lists (client_id, name, source_file, default_country, default_timezone, previous_list_id, script, policy, value_column, state, import_pid, created_at)
+             VALUES (?, ?, ?, ?, ?, ?, ?, '{}', ?, 'importing', ?, ?) RETURNING id`,
+          )
+          .get(
+            options.clientId ?? null,
+            input.name,
+            path.basename(input.shownFile),
+            options.country ?? null,
+            input.defaultTimezone,
+            options.previousListId ?? null,
+            JSON.stringify(options.script ?? {}),
+            options.valueColumn ?? null,
+            process.pid,
+            input.now,
+          ) as { id: number }
+      ).id;
+    })
+    .immediate();
+}
+
+/**
+ * Reads the file chunk by chunk (parsed here, or by the workers once the header configured them),
+ * absorbs the results strictly in file order (exact row numbers, rejections in file order) and
+ * hands the accepted rows to the writer. Returns what was read; the writer is not finished.
+ */
+async function readContacts(input: {
+  options: ImportListOptions;
+  source: Awaited<ReturnType<typeof openCsv>>;
+  workers: ReturnType<typeof workerChunkParser> | undefined;
+  listId: number | null;
+  now: number;
+}): Promise<{ columns: ColumnMap | undefined; dataRows: number; rejected: RejectedRow[]; rejectedCount: number; writer: ContactWriter }> {
+  const { options, source, workers } = input;
+  let bytesDone = 0;
+  let dataRows = 0;
+  const rejected: RejectedRow[] = [];
+  let rejectedCount = 0;
+  const writer = new ContactWriter({
+    sqlite: options.database.sqlite,
+    listId: input.listId,
+    now: input.now,
+    signal: options.signal,
+    onCommit: () => options.onProgress?.({ bytesRead: bytesDone, totalBytes: source.totalBytes, rows: dataRows }),
+    onWritten: workers ? (buffers) => workers.release(buffers) : undefined,
+  });
+
+  // Records absorbed so far, the header and blank lines included: where the next chunk's rows start.
+  let rowBase = 0;
+  const absorb = async (chunk: Pick<CsvChunk, 'offset'> & { length: number }, parsed: WorkerResult) => {
+    if (parsed.input) source.recycle(parsed.input);
+    if (parsed.failure) throw await chunkFailureError(source, parsed.failure);
+    for (const r of parsed.rejected) {
+      if (rejected.length === REJECTED_SAMPLE) break;
+      rejected.push({ ...r, row: r.row + rowBase });
+    }
+    rejectedCount += parsed.rejectedCount;
+    dataRows += parsed.dataRows;
+    writer.add(parsed.ranges, rowBase);
+    rowBase += parsed.records;
+    bytesDone = chunk.offset + chunk.length;
+    writer.writeDue(Math.max(parsed.dataRows, WRITE_BATCH_ROWS));
+  };
+
+  let config: RowParserConfig = {
+    dialect: source.dialect,
+    country: options.country,
+    example: exampleFor(options.country),
+    columns: undefined,
+    bounds: undefined,
+    ...(options.valueColumn !== undefined ? { valueColumn: options.valueColumn } : {}),
+  };
+  // Chunks in file order, parsed or being parsed; absorbed from the front.
+  const pending: { position: Pick<CsvChunk, 'offset'> & { length: number }; parsed: WorkerResult | Promise<WorkerResult> }[] = [];
+  for await (const chunk of source.chunks) {
+    const position = { offset: chunk.offset, length: chunk.bytes.length };
+    if (workers && config.columns) {
+      pending.push({ position, parsed: workers.parse(chunk) });
+    } else {
+      // Until the header is known (it configures the workers), and for small files, here.
+      const parsed = parseChunk(config, chunk);
+      source.recycle(chunk.bytes.buffer as ArrayBuffer);
+      if (parsed.columns) {
+        config = { ...config, columns: parsed.columns, bounds: parsed.bounds };
+        workers?.configure(config);
+      }
+      pending.push({ position, parsed });
+    }
+    while (pending.length >= (workers ? MAX_PENDING : 1)) {
+      const next = pending.shift()!;
+      await absorb(next.position, await next.parsed);
+    }
+  }
+  for (const next of pending.splice(0)) await absorb(next.position, await next.parsed);
+  return { columns: config.columns, dataRows, rejected, rejectedCount, writer };
+}
+
+/**
+ * Publishes the list (`importing` → `ready`) with its suppressed numbers marked, in one
+ * transaction; for a dry run, counts the numbers that would be suppressed. Returns that count.
+ */
+function publish(sqlite: AppDatabase['sqlite'], listId: number | null): number {
+  if (listId === null) {
+    return (sqlite.prepare('SELECT count(*) AS n FROM temp.dry_run_contacts d JOIN main.suppressions s ON s.phone_e164 = d.phone_e164').get() as { n: number }).n;
+  }
+  return sqlite
+    .transaction(() => {
+      // Suppressed numbers stay in the list (the report counts them) but are never dialled.
+      const n = sqlite
+        .prepare(
+          `UPDATE contacts SET status = 'suppressed', next_attempt_at = NULL
+           WHERE list_id = ? AND phone_e164 IN (SELECT phone_e164 FROM suppressions)`,
+        )
+        .run(listId).changes;
+      const published = sqlite.prepare(`UPDATE lists SET state = 'ready', import_pid = NULL WHERE id = ? AND state = 'importing'`).run(listId).changes;
+      if (published !== 1) throw new AppError('CONFLICT', `list ${listId} was removed while it was being imported`);
+      return n;
+    })
+    .immediate();
 }
 
 function exampleFor(country: CountryCode | undefined): string {

@@ -87,7 +87,7 @@ export function parseChunk(config: RowParserConfig, chunk: CsvChunk): ParsedChun
     rejectedCount++;
     if (rejected.length < REJECTED_SAMPLE) rejected.push({ row, field, value: value.slice(0, 200), reason });
   };
-  const hint = `; write numbers in E.164 like ${example}${country ? '' : ' or import with --country'}`;
+  const context: RecordContext = { country, delimiter: dialect.delimiter, hint: `; write numbers in E.164 like ${example}${country ? '' : ' or import with --country'}` };
 
   const route = () => {
     bounds ??= rangeBounds(early.map((r) => r.key));
@@ -109,70 +109,18 @@ export function parseChunk(config: RowParserConfig, chunk: CsvChunk): ParsedChun
       records += slice.length;
       return;
     }
-    const width = columns.width;
     for (let i = first; i < slice.length; i++) {
       const record = slice[i]!;
       const row = records + i + 1;
       if (isBlank(record)) continue;
       dataRows++;
-      if (record.length !== width && !(record.length > width && record.slice(width).every((v) => v.trim() === ''))) {
-        reject(row, '*', record.join(dialect.delimiter), `has ${record.length} fields but the header has ${width}; check the quoting of this row`);
+      const contact = contactOfRecord(record, row, columns, context);
+      if (!contact.ok) {
+        reject(row, contact.field, contact.value, contact.reason);
         continue;
       }
-      const raw = record[columns.phoneIndex] ?? '';
-      const phone = normalizePhone(raw, country);
-      if (!phone.ok) {
-        reject(row, columns.phoneHeader, raw, phone.formatHint ? phone.reason + hint : phone.reason);
-        continue;
-      }
-      let language: string | null = null;
-      const languageRaw = columns.languageIndex >= 0 ? text(record[columns.languageIndex]) : null;
-      if (languageRaw) {
-        language = canonicalLanguage(languageRaw);
-        if (!language) {
-          reject(row, 'language', languageRaw, 'is not a language tag; use BCP 47 such as en-US, pl-PL, ru-RU or bg-BG');
-          continue;
-        }
-      }
-      let timezone: string | null = null;
-      const zoneRaw = columns.timezoneIndex >= 0 ? text(record[columns.timezoneIndex]) : null;
-      if (zoneRaw) {
-        timezone = canonicalTimeZone(zoneRaw);
-        if (!timezone) {
-          reject(row, 'timezone', zoneRaw, 'is not an IANA time zone; use a name such as Europe/Warsaw or America/New_York');
-          continue;
-        }
-      }
-      let attributes = '{}';
-      if (columns.attributes.length > 0) {
-        const values: Record<string, string> = {};
-        let any = false;
-        for (const [index, key] of columns.attributes) {
-          const value = text(record[index]);
-          if (value) {
-            values[key] = value;
-            any = true;
-          }
-        }
-        if (any) attributes = JSON.stringify(values);
-      }
-      let value: number | null = null;
-      const valueRaw = columns.valueIndex >= 0 ? text(record[columns.valueIndex]) : null;
-      if (valueRaw) {
-        value = parseValue(valueRaw);
-        if (value === null) {
-          reject(row, columns.header[columns.valueIndex]!, valueRaw, 'is not a number; write a currency-free value such as 1234.50, 1 234,50 or 1,234.50 (or leave it empty)');
-          continue;
-        }
-      }
-      const name = columns.nameIndex >= 0 ? text(record[columns.nameIndex]) : joinName(text(record[columns.givenNameIndex]), text(record[columns.familyNameIndex]));
-      // JSON by hand (half the time of JSON.stringify on an array): the number, country, language
-      // tag and zone name are canonical (no quote or backslash), only free text is escaped.
-      const json =
-        `["${phone.e164}",${phone.country ? `"${phone.country}"` : 'null'},${name === null ? 'null' : JSON.stringify(name)},` +
-        `${language === null ? 'null' : `"${language}"`},${timezone === null ? 'null' : `"${timezone}"`},${JSON.stringify(attributes)},${row},${value === null ? 'null' : value}]`;
-      if (ranges) ranges[rangeOf(bounds!, phone.e164)]!.add(json, row);
-      else early.push({ key: phone.e164, text: json, row });
+      if (ranges) ranges[rangeOf(bounds!, contact.key)]!.add(contact.json, row);
+      else early.push({ key: contact.key, text: contact.json, row });
     }
     records += slice.length;
     // Once the boundaries are known (given, or sampled from the header chunk's first BOUNDS_SAMPLE
@@ -197,6 +145,70 @@ export function parseChunk(config: RowParserConfig, chunk: CsvChunk): ParsedChun
     rejectedCount,
     failure: undefined,
   };
+}
+
+interface RecordContext {
+  country: CountryCode | undefined;
+  delimiter: string;
+  /** Appended to a number's format problem: how to write numbers. */
+  hint: string;
+}
+
+/** One data record as a contact (its key and its JSON row), or the first problem found in it. */
+type RecordVerdict = { ok: true; key: string; json: string } | { ok: false; field: string; value: string; reason: string };
+
+const problem = (field: string, value: string, reason: string): RecordVerdict => ({ ok: false, field, value, reason });
+
+/** An optional column's value made canonical: null when empty, undefined when present but not valid. */
+function optional(record: string[], index: number, canonical: (raw: string) => string | null): { raw: string | null; value: string | null | undefined } {
+  const raw = index >= 0 ? text(record[index]) : null;
+  return { raw, value: raw ? canonical(raw) || undefined : null };
+}
+
+/**
+ * One data record, in steps: its shape (as many fields as the header), the number, the language
+ * and time zone columns, the attributes, the value column, the name; the first step that fails
+ * names the field, the value and what is accepted.
+ */
+function contactOfRecord(record: string[], row: number, columns: ColumnMap, context: RecordContext): RecordVerdict {
+  const width = columns.width;
+  if (record.length !== width && !(record.length > width && record.slice(width).every((v) => v.trim() === ''))) {
+    return problem('*', record.join(context.delimiter), `has ${record.length} fields but the header has ${width}; check the quoting of this row`);
+  }
+  const raw = record[columns.phoneIndex] ?? '';
+  const phone = normalizePhone(raw, context.country);
+  if (!phone.ok) return problem(columns.phoneHeader, raw, phone.formatHint ? phone.reason + context.hint : phone.reason);
+  const language = optional(record, columns.languageIndex, canonicalLanguage);
+  if (language.value === undefined) return problem('language', language.raw!, 'is not a language tag; use BCP 47 such as en-US, pl-PL, ru-RU or bg-BG');
+  const timezone = optional(record, columns.timezoneIndex, canonicalTimeZone);
+  if (timezone.value === undefined) return problem('timezone', timezone.raw!, 'is not an IANA time zone; use a name such as Europe/Warsaw or America/New_York');
+  const valueRaw = columns.valueIndex >= 0 ? text(record[columns.valueIndex]) : null;
+  const value = valueRaw ? parseValue(valueRaw) : null;
+  if (valueRaw && value === null) {
+    return problem(columns.header[columns.valueIndex]!, valueRaw, 'is not a number; write a currency-free value such as 1234.50, 1 234,50 or 1,234.50 (or leave it empty)');
+  }
+  const name = columns.nameIndex >= 0 ? text(record[columns.nameIndex]) : joinName(text(record[columns.givenNameIndex]), text(record[columns.familyNameIndex]));
+  // JSON by hand (half the time of JSON.stringify on an array): the number, country, language
+  // tag and zone name are canonical (no quote or backslash), only free text is escaped.
+  const json =
+    `["${phone.e164}",${phone.country ? `"${phone.country}"` : 'null'},${name === null ? 'null' : JSON.stringify(name)},` +
+    `${language.value === null ? 'null' : `"${language.value}"`},${timezone.value === null ? 'null' : `"${timezone.value}"`},${JSON.stringify(attributesOf(record, columns))},${row},${value === null ? 'null' : value}]`;
+  return { ok: true, key: phone.e164, json };
+}
+
+/** The record's attribute columns as a JSON object of the non-empty ones ('{}' for none). */
+function attributesOf(record: string[], columns: ColumnMap): string {
+  if (columns.attributes.length === 0) return '{}';
+  const values: Record<string, string> = {};
+  let any = false;
+  for (const [index, key] of columns.attributes) {
+    const value = text(record[index]);
+    if (value) {
+      values[key] = value;
+      any = true;
+    }
+  }
+  return any ? JSON.stringify(values) : '{}';
 }
 
 /** "Anna" + "Nowak" → "Anna Nowak"; either alone; null when both are empty or absent. */
