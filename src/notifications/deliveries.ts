@@ -2,30 +2,9 @@ import { CANCELLED, type Clock } from '../clock/index.js';
 import { prepared, type AppDatabase } from '../db/index.js';
 import type { DeliveryEvent, DeliveryStatus } from '../db/schema/index.js';
 import type { Logger } from '../logging/index.js';
+import { deliveryStore, type DeliveryRow, type DeliveryStore } from './delivery-store.js';
 import { postWebhook, ReceiverAddresses, type Resolve } from './receivers.js';
 import { signPayload, SIGNATURE_HEADER } from './signature.js';
-
-/** A queued webhook as the worker and the listings read it. */
-export interface DeliveryRow {
-  id: number;
-  event: DeliveryEvent;
-  dedupeKey: string;
-  clientId: number | null;
-  listId: number;
-  responseId: number | null;
-  payload: string | null;
-  status: DeliveryStatus;
-  attempts: number;
-  nextAttemptAt: number;
-  lastStatusCode: number | null;
-  lastError: string | null;
-  deliveredAt: number | null;
-  createdAt: number;
-}
-
-export const DELIVERY_COLUMNS = `d.id, d.event, d.dedupe_key AS dedupeKey, d.client_id AS clientId, d.list_id AS listId, d.response_id AS responseId,
-  d.payload, d.status, d.attempts, d.next_attempt_at AS nextAttemptAt, d.last_status_code AS lastStatusCode, d.last_error AS lastError,
-  d.delivered_at AS deliveredAt, d.created_at AS createdAt`;
 
 export interface EnqueueDelivery {
   event: DeliveryEvent;
@@ -111,6 +90,7 @@ const BATCH = 32;
 export class WebhookDeliveries {
   readonly #o: Required<Omit<WebhookDeliveriesOptions, 'resolve'>> & Pick<WebhookDeliveriesOptions, 'resolve'>;
   readonly #addresses: ReceiverAddresses;
+  readonly #store: DeliveryStore;
   readonly #closed = new AbortController();
   #wake = new AbortController();
   #loop: Promise<void> | undefined;
@@ -135,6 +115,7 @@ export class WebhookDeliveries {
       ...options,
     };
     this.#addresses = new ReceiverAddresses(this.#o.privateNetworks);
+    this.#store = deliveryStore(this.#o.database);
   }
 
   start(): void {
@@ -160,13 +141,7 @@ export class WebhookDeliveries {
    * next process. Later deliveries of the same list, and failures, are left to the next process.
    */
   flushList(listId: number): Promise<number> {
-    const pass = this.#chain.then(async () => {
-      const rows = prepared(
-        this.#o.database,
-        `SELECT ${DELIVERY_COLUMNS} FROM webhook_deliveries d WHERE d.list_id = ? AND d.status = 'pending' AND d.attempts = 0 ORDER BY d.id`,
-      ).all(listId) as DeliveryRow[];
-      return this.#attemptAll(rows);
-    });
+    const pass = this.#chain.then(async () => this.#attemptAll(await this.#store.neverTried(listId)));
     this.#chain = pass.catch(() => undefined);
     return pass;
   }
@@ -189,27 +164,17 @@ export class WebhookDeliveries {
         logger.error('webhook delivery pass failed', { error: (error as Error).message });
       }
       this.#wake = new AbortController();
-      const next = prepared(this.#o.database, `SELECT min(next_attempt_at) AS at FROM webhook_deliveries WHERE status = 'pending'`).get() as { at: number | null };
-      const sleepMs = next.at === null ? pollIntervalMs : Math.min(pollIntervalMs, Math.max(0, next.at - clock.now()));
+      const nextAt = await this.#store.nextDueAt().catch((error: unknown) => {
+        logger.error('webhook delivery pass failed', { error: (error as Error).message });
+        return null;
+      });
+      const sleepMs = nextAt === null ? pollIntervalMs : Math.min(pollIntervalMs, Math.max(0, nextAt - clock.now()));
       await clock.sleep(sleepMs, AbortSignal.any([this.#wake.signal, this.#closed.signal])).catch(() => undefined);
     }
   }
 
   async #pass(): Promise<number> {
-    const now = this.#o.clock.now();
-    const due = prepared(
-      this.#o.database,
-      `SELECT ${DELIVERY_COLUMNS} FROM webhook_deliveries d
-       LEFT JOIN responses r ON r.id = d.response_id
-       LEFT JOIN calls k ON k.id = r.call_id
-       WHERE d.status = 'pending' AND (
-         d.next_attempt_at <= @now
-         OR (d.attempts = 0 AND d.response_id IS NOT NULL AND r.comment_text_status <> 'pending' AND (
-           r.comment_status IN ('downloaded', 'failed', 'deleted')
-           OR (r.comment_status = 'none' AND k.state = 'ended' AND k.ended_at <= @now - @grace))))
-       ORDER BY d.next_attempt_at, d.id LIMIT @limit`,
-    ).all({ now, grace: RECORDING_GRACE_MS, limit: BATCH }) as DeliveryRow[];
-    return this.#attemptAll(due);
+    return this.#attemptAll(await this.#store.due(this.#o.clock.now(), RECORDING_GRACE_MS, BATCH));
   }
 
   /** Attempts `due`, `concurrency` at a time; resolves with how many were attempted. */
@@ -233,16 +198,11 @@ export class WebhookDeliveries {
   }
 
   async #attempt(row: DeliveryRow): Promise<void> {
-    const { database, clock, logger } = this.#o;
+    const { clock, logger } = this.#o;
     const log = { deliveryId: row.id, event: row.event, listId: row.listId, attempt: row.attempts + 1 };
-    const target = this.#target(row);
+    const target = await this.#target(row);
     if ('skip' in target) {
-      const skipped = prepared(database, `UPDATE webhook_deliveries SET status = 'skipped', last_error = ? WHERE id = ? AND status = 'pending' AND attempts = ?`).run(
-        target.skip,
-        row.id,
-        row.attempts,
-      ).changes;
-      if (skipped === 1) {
+      if (await this.#store.skip(row, target.skip)) {
         const first = !this.#skipReasonsLogged.has(target.skip);
         this.#skipReasonsLogged.add(target.skip);
         if (first) logger.info('webhook not sent; later ones for the same reason are logged at debug', { ...log, reason: target.skip });
@@ -258,7 +218,7 @@ export class WebhookDeliveries {
     try {
       // Inside the try: a body that cannot be built is a failed attempt (retried, then failed),
       // not a pass that throws on every poll.
-      const body = this.#payload(row);
+      const body = await this.#payload(row);
       statusCode = await postWebhook({
         url: new URL(target.url),
         headers: {
@@ -294,20 +254,17 @@ export class WebhookDeliveries {
     const failed = error !== null;
     const exhausted = failed && attempt >= this.#o.maxAttempts;
     const retryAt = now + Math.min(this.#o.maxRetryDelayMs, this.#o.firstRetryDelayMs * 2 ** (attempt - 1));
-    const recorded = database.sqlite.transaction(() => {
-      const inserted = prepared(
-        database,
-        `INSERT INTO webhook_attempts (delivery_id, attempt, attempted_at, target, status_code, error, duration_ms) VALUES (?, ?, ?, ?, ?, ?, ?)
-         ON CONFLICT (delivery_id, attempt) DO NOTHING`,
-      ).run(row.id, attempt, startedAt, target.display, statusCode, error, durationMs).changes;
-      if (inserted === 0) return false;
-      prepared(
-        database,
-        `UPDATE webhook_deliveries SET attempts = ?, status = ?, next_attempt_at = ?, last_status_code = ?, last_error = ?, delivered_at = ?
-         WHERE id = ? AND status = 'pending' AND attempts = ?`,
-      ).run(attempt, failed ? (exhausted ? 'failed' : 'pending') : 'delivered', failed ? retryAt : now, statusCode, error, failed ? null : now, row.id, row.attempts);
-      return true;
-    }).immediate();
+    const recorded = await this.#store.recordAttempt(row, {
+      attempt,
+      attemptedAt: startedAt,
+      target: target.display,
+      statusCode,
+      error,
+      durationMs,
+      status: failed ? (exhausted ? 'failed' : 'pending') : 'delivered',
+      nextAttemptAt: failed ? retryAt : now,
+      deliveredAt: failed ? null : now,
+    });
     if (!recorded) return;
     if (!failed) logger.info('webhook delivered', { ...log, statusCode, durationMs });
     else if (exhausted) logger.error('webhook delivery failed for good', { ...log, error, attempts: attempt });
@@ -319,11 +276,9 @@ export class WebhookDeliveries {
    * retries). A user name and password in the URL (`https://user:pass@host/…`) are sent as HTTP
    * Basic authorization, taken out of the URL so that no error message can quote them.
    */
-  #target(row: DeliveryRow): Target | { skip: string } {
+  async #target(row: DeliveryRow): Promise<Target | { skip: string }> {
     if (row.clientId === null) return { skip: 'the list has no client to send it to' };
-    const client = prepared(this.#o.database, 'SELECT alert_url AS alertUrl, alert_secret AS secret, report_url AS reportUrl FROM clients WHERE id = ?').get(row.clientId) as
-      | { alertUrl: string | null; secret: string | null; reportUrl: string | null }
-      | undefined;
+    const client = await this.#store.receiver(row.clientId);
     const url = row.event === 'report.interim' ? (client?.reportUrl ?? client?.alertUrl) : client?.alertUrl;
     if (!url) return { skip: `client ${row.clientId} has no ${row.event === 'report.interim' ? 'report or alert' : 'alert'} URL (clients set --alert-url)` };
     if (!client?.secret) return { skip: `client ${row.clientId} has no webhook secret (clients set --alert-secret)` };
@@ -343,12 +298,9 @@ export class WebhookDeliveries {
   }
 
   /** The body to send: stored, or built now and frozen (whichever write came first wins). */
-  #payload(row: DeliveryRow): string {
-    if (row.payload !== null) return row.payload;
-    const built = JSON.stringify(this.#o.builders[row.event](row));
-    const { database } = this.#o;
-    prepared(database, 'UPDATE webhook_deliveries SET payload = ? WHERE id = ? AND payload IS NULL').run(built, row.id);
-    return (prepared(database, 'SELECT payload FROM webhook_deliveries WHERE id = ?').get(row.id) as { payload: string }).payload;
+  #payload(row: DeliveryRow): Promise<string> {
+    if (row.payload !== null) return Promise.resolve(row.payload);
+    return this.#store.freezePayload(row.id, JSON.stringify(this.#o.builders[row.event](row)));
   }
 }
 

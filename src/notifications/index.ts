@@ -1,12 +1,11 @@
+export { DELIVERY_COLUMNS, type DeliveryRow } from './delivery-store.js';
 export {
-  DELIVERY_COLUMNS,
   deliveryAttempts,
   enqueueDelivery,
   listDeliverySummary,
   RECORDING_GRACE_MS,
   WebhookDeliveries,
   type DeliveryAttempt,
-  type DeliveryRow,
   type ListDeliverySummary,
 } from './deliveries.js';
 export { generateWebhookSecret, verifyPayloadSignature } from './signature.js';

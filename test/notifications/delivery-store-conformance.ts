@@ -1,0 +1,136 @@
+import { afterEach, describe, expect, it } from '@jest/globals';
+import type { DeliveryStore } from '../../src/notifications/delivery-store.js';
+
+/** What a response's alert waits for: its comment's audio and text, and when its call ended. */
+export interface ResponseState {
+  commentStatus: 'none' | 'pending' | 'downloaded' | 'failed' | 'deleted';
+  textStatus: 'none' | 'pending' | 'ready' | 'empty' | 'failed';
+  callEndedAt: number | null;
+}
+
+/** One adapter under test, with the engine-specific ways to set the scene and look at the outcome. */
+export interface DeliveryStoreFixture {
+  store: DeliveryStore;
+  client(receiver: { alertUrl: string | null; secret: string | null; reportUrl: string | null }): Promise<number>;
+  list(clientId: number | null): Promise<number>;
+  response(listId: number, state: ResponseState): Promise<number>;
+  enqueue(input: { listId: number; clientId: number | null; responseId?: number; dueAt: number; payload?: string; dedupeKey?: string }): Promise<number>;
+  inspect(deliveryId: number): Promise<{ status: string; attempts: number; nextAttemptAt: number; lastError: string | null; lastStatusCode: number | null; deliveredAt: number | null; payload: string | null; attemptRows: number }>;
+  close(): Promise<void>;
+}
+
+const NOW = 1_000_000;
+const GRACE = 30_000;
+
+/**
+ * The contract of the delivery worker's store (src/notifications/delivery-store.ts), which every
+ * adapter passes: SQLite today, PostgreSQL with issue 17.
+ */
+export function deliveryStoreConformance(name: string, open: () => Promise<DeliveryStoreFixture>): void {
+  describe(`delivery store conformance: ${name}`, () => {
+    let fixture: DeliveryStoreFixture | undefined;
+    const start = async () => (fixture = await open());
+    afterEach(async () => {
+      await fixture?.close();
+      fixture = undefined;
+    });
+
+    it('finds what is due: retries whose time came, and first alerts whose comment settled or whose call ended a grace ago', async () => {
+      const f = await start();
+      const clientId = await f.client({ alertUrl: 'https://crm.example/hook', secret: 's', reportUrl: null });
+      const listId = await f.list(clientId);
+      const later = NOW + 60_000;
+      const id = async (label: string, state: ResponseState | undefined, dueAt: number) =>
+        [label, await f.enqueue({ listId, clientId, dueAt, dedupeKey: label, ...(state ? { responseId: await f.response(listId, state) } : {}) })] as const;
+      const cases = [
+        await id('report due', undefined, NOW - 5),
+        await id('report later', undefined, later),
+        await id('comment downloaded, text ready', { commentStatus: 'downloaded', textStatus: 'ready', callEndedAt: NOW - 1000 }, later),
+        await id('comment downloaded, text pending', { commentStatus: 'downloaded', textStatus: 'pending', callEndedAt: NOW - 1000 }, later),
+        await id('comment failed', { commentStatus: 'failed', textStatus: 'none', callEndedAt: NOW - 1000 }, later),
+        await id('silence deleted', { commentStatus: 'deleted', textStatus: 'empty', callEndedAt: NOW - 1000 }, later),
+        await id('recording awaited', { commentStatus: 'pending', textStatus: 'none', callEndedAt: NOW - 1000 }, later),
+        await id('no comment, ended long ago', { commentStatus: 'none', textStatus: 'none', callEndedAt: NOW - GRACE - 1 }, later),
+        await id('no comment, ended just now', { commentStatus: 'none', textStatus: 'none', callEndedAt: NOW - 10 }, later),
+        await id('no comment, call live', { commentStatus: 'none', textStatus: 'none', callEndedAt: null }, later),
+        await id('spoken words, no audio', { commentStatus: 'none', textStatus: 'ready', callEndedAt: NOW - GRACE - 1 }, later),
+        await id('waited its longest', { commentStatus: 'pending', textStatus: 'pending', callEndedAt: null }, NOW),
+      ];
+      const due = await f.store.due(NOW, GRACE, 100);
+      const label = (deliveryId: number) => cases.find(([, caseId]) => caseId === deliveryId)![0];
+      expect(due.map((d) => label(d.id)).sort()).toEqual(
+        ['report due', 'comment downloaded, text ready', 'comment failed', 'silence deleted', 'no comment, ended long ago', 'spoken words, no audio', 'waited its longest'].sort(),
+      );
+      // Oldest due first, then by id; at most `limit`.
+      expect((await f.store.due(NOW, GRACE, 2)).map((d) => label(d.id))).toEqual(['report due', 'waited its longest']);
+      expect(due[0]).toMatchObject({ listId, clientId, status: 'pending', attempts: 0, event: 'report.interim' });
+    });
+
+    it('never offers a delivery that was delivered or skipped, and knows when the next pending one is due', async () => {
+      const f = await start();
+      await expect(f.store.nextDueAt()).resolves.toBeNull();
+      const listId = await f.list(null);
+      const a = await f.enqueue({ listId, clientId: null, dueAt: NOW - 1, dedupeKey: 'a' });
+      const b = await f.enqueue({ listId, clientId: null, dueAt: NOW + 500, dedupeKey: 'b' });
+      await expect(f.store.nextDueAt()).resolves.toBe(NOW - 1);
+      await expect(f.store.skip({ id: a, attempts: 0 }, 'the list has no client to send it to')).resolves.toBe(true);
+      await expect(f.store.nextDueAt()).resolves.toBe(NOW + 500);
+      await f.store.recordAttempt({ id: b, attempts: 0 }, { attempt: 1, attemptedAt: NOW, target: 'https://x.example/h', statusCode: 204, error: null, durationMs: 3, status: 'delivered', nextAttemptAt: NOW, deliveredAt: NOW });
+      await expect(f.store.due(NOW + 10_000, GRACE, 100)).resolves.toEqual([]);
+      await expect(f.store.nextDueAt()).resolves.toBeNull();
+    });
+
+    it("lists a list's deliveries never tried, oldest first", async () => {
+      const f = await start();
+      const listId = await f.list(null);
+      const other = await f.list(null);
+      const first = await f.enqueue({ listId, clientId: null, dueAt: NOW + 9, dedupeKey: 'first' });
+      const tried = await f.enqueue({ listId, clientId: null, dueAt: NOW, dedupeKey: 'tried' });
+      const second = await f.enqueue({ listId, clientId: null, dueAt: NOW + 1, dedupeKey: 'second' });
+      await f.enqueue({ listId: other, clientId: null, dueAt: NOW, dedupeKey: 'other' });
+      await f.store.recordAttempt({ id: tried, attempts: 0 }, { attempt: 1, attemptedAt: NOW, target: 't', statusCode: 500, error: 'HTTP 500', durationMs: 1, status: 'pending', nextAttemptAt: NOW + 30_000, deliveredAt: null });
+      expect((await f.store.neverTried(listId)).map((d) => d.id)).toEqual([first, second]);
+    });
+
+    it("reads a client's receiver, and nothing for an unknown client", async () => {
+      const f = await start();
+      const clientId = await f.client({ alertUrl: 'https://crm.example/alerts', secret: 'k', reportUrl: 'https://crm.example/reports' });
+      await expect(f.store.receiver(clientId)).resolves.toEqual({ alertUrl: 'https://crm.example/alerts', secret: 'k', reportUrl: 'https://crm.example/reports' });
+      await expect(f.store.receiver(clientId + 1000)).resolves.toBeUndefined();
+    });
+
+    it('skips only a delivery that has not changed since it was read', async () => {
+      const f = await start();
+      const listId = await f.list(null);
+      const id = await f.enqueue({ listId, clientId: null, dueAt: NOW, dedupeKey: 'x' });
+      await expect(f.store.skip({ id, attempts: 1 }, 'stale')).resolves.toBe(false);
+      await expect(f.store.skip({ id, attempts: 0 }, 'no alert URL')).resolves.toBe(true);
+      await expect(f.store.skip({ id, attempts: 0 }, 'again')).resolves.toBe(false);
+      await expect(f.inspect(id)).resolves.toMatchObject({ status: 'skipped', lastError: 'no alert URL', attempts: 0 });
+    });
+
+    it('freezes the first body built, so that every retry sends the same bytes', async () => {
+      const f = await start();
+      const listId = await f.list(null);
+      const id = await f.enqueue({ listId, clientId: null, dueAt: NOW, dedupeKey: 'p' });
+      await expect(f.store.freezePayload(id, '{"score":3}')).resolves.toBe('{"score":3}');
+      await expect(f.store.freezePayload(id, '{"score":3,"text":"later"}')).resolves.toBe('{"score":3}');
+      const given = await f.enqueue({ listId, clientId: null, dueAt: NOW, dedupeKey: 'given', payload: '{"kind":"report"}' });
+      await expect(f.store.freezePayload(given, '{}')).resolves.toBe('{"kind":"report"}');
+    });
+
+    it('records each attempt once and moves the delivery on: a retry, then delivered', async () => {
+      const f = await start();
+      const listId = await f.list(null);
+      const id = await f.enqueue({ listId, clientId: null, dueAt: NOW, dedupeKey: 'r' });
+      const failed = { attempt: 1, attemptedAt: NOW, target: 'https://crm.example/hook', statusCode: 503, error: 'the receiver answered HTTP 503', durationMs: 12, status: 'pending' as const, nextAttemptAt: NOW + 30_000, deliveredAt: null };
+      await expect(f.store.recordAttempt({ id, attempts: 0 }, failed)).resolves.toBe(true);
+      await expect(f.store.recordAttempt({ id, attempts: 0 }, failed)).resolves.toBe(false);
+      await expect(f.inspect(id)).resolves.toMatchObject({ status: 'pending', attempts: 1, nextAttemptAt: NOW + 30_000, lastStatusCode: 503, lastError: 'the receiver answered HTTP 503', deliveredAt: null, attemptRows: 1 });
+      await expect(f.store.due(NOW + 29_999, GRACE, 10)).resolves.toEqual([]);
+      expect((await f.store.due(NOW + 30_000, GRACE, 10)).map((d) => d.attempts)).toEqual([1]);
+      await f.store.recordAttempt({ id, attempts: 1 }, { ...failed, attempt: 2, attemptedAt: NOW + 30_000, statusCode: 204, error: null, status: 'delivered', nextAttemptAt: NOW + 30_000, deliveredAt: NOW + 30_000 });
+      await expect(f.inspect(id)).resolves.toMatchObject({ status: 'delivered', attempts: 2, lastStatusCode: 204, lastError: null, deliveredAt: NOW + 30_000, attemptRows: 2 });
+    });
+  });
+}
