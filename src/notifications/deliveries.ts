@@ -2,7 +2,7 @@ import { CANCELLED, type Clock } from '../clock/index.js';
 import { prepared, type AppDatabase } from '../db/index.js';
 import type { DeliveryEvent, DeliveryStatus } from '../db/schema/index.js';
 import type { Logger } from '../logging/index.js';
-import { deliveryStore, type DeliveryRow, type DeliveryStore } from './delivery-store.js';
+import { deliveryStore, type DeliveryAttempt, type DeliveryRow, type DeliveryStore } from './delivery-store.js';
 import { postWebhook, ReceiverAddresses, type Resolve } from './receivers.js';
 import { signPayload, SIGNATURE_HEADER } from './signature.js';
 
@@ -346,15 +346,6 @@ export function listDeliverySummary(database: AppDatabase, listId: number): List
     failed: total('failed'),
     skipped: rows.filter((r) => r.status === 'skipped').map((r) => ({ reason: r.reason ?? 'unknown', deliveries: r.n })),
   };
-}
-
-export interface DeliveryAttempt {
-  attempt: number;
-  attemptedAt: number;
-  target: string;
-  statusCode: number | null;
-  error: string | null;
-  durationMs: number;
 }
 
 /** The attempts of some deliveries, by delivery id. */

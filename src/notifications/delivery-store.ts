@@ -30,8 +30,8 @@ export interface Receiver {
   reportUrl: string | null;
 }
 
-/** One attempt's outcome, and what it makes of the delivery. */
-export interface AttemptRecord {
+/** One attempt of a delivery, as stored (webhook_attempts). */
+export interface DeliveryAttempt {
   attempt: number;
   attemptedAt: number;
   /** Scheme, host and path of the URL requested: never credentials or query. */
@@ -39,6 +39,10 @@ export interface AttemptRecord {
   statusCode: number | null;
   error: string | null;
   durationMs: number;
+}
+
+/** One attempt's outcome, and what it makes of the delivery. */
+export interface AttemptRecord extends DeliveryAttempt {
   status: Exclude<DeliveryStatus, 'skipped'>;
   nextAttemptAt: number;
   deliveredAt: number | null;

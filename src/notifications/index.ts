@@ -1,11 +1,10 @@
-export { DELIVERY_COLUMNS, type DeliveryRow } from './delivery-store.js';
+export { DELIVERY_COLUMNS, type DeliveryAttempt, type DeliveryRow } from './delivery-store.js';
 export {
   deliveryAttempts,
   enqueueDelivery,
   listDeliverySummary,
   RECORDING_GRACE_MS,
   WebhookDeliveries,
-  type DeliveryAttempt,
   type ListDeliverySummary,
 } from './deliveries.js';
 export { generateWebhookSecret, verifyPayloadSignature } from './signature.js';

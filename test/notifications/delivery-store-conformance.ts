@@ -1,5 +1,6 @@
-import { afterEach, describe, expect, it } from '@jest/globals';
+import { describe, expect, it } from '@jest/globals';
 import type { DeliveryStore } from '../../src/notifications/delivery-store.js';
+import { freshFixture } from '../support/conformance.js';
 
 /** What a response's alert waits for: its comment's audio and text, and when its call ended. */
 export interface ResponseState {
@@ -28,12 +29,7 @@ const GRACE = 30_000;
  */
 export function deliveryStoreConformance(name: string, open: () => Promise<DeliveryStoreFixture>): void {
   describe(`delivery store conformance: ${name}`, () => {
-    let fixture: DeliveryStoreFixture | undefined;
-    const start = async () => (fixture = await open());
-    afterEach(async () => {
-      await fixture?.close();
-      fixture = undefined;
-    });
+    const start = freshFixture(open);
 
     it('finds what is due: retries whose time came, and first alerts whose comment settled or whose call ended a grace ago', async () => {
       const f = await start();

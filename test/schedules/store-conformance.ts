@@ -1,5 +1,6 @@
-import { afterEach, describe, expect, it } from '@jest/globals';
+import { describe, expect, it } from '@jest/globals';
 import type { ScheduleStore } from '../../src/schedules/store.js';
+import { freshFixture } from '../support/conformance.js';
 
 /** One adapter under test, with the engine-specific way to put the lists a schedule needs in place. */
 export interface ScheduleStoreFixture {
@@ -17,12 +18,7 @@ const timing = { cron: '0 20 * * 1-5', timezone: 'Europe/Warsaw', untilMinute: 3
  */
 export function scheduleStoreConformance(name: string, open: () => Promise<ScheduleStoreFixture>): void {
   describe(`schedule store conformance: ${name}`, () => {
-    let fixture: ScheduleStoreFixture | undefined;
-    const start = async () => (fixture = await open());
-    afterEach(async () => {
-      await fixture?.close();
-      fixture = undefined;
-    });
+    const start = freshFixture(open);
 
     it('knows what adding a schedule needs of a ready list, and nothing of a list that is not ready', async () => {
       const { store, seedList } = await start();
