@@ -37,6 +37,13 @@ const FIXED_AFTER = [
   'recording_call_id',
   'billable_seconds',
   'amount_minor',
+  // The why (schema 3), added at the end: the comment's words, its themes (keys, ';'-separated),
+  // its sentiment, the keypad reason and the contact's value.
+  'comment_text',
+  'comment_themes',
+  'sentiment',
+  'reason',
+  'value',
 ] as const;
 
 interface ContactRow {
@@ -56,6 +63,11 @@ interface ContactRow {
   callId: number | null;
   billableSeconds: number;
   amountMinor: number;
+  commentText: string | null;
+  commentThemes: string | null;
+  sentiment: string | null;
+  reason: string | null;
+  value: number | null;
 }
 
 export interface ContactCsvOptions {
@@ -88,7 +100,10 @@ export function contactsCsv(database: AppDatabase, options: ContactCsvOptions): 
             (SELECT max(coalesce(k.ended_at, k.answered_at, k.created_at)) FROM calls k WHERE k.contact_id = c.id) AS lastCallAt,
             r.score, r.comment_status AS commentStatus, r.comment_file AS commentFile, r.comment_seconds AS commentSeconds, r.call_id AS callId,
             (SELECT coalesce(sum(b.billable_seconds), 0) FROM calls k JOIN billing_lines b ON b.call_id = k.id WHERE k.contact_id = c.id) AS billableSeconds,
-            (SELECT coalesce(sum(b.amount_minor), 0) FROM calls k JOIN billing_lines b ON b.call_id = k.id WHERE k.contact_id = c.id) AS amountMinor
+            (SELECT coalesce(sum(b.amount_minor), 0) FROM calls k JOIN billing_lines b ON b.call_id = k.id WHERE k.contact_id = c.id) AS amountMinor,
+            CASE WHEN r.comment_text_status = 'ready' THEN r.comment_text END AS commentText,
+            (SELECT group_concat(theme, ';') FROM (SELECT t.theme FROM response_themes t WHERE t.response_id = r.id ORDER BY t.theme)) AS commentThemes,
+            r.sentiment, r.reason, c.value
      FROM contacts c LEFT JOIN responses r ON r.contact_id = c.id
      WHERE c.id > ? AND c.id <= ? AND +c.list_id = ? ORDER BY c.id LIMIT ${PAGE_ROWS}`,
   );
@@ -122,6 +137,11 @@ export function contactsCsv(database: AppDatabase, options: ContactCsvOptions): 
       row.commentStatus === 'downloaded' ? (row.callId ?? '') : '',
       row.billableSeconds,
       row.amountMinor,
+      row.commentText ?? '',
+      row.commentThemes ?? '',
+      row.sentiment ?? '',
+      row.reason ?? '',
+      row.value ?? '',
     ];
   };
   const csv = stringify({ header: true, columns: columns.map(String), ...CSV_OPTIONS });

@@ -62,6 +62,11 @@ describe('per-contact CSV', () => {
       'recording_call_id',
       'billable_seconds',
       'amount_minor',
+      'comment_text',
+      'comment_themes',
+      'sentiment',
+      'reason',
+      'value',
     ]);
     expect(rows[0]).toMatchObject({
       row_number: '2',
@@ -89,6 +94,21 @@ describe('per-contact CSV', () => {
     const { deps, database } = setup();
     const { listId } = seedList(database, { contacts: [{ phone: '+48501234567', score: 9 }] });
     expect((await csvRows(deps, listId, { full: true }))[0]!.phone).toBe("'+48501234567");
+  });
+
+  it("carries each contact's why: the comment's words and themes, its sentiment, the keypad reason and the value", async () => {
+    const { deps, database } = setup();
+    const { listId } = seedList(database, {
+      contacts: [
+        { score: 2, text: { text: '=too expensive and slow', themes: ['speed', 'price'], sentiment: 'negative' }, reason: 'price', value: 1250.5 },
+        { score: 9, reason: 'quality' },
+        { status: 'busy' },
+      ],
+    });
+    const rows = await csvRows(deps, listId);
+    expect(rows[0]).toMatchObject({ comment_text: "'=too expensive and slow", comment_themes: 'price;speed', sentiment: 'negative', reason: 'price', value: '1250.5' });
+    expect(rows[1]).toMatchObject({ comment_text: '', comment_themes: '', sentiment: '', reason: 'quality', value: '' });
+    expect(rows[2]).toMatchObject({ score: '', comment_text: '', comment_themes: '', reason: '', value: '' });
   });
 
   it('streams lists longer than one page, every contact once and in order', async () => {
