@@ -1,6 +1,6 @@
 import { CANCELLED, systemClock } from '../clock/index.js';
 import { CommentTexts, ProviderTranscripts } from '../comments/index.js';
-import { CallSignals, DialerGauges, RecordingDownloads, webhookUrls, type CallDeps, type WebhookUrls } from '../calls/index.js';
+import { CallSignals, DialerGauges, RecordingDownloads, sqliteCallUnits, webhookUrls, type CallDeps, type WebhookUrls } from '../calls/index.js';
 import { ListSettingsBook } from '../contacts/index.js';
 import { LocalPacer, RollingWindowLimiter, WorkerPacer, type AccountPacer } from '../dialer/index.js';
 import { AppError } from '../errors/index.js';
@@ -48,6 +48,7 @@ export async function startDialerRuntime(ctx: AppContext, options: StartDialerRu
   if (!vonage) throw new AppError('CONFIG_INVALID', 'the dialer needs the Vonage credentials (VONAGE_*); see docs/configuration.md');
   const base: CallDeps = {
     database: ctx.database,
+    units: sqliteCallUnits(ctx.database),
     clock: ctx.clock,
     logger: logger.child({ module: 'dialer' }),
     signals: new CallSignals(),

@@ -1,2 +1,2 @@
-export { billIfPersonAnswered, billingTotals, voidBillingLine } from './lines.js';
+export { billIfPersonAnswered, billingTotals, SqliteBillingStore, type BillingLine, type BillingStore } from './lines.js';
 export { formatMoney, rateCall, TariffSchema } from './rating.js';

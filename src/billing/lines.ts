@@ -1,31 +1,52 @@
 import type { Tariff } from '../config/index.js';
-import type { AppDatabase } from '../db/index.js';
+import { prepared, type AppDatabase } from '../db/index.js';
 import { rateCall } from './rating.js';
 
-export interface BillableCall {
+/** A billing line as it is written: the call's rating in the list's tariff. */
+export interface BillingLine {
   callId: number;
   listId: number;
   clientId: number | null;
-  durationSeconds: number;
+  billableSeconds: number;
+  amountMinor: number;
+  currency: string;
   providerPriceMicros: number | null;
+  createdAt: number;
 }
 
 /**
- * Writes the billing line of a person-answered call. The unique index on call_id makes this
- * idempotent: a duplicate `completed` webhook, a reconciliation after a crash and the original
- * event all collide there, so a call is billed once. Must run inside the caller's transaction.
- * Returns true when this call created the line.
+ * The billing lines store (docs/adr/0013-store-ports.md). One line per call at most (a unique
+ * index): a duplicate `completed` webhook, a reconciliation after a crash and the original event
+ * all collide there, so a call is billed once.
  */
-export function recordBillingLine(database: AppDatabase, call: BillableCall, tariff: Tariff, nowMs: number): boolean {
-  const rating = rateCall(tariff, call.durationSeconds);
-  return (
-    database.sqlite
-      .prepare(
+export interface BillingStore {
+  /** Writes the line unless the call has one; true when this wrote it. */
+  recordLine(line: BillingLine): Promise<boolean>;
+  /** Removes the call's line (a late machine verdict); true when there was one. */
+  voidLine(callId: number): Promise<boolean>;
+}
+
+/** The billing lines store on SQLite. */
+export class SqliteBillingStore implements BillingStore {
+  readonly #db: AppDatabase;
+
+  constructor(database: AppDatabase) {
+    this.#db = database;
+  }
+
+  async recordLine(l: BillingLine): Promise<boolean> {
+    return (
+      prepared(
+        this.#db,
         `INSERT INTO billing_lines (call_id, list_id, client_id, billable_seconds, amount_minor, currency, provider_price_micros, created_at)
          VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (call_id) DO NOTHING`,
-      )
-      .run(call.callId, call.listId, call.clientId, rating.billableSeconds, rating.amountMinor, tariff.currency, call.providerPriceMicros, nowMs).changes === 1
-  );
+      ).run(l.callId, l.listId, l.clientId, l.billableSeconds, l.amountMinor, l.currency, l.providerPriceMicros, l.createdAt).changes === 1
+    );
+  }
+
+  async voidLine(callId: number): Promise<boolean> {
+    return prepared(this.#db, 'DELETE FROM billing_lines WHERE call_id = ?').run(callId).changes === 1;
+  }
 }
 
 /** What the billing rule reads of an ended (or still live) call. */
@@ -41,16 +62,21 @@ export interface CallForBilling {
 /**
  * The client pays only for calls a person answered: a call is billable once it has ended with
  * outcome `human` and its connected seconds are known. Safe to call any number of times (one line
- * per call, by unique index). Returns true when this call created the line.
+ * per call). Returns true when this call created the line.
  */
-export function billIfPersonAnswered(database: AppDatabase, call: CallForBilling, clientId: number | null, tariff: Tariff, nowMs: number): boolean {
+export async function billIfPersonAnswered(billing: BillingStore, call: CallForBilling, clientId: number | null, tariff: Tariff, nowMs: number): Promise<boolean> {
   if (call.state !== 'ended' || call.outcome !== 'human' || call.durationSeconds === null) return false;
-  return recordBillingLine(database, { callId: call.id, listId: call.listId, clientId, durationSeconds: call.durationSeconds, providerPriceMicros: call.providerPriceMicros }, tariff, nowMs);
-}
-
-/** Removes a billing line when a late machine-detection event shows no person answered. */
-export function voidBillingLine(database: AppDatabase, callId: number): boolean {
-  return database.sqlite.prepare('DELETE FROM billing_lines WHERE call_id = ?').run(callId).changes === 1;
+  const rating = rateCall(tariff, call.durationSeconds);
+  return billing.recordLine({
+    callId: call.id,
+    listId: call.listId,
+    clientId,
+    billableSeconds: rating.billableSeconds,
+    amountMinor: rating.amountMinor,
+    currency: tariff.currency,
+    providerPriceMicros: call.providerPriceMicros,
+    createdAt: nowMs,
+  });
 }
 
 export interface BillingTotals {

@@ -4,10 +4,13 @@ import type { Logger } from '../logging/index.js';
 import type { ListSettingsBook } from '../contacts/index.js';
 import type { DialerGauges } from './gauges.js';
 import type { CallSignals } from './signals.js';
+import type { CallUnits } from './units.js';
 
 /** What the call-handling functions are given; built once per process by the composition root. */
 export interface CallDeps {
   database: AppDatabase;
+  /** The stores of calls, responses, contacts, billing and follow-up, and their unit of work. */
+  units: CallUnits;
   clock: Clock;
   logger: Logger;
   signals: CallSignals;

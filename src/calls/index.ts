@@ -1,7 +1,9 @@
-export { callStore, type CallRow, type ContactRow } from './store.js';
+export { SqliteCallStore, type CallEvent, type CallRow, type CallStore } from './store.js';
+export { SqliteResponseStore, type ResponseStore } from './response-store.js';
+export { sqliteCallUnits, type CallTx, type CallUnits } from './units.js';
 export type { CallDeps } from './deps.js';
-export { applyStatusEvent, finalizeCall, finalStatusAfter, type StatusPayload } from './lifecycle.js';
-export { awaitLateRecordings, handleRecording, RecordingDownloads } from './recordings.js';
+export { applyStatusEvent, applyStatusEventNow, finalizeCall, finalStatusAfter, type StatusPayload } from './lifecycle.js';
+export { awaitLateRecordings, handleRecording, handleTranscription, RecordingDownloads } from './recordings.js';
 export { CallSignals } from './signals.js';
 export { DialerGauges, type GaugeSnapshot } from './gauges.js';
 export { handleAnswer, handleInput, webhookUrls, type CallbackOutcome, type FlowDeps, type WebhookUrls } from './survey-flow.js';

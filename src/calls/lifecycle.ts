@@ -1,10 +1,9 @@
-import { billIfPersonAnswered, voidBillingLine } from '../billing/index.js';
-import { prepared } from '../db/index.js';
-import { isSuppressed } from '../contacts/index.js';
-import type { CallOutcome, CallState, ContactStatus } from '../db/schema/index.js';
+import { billIfPersonAnswered } from '../billing/index.js';
+import type { CallOutcome, ContactStatus } from '../db/schema/index.js';
 import { decimalToMicros, parseProviderTime, parseSeconds, translateStatus } from '../telephony/index.js';
-import { callStore, type CallRow } from './store.js';
+import type { CallRow } from './store.js';
 import type { CallDeps } from './deps.js';
+import type { CallTx } from './units.js';
 
 /** A status callback as it arrives on the event URL (fields we read; the rest is kept verbatim). */
 export interface StatusPayload {
@@ -21,9 +20,6 @@ export interface StatusPayload {
   detail?: string | undefined;
   [key: string]: unknown;
 }
-
-const STATE_ORDER: CallState[] = ['creating', 'started', 'ringing', 'answered', 'ended'];
-const earlierThan = (state: CallState) => STATE_ORDER.slice(0, STATE_ORDER.indexOf(state));
 
 /** The contact's final status when a call with this outcome was its last attempt. */
 const FINAL_STATUS: Record<Exclude<CallOutcome, 'human'>, ContactStatus> = {
@@ -49,56 +45,43 @@ export function finalStatusAfter(outcome: CallOutcome): ContactStatus {
 const NO_RETRY: ReadonlySet<CallOutcome> = new Set(['human', 'rejected']);
 
 /**
- * Applies one status callback to its call. Idempotent and order-tolerant: state only moves
- * forward, the first terminal status ends the call, a duplicate changes nothing, and a `completed`
- * that follows a failure status only adds its facts. Returns whether this event ended the call.
+ * Applies one status callback to its call, in the caller's unit of work. Idempotent and
+ * order-tolerant: state only moves forward, the first terminal status ends the call, a duplicate
+ * changes nothing, and a `completed` that follows a failure status only adds its facts. Returns
+ * whether this event ended the call; the caller wakes the call's waiters once the unit committed.
  */
-export function applyStatusEvent(deps: CallDeps, call: CallRow, payload: StatusPayload, receivedAt: number): boolean {
-  const store = callStore(deps.database);
-  const { sqlite } = deps.database;
+export async function applyStatusEvent(deps: CallDeps, tx: CallTx, call: CallRow, payload: StatusPayload, receivedAt: number): Promise<boolean> {
   const meaning = translateStatus(payload.status);
   const at = parseProviderTime(payload.timestamp) ?? receivedAt;
-  const ended = sqlite.transaction(() => {
-    store.recordEvent(call.id, 'status', payload.status, at, receivedAt, payload);
-    const uuid = payload.uuid ?? payload.call_uuid;
-    if (uuid && !call.providerUuid) {
-      prepared(deps.database, 'UPDATE calls SET provider_uuid = ? WHERE id = ? AND provider_uuid IS NULL').run(uuid, call.id);
+  await tx.calls.recordEvent({ callId: call.id, kind: 'status', status: payload.status, occurredAt: at, receivedAt, payload });
+  const uuid = payload.uuid ?? payload.call_uuid;
+  if (uuid && !call.providerUuid) await tx.calls.adoptProviderUuid(call.id, uuid);
+  switch (meaning.kind) {
+    case 'progress':
+      await tx.calls.advanceState(call.id, meaning.state, at);
+      return false;
+    case 'detection':
+      await applyDetection(deps, tx, call.id, meaning.answeredBy, receivedAt);
+      return false;
+    case 'completed':
+      return applyCompleted(deps, tx, call.id, payload, at, receivedAt);
+    case 'failed':
+      return finalizeCall(deps, tx, call.id, meaning.outcome, at, receivedAt);
+    case 'unknown':
+      deps.logger.warn('unknown call status kept', { callId: call.id, status: meaning.status });
+      return false;
+    default: {
+      const unreachable: never = meaning;
+      return unreachable;
     }
-    switch (meaning.kind) {
-      case 'progress':
-        advanceState(deps, call.id, meaning.state, at);
-        return false;
-      case 'detection':
-        applyDetection(deps, call.id, meaning.answeredBy, receivedAt);
-        return false;
-      case 'completed':
-        return applyCompleted(deps, call.id, payload, at, receivedAt);
-      case 'failed':
-        return finalizeCall(deps, call.id, meaning.outcome, at, receivedAt);
-      case 'unknown':
-        deps.logger.warn('unknown call status kept', { callId: call.id, status: meaning.status });
-        return false;
-      default: {
-        const unreachable: never = meaning;
-        return unreachable;
-      }
-    }
-  }).immediate();
-  if (ended) deps.signals.notifyEnded(call.id);
-  return ended;
+  }
 }
 
-/** Moves the call's state forward (never back); `answered` also records when. */
-export function advanceState(deps: CallDeps, callId: number, state: 'started' | 'ringing' | 'answered', at: number): void {
-  const earlier = earlierThan(state);
-  prepared(deps.database, 
-      `UPDATE calls SET state = ?, answered_at = CASE WHEN ? = 'answered' THEN coalesce(answered_at, ?) ELSE answered_at END
-       WHERE id = ? AND state IN (${earlier.map(() => '?').join(', ')})`,
-    )
-    .run(state, state, at, callId, ...earlier);
-  if (state === 'answered') {
-    prepared(deps.database, 'UPDATE calls SET answered_at = coalesce(answered_at, ?) WHERE id = ?').run(at, callId);
-  }
+/** Applies one status callback in a unit of its own, and wakes the call's waiters when it ended the call. */
+export async function applyStatusEventNow(deps: CallDeps, call: CallRow, payload: StatusPayload, receivedAt: number): Promise<boolean> {
+  const ended = await deps.units.run((tx) => applyStatusEvent(deps, tx, call, payload, receivedAt));
+  if (ended) deps.signals.notifyEnded(call.id);
+  return ended;
 }
 
 /**
@@ -106,70 +89,55 @@ export function advanceState(deps: CallDeps, callId: number, state: 'started' | 
  * person (a score, an opt-out, or any key pressed); when it arrives after the call was settled as
  * person-answered, the billing line is voided and the contact is settled again as a machine.
  */
-function applyDetection(deps: CallDeps, callId: number, answeredBy: 'human' | 'machine', now: number): void {
+async function applyDetection(deps: CallDeps, tx: CallTx, callId: number, answeredBy: 'human' | 'machine', now: number): Promise<void> {
   if (answeredBy === 'human') {
-    prepared(deps.database, `UPDATE calls SET answered_by = 'human' WHERE id = ? AND answered_by IS NULL`).run(callId);
+    await tx.calls.setAnsweredBy(callId, 'human', true);
     return;
   }
-  if (provedHuman(deps, callId)) return;
-  prepared(deps.database, `UPDATE calls SET answered_by = 'machine' WHERE id = ?`).run(callId);
-  const reclassified = prepared(deps.database, `UPDATE calls SET outcome = 'machine' WHERE id = ? AND state = 'ended' AND outcome = 'human'`).run(callId).changes;
-  if (reclassified === 1) {
-    voidBillingLine(deps.database, callId);
-    const call = callStore(deps.database).byId(callId)!;
-    settleContact(deps, call, 'machine', now, 'answered_no_score');
+  if (await tx.calls.provedHuman(callId)) return;
+  await tx.calls.setAnsweredBy(callId, 'machine', false);
+  if (await tx.calls.reclassifyEnded(callId, 'machine', 'human')) {
+    await tx.billing.voidLine(callId);
+    const call = (await tx.calls.byId(callId))!;
+    await settleContact(deps, tx, call, 'machine', now, 'answered_no_score');
   }
 }
 
-function provedHuman(deps: CallDeps, callId: number): boolean {
-  return (
-    prepared(deps.database, 
-        `SELECT 1 FROM calls WHERE id = ? AND (opted_out = 1 OR EXISTS (SELECT 1 FROM responses WHERE call_id = calls.id)
-           OR EXISTS (SELECT 1 FROM call_events e WHERE e.call_id = calls.id AND e.kind = 'input'
-                      AND coalesce(json_extract(e.payload, '$.dtmf.digits'), '') <> ''))`,
-      )
-      .get(callId) !== undefined
-  );
-}
-
-function applyCompleted(deps: CallDeps, callId: number, payload: StatusPayload, at: number, now: number): boolean {
-  const duration = parseSeconds(payload.duration);
-  const startedAt = parseProviderTime(payload.start_time);
-  prepared(deps.database, 
-      `UPDATE calls SET duration_seconds = coalesce(duration_seconds, ?), provider_price_micros = coalesce(provider_price_micros, ?),
-         provider_rate_micros = coalesce(provider_rate_micros, ?), network = coalesce(network, ?),
-         answered_at = coalesce(answered_at, CASE WHEN ? > 0 THEN ? END)
-       WHERE id = ?`,
-    )
-    .run(duration ?? null, decimalToMicros(payload.price) ?? null, decimalToMicros(payload.rate) ?? null, payload.network ?? null, duration ?? 0, startedAt ?? at, callId);
-  const call = callStore(deps.database).byId(callId)!;
+async function applyCompleted(deps: CallDeps, tx: CallTx, callId: number, payload: StatusPayload, at: number, now: number): Promise<boolean> {
+  const duration = parseSeconds(payload.duration) ?? null;
+  await tx.calls.recordCompletion(callId, {
+    durationSeconds: duration,
+    priceMicros: decimalToMicros(payload.price) ?? null,
+    rateMicros: decimalToMicros(payload.rate) ?? null,
+    network: payload.network ?? null,
+    connectedAt: parseProviderTime(payload.start_time) ?? at,
+  });
+  const call = (await tx.calls.byId(callId))!;
   const answered = call.answeredAt !== null || (call.durationSeconds ?? 0) > 0 || call.ivrStage !== null;
   // Our answer webhook sets the IVR stage when it serves the survey. Answered without it, the
   // provider got no NCCO from us (the dialer was down or unreachable) and hung up on a callee who
   // heard nothing: not a survey, a failed attempt.
   const outcome: CallOutcome = call.answeredBy === 'machine' ? 'machine' : !answered ? 'unanswered' : call.ivrStage === null ? 'unserved' : 'human';
-  const ended = finalizeCall(deps, callId, outcome, parseProviderTime(payload.end_time) ?? at, now);
-  bill(deps, callId, now);
+  const ended = await finalizeCall(deps, tx, callId, outcome, parseProviderTime(payload.end_time) ?? at, now);
+  await bill(deps, tx, callId, now);
   return ended;
 }
 
 /** Bills the call by the billing rule (a person answered), with its list's client and tariff. */
-function bill(deps: CallDeps, callId: number, now: number): void {
-  const call = callStore(deps.database).byId(callId)!;
+async function bill(deps: CallDeps, tx: CallTx, callId: number, now: number): Promise<void> {
+  const call = (await tx.calls.byId(callId))!;
   const settings = deps.lists.get(call.listId);
-  billIfPersonAnswered(deps.database, call, settings.clientId, settings.tariff, now);
+  await billIfPersonAnswered(tx.billing, call, settings.clientId, settings.tariff, now);
 }
 
 /**
- * Ends the call with `outcome` unless it has already ended, and settles its contact. Must run
- * inside the caller's transaction. Returns whether this call ended the call.
+ * Ends the call with `outcome` unless it has already ended, and settles its contact, in the
+ * caller's unit of work. Returns whether this ended the call.
  */
-export function finalizeCall(deps: CallDeps, callId: number, outcome: CallOutcome, endedAt: number, now: number): boolean {
-  const changed = prepared(deps.database, `UPDATE calls SET state = 'ended', outcome = ?, ended_at = ? WHERE id = ? AND state <> 'ended'`)
-    .run(outcome, endedAt, callId).changes;
-  if (changed === 0) return false;
-  const call = callStore(deps.database).byId(callId)!;
-  settleContact(deps, call, outcome, now, 'dialing');
+export async function finalizeCall(deps: CallDeps, tx: CallTx, callId: number, outcome: CallOutcome, endedAt: number, now: number): Promise<boolean> {
+  if (!(await tx.calls.end(callId, outcome, endedAt))) return false;
+  const call = (await tx.calls.byId(callId))!;
+  await settleContact(deps, tx, call, outcome, now, 'dialing');
   return true;
 }
 
@@ -179,16 +147,15 @@ export function finalizeCall(deps: CallDeps, callId: number, outcome: CallOutcom
  * callee's calling hours after the retry delay. Guarded by the contact's status and attempt
  * number, so a stale event of an older attempt cannot move the contact.
  */
-export function settleContact(deps: CallDeps, call: CallRow, outcome: CallOutcome, now: number, expected: ContactStatus): void {
-  const store = callStore(deps.database);
-  const contact = store.contact(call.contactId);
+async function settleContact(deps: CallDeps, tx: CallTx, call: CallRow, outcome: CallOutcome, now: number, expected: ContactStatus): Promise<void> {
+  const contact = await tx.contacts.byId(call.contactId);
   if (!contact || contact.status !== expected || contact.attempts !== call.attempt) return;
   // The retry is planned under the rules in force, even if `lists set` changed them a moment ago.
   deps.lists.reloadIfChanged(call.listId);
   const settings = deps.lists.get(call.listId);
   let status: ContactStatus;
   let nextAttemptAt: number | null = null;
-  if (hasResponse(deps, contact.id)) {
+  if (await tx.responses.existsForContact(contact.id)) {
     // This attempt's score, or a late one of an earlier attempt (settleLateKeys): a respondent
     // whatever this attempt did, and never called again.
     status = 'responded';
@@ -196,7 +163,7 @@ export function settleContact(deps: CallDeps, call: CallRow, outcome: CallOutcom
     status = call.optedOut ? 'opted_out' : 'answered_no_score';
   } else if (NO_RETRY.has(outcome)) {
     status = FINAL_STATUS[outcome as Exclude<CallOutcome, 'human'>];
-  } else if (isSuppressed(deps.database, contact.phoneE164)) {
+  } else if (await tx.contacts.isSuppressed(contact.phoneE164)) {
     status = 'suppressed';
   } else {
     const next =
@@ -208,13 +175,8 @@ export function settleContact(deps: CallDeps, call: CallRow, outcome: CallOutcom
       status = FINAL_STATUS[outcome as Exclude<CallOutcome, 'human'>];
     }
   }
-  prepared(deps.database, 'UPDATE contacts SET status = ?, next_attempt_at = ?, updated_at = ? WHERE id = ? AND status = ? AND attempts = ?')
-    .run(status, nextAttemptAt, now, contact.id, expected, contact.attempts);
+  await tx.contacts.settle({ id: contact.id, status: expected, attempts: contact.attempts }, status, nextAttemptAt, now);
   deps.logger.debug('contact settled', { listId: call.listId, contactId: contact.id, callId: call.id, attempt: call.attempt, outcome, status });
-}
-
-function hasResponse(deps: CallDeps, contactId: number): boolean {
-  return prepared(deps.database, 'SELECT 1 FROM responses WHERE contact_id = ?').get(contactId) !== undefined;
 }
 
 /**
@@ -224,27 +186,26 @@ function hasResponse(deps: CallDeps, contactId: number): boolean {
  * becomes person-answered (a machine verdict overruled; billed once its duration is known, once),
  * and the contact, unless a later attempt is live (settleContact then puts the response first), is
  * settled again as the person's: responded with a response, opted out after a star, else answered
- * without a score. Must run inside the caller's transaction, after the input's own writes.
+ * without a score. Runs in the caller's unit of work, after the input's own writes.
  */
-export function settleLateKeys(deps: CallDeps, callId: number, now: number): void {
-  const store = callStore(deps.database);
-  const call = store.byId(callId);
+export async function settleLateKeys(deps: CallDeps, tx: CallTx, callId: number, now: number): Promise<void> {
+  const call = await tx.calls.byId(callId);
   if (!call || call.state !== 'ended') return;
   if (call.outcome !== 'human') {
-    prepared(deps.database, `UPDATE calls SET outcome = 'human' WHERE id = ? AND state = 'ended'`).run(callId);
+    await tx.calls.reclassifyEnded(callId, 'human');
     deps.logger.info('keys arrived after the call ended: it counts as answered by a person', { listId: call.listId, callId, attempt: call.attempt, was: call.outcome });
   }
-  bill(deps, callId, now);
-  const contact = store.contact(call.contactId);
+  await bill(deps, tx, callId, now);
+  const contact = await tx.contacts.byId(call.contactId);
   if (!contact || contact.status === 'dialing') return;
   // Never weaker than what the contact is: a response (this call's or an earlier one's) makes a
   // respondent, a star (now or before) an opt-out.
-  const status: ContactStatus = hasResponse(deps, contact.id)
+  const status: ContactStatus = (await tx.responses.existsForContact(contact.id))
     ? 'responded'
     : call.optedOut || contact.status === 'opted_out'
       ? 'opted_out'
       : 'answered_no_score';
   if (contact.status === status) return;
-  prepared(deps.database, 'UPDATE contacts SET status = ?, next_attempt_at = NULL, updated_at = ? WHERE id = ? AND status = ?').run(status, now, contact.id, contact.status);
+  await tx.contacts.settle({ id: contact.id, status: contact.status }, status, null, now);
   deps.logger.info('contact settled again after late keys', { listId: call.listId, contactId: contact.id, callId, from: contact.status, status });
 }

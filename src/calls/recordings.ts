@@ -3,8 +3,8 @@ import { KeyedJobs, type Clock } from '../clock/index.js';
 import { prepared, type AppDatabase } from '../db/index.js';
 import type { Logger } from '../logging/index.js';
 import { downloadRecording, parseProviderTime, type RecordingHostPolicy } from '../telephony/index.js';
-import { callStore } from './store.js';
 import type { CallDeps } from './deps.js';
+import type { ResponseQueue } from './survey-flow.js';
 
 export interface RecordingPayload {
   recording_url?: string | undefined;
@@ -17,37 +17,55 @@ export interface RecordingPayload {
 /**
  * The recording webhook: stores where the comment is and queues its download. It arrives some
  * time after the record action started, possibly after `completed`; it carries no call uuid, so
- * the call is found by the ref in our URL.
+ * the call is found by the ref in our URL. Returns false for an unknown ref (nothing stored).
  */
-export function handleRecording(deps: CallDeps, downloads: RecordingDownloads, ref: string, payload: RecordingPayload): boolean {
-  const store = callStore(deps.database);
-  const call = store.byRef(ref);
-  if (!call) return false;
+export async function handleRecording(deps: CallDeps, downloads: ResponseQueue, ref: string, payload: RecordingPayload): Promise<boolean> {
   const now = deps.clock.now();
   const url = typeof payload.recording_url === 'string' ? payload.recording_url : undefined;
   const start = parseProviderTime(payload.start_time);
   const end = parseProviderTime(payload.end_time);
   const seconds = start !== undefined && end !== undefined && end >= start ? Math.round((end - start) / 1000) : null;
-  let responseId: number | undefined;
-  deps.database.sqlite.transaction(() => {
-    store.recordEvent(call.id, 'recording', null, parseProviderTime(payload.timestamp) ?? now, now, payload);
-    const response = prepared(deps.database, 'SELECT id FROM responses WHERE call_id = ?').get(call.id) as { id: number } | undefined;
-    if (!response || !url) return;
-    // Only a first (or repeated pending) notice sets the URL; a duplicate after the download
-    // finished must not reset it.
-    const changed = prepared(deps.database, 
-        `UPDATE responses SET comment_recording_url = ?, comment_seconds = ?, comment_status = 'pending'
-         WHERE id = ? AND comment_status IN ('none', 'pending')`,
-      )
-      .run(url, seconds, response.id).changes;
-    if (changed === 1) responseId = response.id;
-  }).immediate();
-  if (responseId === undefined) {
-    deps.logger.warn('recording without a stored score or URL ignored', { callId: call.id });
-    return false;
-  }
-  downloads.enqueue(responseId);
+  const stored = await deps.units.run(async (tx) => {
+    const call = await tx.calls.byRef(ref);
+    if (!call) return undefined;
+    await tx.calls.recordEvent({ callId: call.id, kind: 'recording', status: null, occurredAt: parseProviderTime(payload.timestamp) ?? now, receivedAt: now, payload });
+    const response = await tx.responses.ofCall(call.id);
+    const queued = response && url ? await tx.responses.noteRecording(response.id, url, seconds) : false;
+    return { callId: call.id, responseId: queued ? response?.id : undefined };
+  });
+  if (!stored) return false;
+  if (stored.responseId === undefined) deps.logger.warn('recording without a stored score or URL ignored', { callId: stored.callId });
+  else downloads.enqueue(stored.responseId);
   return true;
+}
+
+export interface TranscriptionPayload {
+  status?: string | undefined;
+  transcription_url?: string | undefined;
+  timestamp?: string | undefined;
+  [key: string]: unknown;
+}
+
+/**
+ * The transcription webhook: stores where the transcript is and queues its reading. Identified by
+ * our ref in the URL (the payload has no leg uuid); a duplicate changes nothing once the text is
+ * read. Returns the response queued, or what was unknown.
+ */
+export async function handleTranscription(deps: CallDeps, texts: ResponseQueue | undefined, ref: string, payload: TranscriptionPayload): Promise<{ responseId: number } | { unknown: 'call' | 'response' }> {
+  const now = deps.clock.now();
+  const outcome = await deps.units.run(async (tx): Promise<{ responseId: number } | { unknown: 'call' | 'response' }> => {
+    const call = await tx.calls.byRef(ref);
+    if (!call) return { unknown: 'call' };
+    await tx.calls.recordEvent({ callId: call.id, kind: 'transcription', status: null, occurredAt: now, receivedAt: now, payload });
+    const response = await tx.responses.ofCall(call.id);
+    if (!response) return { unknown: 'response' };
+    const url = typeof payload.transcription_url === 'string' ? payload.transcription_url : undefined;
+    // The provider could not transcribe (an unsupported language, no audio): the audio stays.
+    await tx.responses.noteTranscript(response.id, payload.status === 'transcribed' && url ? { kind: 'transcribed', url, at: now } : { kind: 'failed' });
+    return { responseId: response.id };
+  });
+  if ('responseId' in outcome) texts?.enqueue(outcome.responseId);
+  return outcome;
 }
 
 export interface RecordingDownloadsOptions {

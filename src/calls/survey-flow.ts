@@ -1,10 +1,11 @@
 import { afterInput, answerNcco, calleeLanguage, interpretDtmf, surveyTexts, type InputStep, type IvrContext, type Ncco } from '../ivr/index.js';
-import { prepared } from '../db/index.js';
+import { IVR_STAGES, type IvrStage } from '../db/schema/index.js';
 import { openDetractorFollowUp, type FollowUpOpened } from '../followup/index.js';
 import { parseProviderTime } from '../telephony/index.js';
-import { callStore, type CallRow, type ContactRow } from './store.js';
+import type { ContactRow } from '../contacts/index.js';
+import type { CallRow } from './store.js';
 import type { CallDeps } from './deps.js';
-import { advanceState, settleLateKeys } from './lifecycle.js';
+import { settleLateKeys } from './lifecycle.js';
 import { recordOptOut } from './opt-out.js';
 import { handleSpokenComment } from './comment-step.js';
 import { handleReasonInput, isReasonStep, reasonAfterScore } from './reason-step.js';
@@ -33,6 +34,9 @@ export function webhookUrls(publicBaseUrl: string): WebhookUrls {
 export interface ResponseQueue {
   enqueue(responseId: number): void;
 }
+
+/** Queues an effect to run once the unit of work committed (a log line, a job): never inside it. */
+export type AfterCommit = (effect: () => void) => void;
 
 export interface FlowDeps extends CallDeps {
   urls: WebhookUrls;
@@ -73,24 +77,23 @@ export interface AnswerRequest {
 }
 
 /** The answer webhook: the callee picked up; the reply is the greeting and the question. */
-export function handleAnswer(deps: FlowDeps, request: AnswerRequest): CallbackOutcome {
-  const store = callStore(deps.database);
-  const call = store.byRef(request.ref);
-  if (!call) return { kind: 'unknown_call' };
-  const { uuid } = request.payload;
-  const refusal = answerRefusal(call, uuid, request.source);
-  if (refusal) {
-    deps.logger.warn('answer request refused', { callId: call.id, reason: refusal });
-    return { kind: 'refused', reason: refusal };
-  }
-  const now = deps.clock.now();
-  deps.database.sqlite.transaction(() => {
-    store.recordEvent(call.id, 'answer', null, now, now, request.payload);
-    if (!call.providerUuid) prepared(deps.database, 'UPDATE calls SET provider_uuid = ? WHERE id = ? AND provider_uuid IS NULL').run(uuid, call.id);
-    advanceState(deps, call.id, 'answered', now);
-    prepared(deps.database, `UPDATE calls SET ivr_stage = 'question' WHERE id = ? AND ivr_stage IS NULL`).run(call.id);
-  }).immediate();
-  return { kind: 'ncco', ncco: answerNcco(ivrContext(deps, call, store.contact(call.contactId)!)) };
+export function handleAnswer(deps: FlowDeps, request: AnswerRequest): Promise<CallbackOutcome> {
+  return deps.units.run(async (tx): Promise<CallbackOutcome> => {
+    const call = await tx.calls.byRef(request.ref);
+    if (!call) return { kind: 'unknown_call' };
+    const { uuid } = request.payload;
+    const refusal = answerRefusal(call, uuid, request.source);
+    if (refusal) {
+      deps.logger.warn('answer request refused', { callId: call.id, reason: refusal });
+      return { kind: 'refused', reason: refusal };
+    }
+    const now = deps.clock.now();
+    await tx.calls.recordEvent({ callId: call.id, kind: 'answer', status: null, occurredAt: now, receivedAt: now, payload: request.payload });
+    if (!call.providerUuid) await tx.calls.adoptProviderUuid(call.id, uuid);
+    await tx.calls.advanceState(call.id, 'answered', now);
+    await tx.calls.moveIvrStage(call.id, 'question', [null]);
+    return { kind: 'ncco', ncco: answerNcco(ivrContext(deps, call, (await tx.contacts.byId(call.contactId))!)) };
+  });
 }
 
 /**
@@ -124,76 +127,82 @@ export interface InputRequest {
   payload: InputPayload;
 }
 
+/** The stages a call leaves for `done` when the callee gave no score (the comment is not cut short). */
+const BEFORE_COMMENT: readonly IvrStage[] = IVR_STAGES.filter((stage) => stage !== 'comment');
+
 /**
  * The input webhook: interprets the keys and returns the next NCCO. A score is stored once per
  * contact (unique index), so a duplicated webhook returns the same NCCO and changes nothing; a star
- * suppresses the number at once, in the same transaction.
+ * suppresses the number at once, in the same unit of work.
  */
-export function handleInput(deps: FlowDeps, request: InputRequest): CallbackOutcome {
+export async function handleInput(deps: FlowDeps, request: InputRequest): Promise<CallbackOutcome> {
   const { step, payload } = request;
-  const store = callStore(deps.database);
-  const call = store.byRef(request.ref);
-  if (!call) return { kind: 'unknown_call' };
-  if (isReasonStep(step)) {
-    const contact = store.contact(call.contactId)!;
-    return handleReasonInput(deps, { call, contact, step, payload, context: ivrContext(deps, call, contact) });
-  }
-  if (step === 'comment') return handleSpokenComment(deps, { call, payload, context: ivrContext(deps, call, store.contact(call.contactId)!) });
-  // We hand out the reprompt step's URL only in a reprompt: an input on it for a call never asked
-  // again is not Vonage's, and must not move the call to "no score". Once asked again, the step
-  // stays valid, so a redelivery after the answer was stored gets the same NCCO.
-  if (step === 'reprompt' && (prepared(deps.database, 'SELECT reprompts FROM calls WHERE id = ?').get(call.id) as { reprompts: number }).reprompts === 0) {
-    const reason = `step=reprompt, but this call was never asked again (IVR stage '${call.ivrStage ?? 'none'}')`;
-    deps.logger.warn('input refused', { callId: call.id, reason });
-    return { kind: 'refused', reason };
-  }
-  const contact = store.contact(call.contactId)!;
-  const now = deps.clock.now();
-  const answer = interpretDtmf(payload.dtmf?.digits);
-  const context = ivrContext(deps, call, contact);
-  const decision = afterInput(step, answer, context);
-  const { sqlite } = deps.database;
   let followUp: FollowUpOpened | undefined;
-  let ncco = decision.ncco;
-  sqlite.transaction(() => {
-    store.recordEvent(call.id, 'input', null, parseProviderTime(payload.timestamp) ?? now, now, payload);
-    advanceState(deps, call.id, 'answered', now);
+  let score: number | undefined;
+  let optedOut = false;
+  let where: { listId: number; callId: number } | undefined;
+  const effects: (() => void)[] = [];
+  const later: AfterCommit = (effect) => effects.push(effect);
+  const outcome = await deps.units.run(async (tx): Promise<CallbackOutcome> => {
+    const call = await tx.calls.byRef(request.ref);
+    if (!call) return { kind: 'unknown_call' };
+    where = { listId: call.listId, callId: call.id };
+    const contact = (await tx.contacts.byId(call.contactId))!;
+    const context = ivrContext(deps, call, contact);
+    if (isReasonStep(step)) return handleReasonInput(deps, tx, { call, contact, step, payload, context }, later);
+    if (step === 'comment') return handleSpokenComment(deps, tx, { call, payload, context }, later);
+    // We hand out the reprompt step's URL only in a reprompt: an input on it for a call never asked
+    // again is not Vonage's, and must not move the call to "no score". Once asked again, the step
+    // stays valid, so a redelivery after the answer was stored gets the same NCCO.
+    if (step === 'reprompt' && call.reprompts === 0) {
+      const reason = `step=reprompt, but this call was never asked again (IVR stage '${call.ivrStage ?? 'none'}')`;
+      deps.logger.warn('input refused', { callId: call.id, reason });
+      return { kind: 'refused', reason };
+    }
+    const now = deps.clock.now();
+    const answer = interpretDtmf(payload.dtmf?.digits);
+    const decision = afterInput(step, answer, context);
+    let ncco = decision.ncco;
+    await tx.calls.recordEvent({ callId: call.id, kind: 'input', status: null, occurredAt: parseProviderTime(payload.timestamp) ?? now, receivedAt: now, payload });
+    await tx.calls.advanceState(call.id, 'answered', now);
     // Keys prove a person: machine detection cannot overrule them later.
-    if (answer.kind !== 'none') prepared(deps.database, `UPDATE calls SET answered_by = 'human' WHERE id = ?`).run(call.id);
+    if (answer.kind !== 'none') await tx.calls.setAnsweredBy(call.id, 'human', false);
     switch (decision.effect) {
       case 'score': {
+        score = decision.score;
         // The comment that follows is said (and transcribed) in the language the callee heard.
-        const stored = prepared(
-          deps.database,
-          'INSERT INTO responses (contact_id, call_id, list_id, score, comment_language, created_at) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (contact_id) DO NOTHING RETURNING id',
-        ).get(contact.id, call.id, call.listId, decision.score, context.language, now) as { id: number } | undefined;
-        prepared(deps.database, `UPDATE calls SET ivr_stage = 'comment' WHERE id = ?`).run(call.id);
-        // A low score opens its case and queues its alert in this same transaction (an outbox):
-        // no crash can keep the score and lose the alert. A duplicate webhook stores nothing.
-        if (stored) followUp = openDetractorFollowUp(deps.database, { responseId: stored.id, listId: call.listId, contactId: contact.id, callId: call.id, score: decision.score, at: now });
+        const responseId = await tx.responses.recordScore({ contactId: contact.id, callId: call.id, listId: call.listId, score: decision.score, commentLanguage: context.language, at: now });
+        await tx.calls.moveIvrStage(call.id, 'comment', 'any');
+        // A low score opens its case and queues its alert in this same unit (an outbox): no crash
+        // can keep the score and lose the alert. A duplicate webhook stores nothing.
+        if (responseId !== undefined) followUp = await openDetractorFollowUp(tx, { responseId, listId: call.listId, contactId: contact.id, callId: call.id, score: decision.score, at: now });
         // The keypad reason question, when the list asks it, comes between the score and the comment.
-        ncco = reasonAfterScore(deps, { call, context }) ?? ncco;
+        ncco = (await reasonAfterScore(deps, tx, { call, context })) ?? ncco;
         break;
       }
       case 'opt_out':
-        recordOptOut(deps.database, { call, contact, now });
+        optedOut = true;
+        await recordOptOut(tx, { call, contact, now });
         break;
       case 'reprompt':
-        prepared(deps.database, `UPDATE calls SET ivr_stage = 'reprompt', reprompts = reprompts + 1 WHERE id = ? AND (ivr_stage IS NULL OR ivr_stage IN ('greeting', 'question'))`).run(call.id);
+        await tx.calls.askAgain(call.id);
         break;
       case 'no_score':
-        prepared(deps.database, `UPDATE calls SET ivr_stage = 'done' WHERE id = ? AND ivr_stage <> 'comment'`).run(call.id);
+        await tx.calls.moveIvrStage(call.id, 'done', BEFORE_COMMENT);
         break;
     }
     // Keys after the call ended are accepted, and the call and the contact settled to agree with
     // them (docs/adr/0009-late-input.md).
-    if (answer.kind !== 'none') settleLateKeys(deps, call.id, now);
-  }).immediate();
-  if (decision.effect === 'score') deps.logger.info('score received', { listId: call.listId, callId: call.id, score: decision.score });
+    if (answer.kind !== 'none') await settleLateKeys(deps, tx, call.id, now);
+    return { kind: 'ncco', ncco };
+  });
+  for (const effect of effects) effect();
+  if (outcome.kind !== 'ncco') return outcome;
+  if (score !== undefined) deps.logger.info('score received', { ...where, score });
   if (followUp) {
-    deps.logger.info('detractor follow-up opened', { listId: call.listId, callId: call.id, caseId: followUp.caseId, alertId: followUp.alertId });
+    deps.logger.info('detractor follow-up opened', { ...where, caseId: followUp.caseId, alertId: followUp.alertId });
     deps.onFollowUp?.();
   }
-  if (decision.effect === 'opt_out') deps.logger.info('callee opted out; number suppressed', { listId: call.listId, callId: call.id });
-  return { kind: 'ncco', ncco };
+  if (optedOut) deps.logger.info('callee opted out; number suppressed', { ...where });
+  return outcome;
 }

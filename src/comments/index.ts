@@ -3,9 +3,9 @@
  * recording, or its speech recognition), and what it is about (themes and sentiment from the
  * themes engine, or a person's correction).
  */
-export { parseSpokenComment, recordSpokenComment, withoutSpokenWords } from './speech.js';
+export { parseSpokenComment, spokenCommentRecord, withoutSpokenWords, type SpokenCommentRecord } from './speech.js';
 export { judgeComment, taxonomyOfList, themesOf } from './judgement.js';
-export { CommentTexts, parseTranscript, ProviderTranscripts, recordTranscription, type TextResult, type Transcriber } from './transcripts.js';
+export { CommentTexts, parseTranscript, ProviderTranscripts, type TextResult, type Transcriber } from './transcripts.js';
 export {
   clientTaxonomy,
   CommentsQuery,

@@ -1,4 +1,3 @@
-import { prepared, type AppDatabase } from '../db/index.js';
 import { asNumber, type TextResult } from './transcripts.js';
 
 /** What the speech input's webhook says about a spoken comment: its words (or why none), and its audio. */
@@ -55,38 +54,31 @@ export function withoutSpokenWords<T extends { speech?: unknown }>(payload: T): 
   return { ...payload, speech: { ...speech, results } };
 }
 
-/** What storing a spoken comment asks for next: its words classified, its audio downloaded (nothing for a duplicate). */
-export interface SpokenCommentStored {
-  classify: boolean;
-  download: boolean;
-  status: 'pending' | 'empty' | 'failed' | 'duplicate';
+/** A spoken comment as stored: its words wait to be classified, its audio to be fetched. */
+export interface SpokenCommentRecord {
+  textStatus: 'pending' | 'empty' | 'failed';
+  text: string | null;
+  confidence: number | null;
+  /** When the comment text queue should classify the words (pending only). */
+  dueAt: number | null;
+  /** The saved audio to download, when there is one to keep. */
+  audioUrl: string | null;
 }
 
 /**
- * Stores the spoken comment of response `responseId` once: the words wait in the response
- * (`pending`) for the comment text queue to classify them off the webhook path; no words is no
- * comment (`empty`, and its audio is not fetched); a recognition error is `failed`, keeping the
- * audio when the provider saved it. A duplicate webhook changes nothing. Synchronous, for the
- * webhooks' group commit.
+ * How a spoken comment is stored (once: a duplicate webhook changes nothing): the words wait in
+ * the response (`pending`) for the comment text queue to classify them off the webhook path; no
+ * words is no comment (`empty`, and its audio is not fetched); a recognition error is `failed`,
+ * keeping the audio when the provider saved it.
  */
-export function recordSpokenComment(database: AppDatabase, input: { responseId: number; comment: SpokenComment; now: number }): SpokenCommentStored {
-  const { text, audioUrl } = input.comment;
-  const status = !text.ok ? 'failed' : text.text === '' ? 'empty' : 'pending';
-  const keepAudio = status !== 'empty' && audioUrl !== undefined;
-  const changed = prepared(
-    database,
-    `UPDATE responses SET comment_mode = 'speech', comment_text_status = ?, comment_text = ?, comment_confidence = ?, comment_text_due_at = ?,
-       comment_recording_url = coalesce(?, comment_recording_url), comment_status = CASE WHEN ? IS NOT NULL THEN 'pending' ELSE comment_status END
-     WHERE id = ? AND comment_text_status = 'none' AND comment_mode IS NULL`,
-  ).run(
-    status,
-    text.ok && status === 'pending' ? text.text : null,
-    text.ok ? text.confidence : null,
-    status === 'pending' ? input.now : null,
-    keepAudio ? audioUrl : null,
-    keepAudio ? audioUrl : null,
-    input.responseId,
-  ).changes;
-  if (changed !== 1) return { classify: false, download: false, status: 'duplicate' };
-  return { classify: status === 'pending', download: keepAudio, status };
+export function spokenCommentRecord(comment: SpokenComment, now: number): SpokenCommentRecord {
+  const { text, audioUrl } = comment;
+  const textStatus = !text.ok ? 'failed' : text.text === '' ? 'empty' : 'pending';
+  return {
+    textStatus,
+    text: text.ok && textStatus === 'pending' ? text.text : null,
+    confidence: text.ok ? text.confidence : null,
+    dueAt: textStatus === 'pending' ? now : null,
+    audioUrl: textStatus !== 'empty' && audioUrl !== undefined ? audioUrl : null,
+  };
 }

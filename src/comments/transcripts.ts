@@ -103,45 +103,6 @@ export function parseTranscript(document: unknown): TextResult {
   return { ok: true, text: sentences.join(' ').slice(0, 4000), confidence };
 }
 
-export interface TranscriptionPayload {
-  status?: string | undefined;
-  transcription_url?: string | undefined;
-  timestamp?: string | undefined;
-  [key: string]: unknown;
-}
-
-/**
- * The transcription webhook: stores where the transcript is and queues its download. Identified
- * by our ref in the URL (the payload has no leg uuid). Synchronous, for the webhooks' group
- * commit; a duplicate changes nothing once the text is read. Returns the response to queue, if any.
- */
-export function recordTranscription(database: AppDatabase, input: { ref: string; payload: TranscriptionPayload; now: number }): { responseId: number } | { unknown: 'call' | 'response' } {
-  const call = prepared(database, 'SELECT id FROM calls WHERE ref = ?').get(input.ref) as { id: number } | undefined;
-  if (!call) return { unknown: 'call' };
-  prepared(database, `INSERT INTO call_events (call_id, kind, status, occurred_at, received_at, payload) VALUES (?, 'transcription', NULL, ?, ?, ?)`).run(
-    call.id,
-    input.now,
-    input.now,
-    JSON.stringify(input.payload),
-  );
-  const response = prepared(database, 'SELECT id FROM responses WHERE call_id = ?').get(call.id) as { id: number } | undefined;
-  if (!response) return { unknown: 'response' };
-  const url = typeof input.payload.transcription_url === 'string' ? input.payload.transcription_url : undefined;
-  if (input.payload.status === 'transcribed' && url) {
-    prepared(
-      database,
-      `UPDATE responses SET comment_mode = 'recording', comment_transcript_url = ?, comment_text_status = 'pending', comment_text_due_at = ?
-       WHERE id = ? AND comment_text_status IN ('none', 'pending')`,
-    ).run(url, input.now, response.id);
-  } else {
-    // The provider could not transcribe (an unsupported language, no audio): the audio stays.
-    prepared(database, `UPDATE responses SET comment_mode = 'recording', comment_text_status = 'failed', comment_text_due_at = NULL WHERE id = ? AND comment_text_status IN ('none', 'pending')`).run(
-      response.id,
-    );
-  }
-  return { responseId: response.id };
-}
-
 export interface CommentTextsOptions {
   database: AppDatabase;
   clock: Clock;

@@ -6,3 +6,4 @@ export { isCountryCode, normalizePhone } from './phone.js';
 export { DialingPolicy, SurveyScript } from './settings.js';
 export { DEFAULT_POLICY, ListSettingsBook, type ContactPlace, type EffectivePolicy, type ListSettings } from './list-settings.js';
 export { addSuppressions, isSuppressed, listSuppressions, readNumbersFile, removeSuppression, type AddSuppressionsSummary } from './suppression.js';
+export { SqliteContactStore, type ContactRow, type ContactStore, type SettleGuard } from './contact-store.js';

@@ -72,4 +72,4 @@ export function prepared(database: AppDatabase, sql: string): Database.Statement
   }
   return statement;
 }
-export { WriteBatch } from './write-batch.js';
+export { SqliteUnits, type UnitOfWork } from './units.js';

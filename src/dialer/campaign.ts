@@ -5,7 +5,8 @@ import { CANCELLED, type Clock } from '../clock/index.js';
 import type { ContactStatus } from '../db/schema/index.js';
 import { AppError } from '../errors/index.js';
 import type { Telephony } from '../telephony/index.js';
-import { callStore, finalizeCall, finalStatusAfter, type CallDeps, type ContactRow, type WebhookUrls } from '../calls/index.js';
+import { finalizeCall, finalStatusAfter, type CallDeps, type WebhookUrls } from '../calls/index.js';
+import type { ContactRow } from '../contacts/index.js';
 import type { ListSettings } from '../contacts/index.js';
 import { LocalPacer, type AccountPacer, type CallCreator } from './call-creator.js';
 import { maxCallLifeMs, reconcileCall, releaseUnstarted, resumeLeftInFlight } from './reconcile.js';
@@ -378,7 +379,7 @@ class CampaignRun {
           return;
         }
         logger.warn('create call failed without an answer; counting the attempt', { listId: contact.listId, contactId: contact.id, callId, detail: failure.message });
-        this.#endAttempt(callId, 'create_failed');
+        await this.#endAttempt(callId, 'create_failed');
         return;
       }
       if (failure.retryable && ++transient < MAX_TRANSIENT_FAILURES) {
@@ -398,23 +399,24 @@ class CampaignRun {
       // A permanent refusal (an invalid number) or repeated transient ones: the attempt counts.
       const outcome = failure.kind === 'invalid_request' || failure.kind === 'not_found' ? 'rejected' : 'create_failed';
       logger.warn('create call failed', { listId: contact.listId, contactId: contact.id, callId, outcome, detail: failure.message });
-      this.#endAttempt(callId, outcome);
+      await this.#endAttempt(callId, outcome);
       return;
     }
   }
 
   /** Ends an attempt the provider has no call for (as the webhooks would end a real one), and says so. */
-  #endAttempt(callId: number, outcome: 'create_failed' | 'rejected' | 'lost'): void {
+  async #endAttempt(callId: number, outcome: 'create_failed' | 'rejected' | 'lost'): Promise<void> {
     const deps = this.#deps;
-    deps.database.sqlite.transaction(() => finalizeCall(deps, callId, outcome, deps.clock.now(), deps.clock.now())).immediate();
+    const now = deps.clock.now();
+    await deps.units.run((tx) => finalizeCall(deps, tx, callId, outcome, now, now));
     deps.signals.notifyEnded(callId);
   }
 
   /** Polls (clock time) for a webhook of this attempt, which carries the provider's uuid. */
   async #revealedByWebhook(callId: number): Promise<boolean> {
-    const calls = callStore(this.#deps.database);
+    const calls = this.#deps.units.stores.calls;
     for (let waited = 0; waited <= AMBIGUOUS_GRACE_MS; waited += 1000) {
-      const call = calls.byId(callId);
+      const call = await calls.byId(callId);
       if (!call || call.state === 'ended') return false;
       if (call.providerUuid) return true;
       await this.#deps.clock.sleep(1000, this.#stop.signal).catch(() => undefined);
@@ -431,12 +433,12 @@ class CampaignRun {
    */
   async #waitForEnd(callId: number, createdAt: number): Promise<void> {
     const { clock, signals } = this.#deps;
-    const calls = callStore(this.#deps.database);
+    const calls = this.#deps.units.stores.calls;
     const deadline = createdAt + maxCallLifeMs(this.#policy);
     for (let checks = 0; ; checks++) {
       const waiter = new AbortController();
       const ended = signals.whenEnded(callId, waiter.signal);
-      if (calls.byId(callId)?.state === 'ended') {
+      if ((await calls.byId(callId))?.state === 'ended') {
         waiter.abort(CANCELLED);
         return;
       }
@@ -444,10 +446,10 @@ class CampaignRun {
       const timedOut = await Promise.race([ended.then(() => false), clock.sleep(waitMs, waiter.signal).then(() => true, () => false)]);
       waiter.abort(CANCELLED);
       if (!timedOut) continue;
-      const call = calls.byId(callId)!;
+      const call = (await calls.byId(callId))!;
       if (call.state === 'ended') return;
       if (!call.providerUuid) {
-        this.#endAttempt(callId, 'lost');
+        await this.#endAttempt(callId, 'lost');
         return;
       }
       const reconciled = await reconcileCall(this.#deps, this.#options.telephony, callId, call.providerUuid);

@@ -1,9 +1,8 @@
 import { CANCELLED } from '../clock/index.js';
 import { prepared, type AppDatabase } from '../db/index.js';
 import { translateStatus, type ProviderCall, type ProviderFailure, type Telephony } from '../telephony/index.js';
-import { callStore, type CallRow } from '../calls/index.js';
 import type { CallDeps } from '../calls/index.js';
-import { applyStatusEvent, finalizeCall, type StatusPayload } from '../calls/index.js';
+import { applyStatusEventNow, finalizeCall, type StatusPayload } from '../calls/index.js';
 import type { EffectivePolicy } from '../contacts/index.js';
 
 /*
@@ -100,7 +99,7 @@ export async function reconcileInFlight(deps: CallDeps, telephony: Telephony, li
   const open: OpenCall[] = [];
   const lose = (callId: number, why: string) => {
     tally.lost++;
-    loseCall(deps, callId, `marking a call left in flight lost: ${why}`);
+    return loseCall(deps, callId, `marking a call left in flight lost: ${why}`);
   };
   const keep = (call: LeftCall, unresolved?: OpenCall['unresolved']) => {
     if (unresolved) tally.unresolved++;
@@ -110,14 +109,14 @@ export async function reconcileInFlight(deps: CallDeps, telephony: Telephony, li
 
   const creates = left.filter((call) => call.uuid === null);
   const young = creates.filter((call) => startedAt - call.createdAt <= PROVIDER_CALL_RETENTION_MS);
-  for (const call of creates) if (!young.includes(call)) lose(call.id, 'older than the provider keeps calls');
+  for (const call of creates) if (!young.includes(call)) await lose(call.id, 'older than the provider keeps calls');
   const verdicts = await findCreates(deps, telephony, young);
   // Creates the list showed join the calls with a uuid: the listed call is what a look-up returns.
   const known: { call: LeftCall; listed?: ProviderCall }[] = left.filter((call) => call.uuid !== null).map((call) => ({ call }));
   for (const call of young) {
     const verdict = verdicts.get(call.id)!;
     if (verdict.kind === 'found') {
-      const uuid = adoptUuid(deps, call.id, verdict.call);
+      const uuid = await adoptUuid(deps, call.id, verdict.call);
       if (uuid === verdict.call.uuid) {
         tally.foundInList++;
         known.push({ call: { ...call, uuid }, listed: verdict.call });
@@ -130,7 +129,7 @@ export async function reconcileInFlight(deps: CallDeps, telephony: Telephony, li
     } else if (verdict.kind === 'absent' && undoUnsentAttempt(deps, call)) {
       tally.neverCreated++;
     } else if (startedAt - call.createdAt > maxCallLifeMs(policy)) {
-      lose(call.id, 'the provider never named it and it would have ended by now');
+      await lose(call.id, 'the provider never named it and it would have ended by now');
     } else {
       keep(call, 'create');
     }
@@ -139,10 +138,10 @@ export async function reconcileInFlight(deps: CallDeps, telephony: Telephony, li
   await Promise.all(
     known.map(async ({ call, listed }) => {
       if (startedAt - call.createdAt > PROVIDER_CALL_RETENTION_MS) {
-        lose(call.id, 'older than the provider keeps calls');
+        await lose(call.id, 'older than the provider keeps calls');
         return;
       }
-      const state = listed ? applyProviderCall(deps, call.id, listed) : await reconcileCall(deps, telephony, call.id, call.uuid!);
+      const state = listed ? await applyProviderCall(deps, call.id, listed) : await reconcileCall(deps, telephony, call.id, call.uuid!);
       if (state === 'ended') tally.ended++;
       else keep(call, state === 'unknown' ? 'status' : undefined);
     }),
@@ -190,7 +189,7 @@ export async function resumeLeftInFlight(deps: CallDeps, options: ResumeOptions)
  * ended, is known live, or would have ended anyway; then watches it to its end.
  */
 async function followLeftInFlight(deps: CallDeps, options: ResumeOptions, open: OpenCall): Promise<void> {
-  const store = callStore(deps.database);
+  const store = deps.units.stores.calls;
   const deadline = open.createdAt + maxCallLifeMs(deps.lists.get(options.listId).policy);
   let unresolved = open.unresolved;
   // A create is looked for again once it is old enough to be ruled out; after that, and for a
@@ -199,7 +198,7 @@ async function followLeftInFlight(deps: CallDeps, options: ResumeOptions, open: 
   while (unresolved && deps.clock.now() < deadline) {
     if (await endsWithin(deps, open.id, Math.min(waitMs, deadline - deps.clock.now()))) return;
     waitMs = RECHECK_MS;
-    const row = store.byId(open.id);
+    const row = await store.byId(open.id);
     if (!row || row.state === 'ended') return;
     if (unresolved === 'create' && row.providerUuid) {
       // A webhook named the call: it exists and its webhooks reach us.
@@ -210,8 +209,8 @@ async function followLeftInFlight(deps: CallDeps, options: ResumeOptions, open: 
       const call = prepared(deps.database, `SELECT ${LEFT_COLUMNS} WHERE k.id = ?`).get(open.id) as LeftCall;
       const verdict = (await findCreates(deps, options.telephony, [call])).get(call.id)!;
       if (verdict.kind === 'absent' && undoUnsentAttempt(deps, call)) return;
-      if (verdict.kind === 'found' && adoptUuid(deps, call.id, verdict.call) === verdict.call.uuid) {
-        if (applyProviderCall(deps, call.id, verdict.call) === 'ended') return;
+      if (verdict.kind === 'found' && (await adoptUuid(deps, call.id, verdict.call)) === verdict.call.uuid) {
+        if ((await applyProviderCall(deps, call.id, verdict.call)) === 'ended') return;
         unresolved = undefined;
       }
     } else {
@@ -227,7 +226,7 @@ async function followLeftInFlight(deps: CallDeps, options: ResumeOptions, open: 
 async function endsWithin(deps: CallDeps, callId: number, ms: number): Promise<boolean> {
   const waiter = new AbortController();
   const ended = deps.signals.whenEnded(callId, waiter.signal).then(() => true);
-  if (callStore(deps.database).byId(callId)?.state === 'ended') {
+  if ((await deps.units.stores.calls.byId(callId))?.state === 'ended') {
     waiter.abort(CANCELLED);
     return true;
   }
@@ -243,11 +242,11 @@ async function endsWithin(deps: CallDeps, callId: number, ms: number): Promise<b
 /** Applies what the provider says about a call we heard nothing final about. */
 export async function reconcileCall(deps: CallDeps, telephony: Telephony, callId: number, uuid: string): Promise<'ended' | 'live' | 'unknown'> {
   const result = await telephony.getCall(uuid);
-  const call = callStore(deps.database).byId(callId);
+  const call = await deps.units.stores.calls.byId(callId);
   if (!call || call.state === 'ended') return 'ended';
   if (!result.ok) {
     if (result.failure.kind === 'not_found') {
-      loseCall(deps, callId, 'provider no longer knows the call; marking it lost');
+      await loseCall(deps, callId, 'provider no longer knows the call; marking it lost');
       return 'ended';
     }
     // Not silently "still live": the caller asks again soon, and waits only while this lasts.
@@ -258,13 +257,13 @@ export async function reconcileCall(deps: CallDeps, telephony: Telephony, callId
 }
 
 /** Applies the provider's view of a call (a look-up, or an item of its call list): ended or still live. */
-function applyProviderCall(deps: CallDeps, callId: number, provider: ProviderCall): 'ended' | 'live' {
-  const call: CallRow | undefined = callStore(deps.database).byId(callId);
+async function applyProviderCall(deps: CallDeps, callId: number, provider: ProviderCall): Promise<'ended' | 'live'> {
+  const call = await deps.units.stores.calls.byId(callId);
   if (!call || call.state === 'ended') return 'ended';
   const meaning = translateStatus(provider.status);
   if (meaning.kind === 'completed' || meaning.kind === 'failed') {
     deps.logger.info('call reconciled from the provider', { callId, status: provider.status });
-    applyStatusEvent(deps, call, providerCallAsEvent(provider), deps.clock.now());
+    await applyStatusEventNow(deps, call, providerCallAsEvent(provider), deps.clock.now());
     return 'ended';
   }
   return 'live';
@@ -284,10 +283,10 @@ function providerCallAsEvent(call: ProviderCall): StatusPayload {
   };
 }
 
-function loseCall(deps: CallDeps, callId: number, message: string): void {
+async function loseCall(deps: CallDeps, callId: number, message: string): Promise<void> {
   const now = deps.clock.now();
   deps.logger.warn(message, { callId });
-  if (deps.database.sqlite.transaction(() => finalizeCall(deps, callId, 'lost', now, now)).immediate()) deps.signals.notifyEnded(callId);
+  if (await deps.units.run((tx) => finalizeCall(deps, tx, callId, 'lost', now, now))) deps.signals.notifyEnded(callId);
 }
 
 /**
@@ -304,7 +303,6 @@ function loseCall(deps: CallDeps, callId: number, message: string): void {
  */
 async function findCreates(deps: CallDeps, telephony: Telephony, creates: LeftCall[]): Promise<Map<number, CreateVerdict>> {
   const verdicts = new Map<number, CreateVerdict>();
-  const store = callStore(deps.database);
   const claimed = new Set<string>();
   for (const span of spans(creates)) {
     const firstAt = span[0]!.createdAt;
@@ -325,10 +323,13 @@ async function findCreates(deps: CallDeps, telephony: Telephony, creates: LeftCa
       lastAt + CLOCK_SKEW_MS,
     ) as { uuid: string }[];
     const missing = witnesses.filter((witness) => !listedUuids.has(witness.uuid)).length;
+    // Listed calls a row of ours already has: they are not the creates'.
+    const ours = new Set<string>();
+    for (const listedCall of listed.calls) if (await deps.units.stores.calls.byProviderUuid(listedCall.uuid)) ours.add(listedCall.uuid);
     const now = deps.clock.now();
     for (const call of span) {
       const number = call.phone.replace(/^\+/, '');
-      const candidates = listed.calls.filter((listedCall) => listedCall.toNumber === number && !claimed.has(listedCall.uuid) && !store.byProviderUuid(listedCall.uuid));
+      const candidates = listed.calls.filter((listedCall) => listedCall.toNumber === number && !claimed.has(listedCall.uuid) && !ours.has(listedCall.uuid));
       const distance = (listedCall: ProviderCall) => Math.abs((listedCall.startTimeMs ?? call.createdAt) - call.createdAt);
       const match = candidates.sort((a, b) => distance(a) - distance(b))[0];
       if (match) {
@@ -378,13 +379,13 @@ function describe(failure: ProviderFailure): string {
  * Gives a create row the uuid of the call the list showed for it, unless a webhook named it
  * first or another row has that uuid. Returns the uuid the row has now (null: none).
  */
-function adoptUuid(deps: CallDeps, callId: number, listed: ProviderCall): string | null {
+async function adoptUuid(deps: CallDeps, callId: number, listed: ProviderCall): Promise<string | null> {
   prepared(
     deps.database,
     `UPDATE calls SET provider_uuid = ?, state = CASE WHEN state = 'creating' THEN 'started' ELSE state END
      WHERE id = ? AND provider_uuid IS NULL AND NOT EXISTS (SELECT 1 FROM calls other WHERE other.provider_uuid = ?)`,
   ).run(listed.uuid, callId, listed.uuid);
-  return callStore(deps.database).byId(callId)?.providerUuid ?? null;
+  return (await deps.units.stores.calls.byId(callId))?.providerUuid ?? null;
 }
 
 /**

@@ -1,7 +1,7 @@
 import { prepared, type AppDatabase } from '../db/index.js';
 import type { CallOutcome, ContactStatus } from '../db/schema/index.js';
 import { detractorSql, promoterSql } from '../ivr/index.js';
-import type { ContactRow } from '../calls/index.js';
+import type { ContactRow } from '../contacts/index.js';
 
 /** What the run does with one due contact: dial it, close it for good, or park it until a later time. */
 export type TakeDecision = { kind: 'claim' } | { kind: 'close'; status: ContactStatus } | { kind: 'park'; until: number };

@@ -1,5 +1,5 @@
 import { prepared, type AppDatabase } from '../db/index.js';
-import type { ContactRow } from '../calls/index.js';
+import type { ContactRow } from '../contacts/index.js';
 import { isSuppressed, type ListSettings } from '../contacts/index.js';
 
 const DAY_MS = 86_400_000;

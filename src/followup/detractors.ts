@@ -1,5 +1,5 @@
-import { prepared, type AppDatabase } from '../db/index.js';
-import { enqueueDelivery } from '../notifications/index.js';
+import type { DeliveryStore } from '../notifications/index.js';
+import type { CaseStore } from './case-store.js';
 import { DEFAULT_ALERT_THRESHOLD, DEFAULT_CASE_DEADLINE_HOURS, ALERT_COMMENT_WAIT_MS, FollowUpSettings } from './settings.js';
 
 export interface ScoredResponse {
@@ -17,53 +17,49 @@ export interface FollowUpOpened {
   alertId: number | undefined;
 }
 
+/** The stores a detractor's follow-up is opened in: in the unit of work that stores its score. */
+export interface FollowUpStores {
+  cases: CaseStore;
+  deliveries: Pick<DeliveryStore, 'enqueue'>;
+}
+
 /**
  * Closes the loop on a low score: opens the follow-up case and queues the detractor alert, both
  * keyed by the response (unique indexes), so a duplicated input webhook opens nothing twice. Runs
- * inside the transaction that stores the score: a score is never kept without its case and alert,
+ * in the unit of work that stores the score: a score is never kept without its case and alert,
  * and the alert survives any crash after that commit. Reads the list's settings afresh (one row by
  * primary key): `lists set` in another shell applies to the next score.
  */
-export function openDetractorFollowUp(database: AppDatabase, response: ScoredResponse): FollowUpOpened | undefined {
-  const list = prepared(
-    database,
-    `SELECT l.client_id AS clientId, l.follow_up AS followUp, c.case_owner AS clientOwner, k.attributes
-     FROM lists l LEFT JOIN clients c ON c.id = l.client_id JOIN contacts k ON k.id = ? WHERE l.id = ?`,
-  ).get(response.contactId, response.listId) as { clientId: number | null; followUp: string; clientOwner: string | null; attributes: string } | undefined;
-  if (!list) return undefined;
-  const settings = parseFollowUp(list.followUp);
+export async function openDetractorFollowUp(stores: FollowUpStores, response: ScoredResponse): Promise<FollowUpOpened | undefined> {
+  const context = await stores.cases.contextOf(response.listId, response.contactId);
+  if (!context) return undefined;
+  const settings = parseFollowUp(context.followUp);
   const threshold = settings.alertThreshold ?? DEFAULT_ALERT_THRESHOLD;
   if (response.score > threshold) return undefined;
-  const dueAt = response.at + (settings.caseDeadlineHours ?? DEFAULT_CASE_DEADLINE_HOURS) * 3_600_000;
-  const opened = prepared(
-    database,
-    `INSERT INTO cases (response_id, client_id, list_id, contact_id, call_id, score, threshold, agent, owner, status, due_at, created_at, updated_at)
-     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'open', ?, ?, ?) ON CONFLICT (response_id) DO NOTHING RETURNING id`,
-  ).get(
-    response.responseId,
-    list.clientId,
-    response.listId,
-    response.contactId,
-    response.callId,
-    response.score,
+  const caseId = await stores.cases.open({
+    responseId: response.responseId,
+    clientId: context.clientId,
+    listId: response.listId,
+    contactId: response.contactId,
+    callId: response.callId,
+    score: response.score,
     threshold,
-    agentOf(list.attributes),
-    settings.caseOwner ?? list.clientOwner ?? null,
-    dueAt,
-    response.at,
-    response.at,
-  ) as { id: number } | undefined;
-  if (!opened) return undefined;
-  const alertId = enqueueDelivery(database, {
+    agent: agentOf(context.attributes),
+    owner: settings.caseOwner ?? context.clientOwner ?? null,
+    dueAt: response.at + (settings.caseDeadlineHours ?? DEFAULT_CASE_DEADLINE_HOURS) * 3_600_000,
+    at: response.at,
+  });
+  if (caseId === undefined) return undefined;
+  const alertId = await stores.deliveries.enqueue({
     event: 'detractor.alert',
     dedupeKey: `alert:${response.responseId}`,
-    clientId: list.clientId,
+    clientId: context.clientId,
     listId: response.listId,
     responseId: response.responseId,
     dueAt: response.at + ALERT_COMMENT_WAIT_MS,
     now: response.at,
   });
-  return { caseId: opened.id, alertId };
+  return { caseId, alertId };
 }
 
 /** A list's stored follow-up settings; a damaged value falls back to the defaults rather than losing the score. */

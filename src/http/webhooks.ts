@@ -2,11 +2,10 @@ import express, { type Request, type Response, type NextFunction } from 'express
 import type { z } from 'zod';
 import type { Clock } from '../clock/index.js';
 import type { RecordingDownloads } from '../calls/index.js';
-import { applyStatusEvent, callStore, handleAnswer, handleInput, handleRecording, type CallbackOutcome, type FlowDeps } from '../calls/index.js';
-import { WriteBatch } from '../db/index.js';
+import { applyStatusEvent, handleAnswer, handleInput, handleRecording, handleTranscription, type CallbackOutcome, type FlowDeps } from '../calls/index.js';
 import { AppError } from '../errors/index.js';
 import { MemoryReplayGuard, verifyCallbackSignature, type CallbackReplayGuard, type CallbackTokenWindow } from '../telephony/index.js';
-import { recordTranscription, type CommentTexts } from '../comments/index.js';
+import type { CommentTexts } from '../comments/index.js';
 import { AnswerFields, describeIssues, InputBody, InputStepQuery, nestingBeyond, RecordingBody, StatusEventBody, TranscriptionBody } from './payloads.js';
 
 export interface WebhookDeps extends FlowDeps {
@@ -87,43 +86,45 @@ export function webhookRouter(deps: WebhookDeps): express.Router {
     next();
   });
 
-  // Every handler's database work goes through one group commit per event-loop round.
-  const writes = new WriteBatch(deps.database);
-
+  // Each handler's database work is one unit of work; on SQLite the units of one event-loop round
+  // commit together (group commit, db/units.ts).
   const answer = async (req: Request, res: Response) => {
     // A GET answer request carries its fields in the query, which no signature covers.
     const source = req.method === 'GET' ? 'query' : 'body';
     const fields = parseEvent(AnswerFields, source === 'query' ? { ...req.query } : objectBody(req), 'answer');
-    const outcome = await writes.run(() => handleAnswer(deps, { ref: String(req.params.ref), payload: fields, source }));
-    sendOutcome(res, outcome);
+    sendOutcome(res, await handleAnswer(deps, { ref: String(req.params.ref), payload: fields, source }));
   };
   router.get('/answer/:ref', answer);
   router.post('/answer/:ref', answer);
 
   router.post('/event/:ref', async (req, res) => {
+    const ref = String(req.params.ref);
     const body = objectBody(req);
     const status = typeof body.status === 'string' ? parseEvent(StatusEventBody, body, 'status') : undefined;
     const recording = !status && typeof body.recording_url === 'string' ? parseEvent(RecordingBody, body, 'recording') : undefined;
     // A transcription webhook with no eventUrl of its own comes here (reference §6, `record`).
     if (!recording && body.type === 'record' && typeof body.transcription_url === 'string') {
-      await transcription(String(req.params.ref), parseEvent(TranscriptionBody, body, 'transcription'));
+      await transcription(ref, parseEvent(TranscriptionBody, body, 'transcription'));
       res.status(204).end();
       return;
     }
-    await writes.run(() => {
-      const call = callStore(deps.database).byRef(String(req.params.ref));
-      if (!call) throw new AppError('NOT_FOUND', 'unknown call reference');
-      const now = deps.clock.now();
-      if (status) {
-        applyStatusEvent(deps, call, status, now);
-      } else if (recording) {
-        handleRecording(deps, deps.recordings, call.ref, recording);
-      } else {
-        // Errors ("reason"), transfers and shapes we do not know are kept and logged, never dropped.
-        callStore(deps.database).recordEvent(call.id, typeof body.reason === 'string' ? 'error' : 'unknown', null, now, now, body);
-        deps.logger.warn('non-status callback stored', { callId: call.id, keys: Object.keys(body).slice(0, 10) });
-      }
+    if (recording) {
+      if (!(await handleRecording(deps, deps.recordings, ref, recording))) throw new AppError('NOT_FOUND', 'unknown call reference');
+      res.status(204).end();
+      return;
+    }
+    const now = deps.clock.now();
+    const outcome = await deps.units.run(async (tx) => {
+      const call = await tx.calls.byRef(ref);
+      if (!call) return undefined;
+      if (status) return { callId: call.id, ended: await applyStatusEvent(deps, tx, call, status, now) };
+      // Errors ("reason"), transfers and shapes we do not know are kept and logged, never dropped.
+      await tx.calls.recordEvent({ callId: call.id, kind: typeof body.reason === 'string' ? 'error' : 'unknown', status: null, occurredAt: now, receivedAt: now, payload: body });
+      return { callId: call.id, ended: false, unknownShape: true };
     });
+    if (!outcome) throw new AppError('NOT_FOUND', 'unknown call reference');
+    if (outcome.ended) deps.signals.notifyEnded(outcome.callId);
+    if (outcome.unknownShape) deps.logger.warn('non-status callback stored', { callId: outcome.callId, keys: Object.keys(body).slice(0, 10) });
     res.status(204).end();
   });
 
@@ -131,18 +132,15 @@ export function webhookRouter(deps: WebhookDeps): express.Router {
     const step = InputStepQuery.safeParse(req.query.step ?? 'question');
     if (!step.success) throw new AppError('INPUT_INVALID', `step must be one of ${InputStepQuery.options.join(', ')}, got '${String(req.query.step)}'`);
     const body = parseEvent(InputBody, objectBody(req), 'input');
-    const outcome = await writes.run(() => handleInput(deps, { ref: String(req.params.ref), step: step.data, payload: body }));
-    sendOutcome(res, outcome);
+    sendOutcome(res, await handleInput(deps, { ref: String(req.params.ref), step: step.data, payload: body }));
   });
 
   const transcription = async (ref: string, payload: z.infer<typeof TranscriptionBody>) => {
-    const outcome = await writes.run(() => recordTranscription(deps.database, { ref, payload, now: deps.clock.now() }));
+    const outcome = await handleTranscription(deps, deps.texts, ref, payload);
     if ('unknown' in outcome) {
       if (outcome.unknown === 'call') throw new AppError('NOT_FOUND', 'unknown call reference');
       deps.logger.warn('transcription without a stored score ignored', { ref: ref.slice(0, 8) });
-      return;
     }
-    deps.texts?.enqueue(outcome.responseId);
   };
 
   router.post('/transcription/:ref', async (req, res) => {
@@ -152,10 +150,7 @@ export function webhookRouter(deps: WebhookDeps): express.Router {
 
   router.post('/recording/:ref', async (req, res) => {
     const body = parseEvent(RecordingBody, objectBody(req), 'recording');
-    await writes.run(() => {
-      if (!callStore(deps.database).byRef(String(req.params.ref))) throw new AppError('NOT_FOUND', 'unknown call reference');
-      handleRecording(deps, deps.recordings, String(req.params.ref), body);
-    });
+    if (!(await handleRecording(deps, deps.recordings, String(req.params.ref), body))) throw new AppError('NOT_FOUND', 'unknown call reference');
     res.status(204).end();
   });
   return router;

@@ -6,36 +6,6 @@ import { deliveryStore, type DeliveryAttempt, type DeliveryRow, type DeliverySto
 import { postWebhook, ReceiverAddresses, type Resolve } from './receivers.js';
 import { signPayload, SIGNATURE_HEADER } from './signature.js';
 
-export interface EnqueueDelivery {
-  event: DeliveryEvent;
-  /** The event's identity: a second enqueue with the same key is a no-op. */
-  dedupeKey: string;
-  clientId: number | null;
-  listId: number;
-  responseId?: number | null;
-  /** The body, when it is known now; otherwise the event's builder makes it at the first attempt. */
-  payload?: Record<string, unknown>;
-  /** The first attempt is not made before this time (epoch ms). */
-  dueAt: number;
-  now: number;
-}
-
-/**
- * Queues a webhook. Meant to run inside the transaction that makes the event (the score, the
- * report), so that the event and its notification are stored together or not at all. Returns the
- * new delivery's id, or undefined when the same event was queued before.
- */
-export function enqueueDelivery(database: AppDatabase, input: EnqueueDelivery): number | undefined {
-  const row = prepared(
-    database,
-    `INSERT INTO webhook_deliveries (event, dedupe_key, client_id, list_id, response_id, payload, status, attempts, next_attempt_at, created_at)
-     VALUES (?, ?, ?, ?, ?, ?, 'pending', 0, ?, ?) ON CONFLICT (dedupe_key) DO NOTHING RETURNING id`,
-  ).get(input.event, input.dedupeKey, input.clientId, input.listId, input.responseId ?? null, input.payload ? JSON.stringify(input.payload) : null, input.dueAt, input.now) as
-    | { id: number }
-    | undefined;
-  return row?.id;
-}
-
 /** Makes the body of a delivery queued without one (a detractor alert waits for its comment). */
 export type PayloadBuilder = (delivery: DeliveryRow) => Record<string, unknown>;
 

@@ -52,10 +52,15 @@ export interface AttemptRecord extends DeliveryAttempt {
  * The delivery worker's store (docs/adr/0013-store-ports.md): the only code of the outbox worker
  * that speaks SQL, asynchronous so that PostgreSQL is a second adapter. Every change is
  * conditional on the attempt count the worker read, so a stray second worker cannot record an
- * attempt twice. Queueing a delivery (`enqueueDelivery`) stays in the transaction that makes its
- * event (a score, a report) until the webhooks' unit of work moves to the port too.
+ * attempt twice.
  */
 export interface DeliveryStore {
+  /**
+   * Queues a webhook, in the unit of work that makes its event (a score), so that the event and its
+   * notification are stored together or not at all. Returns the new delivery's id, or undefined
+   * when the same event (dedupe key) was queued before.
+   */
+  enqueue(input: EnqueueDelivery): Promise<number | undefined>;
   /**
    * Deliveries to attempt now, oldest due first, at most `limit`: those whose next attempt is due,
    * and first attempts of a response's alert once its comment has settled (downloaded, failed or
@@ -76,12 +81,46 @@ export interface DeliveryStore {
   recordAttempt(delivery: Pick<DeliveryRow, 'id' | 'attempts'>, attempt: AttemptRecord): Promise<boolean>;
 }
 
+export interface EnqueueDelivery {
+  event: DeliveryEvent;
+  /** The event's identity: a second enqueue with the same key is a no-op. */
+  dedupeKey: string;
+  clientId: number | null;
+  listId: number;
+  responseId?: number | null;
+  /** The body, when it is known now; otherwise the event's builder makes it at the first attempt. */
+  payload?: Record<string, unknown>;
+  /** The first attempt is not made before this time (epoch ms). */
+  dueAt: number;
+  now: number;
+}
+
+/**
+ * Queues a webhook on SQLite, synchronously: for the report's own transaction (reports/interim.ts),
+ * until the report moves to a store. Everything else queues through `DeliveryStore.enqueue`.
+ * Returns the new delivery's id, or undefined when the same event was queued before.
+ */
+export function enqueueDelivery(database: AppDatabase, input: EnqueueDelivery): number | undefined {
+  const row = prepared(
+    database,
+    `INSERT INTO webhook_deliveries (event, dedupe_key, client_id, list_id, response_id, payload, status, attempts, next_attempt_at, created_at)
+     VALUES (?, ?, ?, ?, ?, ?, 'pending', 0, ?, ?) ON CONFLICT (dedupe_key) DO NOTHING RETURNING id`,
+  ).get(input.event, input.dedupeKey, input.clientId, input.listId, input.responseId ?? null, input.payload ? JSON.stringify(input.payload) : null, input.dueAt, input.now) as
+    | { id: number }
+    | undefined;
+  return row?.id;
+}
+
 /** The delivery worker's store on SQLite. */
 export class SqliteDeliveryStore implements DeliveryStore {
   readonly #database: AppDatabase;
 
   constructor(database: AppDatabase) {
     this.#database = database;
+  }
+
+  enqueue(input: EnqueueDelivery): Promise<number | undefined> {
+    return Promise.resolve(enqueueDelivery(this.#database, input));
   }
 
   due(now: number, graceMs: number, limit: number): Promise<DeliveryRow[]> {

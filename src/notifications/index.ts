@@ -1,7 +1,6 @@
-export { DELIVERY_COLUMNS, type DeliveryAttempt, type DeliveryRow } from './delivery-store.js';
+export { DELIVERY_COLUMNS, enqueueDelivery, SqliteDeliveryStore, type DeliveryAttempt, type DeliveryRow, type DeliveryStore, type EnqueueDelivery } from './delivery-store.js';
 export {
   deliveryAttempts,
-  enqueueDelivery,
   listDeliverySummary,
   RECORDING_GRACE_MS,
   WebhookDeliveries,

@@ -2,15 +2,14 @@ import path from 'node:path';
 import { describe, expect, it } from '@jest/globals';
 import { ManualClock } from '../../src/clock/index.js';
 import { openDatabase } from '../../src/db/index.js';
-import { openDetractorFollowUp } from '../../src/followup/index.js';
 import { runCli } from '../support/cli.js';
 import { tempDir, writeTempFile } from '../support/factories.js';
-import { seedClient, seedList, START } from '../support/reports.js';
+import { openCases, seedClient, seedList, START } from '../support/reports.js';
 
 const WORDS = ['Far too expensive for me', 'Nowhere to park the car', 'Lovely staff'];
 
 /** A database file with Acme's list of three comments, their cases open. */
-function seed() {
+async function seed() {
   const databasePath = path.join(tempDir(), 'nps.db');
   const database = openDatabase({ path: databasePath });
   const { clientId } = seedClient(database, new ManualClock(START), 'Acme');
@@ -29,7 +28,7 @@ function seed() {
     score: number;
     at: number;
   }[];
-  for (const r of rows) openDetractorFollowUp(database, { responseId: r.id, listId, contactId: r.contactId, callId: r.callId, score: r.score, at: r.at });
+  await openCases(database, listId);
   database.close();
   return { databasePath, clientId, listId, ids: rows.map((r) => r.id) };
 }
@@ -39,7 +38,7 @@ const DEBUG = { LOG_LEVEL: 'debug' };
 
 describe('nps-dialer comments: corrections, lists and re-classification', () => {
   it('sets a client taxonomy, corrects, lists, re-classifies and filters cases by theme, never logging the words', async () => {
-    const { databasePath, clientId, listId, ids } = seed();
+    const { databasePath, clientId, listId, ids } = await seed();
     const stderr: string[] = [];
     const run = async (args: string[]) => {
       const result = await runCli(args, databasePath, DEBUG);
@@ -76,7 +75,7 @@ describe('nps-dialer comments: corrections, lists and re-classification', () => 
   });
 
   it('refuses a bad taxonomy naming the file, a theme outside it naming the accepted ids, and changes nothing', async () => {
-    const { databasePath, clientId, ids } = seed();
+    const { databasePath, clientId, ids } = await seed();
     const bad = writeTempFile('bad.json', JSON.stringify({ themes: [{ id: 'price', label: { 'pl-PL': 'Cena' }, phrases: { 'pl-PL': ['c*ena'] } }] }));
     const refused = await runCli(['clients', 'set', String(clientId), '--taxonomy', bad], databasePath);
     expect(refused.exitCode).toBe(2);

@@ -1,7 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import { describeProgress } from '../../src/cli/commands/run.js';
 import { systemClock } from '../../src/clock/index.js';
-import { callStore, handleAnswer, handleInput, webhookUrls, type CallDeps } from '../../src/calls/index.js';
+import { handleAnswer, handleInput, webhookUrls, type CallDeps } from '../../src/calls/index.js';
 import { runCampaign, type CampaignResult } from '../../src/dialer/index.js';
 import { createList } from '../support/dialer.js';
 import { testEnv } from '../support/factories.js';
@@ -44,9 +44,9 @@ describe('the progress line of run', () => {
     // Two callees answer and press 9; their calls go on (the comment is being recorded).
     for (const request of fake.created.slice(0, 2)) {
       const ref = refOf(request.eventUrl);
-      const uuid = callStore(deps.database).byRef(ref)!.providerUuid!;
-      handleAnswer({ ...deps, urls: URLS }, { ref, payload: { uuid }, source: 'body' });
-      handleInput({ ...deps, urls: URLS }, { ref, step: 'question', payload: { dtmf: { digits: '9' } } });
+      const uuid = (await deps.units.stores.calls.byRef(ref))!.providerUuid!;
+      await handleAnswer({ ...deps, urls: URLS }, { ref, payload: { uuid }, source: 'body' });
+      await handleInput({ ...deps, urls: URLS }, { ref, step: 'question', payload: { dtmf: { digits: '9' } } });
     }
     stop();
     const { progress } = await running;

@@ -27,20 +27,21 @@ function expectNoFullNumber(text: string): void {
 
 if (!existsSync(CHROMIUM)) {
   describe('web console in Chromium', () => {
-    it('needs Chromium', () => {
+    it('needs Chromium', async () => {
       throw new Error(MISSING);
     });
   });
 } else {
   describe('web console in Chromium', () => {
     let browser: Browser;
-    const fixture = consoleFixture({ livePollMs: 100, liveMinIntervalMs: 0 });
+    let fixture: Awaited<ReturnType<typeof consoleFixture>>;
     let server: RunningServer;
     let base: string;
     const contexts: BrowserContext[] = [];
     const errors: string[] = [];
 
     beforeAll(async () => {
+      fixture = await consoleFixture({ livePollMs: 100, liveMinIntervalMs: 0 });
       browser = await chromium.launch({
         executablePath: CHROMIUM,
         args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run'],

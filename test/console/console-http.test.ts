@@ -25,14 +25,14 @@ const noFullNumber = (text: string, phones: string[]) => {
 
 describe('console sign-in and session', () => {
   it('exchanges a valid API key for an HttpOnly, SameSite=Strict session cookie scoped to /console', async () => {
-    const { app, acme } = consoleFixture();
+    const { app, acme } = await consoleFixture();
     const { cookie } = await signIn(app, acme.apiKey);
     expect(cookie).toMatch(/^nps_console=[A-Za-z0-9_-]{43}; Path=\/console; Max-Age=1800; HttpOnly; SameSite=Strict$/);
     expect(cookie).not.toContain(acme.apiKey);
   });
 
   it('limits failed sign-ins per address but never refuses a valid key or token (#13 item 3)', async () => {
-    const { app, acme } = consoleFixture({ failedAuthLimit: 3 });
+    const { app, acme } = await consoleFixture({ failedAuthLimit: 3 });
     const statuses: number[] = [];
     for (let i = 0; i < 4; i++) statuses.push((await request(app).post('/console/sign-in').type('form').send({ apiKey: `${acme.apiKey.slice(0, -4)}AAA${i}` })).status);
     expect(statuses).toEqual([401, 401, 401, 429]);
@@ -45,7 +45,7 @@ describe('console sign-in and session', () => {
   });
 
   it('refuses a wrong key with 401 and the sign-in form again, setting no cookie', async () => {
-    const { app, acme } = consoleFixture();
+    const { app, acme } = await consoleFixture();
     const res = await request(app).post('/console/sign-in').type('form').send({ apiKey: `${acme.apiKey.slice(0, -4)}AAAA` });
     expect(res.status).toBe(401);
     expect(res.headers['set-cookie']).toBeUndefined();
@@ -53,7 +53,7 @@ describe('console sign-in and session', () => {
   });
 
   it('sends a page request without a session to sign in, and answers a script without one 401', async () => {
-    const { app, acmeList } = consoleFixture();
+    const { app, acmeList } = await consoleFixture();
     const page = await request(app).get(`/console/lists/${acmeList.listId}`);
     expect(page.status).toBe(303);
     expect(page.headers.location).toBe('/console/sign-in');
@@ -62,7 +62,7 @@ describe('console sign-in and session', () => {
   });
 
   it('ends the session at sign-out: the old cookie opens nothing any more', async () => {
-    const { app, acme } = consoleFixture();
+    const { app, acme } = await consoleFixture();
     const { agent, csrf, cookie } = await signIn(app, acme.apiKey);
     const out = await agent.post('/console/sign-out').type('form').send({ _csrf: csrf });
     expect(out.status).toBe(303);
@@ -73,7 +73,7 @@ describe('console sign-in and session', () => {
   });
 
   it('expires a session left unused for CONSOLE_SESSION_MINUTES', async () => {
-    const { app, acme, clock } = consoleFixture();
+    const { app, acme, clock } = await consoleFixture();
     const { agent } = await signIn(app, acme.apiKey);
     clock.advance(29 * 60_000);
     expect((await agent.get('/console/lists')).status).toBe(200);
@@ -82,7 +82,7 @@ describe('console sign-in and session', () => {
   });
 
   it('refuses a state change without the CSRF token, with a wrong one, and from another origin', async () => {
-    const { app, acme, acmeList, acmeCases } = consoleFixture();
+    const { app, acme, acmeList, acmeCases } = await consoleFixture();
     const { agent, csrf } = await signIn(app, acme.apiKey);
     const caseId = acmeCases[0]!;
     expect((await agent.post(`/console/cases/${caseId}`).type('form').send({ status: 'resolved' })).status).toBe(401);
@@ -94,7 +94,7 @@ describe('console sign-in and session', () => {
   });
 
   it('serves the pages with a CSP that allows only its own script and styles', async () => {
-    const { app, acme } = consoleFixture();
+    const { app, acme } = await consoleFixture();
     const { agent } = await signIn(app, acme.apiKey);
     const res = await agent.get('/console/lists');
     const csp = String(res.headers['content-security-policy']);
@@ -110,7 +110,7 @@ describe('console sign-in and session', () => {
 
 describe("console: a client's pages", () => {
   it('lists only the caller\'s lists, with progress, and escapes their names', async () => {
-    const { app, acme, acmeList, globexList } = consoleFixture();
+    const { app, acme, acmeList, globexList } = await consoleFixture();
     const { agent } = await signIn(app, acme.apiKey);
     const res = await agent.get('/console/lists');
     expect(res.status).toBe(200);
@@ -123,7 +123,7 @@ describe("console: a client's pages", () => {
   });
 
   it("answers another client's list, its figures, downloads, recordings and cases exactly like missing ones", async () => {
-    const { app, acme, globexList, globexCases } = consoleFixture();
+    const { app, acme, globexList, globexCases } = await consoleFixture();
     const { agent, csrf } = await signIn(app, acme.apiKey);
     const id = globexList.listId;
     for (const path of [`/console/lists/${id}`, `/console/lists/${id}/report.json`, `/console/lists/${id}/report.csv`, `/console/lists/${id}/recordings/1`]) {
@@ -135,7 +135,7 @@ describe("console: a client's pages", () => {
   });
 
   it('shows NPS, interval, distribution, waves, segments, agents, cases and comments without a full number', async () => {
-    const { app, acme, acmeList, acmeCases } = consoleFixture();
+    const { app, acme, acmeList, acmeCases } = await consoleFixture();
     const { agent } = await signIn(app, acme.apiKey);
     const res = await agent.get(`/console/lists/${acmeList.listId}`);
     expect(res.status).toBe(200);
@@ -150,7 +150,7 @@ describe("console: a client's pages", () => {
   });
 
   it('downloads the JSON, CSV and HTML report as attachments, without the provider cost or a full number', async () => {
-    const { app, acme, acmeList } = consoleFixture();
+    const { app, acme, acmeList } = await consoleFixture();
     const { agent } = await signIn(app, acme.apiKey);
     for (const format of ['json', 'csv', 'html']) {
       const res = await agent.get(`/console/lists/${acmeList.listId}/report.${format}`).buffer(true).parse((r, done) => {
@@ -168,7 +168,7 @@ describe("console: a client's pages", () => {
   });
 
   it('moves a case through its states as the API allows, and says what a bad state is', async () => {
-    const { app, acme, acmeList, acmeCases } = consoleFixture();
+    const { app, acme, acmeList, acmeCases } = await consoleFixture();
     const { agent, csrf } = await signIn(app, acme.apiKey);
     const caseId = acmeCases[0]!;
     const moved = await agent.post(`/console/cases/${caseId}`).type('form').send({ status: 'contacted', _csrf: csrf });
@@ -182,7 +182,7 @@ describe("console: a client's pages", () => {
   });
 
   it('serves live figures that follow new responses', async () => {
-    const { app, acme, acmeList, database } = consoleFixture();
+    const { app, acme, acmeList, database } = await consoleFixture();
     const { agent } = await signIn(app, acme.apiKey);
     const before = await agent.get(`/console/lists/${acmeList.listId}/live.json`);
     expect(before.body.text).toMatchObject({ nps: '+33.3', responses: '3' });
@@ -195,7 +195,7 @@ describe("console: a client's pages", () => {
 
 describe('console: a signed link', () => {
   it('opens its one list read-only, with no case form and no full number', async () => {
-    const { app, acmeList, link } = consoleFixture();
+    const { app, acmeList, link } = await consoleFixture();
     const res = await request(app).get(`/console/links/${link(acmeList.listId)}`);
     expect(res.status).toBe(200);
     expect(res.text).toContain('read-only link');
@@ -210,7 +210,7 @@ describe('console: a signed link', () => {
   });
 
   it('refuses an altered link', async () => {
-    const { app, acmeList, link } = consoleFixture();
+    const { app, acmeList, link } = await consoleFixture();
     const token = link(acmeList.listId);
     const res = await request(app).get(`/console/links/${token.slice(0, -2)}AA`);
     expect(res.status).toBe(401);
@@ -229,7 +229,7 @@ describe('console: the operator view', () => {
   }
 
   it('refuses a wrong token, and a client session, the operator pages', async () => {
-    const { app, acme } = consoleFixture();
+    const { app, acme } = await consoleFixture();
     const wrong = await request(app).post('/console/operator/sign-in').type('form').send({ token: `${OPERATOR_TOKEN}x` });
     expect(wrong.status).toBe(401);
     expect(wrong.headers['set-cookie']).toBeUndefined();
@@ -241,7 +241,7 @@ describe('console: the operator view', () => {
   });
 
   it("shows every client's lists, the dialer's state and a list's plan, never a full number", async () => {
-    const { app, acmeList, globexList } = consoleFixture();
+    const { app, acmeList, globexList } = await consoleFixture();
     const { agent, page } = await operator(app);
     expect(page.status).toBe(200);
     expect(page.text).toContain(`/console/operator/lists/${acmeList.listId}"`);
@@ -257,17 +257,17 @@ describe('console: the operator view', () => {
 
   it("shows this process's 429s and webhook times while it dials, and says so when it does not", async () => {
     const snapshot = { rateLimitedLastMinute: 2, rateLimitedTotal: 7, webhooksLastMinute: 1200, webhookP50Ms: 1.3, webhookP99Ms: 22.5 };
-    const dialling = await operator(consoleFixture({ operator: { gauges: () => snapshot } }).app);
+    const dialling = await operator((await consoleFixture({ operator: { gauges: () => snapshot } })).app);
     expect(dialling.page.text).toContain('data-testid="rate-limited">2 in the last minute, 7 since start<');
     expect(dialling.page.text).toContain('data-testid="webhook-latency">p50 1.3 ms, p99 22.5 ms over 1,200 in the last minute<');
     expect((await dialling.agent.get('/console/operator/status.json')).body.status.gauges).toEqual(snapshot);
-    const idle = await operator(consoleFixture().app);
+    const idle = await operator((await consoleFixture()).app);
     expect(idle.page.text).toContain('data-testid="rate-limited">not dialling in this process<');
   });
 
   it('pauses and resumes a list with the CSRF token, and wakes the dialer', async () => {
     let woken = 0;
-    const { app, acmeList, database } = consoleFixture({ operator: { notifyChange: () => woken++ } });
+    const { app, acmeList, database } = await consoleFixture({ operator: { notifyChange: () => woken++ } });
     const { agent, csrf } = await operator(app);
     expect((await agent.post(`/console/operator/lists/${acmeList.listId}/pause`).type('form').send({})).status).toBe(401);
     const paused = await agent.post(`/console/operator/lists/${acmeList.listId}/pause`).type('form').send({ _csrf: csrf });

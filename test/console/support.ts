@@ -18,7 +18,7 @@ export const GLOBEX_PHONES = ['+48511111111'];
  * The real HTTP app (webhooks, API and console) over one database: Acme with a first wave and a
  * second (a detractor case, a comment with its recording, pending contacts), Globex with its own.
  */
-export function consoleFixture(options: Partial<Pick<ConsoleDeps, 'livePollMs' | 'liveMinIntervalMs' | 'operator' | 'failedAuthLimit'>> = {}) {
+export async function consoleFixture(options: Partial<Pick<ConsoleDeps, 'livePollMs' | 'liveMinIntervalMs' | 'operator' | 'failedAuthLimit'>> = {}) {
   const h = webhookHarness();
   const { database, clock, recordingsDir } = h;
   const acme = seedClient(database, clock, 'Acme <b>Telecom</b>');
@@ -38,8 +38,8 @@ export function consoleFixture(options: Partial<Pick<ConsoleDeps, 'livePollMs' |
     ],
   });
   const globexList = seedList(database, { clientId: globex.clientId, name: 'Globex Q1', contacts: [{ phone: GLOBEX_PHONES[0], score: 1 }] });
-  const acmeCases = openCases(database, acmeList.listId);
-  const globexCases = openCases(database, globexList.listId);
+  const acmeCases = await openCases(database, acmeList.listId);
+  const globexCases = await openCases(database, globexList.listId);
   const config = { defaultTariff: REPORT_TARIFF, recordingsDir, consoleOperatorToken: OPERATOR_TOKEN, consoleSessionMinutes: 30 };
   const logger = h.deps.logger;
   const app = createHttpApp({

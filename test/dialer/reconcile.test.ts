@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { callStore, handleAnswer, webhookUrls, type CallDeps } from '../../src/calls/index.js';
+import { handleAnswer, webhookUrls, type CallDeps } from '../../src/calls/index.js';
 import { DEFAULT_POLICY } from '../../src/contacts/index.js';
 import { maxCallLifeMs, reconcileInFlight } from '../../src/dialer/index.js';
 import { createList, startCall } from '../support/dialer.js';
@@ -28,9 +28,9 @@ function billing(env: TestEnv) {
 }
 
 /** The answer webhook as the earlier process served it: the callee heard the survey. */
-function served(deps: CallDeps, ref: string): void {
-  const uuid = callStore(deps.database).byRef(ref)?.providerUuid ?? `uuid-${ref}`;
-  const outcome = handleAnswer({ ...deps, urls: webhookUrls('https://dialer.example') }, { ref, payload: { uuid }, source: 'body' });
+async function served(deps: CallDeps, ref: string): Promise<void> {
+  const uuid = (await deps.units.stores.calls.byRef(ref))?.providerUuid ?? `uuid-${ref}`;
+  const outcome = await handleAnswer({ ...deps, urls: webhookUrls('https://dialer.example') }, { ref, payload: { uuid }, source: 'body' });
   expect(outcome.kind).toBe('ncco');
 }
 
@@ -56,7 +56,7 @@ describe('crash recovery: calls left in flight by a killed process', () => {
     const deps = dialerDeps(env);
     const { listId, contactIds } = createList(env.database, { policy: { ...POLICY, maxAttempts: 1 }, contacts: [{ phone: A }, { phone: B }] });
     const live = startCall(env.database, contactIds[0]!, { now: env.clock.now() });
-    served(deps, live.ref);
+    await served(deps, live.ref);
     const fake = new FakeTelephony(() => ({ status: 'busy' }));
     fake.calls.set(live.uuid, providerCall(live.uuid, 'answered'));
 
@@ -66,7 +66,7 @@ describe('crash recovery: calls left in flight by a killed process', () => {
     expect(fake.dialled).toEqual([B]);
     expect(contact(env, contactIds[0]!)).toMatchObject({ status: 'dialing', attempts: 1 });
 
-    fake.deliver(live.ref, { status: 'completed', uuid: live.uuid, duration: '42', price: '0.0098' });
+    await fake.deliver(live.ref, { status: 'completed', uuid: live.uuid, duration: '42', price: '0.0098' });
     const result = await run;
     expect(result.kind).toBe('completed');
     expect(contact(env, contactIds[0]!)).toMatchObject({ status: 'answered_no_score', attempts: 1 });
@@ -79,7 +79,7 @@ describe('crash recovery: calls left in flight by a killed process', () => {
     const deps = dialerDeps(env);
     const { listId, contactIds } = createList(env.database, { policy: POLICY, contacts: [{ phone: A }] });
     const call = startCall(env.database, contactIds[0]!, { now: env.clock.now() });
-    served(deps, call.ref);
+    await served(deps, call.ref);
     const fake = new FakeTelephony();
     fake.attach(deps);
     fake.calls.set(call.uuid, providerCall(call.uuid, 'completed', { duration: '35' }));
@@ -87,7 +87,7 @@ describe('crash recovery: calls left in flight by a killed process', () => {
     expect(await reconcileInFlight(deps, fake, listId)).toEqual([]);
     expect(await reconcileInFlight(deps, fake, listId)).toEqual([]);
     // The late webhook of the same end arrives after all: a duplicate, nothing changes.
-    fake.deliver(call.ref, { status: 'completed', uuid: call.uuid, duration: '35' });
+    await fake.deliver(call.ref, { status: 'completed', uuid: call.uuid, duration: '35' });
     expect((await runWithFake(deps, fake, listId)).kind).toBe('completed');
     expect(billing(env)).toEqual([{ callId: call.callId, seconds: 35 }]);
     expect(contact(env, contactIds[0]!)).toMatchObject({ status: 'answered_no_score', attempts: 1 });
@@ -236,7 +236,7 @@ describe('crash recovery: calls left in flight by a killed process', () => {
     await until(() => fake.lists.length === 1 && env.clock.pendingSleepers >= 2);
     expect(env.database.sqlite.prepare('SELECT provider_uuid AS uuid, state FROM calls WHERE id = ?').get(callId)).toEqual({ uuid: 'live-call', state: 'started' });
     expect(contact(env, contactIds[0]!).status).toBe('dialing');
-    fake.deliver(ref, { status: 'unanswered', uuid: 'live-call' });
+    await fake.deliver(ref, { status: 'unanswered', uuid: 'live-call' });
     expect((await run).kind).toBe('completed');
     expect(callsOf(env, contactIds[0]!)).toEqual([{ attempt: 1, state: 'ended', outcome: 'unanswered' }]);
     expect(fake.dialled).toEqual([]);
@@ -269,10 +269,10 @@ describe('crash recovery: calls left in flight by a killed process', () => {
 
     const run = runWithFake(deps, fake, listId);
     await until(() => env.clock.pendingSleepers >= 2);
-    fake.deliver(ref, { status: 'started', uuid: 'late-uuid' });
-    fake.deliver(ref, { status: 'answered', uuid: 'late-uuid' });
-    served(deps, ref);
-    fake.deliver(ref, { status: 'completed', uuid: 'late-uuid', duration: '20' });
+    await fake.deliver(ref, { status: 'started', uuid: 'late-uuid' });
+    await fake.deliver(ref, { status: 'answered', uuid: 'late-uuid' });
+    await served(deps, ref);
+    await fake.deliver(ref, { status: 'completed', uuid: 'late-uuid', duration: '20' });
     expect((await run).kind).toBe('completed');
     expect(callsOf(env, contactIds[0]!)).toEqual([{ attempt: 1, state: 'ended', outcome: 'human' }]);
     expect(billing(env)).toEqual([{ callId, seconds: 20 }]);
@@ -298,7 +298,7 @@ describe('crash recovery: calls left in flight by a killed process', () => {
     const first = startCall(env.database, contactIds[0]!, { now: env.clock.now() });
     const fake = new FakeTelephony(() => ({ status: 'busy' }));
     fake.attach(deps);
-    fake.deliver(first.ref, { status: 'busy', uuid: first.uuid });
+    await fake.deliver(first.ref, { status: 'busy', uuid: first.uuid });
     expect(contact(env, contactIds[0]!)).toMatchObject({ status: 'pending', attempts: 1 });
     env.database.sqlite.prepare('UPDATE lists SET policy = ? WHERE id = ?').run(JSON.stringify({ ...POLICY, maxAttempts: 1 }), listId);
     deps.lists.invalidate(listId);

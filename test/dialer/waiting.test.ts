@@ -118,7 +118,7 @@ describe('waiting times follow the rules in force', () => {
     // The call is ringing when another process saves a 10-minute retry delay; then it ends busy.
     updateListSettings({ database: env.database, listId, patch: { policy: { retryDelaySeconds: 600 } } });
     const eventUrl = fake.created[0]!.eventUrl;
-    fake.deliver(eventUrl.slice(eventUrl.lastIndexOf('/') + 1), { status: 'busy' });
+    await fake.deliver(eventUrl.slice(eventUrl.lastIndexOf('/') + 1), { status: 'busy' });
     stop.abort();
     await run;
     expect(waiting(env, listId)).toEqual([{ phone: A, status: 'pending', attempts: 1, nextAttemptAt: MONDAY_10 + 10 * MINUTE }]);

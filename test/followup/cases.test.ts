@@ -1,48 +1,32 @@
 import { describe, expect, it } from '@jest/globals';
-import type { AppDatabase } from '../../src/db/index.js';
-import { CasesQuery, listCases, openDetractorFollowUp, updateCase } from '../../src/followup/index.js';
+import { CasesQuery, listCases, updateCase } from '../../src/followup/index.js';
 import { buildReport, renderReport } from '../../src/reports/index.js';
 import { testEnv, thrownAppError } from '../support/factories.js';
-import { REPORT_TARIFF, scored, seedClient, seedList, START } from '../support/reports.js';
+import { openCases, REPORT_TARIFF, scored, seedClient, seedList, START } from '../support/reports.js';
 
 const HOUR = 3_600_000;
 
-/** Opens the follow-up of every response of the list, as the input webhook does at the score. */
-function openCases(database: AppDatabase, listId: number): number[] {
-  const responses = database.sqlite.prepare('SELECT id, contact_id AS contactId, call_id AS callId, score, created_at AS at FROM responses WHERE list_id = ? ORDER BY id').all(listId) as {
-    id: number;
-    contactId: number;
-    callId: number;
-    score: number;
-    at: number;
-  }[];
-  return responses.flatMap((r) => {
-    const opened = database.sqlite.transaction(() => openDetractorFollowUp(database, { responseId: r.id, listId, contactId: r.contactId, callId: r.callId, score: r.score, at: r.at }))();
-    return opened ? [opened.caseId] : [];
-  });
-}
-
-function setup() {
+async function setup() {
   const env = testEnv(START);
   const acme = seedClient(env.database, env.clock, 'Acme');
   const list = seedList(env.database, { clientId: acme.clientId, contacts: scored({ promoters: 2, passives: 1, detractors: 4 }, { attributes: { agent: 'Ann' } }) });
-  const caseIds = openCases(env.database, list.listId);
+  const caseIds = await openCases(env.database, list.listId);
   return { env, acme, listId: list.listId, caseIds };
 }
 
 const query = (q: Record<string, string> = {}) => CasesQuery.parse(q);
 
 describe('follow-up cases', () => {
-  it('opens a case per detractor only, due 48 hours after the score', () => {
-    const { env, caseIds } = setup();
+  it('opens a case per detractor only, due 48 hours after the score', async () => {
+    const { env, caseIds } = await setup();
     expect(caseIds).toHaveLength(4);
     const cases = listCases(env, { query: query() });
     expect(cases.map((c) => [c.score, c.status, c.agent])).toEqual(Array.from({ length: 4 }, () => [3, 'open', 'Ann']));
     for (const c of cases) expect(Date.parse(c.dueAt) - Date.parse(c.createdAt)).toBe(48 * HOUR);
   });
 
-  it('computes overdue cases with the injected clock: open past the deadline, not contacted or resolved ones', () => {
-    const { env, listId, caseIds } = setup();
+  it('computes overdue cases with the injected clock: open past the deadline, not contacted or resolved ones', async () => {
+    const { env, listId, caseIds } = await setup();
     const [a, b, c] = caseIds as [number, number, number, number];
     updateCase(env, { caseId: a, patch: { status: 'contacted' } });
     env.clock.set(START + 47 * HOUR);
@@ -66,8 +50,8 @@ describe('follow-up cases', () => {
     expect(html).toMatch(/<table data-testid="overdue">.*<td class="num">3<\/td><td>Ann<\/td><td>unassigned<\/td>/s);
   });
 
-  it('updates status, owner and note: contactedAt and resolvedAt are set once, reopening clears resolvedAt', () => {
-    const { env, caseIds } = setup();
+  it('updates status, owner and note: contactedAt and resolvedAt are set once, reopening clears resolvedAt', async () => {
+    const { env, caseIds } = await setup();
     const id = caseIds[0]!;
     env.clock.advance(HOUR);
     const contacted = updateCase(env, { caseId: id, patch: { status: 'contacted', owner: 'Eve' } });
@@ -80,8 +64,8 @@ describe('follow-up cases', () => {
     expect(updateCase(env, { caseId: id, patch: { status: 'open', owner: null, note: null } })).toMatchObject({ status: 'open', owner: null, note: null, resolvedAt: null });
   });
 
-  it("refuses an empty or malformed patch naming the field, and answers NOT_FOUND for another client's case", () => {
-    const { env, caseIds } = setup();
+  it("refuses an empty or malformed patch naming the field, and answers NOT_FOUND for another client's case", async () => {
+    const { env, caseIds } = await setup();
     expect(thrownAppError(() => updateCase(env, { caseId: caseIds[0]!, patch: {} })).message).toBe('give at least one of owner, status, note');
     const bad = thrownAppError(() => updateCase(env, { caseId: caseIds[0]!, patch: { status: 'closed', owner: '' } }));
     expect(bad.code).toBe('INPUT_INVALID');

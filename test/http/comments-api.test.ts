@@ -1,11 +1,10 @@
 import { describe, expect, it } from '@jest/globals';
 import request from 'supertest';
-import { openDetractorFollowUp } from '../../src/followup/index.js';
 import { createHttpApp, mountApi } from '../../src/http/index.js';
 import { webhookHarness } from '../support/dialer.js';
-import { REPORT_TARIFF, seedClient, seedList } from '../support/reports.js';
+import { openCases, REPORT_TARIFF, seedClient, seedList } from '../support/reports.js';
 
-function setup() {
+async function setup() {
   const h = webhookHarness();
   const { database, clock, recordingsDir } = h;
   const acme = seedClient(database, clock, 'Acme');
@@ -24,7 +23,7 @@ function setup() {
     score: number;
     at: number;
   }[]);
-  for (const r of ids) openDetractorFollowUp(database, { responseId: r.id, listId: list.listId, contactId: r.contactId, callId: r.callId, score: r.score, at: r.at });
+  await openCases(database, list.listId);
   const app = createHttpApp({
     logger: h.deps.logger,
     webhooks: h.deps,
@@ -37,7 +36,7 @@ const bearer = (key: string) => `Bearer ${key}`;
 
 describe('GET /api/v1/lists/:id/comments', () => {
   it("lists the client's comments with themes and sentiment, filtered by theme and category, without phone numbers", async () => {
-    const { app, acme, listId, ids } = setup();
+    const { app, acme, listId, ids } = await setup();
     const all = await request(app).get(`/api/v1/lists/${listId}/comments`).set('Authorization', bearer(acme.apiKey));
     expect(all.status).toBe(200);
     expect(all.body.comments).toHaveLength(2);
@@ -60,7 +59,7 @@ describe('GET /api/v1/lists/:id/comments', () => {
   });
 
   it('answers 400 naming a bad category, 401 without a key and 404 for another client', async () => {
-    const { app, acme, globex, listId } = setup();
+    const { app, acme, globex, listId } = await setup();
     const bad = await request(app).get(`/api/v1/lists/${listId}/comments?category=angry`).set('Authorization', bearer(acme.apiKey));
     expect(bad.status).toBe(400);
     expect(bad.body.error.message).toBe("category: must be one of detractor, passive, promoter, got 'angry'");
@@ -71,7 +70,7 @@ describe('GET /api/v1/lists/:id/comments', () => {
 
 describe('PUT /api/v1/lists/:id/comments/:responseId/themes', () => {
   it("stores the client's correction as manual, audited as client:<id>; its cases then filter by the theme", async () => {
-    const { app, database, acme, listId, ids } = setup();
+    const { app, database, acme, listId, ids } = await setup();
     const res = await request(app).put(`/api/v1/lists/${listId}/comments/${ids[0]}/themes`).set('Authorization', bearer(acme.apiKey)).send({ themes: ['quality'], sentiment: 'negative' });
     expect(res.status).toBe(200);
     expect(res.body).toEqual({ responseId: ids[0], listId, themes: ['quality'], themesSource: 'manual', sentiment: 'negative', sentimentSource: 'manual', correctionId: expect.any(Number) });
@@ -85,7 +84,7 @@ describe('PUT /api/v1/lists/:id/comments/:responseId/themes', () => {
   });
 
   it("answers 400 naming an id outside the client's taxonomy and the accepted ones, 404 for another client, 401 without a key", async () => {
-    const { app, acme, globex, listId, ids } = setup();
+    const { app, acme, globex, listId, ids } = await setup();
     const bad = await request(app).put(`/api/v1/lists/${listId}/comments/${ids[0]}/themes`).set('Authorization', bearer(acme.apiKey)).send({ themes: ['parking'] });
     expect(bad.status).toBe(400);
     expect(bad.body.error.message).toBe("themes: 'parking' is not a theme of this client's taxonomy; accepted: price, quality, service, speed, billing, other");

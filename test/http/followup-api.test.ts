@@ -11,7 +11,7 @@ import { openCases, REPORT_TARIFF, scored, seedClient, seedList } from '../suppo
 const LINK_SECRET = 'followup-api-link-secret-0123456789abcdef';
 
 /** The real app with the client API over one database: Acme with a trigger list and cases, Globex with its own. */
-function setup() {
+async function setup() {
   const h = webhookHarness();
   const { database, clock, recordingsDir } = h;
   const acme = seedClient(database, clock, 'Acme');
@@ -20,8 +20,8 @@ function setup() {
   const globexTriggers = createList({ database, clock, input: { name: 'Support', clientId: globex.clientId, acceptsTriggers: true } });
   const acmeList = seedList(database, { clientId: acme.clientId, contacts: scored({ promoters: 1, passives: 0, detractors: 2 }, { attributes: { agent: 'Ann' } }) });
   const globexList = seedList(database, { clientId: globex.clientId, contacts: scored({ promoters: 0, passives: 0, detractors: 1 }) });
-  const acmeCases = openCases(database, acmeList.listId);
-  const globexCases = openCases(database, globexList.listId);
+  const acmeCases = await openCases(database, acmeList.listId);
+  const globexCases = await openCases(database, globexList.listId);
   mkdirSync(path.join(recordingsDir, 'list-1'), { recursive: true });
   writeFileSync(path.join(recordingsDir, 'list-1', 'call-2.mp3'), Buffer.from('ID3 detractor comment'));
   database.sqlite.prepare(`UPDATE responses SET comment_status = 'downloaded', comment_file = 'list-1/call-2.mp3' WHERE call_id = ?`).run(acmeList.responseCallIds[1]);
@@ -38,7 +38,7 @@ const bearer = (key: string) => `Bearer ${key}`;
 
 describe('POST /api/v1/surveys', () => {
   it('answers 202 with the survey, queues the contact and wakes the dialer', async () => {
-    const { app, acme, triggers, queued, database } = setup();
+    const { app, acme, triggers, queued, database } = await setup();
     const res = await request(app)
       .post('/api/v1/surveys')
       .set('Authorization', bearer(acme.apiKey))
@@ -50,7 +50,7 @@ describe('POST /api/v1/surveys', () => {
   });
 
   it('is idempotent with an Idempotency-Key: the same body gets the same survey, another body 409', async () => {
-    const { app, acme, triggers, queued } = setup();
+    const { app, acme, triggers, queued } = await setup();
     const body = { phone: '+48501234567', listId: triggers.id, agent: 'Ann' };
     const first = await request(app).post('/api/v1/surveys').set('Authorization', bearer(acme.apiKey)).set('Idempotency-Key', 'conv-1').send(body);
     const again = await request(app).post('/api/v1/surveys').set('Authorization', bearer(acme.apiKey)).set('Idempotency-Key', 'conv-1').send(body);
@@ -64,7 +64,7 @@ describe('POST /api/v1/surveys', () => {
   });
 
   it('answers a refused trigger with 202 and the reason', async () => {
-    const { app, acme, triggers } = setup();
+    const { app, acme, triggers } = await setup();
     await request(app).post('/api/v1/surveys').set('Authorization', bearer(acme.apiKey)).send({ phone: '+48501234567', listId: triggers.id, agent: 'Ann' });
     const res = await request(app).post('/api/v1/surveys').set('Authorization', bearer(acme.apiKey)).send({ phone: '+48501234567', listId: triggers.id, agent: 'Bob' });
     expect(res.status).toBe(202);
@@ -72,7 +72,7 @@ describe('POST /api/v1/surveys', () => {
   });
 
   it('answers 400 for an invalid number or body, 401 without a key, 404 for another client\'s list', async () => {
-    const { app, acme, globexTriggers, triggers } = setup();
+    const { app, acme, globexTriggers, triggers } = await setup();
     const invalid = await request(app).post('/api/v1/surveys').set('Authorization', bearer(acme.apiKey)).send({ phone: '+48 12', listId: triggers.id, agent: 'Ann' });
     expect(invalid.status).toBe(400);
     expect(invalid.body.error).toEqual({ code: 'INPUT_INVALID', message: "phone: '+48 12' is too short for PL" });
@@ -88,7 +88,7 @@ describe('POST /api/v1/surveys', () => {
   });
 
   it('says what is wrong with a body that is not JSON, not an object, or has a field of another type', async () => {
-    const { app, acme, triggers, database } = setup();
+    const { app, acme, triggers, database } = await setup();
     const body = JSON.stringify({ phone: '+48501234567', listId: triggers.id, agent: 'Ann' });
     const plain = await request(app).post('/api/v1/surveys').set('Authorization', bearer(acme.apiKey)).set('Content-Type', 'text/plain').send(body);
     expect(plain.status).toBe(400);
@@ -104,7 +104,7 @@ describe('POST /api/v1/surveys', () => {
 
 describe('GET /api/v1/cases', () => {
   it("lists the caller's own cases, filtered by status", async () => {
-    const { app, acme, acmeCases } = setup();
+    const { app, acme, acmeCases } = await setup();
     const res = await request(app).get('/api/v1/cases?status=open').set('Authorization', bearer(acme.apiKey));
     expect(res.status).toBe(200);
     expect(res.body.cases.map((c: { id: number }) => c.id).sort()).toEqual([...acmeCases].sort());
@@ -113,7 +113,7 @@ describe('GET /api/v1/cases', () => {
   });
 
   it('pages: a full page links to the older cases with the same filters, the last page links nowhere', async () => {
-    const { app, acme, acmeCases } = setup();
+    const { app, acme, acmeCases } = await setup();
     const newestFirst = [...acmeCases].sort((a, b) => b - a);
     const first = await request(app).get('/api/v1/cases?status=open&limit=1').set('Authorization', bearer(acme.apiKey));
     expect(first.body.cases.map((c: { id: number }) => c.id)).toEqual([newestFirst[0]]);
@@ -126,7 +126,7 @@ describe('GET /api/v1/cases', () => {
   });
 
   it('answers 400 for a bad filter and 401 without a key', async () => {
-    const { app, acme } = setup();
+    const { app, acme } = await setup();
     const bad = await request(app).get('/api/v1/cases?status=closed').set('Authorization', bearer(acme.apiKey));
     expect(bad.status).toBe(400);
     expect(bad.body.error.message).toBe("status: must be one of open, contacted, resolved, got 'closed'");
@@ -137,14 +137,14 @@ describe('GET /api/v1/cases', () => {
 
 describe('PATCH /api/v1/cases/:id', () => {
   it('updates owner, status and note', async () => {
-    const { app, acme, acmeCases } = setup();
+    const { app, acme, acmeCases } = await setup();
     const res = await request(app).patch(`/api/v1/cases/${acmeCases[0]}`).set('Authorization', bearer(acme.apiKey)).send({ status: 'contacted', owner: 'Eve', note: 'left a voicemail' });
     expect(res.status).toBe(200);
     expect(res.body).toMatchObject({ id: acmeCases[0], status: 'contacted', owner: 'Eve', note: 'left a voicemail', contactedAt: '2026-01-05T10:00:00.000Z' });
   });
 
   it('answers 400 for an invalid patch or id, naming the problem', async () => {
-    const { app, acme, acmeCases } = setup();
+    const { app, acme, acmeCases } = await setup();
     const bad = await request(app).patch(`/api/v1/cases/${acmeCases[0]}`).set('Authorization', bearer(acme.apiKey)).send({ status: 'done' });
     expect(bad.status).toBe(400);
     expect(bad.body.error).toEqual({ code: 'INPUT_INVALID', message: 'status: must be one of open, contacted, resolved, got "done"' });
@@ -162,7 +162,7 @@ describe('PATCH /api/v1/cases/:id', () => {
   });
 
   it("answers 401 without a key and 404 for another client's case, exactly as for a missing one", async () => {
-    const { app, acme, globexCases, database } = setup();
+    const { app, acme, globexCases, database } = await setup();
     expect((await request(app).patch(`/api/v1/cases/${globexCases[0]}`).send({ status: 'resolved' })).status).toBe(401);
     const other = await request(app).patch(`/api/v1/cases/${globexCases[0]}`).set('Authorization', bearer(acme.apiKey)).send({ status: 'resolved' });
     const missing = await request(app).patch('/api/v1/cases/9999').set('Authorization', bearer(acme.apiKey)).send({ status: 'resolved' });
@@ -175,7 +175,7 @@ describe('PATCH /api/v1/cases/:id', () => {
 
 describe('GET /api/v1/recording-links/:token', () => {
   it('serves the one recording it was signed for, and refuses a report link, an expired link or another secret', async () => {
-    const { app, clock, acmeList } = setup();
+    const { app, clock, acmeList } = await setup();
     const callId = acmeList.responseCallIds[1]!;
     const token = signRecordingLink(LINK_SECRET, { listId: acmeList.listId, callId, expiresAt: clock.now() + 60_000 });
     const res = await request(app).get(`/api/v1/recording-links/${token}`).buffer(true);

@@ -4,7 +4,7 @@ import jwt from 'jsonwebtoken';
 import { ManualClock } from '../../src/clock/index.js';
 import type { Tariff } from '../../src/config/index.js';
 import { openMemoryDatabase, type AppDatabase } from '../../src/db/index.js';
-import { CallSignals, RecordingDownloads, webhookUrls, type CallDeps } from '../../src/calls/index.js';
+import { CallSignals, RecordingDownloads, sqliteCallUnits, webhookUrls, type CallDeps } from '../../src/calls/index.js';
 import { ListSettingsBook } from '../../src/contacts/index.js';
 import { createHttpApp, type WebhookDeps } from '../../src/http/index.js';
 import { createSilentLogger, type Logger } from '../../src/logging/index.js';
@@ -92,7 +92,7 @@ export function webhookHarness(options: { apiHost?: string; privateKey?: string;
   const clock = new ManualClock(Date.UTC(2026, 0, 5, 10, 0, 0));
   const logger = options.logger ?? createSilentLogger();
   const recordingsDir = tempDir('nps-rec-');
-  const base: CallDeps = { database, clock, logger, signals: new CallSignals(), lists: new ListSettingsBook(database, { defaultTariff: TARIFF }) };
+  const base: CallDeps = { database, units: sqliteCallUnits(database), clock, logger, signals: new CallSignals(), lists: new ListSettingsBook(database, { defaultTariff: TARIFF }) };
   const recordings = new RecordingDownloads({
     database,
     clock,

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { systemClock } from '../../src/clock/index.js';
-import { applyStatusEvent, callStore, CallSignals, webhookUrls, type CallDeps, type StatusPayload } from '../../src/calls/index.js';
+import { applyStatusEventNow, CallSignals, sqliteCallUnits, webhookUrls, type CallDeps, type StatusPayload } from '../../src/calls/index.js';
 import { ListSettingsBook } from '../../src/contacts/index.js';
 import { runCampaign, type CampaignResult } from '../../src/dialer/index.js';
 import type { CallListQuery, CreateCallRequest, CreateCallResult, GetCallResult, HangupResult, ListCallsResult, ProviderCall, ProviderFailure, Telephony } from '../../src/telephony/index.js';
@@ -56,7 +56,7 @@ export class FakeTelephony implements Telephony {
     const outcome = this.#outcome(request);
     if (outcome !== 'live') {
       // After the 201, as the provider's webhooks would arrive.
-      setImmediate(() => this.deliver(refOf(request.eventUrl), { ...outcome, uuid }));
+      setImmediate(() => void this.deliver(refOf(request.eventUrl), { ...outcome, uuid }));
     }
     return { ok: true, uuid, conversationUuid: undefined };
   }
@@ -91,12 +91,12 @@ export class FakeTelephony implements Telephony {
   }
 
   /** A status event for the attempt with this ref, through the same function the webhook uses. */
-  deliver(ref: string, payload: StatusPayload): void {
+  async deliver(ref: string, payload: StatusPayload): Promise<void> {
     const deps = this.#deps!;
-    const call = callStore(deps.database).byRef(ref);
-    if (!call) throw new Error(`no call with ref ${ref}`);
     if (payload.uuid) this.calls.set(payload.uuid, providerCall(payload.uuid, payload.status, payload, this.calls.get(payload.uuid)?.toNumber));
-    applyStatusEvent(deps, call, payload, deps.clock.now());
+    const call = await deps.units.stores.calls.byRef(ref);
+    if (!call) throw new Error(`no call with ref ${ref}`);
+    await applyStatusEventNow(deps, call, payload, deps.clock.now());
   }
 }
 
@@ -122,7 +122,7 @@ function refOf(eventUrl: string): string {
 
 /** Dialer deps over a test environment; tests of the loop pass the fake telephony to runCampaign. */
 export function dialerDeps(env: TestEnv): CallDeps {
-  return { database: env.database, clock: env.clock, logger: env.logger, signals: new CallSignals(), lists: new ListSettingsBook(env.database, { defaultTariff: TARIFF }) };
+  return { database: env.database, units: sqliteCallUnits(env.database), clock: env.clock, logger: env.logger, signals: new CallSignals(), lists: new ListSettingsBook(env.database, { defaultTariff: TARIFF }) };
 }
 
 /**

@@ -5,6 +5,7 @@ import type { ManualClock } from '../../src/clock/index.js';
 import type { AppDatabase } from '../../src/db/index.js';
 import type { CallOutcome, CommentStatus, ContactStatus } from '../../src/db/schema/index.js';
 import { openDetractorFollowUp } from '../../src/followup/index.js';
+import { sqliteCallUnits } from '../../src/calls/index.js';
 
 export const REPORT_TARIFF: Tariff = { currency: 'EUR', callFeeMinor: 0, perMinuteMinor: 12, firstIncrementSeconds: 60, nextIncrementSeconds: 60 };
 export const START = Date.UTC(2026, 0, 5, 10, 0, 0);
@@ -180,7 +181,7 @@ export function seedClient(database: AppDatabase, clock: ManualClock, name = `cl
 }
 
 /** Opens the detractor follow-up (case and alert) of every response of a list, as the input webhook would; the case ids. */
-export function openCases(database: AppDatabase, listId: number): number[] {
+export async function openCases(database: AppDatabase, listId: number): Promise<number[]> {
   const rows = database.sqlite.prepare('SELECT id, contact_id AS contactId, call_id AS callId, score, created_at AS at FROM responses WHERE list_id = ? ORDER BY id').all(listId) as {
     id: number;
     contactId: number;
@@ -188,5 +189,10 @@ export function openCases(database: AppDatabase, listId: number): number[] {
     score: number;
     at: number;
   }[];
-  return rows.flatMap((r) => openDetractorFollowUp(database, { responseId: r.id, listId, contactId: r.contactId, callId: r.callId, score: r.score, at: r.at })?.caseId ?? []);
+  const ids: number[] = [];
+  for (const r of rows) {
+    const opened = await sqliteCallUnits(database).run((tx) => openDetractorFollowUp(tx, { responseId: r.id, listId, contactId: r.contactId, callId: r.callId, score: r.score, at: r.at }));
+    if (opened) ids.push(opened.caseId);
+  }
+  return ids;
 }
