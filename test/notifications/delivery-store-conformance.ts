@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import type { DeliveryStore } from '../../src/notifications/delivery-store.js';
+import type { DeliveryStore, EnqueueDelivery } from '../../src/notifications/index.js';
 import { freshFixture } from '../support/conformance.js';
 
 /** What a response's alert waits for: its comment's audio and text, and when its call ended. */
@@ -30,6 +30,51 @@ const GRACE = 30_000;
 export function deliveryStoreConformance(name: string, open: () => Promise<DeliveryStoreFixture>): void {
   describe(`delivery store conformance: ${name}`, () => {
     const start = freshFixture(open);
+
+    it('queues a delivery once per event: a new id, nothing for the same dedupe key again, and the first body kept', async () => {
+      const f = await start();
+      const listId = await f.list(null);
+      const before = await f.enqueue({ listId, clientId: null, dueAt: NOW, dedupeKey: 'before' });
+      const report: EnqueueDelivery = {
+        event: 'report.interim',
+        dedupeKey: `report:${listId}:1`,
+        clientId: null,
+        listId,
+        payload: { kind: 'interim', totals: { responses: 3, nps: 33.3 }, note: 'zażółć' },
+        dueAt: NOW + 5,
+        now: NOW,
+      };
+      const id = await f.store.enqueue(report);
+      expect(id).toEqual(expect.any(Number));
+      expect(id).not.toBe(before);
+      await expect(f.store.enqueue({ ...report, payload: { kind: 'later' }, dueAt: NOW })).resolves.toBeUndefined();
+      const stored = await f.inspect(id!);
+      expect(stored).toMatchObject({ status: 'pending', attempts: 0, nextAttemptAt: NOW + 5, lastError: null, lastStatusCode: null, deliveredAt: null, attemptRows: 0 });
+      expect(JSON.parse(stored.payload!)).toEqual(report.payload);
+      expect((await f.store.neverTried(listId)).map((d) => [d.id, d.event, d.dedupeKey, d.responseId])).toEqual([
+        [before, 'report.interim', 'before', null],
+        [id, 'report.interim', report.dedupeKey, null],
+      ]);
+      // The body queued is the one sent: a body built at the first attempt does not replace it.
+      expect(JSON.parse(await f.store.freezePayload(id!, '{"kind":"built"}'))).toEqual(report.payload);
+    });
+
+    it("queues a response's alert without a body, to wait for its comment", async () => {
+      const f = await start();
+      const clientId = await f.client({ alertUrl: 'https://crm.example/hook', secret: 's', reportUrl: null });
+      const listId = await f.list(clientId);
+      const settled = await f.response(listId, { commentStatus: 'downloaded', textStatus: 'ready', callEndedAt: NOW - 1000 });
+      const awaited = await f.response(listId, { commentStatus: 'pending', textStatus: 'none', callEndedAt: NOW - 1000 });
+      const alert = (responseId: number) => ({ event: 'detractor.alert' as const, dedupeKey: `alert:${responseId}`, clientId, listId, responseId, dueAt: NOW + 60_000, now: NOW });
+      const ready = await f.store.enqueue(alert(settled));
+      const waiting = await f.store.enqueue(alert(awaited));
+      await expect(f.store.enqueue(alert(settled))).resolves.toBeUndefined();
+      await expect(f.inspect(ready!)).resolves.toMatchObject({ status: 'pending', attempts: 0, nextAttemptAt: NOW + 60_000, payload: null });
+      const due = await f.store.due(NOW, GRACE, 10);
+      expect(due.map((d) => d.id)).toEqual([ready]);
+      expect(due[0]).toMatchObject({ event: 'detractor.alert', clientId, listId, responseId: settled, payload: null });
+      expect(waiting).toEqual(expect.any(Number));
+    });
 
     it('finds what is due: retries whose time came, and first alerts whose comment settled or whose call ended a grace ago', async () => {
       const f = await start();
