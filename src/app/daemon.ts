@@ -1,5 +1,5 @@
 import type { Clock } from '../clock/index.js';
-import { acquireDialerLock, listsInFlight, LocalPacer, reconcileInFlight, runCampaign, type DialerLock } from '../dialer/index.js';
+import { acquireDialerLock, LocalPacer, reconcileInFlight, runCampaign, type DialerLock } from '../dialer/index.js';
 import { consoleDeps } from './console.js';
 import { mountConsole } from '../console/index.js';
 import { mountApi } from '../http/index.js';
@@ -70,7 +70,7 @@ export async function startDaemon(ctx: AppContext, options: StartDaemonOptions =
       },
     });
     const started = runtime;
-    for (const listId of listsInFlight(ctx.database)) {
+    for (const listId of await started.deps.runs.listsInFlight()) {
       try {
         const live = await reconcileInFlight(started.deps, started.telephony, listId);
         logger.info('reconciled calls left in flight', { listId, stillLive: live.length });

@@ -2,7 +2,7 @@ import { CANCELLED, systemClock } from '../clock/index.js';
 import { CommentTexts, ProviderTranscripts } from '../comments/index.js';
 import { CallSignals, DialerGauges, RecordingDownloads, sqliteCallUnits, webhookUrls, type CallDeps, type WebhookUrls } from '../calls/index.js';
 import { ListSettingsBook } from '../contacts/index.js';
-import { LocalPacer, RollingWindowLimiter, WorkerPacer, type AccountPacer } from '../dialer/index.js';
+import { LocalPacer, RollingWindowLimiter, SqliteRunStore, WorkerPacer, type AccountPacer, type DialerDeps } from '../dialer/index.js';
 import { AppError } from '../errors/index.js';
 import { detractorAlertPayload } from '../followup/index.js';
 import { createHttpApp, listen, type HttpAppDeps, type RunningServer, type WebhookDeps } from '../http/index.js';
@@ -14,7 +14,7 @@ import type { AppContext } from './context.js';
 
 /** A webhook server with everything the dialer needs, wired from an AppContext. */
 export interface DialerRuntime {
-  deps: WebhookDeps;
+  deps: WebhookDeps & DialerDeps;
   telephony: Telephony;
   /**
    * The account's pace (VONAGE_ACCOUNT_CPS), shared by every run of the process: the create
@@ -75,7 +75,7 @@ export async function startDialerRuntime(ctx: AppContext, options: StartDialerRu
   // The URLs need the port we really got, so the server starts first and the deps object is
   // completed before any call is created. Callback tokens carry Vonage's real time, so their age is
   // read on the system clock whatever ctx.clock simulates (docs/adr/0003-webhook-signatures.md).
-  const deps = { ...base, recordings, texts, signatureSecret: vonage.signatureSecret, tokenWindow: config.webhookTokens, tokenClock: systemClock, urls: webhookUrls('http://unset'), gauges: new DialerGauges(systemClock) } as WebhookDeps;
+  const deps = { ...base, recordings, texts, signatureSecret: vonage.signatureSecret, tokenWindow: config.webhookTokens, tokenClock: systemClock, urls: webhookUrls('http://unset'), gauges: new DialerGauges(systemClock), runs: new SqliteRunStore(ctx.database) } as WebhookDeps & DialerDeps;
   const app = createHttpApp({ logger: logger.child({ module: 'http' }), webhooks: deps, extra: options.extra, trustProxy: config.trustProxy });
   const server = await listen(app, options.port ?? config.port, options.host);
   const publicBaseUrl = config.publicBaseUrl ?? `http://127.0.0.1:${server.port}`;

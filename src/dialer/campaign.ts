@@ -5,13 +5,13 @@ import { CANCELLED, type Clock } from '../clock/index.js';
 import type { ContactStatus } from '../db/schema/index.js';
 import { AppError } from '../errors/index.js';
 import type { Telephony } from '../telephony/index.js';
-import { finalizeCall, finalStatusAfter, type CallDeps, type WebhookUrls } from '../calls/index.js';
+import { finalizeCall, finalStatusAfter, type WebhookUrls } from '../calls/index.js';
 import type { ContactRow } from '../contacts/index.js';
 import type { ListSettings } from '../contacts/index.js';
 import { LocalPacer, type AccountPacer, type CallCreator } from './call-creator.js';
-import { maxCallLifeMs, reconcileCall, releaseUnstarted, resumeLeftInFlight } from './reconcile.js';
-import { RunStore, type TakeDecision } from './run-store.js';
-import { ContactScreen } from './screening.js';
+import { maxCallLifeMs, reconcileCall, resumeLeftInFlight } from './reconcile.js';
+import type { DialerDeps, DueDecision, RunStore, TakeDecision } from './run-store.js';
+import { screenContact, screeningCaps } from './screening.js';
 import { replanWaiting } from './waiting.js';
 
 export interface CampaignProgress {
@@ -87,7 +87,7 @@ const AMBIGUOUS_GRACE_MS = 30_000;
  * (or a restart) never take the same contact; each p-queue task holds a live-call slot until the
  * call ended, so at most `maxConcurrent` calls are live; a CallCreator paces create requests.
  */
-export function runCampaign(deps: CallDeps, options: CampaignOptions): Promise<CampaignResult> {
+export function runCampaign(deps: DialerDeps, options: CampaignOptions): Promise<CampaignResult> {
   return new CampaignRun(deps, options).run();
 }
 
@@ -99,7 +99,7 @@ export function runCampaign(deps: CallDeps, options: CampaignOptions): Promise<C
  * a task in a live-call slot: begin the attempt, send the create, follow the call to its end.
  */
 class CampaignRun {
-  readonly #deps: CallDeps;
+  readonly #deps: DialerDeps;
   readonly #options: CampaignOptions;
   readonly #store: RunStore;
   /** Stops the run: the caller's signal, or a fatal error of a task. */
@@ -118,16 +118,14 @@ class CampaignRun {
   // The list's rules: `lists set` may change them during the run (reloaded at each turn of the
   // loop); the pace and the live-call slots stay what the run started with.
   #settings: ListSettings;
-  #screen: ContactScreen;
   #fatal: AppError | undefined;
   #creator: CallCreator | undefined;
 
-  constructor(deps: CallDeps, options: CampaignOptions) {
+  constructor(deps: DialerDeps, options: CampaignOptions) {
     this.#deps = deps;
     this.#options = options;
-    this.#store = new RunStore(deps.database);
+    this.#store = deps.runs;
     this.#settings = deps.lists.get(options.listId);
-    this.#screen = new ContactScreen(deps.database, this.#settings);
     const policy = this.#settings.policy;
     // Every live-call task may wait on the limiter at once, each listening for the stop.
     setMaxListeners(policy.maxConcurrent + 16, this.#stop.signal);
@@ -171,7 +169,7 @@ class CampaignRun {
       await waitForIdle(this.#queue, deps.clock, options.drainTimeoutMs ?? 5 * 60_000);
       await this.#creator.close();
       await ownPacer?.close();
-      releaseUnstarted(deps, options.listId);
+      await this.#store.releaseUnstarted(options.listId, deps.clock.now());
     }
     if (this.#fatal) throw this.#fatal;
     return this.#result();
@@ -187,8 +185,8 @@ class CampaignRun {
       this.#followSettings();
       // A paused list starts no call; its live calls finish, and the loop waits for the resume.
       const paused = this.#settings.pausedAt !== null;
-      const examined = paused ? { examined: 0, room: 0 } : this.#fillSlots(clock.now());
-      this.#reporter.maybeReport();
+      const examined = paused ? { examined: 0, room: 0 } : await this.#fillSlots(clock.now());
+      await this.#reporter.maybeReport();
       // A full page may mean more due contacts behind it (parked or claimed ones are gone now).
       if (examined.examined > 0 && examined.examined === examined.room) continue;
 
@@ -197,9 +195,9 @@ class CampaignRun {
       // (an index lookup); the count of open contacts (a scan of the list) is needed only when idle.
       let nextAt: number | null;
       if (busy) {
-        nextAt = this.#store.nextDueAt(listId);
+        nextAt = await this.#store.nextDueAt(listId);
       } else {
-        const open = this.#store.openContacts(listId);
+        const open = await this.#store.openContacts(listId);
         if (open.n === 0) return;
         if (!paused && open.nextAt !== null && open.nextAt - clock.now() > (this.#options.maxIdleWaitMs ?? 15 * 60_000)) return;
         nextAt = open.nextAt;
@@ -221,7 +219,6 @@ class CampaignRun {
     if (wasPaused !== (this.#settings.pausedAt !== null)) {
       deps.logger.info(this.#settings.pausedAt === null ? 'the list was resumed; dialing again' : 'the list was paused; no new calls until it is resumed', { listId: options.listId });
     }
-    this.#screen = new ContactScreen(deps.database, this.#settings);
     deps.logger.info("the list's settings changed during the run; dialing under the new ones", { listId: options.listId });
     replanWaiting(deps, this.#settings, deps.clock.now());
   }
@@ -230,12 +227,17 @@ class CampaignRun {
    * Keeps a little work queued beyond the live-call slots so a freed slot is refilled at once,
    * without claiming (and so locking) more contacts than we are about to dial.
    */
-  #fillSlots(now: number): { examined: number; room: number } {
+  async #fillSlots(now: number): Promise<{ examined: number; room: number }> {
     const room = this.#capacity - (this.#queue.size + this.#queue.pending);
     if (room < this.#refillBatch) return { examined: 0, room };
-    const { examined, claimed } = this.#store.takeDue(this.#options.listId, now, room, (contact) => this.#decide(contact, now));
+    const due = await this.#store.due(this.#options.listId, now, room);
+    const decisions: DueDecision[] = [];
+    for (const contact of due) decisions.push({ contact, decision: await this.#decide(contact, now) });
+    // Each claim, closing and parking is conditional on the contact being as read: another run
+    // (or node) that took it meanwhile wins, and this one moves on.
+    const claimed = await this.#store.applyDecisions(decisions, now);
     for (const contact of claimed) this.#track(() => this.#dialContact(contact));
-    return { examined, room };
+    return { examined: due.length, room };
   }
 
   /**
@@ -253,10 +255,10 @@ class CampaignRun {
     wake.abort(CANCELLED);
   }
 
-  #result(): CampaignResult {
-    const progress = this.#reporter.report();
+  async #result(): Promise<CampaignResult> {
+    const progress = await this.#reporter.report();
     if (this.#stop.signal.aborted) return { kind: 'stopped', progress, reason: String(this.#stop.signal.reason ?? 'stopped') };
-    const open = this.#store.openContacts(this.#options.listId);
+    const open = await this.#store.openContacts(this.#options.listId);
     if (open.n === 0) return { kind: 'completed', progress };
     return { kind: 'paused', progress, nextAttemptAt: open.nextAt, waiting: open.n, reason: 'the remaining contacts are not due yet (retry delay or calling hours)' };
   }
@@ -277,25 +279,26 @@ class CampaignRun {
    * The status of a contact the loop closes without dialling now: `fallback` when it was never
    * dialled in this list, else what its last attempt made it (as when attempts run out).
    */
-  #closingStatus(contact: ContactRow, fallback: ContactStatus): ContactStatus {
+  async #closingStatus(contact: ContactRow, fallback: ContactStatus): Promise<ContactStatus> {
     if (contact.attempts === 0) return fallback;
-    const last = this.#store.lastOutcome(contact.id);
+    const last = await this.#store.lastOutcome(contact.id);
     return last ? finalStatusAfter(last) : fallback;
   }
 
   /**
-   * Decides about one due contact (inside the page's transaction): close it (attempts used up,
+   * Decides about one due contact: close it (attempts used up,
    * already responded, suppressed, capped, undiallable), park it until it may be called, or claim it.
    */
-  #decide(contact: ContactRow, now: number): TakeDecision {
+  async #decide(contact: ContactRow, now: number): Promise<TakeDecision> {
     if (contact.attempts >= this.#policy.maxAttempts) {
       // The limit was lowered after this retry was planned: the attempts made are all it gets.
-      return { kind: 'close', status: this.#closingStatus(contact, 'not_dialled') };
+      return { kind: 'close', status: await this.#closingStatus(contact, 'not_dialled') };
     }
     // A score that arrived through a late webhook of an attempt given up on (a create that
     // timed out) still means the person answered: never call them again.
-    if (this.#store.hasResponse(contact.id)) return { kind: 'close', status: 'responded' };
-    const verdict = this.#screen.screen(contact, now);
+    if (await this.#store.hasResponse(contact.id)) return { kind: 'close', status: 'responded' };
+    const facts = await this.#store.screeningFacts(contact, screeningCaps(this.#settings), now);
+    const verdict = screenContact(this.#settings, contact, facts, now);
     switch (verdict.kind) {
       case 'callable':
         return { kind: 'claim' };
@@ -304,10 +307,10 @@ class CampaignRun {
       case 'recent_survey':
       case 'attempt_cap':
         this.#deps.logger.info('contact excluded by a frequency cap', { listId: contact.listId, contactId: contact.id, cap: verdict.kind });
-        return { kind: 'close', status: this.#closingStatus(contact, 'capped') };
+        return { kind: 'close', status: await this.#closingStatus(contact, 'capped') };
       case 'no_time_zone':
       case 'no_window':
-        return { kind: 'close', status: this.#closingStatus(contact, 'not_dialled') };
+        return { kind: 'close', status: await this.#closingStatus(contact, 'not_dialled') };
       case 'outside_window':
         // Park the contact at its next opening, so it is not rescanned until then.
         return { kind: 'park', until: verdict.nextAt };
@@ -331,13 +334,13 @@ class CampaignRun {
     for (let transient = 0; ; ) {
       const turn = this.#stop.signal.aborted ? undefined : await creator.reserve();
       if (!turn) {
-        store.release(contact, clock.now());
+        await store.release(contact, clock.now());
         return;
       }
       // The attempt row exists before the request: `started` may arrive before the 201, and after a
       // crash the row tells the reconciler that this attempt may be live at the provider.
       const ref = randomBytes(16).toString('base64url');
-      const callId = store.beginAttempt(contact, attempt, ref, clock.now());
+      const callId = await store.beginAttempt(contact, attempt, ref, clock.now());
       const result = await turn.send({
         toE164: contact.phoneE164,
         fromNumber: options.fromNumber,
@@ -350,20 +353,20 @@ class CampaignRun {
       });
       if (result === undefined) {
         // Stopped while the request waited for its slot: it was never sent.
-        store.undoAttempt(callId, contact, attempt);
-        store.release(contact, clock.now());
+        await store.undoAttempt(callId, contact, attempt);
+        await store.release(contact, clock.now());
         return;
       }
       if (result.ok) {
         this.#stats.dialled++;
-        store.markCreated(callId, result.uuid, result.conversationUuid ?? null);
+        await store.markCreated(callId, result.uuid, result.conversationUuid ?? null);
         logger.debug('call created', { listId: contact.listId, contactId: contact.id, callId, attempt });
         await this.#waitForEnd(callId, clock.now());
         return;
       }
       const failure = result.failure;
       if (failure.kind === 'unauthorized') {
-        store.undoAttempt(callId, contact, attempt);
+        await store.undoAttempt(callId, contact, attempt);
         throw new AppError('PROVIDER_ERROR', `Vonage refused our credentials (${failure.message}); check VONAGE_APPLICATION_ID and VONAGE_PRIVATE_KEY`);
       }
       if (failure.kind === 'network') {
@@ -385,7 +388,7 @@ class CampaignRun {
       if (failure.retryable && ++transient < MAX_TRANSIENT_FAILURES) {
         // 429 and 5xx mean the provider did not create the call: the same contact is retried
         // without counting an attempt.
-        store.undoAttempt(callId, contact, attempt);
+        await store.undoAttempt(callId, contact, attempt);
         if (failure.kind === 'rate_limited') {
           this.#stats.rateLimited++;
           deps.gauges?.rateLimited();
@@ -466,8 +469,8 @@ async function waitForIdle(queue: PQueue, clock: Clock, timeoutMs: number): Prom
 
 function progressReporter(store: RunStore, options: CampaignOptions, stats: { dialled: number; rateLimited: number }, live: () => number) {
   let last = 0;
-  const report = (): CampaignProgress => {
-    const counts = store.progress(options.listId);
+  const report = async (): Promise<CampaignProgress> => {
+    const counts = await store.progress(options.listId);
     const progress: CampaignProgress = {
       listId: options.listId,
       contacts: counts.contacts,
@@ -487,11 +490,11 @@ function progressReporter(store: RunStore, options: CampaignOptions, stats: { di
   };
   return {
     report,
-    maybeReport() {
+    async maybeReport(): Promise<void> {
       const now = performance.now();
       if (options.onProgress && now - last >= (options.progressEveryMs ?? 1000)) {
         last = now;
-        report();
+        await report();
       }
     },
   };

@@ -1,11 +1,12 @@
 export { LocalPacer, WorkerPacer, type AccountPacer, type CallCreator } from './call-creator.js';
 export { runCampaign, type CampaignProgress, type CampaignResult } from './campaign.js';
-export { listsInFlight, maxCallLifeMs, reconcileInFlight } from './reconcile.js';
+export { maxCallLifeMs, reconcileInFlight } from './reconcile.js';
+export { SqliteRunStore, sqliteScreeningFacts, type DialerDeps, type RunStore } from './run-store.js';
 export { acquireDialerLock, currentDialer, DialerLock, type AcquireDialerLockOptions } from './lock.js';
 export { describeListPace, fairShares, type ListPace } from './pace.js';
 export { pauseList, resumeList } from './pause.js';
 export { listLanguages, planList, type ListPlan } from './plan.js';
-export { ContactScreen, SCREENING_SQL, type Screening } from './screening.js';
+export { hoursScreening, screenContact, screeningCaps, SCREENING_SQL, type Screening } from './screening.js';
 export { limiterForCps, RollingWindowLimiter } from './rate-limiter.js';
 export { saveListSettings } from './waiting.js';
 export { dialerStatus, type DialerStatus } from './status.js';

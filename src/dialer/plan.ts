@@ -3,7 +3,8 @@ import type { AppDatabase } from '../db/index.js';
 import type { ContactStatus } from '../db/schema/index.js';
 import { calleeLanguage, type SurveyLanguage } from '../ivr/index.js';
 import { maskPhone } from '../logging/index.js';
-import { ContactScreen, type Screening } from './screening.js';
+import { sqliteScreeningFacts } from './run-store.js';
+import { screenContact, screeningCaps, type Screening } from './screening.js';
 import type { ListSettingsBook } from '../contacts/index.js';
 import { earliestAttemptAt, LAST_ENDED_AT_SQL, type WaitingContact } from './waiting.js';
 
@@ -112,7 +113,7 @@ export function planList(options: { database: AppDatabase; lists: ListSettingsBo
   const { database, now } = options;
   const settings = options.lists.get(options.listId);
   const policy = settings.policy;
-  const screen = new ContactScreen(database, settings);
+  const caps = screeningCaps(settings);
   const contacts = database.sqlite
     .prepare(
       `SELECT c.id, c.list_id AS listId, c.row_number AS row, c.phone_e164 AS phoneE164, c.country, c.language, c.timezone, c.status, c.attempts,
@@ -182,7 +183,7 @@ export function planList(options: { database: AppDatabase; lists: ListSettingsBo
     // waiting contacts first: plannedAttemptAt); what it decides then is what the screening says
     // at that instant, except that caps are judged on today's data.
     const dueAt = earliestAttemptAt(policy, contact, now);
-    const verdict: Screening = screen.screen(contact, now);
+    const verdict: Screening = screenContact(settings, contact, sqliteScreeningFacts(database, contact, caps, now), now);
     switch (verdict.kind) {
       case 'suppressed':
         return row('excluded', 'suppressed');

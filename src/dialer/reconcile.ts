@@ -1,7 +1,7 @@
 import { CANCELLED } from '../clock/index.js';
-import { prepared, type AppDatabase } from '../db/index.js';
 import { translateStatus, type ProviderCall, type ProviderFailure, type Telephony } from '../telephony/index.js';
 import type { CallDeps } from '../calls/index.js';
+import type { DialerDeps, LeftCall } from './run-store.js';
 import { applyStatusEventNow, finalizeCall, type StatusPayload } from '../calls/index.js';
 import type { EffectivePolicy } from '../contacts/index.js';
 
@@ -53,16 +53,6 @@ export interface OpenCall {
   unresolved?: 'create' | 'status' | undefined;
 }
 
-/** A call row left unfinished, with what looking it up needs. */
-interface LeftCall {
-  id: number;
-  listId: number;
-  uuid: string | null;
-  createdAt: number;
-  attempt: number;
-  contactId: number;
-  phone: string;
-}
 
 type CreateVerdict =
   /** The provider created it: this is its call. */
@@ -70,9 +60,6 @@ type CreateVerdict =
   /** The call list, complete and consistent with what we know, does not have it: it was never created. */
   | { kind: 'absent' }
   | { kind: 'unknown'; why: string };
-
-const LEFT_COLUMNS = `k.id, k.list_id AS listId, k.provider_uuid AS uuid, k.created_at AS createdAt, k.attempt, k.contact_id AS contactId, c.phone_e164 AS phone
-  FROM calls k JOIN contacts c ON c.id = k.contact_id`;
 
 /**
  * Before dialing, settles what an earlier process left in flight for this list and returns the
@@ -90,11 +77,11 @@ const LEFT_COLUMNS = `k.id, k.list_id AS listId, k.provider_uuid AS uuid, k.crea
  *   with their attempt count unchanged.
  * A returned call keeps its contact in `dialing`, so it is never dialled twice.
  */
-export async function reconcileInFlight(deps: CallDeps, telephony: Telephony, listId: number): Promise<OpenCall[]> {
+export async function reconcileInFlight(deps: DialerDeps, telephony: Telephony, listId: number): Promise<OpenCall[]> {
   const { clock, logger } = deps;
   const startedAt = clock.now();
   const policy = deps.lists.get(listId).policy;
-  const left = prepared(deps.database, `SELECT ${LEFT_COLUMNS} WHERE k.list_id = ? AND k.state <> 'ended' ORDER BY k.created_at`).all(listId) as LeftCall[];
+  const left = await deps.runs.leftInFlight(listId);
   const tally = { ended: 0, live: 0, foundInList: 0, neverCreated: 0, unresolved: 0, lost: 0 };
   const open: OpenCall[] = [];
   const lose = (callId: number, why: string) => {
@@ -126,7 +113,7 @@ export async function reconcileInFlight(deps: CallDeps, telephony: Telephony, li
       } else {
         keep(call, 'create');
       }
-    } else if (verdict.kind === 'absent' && undoUnsentAttempt(deps, call)) {
+    } else if (verdict.kind === 'absent' && (await undoUnsentAttempt(deps, call))) {
       tally.neverCreated++;
     } else if (startedAt - call.createdAt > maxCallLifeMs(policy)) {
       await lose(call.id, 'the provider never named it and it would have ended by now');
@@ -146,7 +133,7 @@ export async function reconcileInFlight(deps: CallDeps, telephony: Telephony, li
       else keep(call, state === 'unknown' ? 'status' : undefined);
     }),
   );
-  releaseUnstarted(deps, listId);
+  await deps.runs.releaseUnstarted(listId, deps.clock.now());
   if (left.length > 0) logger.info('reconciled the calls an earlier process left in flight', { listId, calls: left.length, ...tally, elapsedMs: clock.now() - startedAt });
   return open;
 }
@@ -168,7 +155,7 @@ export interface ResumeOptions {
  * that may still be live in a live-call slot, like the run's own calls (their webhooks carry the
  * attempt's ref and reach this process). Logs once every one of them has ended.
  */
-export async function resumeLeftInFlight(deps: CallDeps, options: ResumeOptions): Promise<void> {
+export async function resumeLeftInFlight(deps: DialerDeps, options: ResumeOptions): Promise<void> {
   const startedAt = deps.clock.now();
   const open = await reconcileInFlight(deps, options.telephony, options.listId);
   let following = open.length;
@@ -188,7 +175,7 @@ export async function resumeLeftInFlight(deps: CallDeps, options: ResumeOptions)
  * asks again (a create once it is old enough to be ruled out, then every RECHECK_MS), until it
  * ended, is known live, or would have ended anyway; then watches it to its end.
  */
-async function followLeftInFlight(deps: CallDeps, options: ResumeOptions, open: OpenCall): Promise<void> {
+async function followLeftInFlight(deps: DialerDeps, options: ResumeOptions, open: OpenCall): Promise<void> {
   const store = deps.units.stores.calls;
   const deadline = open.createdAt + maxCallLifeMs(deps.lists.get(options.listId).policy);
   let unresolved = open.unresolved;
@@ -206,9 +193,10 @@ async function followLeftInFlight(deps: CallDeps, options: ResumeOptions, open: 
       break;
     }
     if (unresolved === 'create') {
-      const call = prepared(deps.database, `SELECT ${LEFT_COLUMNS} WHERE k.id = ?`).get(open.id) as LeftCall;
+      const call = await deps.runs.leftCall(open.id);
+      if (!call) return;
       const verdict = (await findCreates(deps, options.telephony, [call])).get(call.id)!;
-      if (verdict.kind === 'absent' && undoUnsentAttempt(deps, call)) return;
+      if (verdict.kind === 'absent' && (await undoUnsentAttempt(deps, call))) return;
       if (verdict.kind === 'found' && (await adoptUuid(deps, call.id, verdict.call)) === verdict.call.uuid) {
         if ((await applyProviderCall(deps, call.id, verdict.call)) === 'ended') return;
         unresolved = undefined;
@@ -301,7 +289,7 @@ async function loseCall(deps: CallDeps, callId: number, message: string): Promis
  * misses those (another region, a clock far from ours) is no evidence of absence. All creates
  * given are of one list.
  */
-async function findCreates(deps: CallDeps, telephony: Telephony, creates: LeftCall[]): Promise<Map<number, CreateVerdict>> {
+async function findCreates(deps: DialerDeps, telephony: Telephony, creates: LeftCall[]): Promise<Map<number, CreateVerdict>> {
   const verdicts = new Map<number, CreateVerdict>();
   const claimed = new Set<string>();
   for (const span of spans(creates)) {
@@ -317,12 +305,8 @@ async function findCreates(deps: CallDeps, telephony: Telephony, creates: LeftCa
     }
     const listedUuids = new Set(listed.calls.map((call) => call.uuid));
     // The list's own calls of the same moments (calls_list_idx): the dying run's other creates.
-    const witnesses = prepared(deps.database, 'SELECT provider_uuid AS uuid FROM calls WHERE list_id = ? AND provider_uuid IS NOT NULL AND created_at BETWEEN ? AND ?').all(
-      span[0]!.listId,
-      firstAt - CLOCK_SKEW_MS,
-      lastAt + CLOCK_SKEW_MS,
-    ) as { uuid: string }[];
-    const missing = witnesses.filter((witness) => !listedUuids.has(witness.uuid)).length;
+    const witnesses = await deps.runs.uuidsCreatedBetween(span[0]!.listId, firstAt - CLOCK_SKEW_MS, lastAt + CLOCK_SKEW_MS);
+    const missing = witnesses.filter((uuid) => !listedUuids.has(uuid)).length;
     // Listed calls a row of ours already has: they are not the creates'.
     const ours = new Set<string>();
     for (const listedCall of listed.calls) if (await deps.units.stores.calls.byProviderUuid(listedCall.uuid)) ours.add(listedCall.uuid);
@@ -375,17 +359,9 @@ function describe(failure: ProviderFailure): string {
   return `${failure.kind}${failure.status ? ` (HTTP ${failure.status})` : ''}: ${failure.message}`;
 }
 
-/**
- * Gives a create row the uuid of the call the list showed for it, unless a webhook named it
- * first or another row has that uuid. Returns the uuid the row has now (null: none).
- */
-async function adoptUuid(deps: CallDeps, callId: number, listed: ProviderCall): Promise<string | null> {
-  prepared(
-    deps.database,
-    `UPDATE calls SET provider_uuid = ?, state = CASE WHEN state = 'creating' THEN 'started' ELSE state END
-     WHERE id = ? AND provider_uuid IS NULL AND NOT EXISTS (SELECT 1 FROM calls other WHERE other.provider_uuid = ?)`,
-  ).run(listed.uuid, callId, listed.uuid);
-  return (await deps.units.stores.calls.byId(callId))?.providerUuid ?? null;
+/** Gives a create row the uuid of the call the list showed for it (RunStore.adoptListedUuid); the uuid the row has now. */
+function adoptUuid(deps: DialerDeps, callId: number, listed: ProviderCall): Promise<string | null> {
+  return deps.runs.adoptListedUuid(callId, listed.uuid);
 }
 
 /**
@@ -393,24 +369,8 @@ async function adoptUuid(deps: CallDeps, callId: number, listed: ProviderCall): 
  * is due again with its attempt count as before (as after a 429). Only while nothing has named the
  * call (no uuid, no event) and the contact still waits on this attempt. Returns whether it did.
  */
-function undoUnsentAttempt(deps: CallDeps, call: LeftCall): boolean {
-  const now = deps.clock.now();
-  const undone = deps.database.sqlite.transaction(() => {
-    const contact = prepared(deps.database, 'SELECT status, attempts FROM contacts WHERE id = ?').get(call.contactId) as { status: string; attempts: number } | undefined;
-    if (contact?.status !== 'dialing' || contact.attempts !== call.attempt) return false;
-    const deleted = prepared(
-      deps.database,
-      `DELETE FROM calls WHERE id = ? AND state = 'creating' AND provider_uuid IS NULL AND NOT EXISTS (SELECT 1 FROM call_events WHERE call_id = ?)`,
-    ).run(call.id, call.id).changes;
-    if (deleted === 0) return false;
-    prepared(deps.database, `UPDATE contacts SET status = 'pending', attempts = ?, next_attempt_at = coalesce(next_attempt_at, ?), updated_at = ? WHERE id = ?`).run(
-      call.attempt - 1,
-      now,
-      now,
-      call.contactId,
-    );
-    return true;
-  }).immediate();
+async function undoUnsentAttempt(deps: DialerDeps, call: LeftCall): Promise<boolean> {
+  const undone = await deps.runs.undoUnsentAttempt(call, deps.clock.now());
   if (undone) {
     deps.logger.info('a create left in flight never reached the provider (not in its call list); the contact is dialled again, the attempt not counted', {
       callId: call.id,
@@ -420,21 +380,4 @@ function undoUnsentAttempt(deps: CallDeps, call: LeftCall): boolean {
     deps.signals.notifyChange();
   }
   return undone;
-}
-
-/** Contacts in `dialing` without an unfinished call (claimed but never dialled) go back to pending. */
-export function releaseUnstarted(deps: CallDeps, listId: number): void {
-  const now = deps.clock.now();
-  prepared(
-    deps.database,
-    `UPDATE contacts SET status = 'pending', next_attempt_at = coalesce(next_attempt_at, ?), updated_at = ?
-     WHERE list_id = ? AND status = 'dialing'
-       AND NOT EXISTS (SELECT 1 FROM calls WHERE calls.contact_id = contacts.id AND calls.state <> 'ended')`,
-  ).run(now, now, listId);
-}
-
-/** The lists with a call not ended or a contact being dialled: what a starting daemon reconciles. */
-export function listsInFlight(database: AppDatabase): number[] {
-  const rows = prepared(database, `SELECT list_id AS listId FROM calls WHERE state <> 'ended' UNION SELECT list_id FROM contacts WHERE status = 'dialing'`).all() as { listId: number }[];
-  return rows.map((r) => r.listId);
 }

@@ -1,7 +1,9 @@
 import { prepared, type AppDatabase } from '../db/index.js';
+import { SCREENING_SQL, type ScreeningCaps, type ScreeningFacts } from './screening.js';
 import type { CallOutcome, ContactStatus } from '../db/schema/index.js';
 import { detractorSql, promoterSql } from '../ivr/index.js';
-import type { ContactRow } from '../contacts/index.js';
+import type { CallDeps } from '../calls/index.js';
+import { isSuppressed, type ContactRow } from '../contacts/index.js';
 
 /** What the run does with one due contact: dial it, close it for good, or park it until a later time. */
 export type TakeDecision = { kind: 'claim' } | { kind: 'close'; status: ContactStatus } | { kind: 'park'; until: number };
@@ -23,140 +25,278 @@ export interface ProgressCounts {
   detractors: number;
 }
 
+/** What the outbound side is given: the call handling's deps and the run's store. */
+export interface DialerDeps extends CallDeps {
+  runs: RunStore;
+}
+
+/** A due contact and what the run decided for it. */
+export interface DueDecision {
+  contact: ContactRow;
+  decision: TakeDecision;
+}
+
+/** A call row an earlier process left unfinished, with what looking it up needs. */
+export interface LeftCall {
+  id: number;
+  listId: number;
+  uuid: string | null;
+  createdAt: number;
+  attempt: number;
+  contactId: number;
+  phone: string;
+}
+
 /**
- * The outbound run's store: the only code of the dialing loop that speaks SQL. Contacts are taken
- * by conditional updates (pending → dialing only from the attempt count read), so two runs or a
- * restart never take the same contact; an attempt's call row exists before its create request.
- * Each method is one unit of work (`takeDue` and the attempt methods commit as one transaction).
+ * The outbound side's store (docs/adr/0013-store-ports.md): the only code of the dialing loop and
+ * of the reconciliation of calls left in flight that speaks SQL, asynchronous so that PostgreSQL
+ * is a second adapter. Contacts are taken by conditional updates (pending → dialing only from the
+ * attempt count read), so two runs, two nodes or a restart never take the same contact; an
+ * attempt's call row exists before its create request. A method that writes several rows commits
+ * them as one transaction.
  */
-export class RunStore {
+export interface RunStore {
+  /** Up to `limit` due pending contacts of the list, oldest due first. */
+  due(listId: number, now: number, limit: number): Promise<ContactRow[]>;
+  /**
+   * Applies the run's decisions in one transaction, each conditional on the contact still being
+   * pending with the attempt count read: claims (→ dialing), closings and parkings. Returns the
+   * contacts claimed.
+   */
+  applyDecisions(decisions: readonly DueDecision[], now: number): Promise<ContactRow[]>;
+  /** What the screening asks of the database about a number (the rules are screenContact's). */
+  screeningFacts(contact: Pick<ContactRow, 'listId' | 'phoneE164'>, caps: ScreeningCaps, now: number): Promise<ScreeningFacts>;
+  /** Whether the contact has a score (from any attempt, late webhooks included). */
+  hasResponse(contactId: number): Promise<boolean>;
+  /** The outcome of the contact's last attempt, if it ended. */
+  lastOutcome(contactId: number): Promise<CallOutcome | null>;
+  /** When the list's next pending contact is due, null when none is pending. */
+  nextDueAt(listId: number): Promise<number | null>;
+  /** The list's open contacts (pending or dialling) and when the next pending one is due. */
+  openContacts(listId: number): Promise<OpenContacts>;
+  /** A claimed contact goes back to pending, undialled (the run stopped before its create was sent). */
+  release(contact: ContactRow, now: number): Promise<void>;
+  /** Counts the attempt and creates its call row (state `creating`) in one transaction; returns the call's id. */
+  beginAttempt(contact: ContactRow, attempt: number, ref: string, now: number): Promise<number>;
+  /** The provider created the call: its uuids (unless a webhook brought them first), and `started` unless it moved on. */
+  markCreated(callId: number, uuid: string, conversationUuid: string | null): Promise<void>;
+  /** The create was never sent or was refused without a call: the attempt is taken back, its row deleted. */
+  undoAttempt(callId: number, contact: ContactRow, attempt: number): Promise<void>;
+  /** The list's figures for a progress report. */
+  progress(listId: number): Promise<ProgressCounts>;
+  /** The list's calls not ended, oldest first (what an earlier process left in flight). */
+  leftInFlight(listId: number): Promise<LeftCall[]>;
+  leftCall(callId: number): Promise<LeftCall | undefined>;
+  /** Provider uuids of the list's calls created in [from, to]: witnesses that the provider's call list is complete. */
+  uuidsCreatedBetween(listId: number, from: number, to: number): Promise<string[]>;
+  /**
+   * Gives a create row the uuid of the call the provider's list showed for it (and `started`),
+   * unless a webhook named it first or another row has that uuid. Returns the uuid the row has now.
+   */
+  adoptListedUuid(callId: number, uuid: string): Promise<string | null>;
+  /**
+   * A create the provider never received: the attempt row goes and the contact is due again with
+   * its attempt count as before — only while nothing named the call (no uuid, no event) and the
+   * contact still waits on this attempt. Returns whether it did.
+   */
+  undoUnsentAttempt(call: LeftCall, now: number): Promise<boolean>;
+  /** Contacts of the list in `dialing` without an unfinished call (claimed but never dialled) go back to pending. */
+  releaseUnstarted(listId: number, now: number): Promise<void>;
+  /** The lists with a call not ended or a contact being dialled: what a starting daemon reconciles. */
+  listsInFlight(): Promise<number[]>;
+}
+
+const CONTACT_COLUMNS = 'id, list_id AS listId, phone_e164 AS phoneE164, country, timezone, language, name, status, attempts';
+const LEFT_COLUMNS = `k.id, k.list_id AS listId, k.provider_uuid AS uuid, k.created_at AS createdAt, k.attempt, k.contact_id AS contactId, c.phone_e164 AS phone
+  FROM calls k JOIN contacts c ON c.id = k.contact_id`;
+const DAY_MS = 86_400_000;
+/** The attempt cap counts the calls of this trailing window (the French rule's 30 calendar days). */
+export const ATTEMPT_CAP_WINDOW_MS = 30 * DAY_MS;
+
+/** What the screening reads, synchronously, on SQLite: also for the callers that still screen inside a synchronous transaction (triggers, `lists plan`). */
+export function sqliteScreeningFacts(database: AppDatabase, contact: Pick<ContactRow, 'listId' | 'phoneE164'>, caps: ScreeningCaps, now: number): ScreeningFacts {
+  const recent =
+    caps.minDaysBetweenSurveys > 0
+      ? ((prepared(database, SCREENING_SQL.recentSurvey).get(contact.phoneE164, contact.listId, caps.clientId, now - caps.minDaysBetweenSurveys * DAY_MS) as { at: number; listId: number } | undefined) ?? null)
+      : null;
+  const attempts =
+    caps.maxAttemptsPer30Days > 0 ? (prepared(database, SCREENING_SQL.attemptsSince).get(contact.phoneE164, now - ATTEMPT_CAP_WINDOW_MS) as { n: number }).n : null;
+  return {
+    suppressed: isSuppressed(database, contact.phoneE164),
+    recentSurvey: recent,
+    attemptsLast30Days: attempts,
+    liveElsewhere: prepared(database, SCREENING_SQL.liveElsewhere).get(contact.phoneE164, contact.listId) !== undefined,
+  };
+}
+
+/** The outbound side's store on SQLite. */
+export class SqliteRunStore implements RunStore {
   readonly #database: AppDatabase;
 
   constructor(database: AppDatabase) {
     this.#database = database;
   }
 
-  /**
-   * Looks at up to `limit` due contacts of the list, oldest due first, and applies `decide`'s
-   * verdict to each in one transaction: claims (pending → dialing, conditional), closings and
-   * parkings commit together. Returns how many were looked at, and the contacts claimed.
-   */
-  takeDue(listId: number, now: number, limit: number, decide: (contact: ContactRow) => TakeDecision): { examined: number; claimed: ContactRow[] } {
-    const database = this.#database;
-    return database.sqlite
-      .transaction(() => {
-        const due = prepared(
-          database,
-          `SELECT id, list_id AS listId, phone_e164 AS phoneE164, country, timezone, language, name, status, attempts FROM contacts
-           WHERE list_id = ? AND status = 'pending' AND next_attempt_at <= ? ORDER BY next_attempt_at, id LIMIT ?`,
-        ).all(listId, now, limit) as ContactRow[];
-        const claimed = due.filter((contact) => {
-          const decision = decide(contact);
+  #sql(sql: string) {
+    return prepared(this.#database, sql);
+  }
+
+  async due(listId: number, now: number, limit: number): Promise<ContactRow[]> {
+    return this.#sql(`SELECT ${CONTACT_COLUMNS} FROM contacts WHERE list_id = ? AND status = 'pending' AND next_attempt_at <= ? ORDER BY next_attempt_at, id LIMIT ?`).all(
+      listId,
+      now,
+      limit,
+    ) as ContactRow[];
+  }
+
+  async applyDecisions(decisions: readonly DueDecision[], now: number): Promise<ContactRow[]> {
+    const claim = this.#sql(`UPDATE contacts SET status = 'dialing', updated_at = ? WHERE id = ? AND status = 'pending' AND attempts = ?`);
+    const close = this.#sql(`UPDATE contacts SET status = ?, next_attempt_at = NULL, updated_at = ? WHERE id = ? AND status = 'pending' AND attempts = ?`);
+    const park = this.#sql(`UPDATE contacts SET next_attempt_at = ?, updated_at = ? WHERE id = ? AND status = 'pending' AND attempts = ?`);
+    return this.#database.sqlite
+      .transaction(() =>
+        decisions.flatMap(({ contact, decision }) => {
           switch (decision.kind) {
             case 'claim':
-              return prepared(database, `UPDATE contacts SET status = 'dialing', updated_at = ? WHERE id = ? AND status = 'pending' AND attempts = ?`).run(now, contact.id, contact.attempts).changes === 1;
+              return claim.run(now, contact.id, contact.attempts).changes === 1 ? [contact] : [];
             case 'close':
-              prepared(database, `UPDATE contacts SET status = ?, next_attempt_at = NULL, updated_at = ? WHERE id = ? AND status = 'pending'`).run(decision.status, now, contact.id);
-              return false;
+              close.run(decision.status, now, contact.id, contact.attempts);
+              return [];
             case 'park':
-              prepared(database, `UPDATE contacts SET next_attempt_at = ?, updated_at = ? WHERE id = ? AND status = 'pending'`).run(decision.until, now, contact.id);
-              return false;
+              park.run(decision.until, now, contact.id, contact.attempts);
+              return [];
             default: {
               const unreachable: never = decision;
               throw new Error(`unknown decision ${String(unreachable)}`);
             }
           }
-        });
-        return { examined: due.length, claimed };
-      })
+        }),
+      )
       .immediate();
   }
 
-  /** Whether the contact has a score (from any attempt, late webhooks included). */
-  hasResponse(contactId: number): boolean {
-    return prepared(this.#database, 'SELECT 1 FROM responses WHERE contact_id = ?').get(contactId) !== undefined;
+  async screeningFacts(contact: Pick<ContactRow, 'listId' | 'phoneE164'>, caps: ScreeningCaps, now: number): Promise<ScreeningFacts> {
+    return sqliteScreeningFacts(this.#database, contact, caps, now);
   }
 
-  /** The outcome of the contact's last attempt, if it ended. */
-  lastOutcome(contactId: number): CallOutcome | null {
-    const row = prepared(this.#database, 'SELECT outcome FROM calls WHERE contact_id = ? ORDER BY attempt DESC LIMIT 1').get(contactId) as { outcome: CallOutcome | null } | undefined;
+  async hasResponse(contactId: number): Promise<boolean> {
+    return this.#sql('SELECT 1 FROM responses WHERE contact_id = ?').get(contactId) !== undefined;
+  }
+
+  async lastOutcome(contactId: number): Promise<CallOutcome | null> {
+    const row = this.#sql('SELECT outcome FROM calls WHERE contact_id = ? ORDER BY attempt DESC LIMIT 1').get(contactId) as { outcome: CallOutcome | null } | undefined;
     return row?.outcome ?? null;
   }
 
-  /** When the list's next pending contact is due (an index lookup), null when none is pending. */
-  nextDueAt(listId: number): number | null {
-    return (prepared(this.#database, `SELECT min(next_attempt_at) AS at FROM contacts WHERE list_id = ? AND status = 'pending'`).get(listId) as { at: number | null }).at;
+  async nextDueAt(listId: number): Promise<number | null> {
+    return (this.#sql(`SELECT min(next_attempt_at) AS at FROM contacts WHERE list_id = ? AND status = 'pending'`).get(listId) as { at: number | null }).at;
   }
 
-  /** The list's open contacts (a scan of the list: asked only when the run is idle or ends). */
-  openContacts(listId: number): OpenContacts {
-    return prepared(
-      this.#database,
+  async openContacts(listId: number): Promise<OpenContacts> {
+    return this.#sql(
       `SELECT count(*) AS n, min(CASE WHEN status = 'pending' THEN next_attempt_at END) AS nextAt FROM contacts WHERE list_id = ? AND status IN ('pending', 'dialing')`,
     ).get(listId) as OpenContacts;
   }
 
-  /** A claimed contact goes back to pending, undialled (the run stopped before its create was sent). */
-  release(contact: ContactRow, now: number): void {
-    prepared(this.#database, `UPDATE contacts SET status = 'pending', updated_at = ? WHERE id = ? AND status = 'dialing' AND attempts = ?`).run(now, contact.id, contact.attempts);
+  async release(contact: ContactRow, now: number): Promise<void> {
+    this.#sql(`UPDATE contacts SET status = 'pending', updated_at = ? WHERE id = ? AND status = 'dialing' AND attempts = ?`).run(now, contact.id, contact.attempts);
   }
 
-  /** Counts the attempt and creates its call row (state `creating`) in one transaction; returns the call's id. */
-  beginAttempt(contact: ContactRow, attempt: number, ref: string, now: number): number {
-    const database = this.#database;
-    return database.sqlite
+  async beginAttempt(contact: ContactRow, attempt: number, ref: string, now: number): Promise<number> {
+    return this.#database.sqlite
       .transaction(() => {
-        prepared(database, 'UPDATE contacts SET attempts = ? WHERE id = ? AND attempts = ?').run(attempt, contact.id, contact.attempts);
-        return (
-          prepared(database, `INSERT INTO calls (contact_id, list_id, attempt, ref, state, created_at) VALUES (?, ?, ?, ?, 'creating', ?) RETURNING id`).get(contact.id, contact.listId, attempt, ref, now) as {
-            id: number;
-          }
-        ).id;
+        this.#sql('UPDATE contacts SET attempts = ? WHERE id = ? AND attempts = ?').run(attempt, contact.id, contact.attempts);
+        return (this.#sql(`INSERT INTO calls (contact_id, list_id, attempt, ref, state, created_at) VALUES (?, ?, ?, ?, 'creating', ?) RETURNING id`).get(contact.id, contact.listId, attempt, ref, now) as { id: number }).id;
       })
       .immediate();
   }
 
-  /** The provider created the call: its uuids (unless a webhook brought them first), and `started` unless it moved on. */
-  markCreated(callId: number, uuid: string, conversationUuid: string | null): void {
-    prepared(
-      this.#database,
+  async markCreated(callId: number, uuid: string, conversationUuid: string | null): Promise<void> {
+    this.#sql(
       `UPDATE calls SET provider_uuid = coalesce(provider_uuid, ?), conversation_uuid = coalesce(conversation_uuid, ?),
          state = CASE WHEN state = 'creating' THEN 'started' ELSE state END WHERE id = ?`,
     ).run(uuid, conversationUuid, callId);
   }
 
-  /** The create was never sent or was refused without a call: the attempt is taken back, its row deleted. */
-  undoAttempt(callId: number, contact: ContactRow, attempt: number): void {
-    const database = this.#database;
-    database.sqlite
+  async undoAttempt(callId: number, contact: ContactRow, attempt: number): Promise<void> {
+    this.#database.sqlite
       .transaction(() => {
-        prepared(database, `DELETE FROM calls WHERE id = ? AND state = 'creating' AND provider_uuid IS NULL`).run(callId);
-        prepared(database, 'UPDATE contacts SET attempts = ? WHERE id = ? AND attempts = ?').run(contact.attempts, contact.id, attempt);
+        this.#sql(`DELETE FROM calls WHERE id = ? AND state = 'creating' AND provider_uuid IS NULL`).run(callId);
+        this.#sql('UPDATE contacts SET attempts = ? WHERE id = ? AND attempts = ?').run(contact.attempts, contact.id, attempt);
       })
       .immediate();
   }
 
-  /** The list's figures for a progress report. Responses first, calls second: a score stored in between is then counted in both. */
-  progress(listId: number): ProgressCounts {
-    const database = this.#database;
+  /** Responses first, calls second: a score stored in between is then counted in both. */
+  async progress(listId: number): Promise<ProgressCounts> {
     const byStatus: Record<string, number> = {};
     let contacts = 0;
-    for (const { status, n } of prepared(database, 'SELECT status, count(*) AS n FROM contacts WHERE list_id = ? GROUP BY status').all(listId) as { status: ContactStatus; n: number }[]) {
+    for (const { status, n } of this.#sql('SELECT status, count(*) AS n FROM contacts WHERE list_id = ? GROUP BY status').all(listId) as { status: ContactStatus; n: number }[]) {
       byStatus[status] = n;
       contacts += n;
     }
-    const scores = prepared(database, `SELECT count(*) AS responses, sum(${promoterSql('score')}) AS promoters, sum(${detractorSql('score')}) AS detractors FROM responses WHERE list_id = ?`).get(listId) as {
+    const scores = this.#sql(`SELECT count(*) AS responses, sum(${promoterSql('score')}) AS promoters, sum(${detractorSql('score')}) AS detractors FROM responses WHERE list_id = ?`).get(listId) as {
       responses: number;
       promoters: number | null;
       detractors: number | null;
     };
-    const calls = prepared(
-      database,
+    const calls = this.#sql(
       `SELECT count(*) AS calls,
               coalesce(sum(outcome = 'human' OR (state <> 'ended' AND (answered_at IS NOT NULL OR ivr_stage IS NOT NULL) AND answered_by IS NOT 'machine')
                            OR EXISTS (SELECT 1 FROM responses r WHERE r.call_id = calls.id)), 0) AS answered
        FROM calls WHERE list_id = ?`,
     ).get(listId) as { calls: number; answered: number };
     return { byStatus, contacts, calls: calls.calls, answered: calls.answered, responses: scores.responses, promoters: scores.promoters ?? 0, detractors: scores.detractors ?? 0 };
+  }
+
+  async leftInFlight(listId: number): Promise<LeftCall[]> {
+    return this.#sql(`SELECT ${LEFT_COLUMNS} WHERE k.list_id = ? AND k.state <> 'ended' ORDER BY k.created_at`).all(listId) as LeftCall[];
+  }
+
+  async leftCall(callId: number): Promise<LeftCall | undefined> {
+    return this.#sql(`SELECT ${LEFT_COLUMNS} WHERE k.id = ?`).get(callId) as LeftCall | undefined;
+  }
+
+  async uuidsCreatedBetween(listId: number, from: number, to: number): Promise<string[]> {
+    // calls_list_idx: the list's own calls of the same moments.
+    return (this.#sql('SELECT provider_uuid AS uuid FROM calls WHERE list_id = ? AND provider_uuid IS NOT NULL AND created_at BETWEEN ? AND ?').all(listId, from, to) as { uuid: string }[]).map(
+      (row) => row.uuid,
+    );
+  }
+
+  async adoptListedUuid(callId: number, uuid: string): Promise<string | null> {
+    this.#sql(
+      `UPDATE calls SET provider_uuid = ?, state = CASE WHEN state = 'creating' THEN 'started' ELSE state END
+       WHERE id = ? AND provider_uuid IS NULL AND NOT EXISTS (SELECT 1 FROM calls other WHERE other.provider_uuid = ?)`,
+    ).run(uuid, callId, uuid);
+    return (this.#sql('SELECT provider_uuid AS uuid FROM calls WHERE id = ?').get(callId) as { uuid: string | null } | undefined)?.uuid ?? null;
+  }
+
+  async undoUnsentAttempt(call: LeftCall, now: number): Promise<boolean> {
+    return this.#database.sqlite
+      .transaction(() => {
+        const contact = this.#sql('SELECT status, attempts FROM contacts WHERE id = ?').get(call.contactId) as { status: string; attempts: number } | undefined;
+        if (contact?.status !== 'dialing' || contact.attempts !== call.attempt) return false;
+        const deleted = this.#sql(
+          `DELETE FROM calls WHERE id = ? AND state = 'creating' AND provider_uuid IS NULL AND NOT EXISTS (SELECT 1 FROM call_events WHERE call_id = ?)`,
+        ).run(call.id, call.id).changes;
+        if (deleted === 0) return false;
+        this.#sql(`UPDATE contacts SET status = 'pending', attempts = ?, next_attempt_at = coalesce(next_attempt_at, ?), updated_at = ? WHERE id = ?`).run(call.attempt - 1, now, now, call.contactId);
+        return true;
+      })
+      .immediate();
+  }
+
+  async releaseUnstarted(listId: number, now: number): Promise<void> {
+    this.#sql(
+      `UPDATE contacts SET status = 'pending', next_attempt_at = coalesce(next_attempt_at, ?), updated_at = ?
+       WHERE list_id = ? AND status = 'dialing'
+         AND NOT EXISTS (SELECT 1 FROM calls WHERE calls.contact_id = contacts.id AND calls.state <> 'ended')`,
+    ).run(now, now, listId);
+  }
+
+  async listsInFlight(): Promise<number[]> {
+    const rows = this.#sql(`SELECT list_id AS listId FROM calls WHERE state <> 'ended' UNION SELECT list_id FROM contacts WHERE status = 'dialing'`).all() as { listId: number }[];
+    return rows.map((r) => r.listId);
   }
 }

@@ -1,10 +1,4 @@
-import { prepared, type AppDatabase } from '../db/index.js';
-import type { ContactRow } from '../contacts/index.js';
-import { isSuppressed, type ListSettings } from '../contacts/index.js';
-
-const DAY_MS = 86_400_000;
-/** The attempt cap counts the calls of this trailing window (the French rule's 30 calendar days). */
-export const ATTEMPT_CAP_WINDOW_MS = 30 * DAY_MS;
+import type { ContactRow, ListSettings } from '../contacts/index.js';
 /**
  * A number on a live call in another list is looked at again after this long: long enough not to
  * rescan it on every loop turn, short enough that it is called soon after that call ends.
@@ -28,8 +22,9 @@ export type Screening =
   | { kind: 'live_elsewhere'; recheckAt: number };
 
 /**
- * The screening's lookups, exported so that a test can check they stay index searches: each starts
- * from the number (contacts_phone_list_uq) and reaches calls through calls_contact_attempt_uq.
+ * The screening's lookups on SQLite (run by the store), exported so that a test can check they stay
+ * index searches: each starts from the number (contacts_phone_list_uq) and reaches calls through
+ * calls_contact_attempt_uq.
  */
 export const SCREENING_SQL = {
   recentSurvey: `SELECT k.ended_at AS at, other.list_id AS listId FROM contacts other
@@ -44,60 +39,57 @@ export const SCREENING_SQL = {
 
 export type ScreenedContact = Pick<ContactRow, 'id' | 'listId' | 'phoneE164' | 'country' | 'timezone'>;
 
+/** The frequency caps a list screens by (its policy and client). */
+export interface ScreeningCaps {
+  clientId: number | null;
+  minDaysBetweenSurveys: number;
+  maxAttemptsPer30Days: number;
+}
+
+/** What the database knows about a number, for the screening: read by the run's store (`RunStore.screeningFacts`). */
+export interface ScreeningFacts {
+  suppressed: boolean;
+  /** The latest person-answered call of the same client in another list within the minimum days; null when none or not capped. */
+  recentSurvey: { at: number; listId: number } | null;
+  /** Call attempts to the number over every list in the last 30 days; null when not capped. */
+  attemptsLast30Days: number | null;
+  /** The number is on a live call in another list now. */
+  liveElsewhere: boolean;
+}
+
+export function screeningCaps(settings: ListSettings): ScreeningCaps {
+  const { minDaysBetweenSurveys, maxAttemptsPer30Days } = settings.policy;
+  return { clientId: settings.clientId, minDaysBetweenSurveys, maxAttemptsPer30Days };
+}
+
 /**
- * The checks between "due" and "dial", shared by the dialer loop and `lists plan` so that the plan
- * says exactly what the loop will do. Cheapest and most final first: suppression, then the
- * frequency caps (two lookups through the (phone, list) index and the calls' (contact, attempt)
- * index; a number is in a handful of lists, so each costs a few rows whatever the list sizes), then
- * the callee's calling hours (pure arithmetic), then a live call to the same number elsewhere.
+ * The checks between "due" and "dial", shared by the dialer loop, `lists plan` and post-call
+ * triggers so that each says exactly what the loop will do, in this order: suppression, the
+ * frequency caps ("surveyed" means a person answered — a score, no score or an opt-out — in
+ * another list of the same client, lists without a client counting as one client; the attempt cap
+ * counts every list and client, a create the provider never carried out not counted), the
+ * callee's calling hours, a live call to the same number elsewhere. Pure: the facts come from the
+ * store (`RunStore.screeningFacts`; each lookup starts from the number: contacts_phone_list_uq,
+ * then calls_contact_attempt_uq).
  */
-export class ContactScreen {
-  readonly #database: AppDatabase;
-  readonly #settings: ListSettings;
-
-  constructor(database: AppDatabase, settings: ListSettings) {
-    this.#database = database;
-    this.#settings = settings;
+export function screenContact(settings: ListSettings, contact: ScreenedContact, facts: ScreeningFacts, now: number): Screening {
+  if (facts.suppressed) return { kind: 'suppressed' };
+  const { minDaysBetweenSurveys, maxAttemptsPer30Days } = settings.policy;
+  if (minDaysBetweenSurveys > 0 && facts.recentSurvey) return { kind: 'recent_survey', surveyedAt: facts.recentSurvey.at, listId: facts.recentSurvey.listId };
+  if (maxAttemptsPer30Days > 0 && facts.attemptsLast30Days !== null && facts.attemptsLast30Days >= maxAttemptsPer30Days) {
+    return { kind: 'attempt_cap', attempts: facts.attemptsLast30Days };
   }
+  const hours = hoursScreening(settings, contact, now);
+  if (hours) return hours;
+  if (facts.liveElsewhere) return { kind: 'live_elsewhere', recheckAt: now + LIVE_ELSEWHERE_RECHECK_MS };
+  return { kind: 'callable' };
+}
 
-  screen(contact: ScreenedContact, now: number): Screening {
-    if (isSuppressed(this.#database, contact.phoneE164)) return { kind: 'suppressed' };
-    const capped = this.frequencyCap(contact, now);
-    if (capped) return capped;
-    const hours = this.hours(contact, now);
-    if (hours) return hours;
-    if (prepared(this.#database, SCREENING_SQL.liveElsewhere).get(contact.phoneE164, contact.listId)) {
-      return { kind: 'live_elsewhere', recheckAt: now + LIVE_ELSEWHERE_RECHECK_MS };
-    }
-    return { kind: 'callable' };
-  }
-
-  /** The frequency cap that excludes the number now, if any. */
-  frequencyCap(contact: ScreenedContact, now: number): Extract<Screening, { kind: 'recent_survey' | 'attempt_cap' }> | undefined {
-    const { minDaysBetweenSurveys, maxAttemptsPer30Days } = this.#settings.policy;
-    if (minDaysBetweenSurveys > 0) {
-      // "Surveyed" means a person answered (outcome human: a score, no score, or an opt-out) in
-      // another list of the same client; lists without a client count as one client.
-      const recent = prepared(this.#database, SCREENING_SQL.recentSurvey).get(contact.phoneE164, contact.listId, this.#settings.clientId, now - minDaysBetweenSurveys * DAY_MS) as { at: number; listId: number } | undefined;
-      if (recent) return { kind: 'recent_survey', surveyedAt: recent.at, listId: recent.listId };
-    }
-    if (maxAttemptsPer30Days > 0) {
-      // Every list, every client: the callee sees one caller. A create the provider never carried
-      // out (create_failed) did not ring anyone and does not count.
-      const attempts = (
-        prepared(this.#database, SCREENING_SQL.attemptsSince).get(contact.phoneE164, now - ATTEMPT_CAP_WINDOW_MS) as { n: number }
-      ).n;
-      if (attempts >= maxAttemptsPer30Days) return { kind: 'attempt_cap', attempts };
-    }
-    return undefined;
-  }
-
-  /** Why the callee's calling hours forbid a call now, if they do. */
-  hours(contact: ScreenedContact, now: number): Extract<Screening, { kind: 'no_time_zone' | 'no_window' | 'outside_window' }> | undefined {
-    const windows = this.#settings.windows;
-    if (windows.zonesFor(contact).length === 0) return { kind: 'no_time_zone' };
-    if (windows.isCallable(contact, now)) return undefined;
-    const next = windows.nextCallable(contact, now);
-    return next === null ? { kind: 'no_window' } : { kind: 'outside_window', nextAt: next };
-  }
+/** Why the callee's calling hours forbid a call now, if they do. */
+export function hoursScreening(settings: ListSettings, contact: ScreenedContact, now: number): Extract<Screening, { kind: 'no_time_zone' | 'no_window' | 'outside_window' }> | undefined {
+  const windows = settings.windows;
+  if (windows.zonesFor(contact).length === 0) return { kind: 'no_time_zone' };
+  if (windows.isCallable(contact, now)) return undefined;
+  const next = windows.nextCallable(contact, now);
+  return next === null ? { kind: 'no_window' } : { kind: 'outside_window', nextAt: next };
 }

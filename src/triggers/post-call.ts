@@ -7,7 +7,7 @@ import { canonicalTimeZone, normalizePhone } from '../contacts/index.js';
 import { prepared, type AppDatabase } from '../db/index.js';
 import type { ContactStatus, TriggerStatus } from '../db/schema/index.js';
 import { ListSettingsBook, type ListSettings } from '../contacts/index.js';
-import { ContactScreen, type Screening } from '../dialer/index.js';
+import { hoursScreening, screenContact, screeningCaps, sqliteScreeningFacts, type Screening } from '../dialer/index.js';
 import { AppError } from '../errors/index.js';
 import { SURVEY_LANGUAGES } from '../ivr/index.js';
 import { maskPhone, type Logger } from '../logging/index.js';
@@ -220,8 +220,7 @@ function decide(
     );
   }
   const contact = { id: 0, listId: settings.listId, ...callee };
-  const screen = new ContactScreen(database, settings);
-  const verdict: Screening = screen.screen(contact, now);
+  const verdict: Screening = screenContact(settings, contact, sqliteScreeningFacts(database, contact, screeningCaps(settings), now), now);
   switch (verdict.kind) {
     case 'suppressed':
       return refused('suppressed', `${maskPhone(callee.phoneE164)} is on the do-not-call list and is never called`);
@@ -247,7 +246,7 @@ function decide(
     }
   }
   // Calling hours are asked at the requested time; a live call elsewhere is the dialer's to wait for.
-  const hours = screen.hours(contact, at);
+  const hours = hoursScreening(settings, contact, at);
   if (hours?.kind === 'no_time_zone') return refused('no_time_zone', `the callee's local time is unknown; send a timezone`);
   if (hours?.kind === 'no_window') return refused('no_window', "the list's calling hours never open for this callee");
   if (hours?.kind === 'outside_window') {

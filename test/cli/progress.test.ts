@@ -1,7 +1,8 @@
 import { describe, expect, it } from '@jest/globals';
 import { describeProgress } from '../../src/cli/commands/run.js';
 import { systemClock } from '../../src/clock/index.js';
-import { handleAnswer, handleInput, webhookUrls, type CallDeps } from '../../src/calls/index.js';
+import { handleAnswer, handleInput, webhookUrls } from '../../src/calls/index.js';
+import type { DialerDeps } from '../../src/dialer/index.js';
 import { runCampaign, type CampaignResult } from '../../src/dialer/index.js';
 import { createList } from '../support/dialer.js';
 import { testEnv } from '../support/factories.js';
@@ -12,7 +13,7 @@ const PHONES = ['+48501000021', '+48501000022', '+48501000023'];
 const refOf = (eventUrl: string) => eventUrl.slice(eventUrl.lastIndexOf('/') + 1);
 
 /** Dials the list with every call left live; resolves with the fake once all are created. */
-async function dialLive(deps: CallDeps, listId: number) {
+async function dialLive(deps: DialerDeps, listId: number) {
   let allCreated: () => void = () => undefined;
   const created = new Promise<void>((resolve) => (allCreated = resolve));
   let count = 0;

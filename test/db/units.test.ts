@@ -87,7 +87,7 @@ describe('SqliteUnits (the unit of work on SQLite, with group commit)', () => {
   });
 
   it('takes the write lock at BEGIN: a writer committing between a unit\'s read and its write cannot make it fail with "database is locked"', async () => {
-    const { db, batch } = open();
+    const { db, batch, insert } = open();
     insert.run('seed');
     // Another process's writer (an import): it gives up at once instead of waiting.
     const importer = new Database(db.sqlite.name);

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { systemClock } from '../../src/clock/index.js';
 import { applyStatusEventNow, CallSignals, sqliteCallUnits, webhookUrls, type CallDeps, type StatusPayload } from '../../src/calls/index.js';
 import { ListSettingsBook } from '../../src/contacts/index.js';
-import { runCampaign, type CampaignResult } from '../../src/dialer/index.js';
+import { runCampaign, SqliteRunStore, type CampaignResult, type DialerDeps } from '../../src/dialer/index.js';
 import type { CallListQuery, CreateCallRequest, CreateCallResult, GetCallResult, HangupResult, ListCallsResult, ProviderCall, ProviderFailure, Telephony } from '../../src/telephony/index.js';
 import { TARIFF } from './dialer.js';
 import type { TestEnv } from './factories.js';
@@ -121,8 +121,8 @@ function refOf(eventUrl: string): string {
 }
 
 /** Dialer deps over a test environment; tests of the loop pass the fake telephony to runCampaign. */
-export function dialerDeps(env: TestEnv): CallDeps {
-  return { database: env.database, units: sqliteCallUnits(env.database), clock: env.clock, logger: env.logger, signals: new CallSignals(), lists: new ListSettingsBook(env.database, { defaultTariff: TARIFF }) };
+export function dialerDeps(env: TestEnv): DialerDeps {
+  return { database: env.database, runs: new SqliteRunStore(env.database), units: sqliteCallUnits(env.database), clock: env.clock, logger: env.logger, signals: new CallSignals(), lists: new ListSettingsBook(env.database, { defaultTariff: TARIFF }) };
 }
 
 /**
@@ -130,7 +130,7 @@ export function dialerDeps(env: TestEnv): CallDeps {
  * clock would hold it), so lists under test use a high cps; `maxIdleWaitMs: 0` returns `paused` as
  * soon as nothing is due now.
  */
-export function runWithFake(deps: CallDeps, telephony: FakeTelephony, listId: number, options: { signal?: AbortSignal; maxIdleWaitMs?: number } = {}): Promise<CampaignResult> {
+export function runWithFake(deps: DialerDeps, telephony: FakeTelephony, listId: number, options: { signal?: AbortSignal; maxIdleWaitMs?: number } = {}): Promise<CampaignResult> {
   telephony.attach(deps);
   return runCampaign(deps, {
     listId,
