@@ -1,5 +1,4 @@
-export { SqliteCallStore, type CallEvent, type CallRow, type CallStore } from './store.js';
-export { SqliteResponseStore, type ResponseStore } from './response-store.js';
+export type { CallEvent, CallRow } from './store.js';
 export { sqliteCallUnits, type CallTx, type CallUnits } from './units.js';
 export type { CallDeps } from './deps.js';
 export { applyStatusEvent, applyStatusEventNow, finalizeCall, finalStatusAfter, type StatusPayload } from './lifecycle.js';
