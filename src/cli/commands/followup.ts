@@ -2,7 +2,7 @@ import { Option, type Command } from 'commander';
 import { openContext } from '../../app/context.js';
 import { CASE_STATUSES } from '../../db/schema/index.js';
 import { AppError } from '../../errors/index.js';
-import { CasesQuery, listAlerts, listCases, SqliteCaseStore, updateCase, type CaseView } from '../../followup/index.js';
+import { CasesQuery, listAlerts, listCases, SqliteAlertStore, SqliteCaseStore, updateCase, type CaseView } from '../../followup/index.js';
 import { formatTime, printJson, printLine, table } from '../output.js';
 import { positiveInt } from '../parse.js';
 
@@ -17,10 +17,10 @@ export function registerFollowUpCommands(program: Command): void {
     .option('--list <listId>', 'only this list', positiveInt('--list'))
     .option('--limit <n>', 'at most this many (default 100)', positiveInt('--limit'))
     .option('--json', 'print JSON')
-    .action((flags: { list?: number; limit?: number; json?: boolean }) => {
+    .action(async (flags: { list?: number; limit?: number; json?: boolean }) => {
       const ctx = openContext({ readOnly: true });
       try {
-        const alerts = listAlerts(ctx.database, { listId: flags.list, limit: flags.limit });
+        const alerts = await listAlerts({ alerts: new SqliteAlertStore(ctx.database) }, { listId: flags.list, limit: flags.limit });
         if (flags.json) return printJson(alerts);
         if (alerts.length === 0) return printLine('No detractor alerts yet.');
         printLine(
