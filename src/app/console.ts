@@ -1,8 +1,9 @@
 import { systemClock } from '../clock/index.js';
 import type { ConsoleDeps, OperatorDeps } from '../console/index.js';
+import { SqliteCaseStore } from '../followup/index.js';
 import type { AppContext } from './context.js';
 
-/** The web console's deps from the context: the same database, clock and config as the API. */
+/** The web console's deps from the context: the same database, clock, config and stores as the API. */
 export function consoleDeps(ctx: AppContext, operator: OperatorDeps): ConsoleDeps {
   return {
     database: ctx.database,
@@ -10,6 +11,7 @@ export function consoleDeps(ctx: AppContext, operator: OperatorDeps): ConsoleDep
     config: ctx.config,
     linkSecret: ctx.config.reportLinkSecret,
     logger: ctx.logger.child({ module: 'console' }),
+    cases: new SqliteCaseStore(ctx.database),
     // Sessions expire in real time whatever the context's clock simulates (the demo's runs 300× faster).
     sessionClock: systemClock,
     operator,

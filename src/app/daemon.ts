@@ -2,6 +2,7 @@ import type { Clock } from '../clock/index.js';
 import { acquireDialerLock, LocalPacer, reconcileInFlight, runCampaign, type DialerLock } from '../dialer/index.js';
 import { consoleDeps } from './console.js';
 import { mountConsole } from '../console/index.js';
+import { SqliteCaseStore } from '../followup/index.js';
 import { mountApi } from '../http/index.js';
 import { produceInterimReports } from '../reports/index.js';
 import { CronJob, ScheduleRunner, TriggeredListsRunner, type RunListFn } from '../schedules/index.js';
@@ -59,6 +60,7 @@ export async function startDaemon(ctx: AppContext, options: StartDaemonOptions =
           config: ctx.config,
           linkSecret: ctx.config.reportLinkSecret,
           logger: ctx.logger.child({ module: 'api' }),
+          cases: new SqliteCaseStore(ctx.database),
           onSurveyQueued: (listId) => {
             // The list's run (if any) looks for due contacts at once; otherwise the runner starts one.
             started.deps.signals.notifyChange();

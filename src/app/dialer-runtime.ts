@@ -4,7 +4,7 @@ import { CallSignals, DialerGauges, RecordingDownloads, sqliteCallUnits, webhook
 import { ListSettingsBook } from '../contacts/index.js';
 import { LocalPacer, RollingWindowLimiter, SqliteRunStore, WorkerPacer, type AccountPacer, type DialerDeps } from '../dialer/index.js';
 import { AppError } from '../errors/index.js';
-import { detractorAlertPayload } from '../followup/index.js';
+import { detractorAlertPayload, SqliteAlertStore } from '../followup/index.js';
 import { createHttpApp, listen, type HttpAppDeps, type RunningServer, type WebhookDeps } from '../http/index.js';
 import { WebhookDeliveries } from '../notifications/index.js';
 import { purgeRecordings } from '../privacy/index.js';
@@ -105,6 +105,7 @@ export async function startDialerRuntime(ctx: AppContext, options: StartDialerRu
   // Alerts and announcements queued by this process or left pending by an earlier one. Only the
   // dialer (the lock holder) runs this worker, so there is one per database.
   const reportDeps = { database: ctx.database, clock: ctx.clock, config, linkSecret: config.reportLinkSecret };
+  const alerts = { alerts: new SqliteAlertStore(ctx.database) };
   const deliveries = new WebhookDeliveries({
     database: ctx.database,
     clock: ctx.clock,
@@ -112,11 +113,9 @@ export async function startDialerRuntime(ctx: AppContext, options: StartDialerRu
     privateNetworks: config.webhookPrivateNetworks,
     ...(options.deliveryPollMs ? { pollIntervalMs: options.deliveryPollMs } : {}),
     builders: {
-      'detractor.alert': (delivery) =>
-        detractorAlertPayload(ctx.database, delivery, ({ listId, callId }) => createRecordingLink(reportDeps, { listId, callId, baseUrl: publicBaseUrl })) as unknown as Record<string, unknown>,
-      'report.interim': (delivery) => {
-        throw new Error(`interim report delivery ${delivery.id} was queued without its body`);
-      },
+      'detractor.alert': async (delivery) =>
+        (await detractorAlertPayload(alerts, delivery, ({ listId, callId }) => createRecordingLink(reportDeps, { listId, callId, baseUrl: publicBaseUrl }))) as unknown as Record<string, unknown>,
+      'report.interim': (delivery) => Promise.reject(new Error(`interim report delivery ${delivery.id} was queued without its body`)),
     },
   });
   deps.onFollowUp = () => deliveries.poke();

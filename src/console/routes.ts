@@ -5,7 +5,7 @@ import type { Clock } from '../clock/index.js';
 import { resolveFromRoot, type FrequencyCaps } from '../config/index.js';
 import { authenticateClient } from '../contacts/index.js';
 import { AppError, HTTP_STATUS, toAppError } from '../errors/index.js';
-import { listCases, updateCase } from '../followup/index.js';
+import { listCases, updateCase, type CaseStore } from '../followup/index.js';
 import { maskApiKey, type Logger } from '../logging/index.js';
 import {
   clientLists,
@@ -35,6 +35,8 @@ export interface ConsoleDeps extends ReportServiceDeps {
     accountCps?: number | undefined;
   };
   logger: Logger;
+  /** The follow-up cases shown on a list's page and moved from it. */
+  cases: CaseStore;
   /** How often an open list page asks for new figures, in the browser's ms (default 5 s). */
   livePollMs?: number | undefined;
   /** A list's figures are rebuilt at most this often, in clock ms, however many pages poll (default 2 s). */
@@ -197,14 +199,14 @@ export function consoleRouter(deps: ConsoleDeps): express.Router {
     res.set('Cache-Control', 'private, no-store');
     res.type('html').send(listsPage(frameOf(res, 'Your surveys'), lines));
   });
-  router.get('/lists/:id', (req, res) => {
+  router.get('/lists/:id', async (req, res) => {
     const clientId = clientIdOf(res);
     const listId = parse(ListId, req.params.id);
     // The API's ownership check: another client's list is NOT_FOUND, exactly like a missing one.
     const summary = clientLists(deps, { clientId }).find((l) => l.id === listId);
     if (!summary) throw new AppError('NOT_FOUND', `list ${listId} does not exist`);
     const { report, figures } = live.get(listId);
-    const cases = listCases(deps, { clientId, query: { listId, limit: 100, overdue: undefined } });
+    const cases = await listCases(deps, { clientId, query: { listId, limit: 100, overdue: undefined } });
     res.set('Cache-Control', 'private, no-store');
     res.type('html').send(
       listPage(frameOf(res, report.listName), {
@@ -241,12 +243,12 @@ export function consoleRouter(deps: ConsoleDeps): express.Router {
     const clientId = clientIdOf(res);
     sendRecording(res, next, clientRecording(deps, { clientId, listId: parse(ListId, req.params.id), callId: parse(CallId, req.params.callId) }));
   });
-  router.post('/cases/:id', (req, res) => {
+  router.post('/cases/:id', async (req, res) => {
     const clientId = clientIdOf(res);
     const caseId = parse(CaseId, req.params.id);
     const { status } = parse(CaseMove, req.body ?? {});
     // The API's own rules: updateCase validates the state and scopes the case to the client.
-    const updated = updateCase(deps, { clientId, caseId, patch: { status } });
+    const updated = await updateCase(deps, { clientId, caseId, patch: { status } });
     log.info('case moved from the console', { clientId, caseId, status: updated.status });
     res.redirect(303, `/console/lists/${updated.listId}#cases`);
   });

@@ -4,6 +4,7 @@ import { prepared, type AppDatabase } from '../db/index.js';
 import { CASE_STATUSES, type CaseStatus, type Sentiment } from '../db/schema/index.js';
 import { AppError } from '../errors/index.js';
 import { maskPhone } from '../logging/index.js';
+import type { CaseState, CaseStore, StoredCase } from './case-store.js';
 import { contactAttributes } from './detractors.js';
 
 /**
@@ -38,64 +39,31 @@ export interface CaseView {
   resolvedAt: string | null;
 }
 
-interface CaseRow {
-  id: number;
-  listId: number;
-  surveyId: number | null;
-  responseId: number;
-  callId: number;
-  score: number;
-  agent: string | null;
-  contactId: number;
-  phone: string;
-  attributes: string;
-  commentText: string | null;
-  themes: string | null;
-  sentiment: Sentiment | null;
-  reason: string | null;
-  owner: string | null;
-  status: CaseStatus;
-  note: string | null;
-  dueAt: number;
-  createdAt: number;
-  updatedAt: number;
-  contactedAt: number | null;
-  resolvedAt: number | null;
-}
-
-const CASE_SELECT = `SELECT k.id, k.list_id AS listId, (SELECT t.id FROM survey_triggers t WHERE t.contact_id = k.contact_id) AS surveyId,
-    k.response_id AS responseId, k.call_id AS callId, k.score, k.agent, k.contact_id AS contactId, c.phone_e164 AS phone, c.attributes,
-    k.owner, k.status, k.note, k.due_at AS dueAt, k.created_at AS createdAt, k.updated_at AS updatedAt,
-    k.contacted_at AS contactedAt, k.resolved_at AS resolvedAt, r.comment_text AS commentText, r.sentiment, r.reason,
-    (SELECT group_concat(theme, ',') FROM (SELECT theme FROM response_themes t WHERE t.response_id = k.response_id ORDER BY theme)) AS themes
-  FROM cases k JOIN contacts c ON c.id = k.contact_id LEFT JOIN responses r ON r.id = k.response_id`;
-
 const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
 
 export const isOverdue = (c: { status: CaseStatus; dueAt: number }, now: number) => c.status === 'open' && c.dueAt < now;
 
-function toView(row: CaseRow, now: number): CaseView {
-  const attributes = contactAttributes(row.attributes);
+function toView(stored: StoredCase, now: number): CaseView {
   return {
-    id: row.id,
-    listId: row.listId,
-    surveyId: row.surveyId,
-    responseId: row.responseId,
-    callId: row.callId,
-    score: row.score,
-    agent: row.agent,
-    contact: { id: row.contactId, phone: maskPhone(row.phone), attributes },
-    comment: { text: row.commentText, themes: row.themes ? row.themes.split(',') : [], sentiment: row.sentiment },
-    reason: row.reason,
-    owner: row.owner,
-    status: row.status,
-    note: row.note,
-    dueAt: iso(row.dueAt)!,
-    overdue: isOverdue(row, now),
-    createdAt: iso(row.createdAt)!,
-    updatedAt: iso(row.updatedAt)!,
-    contactedAt: iso(row.contactedAt),
-    resolvedAt: iso(row.resolvedAt),
+    id: stored.id,
+    listId: stored.listId,
+    surveyId: stored.surveyId,
+    responseId: stored.responseId,
+    callId: stored.callId,
+    score: stored.score,
+    agent: stored.agent,
+    contact: { id: stored.contact.id, phone: maskPhone(stored.contact.phone), attributes: contactAttributes(stored.contact.attributes) },
+    comment: stored.comment,
+    reason: stored.reason,
+    owner: stored.owner,
+    status: stored.status,
+    note: stored.note,
+    dueAt: iso(stored.dueAt)!,
+    overdue: isOverdue(stored, now),
+    createdAt: iso(stored.createdAt)!,
+    updatedAt: iso(stored.updatedAt)!,
+    contactedAt: iso(stored.contactedAt),
+    resolvedAt: iso(stored.resolvedAt),
   };
 }
 
@@ -133,7 +101,7 @@ export type CasesQuery = z.infer<typeof CasesQuery>;
 export const DEFAULT_CASES_LIMIT = 100;
 
 export interface CaseDeps {
-  database: AppDatabase;
+  cases: CaseStore;
   clock: Clock;
 }
 
@@ -141,28 +109,20 @@ export interface CaseDeps {
  * Cases, newest first. `clientId` scopes them to one client (the API); undefined lists every
  * client's (the operator's CLI).
  */
-export function listCases(deps: CaseDeps, input: { clientId?: number | undefined; query: CasesQuery }): CaseView[] {
+export async function listCases(deps: CaseDeps, input: { clientId?: number | undefined; query: CasesQuery }): Promise<CaseView[]> {
   const now = deps.clock.now();
   const q = input.query;
-  const rows = prepared(
-    deps.database,
-    `${CASE_SELECT}
-     WHERE (@scoped = 0 OR k.client_id = @clientId) AND (@status IS NULL OR k.status = @status) AND (@listId IS NULL OR k.list_id = @listId)
-       AND (@overdue IS NULL OR (@overdue = 1) = (k.status = 'open' AND k.due_at < @now)) AND (@before IS NULL OR k.id < @before)
-       AND (@theme IS NULL OR EXISTS (SELECT 1 FROM response_themes t WHERE t.response_id = k.response_id AND t.theme = @theme))
-     ORDER BY k.id DESC LIMIT @limit`,
-  ).all({
-    scoped: input.clientId === undefined ? 0 : 1,
-    clientId: input.clientId ?? null,
-    status: q.status ?? null,
-    listId: q.listId ?? null,
-    overdue: q.overdue === undefined ? null : q.overdue ? 1 : 0,
-    before: q.before ?? null,
-    theme: q.theme ?? null,
-    now,
+  const found = await deps.cases.list({
+    clientId: input.clientId,
+    status: q.status,
+    listId: q.listId,
+    overdue: q.overdue,
+    theme: q.theme,
+    before: q.before,
     limit: q.limit ?? DEFAULT_CASES_LIMIT,
-  }) as CaseRow[];
-  return rows.map((row) => toView(row, now));
+    now,
+  });
+  return found.map((c) => toView(c, now));
 }
 
 /** PATCH /api/v1/cases/:id and `cases set`: at least one of owner, status, note. */
@@ -190,38 +150,45 @@ function parsePatch(value: unknown): CasePatch {
 }
 
 /**
- * Updates a case's owner, status or note. Another client's case is NOT_FOUND, exactly like a
- * missing one. One conditional statement: `contactedAt` and `resolvedAt` are set the first time the
- * status reaches them (kept on repeats, so a retried PATCH changes nothing but `updatedAt`);
- * reopening clears `resolvedAt`.
+ * Where a case goes when its status is set (or stays, when it is not): `contactedAt` and
+ * `resolvedAt` are set the first time the status reaches them and kept on repeats (so a retried
+ * PATCH changes nothing but `updatedAt`); any other status clears `resolvedAt`.
  */
-export function updateCase(deps: CaseDeps, input: { clientId?: number | undefined; caseId: number; patch: unknown }): CaseView {
+function moveCase(from: CaseState, status: CaseStatus | undefined, now: number): CaseState {
+  if (status === undefined) return from;
+  return {
+    status,
+    contactedAt: status === 'contacted' ? (from.contactedAt ?? now) : from.contactedAt,
+    resolvedAt: status === 'resolved' ? (from.resolvedAt ?? now) : null,
+  };
+}
+
+/** Tries of a case's update whose case moved between the read and the write before it gives up. */
+const UPDATE_TRIES = 5;
+
+/**
+ * Updates a case's owner, status or note. Another client's case is NOT_FOUND, exactly like a
+ * missing one. The move is computed from the case as read and written only if the case is still
+ * in that state; a case that moved in between (another request, another process) is read again.
+ */
+export async function updateCase(deps: CaseDeps, input: { clientId?: number | undefined; caseId: number; patch: unknown }): Promise<CaseView> {
   const patch = parsePatch(input.patch);
   const now = deps.clock.now();
-  const changed = prepared(
-    deps.database,
-    `UPDATE cases SET
-       owner = CASE WHEN @setOwner THEN @owner ELSE owner END,
-       note = CASE WHEN @setNote THEN @note ELSE note END,
-       status = coalesce(@status, status),
-       contacted_at = CASE WHEN @status = 'contacted' THEN coalesce(contacted_at, @now) ELSE contacted_at END,
-       resolved_at = CASE WHEN @status = 'resolved' THEN coalesce(resolved_at, @now) WHEN @status IS NOT NULL THEN NULL ELSE resolved_at END,
-       updated_at = @now
-     WHERE id = @id AND (@scoped = 0 OR client_id = @clientId)`,
-  ).run({
-    setOwner: patch.owner === undefined ? 0 : 1,
-    owner: patch.owner ?? null,
-    setNote: patch.note === undefined ? 0 : 1,
-    note: patch.note === '' ? null : (patch.note ?? null),
-    status: patch.status ?? null,
-    now,
-    id: input.caseId,
-    scoped: input.clientId === undefined ? 0 : 1,
-    clientId: input.clientId ?? null,
-  }).changes;
-  if (changed !== 1) throw new AppError('NOT_FOUND', `case ${input.caseId} does not exist`);
-  const row = prepared(deps.database, `${CASE_SELECT} WHERE k.id = ?`).get(input.caseId) as CaseRow;
-  return toView(row, now);
+  for (let tries = 1; ; tries++) {
+    const current = await deps.cases.byId(input.caseId, input.clientId);
+    if (!current) throw new AppError('NOT_FOUND', `case ${input.caseId} does not exist`);
+    const updated = await deps.cases.update({
+      caseId: input.caseId,
+      clientId: input.clientId,
+      from: current,
+      to: moveCase(current, patch.status, now),
+      owner: patch.owner,
+      note: patch.note === '' ? null : patch.note,
+      at: now,
+    });
+    if (updated) return toView(updated, now);
+    if (tries === UPDATE_TRIES) throw new AppError('CONFLICT', `case ${input.caseId} kept changing while it was being updated; try again`);
+  }
 }
 
 export interface OverdueCase {
@@ -254,7 +221,12 @@ export interface FollowUpSummary {
 
 export const OVERDUE_SHOWN = 100;
 
-/** Follow-up figures of one list at `now` (served by cases_list_status_idx). */
+/**
+ * Follow-up figures of one list at `now` (served by cases_list_status_idx). Part of the report's
+ * read model, not of the cases' store: the report builder reads every section in one synchronous
+ * read transaction, and reports run their aggregation in SQL over whatever engine
+ * (docs/adr/0013-store-ports.md), so this stays a synchronous query on the database.
+ */
 export function caseSummary(database: AppDatabase, listId: number, now: number): FollowUpSummary {
   const counts = prepared(
     database,

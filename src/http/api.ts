@@ -6,7 +6,7 @@ import type { FrequencyCaps } from '../config/index.js';
 import { CommentsQuery, correctThemes, listComments } from '../comments/index.js';
 import { authenticateClient, type Client } from '../contacts/index.js';
 import { AppError } from '../errors/index.js';
-import { CasesQuery, DEFAULT_CASES_LIMIT, listCases, updateCase } from '../followup/index.js';
+import { CasesQuery, DEFAULT_CASES_LIMIT, listCases, updateCase, type CaseStore } from '../followup/index.js';
 import { maskApiKey, type Logger } from '../logging/index.js';
 import {
   clientLists,
@@ -27,6 +27,8 @@ import { sendRecording, sendReport } from './send.js';
 export interface ApiDeps extends ReportServiceDeps {
   config: ReportServiceDeps['config'] & { frequencyCaps?: FrequencyCaps | undefined };
   logger: Logger;
+  /** The follow-up cases (GET and PATCH /cases). */
+  cases: CaseStore;
   /** A triggered survey was queued in this list: the daemon's continuous dialer looks at once. */
   onSurveyQueued?: ((listId: number) => void) | undefined;
   /** Requests per address per minute to the signed-link routes, which carry no key (default 120). */
@@ -140,19 +142,19 @@ export function apiRouter(deps: ApiDeps): express.Router {
     res.set('Cache-Control', 'no-store');
     res.status(202).json(result);
   });
-  router.get('/cases', (req, res) => {
+  router.get('/cases', async (req, res) => {
     const query = parse(CasesQuery, req.query);
     res.set('Cache-Control', 'private, no-store');
-    const cases = listCases(deps, { clientId: clientOf(res).id, query });
+    const cases = await listCases(deps, { clientId: clientOf(res).id, query });
     // A full page may have older cases behind it: the same query, before the page's last case.
     const full = cases.length === (query.limit ?? DEFAULT_CASES_LIMIT);
     const next = full ? `/api/v1/cases?${new URLSearchParams({ ...(req.query as Record<string, string>), before: String(cases[cases.length - 1]!.id) }).toString()}` : null;
     res.json({ cases, next });
   });
-  router.patch('/cases/:id', (req, res) => {
+  router.patch('/cases/:id', async (req, res) => {
     const caseId = parse(CaseId, req.params.id);
     res.set('Cache-Control', 'no-store');
-    res.json(updateCase(deps, { clientId: clientOf(res).id, caseId, patch: jsonBody(req) }));
+    res.json(await updateCase(deps, { clientId: clientOf(res).id, caseId, patch: jsonBody(req) }));
   });
 
   router.get('/lists', (_req, res) => {

@@ -6,8 +6,11 @@ import { deliveryStore, type DeliveryAttempt, type DeliveryRow, type DeliverySto
 import { postWebhook, ReceiverAddresses, type Resolve } from './receivers.js';
 import { signPayload, SIGNATURE_HEADER } from './signature.js';
 
-/** Makes the body of a delivery queued without one (a detractor alert waits for its comment). */
-export type PayloadBuilder = (delivery: DeliveryRow) => Record<string, unknown>;
+/**
+ * Makes the body of a delivery queued without one (a detractor alert waits for its comment);
+ * asynchronous, since it reads through a store. A rejection is a failed attempt.
+ */
+export type PayloadBuilder = (delivery: DeliveryRow) => Promise<Record<string, unknown>>;
 
 export interface WebhookDeliveriesOptions {
   database: AppDatabase;
@@ -268,9 +271,9 @@ export class WebhookDeliveries {
   }
 
   /** The body to send: stored, or built now and frozen (whichever write came first wins). */
-  #payload(row: DeliveryRow): Promise<string> {
-    if (row.payload !== null) return Promise.resolve(row.payload);
-    return this.#store.freezePayload(row.id, JSON.stringify(this.#o.builders[row.event](row)));
+  async #payload(row: DeliveryRow): Promise<string> {
+    if (row.payload !== null) return row.payload;
+    return this.#store.freezePayload(row.id, JSON.stringify(await this.#o.builders[row.event](row)));
   }
 }
 

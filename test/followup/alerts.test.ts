@@ -7,7 +7,7 @@ import { afterEach, describe, expect, it } from '@jest/globals';
 import request from 'supertest';
 import { describeDeliveries } from '../../src/cli/commands/run.js';
 import { getClient, updateClientSettings, updateListSettings } from '../../src/contacts/index.js';
-import { ALERT_COMMENT_WAIT_MS, listAlerts } from '../../src/followup/index.js';
+import { ALERT_COMMENT_WAIT_MS, listAlerts, SqliteAlertStore } from '../../src/followup/index.js';
 import { createLogger } from '../../src/logging/index.js';
 import { listDeliverySummary, ReceiverAddresses, RECORDING_GRACE_MS, verifyPayloadSignature, type Resolve } from '../../src/notifications/index.js';
 import { createRecordingLink, verifyRecordingLink } from '../../src/reports/index.js';
@@ -36,6 +36,9 @@ function setup(options: { alertUrl?: string; caseOwner?: string } = {}) {
   }
   return { h, clientId: client.clientId, listId, contactIds };
 }
+
+/** The alerts as `alerts list` shows them. */
+const alertsOf = (h: ReturnType<typeof webhookHarness>) => listAlerts({ alerts: new SqliteAlertStore(h.database) });
 
 const count = (h: ReturnType<typeof webhookHarness>, sql: string) => (h.database.sqlite.prepare(sql).get() as { n: number }).n;
 
@@ -135,7 +138,7 @@ describe('detractor alert delivery', () => {
     const url = (hit!.body.comment as { recordingUrl: string }).recordingUrl;
     expect(url).toMatch(/^https:\/\/dialer\.example\/api\/v1\/recording-links\//);
     expect(verifyRecordingLink(LINK_SECRET, url.split('/').pop()!, h.clock.now())).toMatchObject({ listId, callId: call.callId });
-    expect(listAlerts(h.database)[0]).toMatchObject({ status: 'delivered', attempts: 1, score: 2, agent: 'Ann', log: [{ attempt: 1, statusCode: 200, error: null }] });
+    expect((await alertsOf(h))[0]).toMatchObject({ status: 'delivered', attempts: 1, score: 2, agent: 'Ann', log: [{ attempt: 1, statusCode: 200, error: null }] });
   });
 
   it('retries a receiver that fails with exponential backoff, sending the same bytes, and logs every attempt', async () => {
@@ -159,7 +162,7 @@ describe('detractor alert delivery', () => {
     expect(new Set(receiver.received.map((r) => r.raw)).size).toBe(1);
     expect(new Set(receiver.received.map((r) => r.headers['x-nps-delivery'])).size).toBe(1);
     expect(receiver.received.map((r) => r.headers['x-nps-attempt'])).toEqual(['1', '2', '3']);
-    const [alert] = listAlerts(h.database);
+    const [alert] = await alertsOf(h);
     expect(alert).toMatchObject({ status: 'delivered', attempts: 3, lastStatusCode: 200 });
     expect(alert!.log.map((l) => [l.attempt, l.statusCode])).toEqual([
       [1, 500],
@@ -181,7 +184,7 @@ describe('detractor alert delivery', () => {
       h.clock.advance(10 * 60_000);
     }
     expect(await worker.deliverDue()).toBe(0);
-    const [alert] = listAlerts(h.database);
+    const [alert] = await alertsOf(h);
     expect(alert).toMatchObject({ status: 'failed', attempts: 3, lastStatusCode: null });
     expect(alert!.lastError).toMatch(/^request failed: /);
   });
@@ -246,7 +249,7 @@ describe('detractor alert delivery', () => {
     h.clock.advance(3_600_000);
     expect(await second.deliverDue()).toBe(0);
     expect(receiver.received.map((r) => r.body.score)).toEqual([5, 5]);
-    expect(listAlerts(h.database)[0]).toMatchObject({ status: 'delivered', attempts: 2 });
+    expect((await alertsOf(h))[0]).toMatchObject({ status: 'delivered', attempts: 2 });
   });
 
   it('sends the user and password of a URL as Basic authorization, and never stores or shows them', async () => {
@@ -263,7 +266,7 @@ describe('detractor alert delivery', () => {
       `Basic ${Buffer.from('hook-user:p@ss-s3cret').toString('base64')}`,
       `Basic ${Buffer.from('hook-user:p@ss-s3cret').toString('base64')}`,
     ]);
-    const [alert] = listAlerts(h.database);
+    const [alert] = await alertsOf(h);
     expect(alert).toMatchObject({ status: 'delivered', attempts: 2 });
     expect(JSON.stringify(alert)).not.toMatch(/s3cret|receiver-token/);
     expect(alert!.log.map((l) => l.target)).toEqual([receiver.url, receiver.url]);
@@ -295,7 +298,7 @@ describe('detractor alert delivery', () => {
     await keyScore(h, contactIds[0]!, '3');
     h.clock.advance(ALERT_COMMENT_WAIT_MS);
     expect(await deliveryWorker(h.database, h.clock).deliverDue()).toBe(1);
-    expect(listAlerts(h.database)[0]).toMatchObject({ status: 'skipped', attempts: 0, lastError: `client ${clientId} has no alert URL (clients set --alert-url)`, log: [] });
+    expect((await alertsOf(h))[0]).toMatchObject({ status: 'skipped', attempts: 0, lastError: `client ${clientId} has no alert URL (clients set --alert-url)`, log: [] });
   });
 
   it('says so in one log line however many alerts go unsent for the same reason, and run sums them up in one line', async () => {
@@ -325,7 +328,7 @@ describe('where alerts may not go', () => {
     s.h.database.sqlite.prepare(SECRET_SQL).run(url, SECRET, s.clientId);
     return s;
   }
-  const lastAttempt = (h: ReturnType<typeof webhookHarness>) => listAlerts(h.database)[0]!.log.at(-1)!;
+  const lastAttempt = async (h: ReturnType<typeof webhookHarness>) => (await alertsOf(h))[0]!.log.at(-1)!;
 
   it('refuses link-local, private and metadata addresses before connecting, and records why', async () => {
     for (const [url, reason] of [
@@ -339,7 +342,7 @@ describe('where alerts may not go', () => {
       h.clock.advance(ALERT_COMMENT_WAIT_MS);
       // Nothing is allowed; the check is made before any socket is opened (no lookup for a literal).
       expect(await deliveryWorker(h.database, h.clock, undefined, { privateNetworks: [] }).deliverDue()).toBe(1);
-      expect(lastAttempt(h)).toMatchObject({ statusCode: null, error: `refused: ${reason}; webhooks go to public addresses only, unless WEBHOOK_ALLOW_PRIVATE_NETWORKS lists its network (an on-premises receiver)` });
+      expect(await lastAttempt(h)).toMatchObject({ statusCode: null, error: `refused: ${reason}; webhooks go to public addresses only, unless WEBHOOK_ALLOW_PRIVATE_NETWORKS lists its network (an on-premises receiver)` });
     }
   });
 
@@ -350,13 +353,13 @@ describe('where alerts may not go', () => {
     await keyScore(h, contactIds[0]!, '2');
     h.clock.advance(ALERT_COMMENT_WAIT_MS);
     expect(await deliveryWorker(h.database, h.clock, undefined, { privateNetworks: [] }).deliverDue()).toBe(1);
-    expect(lastAttempt(h).error).toBe('refused: localhost is a loopback name; webhooks go to public addresses only, unless WEBHOOK_ALLOW_PRIVATE_NETWORKS lists its network (an on-premises receiver)');
+    expect((await lastAttempt(h)).error).toBe('refused: localhost is a loopback name; webhooks go to public addresses only, unless WEBHOOK_ALLOW_PRIVATE_NETWORKS lists its network (an on-premises receiver)');
     expect(receiver.received).toHaveLength(0);
     // WEBHOOK_ALLOW_PRIVATE_NETWORKS=127.0.0.1,::1 lets a receiver on this machine in.
     h.clock.advance(60_000);
     expect(await deliveryWorker(h.database, h.clock, undefined, { privateNetworks: ['127.0.0.1/32', '::1/128'] }).deliverDue()).toBe(1);
     expect(receiver.received).toHaveLength(1);
-    expect(listAlerts(h.database)[0]).toMatchObject({ status: 'delivered', attempts: 2 });
+    expect((await alertsOf(h))[0]).toMatchObject({ status: 'delivered', attempts: 2 });
   });
 
   it('checks the address the connection is made to: a name that resolved to loopback is refused, whatever it resolved to before', async () => {
@@ -374,7 +377,7 @@ describe('where alerts may not go', () => {
     }) as unknown as Resolve;
     expect(await deliveryWorker(h.database, h.clock, undefined, { privateNetworks: [], resolve }).deliverDue()).toBe(1);
     expect(asked).toEqual(['crm.example.test']);
-    expect(lastAttempt(h).error).toBe(
+    expect((await lastAttempt(h)).error).toBe(
       'refused: crm.example.test resolves to 127.0.0.1, a loopback address; webhooks go to public addresses only, unless WEBHOOK_ALLOW_PRIVATE_NETWORKS lists its network (an on-premises receiver)',
     );
     expect(receiver.received).toHaveLength(0);
@@ -396,7 +399,7 @@ describe('where alerts may not go', () => {
       await keyScore(h, contactIds[0]!, '2');
       h.clock.advance(ALERT_COMMENT_WAIT_MS);
       expect(await deliveryWorker(h.database, h.clock).deliverDue()).toBe(1);
-      expect(lastAttempt(h)).toMatchObject({ statusCode: 307, error: 'the receiver answered HTTP 307' });
+      expect(await lastAttempt(h)).toMatchObject({ statusCode: 307, error: 'the receiver answered HTTP 307' });
       expect(receiver.received).toHaveLength(0);
     } finally {
       await new Promise<void>((resolve) => redirecting.close(() => resolve()));

@@ -2,7 +2,7 @@ import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import request from 'supertest';
 import type { ManualClock } from '../../src/clock/index.js';
 import type { AppDatabase } from '../../src/db/index.js';
-import { detractorAlertPayload, type RecordingLinkFn } from '../../src/followup/index.js';
+import { detractorAlertPayload, SqliteAlertStore, type RecordingLinkFn } from '../../src/followup/index.js';
 import { createSilentLogger, type Logger } from '../../src/logging/index.js';
 import { WebhookDeliveries, type Resolve } from '../../src/notifications/index.js';
 import { signCallback, startCall, type WebhookHarness } from './dialer.js';
@@ -64,6 +64,7 @@ export function deliveryWorker(
   receivers: { privateNetworks?: string[]; resolve?: Resolve } = { privateNetworks: LOOPBACK_RECEIVERS },
   logger: Logger = createSilentLogger(),
 ): WebhookDeliveries {
+  const alerts = { alerts: new SqliteAlertStore(database) };
   return new WebhookDeliveries({
     database,
     clock,
@@ -72,10 +73,8 @@ export function deliveryWorker(
     firstRetryDelayMs: 30_000,
     maxAttempts: 3,
     builders: {
-      'detractor.alert': (delivery) => detractorAlertPayload(database, delivery, recordingLink) as unknown as Record<string, unknown>,
-      'report.interim': () => {
-        throw new Error('queued without a body');
-      },
+      'detractor.alert': async (delivery) => (await detractorAlertPayload(alerts, delivery, recordingLink)) as unknown as Record<string, unknown>,
+      'report.interim': () => Promise.reject(new Error('queued without a body')),
     },
   });
 }

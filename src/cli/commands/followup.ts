@@ -2,7 +2,7 @@ import { Option, type Command } from 'commander';
 import { openContext } from '../../app/context.js';
 import { CASE_STATUSES } from '../../db/schema/index.js';
 import { AppError } from '../../errors/index.js';
-import { CasesQuery, listAlerts, listCases, updateCase, type CaseView } from '../../followup/index.js';
+import { CasesQuery, listAlerts, listCases, SqliteAlertStore, SqliteCaseStore, updateCase, type CaseView } from '../../followup/index.js';
 import { formatTime, printJson, printLine, table } from '../output.js';
 import { positiveInt } from '../parse.js';
 
@@ -17,10 +17,10 @@ export function registerFollowUpCommands(program: Command): void {
     .option('--list <listId>', 'only this list', positiveInt('--list'))
     .option('--limit <n>', 'at most this many (default 100)', positiveInt('--limit'))
     .option('--json', 'print JSON')
-    .action((flags: { list?: number; limit?: number; json?: boolean }) => {
+    .action(async (flags: { list?: number; limit?: number; json?: boolean }) => {
       const ctx = openContext({ readOnly: true });
       try {
-        const alerts = listAlerts(ctx.database, { listId: flags.list, limit: flags.limit });
+        const alerts = await listAlerts({ alerts: new SqliteAlertStore(ctx.database) }, { listId: flags.list, limit: flags.limit });
         if (flags.json) return printJson(alerts);
         if (alerts.length === 0) return printLine('No detractor alerts yet.');
         printLine(
@@ -60,7 +60,7 @@ export function registerFollowUpCommands(program: Command): void {
     .option('--limit <n>', 'at most this many (default 100, at most 500)')
     .option('--before <caseId>', 'only cases older than this one (the next page)')
     .option('--json', 'print JSON')
-    .action((flags: { list?: number; status?: string; overdue?: boolean; theme?: string; limit?: string; before?: string; json?: boolean }) => {
+    .action(async (flags: { list?: number; status?: string; overdue?: boolean; theme?: string; limit?: string; before?: string; json?: boolean }) => {
       const ctx = openContext({ readOnly: true });
       try {
         const parsed = CasesQuery.safeParse({
@@ -72,7 +72,7 @@ export function registerFollowUpCommands(program: Command): void {
           ...(flags.before ? { before: flags.before } : {}),
         });
         if (!parsed.success) throw new AppError('USAGE', parsed.error.issues.map((i) => `--${String(i.path[0])}: ${i.message}`).join('; '));
-        const found = listCases({ database: ctx.database, clock: ctx.clock }, { query: parsed.data });
+        const found = await listCases({ cases: new SqliteCaseStore(ctx.database), clock: ctx.clock }, { query: parsed.data });
         if (flags.json) return printJson(found);
         if (found.length === 0) return printLine('No cases.');
         printLine(table(['ID', 'LIST', 'SCORE', 'AGENT', 'CONTACT', 'THEMES', 'REASON', 'OWNER', 'STATUS', 'DUE'], found.map(caseRow)));
@@ -89,7 +89,7 @@ export function registerFollowUpCommands(program: Command): void {
     .option('--owner <name>', 'who follows it up ("none" unassigns)')
     .option('--note <text>', 'replaces the note ("" clears it)')
     .option('--json', 'print JSON')
-    .action((caseId: number, flags: { status?: string; owner?: string; note?: string; json?: boolean }) => {
+    .action(async (caseId: number, flags: { status?: string; owner?: string; note?: string; json?: boolean }) => {
       const ctx = openContext();
       try {
         const patch = {
@@ -97,7 +97,7 @@ export function registerFollowUpCommands(program: Command): void {
           ...(flags.owner !== undefined ? { owner: flags.owner === 'none' ? null : flags.owner } : {}),
           ...(flags.note !== undefined ? { note: flags.note === '' ? null : flags.note } : {}),
         };
-        const updated = updateCase({ database: ctx.database, clock: ctx.clock }, { caseId, patch });
+        const updated = await updateCase({ cases: new SqliteCaseStore(ctx.database), clock: ctx.clock }, { caseId, patch });
         if (flags.json) return printJson(updated);
         printLine(table(['ID', 'LIST', 'SCORE', 'AGENT', 'CONTACT', 'THEMES', 'REASON', 'OWNER', 'STATUS', 'DUE'], [caseRow(updated)]));
       } finally {
