@@ -2,10 +2,10 @@ import { rm } from 'node:fs/promises';
 import path from 'node:path';
 import type { CountryCode } from 'libphonenumber-js/max';
 import type { Clock } from '../clock/index.js';
-import { isSuppressed, normalizePhone } from '../contacts/index.js';
-import type { AppDatabase } from '../db/index.js';
+import { normalizePhone } from '../contacts/index.js';
 import { AppError } from '../errors/index.js';
 import type { Logger } from '../logging/index.js';
+import type { ErasureStore } from './erasure-store.js';
 
 export interface ErasureSummary {
   erasureId: number;
@@ -40,7 +40,7 @@ export const PROVIDER_COPY_RETENTION_DAYS = 30;
  * The erasure itself is recorded without the number.
  */
 export async function eraseNumber(options: {
-  database: AppDatabase;
+  erasures: ErasureStore;
   clock: Clock;
   logger: Logger;
   recordingsDir: string;
@@ -49,45 +49,21 @@ export async function eraseNumber(options: {
 }): Promise<ErasureSummary> {
   const phone = normalizePhone(options.number, options.country);
   if (!phone.ok) throw new AppError('INPUT_INVALID', `'${options.number}' ${phone.reason}`);
-  const { sqlite } = options.database;
-  const now = options.clock.now();
-  const { summary, files } = sqlite.transaction(() => {
-    const contacts = sqlite.prepare('SELECT id, list_id AS listId, status FROM contacts WHERE phone_e164 = ?').all(phone.e164) as { id: number; listId: number; status: string }[];
-    if (contacts.some((c) => c.status === 'dialing')) {
-      throw new AppError('CONFLICT', 'a call to this number is in progress; erase it once the call has ended', { retryable: true });
-    }
-    const ids = contacts.map((c) => c.id);
-    const inIds = `(${ids.map(() => '?').join(', ') || 'NULL'})`;
-    const files = (sqlite.prepare(`SELECT comment_file AS file FROM responses WHERE contact_id IN ${inIds} AND comment_file IS NOT NULL`).all(...ids) as { file: string }[]).map((r) => r.file);
-    const calls = (sqlite.prepare(`SELECT count(*) AS n FROM calls WHERE contact_id IN ${inIds}`).get(...ids) as { n: number }).n;
-    const responses = (sqlite.prepare(`SELECT count(*) AS n FROM responses WHERE contact_id IN ${inIds}`).get(...ids) as { n: number }).n;
-    const comments = sqlite
-      .prepare(`SELECT count(comment_text) AS transcripts, max(created_at) AS lastAt FROM responses WHERE contact_id IN ${inIds} AND (comment_recording_url IS NOT NULL OR comment_mode IS NOT NULL OR comment_status <> 'none')`)
-      .get(...ids) as { transcripts: number; lastAt: number | null };
-    const billingLinesKept = (sqlite.prepare(`SELECT count(*) AS n FROM billing_lines WHERE call_id IN (SELECT id FROM calls WHERE contact_id IN ${inIds})`).get(...ids) as { n: number }).n;
-    // Deleting the contacts cascades to calls, call_events and responses (and from them to follow-up
-    // cases, alert deliveries, comment themes and theme corrections); billing lines keep their amounts with call_id set to NULL
-    // (foreign key ON DELETE SET NULL).
-    sqlite.prepare(`DELETE FROM contacts WHERE id IN ${inIds}`).run(...ids);
-    // Triggered-survey requests keep the number even when refused (no contact was made for them).
-    // Cases and alerts went with the responses (ON DELETE CASCADE).
-    sqlite.prepare('DELETE FROM survey_triggers WHERE phone_e164 = ?').run(phone.e164);
-    const suppressionKept = isSuppressed(options.database, phone.e164);
-    const lists = new Set(contacts.map((c) => c.listId)).size;
-    const erasureId = (
-      sqlite
-        .prepare(
-          `INSERT INTO erasures (erased_at, contacts, lists, calls, responses, recordings, billing_lines_kept, suppression_kept)
-           VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
-        )
-        .get(now, ids.length, lists, calls, responses, files.length, billingLinesKept, suppressionKept ? 1 : 0) as { id: number }
-    ).id;
-    const providerCopiesExpireBy = comments.lastAt === null ? null : new Date(comments.lastAt + PROVIDER_COPY_RETENTION_DAYS * 86_400_000).toISOString();
-    return {
-      summary: { erasureId, contacts: ids.length, lists, calls, responses, recordings: files.length, billingLinesKept, suppressionKept, transcripts: comments.transcripts, providerCopiesExpireBy },
-      files,
-    };
-  }).immediate();
+  const outcome = await options.erasures.erase(phone.e164, options.clock.now());
+  if (outcome.kind === 'dialing') throw new AppError('CONFLICT', 'a call to this number is in progress; erase it once the call has ended', { retryable: true });
+  const { files, lastCommentAt, ...record } = outcome.record;
+  const summary: ErasureSummary = {
+    erasureId: record.erasureId,
+    contacts: record.contacts,
+    lists: record.lists,
+    calls: record.calls,
+    responses: record.responses,
+    recordings: files.length,
+    billingLinesKept: record.billingLinesKept,
+    suppressionKept: record.suppressionKept,
+    transcripts: record.transcripts,
+    providerCopiesExpireBy: lastCommentAt === null ? null : new Date(lastCommentAt + PROVIDER_COPY_RETENTION_DAYS * 86_400_000).toISOString(),
+  };
   // Files go after the commit: a crash in between leaves an orphan file with no row pointing at it,
   // which the retention purge removes; never a row pointing at a missing person.
   const root = path.resolve(options.recordingsDir);

@@ -1,7 +1,7 @@
 import { existsSync, mkdirSync, utimesSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from '@jest/globals';
-import { eraseNumber, purgeRecordings } from '../../src/privacy/index.js';
+import { eraseNumber, purgeRecordings, SqliteErasureStore } from '../../src/privacy/index.js';
 import { createList, startCall, webhookHarness } from '../support/dialer.js';
 import { ManualClock } from '../../src/clock/index.js';
 import { openMemoryDatabase } from '../../src/db/index.js';
@@ -37,7 +37,7 @@ describe('erasing a person', () => {
     const responseId = (sqlite.prepare('SELECT id FROM responses').get() as { id: number }).id;
     sqlite.prepare(`INSERT INTO response_themes (response_id, list_id, theme) VALUES (?, ?, 'price')`).run(responseId, first.listId);
     sqlite.prepare(`INSERT INTO theme_corrections (response_id, list_id, actor, before, after, corrected_at) VALUES (?, ?, 'operator', '[]', '["price"]', 0)`).run(responseId, first.listId);
-    const summary = await eraseNumber({ database: h.database, clock: h.clock, logger: h.deps.logger, recordingsDir: h.recordingsDir, number: '+48501234567' });
+    const summary = await eraseNumber({ erasures: new SqliteErasureStore(h.database), clock: h.clock, logger: h.deps.logger, recordingsDir: h.recordingsDir, number: '+48501234567' });
     expect(summary.transcripts).toBe(1);
     expect(summary.providerCopiesExpireBy).toBe(new Date(h.clock.now() + 30 * 86_400_000).toISOString());
     expect(count(h, `SELECT count(*) AS n FROM responses WHERE comment_text IS NOT NULL`)).toBe(0);
@@ -47,7 +47,7 @@ describe('erasing a person', () => {
 
   it('removes them from every list, call, callback, response and recording, and records the erasure without the number', async () => {
     const { h, file } = personInTwoLists();
-    const summary = await eraseNumber({ database: h.database, clock: h.clock, logger: h.deps.logger, recordingsDir: h.recordingsDir, number: '+48 501 234 567' });
+    const summary = await eraseNumber({ erasures: new SqliteErasureStore(h.database), clock: h.clock, logger: h.deps.logger, recordingsDir: h.recordingsDir, number: '+48 501 234 567' });
     expect(summary).toEqual({
       erasureId: 1,
       contacts: 2,
@@ -75,7 +75,7 @@ describe('erasing a person', () => {
   it('keeps the number on the do-not-call list, so an objection stays honoured', async () => {
     const { h } = personInTwoLists();
     h.database.sqlite.prepare(`INSERT INTO suppressions (phone_e164, source, created_at) VALUES ('+48501234567', 'opt_out', 0)`).run();
-    const summary = await eraseNumber({ database: h.database, clock: h.clock, logger: h.deps.logger, recordingsDir: h.recordingsDir, number: '+48501234567' });
+    const summary = await eraseNumber({ erasures: new SqliteErasureStore(h.database), clock: h.clock, logger: h.deps.logger, recordingsDir: h.recordingsDir, number: '+48501234567' });
     expect(summary.suppressionKept).toBe(true);
     expect(count(h, 'SELECT count(*) AS n FROM suppressions')).toBe(1);
   });
@@ -84,9 +84,9 @@ describe('erasing a person', () => {
     const h = webhookHarness();
     const { contactIds } = createList(h.database, { contacts: [{ phone: '+48501234567' }] });
     startCall(h.database, contactIds[0]!);
-    await expect(eraseNumber({ database: h.database, clock: h.clock, logger: h.deps.logger, recordingsDir: h.recordingsDir, number: '+48501234567' })).rejects.toMatchObject({ code: 'CONFLICT' });
+    await expect(eraseNumber({ erasures: new SqliteErasureStore(h.database), clock: h.clock, logger: h.deps.logger, recordingsDir: h.recordingsDir, number: '+48501234567' })).rejects.toMatchObject({ code: 'CONFLICT' });
     expect(count(h, 'SELECT count(*) AS n FROM contacts')).toBe(1);
-    await expect(eraseNumber({ database: h.database, clock: h.clock, logger: h.deps.logger, recordingsDir: h.recordingsDir, number: '12' })).rejects.toMatchObject({ code: 'INPUT_INVALID' });
+    await expect(eraseNumber({ erasures: new SqliteErasureStore(h.database), clock: h.clock, logger: h.deps.logger, recordingsDir: h.recordingsDir, number: '12' })).rejects.toMatchObject({ code: 'INPUT_INVALID' });
   });
 });
 

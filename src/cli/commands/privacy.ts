@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { openContext } from '../../app/context.js';
-import { eraseNumber, purgeRecordings } from '../../privacy/index.js';
+import { eraseNumber, purgeRecordings, SqliteErasureStore } from '../../privacy/index.js';
 import { printJson, printLine } from '../output.js';
 import { countryCode } from '../parse.js';
 
@@ -16,7 +16,7 @@ export function registerPrivacyCommands(program: Command): void {
     .action(async (number: string, options: { country?: ReturnType<typeof countryCode>; json?: boolean }) => {
       const ctx = openContext();
       try {
-        const summary = await eraseNumber({ database: ctx.database, clock: ctx.clock, logger: ctx.logger.child({ module: 'privacy' }), recordingsDir: ctx.config.recordingsDir, number, country: options.country });
+        const summary = await eraseNumber({ erasures: new SqliteErasureStore(ctx.database), clock: ctx.clock, logger: ctx.logger.child({ module: 'privacy' }), recordingsDir: ctx.config.recordingsDir, number, country: options.country });
         if (options.json) return printJson(summary);
         printLine(
           `Erasure ${summary.erasureId}: removed ${summary.contacts} contact(s) from ${summary.lists} list(s), ${summary.calls} call(s), ` +
