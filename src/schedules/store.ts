@@ -73,6 +73,8 @@ export interface ScheduleStore {
   recordRunEnded(scheduleIds: readonly number[], at: number, result: string): Promise<void>;
   /** Every active schedule of a final list is done: it never fires again. */
   markListDone(listId: number): Promise<void>;
+  /** The ready lists that accept triggered surveys, each with when its next pending contact is due (null: none pending). */
+  triggeredLists(): Promise<{ id: number; nextAt: number | null }[]>;
 }
 
 const COLUMNS = `s.id, s.list_id AS listId, s.cron, s.timezone, s.until_minute AS untilMinute, s.duration_ms AS durationMs, s.status,
@@ -141,6 +143,16 @@ export class SqliteScheduleStore implements ScheduleStore {
   markListDone(listId: number): Promise<void> {
     prepared(this.#database, `UPDATE schedules SET status = 'done' WHERE list_id = ? AND status = 'active'`).run(listId);
     return Promise.resolve();
+  }
+
+  triggeredLists(): Promise<{ id: number; nextAt: number | null }[]> {
+    return Promise.resolve(
+      prepared(
+        this.#database,
+        `SELECT l.id, (SELECT min(c.next_attempt_at) FROM contacts c WHERE c.list_id = l.id AND c.status = 'pending') AS nextAt
+         FROM lists l WHERE l.accepts_triggers = 1 AND l.state = 'ready' ORDER BY l.id`,
+      ).all() as { id: number; nextAt: number | null }[],
+    );
   }
 
   #tableExists(): boolean {

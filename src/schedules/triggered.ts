@@ -1,7 +1,8 @@
 import type { Clock } from '../clock/index.js';
-import { prepared, type AppDatabase } from '../db/index.js';
 import type { Logger } from '../logging/index.js';
 import type { RunListFn } from './runner.js';
+import { scheduleStore } from './store.js';
+import type { AppDatabase } from '../db/index.js';
 import { TickLoop } from './tick-loop.js';
 
 export interface TriggeredListsRunnerOptions {
@@ -70,13 +71,9 @@ export class TriggeredListsRunner {
   }
 
   /** Starts a run for every triggered list with a due contact; returns when the next contact is due. */
-  tick(): number | null {
+  async tick(): Promise<number | null> {
+    const lists = await scheduleStore(this.#o.database).triggeredLists();
     const now = this.#o.clock.now();
-    const lists = prepared(
-      this.#o.database,
-      `SELECT l.id, (SELECT min(c.next_attempt_at) FROM contacts c WHERE c.list_id = l.id AND c.status = 'pending') AS nextAt
-       FROM lists l WHERE l.accepts_triggers = 1 AND l.state = 'ready'`,
-    ).all() as { id: number; nextAt: number | null }[];
     let next: number | null = null;
     for (const { id, nextAt } of lists) {
       if (nextAt === null || this.#runs.has(id)) continue;

@@ -6,7 +6,7 @@ import { freshFixture } from '../support/conformance.js';
 export interface ScheduleStoreFixture {
   store: ScheduleStore;
   /** A ready list (or one still importing) with `open` contacts pending and `final` responded ones; returns its id. */
-  seedList(list: { name: string; open: number; final: number; acceptsTriggers?: boolean; importing?: boolean }): Promise<number>;
+  seedList(list: { name: string; open: number; final: number; acceptsTriggers?: boolean; importing?: boolean; nextAt?: number[] }): Promise<number>;
   close(): Promise<void>;
 }
 
@@ -80,6 +80,18 @@ export function scheduleStoreConformance(name: string, open: () => Promise<Sched
       await expect(store.get(otherId)).resolves.toMatchObject({ status: 'active' });
       expect((await store.active()).map((s) => s.id)).toEqual([otherId]);
       expect((await store.all()).map((s) => s.id)).toEqual([doneId, otherId]);
+    });
+
+    it('lists the ready lists that take triggered surveys with when their next pending contact is due', async () => {
+      const f = await start();
+      const due = await f.seedList({ name: 'Support', open: 2, final: 1, acceptsTriggers: true, nextAt: [5_000, 3_000] });
+      const idle = await f.seedList({ name: 'Support idle', open: 0, final: 2, acceptsTriggers: true });
+      await f.seedList({ name: 'Q1', open: 3, final: 0, nextAt: [1, 1, 1] });
+      await f.seedList({ name: 'Support import', open: 1, final: 0, acceptsTriggers: true, importing: true, nextAt: [1] });
+      expect(await f.store.triggeredLists()).toEqual([
+        { id: due, nextAt: 3_000 },
+        { id: idle, nextAt: null },
+      ]);
     });
   });
 }
