@@ -2,7 +2,7 @@ import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from '@jest/globals';
 import request from 'supertest';
-import { CommentTexts, parseTranscript, type TextResult, type Transcriber } from '../../src/comments/index.js';
+import { CommentTexts, parseTranscript, sqliteCommentStores, type TextResult, type Transcriber } from '../../src/comments/index.js';
 import { createList, signCallback, startCall, webhookHarness, type WebhookHarness } from '../support/dialer.js';
 import { tempDir } from '../support/factories.js';
 import { ManualClock } from '../../src/clock/index.js';
@@ -53,7 +53,7 @@ function queueSetup(answers: TextResult[]) {
     .prepare(`UPDATE responses SET comment_transcript_url = 'https://api.nexmo.com/v1/files/t1', comment_text_status = 'pending', comment_text_due_at = ?, comment_language = 'en-US' WHERE id = ?`)
     .run(clock.now(), responseId);
   const transcriber = new ScriptedTranscriber(answers);
-  const texts = new CommentTexts({ database, clock, logger: createSilentLogger(), transcriber, recordingsDir, retryDelayMs: 1000, maxAttempts: 3 });
+  const texts = new CommentTexts({ stores: sqliteCommentStores(database), clock, logger: createSilentLogger(), transcriber, recordingsDir, retryDelayMs: 1000, maxAttempts: 3 });
   const stored = () =>
     database.sqlite
       .prepare('SELECT comment_text_status AS status, comment_text AS text, comment_status AS audio, comment_text_attempts AS attempts, themes_source AS themesSource FROM responses WHERE id = ?')
@@ -103,10 +103,10 @@ describe('CommentTexts (the comment text queue)', () => {
 
   it('resumes the texts a killed process left pending', async () => {
     const s = queueSetup([{ ok: true, text: 'Rude staff', confidence: 1 }]);
-    expect(s.texts.resumePending()).toBe(1);
+    await expect(s.texts.resumePending()).resolves.toBe(1);
     await s.texts.drain(1000);
     expect(s.stored()).toMatchObject({ status: 'ready' });
-    expect(s.texts.resumePending()).toBe(0);
+    await expect(s.texts.resumePending()).resolves.toBe(0);
   });
 });
 
