@@ -1,5 +1,5 @@
 import { CANCELLED, systemClock } from '../clock/index.js';
-import { CommentTexts, ProviderTranscripts } from '../comments/index.js';
+import { CommentTexts, ProviderTranscripts, sqliteCommentStores, type CommentStores } from '../comments/index.js';
 import { CallSignals, DialerGauges, RecordingDownloads, sqliteCallUnits, webhookUrls, type CallDeps, type WebhookUrls } from '../calls/index.js';
 import { ListSettingsBook } from '../contacts/index.js';
 import { LocalPacer, RollingWindowLimiter, SqliteRunStore, WorkerPacer, type AccountPacer, type DialerDeps } from '../dialer/index.js';
@@ -27,6 +27,8 @@ export interface DialerRuntime {
   publicBaseUrl: string;
   /** The outbox worker: detractor alerts and report announcements to clients. */
   deliveries: WebhookDeliveries;
+  /** The comment pipeline's stores, which the recording and text queues work on. */
+  commentStores: CommentStores;
   close(): Promise<void>;
 }
 
@@ -57,8 +59,9 @@ export async function startDialerRuntime(ctx: AppContext, options: StartDialerRu
   };
   // One signer for the SDK's requests and the recording downloads.
   const auth = new ReusingAuth({ applicationId: vonage.applicationId, privateKey: vonage.privateKey, reuseMs: config.jwtReuseSeconds * 1000, clock: ctx.clock });
+  const commentStores = sqliteCommentStores(ctx.database);
   const recordings = new RecordingDownloads({
-    database: ctx.database,
+    comments: commentStores.comments,
     clock: ctx.clock,
     logger: logger.child({ module: 'recordings' }),
     authorization: () => auth.createBearerHeader(),
@@ -66,7 +69,7 @@ export async function startDialerRuntime(ctx: AppContext, options: StartDialerRu
     recordingsDir: config.recordingsDir,
   });
   const texts = new CommentTexts({
-    database: ctx.database,
+    stores: commentStores,
     clock: ctx.clock,
     logger: logger.child({ module: 'comments' }),
     transcriber: new ProviderTranscripts({ authorization: () => auth.createBearerHeader(), policy: { apiHost: config.vonageApiHost, extraHosts: config.recordingDownloadHosts } }),
@@ -98,9 +101,9 @@ export async function startDialerRuntime(ctx: AppContext, options: StartDialerRu
         pace,
         logger.child({ module: 'telephony' }),
       );
-  const resumed = recordings.resumePending();
+  const resumed = await recordings.resumePending();
   if (resumed > 0) logger.info('resuming recording downloads', { count: resumed });
-  const resumedTexts = texts.resumePending();
+  const resumedTexts = await texts.resumePending();
   if (resumedTexts > 0) logger.info('resuming comment texts', { count: resumedTexts });
   // Alerts and announcements queued by this process or left pending by an earlier one. Only the
   // dialer (the lock holder) runs this worker, so there is one per database.
@@ -121,7 +124,7 @@ export async function startDialerRuntime(ctx: AppContext, options: StartDialerRu
   deps.onFollowUp = () => deliveries.poke();
   deliveries.start();
   logger.info('webhook server listening', { port: server.port, publicBaseUrl });
-  const retention = keepPurgingRecordings(ctx);
+  const retention = keepPurgingRecordings(ctx, commentStores);
   return {
     deps,
     telephony,
@@ -130,6 +133,7 @@ export async function startDialerRuntime(ctx: AppContext, options: StartDialerRu
     server,
     publicBaseUrl,
     deliveries,
+    commentStores,
     close: async () => {
       await retention.stop();
       await server.close();
@@ -144,11 +148,11 @@ export async function startDialerRuntime(ctx: AppContext, options: StartDialerRu
 const DAY_MS = 86_400_000;
 
 /** Deletes recordings past RECORDING_RETENTION_DAYS now and then once a day, until stopped. */
-function keepPurgingRecordings(ctx: AppContext): { stop(): Promise<void> } {
+function keepPurgingRecordings(ctx: AppContext, stores: CommentStores): { stop(): Promise<void> } {
   const stop = new AbortController();
   const log = ctx.logger.child({ module: 'privacy' });
   const purge = () =>
-    purgeRecordings({ database: ctx.database, clock: ctx.clock, logger: log, recordingsDir: ctx.config.recordingsDir, days: ctx.config.recordingRetentionDays }).catch((error: unknown) =>
+    purgeRecordings({ comments: stores.comments, clock: ctx.clock, logger: log, recordingsDir: ctx.config.recordingsDir, days: ctx.config.recordingRetentionDays }).catch((error: unknown) =>
       log.error('recording purge failed', { error }),
     );
   const loop = (async () => {

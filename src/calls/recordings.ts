@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { KeyedJobs, type Clock } from '../clock/index.js';
-import { prepared, type AppDatabase } from '../db/index.js';
+import type { CommentStore } from '../comments/index.js';
 import type { Logger } from '../logging/index.js';
 import { downloadRecording, parseProviderTime, type RecordingHostPolicy } from '../telephony/index.js';
 import type { CallDeps } from './deps.js';
@@ -69,7 +69,7 @@ export async function handleTranscription(deps: CallDeps, texts: ResponseQueue |
 }
 
 export interface RecordingDownloadsOptions {
-  database: AppDatabase;
+  comments: CommentStore;
   clock: Clock;
   logger: Logger;
   /** The `Authorization` header for downloads (the application's Bearer JWT). */
@@ -104,12 +104,11 @@ export class RecordingDownloads {
     return this.#jobs.size;
   }
 
-  /** Re-queues every recording still marked pending (after a restart). */
-  resumePending(listId?: number): number {
-    const rows = prepared(this.#o.database, `SELECT id FROM responses WHERE comment_status = 'pending' AND (? IS NULL OR list_id = ?)`)
-      .all(listId ?? null, listId ?? null) as { id: number }[];
-    rows.forEach((r) => this.enqueue(r.id));
-    return rows.length;
+  /** Re-queues every recording still marked pending (after a restart); returns how many. */
+  async resumePending(listId?: number): Promise<number> {
+    const ids = await this.#o.comments.pendingDownloads(listId);
+    ids.forEach((id) => this.enqueue(id));
+    return ids.length;
   }
 
   /** Waits for queued downloads, at most `timeoutMs` of clock time. */
@@ -117,17 +116,16 @@ export class RecordingDownloads {
     return this.#jobs.drain(timeoutMs);
   }
 
-  /** Stops retries and in-flight downloads and waits until no job touches the database any more. */
+  /** Stops retries and in-flight downloads and waits until no job touches the store any more. */
   close(): Promise<void> {
     return this.#jobs.close();
   }
 
   async #run(responseId: number): Promise<void> {
-    const { database, clock, logger } = this.#o;
+    const { comments, clock, logger } = this.#o;
     for (;;) {
-      const row = prepared(database, 'SELECT list_id AS listId, call_id AS callId, comment_recording_url AS url, comment_status AS status, comment_download_attempts AS attempts FROM responses WHERE id = ?')
-        .get(responseId) as { listId: number; callId: number; url: string | null; status: string; attempts: number } | undefined;
-      if (!row || row.status !== 'pending' || !row.url) return;
+      const row = await comments.pendingDownload(responseId);
+      if (!row || this.#jobs.signal.aborted) return;
       const result = await downloadRecording({
         url: row.url,
         authorization: this.#o.authorization,
@@ -136,18 +134,16 @@ export class RecordingDownloads {
         baseName: `call-${row.callId}`,
         signal: this.#jobs.signal,
       });
-      // Closed while downloading: the database may be gone; the row stays pending for next time.
+      // Closed while downloading: the store may be gone; the row stays pending for next time.
       if (this.#jobs.signal.aborted) return;
       const attempts = row.attempts + 1;
       if (result.ok) {
-        prepared(database, `UPDATE responses SET comment_status = 'downloaded', comment_file = ?, comment_download_attempts = ? WHERE id = ? AND comment_status = 'pending'`)
-          .run(path.relative(this.#o.recordingsDir, result.file), attempts, responseId);
+        await comments.markDownloaded(responseId, path.relative(this.#o.recordingsDir, result.file), attempts);
         logger.info('recording downloaded', { listId: row.listId, callId: row.callId, bytes: result.bytes });
         return;
       }
       const giveUp = !result.retryable || attempts >= this.#o.maxAttempts;
-      prepared(database, `UPDATE responses SET comment_download_attempts = ?, comment_status = CASE WHEN ? THEN 'failed' ELSE comment_status END WHERE id = ? AND comment_status = 'pending'`)
-        .run(attempts, giveUp ? 1 : 0, responseId);
+      await comments.noteDownloadFailed(responseId, attempts, giveUp);
       logger.warn(giveUp ? 'recording download failed; giving up' : 'recording download failed; will retry', {
         listId: row.listId,
         callId: row.callId,
@@ -170,17 +166,9 @@ export class RecordingDownloads {
  * never gets one, hence the bound. A list that takes spoken comments has nothing to wait for: the
  * words come with the input webhook, during the call, and nothing arrives after it.
  */
-export async function awaitLateRecordings(deps: Pick<CallDeps, 'database' | 'clock'>, listId: number, timeoutMs: number): Promise<void> {
-  const waiting = () =>
-    (
-      prepared(
-        deps.database,
-        `SELECT count(*) AS n FROM responses r JOIN calls c ON c.id = r.call_id JOIN lists l ON l.id = r.list_id
-         WHERE r.list_id = ? AND r.comment_status = 'none' AND c.ivr_stage = 'comment' AND json_extract(l.script, '$.comment') IS NOT 'speech'`,
-      ).get(listId) as { n: number }
-    ).n;
+export async function awaitLateRecordings(deps: { comments: CommentStore; clock: Clock }, listId: number, timeoutMs: number): Promise<void> {
   for (let waited = 0; waited < timeoutMs; waited += 250) {
-    if (waiting() === 0) return;
+    if ((await deps.comments.awaitingRecordings(listId)) === 0) return;
     await deps.clock.sleep(250);
   }
 }

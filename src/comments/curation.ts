@@ -1,12 +1,14 @@
 import { z } from 'zod';
 import type { Clock } from '../clock/index.js';
-import { prepared, type AppDatabase } from '../db/index.js';
 import { SENTIMENTS, type JudgementSource, type Sentiment } from '../db/schema/index.js';
 import { AppError } from '../errors/index.js';
 import { maskPhone, type Logger } from '../logging/index.js';
 import { DEFAULT_TAXONOMY, OTHER_THEME_ID, parseTaxonomy, type Taxonomy } from '../themes/index.js';
 import { categoryOf, NPS_CATEGORIES, scoreRangeOf, type NpsCategory } from '../ivr/index.js';
-import { judgeComment, taxonomyOfList, themesOf } from './judgement.js';
+import type { CommentStore, CorrectionRecord } from './comment-store.js';
+import { judgeText, taxonomyOfList } from './judgement.js';
+import type { CommentStores } from './stores.js';
+import type { TaxonomyStore } from './taxonomy-store.js';
 
 /**
  * What people do with judged comments: a client's own taxonomy, a person's correction of a
@@ -33,23 +35,24 @@ export interface ClientTaxonomy {
   themes: string[];
 }
 
-function clientRow(database: AppDatabase, clientId: number): { id: number; taxonomy: string | null } {
-  const row = prepared(database, 'SELECT id, taxonomy FROM clients WHERE id = ?').get(clientId) as { id: number; taxonomy: string | null } | undefined;
-  if (!row) throw new AppError('NOT_FOUND', `client ${clientId} does not exist; see \`nps-dialer clients list\``);
-  return row;
+/** The client's stored taxonomy; NOT_FOUND for an unknown client. */
+async function storedTaxonomy(taxonomies: TaxonomyStore, clientId: number): Promise<{ custom: unknown }> {
+  const stored = await taxonomies.ofClient(clientId);
+  if (!stored) throw new AppError('NOT_FOUND', `client ${clientId} does not exist; see \`nps-dialer clients list\``);
+  return stored;
 }
 
+const parseStored = (clientId: number, custom: unknown): Taxonomy => (custom === null ? DEFAULT_TAXONOMY : parseTaxonomy(custom, `client ${clientId}'s stored taxonomy`));
+
 /** Which taxonomy a client's lists are classified with. */
-export function clientTaxonomy(database: AppDatabase, clientId: number): ClientTaxonomy {
-  const row = clientRow(database, clientId);
-  const taxonomy: Taxonomy = row.taxonomy === null ? DEFAULT_TAXONOMY : parseTaxonomy(JSON.parse(row.taxonomy), `client ${clientId}'s stored taxonomy`);
-  return { clientId, kind: row.taxonomy === null ? 'default' : 'custom', themes: taxonomy.themes.map((t) => t.id) };
+export async function clientTaxonomy(taxonomies: TaxonomyStore, clientId: number): Promise<ClientTaxonomy> {
+  const { custom } = await storedTaxonomy(taxonomies, clientId);
+  return { clientId, kind: custom === null ? 'default' : 'custom', themes: parseStored(clientId, custom).themes.map((t) => t.id) };
 }
 
 /** The stored taxonomy of a client as a Taxonomy (the default one when it has none). */
-export function taxonomyOfClient(database: AppDatabase, clientId: number): Taxonomy {
-  const row = clientRow(database, clientId);
-  return row.taxonomy === null ? DEFAULT_TAXONOMY : parseTaxonomy(JSON.parse(row.taxonomy), `client ${clientId}'s stored taxonomy`);
+export async function taxonomyOfClient(taxonomies: TaxonomyStore, clientId: number): Promise<Taxonomy> {
+  return parseStored(clientId, (await storedTaxonomy(taxonomies, clientId)).custom);
 }
 
 /**
@@ -57,20 +60,24 @@ export function taxonomyOfClient(database: AppDatabase, clientId: number): Taxon
  * whose error names `source` (e.g. the file), the theme, the language and the phrase. Lists already
  * classified keep their themes until `comments reclassify`.
  */
-export function setClientTaxonomy(database: AppDatabase, input: { clientId: number; taxonomy: unknown; source: string }): ClientTaxonomy {
-  clientRow(database, input.clientId);
-  const text = input.taxonomy === null ? null : JSON.stringify(parseTaxonomy(input.taxonomy, input.source));
-  prepared(database, 'UPDATE clients SET taxonomy = ? WHERE id = ?').run(text, input.clientId);
-  return clientTaxonomy(database, input.clientId);
+export async function setClientTaxonomy(taxonomies: TaxonomyStore, input: { clientId: number; taxonomy: unknown; source: string }): Promise<ClientTaxonomy> {
+  await storedTaxonomy(taxonomies, input.clientId);
+  const taxonomy = input.taxonomy === null ? null : parseTaxonomy(input.taxonomy, input.source);
+  await taxonomies.setForClient(input.clientId, taxonomy);
+  return clientTaxonomy(taxonomies, input.clientId);
 }
 
 /** A client by id (digits) or by exact name; a name shared by several clients is refused. */
-export function findClientId(database: AppDatabase, nameOrId: string): number {
-  if (/^[1-9]\d{0,15}$/.test(nameOrId)) return clientRow(database, Number(nameOrId)).id;
-  const rows = prepared(database, 'SELECT id FROM clients WHERE name = ?').all(nameOrId) as { id: number }[];
-  if (rows.length === 0) throw new AppError('NOT_FOUND', `no client is named '${nameOrId}'; see \`nps-dialer clients list\``);
-  if (rows.length > 1) throw new AppError('USAGE', `${rows.length} clients are named '${nameOrId}' (ids ${rows.map((r) => r.id).join(', ')}); give the id`);
-  return rows[0]!.id;
+export async function findClientId(taxonomies: TaxonomyStore, nameOrId: string): Promise<number> {
+  if (/^[1-9]\d{0,15}$/.test(nameOrId)) {
+    const clientId = Number(nameOrId);
+    await storedTaxonomy(taxonomies, clientId);
+    return clientId;
+  }
+  const ids = await taxonomies.clientsNamed(nameOrId);
+  if (ids.length === 0) throw new AppError('NOT_FOUND', `no client is named '${nameOrId}'; see \`nps-dialer clients list\``);
+  if (ids.length > 1) throw new AppError('USAGE', `${ids.length} clients are named '${nameOrId}' (ids ${ids.join(', ')}); give the id`);
+  return ids[0]!;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -100,8 +107,7 @@ export interface CorrectionResult {
   correctionId: number | null;
 }
 
-export interface CurationDeps {
-  database: AppDatabase;
+export interface CurationDeps extends CommentStores {
   clock: Clock;
   logger?: Logger | undefined;
 }
@@ -114,68 +120,29 @@ export interface CurationDeps {
  * themes of the list's client's taxonomy (or `other`). A repeat that changes nothing writes no
  * audit row.
  */
-export function correctThemes(deps: CurationDeps, input: { responseId: number; listId?: number | undefined; actor: CorrectionActor; correction: unknown }): CorrectionResult {
+export async function correctThemes(deps: CurationDeps, input: { responseId: number; listId?: number | undefined; actor: CorrectionActor; correction: unknown }): Promise<CorrectionResult> {
   const parsed = ThemesCorrection.safeParse(input.correction);
   if (!parsed.success) {
     throw new AppError('INPUT_INVALID', parsed.error.issues.map((i) => (i.path.length ? `${i.path.join('.')}: ${i.message}` : i.message)).join('; '));
   }
-  const { database } = deps;
-  const row = prepared(
-    database,
-    `SELECT r.id, r.list_id AS listId, l.client_id AS clientId, r.comment_text_status AS textStatus, r.themes_source AS themesSource,
-            r.sentiment, r.sentiment_source AS sentimentSource
-     FROM responses r JOIN lists l ON l.id = r.list_id WHERE r.id = ?`,
-  ).get(input.responseId) as
-    | { id: number; listId: number; clientId: number | null; textStatus: string; themesSource: JudgementSource | null; sentiment: Sentiment | null; sentimentSource: JudgementSource | null }
-    | undefined;
+  const row = await deps.comments.correctionTarget(input.responseId);
   const where = input.listId === undefined ? '' : ` in list ${input.listId}`;
-  if (!row || (input.listId !== undefined && row.listId !== input.listId) || (input.actor.kind === 'client' && row.clientId !== input.actor.clientId)) {
-    throw new AppError('NOT_FOUND', `comment ${input.responseId}${where} does not exist`);
-  }
+  const notFound = () => new AppError('NOT_FOUND', `comment ${input.responseId}${where} does not exist`);
+  if (!row || (input.listId !== undefined && row.listId !== input.listId) || (input.actor.kind === 'client' && row.clientId !== input.actor.clientId)) throw notFound();
   if (row.textStatus !== 'ready') {
-    throw new AppError('CONFLICT', `response ${row.id} has no comment with words (its text is ${row.textStatus}); only comments with words have themes`);
+    throw new AppError('CONFLICT', `response ${row.responseId} has no comment with words (its text is ${row.textStatus}); only comments with words have themes`);
   }
-  const accepted = [...new Set([...taxonomyOfList(database, row.listId).taxonomy.themes.map((t) => t.id), OTHER_THEME_ID])];
+  const accepted = [...new Set([...(await taxonomyOfList(deps.taxonomies, row.listId)).taxonomy.themes.map((t) => t.id), OTHER_THEME_ID])];
   const themes = [...new Set(parsed.data.themes)].sort();
   const unknown = themes.filter((t) => !accepted.includes(t));
   if (unknown.length > 0) {
     throw new AppError('INPUT_INVALID', `themes: ${unknown.map((t) => `'${t}'`).join(', ')} ${unknown.length === 1 ? 'is' : 'are'} not a theme of this client's taxonomy; accepted: ${accepted.join(', ')}`);
   }
-  const now = deps.clock.now();
-  const result = database.sqlite
-    .transaction((): CorrectionResult => {
-      const before = themesOf(database, row.id);
-      const sentimentChanged = parsed.data.sentiment !== undefined && (parsed.data.sentiment !== row.sentiment || row.sentimentSource !== 'manual');
-      const themesChanged = row.themesSource !== 'manual' || before.join(',') !== themes.join(',');
-      let correctionId: number | null = null;
-      if (themesChanged) {
-        prepared(database, 'DELETE FROM response_themes WHERE response_id = ?').run(row.id);
-        for (const theme of themes) prepared(database, 'INSERT INTO response_themes (response_id, list_id, theme) VALUES (?, ?, ?)').run(row.id, row.listId, theme);
-        prepared(database, `UPDATE responses SET themes_source = 'manual' WHERE id = ?`).run(row.id);
-      }
-      if (sentimentChanged) prepared(database, `UPDATE responses SET sentiment = ?, sentiment_source = 'manual' WHERE id = ?`).run(parsed.data.sentiment, row.id);
-      if (themesChanged || sentimentChanged) {
-        // before/after hold theme ids only (docs/privacy.md): the audit may outlive the words.
-        correctionId = (
-          prepared(database, 'INSERT INTO theme_corrections (response_id, list_id, actor, before, after, corrected_at) VALUES (?, ?, ?, ?, ?, ?) RETURNING id').get(
-            row.id,
-            row.listId,
-            actorName(input.actor),
-            JSON.stringify(before),
-            JSON.stringify(themes),
-            now,
-          ) as { id: number }
-        ).id;
-      }
-      const stored = prepared(database, 'SELECT sentiment, sentiment_source AS sentimentSource, themes_source AS themesSource FROM responses WHERE id = ?').get(row.id) as {
-        sentiment: Sentiment | null;
-        sentimentSource: JudgementSource | null;
-        themesSource: JudgementSource;
-      };
-      return { responseId: row.id, listId: row.listId, themes: themesOf(database, row.id), ...stored, correctionId };
-    })
-    .immediate();
-  deps.logger?.info('comment themes corrected', { responseId: row.id, listId: row.listId, actor: actorName(input.actor), themes: result.themes, correctionId: result.correctionId });
+  const stored = await deps.comments.correct({ responseId: row.responseId, themes, sentiment: parsed.data.sentiment, actor: actorName(input.actor), at: deps.clock.now() });
+  // Erased (or its words gone) since it was read: there is no comment to correct any more.
+  if (!stored) throw notFound();
+  const result: CorrectionResult = { responseId: row.responseId, listId: row.listId, ...stored };
+  deps.logger?.info('comment themes corrected', { responseId: row.responseId, listId: row.listId, actor: actorName(input.actor), themes: result.themes, correctionId: result.correctionId });
   return result;
 }
 
@@ -188,16 +155,8 @@ export interface ThemeCorrectionView {
 }
 
 /** The audit trail of one comment, oldest first. */
-export function correctionsOf(database: AppDatabase, responseId: number): ThemeCorrectionView[] {
-  return (
-    prepared(database, 'SELECT id, actor, before, after, corrected_at AS correctedAt FROM theme_corrections WHERE response_id = ? ORDER BY id').all(responseId) as {
-      id: number;
-      actor: string;
-      before: string;
-      after: string;
-      correctedAt: number;
-    }[]
-  ).map((c) => ({ ...c, before: JSON.parse(c.before) as string[], after: JSON.parse(c.after) as string[], correctedAt: new Date(c.correctedAt).toISOString() }));
+export async function correctionsOf(comments: CommentStore, responseId: number): Promise<ThemeCorrectionView[]> {
+  return (await comments.correctionsOf(responseId)).map((c: CorrectionRecord) => ({ ...c, correctedAt: new Date(c.correctedAt).toISOString() }));
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -234,28 +193,14 @@ export interface CommentView {
  * `clientId` scopes to that client's lists (another client's list is NOT_FOUND) and leaves out the
  * phone number; the operator's view (no clientId) shows it masked.
  */
-export function listComments(database: AppDatabase, input: { listId: number; clientId?: number | undefined; query: CommentsQuery }): CommentView[] {
-  const list = prepared(database, 'SELECT id, client_id AS clientId FROM lists WHERE id = ?').get(input.listId) as { id: number; clientId: number | null } | undefined;
+export async function listComments(comments: CommentStore, input: { listId: number; clientId?: number | undefined; query: CommentsQuery }): Promise<CommentView[]> {
+  const list = await comments.listOwner(input.listId);
   if (!list || (input.clientId !== undefined && list.clientId !== input.clientId)) throw new AppError('NOT_FOUND', `list ${input.listId} does not exist`);
-  const [low, high] = input.query.category ? scoreRangeOf(input.query.category) : [0, 10];
-  const rows = prepared(
-    database,
-    `SELECT r.id AS responseId, r.score, r.comment_text AS text, r.comment_language AS language, r.themes_source AS themesSource, r.sentiment,
-            r.sentiment_source AS sentimentSource, r.reason, r.created_at AS respondedAt, c.phone_e164 AS phone,
-            (SELECT group_concat(theme, ',') FROM (SELECT theme FROM response_themes t WHERE t.response_id = r.id ORDER BY theme)) AS themes
-     FROM responses r JOIN contacts c ON c.id = r.contact_id
-     WHERE r.list_id = @listId AND r.comment_text_status = 'ready' AND r.score BETWEEN @low AND @high
-       AND (@theme IS NULL OR EXISTS (SELECT 1 FROM response_themes t WHERE t.response_id = r.id AND t.theme = @theme))
-     ORDER BY r.score, r.id`,
-  ).all({ listId: input.listId, low, high, theme: input.query.theme ?? null }) as (Omit<CommentView, 'themes' | 'category' | 'respondedAt' | 'phone'> & {
-    themes: string | null;
-    respondedAt: number;
-    phone: string;
-  })[];
-  return rows.map(({ phone, themes, respondedAt, ...r }) => ({
+  const [minScore, maxScore] = input.query.category ? scoreRangeOf(input.query.category) : [0, 10];
+  const rows = await comments.commentsOfList(input.listId, { minScore, maxScore, theme: input.query.theme });
+  return rows.map(({ phone, respondedAt, ...r }) => ({
     ...r,
     category: categoryOf(r.score),
-    themes: themes ? themes.split(',') : [],
     respondedAt: new Date(respondedAt).toISOString(),
     ...(input.clientId === undefined ? { phone: maskPhone(phone) } : {}),
   }));
@@ -280,27 +225,23 @@ export interface ReclassifySummary {
  * provider's. Each comment is its own short transaction: a crash leaves a partly re-classified list
  * that a second run completes.
  */
-export function reclassifyList(deps: CurationDeps, listId: number): ReclassifySummary {
-  const { database } = deps;
-  if (!prepared(database, 'SELECT 1 FROM lists WHERE id = ?').get(listId)) throw new AppError('NOT_FOUND', `list ${listId} does not exist; see \`nps-dialer lists\``);
-  const rows = prepared(
-    database,
-    `SELECT id, themes_source AS themesSource, sentiment, sentiment_source AS sentimentSource FROM responses
-     WHERE list_id = ? AND comment_text_status = 'ready' AND comment_text IS NOT NULL ORDER BY id`,
-  ).all(listId) as { id: number; themesSource: JudgementSource | null; sentiment: Sentiment | null; sentimentSource: JudgementSource | null }[];
+export async function reclassifyList(deps: CurationDeps, listId: number): Promise<ReclassifySummary> {
+  if (!(await deps.comments.listOwner(listId))) throw new AppError('NOT_FOUND', `list ${listId} does not exist; see \`nps-dialer lists\``);
+  const rows = await deps.comments.commentsWithWords(listId);
   const summary: ReclassifySummary = { listId, classified: 0, keptManual: 0, changed: 0 };
   for (const row of rows) {
     if (row.themesSource === 'manual') {
       summary.keptManual++;
       continue;
     }
-    const before = themesOf(database, row.id).join(',');
+    if (row.text === null || row.text.trim() === '') continue;
     // Only the provider's label is stored; passing it back keeps it (and its source) as it was.
     const provider = row.sentimentSource === 'provider' && row.sentiment ? { label: row.sentiment, score: 0 } : undefined;
-    const judged = judgeComment(database, row.id, provider);
+    const judgement = judgeText(await taxonomyOfList(deps.taxonomies, listId), { text: row.text, language: row.language }, provider);
+    const judged = await deps.comments.recordJudgement(row.responseId, judgement);
     if (!judged) continue;
     summary.classified++;
-    if ([...judged.themes].sort().join(',') !== before) summary.changed++;
+    if ([...judged.themes].sort().join(',') !== row.themes.join(',')) summary.changed++;
   }
   deps.logger?.info('list re-classified', { ...summary });
   return summary;

@@ -4,7 +4,10 @@
  * themes engine, or a person's correction).
  */
 export { parseSpokenComment, spokenCommentRecord, withoutSpokenWords, type SpokenCommentRecord } from './speech.js';
-export { judgeComment, taxonomyOfList, themesOf } from './judgement.js';
+export { SqliteCommentStore, type CommentStore } from './comment-store.js';
+export { SqliteTaxonomyStore } from './taxonomy-store.js';
+export { sqliteCommentStores, type CommentStores } from './stores.js';
+export { compiledTaxonomy, judgeComment } from './judgement.js';
 export { CommentTexts, parseTranscript, ProviderTranscripts, type TextResult, type Transcriber } from './transcripts.js';
 export {
   clientTaxonomy,

@@ -1,11 +1,12 @@
 import { unlink } from 'node:fs/promises';
 import path from 'node:path';
 import { KeyedJobs, type Clock } from '../clock/index.js';
-import { prepared, type AppDatabase } from '../db/index.js';
 import type { CommentMode } from '../db/schema/index.js';
 import type { Logger } from '../logging/index.js';
 import { isAllowedRecordingUrl, type RecordingHostPolicy } from '../telephony/index.js';
-import { judgeComment } from './judgement.js';
+import type { PendingText } from './comment-store.js';
+import { judgeText, taxonomyOfList } from './judgement.js';
+import type { CommentStores } from './stores.js';
 
 /** What reading a comment's text gave: its words (possibly none: a silent recording), or why not. */
 export type TextResult = { ok: true; text: string; confidence: number | null } | { ok: false; retryable: boolean; reason: string };
@@ -104,7 +105,7 @@ export function parseTranscript(document: unknown): TextResult {
 }
 
 export interface CommentTextsOptions {
-  database: AppDatabase;
+  stores: CommentStores;
   clock: Clock;
   logger: Logger;
   transcriber: Transcriber;
@@ -115,25 +116,12 @@ export interface CommentTextsOptions {
   retryDelayMs?: number;
 }
 
-interface TextRow {
-  listId: number;
-  callId: number;
-  mode: CommentMode | null;
-  url: string | null;
-  /** A spoken comment's words, stored by the input webhook and waiting to be classified. */
-  spoken: string | null;
-  confidence: number | null;
-  status: string;
-  attempts: number;
-  commentFile: string | null;
-}
-
 /**
  * The comment text queue: reads each comment's text off the webhook path, with retries and
- * backoff, then classifies it (judgeComment); a spoken comment's words are already stored and are
- * only classified. Its state lives in the response row
- * (`comment_text_status`, attempts, due time), so a restart picks up what a killed process left
- * (`resumePending`). A transcript without words is no comment: the audio is deleted at once.
+ * backoff, then classifies it (judgeText); a spoken comment's words are already stored and are
+ * only classified. Its state lives in the comment store (the text's status, attempts, due time),
+ * so a restart picks up what a killed process left (`resumePending`). A transcript without words
+ * is no comment: the audio is deleted at once.
  */
 export class CommentTexts {
   readonly #o: Required<CommentTextsOptions>;
@@ -152,13 +140,11 @@ export class CommentTexts {
     return this.#jobs.size;
   }
 
-  /** Re-queues every text still pending (after a restart). */
-  resumePending(listId?: number): number {
-    const rows = prepared(this.#o.database, `SELECT id FROM responses WHERE comment_text_status = 'pending' AND (? IS NULL OR list_id = ?)`).all(listId ?? null, listId ?? null) as {
-      id: number;
-    }[];
-    rows.forEach((r) => this.enqueue(r.id));
-    return rows.length;
+  /** Re-queues every text still pending (after a restart); returns how many. */
+  async resumePending(listId?: number): Promise<number> {
+    const ids = await this.#o.stores.comments.pendingTexts(listId);
+    ids.forEach((id) => this.enqueue(id));
+    return ids.length;
   }
 
   /** Waits for queued texts, at most `timeoutMs` of clock time. */
@@ -166,24 +152,21 @@ export class CommentTexts {
     return this.#jobs.drain(timeoutMs);
   }
 
+  /** Stops retries and reads in flight and waits until no job touches the store any more. */
   close(): Promise<void> {
     return this.#jobs.close();
   }
 
   async #run(responseId: number): Promise<void> {
-    const { database, clock, logger } = this.#o;
+    const { stores, clock, logger } = this.#o;
     for (;;) {
-      const row = prepared(
-        database,
-        `SELECT list_id AS listId, call_id AS callId, comment_mode AS mode, comment_transcript_url AS url, comment_text AS spoken, comment_confidence AS confidence,
-           comment_text_status AS status, comment_text_attempts AS attempts, comment_file AS commentFile
-         FROM responses WHERE id = ?`,
-      ).get(responseId) as TextRow | undefined;
-      if (!row || row.status !== 'pending') return;
+      const row = await stores.comments.pendingText(responseId);
+      if (!row || this.#jobs.signal.aborted) return;
       // A spoken comment's words came with the input webhook: only the classification is left.
       if (row.mode === 'speech' && row.spoken !== null) return this.#store(responseId, row, row.spoken, row.confidence, row.attempts);
-      if (!row.url) return;
-      const result = await this.#o.transcriber.fetchText(row.url, this.#jobs.signal);
+      if (!row.transcriptUrl) return;
+      const result = await this.#o.transcriber.fetchText(row.transcriptUrl, this.#jobs.signal);
+      // Closed while reading: the store may be gone; the text stays pending for next time.
       if (this.#jobs.signal.aborted) return;
       const attempts = row.attempts + 1;
       if (result.ok) {
@@ -192,44 +175,30 @@ export class CommentTexts {
       }
       const giveUp = !result.retryable || attempts >= this.#o.maxAttempts;
       const due = giveUp ? null : clock.now() + this.#o.retryDelayMs * 2 ** (attempts - 1);
-      prepared(
-        database,
-        `UPDATE responses SET comment_text_attempts = ?, comment_text_due_at = ?, comment_text_status = CASE WHEN ? THEN 'failed' ELSE comment_text_status END
-         WHERE id = ? AND comment_text_status = 'pending'`,
-      ).run(attempts, due, giveUp ? 1 : 0, responseId);
+      await stores.comments.noteTextFailed(responseId, attempts, due);
       // The reason names a status or a host, never the text (logs hold no personal data).
       logger.warn(giveUp ? 'comment text download failed; giving up' : 'comment text download failed; will retry', { listId: row.listId, callId: row.callId, attempt: attempts, reason: result.reason });
-      if (giveUp) return;
+      if (due === null) return;
       try {
-        await clock.sleep(due! - clock.now(), this.#jobs.signal);
+        await clock.sleep(due - clock.now(), this.#jobs.signal);
       } catch {
         return;
       }
     }
   }
 
-  async #store(responseId: number, row: TextRow, text: string, confidence: number | null, attempts: number): Promise<void> {
-    const { database, logger } = this.#o;
+  async #store(responseId: number, row: PendingText, text: string, confidence: number | null, attempts: number): Promise<void> {
+    const { stores, logger } = this.#o;
     if (text.trim() === '') {
       // Silence: not a comment. The audio is personal data with no use; it goes now.
-      const changed = prepared(
-        database,
-        `UPDATE responses SET comment_text_status = 'empty', comment_text = NULL, comment_text_attempts = ?, comment_text_due_at = NULL,
-           comment_status = CASE WHEN comment_status IN ('pending', 'downloaded', 'failed') THEN 'deleted' ELSE comment_status END, comment_file = NULL
-         WHERE id = ? AND comment_text_status = 'pending'`,
-      ).run(attempts, responseId).changes;
-      if (changed === 1 && row.commentFile) await unlink(path.join(this.#o.recordingsDir, row.commentFile)).catch(() => undefined);
+      const cleared = await stores.comments.markTextEmpty(responseId, attempts);
+      if (cleared?.file) await unlink(path.join(this.#o.recordingsDir, cleared.file)).catch(() => undefined);
       logger.info('comment without words: audio deleted', { listId: row.listId, callId: row.callId });
       return;
     }
-    // comment_language was set with the score: the language the callee heard and was transcribed in.
-    const changed = prepared(
-      database,
-      `UPDATE responses SET comment_text_status = 'ready', comment_text = ?, comment_confidence = ?, comment_text_attempts = ?, comment_text_due_at = NULL
-       WHERE id = ? AND comment_text_status = 'pending'`,
-    ).run(text, confidence, attempts, responseId).changes;
-    if (changed !== 1) return;
-    const judgement = judgeComment(database, responseId);
-    logger.info('comment text read', { listId: row.listId, callId: row.callId, words: text.split(/\s+/).length, themes: judgement?.themes ?? [] });
+    const judgement = judgeText(await taxonomyOfList(stores.taxonomies, row.listId), { text, language: row.language });
+    const stored = await stores.comments.markTextReady(responseId, { words: text, confidence, attempts }, judgement);
+    if (!stored) return;
+    logger.info('comment text read', { listId: row.listId, callId: row.callId, words: text.split(/\s+/).length, themes: stored.themes });
   }
 }

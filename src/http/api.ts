@@ -3,7 +3,7 @@ import { rateLimit } from 'express-rate-limit';
 import helmet from 'helmet';
 import type { z } from 'zod';
 import type { FrequencyCaps } from '../config/index.js';
-import { CommentsQuery, correctThemes, listComments } from '../comments/index.js';
+import { CommentsQuery, correctThemes, listComments, type CommentStores } from '../comments/index.js';
 import { authenticateClient, type Client } from '../contacts/index.js';
 import { AppError } from '../errors/index.js';
 import { CasesQuery, DEFAULT_CASES_LIMIT, listCases, updateCase, type CaseStore } from '../followup/index.js';
@@ -29,6 +29,8 @@ export interface ApiDeps extends ReportServiceDeps {
   logger: Logger;
   /** The follow-up cases (GET and PATCH /cases). */
   cases: CaseStore;
+  /** The comments' stores: the list of a list's comments and a client's correction of their themes. */
+  commentStores: CommentStores;
   /** A triggered survey was queued in this list: the daemon's continuous dialer looks at once. */
   onSurveyQueued?: ((listId: number) => void) | undefined;
   /** Requests per address per minute to the signed-link routes, which carry no key (default 120). */
@@ -172,18 +174,18 @@ export function apiRouter(deps: ApiDeps): express.Router {
     sendRecording(res, next, clientRecording(deps, { clientId: clientOf(res).id, listId, callId }));
   });
   // The comments of a list with their themes, without the phone number; and a client's correction.
-  router.get('/lists/:id/comments', (req, res) => {
+  router.get('/lists/:id/comments', async (req, res) => {
     const listId = parse(ListId, req.params.id);
     const query = parse(CommentsQuery, req.query);
     res.set('Cache-Control', 'private, no-store');
-    res.json({ comments: listComments(deps.database, { listId, clientId: clientOf(res).id, query }) });
+    res.json({ comments: await listComments(deps.commentStores.comments, { listId, clientId: clientOf(res).id, query }) });
   });
-  router.put('/lists/:id/comments/:responseId/themes', (req, res) => {
+  router.put('/lists/:id/comments/:responseId/themes', async (req, res) => {
     const listId = parse(ListId, req.params.id);
     const responseId = parse(ResponseId, req.params.responseId);
     const client = clientOf(res);
     res.set('Cache-Control', 'no-store');
-    res.json(correctThemes({ ...deps }, { responseId, listId, actor: { kind: 'client', clientId: client.id }, correction: jsonBody(req) }));
+    res.json(await correctThemes({ ...deps.commentStores, clock: deps.clock, logger: deps.logger }, { responseId, listId, actor: { kind: 'client', clientId: client.id }, correction: jsonBody(req) }));
   });
   return router;
 }

@@ -1,7 +1,7 @@
 import { readdir, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { Clock } from '../clock/index.js';
-import type { AppDatabase } from '../db/index.js';
+import type { CommentStore } from '../comments/index.js';
 import type { Logger } from '../logging/index.js';
 
 const DAY_MS = 86_400_000;
@@ -20,25 +20,22 @@ export interface PurgeSummary {
  * marks the recordings `deleted`; the score, themes and sentiment stay. Also removes recording files no row points at. `days` 0 keeps
  * recordings for ever.
  */
-export async function purgeRecordings(options: { database: AppDatabase; clock: Clock; logger: Logger; recordingsDir: string; days: number }): Promise<PurgeSummary> {
+export async function purgeRecordings(options: { comments: CommentStore; clock: Clock; logger: Logger; recordingsDir: string; days: number }): Promise<PurgeSummary> {
   if (options.days <= 0) return { deleted: 0, orphans: 0, texts: 0 };
-  const { sqlite } = options.database;
+  const { comments } = options;
   const cutoff = options.clock.now() - options.days * DAY_MS;
-  const expired = sqlite
-    .prepare(`SELECT id, comment_file AS file FROM responses WHERE comment_status = 'downloaded' AND created_at < ?`)
-    .all(cutoff) as { id: number; file: string | null }[];
+  const expired = await comments.downloadedBefore(cutoff);
   const root = path.resolve(options.recordingsDir);
-  const mark = sqlite.prepare(`UPDATE responses SET comment_status = 'deleted', comment_file = NULL WHERE id = ? AND comment_status = 'downloaded'`);
   for (const row of expired) {
     if (row.file) {
       const full = path.resolve(root, row.file);
       if (full.startsWith(`${root}${path.sep}`)) await rm(full, { force: true });
     }
-    mark.run(row.id);
+    await comments.markRecordingDeleted(row.responseId);
   }
   // The words of a comment are personal data like its audio: they go at the same age.
-  const texts = sqlite.prepare(`UPDATE responses SET comment_text = NULL WHERE comment_text IS NOT NULL AND created_at < ?`).run(cutoff).changes;
-  const known = new Set((sqlite.prepare('SELECT comment_file AS file FROM responses WHERE comment_file IS NOT NULL').all() as { file: string }[]).map((r) => path.resolve(root, r.file)));
+  const texts = await comments.removeTextsBefore(cutoff);
+  const known = new Set((await comments.recordingFiles()).map((file) => path.resolve(root, file)));
   let orphans = 0;
   for (const file of await listFiles(root)) {
     // A file still being written (`.part`) or younger than a day may belong to a download in flight.

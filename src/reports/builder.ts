@@ -1,14 +1,15 @@
 import { billingTotals } from '../billing/index.js';
 import type { Clock } from '../clock/index.js';
 import type { AppConfig } from '../config/index.js';
-import type { AppDatabase } from '../db/index.js';
+import { prepared, type AppDatabase } from '../db/index.js';
 import { CONTACT_STATUSES, type ContactStatus } from '../db/schema/index.js';
 import { ListSettingsBook } from '../contacts/index.js';
 import { AppError } from '../errors/index.js';
 import { maskPhone } from '../logging/index.js';
 import { categoryCodeSql, categoryOf, NPS_CATEGORIES, calleeLanguage, surveyTexts, type NpsCategory } from '../ivr/index.js';
 import { EMAIL_VALUE, PHONE_VALUE, segmentVerdict, type ColumnValues } from '../contacts/index.js';
-import { taxonomyOfList } from '../comments/index.js';
+import { compiledTaxonomy } from '../comments/index.js';
+import type { CompiledTaxonomy } from '../themes/index.js';
 import { caseSummary } from '../followup/index.js';
 import { addCounts, emptyCounts, runReportPass, type CellCounts, type PassResult } from './aggregate.js';
 import { agentResults } from './agents.js';
@@ -144,6 +145,12 @@ function columnValues(values: readonly [string, CellCounts][]): ColumnValues {
     else if (PHONE_VALUE.test(value)) phones += counts.contacts;
   }
   return { contacts, distinct: values.length, emails, phones };
+}
+
+/** The compiled taxonomy of the client that owns the list (the default one when it has none): the labels of the why section. */
+function taxonomyOfList(database: AppDatabase, listId: number): CompiledTaxonomy {
+  const row = prepared(database, 'SELECT c.taxonomy AS taxonomy FROM lists l LEFT JOIN clients c ON c.id = l.client_id WHERE l.id = ?').get(listId) as { taxonomy: string | null } | undefined;
+  return compiledTaxonomy(row?.taxonomy ? JSON.parse(row.taxonomy) : null);
 }
 
 function scoreHistogram(database: AppDatabase, listId: number): number[] {

@@ -31,7 +31,7 @@ function setup(script: object = { company: 'Acme', comment: 'speech' }) {
   // The audio downloads are counted, not made: no test sends traffic beyond loopback.
   const downloads: number[] = [];
   h.deps.recordings = { enqueue: (id: number) => downloads.push(id) } as unknown as RecordingDownloads;
-  const texts = new CommentTexts({ database: h.database, clock: h.clock, logger: h.deps.logger, transcriber: unused, recordingsDir: h.recordingsDir });
+  const texts = new CommentTexts({ stores: h.commentStores, clock: h.clock, logger: h.deps.logger, transcriber: unused, recordingsDir: h.recordingsDir });
   // The text queue's jobs are held until the test runs them, to see what the webhook alone stored.
   const classified: number[] = [];
   h.deps.texts = { enqueue: (id: number) => classified.push(id) } as unknown as CommentTexts;
@@ -168,8 +168,8 @@ describe('spoken comments (speech input)', () => {
     s.h.deps.texts = undefined;
     await spoken(s, { results: [{ text: WORDS, confidence: '0.9' }] });
     expect(s.response().textStatus).toBe('pending');
-    const next = new CommentTexts({ database: s.h.database, clock: s.h.clock, logger: s.h.deps.logger, transcriber: unused, recordingsDir: s.h.recordingsDir });
-    expect(next.resumePending()).toBe(1);
+    const next = new CommentTexts({ stores: s.h.commentStores, clock: s.h.clock, logger: s.h.deps.logger, transcriber: unused, recordingsDir: s.h.recordingsDir });
+    await expect(next.resumePending()).resolves.toBe(1);
     await next.drain(10_000);
     expect(s.response()).toMatchObject({ textStatus: 'ready', text: WORDS });
     expect(s.themes()).toEqual(expect.arrayContaining(['price']));
@@ -180,12 +180,12 @@ describe('spoken comments (speech input)', () => {
     // Both callees scored and hung up at the comment: no webhook will come for either.
     const spokenList = setup();
     await score(spokenList);
-    await expect(awaitLateRecordings(spokenList.h.deps, listOf(spokenList), 60_000)).resolves.toBeUndefined();
+    await expect(awaitLateRecordings({ comments: spokenList.h.commentStores.comments, clock: spokenList.h.clock }, listOf(spokenList), 60_000)).resolves.toBeUndefined();
 
     const recorded = setup({ company: 'Acme' });
     await score(recorded);
     let done = false;
-    const waiting = awaitLateRecordings(recorded.h.deps, listOf(recorded), 60_000).then(() => (done = true));
+    const waiting = awaitLateRecordings({ comments: recorded.h.commentStores.comments, clock: recorded.h.clock }, listOf(recorded), 60_000).then(() => (done = true));
     await new Promise((resolve) => setImmediate(resolve));
     // A recording may still come after `completed`: run waits for it, on the clock, at most a minute.
     expect(done).toBe(false);

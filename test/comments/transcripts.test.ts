@@ -2,7 +2,7 @@ import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from '@jest/globals';
 import request from 'supertest';
-import { CommentTexts, parseTranscript, type TextResult, type Transcriber } from '../../src/comments/index.js';
+import { CommentTexts, parseTranscript, sqliteCommentStores, type TextResult, type Transcriber } from '../../src/comments/index.js';
 import { createList, signCallback, startCall, webhookHarness, type WebhookHarness } from '../support/dialer.js';
 import { tempDir } from '../support/factories.js';
 import { ManualClock } from '../../src/clock/index.js';
@@ -53,7 +53,7 @@ function queueSetup(answers: TextResult[]) {
     .prepare(`UPDATE responses SET comment_transcript_url = 'https://api.nexmo.com/v1/files/t1', comment_text_status = 'pending', comment_text_due_at = ?, comment_language = 'en-US' WHERE id = ?`)
     .run(clock.now(), responseId);
   const transcriber = new ScriptedTranscriber(answers);
-  const texts = new CommentTexts({ database, clock, logger: createSilentLogger(), transcriber, recordingsDir, retryDelayMs: 1000, maxAttempts: 3 });
+  const texts = new CommentTexts({ stores: sqliteCommentStores(database), clock, logger: createSilentLogger(), transcriber, recordingsDir, retryDelayMs: 1000, maxAttempts: 3 });
   const stored = () =>
     database.sqlite
       .prepare('SELECT comment_text_status AS status, comment_text AS text, comment_status AS audio, comment_text_attempts AS attempts, themes_source AS themesSource FROM responses WHERE id = ?')
@@ -103,10 +103,61 @@ describe('CommentTexts (the comment text queue)', () => {
 
   it('resumes the texts a killed process left pending', async () => {
     const s = queueSetup([{ ok: true, text: 'Rude staff', confidence: 1 }]);
-    expect(s.texts.resumePending()).toBe(1);
+    await expect(s.texts.resumePending()).resolves.toBe(1);
     await s.texts.drain(1000);
     expect(s.stored()).toMatchObject({ status: 'ready' });
-    expect(s.texts.resumePending()).toBe(0);
+    await expect(s.texts.resumePending()).resolves.toBe(0);
+  });
+
+  it('stops on close: a read in flight and a retry waiting on the clock end, and the store is not touched after close resolved', async () => {
+    const database = openMemoryDatabase();
+    const clock = new ManualClock(Date.UTC(2026, 0, 5, 10, 0, 0));
+    const { listId } = seedList(database, { contacts: [{ score: 2 }, { score: 3 }] });
+    const [hanging, retrying] = database.sqlite.prepare('SELECT id FROM responses WHERE list_id = ? ORDER BY id').pluck().all(listId) as number[];
+    database.sqlite.prepare(`UPDATE responses SET comment_mode = 'recording', comment_transcript_url = 'https://api.nexmo.com/v1/files/t', comment_text_status = 'pending' WHERE list_id = ?`).run(listId);
+    const stores = sqliteCommentStores(database);
+    let closed = false;
+    const touchedAfterClose: string[] = [];
+    const comments = new Proxy(stores.comments, {
+      get: (target, key, receiver) => {
+        const value = Reflect.get(target, key, receiver) as unknown;
+        if (typeof value !== 'function') return value;
+        return (...args: unknown[]) => {
+          if (closed) touchedAfterClose.push(String(key));
+          return (value as (...a: unknown[]) => unknown).apply(target, args);
+        };
+      },
+    });
+    // The first text's read never answers until the queue is closed; the second's fails and waits to retry.
+    let fetched = 0;
+    const transcriber: Transcriber = {
+      mode: 'recording',
+      fetchText: (_source, signal) =>
+        new Promise<TextResult>((resolve) => {
+          if (fetched++ === 0) signal.addEventListener('abort', () => resolve({ ok: false, retryable: true, reason: 'aborted' }));
+          else resolve({ ok: false, retryable: true, reason: 'download answered HTTP 404' });
+        }),
+    };
+    const texts = new CommentTexts({ stores: { ...stores, comments }, clock, logger: createSilentLogger(), transcriber, recordingsDir: tempDir('nps-texts-'), retryDelayMs: 1000 });
+    texts.enqueue(hanging!);
+    texts.enqueue(retrying!);
+    await settle(texts);
+    expect(texts.pending).toBe(2);
+    await texts.close();
+    closed = true;
+    expect(texts.pending).toBe(0);
+    clock.advance(60_000);
+    for (let i = 0; i < 5; i++) await new Promise((resolve) => setImmediate(resolve));
+    texts.enqueue(hanging!);
+    await expect(texts.resumePending()).resolves.toBe(2);
+    expect(texts.pending).toBe(0);
+    // Only resumePending's own read, which found both still pending; no job ran after close.
+    expect(touchedAfterClose).toEqual(['pendingTexts']);
+    const state = database.sqlite.prepare('SELECT comment_text_status AS status, comment_text_attempts AS attempts FROM responses WHERE list_id = ? ORDER BY id').all(listId);
+    expect(state).toEqual([
+      { status: 'pending', attempts: 0 },
+      { status: 'pending', attempts: 1 },
+    ]);
   });
 });
 

@@ -6,6 +6,7 @@ import { createHttpApp, mountApi } from '../../src/http/index.js';
 import { signReportLink } from '../../src/reports/index.js';
 import { webhookHarness } from '../support/dialer.js';
 import { openCases, others, REPORT_TARIFF, scored, seedClient, seedList } from '../support/reports.js';
+import { sqliteCommentStores } from '../../src/comments/index.js';
 
 export const LINK_SECRET = 'console-test-link-secret-0123456789abcdef';
 export const OPERATOR_TOKEN = 'console-test-operator-token-0123456789abcdef';
@@ -47,7 +48,7 @@ export async function consoleFixture(options: Partial<Pick<ConsoleDeps, 'livePol
     logger,
     webhooks: h.deps,
     extra: (express) => {
-      mountApi({ database, clock, logger, cases: new SqliteCaseStore(database), config, linkSecret: LINK_SECRET })(express);
+      mountApi({ database, cases: new SqliteCaseStore(database), commentStores: sqliteCommentStores(database), clock, logger, config, linkSecret: LINK_SECRET })(express);
       mountConsole({ database, clock, logger, cases: new SqliteCaseStore(database), config, linkSecret: LINK_SECRET, livePollMs: 5_000, liveMinIntervalMs: 0, ...options })(express);
     },
   });

@@ -8,6 +8,7 @@ import { createHttpApp, mountApi } from '../../src/http/index.js';
 import { signReportLink } from '../../src/reports/index.js';
 import { webhookHarness } from '../support/dialer.js';
 import { others, REPORT_TARIFF, scored, seedClient, seedList } from '../support/reports.js';
+import { sqliteCommentStores } from '../../src/comments/index.js';
 
 const LINK_SECRET = 'api-test-link-secret-0123456789abcdef';
 
@@ -34,7 +35,7 @@ function setup(options: { linkSecret?: string | null } = {}) {
   const app = createHttpApp({
     logger: h.deps.logger,
     webhooks: h.deps,
-    extra: mountApi({ database, clock, logger: h.deps.logger, cases: new SqliteCaseStore(database), config: { defaultTariff: REPORT_TARIFF, recordingsDir }, linkSecret }),
+    extra: mountApi({ database, cases: new SqliteCaseStore(database), commentStores: sqliteCommentStores(database), clock, logger: h.deps.logger, config: { defaultTariff: REPORT_TARIFF, recordingsDir }, linkSecret }),
   });
   return { app, clock, acme, globex, acmeList, globexList };
 }

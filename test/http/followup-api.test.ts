@@ -8,6 +8,7 @@ import { createHttpApp, mountApi } from '../../src/http/index.js';
 import { signRecordingLink, signReportLink } from '../../src/reports/index.js';
 import { webhookHarness } from '../support/dialer.js';
 import { openCases, REPORT_TARIFF, scored, seedClient, seedList } from '../support/reports.js';
+import { sqliteCommentStores } from '../../src/comments/index.js';
 
 const LINK_SECRET = 'followup-api-link-secret-0123456789abcdef';
 
@@ -30,7 +31,7 @@ async function setup() {
   const app = createHttpApp({
     logger: h.deps.logger,
     webhooks: h.deps,
-    extra: mountApi({ database, clock, logger: h.deps.logger, cases: new SqliteCaseStore(database), config: { defaultTariff: REPORT_TARIFF, recordingsDir }, linkSecret: LINK_SECRET, onSurveyQueued: (listId) => queued.push(listId) }),
+    extra: mountApi({ database, cases: new SqliteCaseStore(database), commentStores: sqliteCommentStores(database), clock, logger: h.deps.logger, config: { defaultTariff: REPORT_TARIFF, recordingsDir }, linkSecret: LINK_SECRET, onSurveyQueued: (listId) => queued.push(listId) }),
   });
   return { app, clock, acme, globex, triggers, globexTriggers, acmeList, acmeCases, globexCases, queued, database };
 }

@@ -8,6 +8,7 @@ import { apiDocument } from '../../src/http/openapi.js';
 import { REPORT_FORMATS } from '../../src/reports/index.js';
 import { webhookHarness } from '../support/dialer.js';
 import { REPORT_TARIFF, seedClient } from '../support/reports.js';
+import { sqliteCommentStores } from '../../src/comments/index.js';
 
 /** The server as `serve` builds it: the webhooks, the client API and the pointers to its document. */
 function setup() {
@@ -16,7 +17,7 @@ function setup() {
   const app = createHttpApp({
     logger: h.deps.logger,
     webhooks: h.deps,
-    extra: mountApi({ database: h.database, clock: h.clock, logger: h.deps.logger, cases: new SqliteCaseStore(h.database), config: { defaultTariff: REPORT_TARIFF, recordingsDir: h.recordingsDir }, linkSecret: undefined }),
+    extra: mountApi({ database: h.database, cases: new SqliteCaseStore(h.database), commentStores: sqliteCommentStores(h.database), clock: h.clock, logger: h.deps.logger, config: { defaultTariff: REPORT_TARIFF, recordingsDir: h.recordingsDir }, linkSecret: undefined }),
   });
   return { app, acme };
 }

@@ -1,6 +1,7 @@
 import { existsSync, mkdirSync, utimesSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from '@jest/globals';
+import { SqliteCommentStore } from '../../src/comments/index.js';
 import { eraseNumber, purgeRecordings, SqliteErasureStore } from '../../src/privacy/index.js';
 import { createList, startCall, webhookHarness } from '../support/dialer.js';
 import { ManualClock } from '../../src/clock/index.js';
@@ -93,9 +94,9 @@ describe('erasing a person', () => {
 describe('recording retention', () => {
   it('deletes recordings older than the retention period and keeps the score', async () => {
     const { h, file } = personInTwoLists();
-    expect(await purgeRecordings({ database: h.database, clock: h.clock, logger: h.deps.logger, recordingsDir: h.recordingsDir, days: 30 })).toEqual({ deleted: 0, orphans: 0, texts: 0 });
+    expect(await purgeRecordings({ comments: h.commentStores.comments, clock: h.clock, logger: h.deps.logger, recordingsDir: h.recordingsDir, days: 30 })).toEqual({ deleted: 0, orphans: 0, texts: 0 });
     h.clock.advance(31 * 86_400_000);
-    expect(await purgeRecordings({ database: h.database, clock: h.clock, logger: h.deps.logger, recordingsDir: h.recordingsDir, days: 30 })).toEqual({ deleted: 1, orphans: 0, texts: 0 });
+    expect(await purgeRecordings({ comments: h.commentStores.comments, clock: h.clock, logger: h.deps.logger, recordingsDir: h.recordingsDir, days: 30 })).toEqual({ deleted: 1, orphans: 0, texts: 0 });
     expect(existsSync(path.join(h.recordingsDir, file))).toBe(false);
     expect(h.database.sqlite.prepare('SELECT score, comment_status AS status, comment_file AS file FROM responses').get()).toEqual({ score: 9, status: 'deleted', file: null });
   });
@@ -107,9 +108,9 @@ describe('recording retention', () => {
     writeFileSync(orphan, 'left by a crash');
     const twoDaysAgo = (h.clock.now() - 2 * 86_400_000) / 1000;
     utimesSync(orphan, twoDaysAgo, twoDaysAgo);
-    expect(await purgeRecordings({ database: h.database, clock: h.clock, logger: h.deps.logger, recordingsDir: h.recordingsDir, days: 0 })).toEqual({ deleted: 0, orphans: 0, texts: 0 });
+    expect(await purgeRecordings({ comments: h.commentStores.comments, clock: h.clock, logger: h.deps.logger, recordingsDir: h.recordingsDir, days: 0 })).toEqual({ deleted: 0, orphans: 0, texts: 0 });
     expect(existsSync(orphan)).toBe(true);
-    expect(await purgeRecordings({ database: h.database, clock: h.clock, logger: h.deps.logger, recordingsDir: h.recordingsDir, days: 365 })).toEqual({ deleted: 0, orphans: 1, texts: 0 });
+    expect(await purgeRecordings({ comments: h.commentStores.comments, clock: h.clock, logger: h.deps.logger, recordingsDir: h.recordingsDir, days: 365 })).toEqual({ deleted: 0, orphans: 1, texts: 0 });
     expect(existsSync(orphan)).toBe(false);
   });
 });
@@ -119,7 +120,7 @@ describe('retention of comment texts (#16 item 6)', () => {
     const database = openMemoryDatabase();
     seedList(database, { contacts: [{ score: 2, text: { text: 'Rude staff', themes: ['service'], sentiment: 'negative' } }] });
     const clock = new ManualClock(START + 31 * 86_400_000);
-    const summary = await purgeRecordings({ database, clock, logger: createSilentLogger(), recordingsDir: tempDir('nps-ret-'), days: 30 });
+    const summary = await purgeRecordings({ comments: new SqliteCommentStore(database), clock, logger: createSilentLogger(), recordingsDir: tempDir('nps-ret-'), days: 30 });
     expect(summary).toEqual({ deleted: 0, orphans: 0, texts: 1 });
     expect(database.sqlite.prepare('SELECT comment_text AS text, comment_text_status AS status, sentiment FROM responses').get()).toEqual({ text: null, status: 'ready', sentiment: 'negative' });
     expect(database.sqlite.prepare('SELECT theme FROM response_themes').pluck().all()).toEqual(['service']);

@@ -7,6 +7,7 @@ import { SqliteCaseStore } from '../../src/followup/index.js';
 import { createHttpApp, mountApi } from '../../src/http/index.js';
 import { webhookHarness } from '../support/dialer.js';
 import { REPORT_TARIFF, scored, seedClient, seedList } from '../support/reports.js';
+import { sqliteCommentStores } from '../../src/comments/index.js';
 
 interface Limits {
   failedAuthLimit?: number;
@@ -30,7 +31,7 @@ function setup(limits: Limits) {
     logger: h.deps.logger,
     webhooks: h.deps,
     trustProxy,
-    extra: mountApi({ database: h.database, clock: h.clock, logger, cases: new SqliteCaseStore(h.database), config: { defaultTariff: REPORT_TARIFF, recordingsDir: h.recordingsDir }, linkSecret: undefined, ...api }),
+    extra: mountApi({ database: h.database, cases: new SqliteCaseStore(h.database), commentStores: sqliteCommentStores(h.database), clock: h.clock, logger, config: { defaultTariff: REPORT_TARIFF, recordingsDir: h.recordingsDir }, linkSecret: undefined, ...api }),
   });
   return { app, acme, globex, logs };
 }

@@ -6,6 +6,7 @@ import { SqliteCaseStore } from '../../src/followup/index.js';
 import { createHttpApp, mountApi } from '../../src/http/index.js';
 import { campaignNumber, runSandboxCampaign, testPrivateKey, type CampaignRun } from '../support/campaign.js';
 import { signCallback } from '../support/dialer.js';
+import { sqliteCommentStores } from '../../src/comments/index.js';
 
 /**
  * Logs never contain a full phone number, an API key, a JWT or a secret: a whole sandbox campaign
@@ -32,7 +33,7 @@ describe('what the logs never contain', () => {
     const app = createHttpApp({
       logger: ctx.logger,
       webhooks: runtime.deps,
-      extra: mountApi({ database: ctx.database, clock: ctx.clock, logger: ctx.logger, cases: new SqliteCaseStore(ctx.database), config: ctx.config, linkSecret: undefined }),
+      extra: mountApi({ database: ctx.database, cases: new SqliteCaseStore(ctx.database), commentStores: sqliteCommentStores(ctx.database), clock: ctx.clock, logger: ctx.logger, config: ctx.config, linkSecret: undefined }),
     });
     await request(app).get('/api/v1/lists').set('Authorization', `Bearer ${apiKey}`);
     await request(app).get('/api/v1/lists').set('Authorization', `Bearer ${apiKey.slice(0, -2)}xx`);

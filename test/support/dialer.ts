@@ -5,6 +5,7 @@ import { ManualClock } from '../../src/clock/index.js';
 import type { Tariff } from '../../src/config/index.js';
 import { openMemoryDatabase, type AppDatabase } from '../../src/db/index.js';
 import { CallSignals, RecordingDownloads, sqliteCallUnits, webhookUrls, type CallDeps } from '../../src/calls/index.js';
+import { sqliteCommentStores, type CommentStores } from '../../src/comments/index.js';
 import { ListSettingsBook } from '../../src/contacts/index.js';
 import { createHttpApp, type WebhookDeps } from '../../src/http/index.js';
 import { createSilentLogger, type Logger } from '../../src/logging/index.js';
@@ -82,6 +83,8 @@ export interface WebhookHarness {
   deps: WebhookDeps;
   app: ReturnType<typeof createHttpApp>;
   database: AppDatabase;
+  /** The comment pipeline's stores on the same database (the recording queue's). */
+  commentStores: CommentStores;
   clock: ManualClock;
   recordingsDir: string;
 }
@@ -93,8 +96,9 @@ export function webhookHarness(options: { apiHost?: string; privateKey?: string;
   const logger = options.logger ?? createSilentLogger();
   const recordingsDir = tempDir('nps-rec-');
   const base: CallDeps = { database, units: sqliteCallUnits(database), clock, logger, signals: new CallSignals(), lists: new ListSettingsBook(database, { defaultTariff: TARIFF }) };
+  const commentStores = sqliteCommentStores(database);
   const recordings = new RecordingDownloads({
-    database,
+    comments: commentStores.comments,
     clock,
     logger,
     authorization: async () => `Bearer ${tokenGenerate('aaaaaaaa-bbbb-cccc-dddd-0123456789ab', options.privateKey ?? '')}`,
@@ -103,5 +107,5 @@ export function webhookHarness(options: { apiHost?: string; privateKey?: string;
     retryDelayMs: 1000,
   });
   const deps: WebhookDeps = { ...base, recordings, signatureSecret: SIGNATURE_SECRET, tokenWindow: DEFAULT_CALLBACK_TOKEN_WINDOW, tokenClock: clock, urls: webhookUrls('https://dialer.example') };
-  return { deps, app: createHttpApp({ logger, webhooks: deps }), database, clock, recordingsDir };
+  return { deps, app: createHttpApp({ logger, webhooks: deps }), database, commentStores, clock, recordingsDir };
 }

@@ -39,3 +39,14 @@ export function thrownAppError(fn: () => unknown): AppError {
   }
   throw new Error('expected an AppError');
 }
+
+/** The AppError `promise` rejects with (fails the test when it resolves or rejects with something else). */
+export async function rejectedAppError(promise: Promise<unknown>): Promise<AppError> {
+  try {
+    await promise;
+  } catch (error) {
+    if (isAppError(error)) return error;
+    throw error;
+  }
+  throw new Error('expected an AppError');
+}

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { openContext } from '../../app/context.js';
-import { clientTaxonomy, setClientTaxonomy, type ClientTaxonomy } from '../../comments/index.js';
+import { clientTaxonomy, setClientTaxonomy, SqliteTaxonomyStore, type ClientTaxonomy } from '../../comments/index.js';
 import { addClient, getClient, listClients, updateClientSettings, type ClientDetails } from '../../contacts/index.js';
 import { formatTime, printJson, printLine, table } from '../output.js';
 import { positiveInt } from '../parse.js';
@@ -36,7 +36,7 @@ export function registerClientsCommands(program: Command): void {
     .option('--case-owner <name>', 'default owner of follow-up cases ("none" clears it)')
     .option('--taxonomy <file>', 'the themes taxonomy of its comments, a JSON file (docs/themes.md); "default" goes back to the default taxonomy')
     .option('--json', 'print JSON')
-    .action((clientId: number, flags: { alertUrl?: string; alertSecret?: string; reportUrl?: string; caseOwner?: string; taxonomy?: string; json?: boolean }) => {
+    .action(async (clientId: number, flags: { alertUrl?: string; alertSecret?: string; reportUrl?: string; caseOwner?: string; taxonomy?: string; json?: boolean }) => {
       const ctx = openContext();
       const clear = (value: string | undefined) => (value === undefined ? undefined : value === 'none' ? null : value);
       try {
@@ -51,8 +51,9 @@ export function registerClientsCommands(program: Command): void {
               patch: { alertUrl: clear(flags.alertUrl), alertSecret: flags.alertSecret, reportUrl: clear(flags.reportUrl), caseOwner: clear(flags.caseOwner) },
             })
           : { client: getClient({ database: ctx.database, clientId }), generatedSecret: undefined };
+        const taxonomies = new SqliteTaxonomyStore(ctx.database);
         const themes =
-          flags.taxonomy === undefined ? clientTaxonomy(ctx.database, clientId) : setClientTaxonomy(ctx.database, { clientId, taxonomy, source: `--taxonomy ${flags.taxonomy}` });
+          flags.taxonomy === undefined ? await clientTaxonomy(taxonomies, clientId) : await setClientTaxonomy(taxonomies, { clientId, taxonomy, source: `--taxonomy ${flags.taxonomy}` });
         if (flags.json) return printJson({ ...client, taxonomy: themes, ...(generatedSecret ? { alertSecret: generatedSecret } : {}) });
         printClient(client, themes);
         if (generatedSecret) printLine(`Webhook secret (shown only now; the receiver checks X-Nps-Signature with it): ${generatedSecret}`);
@@ -66,11 +67,11 @@ export function registerClientsCommands(program: Command): void {
     .description('one client and its follow-up settings (the webhook secret is never shown)')
     .argument('<clientId>', 'client id', positiveInt('clientId'))
     .option('--json', 'print JSON')
-    .action((clientId: number, flags: { json?: boolean }) => {
+    .action(async (clientId: number, flags: { json?: boolean }) => {
       const ctx = openContext({ readOnly: true });
       try {
         const client = getClient({ database: ctx.database, clientId });
-        const themes = clientTaxonomy(ctx.database, clientId);
+        const themes = await clientTaxonomy(new SqliteTaxonomyStore(ctx.database), clientId);
         if (flags.json) return printJson({ ...client, taxonomy: themes });
         printClient(client, themes);
       } finally {

@@ -4,7 +4,7 @@ import type { Readable } from 'node:stream';
 import { Option, type Command } from 'commander';
 import { openContext } from '../../app/context.js';
 import { NPS_CATEGORIES } from '../../ivr/index.js';
-import { CommentsQuery, correctThemes, findClientId, listComments, reclassifyList, SENTIMENT_CHOICES, taxonomyOfClient, type CommentView } from '../../comments/index.js';
+import { CommentsQuery, correctThemes, findClientId, listComments, reclassifyList, SENTIMENT_CHOICES, sqliteCommentStores, taxonomyOfClient, type CommentView } from '../../comments/index.js';
 import { AppError } from '../../errors/index.js';
 import { SURVEY_LANGUAGES, type SurveyLanguage } from '../../ivr/index.js';
 import { compileTaxonomy, DEFAULT_TAXONOMY, OTHER_THEME_ID, parseTaxonomy, themeLabel, type CompiledTaxonomy, type Taxonomy } from '../../themes/index.js';
@@ -31,7 +31,7 @@ export function registerCommentsCommands(program: Command): void {
     .option('--json', 'print one JSON document: every comment and the count per theme')
     .action(async (file: string | undefined, flags: ClassifyFlags) => {
       if (flags.taxonomy && flags.client) throw new AppError('USAGE', 'give --taxonomy or --client, not both');
-      const taxonomy = flags.taxonomy ? readTaxonomyFile(flags.taxonomy) : flags.client ? clientTaxonomyOf(flags.client) : DEFAULT_TAXONOMY;
+      const taxonomy = flags.taxonomy ? readTaxonomyFile(flags.taxonomy) : flags.client ? await clientTaxonomyOf(flags.client) : DEFAULT_TAXONOMY;
       const compiled = compileTaxonomy(taxonomy);
       if (!compiled.languages.includes(flags.language)) {
         throw new AppError('USAGE', `${flags.taxonomy ? `--taxonomy ${flags.taxonomy}` : flags.client ? `client ${flags.client}'s taxonomy` : 'the taxonomy'} has no phrases in ${flags.language}; it has ${compiled.languages.join(', ')}`);
@@ -47,12 +47,12 @@ export function registerCommentsCommands(program: Command): void {
     .option('--theme <id>', 'only comments with this theme')
     .addOption(new Option('--category <category>', 'only detractors (0–6), passives (7–8) or promoters (9–10)').choices(NPS_CATEGORIES))
     .option('--json', 'print JSON')
-    .action((listId: number, flags: { theme?: string; category?: string; json?: boolean }) => {
+    .action(async (listId: number, flags: { theme?: string; category?: string; json?: boolean }) => {
       const ctx = openContext({ readOnly: true });
       try {
         const parsed = CommentsQuery.safeParse({ ...(flags.theme ? { theme: flags.theme } : {}), ...(flags.category ? { category: flags.category } : {}) });
         if (!parsed.success) throw new AppError('USAGE', parsed.error.issues.map((i) => `--${String(i.path[0])}: ${i.message}`).join('; '));
-        const found = listComments(ctx.database, { listId, query: parsed.data });
+        const found = await listComments(sqliteCommentStores(ctx.database).comments, { listId, query: parsed.data });
         if (flags.json) return printJson(found);
         if (found.length === 0) return printLine('No comments with words.');
         printLine(table(['RESPONSE', 'SCORE', 'PHONE', 'THEMES', 'SENTIMENT', 'REASON', 'TEXT'], found.map(commentRow)));
@@ -68,12 +68,12 @@ export function registerCommentsCommands(program: Command): void {
     .requiredOption('--themes <ids>', "comma-separated theme ids of the list's client's taxonomy, e.g. price,service")
     .addOption(new Option('--sentiment <label>', 'the sentiment too').choices(SENTIMENT_CHOICES))
     .option('--json', 'print JSON')
-    .action((responseId: number, flags: { themes: string; sentiment?: string; json?: boolean }) => {
+    .action(async (responseId: number, flags: { themes: string; sentiment?: string; json?: boolean }) => {
       const ctx = openContext();
       try {
         const themes = flags.themes.split(',').map((t) => t.trim()).filter((t) => t !== '');
-        const result = correctThemes(
-          { database: ctx.database, clock: ctx.clock, logger: ctx.logger },
+        const result = await correctThemes(
+          { ...sqliteCommentStores(ctx.database), clock: ctx.clock, logger: ctx.logger },
           { responseId, actor: { kind: 'operator' }, correction: { themes, ...(flags.sentiment ? { sentiment: flags.sentiment } : {}) } },
         );
         if (flags.json) return printJson(result);
@@ -90,10 +90,10 @@ export function registerCommentsCommands(program: Command): void {
     .description("classify a list's comments again with its client's current taxonomy; corrections are kept")
     .argument('<listId>', 'list id', positiveInt('listId'))
     .option('--json', 'print JSON')
-    .action((listId: number, flags: { json?: boolean }) => {
+    .action(async (listId: number, flags: { json?: boolean }) => {
       const ctx = openContext();
       try {
-        const summary = reclassifyList({ database: ctx.database, clock: ctx.clock, logger: ctx.logger }, listId);
+        const summary = await reclassifyList({ ...sqliteCommentStores(ctx.database), clock: ctx.clock, logger: ctx.logger }, listId);
         if (flags.json) return printJson(summary);
         printLine(`List ${listId}: classified ${summary.classified}, kept manual ${summary.keptManual}, changed ${summary.changed}.`);
       } finally {
@@ -103,10 +103,11 @@ export function registerCommentsCommands(program: Command): void {
 }
 
 /** The taxonomy of a client named by id or name, read from the database. */
-function clientTaxonomyOf(nameOrId: string): Taxonomy {
+async function clientTaxonomyOf(nameOrId: string): Promise<Taxonomy> {
   const ctx = openContext({ readOnly: true });
   try {
-    return taxonomyOfClient(ctx.database, findClientId(ctx.database, nameOrId));
+    const { taxonomies } = sqliteCommentStores(ctx.database);
+    return await taxonomyOfClient(taxonomies, await findClientId(taxonomies, nameOrId));
   } finally {
     ctx.close();
   }

@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { openContext } from '../../app/context.js';
+import { SqliteCommentStore } from '../../comments/index.js';
 import { eraseNumber, purgeRecordings, SqliteErasureStore } from '../../privacy/index.js';
 import { printJson, printLine } from '../output.js';
 import { countryCode } from '../parse.js';
@@ -40,7 +41,7 @@ export function registerPrivacyCommands(program: Command): void {
     .action(async (options: { json?: boolean }) => {
       const ctx = openContext();
       try {
-        const summary = await purgeRecordings({ database: ctx.database, clock: ctx.clock, logger: ctx.logger.child({ module: 'privacy' }), recordingsDir: ctx.config.recordingsDir, days: ctx.config.recordingRetentionDays });
+        const summary = await purgeRecordings({ comments: new SqliteCommentStore(ctx.database), clock: ctx.clock, logger: ctx.logger.child({ module: 'privacy' }), recordingsDir: ctx.config.recordingsDir, days: ctx.config.recordingRetentionDays });
         if (options.json) return printJson(summary);
         printLine(
           ctx.config.recordingRetentionDays > 0

@@ -104,7 +104,7 @@ async function dialList(ctx: AppContext, listId: number, flags: RunFlags, lockLo
     display.stop();
     // Recording webhooks arrive some seconds after a call ends, and downloads take a while:
     // keep the server up for them so no comment of the last calls is lost.
-    await awaitLateRecordings(runtime.deps, listId, 60_000);
+    await awaitLateRecordings({ comments: runtime.commentStores.comments, clock: ctx.clock }, listId, 60_000);
     await runtime.deps.recordings.drain(60_000);
     await runtime.deps.texts?.drain(60_000);
     // The last detractors' alerts were waiting for those comments (or for their grace time): send
