@@ -13,11 +13,11 @@ function responseIds(database: AppDatabase, listId: number): number[] {
   return (database.sqlite.prepare('SELECT id FROM responses WHERE list_id = ? ORDER BY id').all(listId) as { id: number }[]).map((r) => r.id);
 }
 
-function setup() {
+async function setup() {
   const database = openMemoryDatabase();
   const clock = new ManualClock(START);
-  const acme = seedClient(database, clock, 'Acme');
-  const globex = seedClient(database, clock, 'Globex');
+  const acme = await seedClient(database, clock, 'Acme');
+  const globex = await seedClient(database, clock, 'Globex');
   const { listId } = seedList(database, {
     clientId: acme.clientId,
     contacts: [
@@ -31,8 +31,8 @@ function setup() {
 }
 
 describe('correctThemes', () => {
-  it('stores the themes as manual, audits before and after, and a re-classification keeps them', () => {
-    const { database, clock, listId, ids } = setup();
+  it('stores the themes as manual, audits before and after, and a re-classification keeps them', async () => {
+    const { database, clock, listId, ids } = await setup();
     const result = correctThemes({ database, clock }, { responseId: ids[0]!, actor: { kind: 'operator' }, correction: { themes: ['service', 'price'], sentiment: 'neutral' } });
     expect(result).toEqual({ responseId: ids[0], listId, themes: ['price', 'service'], themesSource: 'manual', sentiment: 'neutral', sentimentSource: 'manual', correctionId: expect.any(Number) });
     expect(correctionsOf(database, ids[0]!)).toEqual([{ id: result.correctionId, actor: 'operator', before: ['price'], after: ['price', 'service'], correctedAt: new Date(START).toISOString() }]);
@@ -42,16 +42,16 @@ describe('correctThemes', () => {
     expect(database.sqlite.prepare('SELECT sentiment, sentiment_source AS source FROM responses WHERE id = ?').get(ids[0])).toEqual({ sentiment: 'neutral', source: 'manual' });
   });
 
-  it('writes no audit row for a repeat that changes nothing', () => {
-    const { database, clock, ids } = setup();
+  it('writes no audit row for a repeat that changes nothing', async () => {
+    const { database, clock, ids } = await setup();
     const correction = { themes: ['service'] };
     expect(correctThemes({ database, clock }, { responseId: ids[1]!, actor: { kind: 'operator' }, correction }).correctionId).not.toBeNull();
     expect(correctThemes({ database, clock }, { responseId: ids[1]!, actor: { kind: 'operator' }, correction }).correctionId).toBeNull();
     expect(correctionsOf(database, ids[1]!)).toHaveLength(1);
   });
 
-  it("refuses a theme outside the client's taxonomy, naming it and the accepted ids, and changes nothing", () => {
-    const { database, clock, ids } = setup();
+  it("refuses a theme outside the client's taxonomy, naming it and the accepted ids, and changes nothing", async () => {
+    const { database, clock, ids } = await setup();
     const error = thrownAppError(() => correctThemes({ database, clock }, { responseId: ids[0]!, actor: { kind: 'operator' }, correction: { themes: ['price', 'parking'] } }));
     expect(error.code).toBe('INPUT_INVALID');
     expect(error.message).toBe("themes: 'parking' is not a theme of this client's taxonomy; accepted: price, quality, service, speed, billing, other");
@@ -59,8 +59,8 @@ describe('correctThemes', () => {
     expect(correctionsOf(database, ids[0]!)).toEqual([]);
   });
 
-  it("lets a client correct only its own lists' comments, audited as client:<id>", () => {
-    const { database, clock, acme, globex, listId, ids } = setup();
+  it("lets a client correct only its own lists' comments, audited as client:<id>", async () => {
+    const { database, clock, acme, globex, listId, ids } = await setup();
     const foreign = thrownAppError(() => correctThemes({ database, clock }, { responseId: ids[0]!, listId, actor: { kind: 'client', clientId: globex.clientId }, correction: { themes: ['price'] } }));
     expect(foreign.code).toBe('NOT_FOUND');
     const wrongList = thrownAppError(() => correctThemes({ database, clock }, { responseId: ids[0]!, listId: listId + 1, actor: { kind: 'client', clientId: acme.clientId }, correction: { themes: ['price'] } }));
@@ -69,8 +69,8 @@ describe('correctThemes', () => {
     expect(correctionsOf(database, ids[0]!).map((c) => c.actor)).toEqual([`client:${acme.clientId}`]);
   });
 
-  it('refuses a response without words (409) and a malformed body (400)', () => {
-    const { database, clock, ids } = setup();
+  it('refuses a response without words (409) and a malformed body (400)', async () => {
+    const { database, clock, ids } = await setup();
     expect(thrownAppError(() => correctThemes({ database, clock }, { responseId: ids[3]!, actor: { kind: 'operator' }, correction: { themes: ['price'] } })).code).toBe('CONFLICT');
     const bad = thrownAppError(() => correctThemes({ database, clock }, { responseId: ids[0]!, actor: { kind: 'operator' }, correction: { themes: [], sentiment: 'angry' } }));
     expect(bad.code).toBe('INPUT_INVALID');
@@ -80,8 +80,8 @@ describe('correctThemes', () => {
 });
 
 describe('listComments', () => {
-  it('filters by theme and category, detractors first; the client view has no phone number', () => {
-    const { database, acme, globex, listId, ids } = setup();
+  it('filters by theme and category, detractors first; the client view has no phone number', async () => {
+    const { database, acme, globex, listId, ids } = await setup();
     const all = listComments(database, { listId, query: {} });
     expect(all.map((c) => [c.responseId, c.category, c.themes])).toEqual([
       [ids[0], 'detractor', ['price']],
@@ -99,8 +99,8 @@ describe('listComments', () => {
 });
 
 describe('client taxonomies and reclassifyList', () => {
-  it('re-classifies a list with the new taxonomy in one call: classified, kept manual and changed counted', () => {
-    const { database, clock, acme, listId, ids } = setup();
+  it('re-classifies a list with the new taxonomy in one call: classified, kept manual and changed counted', async () => {
+    const { database, clock, acme, listId, ids } = await setup();
     correctThemes({ database, clock }, { responseId: ids[2]!, actor: { kind: 'operator' }, correction: { themes: ['service'] } });
     expect(clientTaxonomy(database, acme.clientId).kind).toBe('default');
     expect(setClientTaxonomy(database, { clientId: acme.clientId, taxonomy: PARKING, source: 'parking.json' })).toEqual({ clientId: acme.clientId, kind: 'custom', themes: ['parking'] });
@@ -112,15 +112,15 @@ describe('client taxonomies and reclassifyList', () => {
     expect(reclassifyList({ database, clock }, listId)).toEqual({ listId, classified: 2, keptManual: 1, changed: 0 });
   });
 
-  it('keeps the provider sentiment of a comment through a re-classification', () => {
-    const { database, clock, listId, ids } = setup();
+  it('keeps the provider sentiment of a comment through a re-classification', async () => {
+    const { database, clock, listId, ids } = await setup();
     database.sqlite.prepare(`UPDATE responses SET sentiment = 'positive', sentiment_source = 'provider' WHERE id = ?`).run(ids[0]);
     reclassifyList({ database, clock }, listId);
     expect(database.sqlite.prepare('SELECT sentiment, sentiment_source AS source FROM responses WHERE id = ?').get(ids[0])).toEqual({ sentiment: 'positive', source: 'provider' });
   });
 
-  it('refuses a bad taxonomy naming its source and keeps the old one', () => {
-    const { database, acme } = setup();
+  it('refuses a bad taxonomy naming its source and keeps the old one', async () => {
+    const { database, acme } = await setup();
     const error = thrownAppError(() => setClientTaxonomy(database, { clientId: acme.clientId, taxonomy: { themes: [{ id: 'x', label: {}, phrases: { 'en-US': ['c*ena'] } }] }, source: '--taxonomy bad.json' }));
     expect(error.message).toMatch(/^--taxonomy bad\.json is not a valid taxonomy: /);
     expect(clientTaxonomy(database, acme.clientId).kind).toBe('default');
@@ -128,8 +128,8 @@ describe('client taxonomies and reclassifyList', () => {
 });
 
 describe('logging', () => {
-  it('never writes the words of a comment to the log, at debug level', () => {
-    const { database, clock, listId, ids } = setup();
+  it('never writes the words of a comment to the log, at debug level', async () => {
+    const { database, clock, listId, ids } = await setup();
     const stream = new PassThrough();
     let logged = '';
     stream.on('data', (chunk: Buffer) => (logged += chunk.toString()));
