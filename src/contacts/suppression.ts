@@ -2,7 +2,7 @@ import type { CountryCode } from 'libphonenumber-js/max';
 import type { Clock } from '../clock/index.js';
 import type { SuppressionSource } from '../db/schema/index.js';
 import { AppError } from '../errors/index.js';
-import type { ContactStore, SuppressionEntry } from './contact-store.js';
+import type { SuppressionEntry, SuppressionStore } from './suppression-store.js';
 import { mapColumns } from './columns.js';
 import { openCsv } from './csv-source.js';
 import { normalizePhone } from './phone.js';
@@ -15,7 +15,7 @@ export interface SuppressionResult {
 }
 
 export interface AddSuppressionsOptions {
-  contacts: ContactStore;
+  suppressions: SuppressionStore;
   clock: Clock;
   numbers: Iterable<string>;
   country?: CountryCode | undefined;
@@ -44,7 +44,7 @@ export async function addSuppressions(options: AddSuppressionsOptions): Promise<
     else results.push({ value, e164: phone.e164, outcome: 'added' });
   }
   const valid = results.filter((r) => r.outcome === 'added');
-  const { added, contactsSuppressed } = await options.contacts.suppress(
+  const { added, contactsSuppressed } = await options.suppressions.add(
     valid.map((r) => r.e164!),
     { source: options.source, reason: options.reason ?? null },
     options.clock.now(),
@@ -84,14 +84,14 @@ export async function readNumbersFile(file: string): Promise<string[]> {
   return numbers;
 }
 
-export async function removeSuppression(options: { contacts: ContactStore; number: string; country?: CountryCode | undefined }): Promise<{ e164: string }> {
+export async function removeSuppression(options: { suppressions: SuppressionStore; number: string; country?: CountryCode | undefined }): Promise<{ e164: string }> {
   const phone = normalizePhone(options.number, options.country);
   if (!phone.ok) throw new AppError('INPUT_INVALID', `'${options.number}' ${phone.reason}`);
-  if (!(await options.contacts.unsuppress(phone.e164))) throw new AppError('NOT_FOUND', `${phone.e164} is not on the do-not-call list`);
+  if (!(await options.suppressions.remove(phone.e164))) throw new AppError('NOT_FOUND', `${phone.e164} is not on the do-not-call list`);
   return { e164: phone.e164 };
 }
 
 /** The do-not-call list, oldest first. */
-export function listSuppressions(options: { contacts: ContactStore }): Promise<SuppressionEntry[]> {
-  return options.contacts.suppressions();
+export function listSuppressions(options: { suppressions: SuppressionStore }): Promise<SuppressionEntry[]> {
+  return options.suppressions.all();
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { addClient, addSuppressions, importList, listLists, PHONE_COLUMN_NAMES, showList, SqliteClientStore, SqliteContactStore, SqliteListStore } from '../../src/contacts/index.js';
+import { addClient, addSuppressions, importList, listLists, PHONE_COLUMN_NAMES, showList, SqliteClientStore, SqliteSuppressionStore, SqliteListStore } from '../../src/contacts/index.js';
 import { testEnv } from '../support/factories.js';
 import { contactLines } from '../support/csv.js';
 import { countRows, importCsv, rejection, storedContacts } from '../support/imports.js';
@@ -291,7 +291,7 @@ describe('importList: attributes, language and time zone', () => {
 describe('importList: the do-not-call list', () => {
   it('counts suppressed numbers and stores them as suppressed with no next attempt; the others wait for their first call', async () => {
     const env = testEnv();
-    await addSuppressions({ contacts: new SqliteContactStore(env.database), clock: env.clock, numbers: ['+48601234567', '0048701234567'], source: 'operator' });
+    await addSuppressions({ suppressions: new SqliteSuppressionStore(env.database), clock: env.clock, numbers: ['+48601234567', '0048701234567'], source: 'operator' });
     const summary = await importCsv(env, csv('phone', '501 234 567', '601 234 567', '+48 701 234 567'));
     expect(summary).toMatchObject({ imported: 3, suppressed: 2 });
     expect(storedContacts(env, summary.listId).map((c) => [c.phone, c.status, c.attempts, c.nextAttemptAt])).toEqual([
@@ -306,7 +306,7 @@ describe('importList: the do-not-call list', () => {
 describe('importList: dry run', () => {
   it('reports what an import would do and writes nothing', async () => {
     const env = testEnv();
-    await addSuppressions({ contacts: new SqliteContactStore(env.database), clock: env.clock, numbers: ['+48601234567'], source: 'operator' });
+    await addSuppressions({ suppressions: new SqliteSuppressionStore(env.database), clock: env.clock, numbers: ['+48601234567'], source: 'operator' });
     const content = csv('phone,name', '501234567,A', '0048501234567,B', '601234567,C', '12,D');
     const dry = await importCsv(env, content, { dryRun: true });
     expect(countRows(env, 'lists')).toBe(0);
@@ -370,7 +370,7 @@ describe('importList: names and clients', () => {
 describe('listLists and showList', () => {
   it('count contacts by status and report the list settings', async () => {
     const env = testEnv();
-    await addSuppressions({ contacts: new SqliteContactStore(env.database), clock: env.clock, numbers: ['+48601234567'], source: 'operator' });
+    await addSuppressions({ suppressions: new SqliteSuppressionStore(env.database), clock: env.clock, numbers: ['+48601234567'], source: 'operator' });
     const summary = await importCsv(env, csv('phone,region', '501234567,North', '601234567,South', '701234567,'), { script: { company: 'Acme' } });
     const [overview] = await listLists({ lists: new SqliteListStore(env.database) });
     expect(overview).toMatchObject({ id: summary.listId, name: 'wave 1', contacts: 3, final: false, byStatus: { pending: 2, suppressed: 1, responded: 0 } });
@@ -400,7 +400,7 @@ describe('importList: the worker thread', () => {
     const content = csv('phone,name', ...lines);
     const run = async (parallel: boolean) => {
       const env = testEnv();
-      await addSuppressions({ contacts: new SqliteContactStore(env.database), clock: env.clock, numbers: ['+48501000003', '+48501004000'], source: 'operator' });
+      await addSuppressions({ suppressions: new SqliteSuppressionStore(env.database), clock: env.clock, numbers: ['+48501000003', '+48501004000'], source: 'operator' });
       const summary = await importCsv(env, content, { parallel });
       return { summary: { ...summary, listId: undefined }, contacts: storedContacts(env, summary.listId) };
     };

@@ -1,10 +1,10 @@
 import { describe, expect, it } from '@jest/globals';
-import { addSuppressions, isSuppressed, listSuppressions, readNumbersFile, removeSuppression, SqliteContactStore } from '../../src/contacts/index.js';
+import { addSuppressions, isSuppressed, listSuppressions, readNumbersFile, removeSuppression, SqliteSuppressionStore } from '../../src/contacts/index.js';
 import { testEnv, writeTempFile, type TestEnv } from '../support/factories.js';
 import { importCsv, storedContacts } from '../support/imports.js';
 
 function suppress(env: TestEnv, numbers: string[], extra: { country?: 'PL'; reason?: string } = {}) {
-  return addSuppressions({ contacts: new SqliteContactStore(env.database), clock: env.clock, numbers, source: 'operator', ...extra });
+  return addSuppressions({ suppressions: new SqliteSuppressionStore(env.database), clock: env.clock, numbers, source: 'operator', ...extra });
 }
 
 describe('addSuppressions', () => {
@@ -21,7 +21,7 @@ describe('addSuppressions', () => {
       ],
       contactsSuppressed: 0,
     });
-    expect(await listSuppressions({ contacts: new SqliteContactStore(env.database) })).toEqual([
+    expect(await listSuppressions({ suppressions: new SqliteSuppressionStore(env.database) })).toEqual([
       { phoneE164: '+48501234567', source: 'operator', reason: null, createdAt: env.clock.now() },
       { phoneE164: '+48601234567', source: 'operator', reason: 'asked on the phone', createdAt: env.clock.now() },
     ]);
@@ -58,20 +58,20 @@ describe('removeSuppression', () => {
   it('takes a number off the list, whatever way it is written', async () => {
     const env = testEnv();
     await suppress(env, ['+48501234567']);
-    expect(await removeSuppression({ contacts: new SqliteContactStore(env.database), number: '501 234 567', country: 'PL' })).toEqual({ e164: '+48501234567' });
-    expect(await listSuppressions({ contacts: new SqliteContactStore(env.database) })).toEqual([]);
+    expect(await removeSuppression({ suppressions: new SqliteSuppressionStore(env.database), number: '501 234 567', country: 'PL' })).toEqual({ e164: '+48501234567' });
+    expect(await listSuppressions({ suppressions: new SqliteSuppressionStore(env.database) })).toEqual([]);
   });
 
   it('refuses a number that is not on the list with NOT_FOUND', async () => {
     const env = testEnv();
-    await expect(removeSuppression({ contacts: new SqliteContactStore(env.database), number: '+48501234567' })).rejects.toThrow(
+    await expect(removeSuppression({ suppressions: new SqliteSuppressionStore(env.database), number: '+48501234567' })).rejects.toThrow(
       expect.objectContaining({ code: 'NOT_FOUND', message: '+48501234567 is not on the do-not-call list' }),
     );
   });
 
   it('refuses an invalid number with INPUT_INVALID and the reason', async () => {
     const env = testEnv();
-    await expect(removeSuppression({ contacts: new SqliteContactStore(env.database), number: '12345', country: 'PL' })).rejects.toThrow(
+    await expect(removeSuppression({ suppressions: new SqliteSuppressionStore(env.database), number: '12345', country: 'PL' })).rejects.toThrow(
       expect.objectContaining({ code: 'INPUT_INVALID', message: "'12345' is too short for PL" }),
     );
   });

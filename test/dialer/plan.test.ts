@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { addSuppressions, SqliteContactStore } from '../../src/contacts/index.js';
+import { addSuppressions, SqliteSuppressionStore } from '../../src/contacts/index.js';
 import { ListSettingsBook } from '../../src/contacts/index.js';
 import { planList } from '../../src/dialer/index.js';
 import { createList, startCall, TARIFF } from '../support/dialer.js';
@@ -14,7 +14,7 @@ describe('lists plan', () => {
     const env = testEnv(START);
     const { clientId } = await seedClient(env.database, env.clock);
     seedList(env.database, { clientId, contacts: [{ phone: '+48501000004', score: 10 }] });
-    await addSuppressions({ contacts: new SqliteContactStore(env.database), clock: env.clock, numbers: ['+48501000003'], source: 'operator' });
+    await addSuppressions({ suppressions: new SqliteSuppressionStore(env.database), clock: env.clock, numbers: ['+48501000003'], source: 'operator' });
     const { listId, contactIds } = createList(env.database, {
       policy: { maxAttempts: 3 },
       now: START,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { addSuppressions, createList, SqliteContactStore, SqliteListStore } from '../../src/contacts/index.js';
+import { addSuppressions, createList, SqliteSuppressionStore, SqliteListStore } from '../../src/contacts/index.js';
 import { triggerSurvey } from '../../src/triggers/index.js';
 import { TARIFF } from '../support/dialer.js';
 import { testEnv, thrownAppError, type TestEnv } from '../support/factories.js';
@@ -75,7 +75,7 @@ describe('triggerSurvey', () => {
 
   it('refuses with a reason, and creates no contact: suppressed, surveyed recently, too many attempts, already in the list', async () => {
     const { env, acme, listId, trigger } = await setup();
-    await addSuppressions({ contacts: new SqliteContactStore(env.database), clock: env.clock, numbers: ['+48501000001'], source: 'operator' });
+    await addSuppressions({ suppressions: new SqliteSuppressionStore(env.database), clock: env.clock, numbers: ['+48501000001'], source: 'operator' });
     // The same person answered in another list of this client last week.
     seedList(env.database, { clientId: acme.clientId, contacts: [{ phone: '+48501000002', score: 9 }] });
     // And another number was called four times in other lists this month.
