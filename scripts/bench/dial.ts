@@ -24,7 +24,7 @@ import { systemClock } from '../../src/clock/index.js';
 import { parseConfig, resolveFromRoot } from '../../src/config/index.js';
 import { consoleDeps } from '../../src/app/console.js';
 import { mountConsole } from '../../src/console/index.js';
-import { addClient, updateListSettings } from '../../src/contacts/index.js';
+import { addClient, changeListSettings, SqliteClientStore, SqliteListStore } from '../../src/contacts/index.js';
 import { runCampaign } from '../../src/dialer/index.js';
 import { createLogger } from '../../src/logging/index.js';
 import { argValue, childMode, isFull, peakRssMb, printFigures, runChild, type Figure } from './lib.js';
@@ -150,9 +150,9 @@ async function childDial(): Promise<void> {
     ctx.database.sqlite.transaction(() => {
       for (let i = 0; i < contacts; i++) insert.run(listId, i + 2, `+4850${String(1_000_000 + i * 7).padStart(7, '0')}`);
     })();
-    updateListSettings({ database: ctx.database, listId, patch: { policy: { cps, maxConcurrent: Math.max(50, cps * 4), maxAttempts: 1, callingHours: '00:00-24:00' } } });
+    await changeListSettings({ lists: new SqliteListStore(ctx.database), listId, patch: { policy: { cps, maxConcurrent: Math.max(50, cps * 4), maxAttempts: 1, callingHours: '00:00-24:00' } } });
     const dashboards = Number(argValue('--dashboards') ?? 0);
-    const { apiKey } = addClient({ database: ctx.database, clock: systemClock, name: 'bench client' });
+    const { apiKey } = await addClient({ clients: new SqliteClientStore(ctx.database), clock: systemClock, name: 'bench client' });
     ctx.database.sqlite.prepare('UPDATE lists SET client_id = (SELECT max(id) FROM clients) WHERE id = ?').run(listId);
     // The web console on the dialer's own server (as `run` and `serve` mount it), watched or not.
     const runtime = await startDialerRuntime(ctx, { port: 0, host: '127.0.0.1', extra: mountConsole(consoleDeps(ctx, { gauges: () => runtime.deps.gauges?.snapshot() })) });

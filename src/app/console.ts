@@ -1,5 +1,6 @@
 import { systemClock } from '../clock/index.js';
 import type { ConsoleDeps, OperatorDeps } from '../console/index.js';
+import { SqliteClientStore, SqliteListStore } from '../contacts/index.js';
 import { SqliteCaseStore } from '../followup/index.js';
 import type { AppContext } from './context.js';
 
@@ -7,6 +8,8 @@ import type { AppContext } from './context.js';
 export function consoleDeps(ctx: AppContext, operator: OperatorDeps): ConsoleDeps {
   return {
     database: ctx.database,
+    lists: new SqliteListStore(ctx.database),
+    clients: new SqliteClientStore(ctx.database),
     clock: ctx.clock,
     config: ctx.config,
     linkSecret: ctx.config.reportLinkSecret,

@@ -1,6 +1,7 @@
 import type { Clock } from '../clock/index.js';
 import { acquireDialerLock, LocalPacer, reconcileInFlight, runCampaign, type DialerLock } from '../dialer/index.js';
 import { sqliteCommentStores } from '../comments/index.js';
+import { SqliteClientStore, SqliteListStore } from '../contacts/index.js';
 import { consoleDeps } from './console.js';
 import { mountConsole } from '../console/index.js';
 import { SqliteCaseStore } from '../followup/index.js';
@@ -58,6 +59,8 @@ export async function startDaemon(ctx: AppContext, options: StartDaemonOptions =
         mountApi({
           database: ctx.database,
           commentStores: sqliteCommentStores(ctx.database),
+          lists: new SqliteListStore(ctx.database),
+          clients: new SqliteClientStore(ctx.database),
           clock: ctx.clock,
           config: ctx.config,
           linkSecret: ctx.config.reportLinkSecret,

@@ -1,4 +1,5 @@
 import type { Clock } from '../clock/index.js';
+import type { ListStore } from '../contacts/index.js';
 import { buildReport, clientLists, type NpsReport, type ReportDeps } from '../reports/index.js';
 import { formatLive, type LiveFigures } from './format.js';
 
@@ -9,27 +10,42 @@ import { formatLive, type LiveFigures } from './format.js';
  * poll (a report of a big list costs up to a second of CPU, which the dialer's thread would lose).
  */
 export class LiveReports {
-  readonly #deps: ReportDeps;
+  readonly #deps: ReportDeps & { lists: ListStore };
   readonly #clock: Clock;
   readonly #minIntervalMs: number;
-  readonly #cache = new Map<number, { builtAt: number; report: NpsReport; figures: LiveFigures }>();
+  /** The build itself is cached, so that polls arriving while the list line is read share it. */
+  readonly #cache = new Map<number, { builtAt: number; entry: Promise<LiveEntry> }>();
 
-  constructor(options: { deps: ReportDeps; minIntervalMs: number }) {
+  constructor(options: { deps: ReportDeps & { lists: ListStore }; minIntervalMs: number }) {
     this.#deps = options.deps;
     this.#clock = options.deps.clock;
     this.#minIntervalMs = options.minIntervalMs;
   }
 
   /** The list's client report, at most `minIntervalMs` old. The caller has checked who may see it. */
-  get(listId: number): { report: NpsReport; figures: LiveFigures } {
+  get(listId: number): Promise<LiveEntry> {
     const now = this.#clock.now();
     const cached = this.#cache.get(listId);
-    if (cached && now - cached.builtAt < this.#minIntervalMs) return cached;
-    const report = buildReport(this.#deps, { listId, audience: 'client' });
-    const summary = report.client ? clientLists(this.#deps, { clientId: report.client.id }).find((l) => l.id === listId) : undefined;
-    const entry = { builtAt: now, report, figures: formatLive(report, summary) };
+    if (cached && now - cached.builtAt < this.#minIntervalMs) return cached.entry;
+    const entry = this.#build(listId);
     // Bounded by the number of lists; a deleted (erased) list's entry goes when asked for again.
-    this.#cache.set(listId, entry);
+    const built = { builtAt: now, entry };
+    this.#cache.set(listId, built);
+    // A failed build is not kept: the next poll tries again.
+    entry.catch(() => {
+      if (this.#cache.get(listId) === built) this.#cache.delete(listId);
+    });
     return entry;
   }
+
+  async #build(listId: number): Promise<LiveEntry> {
+    const report = buildReport(this.#deps, { listId, audience: 'client' });
+    const summary = report.client ? (await clientLists(this.#deps, { clientId: report.client.id })).find((l) => l.id === listId) : undefined;
+    return { report, figures: formatLive(report, summary) };
+  }
+}
+
+interface LiveEntry {
+  report: NpsReport;
+  figures: LiveFigures;
 }

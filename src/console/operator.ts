@@ -53,7 +53,7 @@ export function operatorRoutes(deps: ConsoleDeps & { live: LiveReports }): expre
 
   router.get('/', async (_req, res) => {
     const s = status();
-    const lists = listLists({ database: deps.database });
+    const lists = await listLists({ lists: deps.lists });
     const schedules = await listSchedules({ database: deps.database, clock: deps.clock });
     const paused = new Set(s.pausedLists);
     const csrf = frame(res, '').csrfToken!;
@@ -95,11 +95,11 @@ export function operatorRoutes(deps: ConsoleDeps & { live: LiveReports }): expre
     res.json({ final: false, scores: [], text: statusText(s), status: s });
   });
 
-  router.get('/lists/:id', (req, res) => {
+  router.get('/lists/:id', async (req, res) => {
     const listId = parseInput(ListId, req.params.id);
     settings.invalidate(listId);
     const plan = planList({ database: deps.database, lists: settings, listId, now: deps.clock.now() });
-    const { figures } = deps.live.get(listId);
+    const { figures } = await deps.live.get(listId);
     const paused = settings.get(listId).pausedAt !== null;
     const csrf = frame(res, '').csrfToken!;
     res.type('html').send(

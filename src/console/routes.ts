@@ -3,7 +3,7 @@ import helmet from 'helmet';
 import { z } from 'zod';
 import type { Clock } from '../clock/index.js';
 import { resolveFromRoot, type FrequencyCaps } from '../config/index.js';
-import { authenticateClient } from '../contacts/index.js';
+import { authenticateClient, type ClientStore, type ListStore } from '../contacts/index.js';
 import { AppError, HTTP_STATUS, toAppError } from '../errors/index.js';
 import { listCases, updateCase, type CaseStore } from '../followup/index.js';
 import { maskApiKey, type Logger } from '../logging/index.js';
@@ -37,6 +37,10 @@ export interface ConsoleDeps extends ReportServiceDeps {
   logger: Logger;
   /** The follow-up cases shown on a list's page and moved from it. */
   cases: CaseStore;
+  /** The lists a client sees and the operator's overview. */
+  lists: ListStore;
+  /** Whose API key signs a client in. */
+  clients: ClientStore;
   /** How often an open list page asks for new figures, in the browser's ms (default 5 s). */
   livePollMs?: number | undefined;
   /** A list's figures are rebuilt at most this often, in clock ms, however many pages poll (default 2 s). */
@@ -155,9 +159,9 @@ export function consoleRouter(deps: ConsoleDeps): express.Router {
     res.set('Cache-Control', 'no-store');
     res.type('html').send(signInPage({ operator: false, operatorEnabled: operatorToken !== undefined }));
   });
-  router.post('/sign-in', (req, res, next) => {
+  router.post('/sign-in', async (req, res, next) => {
     const input = SignIn.safeParse(req.body ?? {});
-    const client = input.success ? authenticateClient(deps.database, input.data.apiKey) : undefined;
+    const client = input.success ? await authenticateClient(deps.clients, input.data.apiKey) : undefined;
     if (!client) {
       failures(req, res, next, () => {
         log.warn('console sign-in refused', { address: req.ip, keyPrefix: maskApiKey(input.success ? input.data.apiKey : undefined) });
@@ -193,9 +197,9 @@ export function consoleRouter(deps: ConsoleDeps): express.Router {
   });
 
   // --- The client's view -----------------------------------------------------------------------
-  router.get('/lists', (_req, res) => {
+  router.get('/lists', async (_req, res) => {
     const clientId = clientIdOf(res);
-    const lines = clientLists(deps, { clientId }).map((summary) => ({ summary, figures: live.get(summary.id).figures }));
+    const lines = await Promise.all((await clientLists(deps, { clientId })).map(async (summary) => ({ summary, figures: (await live.get(summary.id)).figures })));
     res.set('Cache-Control', 'private, no-store');
     res.type('html').send(listsPage(frameOf(res, 'Your surveys'), lines));
   });
@@ -203,9 +207,9 @@ export function consoleRouter(deps: ConsoleDeps): express.Router {
     const clientId = clientIdOf(res);
     const listId = parse(ListId, req.params.id);
     // The API's ownership check: another client's list is NOT_FOUND, exactly like a missing one.
-    const summary = clientLists(deps, { clientId }).find((l) => l.id === listId);
+    const summary = (await clientLists(deps, { clientId })).find((l) => l.id === listId);
     if (!summary) throw new AppError('NOT_FOUND', `list ${listId} does not exist`);
-    const { report, figures } = live.get(listId);
+    const { report, figures } = await live.get(listId);
     const cases = await listCases(deps, { clientId, query: { listId, limit: 100, overdue: undefined } });
     res.set('Cache-Control', 'private, no-store');
     res.type('html').send(
@@ -226,12 +230,12 @@ export function consoleRouter(deps: ConsoleDeps): express.Router {
       }),
     );
   });
-  router.get('/lists/:id/live.json', (req, res) => {
+  router.get('/lists/:id/live.json', async (req, res) => {
     const clientId = clientIdOf(res);
     const listId = parse(ListId, req.params.id);
-    if (!clientLists(deps, { clientId }).some((l) => l.id === listId)) throw new AppError('NOT_FOUND', `list ${listId} does not exist`);
+    if (!(await clientLists(deps, { clientId })).some((l) => l.id === listId)) throw new AppError('NOT_FOUND', `list ${listId} does not exist`);
     res.set('Cache-Control', 'private, no-store');
-    res.json(live.get(listId).figures);
+    res.json((await live.get(listId)).figures);
   });
   router.get('/lists/:id/report.:format', async (req, res) => {
     const clientId = clientIdOf(res);
@@ -258,10 +262,10 @@ export function consoleRouter(deps: ConsoleDeps): express.Router {
     if (!deps.linkSecret) throw new AppError('UNAUTHORIZED', 'signed links are not enabled', { userMessage: 'this link is not valid' });
     return verifyReportLink(deps.linkSecret, token, deps.clock.now());
   };
-  router.get('/links/:token', (req, res) => {
+  router.get('/links/:token', async (req, res) => {
     const token = String(req.params.token);
     const link = linkedList(token);
-    const { report, figures } = live.get(link.listId);
+    const { report, figures } = await live.get(link.listId);
     const base = `/console/links/${encodeURIComponent(token)}`;
     res.set('Cache-Control', 'private, no-store');
     res.type('html').send(
@@ -278,10 +282,10 @@ export function consoleRouter(deps: ConsoleDeps): express.Router {
       }),
     );
   });
-  router.get('/links/:token/live.json', (req, res) => {
+  router.get('/links/:token/live.json', async (req, res) => {
     const link = linkedList(String(req.params.token));
     res.set('Cache-Control', 'private, no-store');
-    res.json(live.get(link.listId).figures);
+    res.json((await live.get(link.listId)).figures);
   });
   router.get('/links/:token/report', async (req, res) => {
     const report = linkedReport(deps, { token: String(req.params.token) });

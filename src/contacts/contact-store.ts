@@ -1,6 +1,6 @@
 import { prepared, type AppDatabase } from '../db/index.js';
 import type { ContactStatus } from '../db/schema/index.js';
-import { isSuppressed } from './suppression.js';
+import { isSuppressed, suppressNumber } from './suppression-store.js';
 
 /** A contact as the call handlers and the dialer read it. */
 export interface ContactRow {
@@ -75,7 +75,6 @@ export class SqliteContactStore implements ContactStore {
   }
 
   async suppressOptOut(e164: string, reason: string, now: number): Promise<void> {
-    prepared(this.#db, `INSERT INTO suppressions (phone_e164, source, reason, created_at) VALUES (?, 'opt_out', ?, ?) ON CONFLICT (phone_e164) DO NOTHING`).run(e164, reason, now);
-    prepared(this.#db, `UPDATE contacts SET status = 'suppressed', next_attempt_at = NULL, updated_at = ? WHERE phone_e164 = ? AND status = 'pending'`).run(now, e164);
+    suppressNumber(this.#db, e164, { source: 'opt_out', reason }, now);
   }
 }

@@ -8,7 +8,8 @@ import type { Logger } from '../logging/index.js';
 import { canonicalTimeZone, EMAIL_VALUE, PHONE_VALUE, segmentVerdict, type ColumnMap, type ColumnValues } from './columns.js';
 import { chunkFailureError, openCsv, type CsvChunk } from './csv-source.js';
 import { ContactWriter, WRITE_BATCH_ROWS, type DuplicateRow } from './import-writer.js';
-import { discardImportingList, removeAbandonedImports } from './lists.js';
+import { SqliteListStore } from './list-store.js';
+import { removeAbandonedImports } from './lists.js';
 import { checkEncoding, isUtf8Name, utf8Copy } from './encoding.js';
 import { workerChunkParser, type WorkerResult } from './row-parser-pool.js';
 import { parseChunk, REJECTED_SAMPLE, type RejectedRow, type RowParserConfig } from './row-parser.js';
@@ -133,7 +134,9 @@ async function importUtf8(options: ImportListOptions, shownFile: string): Promis
   const { sqlite } = database;
   const { name, defaultTimezone } = checkOptions(options);
   const dryRun = options.dryRun ?? false;
-  if (!dryRun) removeAbandonedImports(database);
+  // The import is SQLite's bulk path (docs/adr/0013-store-ports.md): it keeps the lists' store of its own database.
+  const lists = new SqliteListStore(database);
+  if (!dryRun) await removeAbandonedImports(lists);
   checkReferences(sqlite, options.clientId, options.previousListId);
   checkNameFree(sqlite, name, options.clientId);
 
@@ -168,7 +171,7 @@ async function importUtf8(options: ImportListOptions, shownFile: string): Promis
     }
     return summary;
   } catch (error) {
-    if (listId !== null) discardImportingList(database, listId);
+    if (listId !== null) await lists.discardImporting(listId);
     if ((error as Error).name === 'AbortError') {
       throw new AppError('INTERRUPTED', 'import interrupted; nothing was imported', { cause: error });
     }

@@ -4,7 +4,7 @@ import helmet from 'helmet';
 import type { z } from 'zod';
 import type { FrequencyCaps } from '../config/index.js';
 import { CommentsQuery, correctThemes, listComments, type CommentStores } from '../comments/index.js';
-import { authenticateClient, type Client } from '../contacts/index.js';
+import { authenticateClient, type Client, type ClientStore, type ListStore } from '../contacts/index.js';
 import { AppError } from '../errors/index.js';
 import { CasesQuery, DEFAULT_CASES_LIMIT, listCases, updateCase, type CaseStore } from '../followup/index.js';
 import { maskApiKey, type Logger } from '../logging/index.js';
@@ -31,6 +31,10 @@ export interface ApiDeps extends ReportServiceDeps {
   cases: CaseStore;
   /** The comments' stores: the list of a list's comments and a client's correction of their themes. */
   commentStores: CommentStores;
+  /** The lists a client's key sees (GET /lists). */
+  lists: ListStore;
+  /** Whose API key a request carries. */
+  clients: ClientStore;
   /** A triggered survey was queued in this list: the daemon's continuous dialer looks at once. */
   onSurveyQueued?: ((listId: number) => void) | undefined;
   /** Requests per address per minute to the signed-link routes, which carry no key (default 120). */
@@ -159,9 +163,10 @@ export function apiRouter(deps: ApiDeps): express.Router {
     res.json(await updateCase(deps, { clientId: clientOf(res).id, caseId, patch: jsonBody(req) }));
   });
 
-  router.get('/lists', (_req, res) => {
+  router.get('/lists', async (_req, res) => {
+    const lists = await clientLists(deps, { clientId: clientOf(res).id });
     res.set('Cache-Control', 'private, no-store');
-    res.json({ lists: clientLists(deps, { clientId: clientOf(res).id }) });
+    res.json({ lists });
   });
   router.get('/lists/:id/report', async (req, res) => {
     const listId = parse(ListId, req.params.id);
@@ -212,9 +217,9 @@ function authenticate(deps: ApiDeps): express.RequestHandler {
       tooMany('too many failed authentications from this address; try again in 15 minutes')(req, res);
     },
   });
-  return (req, res, next) => {
+  return async (req, res, next) => {
     const match = BEARER.exec(req.headers.authorization ?? '');
-    const client = match ? authenticateClient(deps.database, match[1]!) : undefined;
+    const client = match ? await authenticateClient(deps.clients, match[1]!) : undefined;
     if (client) {
       res.locals.client = client;
       next();

@@ -1,7 +1,7 @@
 import { readFileSync, realpathSync, statSync } from 'node:fs';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
-import { listLists } from '../contacts/index.js';
+import { listLists, type ListStore } from '../contacts/index.js';
 import { ListSettingsBook } from '../contacts/index.js';
 import { AppError } from '../errors/index.js';
 import { buildReport, listComments, loadListHeader, type ReportDeps } from './builder.js';
@@ -117,8 +117,8 @@ export interface ClientListSummary {
 }
 
 /** The caller's own lists with their progress, newest first. */
-export function clientLists(deps: Pick<ReportDeps, 'database'>, input: { clientId: number }): ClientListSummary[] {
-  return listLists({ database: deps.database, clientId: input.clientId }).map((l) => {
+export async function clientLists(deps: { lists: ListStore }, input: { clientId: number }): Promise<ClientListSummary[]> {
+  return (await listLists({ lists: deps.lists, clientId: input.clientId })).map((l) => {
     const finalContacts = l.contacts - l.byStatus.pending - l.byStatus.dialing;
     return {
       id: l.id,

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { describe, expect, it } from '@jest/globals';
 import { systemClock } from '../../src/clock/index.js';
 import { resolveFromRoot } from '../../src/config/index.js';
-import { addClient, addSuppressions, importList, listSuppressions, updateListSettings } from '../../src/contacts/index.js';
+import { addClient, addSuppressions, importList, listSuppressions, SqliteClientStore, SqliteSuppressionStore, updateListSettings } from '../../src/contacts/index.js';
 import { openDatabase, type AppDatabase } from '../../src/db/index.js';
 import { createSilentLogger } from '../../src/logging/index.js';
 import { runCli } from '../support/cli.js';
@@ -62,7 +62,7 @@ describe('nps-dialer lists import', () => {
 
   it('--dry-run counts numbers on the do-not-call list and leaves an existing database unchanged', async () => {
     const databasePath = freshDatabasePath();
-    await withDatabase(databasePath, (database) => addSuppressions({ database, clock: systemClock, numbers: ['+48889693660'], source: 'operator' }));
+    await withDatabase(databasePath, (database) => addSuppressions({ suppressions: new SqliteSuppressionStore(database), clock: systemClock, numbers: ['+48889693660'], source: 'operator' }));
     const result = await runCli(['lists', 'import', SAMPLE, '--name', 'demo', '--country', 'PL', '--dry-run'], databasePath);
     expect(result.exitCode).toBe(0);
     expect(result.stdout).toContain('Dry run of "demo": nothing was written.');
@@ -98,8 +98,8 @@ describe('nps-dialer lists and lists show', () => {
   it('lists every list with its counts, and shows one as JSON', async () => {
     const databasePath = freshDatabasePath();
     const summary = await withDatabase(databasePath, async (database) => {
-      const { client } = addClient({ database, clock: systemClock, name: 'Acme' });
-      addSuppressions({ database, clock: systemClock, numbers: ['+48889693660'], source: 'operator' });
+      const { client } = await addClient({ clients: new SqliteClientStore(database), clock: systemClock, name: 'Acme' });
+      await addSuppressions({ suppressions: new SqliteSuppressionStore(database), clock: systemClock, numbers: ['+48889693660'], source: 'operator' });
       return importSample(database, { clientId: client.id });
     });
 
@@ -206,6 +206,6 @@ describe('nps-dialer dnc', () => {
     const removed = await runCli(['dnc', 'remove', '+48501234567'], databasePath);
     expect(removed.exitCode).toBe(0);
     expect(removed.stdout).toBe('Removed +48501234567 from the do-not-call list.\n');
-    await withDatabase(databasePath, (database) => expect(listSuppressions({ database }).map((e) => e.phoneE164)).toEqual(['+48601234567']));
+    await withDatabase(databasePath, async (database) => expect((await listSuppressions({ suppressions: new SqliteSuppressionStore(database) })).map((e) => e.phoneE164)).toEqual(['+48601234567']));
   });
 });

@@ -12,7 +12,7 @@ const WORDS = ['Far too expensive for me', 'Nowhere to park the car', 'Lovely st
 async function seed() {
   const databasePath = path.join(tempDir(), 'nps.db');
   const database = openDatabase({ path: databasePath });
-  const { clientId } = seedClient(database, new ManualClock(START), 'Acme');
+  const { clientId } = await seedClient(database, new ManualClock(START), 'Acme');
   const { listId } = seedList(database, {
     clientId,
     contacts: [

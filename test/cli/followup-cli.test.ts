@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { describe, expect, it } from '@jest/globals';
 import { parse } from 'csv-parse/sync';
-import { addClient } from '../../src/contacts/index.js';
+import { addClient, SqliteClientStore } from '../../src/contacts/index.js';
 import { ManualClock } from '../../src/clock/index.js';
 import { openDatabase } from '../../src/db/index.js';
 import { runCli } from '../support/cli.js';
@@ -14,7 +14,7 @@ describe('follow-up from the CLI', () => {
   it('wires a client, creates a trigger list, triggers a survey, and prints the ranked agents', async () => {
     const databasePath = path.join(tempDir('nps-followup-cli-'), 'db.sqlite');
     const database = openDatabase({ path: databasePath });
-    addClient({ database, clock: new ManualClock(), name: 'Acme' });
+    await addClient({ clients: new SqliteClientStore(database), clock: new ManualClock(), name: 'Acme' });
     const { listId: seeded } = seedList(database, { contacts: [...scored({ promoters: 20, passives: 5, detractors: 5 }, { attributes: { agent: 'Ann' } }), ...scored({ promoters: 1, passives: 0, detractors: 1 }, { attributes: { agent: 'Bob' } })] });
     database.close();
 

@@ -13,11 +13,11 @@ function responseIds(database: AppDatabase, listId: number): number[] {
   return (database.sqlite.prepare('SELECT id FROM responses WHERE list_id = ? ORDER BY id').all(listId) as { id: number }[]).map((r) => r.id);
 }
 
-function setup() {
+async function setup() {
   const database = openMemoryDatabase();
   const clock = new ManualClock(START);
-  const acme = seedClient(database, clock, 'Acme');
-  const globex = seedClient(database, clock, 'Globex');
+  const acme = await seedClient(database, clock, 'Acme');
+  const globex = await seedClient(database, clock, 'Globex');
   const { listId } = seedList(database, {
     clientId: acme.clientId,
     contacts: [
@@ -35,7 +35,7 @@ function setup() {
 
 describe('correctThemes', () => {
   it('stores the themes as manual, audits before and after, and a re-classification keeps them', async () => {
-    const { database, stores, deps, themesOf, listId, ids } = setup();
+    const { database, stores, deps, themesOf, listId, ids } = await setup();
     const result = await correctThemes(deps, { responseId: ids[0]!, actor: { kind: 'operator' }, correction: { themes: ['service', 'price'], sentiment: 'neutral' } });
     expect(result).toEqual({ responseId: ids[0], listId, themes: ['price', 'service'], themesSource: 'manual', sentiment: 'neutral', sentimentSource: 'manual', correctionId: expect.any(Number) });
     expect(await correctionsOf(stores.comments, ids[0]!)).toEqual([{ id: result.correctionId, actor: 'operator', before: ['price'], after: ['price', 'service'], correctedAt: new Date(START).toISOString() }]);
@@ -46,7 +46,7 @@ describe('correctThemes', () => {
   });
 
   it('writes no audit row for a repeat that changes nothing', async () => {
-    const { stores, deps, ids } = setup();
+    const { stores, deps, ids } = await setup();
     const correction = { themes: ['service'] };
     expect((await correctThemes(deps, { responseId: ids[1]!, actor: { kind: 'operator' }, correction })).correctionId).not.toBeNull();
     expect((await correctThemes(deps, { responseId: ids[1]!, actor: { kind: 'operator' }, correction })).correctionId).toBeNull();
@@ -54,7 +54,7 @@ describe('correctThemes', () => {
   });
 
   it("refuses a theme outside the client's taxonomy, naming it and the accepted ids, and changes nothing", async () => {
-    const { stores, deps, themesOf, ids } = setup();
+    const { stores, deps, themesOf, ids } = await setup();
     const error = await rejectedAppError(correctThemes(deps, { responseId: ids[0]!, actor: { kind: 'operator' }, correction: { themes: ['price', 'parking'] } }));
     expect(error.code).toBe('INPUT_INVALID');
     expect(error.message).toBe("themes: 'parking' is not a theme of this client's taxonomy; accepted: price, quality, service, speed, billing, other");
@@ -63,7 +63,7 @@ describe('correctThemes', () => {
   });
 
   it("lets a client correct only its own lists' comments, audited as client:<id>", async () => {
-    const { stores, deps, acme, globex, listId, ids } = setup();
+    const { stores, deps, acme, globex, listId, ids } = await setup();
     const foreign = await rejectedAppError(correctThemes(deps, { responseId: ids[0]!, listId, actor: { kind: 'client', clientId: globex.clientId }, correction: { themes: ['price'] } }));
     expect(foreign.code).toBe('NOT_FOUND');
     const wrongList = await rejectedAppError(correctThemes(deps, { responseId: ids[0]!, listId: listId + 1, actor: { kind: 'client', clientId: acme.clientId }, correction: { themes: ['price'] } }));
@@ -73,7 +73,7 @@ describe('correctThemes', () => {
   });
 
   it('refuses a response without words (409) and a malformed body (400)', async () => {
-    const { deps, ids } = setup();
+    const { deps, ids } = await setup();
     expect((await rejectedAppError(correctThemes(deps, { responseId: ids[3]!, actor: { kind: 'operator' }, correction: { themes: ['price'] } }))).code).toBe('CONFLICT');
     const bad = await rejectedAppError(correctThemes(deps, { responseId: ids[0]!, actor: { kind: 'operator' }, correction: { themes: [], sentiment: 'angry' } }));
     expect(bad.code).toBe('INPUT_INVALID');
@@ -84,7 +84,7 @@ describe('correctThemes', () => {
 
 describe('listComments', () => {
   it('filters by theme and category, detractors first; the client view has no phone number', async () => {
-    const { stores, acme, globex, listId, ids } = setup();
+    const { stores, acme, globex, listId, ids } = await setup();
     const all = await listComments(stores.comments, { listId, query: {} });
     expect(all.map((c) => [c.responseId, c.category, c.themes])).toEqual([
       [ids[0], 'detractor', ['price']],
@@ -103,7 +103,7 @@ describe('listComments', () => {
 
 describe('client taxonomies and reclassifyList', () => {
   it('re-classifies a list with the new taxonomy in one call: classified, kept manual and changed counted', async () => {
-    const { stores, deps, themesOf, acme, listId, ids } = setup();
+    const { stores, deps, themesOf, acme, listId, ids } = await setup();
     await correctThemes(deps, { responseId: ids[2]!, actor: { kind: 'operator' }, correction: { themes: ['service'] } });
     expect((await clientTaxonomy(stores.taxonomies, acme.clientId)).kind).toBe('default');
     expect(await setClientTaxonomy(stores.taxonomies, { clientId: acme.clientId, taxonomy: PARKING, source: 'parking.json' })).toEqual({ clientId: acme.clientId, kind: 'custom', themes: ['parking'] });
@@ -116,14 +116,14 @@ describe('client taxonomies and reclassifyList', () => {
   });
 
   it('keeps the provider sentiment of a comment through a re-classification', async () => {
-    const { database, deps, listId, ids } = setup();
+    const { database, deps, listId, ids } = await setup();
     database.sqlite.prepare(`UPDATE responses SET sentiment = 'positive', sentiment_source = 'provider' WHERE id = ?`).run(ids[0]);
     await reclassifyList(deps, listId);
     expect(database.sqlite.prepare('SELECT sentiment, sentiment_source AS source FROM responses WHERE id = ?').get(ids[0])).toEqual({ sentiment: 'positive', source: 'provider' });
   });
 
   it('refuses a bad taxonomy naming its source and keeps the old one', async () => {
-    const { stores, acme } = setup();
+    const { stores, acme } = await setup();
     const error = await rejectedAppError(setClientTaxonomy(stores.taxonomies, { clientId: acme.clientId, taxonomy: { themes: [{ id: 'x', label: {}, phrases: { 'en-US': ['c*ena'] } }] }, source: '--taxonomy bad.json' }));
     expect(error.message).toMatch(/^--taxonomy bad\.json is not a valid taxonomy: /);
     expect((await clientTaxonomy(stores.taxonomies, acme.clientId)).kind).toBe('default');
@@ -132,7 +132,7 @@ describe('client taxonomies and reclassifyList', () => {
 
 describe('logging', () => {
   it('never writes the words of a comment to the log, at debug level', async () => {
-    const { deps, listId, ids } = setup();
+    const { deps, listId, ids } = await setup();
     const stream = new PassThrough();
     let logged = '';
     stream.on('data', (chunk: Buffer) => (logged += chunk.toString()));

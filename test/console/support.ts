@@ -5,7 +5,7 @@ import { SqliteCaseStore } from '../../src/followup/index.js';
 import { createHttpApp, mountApi } from '../../src/http/index.js';
 import { signReportLink } from '../../src/reports/index.js';
 import { webhookHarness } from '../support/dialer.js';
-import { openCases, others, REPORT_TARIFF, scored, seedClient, seedList } from '../support/reports.js';
+import { openCases, others, REPORT_TARIFF, scored, seedClient, seedList, clientStores } from '../support/reports.js';
 import { sqliteCommentStores } from '../../src/comments/index.js';
 
 export const LINK_SECRET = 'console-test-link-secret-0123456789abcdef';
@@ -23,8 +23,8 @@ export const GLOBEX_PHONES = ['+48511111111'];
 export async function consoleFixture(options: Partial<Pick<ConsoleDeps, 'livePollMs' | 'liveMinIntervalMs' | 'operator' | 'failedAuthLimit'>> = {}) {
   const h = webhookHarness();
   const { database, clock, recordingsDir } = h;
-  const acme = seedClient(database, clock, 'Acme <b>Telecom</b>');
-  const globex = seedClient(database, clock, 'Globex');
+  const acme = await seedClient(database, clock, 'Acme <b>Telecom</b>');
+  const globex = await seedClient(database, clock, 'Globex');
   mkdirSync(path.join(recordingsDir, 'list-2'), { recursive: true });
   writeFileSync(path.join(recordingsDir, 'list-2', 'call-1.mp3'), Buffer.from('ID3 recording bytes'));
   const wave1 = seedList(database, { clientId: acme.clientId, name: 'Acme Q4', contacts: scored({ promoters: 4, passives: 2, detractors: 4 }) });
@@ -48,8 +48,8 @@ export async function consoleFixture(options: Partial<Pick<ConsoleDeps, 'livePol
     logger,
     webhooks: h.deps,
     extra: (express) => {
-      mountApi({ database, cases: new SqliteCaseStore(database), commentStores: sqliteCommentStores(database), clock, logger, config, linkSecret: LINK_SECRET })(express);
-      mountConsole({ database, clock, logger, cases: new SqliteCaseStore(database), config, linkSecret: LINK_SECRET, livePollMs: 5_000, liveMinIntervalMs: 0, ...options })(express);
+      mountApi({ database, ...clientStores(database), cases: new SqliteCaseStore(database), commentStores: sqliteCommentStores(database), clock, logger, config, linkSecret: LINK_SECRET })(express);
+      mountConsole({ database, ...clientStores(database), clock, logger, cases: new SqliteCaseStore(database), config, linkSecret: LINK_SECRET, livePollMs: 5_000, liveMinIntervalMs: 0, ...options })(express);
     },
   });
   const link = (listId: number, format: 'json' | 'csv' | 'html' = 'html') => signReportLink(LINK_SECRET, { listId, format, expiresAt: clock.now() + 86_400_000 });

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { afterEach, describe, expect, it } from '@jest/globals';
 import Database from 'better-sqlite3';
-import { getList, listLists, removeAbandonedImports, type ImportProgress } from '../../src/contacts/index.js';
+import { listLists, removeAbandonedImports, showList, SqliteListStore, type ImportProgress } from '../../src/contacts/index.js';
 import { openDatabase } from '../../src/db/index.js';
 import { exited, runCli, spawnCli } from '../support/cli.js';
 import { contactLines, contactsCsv } from '../support/csv.js';
@@ -97,9 +97,10 @@ describe('an interrupted import leaves no list', () => {
       .run(process.pid);
     const importing = env.database.sqlite.prepare(`SELECT id FROM lists WHERE state = 'importing'`).pluck().get() as number;
 
-    expect(listLists({ database: env.database }).map((l) => l.id)).toEqual([ready.listId]);
-    expect(() => getList({ database: env.database, listId: importing })).toThrow(expect.objectContaining({ code: 'NOT_FOUND' }));
-    expect(removeAbandonedImports(env.database)).toBe(0);
+    const lists = new SqliteListStore(env.database);
+    expect((await listLists({ lists })).map((l) => l.id)).toEqual([ready.listId]);
+    await expect(showList({ lists, listId: importing })).rejects.toThrow(expect.objectContaining({ code: 'NOT_FOUND' }));
+    await expect(removeAbandonedImports(lists)).resolves.toBe(0);
     const error = await rejection(importCsv(env, contactsCsv(2), { name: 'in progress' }));
     expect(error.code).toBe('CONFLICT');
     expect(error.message).toBe(`a list named "in progress" is being imported right now (list ${importing}); wait for it or choose another --name`);

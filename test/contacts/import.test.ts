@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { addClient, addSuppressions, getList, importList, listLists, PHONE_COLUMN_NAMES } from '../../src/contacts/index.js';
+import { addClient, addSuppressions, importList, listLists, PHONE_COLUMN_NAMES, showList, SqliteClientStore, SqliteSuppressionStore, SqliteListStore } from '../../src/contacts/index.js';
 import { testEnv } from '../support/factories.js';
 import { contactLines } from '../support/csv.js';
 import { countRows, importCsv, rejection, storedContacts } from '../support/imports.js';
@@ -264,7 +264,7 @@ describe('importList: attributes, language and time zone', () => {
       ['Anna', { region: 'Mazowieckie', segment: 'SMB', agent: 'K. Mazur', 'Customer Since': '2020', ltv_EUR: '1200' }],
       [null, {}],
     ]);
-    expect(getList({ database: env.database, listId: summary.listId! }).attributes).toEqual(['Customer Since', 'agent', 'ltv_EUR', 'region', 'segment']);
+    expect((await showList({ lists: new SqliteListStore(env.database), listId: summary.listId! })).attributes).toEqual(['Customer Since', 'agent', 'ltv_EUR', 'region', 'segment']);
   });
 
   it('canonicalises language tags and time zones', async () => {
@@ -291,7 +291,7 @@ describe('importList: attributes, language and time zone', () => {
 describe('importList: the do-not-call list', () => {
   it('counts suppressed numbers and stores them as suppressed with no next attempt; the others wait for their first call', async () => {
     const env = testEnv();
-    addSuppressions({ database: env.database, clock: env.clock, numbers: ['+48601234567', '0048701234567'], source: 'operator' });
+    await addSuppressions({ suppressions: new SqliteSuppressionStore(env.database), clock: env.clock, numbers: ['+48601234567', '0048701234567'], source: 'operator' });
     const summary = await importCsv(env, csv('phone', '501 234 567', '601 234 567', '+48 701 234 567'));
     expect(summary).toMatchObject({ imported: 3, suppressed: 2 });
     expect(storedContacts(env, summary.listId).map((c) => [c.phone, c.status, c.attempts, c.nextAttemptAt])).toEqual([
@@ -299,14 +299,14 @@ describe('importList: the do-not-call list', () => {
       ['+48601234567', 'suppressed', 0, null],
       ['+48701234567', 'suppressed', 0, null],
     ]);
-    expect(listLists({ database: env.database })[0]!.byStatus).toMatchObject({ pending: 1, suppressed: 2 });
+    expect((await listLists({ lists: new SqliteListStore(env.database) }))[0]!.byStatus).toMatchObject({ pending: 1, suppressed: 2 });
   });
 });
 
 describe('importList: dry run', () => {
   it('reports what an import would do and writes nothing', async () => {
     const env = testEnv();
-    addSuppressions({ database: env.database, clock: env.clock, numbers: ['+48601234567'], source: 'operator' });
+    await addSuppressions({ suppressions: new SqliteSuppressionStore(env.database), clock: env.clock, numbers: ['+48601234567'], source: 'operator' });
     const content = csv('phone,name', '501234567,A', '0048501234567,B', '601234567,C', '12,D');
     const dry = await importCsv(env, content, { dryRun: true });
     expect(countRows(env, 'lists')).toBe(0);
@@ -338,12 +338,12 @@ describe('importList: names and clients', () => {
 
   it('lets two clients use the same list name and records the client', async () => {
     const env = testEnv();
-    const acme = addClient({ database: env.database, clock: env.clock, name: 'Acme' }).client;
-    const globex = addClient({ database: env.database, clock: env.clock, name: 'Globex' }).client;
+    const acme = (await addClient({ clients: new SqliteClientStore(env.database), clock: env.clock, name: 'Acme' })).client;
+    const globex = (await addClient({ clients: new SqliteClientStore(env.database), clock: env.clock, name: 'Globex' })).client;
     const a = await importCsv(env, csv('phone', '501234567'), { clientId: acme.id });
     const b = await importCsv(env, csv('phone', '501234567'), { clientId: globex.id });
-    expect(getList({ database: env.database, listId: a.listId! })).toMatchObject({ clientId: acme.id, clientName: 'Acme' });
-    expect(listLists({ database: env.database, clientId: globex.id }).map((l) => l.id)).toEqual([b.listId]);
+    expect(await showList({ lists: new SqliteListStore(env.database), listId: a.listId! })).toMatchObject({ clientId: acme.id, clientName: 'Acme' });
+    expect((await listLists({ lists: new SqliteListStore(env.database), clientId: globex.id })).map((l) => l.id)).toEqual([b.listId]);
   });
 
   it('refuses an unknown client with NOT_FOUND and creates nothing', async () => {
@@ -367,14 +367,14 @@ describe('importList: names and clients', () => {
   });
 });
 
-describe('listLists and getList', () => {
+describe('listLists and showList', () => {
   it('count contacts by status and report the list settings', async () => {
     const env = testEnv();
-    addSuppressions({ database: env.database, clock: env.clock, numbers: ['+48601234567'], source: 'operator' });
+    await addSuppressions({ suppressions: new SqliteSuppressionStore(env.database), clock: env.clock, numbers: ['+48601234567'], source: 'operator' });
     const summary = await importCsv(env, csv('phone,region', '501234567,North', '601234567,South', '701234567,'), { script: { company: 'Acme' } });
-    const [overview] = listLists({ database: env.database });
+    const [overview] = await listLists({ lists: new SqliteListStore(env.database) });
     expect(overview).toMatchObject({ id: summary.listId, name: 'wave 1', contacts: 3, final: false, byStatus: { pending: 2, suppressed: 1, responded: 0 } });
-    expect(getList({ database: env.database, listId: summary.listId! })).toMatchObject({
+    expect(await showList({ lists: new SqliteListStore(env.database), listId: summary.listId! })).toMatchObject({
       sourceFile: 'contacts.csv',
       defaultCountry: 'PL',
       script: { company: 'Acme' },
@@ -384,9 +384,9 @@ describe('listLists and getList', () => {
     });
   });
 
-  it('getList refuses an unknown list with NOT_FOUND', () => {
+  it('showList refuses an unknown list with NOT_FOUND', async () => {
     const env = testEnv();
-    expect(() => getList({ database: env.database, listId: 7 })).toThrow(expect.objectContaining({ code: 'NOT_FOUND', message: 'list 7 does not exist; see `nps-dialer lists`' }));
+    await expect(showList({ lists: new SqliteListStore(env.database), listId: 7 })).rejects.toThrow(expect.objectContaining({ code: 'NOT_FOUND', message: 'list 7 does not exist; see `nps-dialer lists`' }));
   });
 });
 
@@ -400,7 +400,7 @@ describe('importList: the worker thread', () => {
     const content = csv('phone,name', ...lines);
     const run = async (parallel: boolean) => {
       const env = testEnv();
-      addSuppressions({ database: env.database, clock: env.clock, numbers: ['+48501000003', '+48501004000'], source: 'operator' });
+      await addSuppressions({ suppressions: new SqliteSuppressionStore(env.database), clock: env.clock, numbers: ['+48501000003', '+48501004000'], source: 'operator' });
       const summary = await importCsv(env, content, { parallel });
       return { summary: { ...summary, listId: undefined }, contacts: storedContacts(env, summary.listId) };
     };

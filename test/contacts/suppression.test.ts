@@ -1,17 +1,17 @@
 import { describe, expect, it } from '@jest/globals';
-import { addSuppressions, isSuppressed, listSuppressions, readNumbersFile, removeSuppression } from '../../src/contacts/index.js';
+import { addSuppressions, isSuppressed, listSuppressions, readNumbersFile, removeSuppression, SqliteSuppressionStore } from '../../src/contacts/index.js';
 import { testEnv, writeTempFile, type TestEnv } from '../support/factories.js';
 import { importCsv, storedContacts } from '../support/imports.js';
 
 function suppress(env: TestEnv, numbers: string[], extra: { country?: 'PL'; reason?: string } = {}) {
-  return addSuppressions({ database: env.database, clock: env.clock, numbers, source: 'operator', ...extra });
+  return addSuppressions({ suppressions: new SqliteSuppressionStore(env.database), clock: env.clock, numbers, source: 'operator', ...extra });
 }
 
 describe('addSuppressions', () => {
-  it('adds valid numbers in E.164, reports numbers already listed and rejects invalid ones with a reason', () => {
+  it('adds valid numbers in E.164, reports numbers already listed and rejects invalid ones with a reason', async () => {
     const env = testEnv();
-    suppress(env, ['+48501234567']);
-    const summary = suppress(env, ['0048 501 234 567', '601 234 567', '+48601234567', '12345', 'n/a'], { country: 'PL', reason: 'asked on the phone' });
+    await suppress(env, ['+48501234567']);
+    const summary = await suppress(env, ['0048 501 234 567', '601 234 567', '+48601234567', '12345', 'n/a'], { country: 'PL', reason: 'asked on the phone' });
     expect(summary).toEqual({
       added: 1,
       already: 2,
@@ -21,7 +21,7 @@ describe('addSuppressions', () => {
       ],
       contactsSuppressed: 0,
     });
-    expect(listSuppressions({ database: env.database })).toEqual([
+    expect(await listSuppressions({ suppressions: new SqliteSuppressionStore(env.database) })).toEqual([
       { phoneE164: '+48501234567', source: 'operator', reason: null, createdAt: env.clock.now() },
       { phoneE164: '+48601234567', source: 'operator', reason: 'asked on the phone', createdAt: env.clock.now() },
     ]);
@@ -29,9 +29,9 @@ describe('addSuppressions', () => {
     expect(isSuppressed(env.database, '+48701234567')).toBe(false);
   });
 
-  it('refuses a national number without a country', () => {
+  it('refuses a national number without a country', async () => {
     const env = testEnv();
-    expect(suppress(env, ['501 234 567']).invalid).toEqual([
+    expect((await suppress(env, ['501 234 567'])).invalid).toEqual([
       { value: '501 234 567', outcome: 'invalid', reason: expect.stringContaining('--country') },
     ]);
   });
@@ -44,7 +44,7 @@ describe('addSuppressions', () => {
     env.database.sqlite.prepare(`UPDATE contacts SET status = 'responded', next_attempt_at = NULL WHERE phone_e164 = '+48601234567'`).run();
     env.clock.advance(60_000);
 
-    const summary = suppress(env, ['+48501234567', '+48601234567']);
+    const summary = await suppress(env, ['+48501234567', '+48601234567']);
     expect(summary.contactsSuppressed).toBe(2);
     expect(storedContacts(env, a.listId).map((c) => [c.phone, c.status, c.nextAttemptAt])).toEqual([
       ['+48501234567', 'suppressed', null],
@@ -55,23 +55,23 @@ describe('addSuppressions', () => {
 });
 
 describe('removeSuppression', () => {
-  it('takes a number off the list, whatever way it is written', () => {
+  it('takes a number off the list, whatever way it is written', async () => {
     const env = testEnv();
-    suppress(env, ['+48501234567']);
-    expect(removeSuppression({ database: env.database, number: '501 234 567', country: 'PL' })).toEqual({ e164: '+48501234567' });
-    expect(listSuppressions({ database: env.database })).toEqual([]);
+    await suppress(env, ['+48501234567']);
+    expect(await removeSuppression({ suppressions: new SqliteSuppressionStore(env.database), number: '501 234 567', country: 'PL' })).toEqual({ e164: '+48501234567' });
+    expect(await listSuppressions({ suppressions: new SqliteSuppressionStore(env.database) })).toEqual([]);
   });
 
-  it('refuses a number that is not on the list with NOT_FOUND', () => {
+  it('refuses a number that is not on the list with NOT_FOUND', async () => {
     const env = testEnv();
-    expect(() => removeSuppression({ database: env.database, number: '+48501234567' })).toThrow(
+    await expect(removeSuppression({ suppressions: new SqliteSuppressionStore(env.database), number: '+48501234567' })).rejects.toThrow(
       expect.objectContaining({ code: 'NOT_FOUND', message: '+48501234567 is not on the do-not-call list' }),
     );
   });
 
-  it('refuses an invalid number with INPUT_INVALID and the reason', () => {
+  it('refuses an invalid number with INPUT_INVALID and the reason', async () => {
     const env = testEnv();
-    expect(() => removeSuppression({ database: env.database, number: '12345', country: 'PL' })).toThrow(
+    await expect(removeSuppression({ suppressions: new SqliteSuppressionStore(env.database), number: '12345', country: 'PL' })).rejects.toThrow(
       expect.objectContaining({ code: 'INPUT_INVALID', message: "'12345' is too short for PL" }),
     );
   });

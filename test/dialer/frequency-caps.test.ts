@@ -27,8 +27,8 @@ describe('frequency caps across lists', () => {
   it('does not survey a number again within 30 days for the same client, and counts it as capped in the report', async () => {
     const env = testEnv(START + 10 * DAY_MS);
     const deps = dialerDeps(env);
-    const { clientId: acme } = seedClient(env.database, env.clock, 'acme');
-    const { clientId: other } = seedClient(env.database, env.clock, 'other');
+    const { clientId: acme } = await seedClient(env.database, env.clock, 'acme');
+    const { clientId: other } = await seedClient(env.database, env.clock, 'other');
     // X answered (score 9) for Acme ten days ago.
     seedList(env.database, { clientId: acme, contacts: [{ phone: X, score: 9 }] });
     const second = listFor(env, acme, [X, Y]);
@@ -51,7 +51,7 @@ describe('frequency caps across lists', () => {
   it("follows the list's own survey gap: 5 days lets a number answered 10 days ago be called", async () => {
     const env = testEnv(START + 10 * DAY_MS);
     const deps = dialerDeps(env);
-    const { clientId } = seedClient(env.database, env.clock);
+    const { clientId } = await seedClient(env.database, env.clock);
     seedList(env.database, { clientId, contacts: [{ phone: X, score: 9 }] });
     const list = listFor(env, clientId, [X], { ...POLICY, minDaysBetweenSurveys: 5 });
     const fake = new FakeTelephony();
@@ -62,7 +62,7 @@ describe('frequency caps across lists', () => {
 
   it('gives a number at most 4 attempts in 30 days over every list and client; older attempts do not count', async () => {
     const env = testEnv(START + 10 * DAY_MS);
-    const { clientId } = seedClient(env.database, env.clock);
+    const { clientId } = await seedClient(env.database, env.clock);
     // Four unanswered attempts to X in an unrelated list, a few minutes after START.
     seedList(env.database, { contacts: [{ phone: X, status: 'unanswered', attempts: 4 }] });
     const list = listFor(env, clientId, [X, Y]);

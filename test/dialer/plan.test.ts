@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { addSuppressions } from '../../src/contacts/index.js';
+import { addSuppressions, SqliteSuppressionStore } from '../../src/contacts/index.js';
 import { ListSettingsBook } from '../../src/contacts/index.js';
 import { planList } from '../../src/dialer/index.js';
 import { createList, startCall, TARIFF } from '../support/dialer.js';
@@ -10,11 +10,11 @@ import { seedClient, seedList, START } from '../support/reports.js';
 // 02:00 in Los Angeles (US preset: 08:00–21:00).
 
 describe('lists plan', () => {
-  it('says when each contact would be called in its own zone, and why every other one is not', () => {
+  it('says when each contact would be called in its own zone, and why every other one is not', async () => {
     const env = testEnv(START);
-    const { clientId } = seedClient(env.database, env.clock);
+    const { clientId } = await seedClient(env.database, env.clock);
     seedList(env.database, { clientId, contacts: [{ phone: '+48501000004', score: 10 }] });
-    addSuppressions({ database: env.database, clock: env.clock, numbers: ['+48501000003'], source: 'operator' });
+    await addSuppressions({ suppressions: new SqliteSuppressionStore(env.database), clock: env.clock, numbers: ['+48501000003'], source: 'operator' });
     const { listId, contactIds } = createList(env.database, {
       policy: { maxAttempts: 3 },
       now: START,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { createList as createTriggerList, updateListSettings } from '../../src/contacts/index.js';
+import { createList as createTriggerList, SqliteListStore, updateListSettings } from '../../src/contacts/index.js';
 import { ListSettingsBook } from '../../src/contacts/index.js';
 import { planList, saveListSettings } from '../../src/dialer/index.js';
 import { triggerSurvey } from '../../src/triggers/index.js';
@@ -138,9 +138,9 @@ describe('waiting times follow the rules in force', () => {
     expect(waiting(env, listId)).toEqual([{ phone: A, status: 'busy', attempts: 1, nextAttemptAt: null }]);
   });
 
-  it("never moves a triggered survey before its notBefore, whatever the new hours", () => {
+  it("never moves a triggered survey before its notBefore, whatever the new hours", async () => {
     const env = testEnv(MONDAY_10);
-    const list = createTriggerList({ database: env.database, clock: env.clock, input: { name: 'Support', acceptsTriggers: true } });
+    const list = await createTriggerList({ lists: new SqliteListStore(env.database), clock: env.clock, input: { name: 'Support', acceptsTriggers: true } });
     updateListSettings({ database: env.database, listId: list.id, patch: { policy: { callingHours: '20:00-21:00' } } });
     const notBefore = Date.UTC(2026, 0, 5, 15, 0, 0);
     const { result } = triggerSurvey(

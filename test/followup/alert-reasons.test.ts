@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from '@jest/globals';
-import { updateClientSettings } from '../../src/contacts/index.js';
+import { SqliteClientStore, updateClientSettings } from '../../src/contacts/index.js';
 import { ALERT_COMMENT_WAIT_MS } from '../../src/followup/index.js';
 import { createList, webhookHarness } from '../support/dialer.js';
 import { deliveryWorker, keyScore, LOOPBACK_RECEIVERS, startReceiver, type Receiver } from '../support/followup.js';
@@ -16,10 +16,10 @@ afterEach(async () => {
 async function setup() {
   receiver = await startReceiver([200]);
   const h = webhookHarness();
-  const client = seedClient(h.database, h.clock, 'Acme');
+  const client = await seedClient(h.database, h.clock, 'Acme');
   const { listId, contactIds } = createList(h.database, { contacts: [{ phone: '+48501234567' }], policy: { callingHours: '00:00-24:00' } });
   h.database.sqlite.prepare('UPDATE lists SET client_id = ? WHERE id = ?').run(client.clientId, listId);
-  updateClientSettings({ database: h.database, clientId: client.clientId, privateNetworks: LOOPBACK_RECEIVERS, patch: { alertUrl: receiver.url, alertSecret: SECRET } });
+  await updateClientSettings({ clients: new SqliteClientStore(h.database), clientId: client.clientId, privateNetworks: LOOPBACK_RECEIVERS, patch: { alertUrl: receiver.url, alertSecret: SECRET } });
   const call = await keyScore(h, contactIds[0]!, '2');
   const responseId = (h.database.sqlite.prepare('SELECT id FROM responses').get() as { id: number }).id;
   return { h, listId, call, responseId };

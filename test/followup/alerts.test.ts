@@ -6,7 +6,7 @@ import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from '@jest/globals';
 import request from 'supertest';
 import { describeDeliveries } from '../../src/cli/commands/run.js';
-import { getClient, updateClientSettings, updateListSettings } from '../../src/contacts/index.js';
+import { getClient, SqliteClientStore, updateClientSettings, updateListSettings } from '../../src/contacts/index.js';
 import { ALERT_COMMENT_WAIT_MS, listAlerts, SqliteAlertStore } from '../../src/followup/index.js';
 import { createLogger } from '../../src/logging/index.js';
 import { listDeliverySummary, ReceiverAddresses, RECORDING_GRACE_MS, verifyPayloadSignature, type Resolve } from '../../src/notifications/index.js';
@@ -25,14 +25,14 @@ afterEach(async () => {
 });
 
 /** A client with a list of one contact (agent Ann) and, when given, the client's alert URL. */
-function setup(options: { alertUrl?: string; caseOwner?: string } = {}) {
+async function setup(options: { alertUrl?: string; caseOwner?: string } = {}) {
   const h = webhookHarness();
-  const client = seedClient(h.database, h.clock, 'Acme');
+  const client = await seedClient(h.database, h.clock, 'Acme');
   const { listId, contactIds } = createList(h.database, { contacts: [{ phone: '+48501234567' }, { phone: '+48501234568' }], policy: { callingHours: '00:00-24:00' } });
   h.database.sqlite.prepare('UPDATE lists SET client_id = ? WHERE id = ?').run(client.clientId, listId);
   h.database.sqlite.prepare(`UPDATE contacts SET attributes = '{"agent":"Ann","ticket":"T-1"}' WHERE list_id = ?`).run(listId);
   if (options.alertUrl || options.caseOwner) {
-    updateClientSettings({ database: h.database, clientId: client.clientId, privateNetworks: LOOPBACK_RECEIVERS, patch: { ...(options.alertUrl ? { alertUrl: options.alertUrl, alertSecret: SECRET } : {}), ...(options.caseOwner ? { caseOwner: options.caseOwner } : {}) } });
+    await updateClientSettings({ clients: new SqliteClientStore(h.database), clientId: client.clientId, privateNetworks: LOOPBACK_RECEIVERS, patch: { ...(options.alertUrl ? { alertUrl: options.alertUrl, alertSecret: SECRET } : {}), ...(options.caseOwner ? { caseOwner: options.caseOwner } : {}) } });
   }
   return { h, clientId: client.clientId, listId, contactIds };
 }
@@ -44,7 +44,7 @@ const count = (h: ReturnType<typeof webhookHarness>, sql: string) => (h.database
 
 describe('detractor follow-up at the score', () => {
   it('opens one case and queues one alert per low score, even when the input webhook is repeated', async () => {
-    const { h, contactIds } = setup({ caseOwner: 'Quality team' });
+    const { h, contactIds } = await setup({ caseOwner: 'Quality team' });
     const call = await keyScore(h, contactIds[0]!, '3');
     // The same webhook again, as Vonage retries it.
     const raw = JSON.stringify({ dtmf: { digits: '3', timed_out: true }, uuid: call.uuid });
@@ -56,7 +56,7 @@ describe('detractor follow-up at the score', () => {
   });
 
   it('opens nothing for a score above the threshold, and follows the list threshold when it is raised', async () => {
-    const { h, listId, contactIds } = setup();
+    const { h, listId, contactIds } = await setup();
     await keyScore(h, contactIds[0]!, '7');
     expect(count(h, 'SELECT count(*) AS n FROM cases')).toBe(0);
     updateListSettings({ database: h.database, listId, patch: { followUp: { alertThreshold: 8, caseDeadlineHours: 24 } } });
@@ -67,46 +67,46 @@ describe('detractor follow-up at the score', () => {
 });
 
 describe('clients set', () => {
-  it('takes https URLs (http only for this machine), and generates the signing secret a URL needs', () => {
+  it('takes https URLs (http only for this machine), and generates the signing secret a URL needs', async () => {
     const h = webhookHarness();
-    const { clientId } = seedClient(h.database, h.clock, 'Acme');
-    const wired = updateClientSettings({ database: h.database, clientId, patch: { alertUrl: 'https://crm.example.com/nps' } });
+    const { clientId } = await seedClient(h.database, h.clock, 'Acme');
+    const wired = await updateClientSettings({ clients: new SqliteClientStore(h.database), clientId, patch: { alertUrl: 'https://crm.example.com/nps' } });
     expect(wired.generatedSecret).toMatch(/^whsec_[\w-]{43}$/);
     expect(wired.client).toMatchObject({ alertUrl: 'https://crm.example.com/nps', hasAlertSecret: true });
-    expect(() => updateClientSettings({ database: h.database, clientId, patch: { alertUrl: 'http://crm.example.com/nps' } })).toThrow(
+    await expect(updateClientSettings({ clients: new SqliteClientStore(h.database), clientId, patch: { alertUrl: 'http://crm.example.com/nps' } })).rejects.toThrow(
       "--alert-url: 'http://crm.example.com/nps' is not an https URL (http is accepted for localhost only), e.g. https://crm.example.com/nps/alerts",
     );
-    expect(() => updateClientSettings({ database: h.database, clientId, patch: { alertSecret: null } })).toThrow('--alert-secret cannot be cleared while a webhook URL is set');
+    await expect(updateClientSettings({ clients: new SqliteClientStore(h.database), clientId, patch: { alertSecret: null } })).rejects.toThrow('--alert-secret cannot be cleared while a webhook URL is set');
     // A second URL keeps the secret the client already holds.
-    expect(updateClientSettings({ database: h.database, clientId, privateNetworks: LOOPBACK_RECEIVERS, patch: { reportUrl: 'http://127.0.0.1:8080/reports' } }).generatedSecret).toBeUndefined();
+    expect((await updateClientSettings({ clients: new SqliteClientStore(h.database), clientId, privateNetworks: LOOPBACK_RECEIVERS, patch: { reportUrl: 'http://127.0.0.1:8080/reports' } })).generatedSecret).toBeUndefined();
   });
 
-  it('refuses a URL whose host is a loopback, private, link-local or metadata address, naming the setting that would allow it', () => {
+  it('refuses a URL whose host is a loopback, private, link-local or metadata address, naming the setting that would allow it', async () => {
     const h = webhookHarness();
-    const { clientId } = seedClient(h.database, h.clock, 'Acme');
-    const set = (alertUrl: string, privateNetworks?: string[]) => () => updateClientSettings({ database: h.database, clientId, privateNetworks, patch: { alertUrl } });
+    const { clientId } = await seedClient(h.database, h.clock, 'Acme');
+    const set = (alertUrl: string, privateNetworks?: string[]) => updateClientSettings({ clients: new SqliteClientStore(h.database), clientId, privateNetworks, patch: { alertUrl } });
     const unlessAllowed = '; webhooks go to public addresses only, unless WEBHOOK_ALLOW_PRIVATE_NETWORKS lists its network (an on-premises receiver)';
-    expect(set('https://169.254.169.254/latest/meta-data/')).toThrow(
+    await expect(set('https://169.254.169.254/latest/meta-data/')).rejects.toThrow(
       `--alert-url: 'https://169.254.169.254/latest/meta-data/' is refused: 169.254.169.254 is a link-local address (cloud metadata services live there)${unlessAllowed}`,
     );
-    expect(set('http://127.0.0.1:3000/api/v1/lists')).toThrow(`--alert-url: 'http://127.0.0.1:3000/api/v1/lists' is refused: 127.0.0.1 is a loopback address${unlessAllowed}`);
-    expect(set('http://localhost:3000/api/v1/lists')).toThrow(`--alert-url: 'http://localhost:3000/api/v1/lists' is refused: localhost is a loopback name${unlessAllowed}`);
-    expect(set('https://10.1.2.3/nps')).toThrow('10.1.2.3 is a private address');
-    expect(set('https://[::ffff:192.168.1.5]/nps')).toThrow('192.168.1.5 is a private address');
-    expect(set('https://[fd00:ec2::254]/latest')).toThrow('fd00:ec2::254 is a private (unique local) address');
-    expect(set('https://100.100.100.200/latest')).toThrow('100.100.100.200 is a shared (carrier-grade NAT) address');
-    expect(set('https://0.0.0.0/nps')).toThrow('0.0.0.0 is the unspecified address');
+    await expect(set('http://127.0.0.1:3000/api/v1/lists')).rejects.toThrow(`--alert-url: 'http://127.0.0.1:3000/api/v1/lists' is refused: 127.0.0.1 is a loopback address${unlessAllowed}`);
+    await expect(set('http://localhost:3000/api/v1/lists')).rejects.toThrow(`--alert-url: 'http://localhost:3000/api/v1/lists' is refused: localhost is a loopback name${unlessAllowed}`);
+    await expect(set('https://10.1.2.3/nps')).rejects.toThrow('10.1.2.3 is a private address');
+    await expect(set('https://[::ffff:192.168.1.5]/nps')).rejects.toThrow('192.168.1.5 is a private address');
+    await expect(set('https://[fd00:ec2::254]/latest')).rejects.toThrow('fd00:ec2::254 is a private (unique local) address');
+    await expect(set('https://100.100.100.200/latest')).rejects.toThrow('100.100.100.200 is a shared (carrier-grade NAT) address');
+    await expect(set('https://0.0.0.0/nps')).rejects.toThrow('0.0.0.0 is the unspecified address');
     // An on-premises receiver in a listed network is taken; the metadata service still is not.
-    expect(set('https://10.1.2.3/nps', ['10.0.0.0/8'])()).toMatchObject({ client: { alertUrl: 'https://10.1.2.3/nps' } });
-    expect(set('https://169.254.169.254/latest/meta-data/', ['10.0.0.0/8'])).toThrow('169.254.169.254 is a link-local address');
-    expect(getClient({ database: h.database, clientId }).alertUrl).toBe('https://10.1.2.3/nps');
+    await expect(set('https://10.1.2.3/nps', ['10.0.0.0/8'])).resolves.toMatchObject({ client: { alertUrl: 'https://10.1.2.3/nps' } });
+    await expect(set('https://169.254.169.254/latest/meta-data/', ['10.0.0.0/8'])).rejects.toThrow('169.254.169.254 is a link-local address');
+    expect((await getClient({ clients: new SqliteClientStore(h.database), clientId })).alertUrl).toBe('https://10.1.2.3/nps');
   });
 });
 
 describe('detractor alert delivery', () => {
   it('POSTs the alert signed with HMAC-SHA256 of the raw body: score, agent, list, masked number and a signed recording link', async () => {
     receiver = await startReceiver([200]);
-    const { h, listId, contactIds } = setup({ alertUrl: receiver.url });
+    const { h, listId, contactIds } = await setup({ alertUrl: receiver.url });
     const call = await keyScore(h, contactIds[0]!, '2');
     // The comment was recorded and downloaded: the alert need not wait any longer.
     h.database.sqlite.prepare(`UPDATE responses SET comment_status = 'downloaded', comment_file = 'list-1/call-1.mp3', comment_seconds = 4`).run();
@@ -143,7 +143,7 @@ describe('detractor alert delivery', () => {
 
   it('retries a receiver that fails with exponential backoff, sending the same bytes, and logs every attempt', async () => {
     receiver = await startReceiver([500, 503, 200]);
-    const { h, contactIds } = setup({ alertUrl: receiver.url });
+    const { h, contactIds } = await setup({ alertUrl: receiver.url });
     await keyScore(h, contactIds[0]!, '0');
     const worker = deliveryWorker(h.database, h.clock);
     h.clock.advance(ALERT_COMMENT_WAIT_MS);
@@ -174,7 +174,7 @@ describe('detractor alert delivery', () => {
 
   it('marks an alert failed after its last attempt, and counts an unreachable receiver as a failed attempt', async () => {
     receiver = await startReceiver([200]);
-    const { h, contactIds } = setup({ alertUrl: receiver.url });
+    const { h, contactIds } = await setup({ alertUrl: receiver.url });
     await receiver.close();
     await keyScore(h, contactIds[0]!, '1');
     const worker = deliveryWorker(h.database, h.clock);
@@ -191,7 +191,7 @@ describe('detractor alert delivery', () => {
 
   it('waits for the comment recording: not sent at the score, sent once the call has ended without a recording', async () => {
     receiver = await startReceiver([200]);
-    const { h, contactIds } = setup({ alertUrl: receiver.url });
+    const { h, contactIds } = await setup({ alertUrl: receiver.url });
     const call = await keyScore(h, contactIds[0]!, '4');
     const worker = deliveryWorker(h.database, h.clock);
     expect(await worker.deliverDue()).toBe(0);
@@ -204,7 +204,7 @@ describe('detractor alert delivery', () => {
 
   it("sends a list's waiting alerts at once when `run` flushes it at its end, and only that list's", async () => {
     receiver = await startReceiver([200]);
-    const { h, listId, contactIds } = setup({ alertUrl: receiver.url });
+    const { h, listId, contactIds } = await setup({ alertUrl: receiver.url });
     const other = createList(h.database, { contacts: [{ phone: '+48501234599' }], policy: { callingHours: '00:00-24:00' } });
     h.database.sqlite.prepare('UPDATE lists SET client_id = (SELECT client_id FROM lists WHERE id = ?) WHERE id = ?').run(listId, other.listId);
     const call = await keyScore(h, contactIds[0]!, '4');
@@ -226,7 +226,7 @@ describe('detractor alert delivery', () => {
 
   it('says the threshold the score was judged by, even when the list changed it while the alert waited', async () => {
     receiver = await startReceiver([200]);
-    const { h, listId, contactIds } = setup({ alertUrl: receiver.url });
+    const { h, listId, contactIds } = await setup({ alertUrl: receiver.url });
     await keyScore(h, contactIds[0]!, '5');
     updateListSettings({ database: h.database, listId, patch: { followUp: { alertThreshold: 3, caseDeadlineHours: 48 } } });
     h.clock.advance(ALERT_COMMENT_WAIT_MS);
@@ -236,7 +236,7 @@ describe('detractor alert delivery', () => {
 
   it('keeps a pending alert across a restart: the next worker delivers it, once', async () => {
     receiver = await startReceiver([502, 200]);
-    const { h, contactIds } = setup({ alertUrl: receiver.url });
+    const { h, contactIds } = await setup({ alertUrl: receiver.url });
     await keyScore(h, contactIds[0]!, '5');
     h.clock.advance(ALERT_COMMENT_WAIT_MS);
     const first = deliveryWorker(h.database, h.clock);
@@ -255,7 +255,7 @@ describe('detractor alert delivery', () => {
   it('sends the user and password of a URL as Basic authorization, and never stores or shows them', async () => {
     receiver = await startReceiver([500, 200]);
     const withCredentials = receiver.url.replace('http://', 'http://hook-user:p%40ss-s3cret@') + '?token=receiver-token';
-    const { h, contactIds } = setup({ alertUrl: withCredentials });
+    const { h, contactIds } = await setup({ alertUrl: withCredentials });
     await keyScore(h, contactIds[0]!, '2');
     const worker = deliveryWorker(h.database, h.clock);
     h.clock.advance(ALERT_COMMENT_WAIT_MS);
@@ -274,7 +274,7 @@ describe('detractor alert delivery', () => {
 
   it('finishes a pass when one attempt cannot be recorded: the others are recorded, none is left in flight', async () => {
     receiver = await startReceiver([200]);
-    const { h, contactIds } = setup({ alertUrl: receiver.url });
+    const { h, contactIds } = await setup({ alertUrl: receiver.url });
     await keyScore(h, contactIds[0]!, '1');
     await keyScore(h, contactIds[1]!, '2');
     const [first, second] = (h.database.sqlite.prepare('SELECT id FROM webhook_deliveries ORDER BY id').all() as { id: number }[]).map((r) => r.id);
@@ -294,7 +294,7 @@ describe('detractor alert delivery', () => {
   });
 
   it('does not send an alert when the client has no alert URL, and says why', async () => {
-    const { h, clientId, contactIds } = setup();
+    const { h, clientId, contactIds } = await setup();
     await keyScore(h, contactIds[0]!, '3');
     h.clock.advance(ALERT_COMMENT_WAIT_MS);
     expect(await deliveryWorker(h.database, h.clock).deliverDue()).toBe(1);
@@ -302,7 +302,7 @@ describe('detractor alert delivery', () => {
   });
 
   it('says so in one log line however many alerts go unsent for the same reason, and run sums them up in one line', async () => {
-    const { h, clientId, listId, contactIds } = setup();
+    const { h, clientId, listId, contactIds } = await setup();
     await keyScore(h, contactIds[0]!, '3');
     await keyScore(h, contactIds[1]!, '2');
     h.clock.advance(ALERT_COMMENT_WAIT_MS);
@@ -323,8 +323,8 @@ describe('detractor alert delivery', () => {
 describe('where alerts may not go', () => {
   const SECRET_SQL = 'UPDATE clients SET alert_url = ?, alert_secret = ? WHERE id = ?';
   /** A URL stored as it is (one saved before the check existed, or by hand): the sender checks again. */
-  function storedUrl(url: string) {
-    const s = setup();
+  async function storedUrl(url: string) {
+    const s = await setup();
     s.h.database.sqlite.prepare(SECRET_SQL).run(url, SECRET, s.clientId);
     return s;
   }
@@ -337,7 +337,7 @@ describe('where alerts may not go', () => {
       ['https://[::ffff:169.254.169.254]/latest', '169.254.169.254 is a link-local address (cloud metadata services live there)'],
       ['https://[fe80::1]/nps', 'fe80::1 is a link-local address (cloud metadata services live there)'],
     ] as const) {
-      const { h, contactIds } = storedUrl(url);
+      const { h, contactIds } = await storedUrl(url);
       await keyScore(h, contactIds[0]!, '2');
       h.clock.advance(ALERT_COMMENT_WAIT_MS);
       // Nothing is allowed; the check is made before any socket is opened (no lookup for a literal).
@@ -349,7 +349,7 @@ describe('where alerts may not go', () => {
   it('refuses localhost unless loopback is allowed, and then delivers to the receiver on this machine', async () => {
     receiver = await startReceiver([200]);
     const port = new URL(receiver.url).port;
-    const { h, contactIds } = storedUrl(`http://localhost:${port}/nps/alerts`);
+    const { h, contactIds } = await storedUrl(`http://localhost:${port}/nps/alerts`);
     await keyScore(h, contactIds[0]!, '2');
     h.clock.advance(ALERT_COMMENT_WAIT_MS);
     expect(await deliveryWorker(h.database, h.clock, undefined, { privateNetworks: [] }).deliverDue()).toBe(1);
@@ -365,7 +365,7 @@ describe('where alerts may not go', () => {
   it('checks the address the connection is made to: a name that resolved to loopback is refused, whatever it resolved to before', async () => {
     receiver = await startReceiver([200]);
     const port = new URL(receiver.url).port;
-    const { h, contactIds } = storedUrl(`http://crm.example.test:${port}/nps/alerts`);
+    const { h, contactIds } = await storedUrl(`http://crm.example.test:${port}/nps/alerts`);
     await keyScore(h, contactIds[0]!, '2');
     h.clock.advance(ALERT_COMMENT_WAIT_MS);
     // A resolver under the attacker's control: the answer may change between any check and the connection.
@@ -395,7 +395,7 @@ describe('where alerts may not go', () => {
     await new Promise<void>((resolve) => redirecting.listen(0, '127.0.0.1', resolve));
     try {
       const { port } = redirecting.address() as AddressInfo;
-      const { h, contactIds } = setup({ alertUrl: `http://127.0.0.1:${port}/nps` });
+      const { h, contactIds } = await setup({ alertUrl: `http://127.0.0.1:${port}/nps` });
       await keyScore(h, contactIds[0]!, '2');
       h.clock.advance(ALERT_COMMENT_WAIT_MS);
       expect(await deliveryWorker(h.database, h.clock).deliverDue()).toBe(1);

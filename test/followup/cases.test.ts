@@ -9,7 +9,7 @@ const HOUR = 3_600_000;
 
 async function setup() {
   const env = testEnv(START);
-  const acme = seedClient(env.database, env.clock, 'Acme');
+  const acme = await seedClient(env.database, env.clock, 'Acme');
   const list = seedList(env.database, { clientId: acme.clientId, contacts: scored({ promoters: 2, passives: 1, detractors: 4 }, { attributes: { agent: 'Ann' } }) });
   const caseIds = await openCases(env.database, list.listId);
   return { env, acme, listId: list.listId, caseIds, deps: { cases: new SqliteCaseStore(env.database), clock: env.clock } };
@@ -71,7 +71,7 @@ describe('follow-up cases', () => {
     const bad = await rejection(updateCase(deps, { caseId: caseIds[0]!, patch: { status: 'closed', owner: '' } }));
     expect(bad.code).toBe('INPUT_INVALID');
     expect(bad.message).toBe('owner: must not be empty; send null to unassign; status: must be one of open, contacted, resolved, got "closed"');
-    const globex = seedClient(env.database, env.clock, 'Globex');
+    const globex = await seedClient(env.database, env.clock, 'Globex');
     const other = await rejection(updateCase(deps, { clientId: globex.clientId, caseId: caseIds[0]!, patch: { status: 'resolved' } }));
     expect(other.code).toBe('NOT_FOUND');
     expect(other.message).toBe((await rejection(updateCase(deps, { clientId: globex.clientId, caseId: 9999, patch: { status: 'resolved' } }))).message.replace('9999', String(caseIds[0])));

@@ -7,17 +7,17 @@ import { SqliteCaseStore } from '../../src/followup/index.js';
 import { createHttpApp, mountApi } from '../../src/http/index.js';
 import { signReportLink } from '../../src/reports/index.js';
 import { webhookHarness } from '../support/dialer.js';
-import { others, REPORT_TARIFF, scored, seedClient, seedList } from '../support/reports.js';
+import { others, REPORT_TARIFF, scored, seedClient, seedList, clientStores } from '../support/reports.js';
 import { sqliteCommentStores } from '../../src/comments/index.js';
 
 const LINK_SECRET = 'api-test-link-secret-0123456789abcdef';
 
 /** The real HTTP app (webhooks and API) over a fresh database, with two clients and their lists. */
-function setup(options: { linkSecret?: string | null } = {}) {
+async function setup(options: { linkSecret?: string | null } = {}) {
   const h = webhookHarness();
   const { database, clock, recordingsDir } = h;
-  const acme = seedClient(database, clock, 'Acme');
-  const globex = seedClient(database, clock, 'Globex');
+  const acme = await seedClient(database, clock, 'Acme');
+  const globex = await seedClient(database, clock, 'Globex');
   mkdirSync(path.join(recordingsDir, 'list-1'), { recursive: true });
   writeFileSync(path.join(recordingsDir, 'list-1', 'call-1.mp3'), Buffer.from('ID3 recording bytes'));
   const acmeList = seedList(database, {
@@ -35,7 +35,7 @@ function setup(options: { linkSecret?: string | null } = {}) {
   const app = createHttpApp({
     logger: h.deps.logger,
     webhooks: h.deps,
-    extra: mountApi({ database, cases: new SqliteCaseStore(database), commentStores: sqliteCommentStores(database), clock, logger: h.deps.logger, config: { defaultTariff: REPORT_TARIFF, recordingsDir }, linkSecret }),
+    extra: mountApi({ database, ...clientStores(database), cases: new SqliteCaseStore(database), commentStores: sqliteCommentStores(database), clock, logger: h.deps.logger, config: { defaultTariff: REPORT_TARIFF, recordingsDir }, linkSecret }),
   });
   return { app, clock, acme, globex, acmeList, globexList };
 }
@@ -44,7 +44,7 @@ const bearer = (key: string) => `Bearer ${key}`;
 
 describe('GET /api/v1/lists', () => {
   it("lists only the caller's own lists, with progress", async () => {
-    const { app, acme, acmeList } = setup();
+    const { app, acme, acmeList } = await setup();
     const res = await request(app).get('/api/v1/lists').set('Authorization', bearer(acme.apiKey));
     expect(res.status).toBe(200);
     expect(res.headers['cache-control']).toBe('private, no-store');
@@ -54,7 +54,7 @@ describe('GET /api/v1/lists', () => {
   });
 
   it('answers 401 without a key, with a malformed header and with an unknown key', async () => {
-    const { app, acme } = setup();
+    const { app, acme } = await setup();
     const none = await request(app).get('/api/v1/lists');
     expect(none.status).toBe(401);
     expect(none.headers['www-authenticate']).toMatch(/^Bearer/);
@@ -68,7 +68,7 @@ describe('GET /api/v1/lists', () => {
 
 describe('GET /api/v1/lists/:id/report', () => {
   it('returns the JSON report by default', async () => {
-    const { app, acme, acmeList } = setup();
+    const { app, acme, acmeList } = await setup();
     const res = await request(app).get(`/api/v1/lists/${acmeList.listId}/report`).set('Authorization', bearer(acme.apiKey));
     expect(res.status).toBe(200);
     expect(res.headers['content-type']).toBe('application/json; charset=utf-8');
@@ -76,7 +76,7 @@ describe('GET /api/v1/lists/:id/report', () => {
   });
 
   it("carries what the client is billed and never the provider's cost (the operator's margin), in every format", async () => {
-    const { app, acme, acmeList } = setup();
+    const { app, acme, acmeList } = await setup();
     const get = (query: string) => request(app).get(`/api/v1/lists/${acmeList.listId}/report${query}`).set('Authorization', bearer(acme.apiKey));
     const json = await get('');
     // Six person-answered calls, each billed 12 minor units; the provider charged 10,500 micro-units for each.
@@ -88,7 +88,7 @@ describe('GET /api/v1/lists/:id/report', () => {
   });
 
   it('returns the per-contact CSV with masked numbers, the full numbers on request, and the summary', async () => {
-    const { app, acme, acmeList } = setup();
+    const { app, acme, acmeList } = await setup();
     const masked = await request(app).get(`/api/v1/lists/${acmeList.listId}/report?format=csv`).set('Authorization', bearer(acme.apiKey));
     expect(masked.status).toBe(200);
     expect(masked.headers['content-type']).toBe('text/csv; charset=utf-8');
@@ -103,7 +103,7 @@ describe('GET /api/v1/lists/:id/report', () => {
   });
 
   it("returns the HTML page inline, with a content security policy that allows no script but the verbatims' filter", async () => {
-    const { app, acme, acmeList } = setup();
+    const { app, acme, acmeList } = await setup();
     const res = await request(app).get(`/api/v1/lists/${acmeList.listId}/report?format=html`).set('Authorization', bearer(acme.apiKey));
     expect(res.status).toBe(200);
     expect(res.headers['content-type']).toBe('text/html; charset=utf-8');
@@ -116,7 +116,7 @@ describe('GET /api/v1/lists/:id/report', () => {
   });
 
   it('answers 400 for a bad format or flag, naming the accepted values', async () => {
-    const { app, acme, acmeList } = setup();
+    const { app, acme, acmeList } = await setup();
     const res = await request(app).get(`/api/v1/lists/${acmeList.listId}/report?format=xml`).set('Authorization', bearer(acme.apiKey));
     expect(res.status).toBe(400);
     expect(res.body.error).toEqual({ code: 'INPUT_INVALID', message: "format: must be one of json, csv, html, got 'xml'" });
@@ -127,7 +127,7 @@ describe('GET /api/v1/lists/:id/report', () => {
   });
 
   it("answers 404 for another client's list exactly as for a missing one", async () => {
-    const { app, acme, globexList } = setup();
+    const { app, acme, globexList } = await setup();
     const other = await request(app).get(`/api/v1/lists/${globexList.listId}/report`).set('Authorization', bearer(acme.apiKey));
     const missing = await request(app).get('/api/v1/lists/9999/report').set('Authorization', bearer(acme.apiKey));
     expect(other.status).toBe(404);
@@ -137,14 +137,14 @@ describe('GET /api/v1/lists/:id/report', () => {
   });
 
   it('answers 401 without a key', async () => {
-    const { app, acmeList } = setup();
+    const { app, acmeList } = await setup();
     expect((await request(app).get(`/api/v1/lists/${acmeList.listId}/report`)).status).toBe(401);
   });
 });
 
 describe('GET /api/v1/lists/:id/recordings/:callId', () => {
   it('serves the recording file', async () => {
-    const { app, acme, acmeList } = setup();
+    const { app, acme, acmeList } = await setup();
     const res = await request(app).get(`/api/v1/lists/${acmeList.listId}/recordings/${acmeList.responseCallIds[0]}`).set('Authorization', bearer(acme.apiKey)).buffer(true);
     expect(res.status).toBe(200);
     expect(res.headers['content-type']).toBe('audio/mpeg');
@@ -152,14 +152,14 @@ describe('GET /api/v1/lists/:id/recordings/:callId', () => {
   });
 
   it('never serves a file outside RECORDINGS_DIR, whatever the stored path says', async () => {
-    const { app, acme, acmeList } = setup();
+    const { app, acme, acmeList } = await setup();
     const res = await request(app).get(`/api/v1/lists/${acmeList.listId}/recordings/${acmeList.responseCallIds[1]}`).set('Authorization', bearer(acme.apiKey));
     expect(res.status).toBe(404);
     expect(res.text).not.toContain('root:');
   });
 
   it("answers 404 for another client's list or a call without a recording, 401 without a key, 400 for a bad id", async () => {
-    const { app, acme, globex, acmeList } = setup();
+    const { app, acme, globex, acmeList } = await setup();
     const url = `/api/v1/lists/${acmeList.listId}/recordings/${acmeList.responseCallIds[0]}`;
     expect((await request(app).get(url).set('Authorization', bearer(globex.apiKey))).status).toBe(404);
     expect((await request(app).get(`/api/v1/lists/${acmeList.listId}/recordings/${acmeList.responseCallIds[2]}`).set('Authorization', bearer(acme.apiKey))).status).toBe(404);
@@ -170,7 +170,7 @@ describe('GET /api/v1/lists/:id/recordings/:callId', () => {
 
 describe('signed links: GET /api/v1/links/:token', () => {
   it('serves the report in the signed format without an API key, and its recordings', async () => {
-    const { app, clock, acmeList } = setup();
+    const { app, clock, acmeList } = await setup();
     const token = signReportLink(LINK_SECRET, { listId: acmeList.listId, format: 'html', expiresAt: clock.now() + 60_000 });
     const res = await request(app).get(`/api/v1/links/${token}`);
     expect(res.status).toBe(200);
@@ -184,7 +184,7 @@ describe('signed links: GET /api/v1/links/:token', () => {
   });
 
   it("serves the client's copy, without the provider's cost, whoever the link was forwarded to", async () => {
-    const { app, clock, acmeList } = setup();
+    const { app, clock, acmeList } = await setup();
     const json = signReportLink(LINK_SECRET, { listId: acmeList.listId, format: 'json', expiresAt: clock.now() + 60_000 });
     const res = await request(app).get(`/api/v1/links/${json}`);
     expect(res.body).toMatchObject({ audience: 'client', billing: { amountMinor: 72 } });
@@ -192,7 +192,7 @@ describe('signed links: GET /api/v1/links/:token', () => {
   });
 
   it('refuses an expired link with 401', async () => {
-    const { app, clock, acmeList } = setup();
+    const { app, clock, acmeList } = await setup();
     const token = signReportLink(LINK_SECRET, { listId: acmeList.listId, format: 'json', expiresAt: clock.now() + 60_000 });
     clock.advance(60_000);
     const res = await request(app).get(`/api/v1/links/${token}`);
@@ -202,7 +202,7 @@ describe('signed links: GET /api/v1/links/:token', () => {
   });
 
   it('refuses an altered link with 401: another list, or a signature from another secret', async () => {
-    const { app, clock, acmeList, globexList } = setup();
+    const { app, clock, acmeList, globexList } = await setup();
     const token = signReportLink(LINK_SECRET, { listId: acmeList.listId, format: 'json', expiresAt: clock.now() + 60_000 });
     const otherPayload = signReportLink(LINK_SECRET, { listId: globexList.listId, format: 'json', expiresAt: clock.now() + 60_000 }).split('.')[0];
     expect((await request(app).get(`/api/v1/links/${otherPayload}.${token.split('.')[1]}`)).status).toBe(401);
@@ -211,7 +211,7 @@ describe('signed links: GET /api/v1/links/:token', () => {
   });
 
   it('refuses every link when the server has no signing secret', async () => {
-    const { app, clock, acmeList } = setup({ linkSecret: null });
+    const { app, clock, acmeList } = await setup({ linkSecret: null });
     const token = signReportLink(LINK_SECRET, { listId: acmeList.listId, format: 'json', expiresAt: clock.now() + 60_000 });
     expect((await request(app).get(`/api/v1/links/${token}`)).status).toBe(401);
   });

@@ -3,14 +3,14 @@ import request from 'supertest';
 import { SqliteCaseStore } from '../../src/followup/index.js';
 import { createHttpApp, mountApi } from '../../src/http/index.js';
 import { webhookHarness } from '../support/dialer.js';
-import { openCases, REPORT_TARIFF, seedClient, seedList } from '../support/reports.js';
+import { openCases, REPORT_TARIFF, seedClient, seedList, clientStores } from '../support/reports.js';
 import { sqliteCommentStores } from '../../src/comments/index.js';
 
 async function setup() {
   const h = webhookHarness();
   const { database, clock, recordingsDir } = h;
-  const acme = seedClient(database, clock, 'Acme');
-  const globex = seedClient(database, clock, 'Globex');
+  const acme = await seedClient(database, clock, 'Acme');
+  const globex = await seedClient(database, clock, 'Globex');
   const list = seedList(database, {
     clientId: acme.clientId,
     contacts: [
@@ -29,7 +29,7 @@ async function setup() {
   const app = createHttpApp({
     logger: h.deps.logger,
     webhooks: h.deps,
-    extra: mountApi({ database, cases: new SqliteCaseStore(database), commentStores: sqliteCommentStores(database), clock, logger: h.deps.logger, config: { defaultTariff: REPORT_TARIFF, recordingsDir }, linkSecret: 'comments-api-link-secret-0123456789abcdef' }),
+    extra: mountApi({ database, ...clientStores(database), cases: new SqliteCaseStore(database), commentStores: sqliteCommentStores(database), clock, logger: h.deps.logger, config: { defaultTariff: REPORT_TARIFF, recordingsDir }, linkSecret: 'comments-api-link-secret-0123456789abcdef' }),
   });
   return { app, database, acme, globex, listId: list.listId, ids: ids.map((r) => r.id) };
 }

@@ -2,12 +2,12 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from '@jest/globals';
 import request from 'supertest';
-import { createList } from '../../src/contacts/index.js';
+import { createList, SqliteListStore } from '../../src/contacts/index.js';
 import { SqliteCaseStore } from '../../src/followup/index.js';
 import { createHttpApp, mountApi } from '../../src/http/index.js';
 import { signRecordingLink, signReportLink } from '../../src/reports/index.js';
 import { webhookHarness } from '../support/dialer.js';
-import { openCases, REPORT_TARIFF, scored, seedClient, seedList } from '../support/reports.js';
+import { openCases, REPORT_TARIFF, scored, seedClient, seedList, clientStores } from '../support/reports.js';
 import { sqliteCommentStores } from '../../src/comments/index.js';
 
 const LINK_SECRET = 'followup-api-link-secret-0123456789abcdef';
@@ -16,10 +16,10 @@ const LINK_SECRET = 'followup-api-link-secret-0123456789abcdef';
 async function setup() {
   const h = webhookHarness();
   const { database, clock, recordingsDir } = h;
-  const acme = seedClient(database, clock, 'Acme');
-  const globex = seedClient(database, clock, 'Globex');
-  const triggers = createList({ database, clock, input: { name: 'Support', clientId: acme.clientId, acceptsTriggers: true } });
-  const globexTriggers = createList({ database, clock, input: { name: 'Support', clientId: globex.clientId, acceptsTriggers: true } });
+  const acme = await seedClient(database, clock, 'Acme');
+  const globex = await seedClient(database, clock, 'Globex');
+  const triggers = await createList({ lists: new SqliteListStore(database), clock, input: { name: 'Support', clientId: acme.clientId, acceptsTriggers: true } });
+  const globexTriggers = await createList({ lists: new SqliteListStore(database), clock, input: { name: 'Support', clientId: globex.clientId, acceptsTriggers: true } });
   const acmeList = seedList(database, { clientId: acme.clientId, contacts: scored({ promoters: 1, passives: 0, detractors: 2 }, { attributes: { agent: 'Ann' } }) });
   const globexList = seedList(database, { clientId: globex.clientId, contacts: scored({ promoters: 0, passives: 0, detractors: 1 }) });
   const acmeCases = await openCases(database, acmeList.listId);
@@ -31,7 +31,7 @@ async function setup() {
   const app = createHttpApp({
     logger: h.deps.logger,
     webhooks: h.deps,
-    extra: mountApi({ database, cases: new SqliteCaseStore(database), commentStores: sqliteCommentStores(database), clock, logger: h.deps.logger, config: { defaultTariff: REPORT_TARIFF, recordingsDir }, linkSecret: LINK_SECRET, onSurveyQueued: (listId) => queued.push(listId) }),
+    extra: mountApi({ database, ...clientStores(database), cases: new SqliteCaseStore(database), commentStores: sqliteCommentStores(database), clock, logger: h.deps.logger, config: { defaultTariff: REPORT_TARIFF, recordingsDir }, linkSecret: LINK_SECRET, onSurveyQueued: (listId) => queued.push(listId) }),
   });
   return { app, clock, acme, globex, triggers, globexTriggers, acmeList, acmeCases, globexCases, queued, database };
 }

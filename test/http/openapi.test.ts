@@ -7,17 +7,17 @@ import { createHttpApp, mountApi } from '../../src/http/index.js';
 import { apiDocument } from '../../src/http/openapi.js';
 import { REPORT_FORMATS } from '../../src/reports/index.js';
 import { webhookHarness } from '../support/dialer.js';
-import { REPORT_TARIFF, seedClient } from '../support/reports.js';
+import { REPORT_TARIFF, seedClient, clientStores } from '../support/reports.js';
 import { sqliteCommentStores } from '../../src/comments/index.js';
 
 /** The server as `serve` builds it: the webhooks, the client API and the pointers to its document. */
-function setup() {
+async function setup() {
   const h = webhookHarness();
-  const acme = seedClient(h.database, h.clock, 'Acme');
+  const acme = await seedClient(h.database, h.clock, 'Acme');
   const app = createHttpApp({
     logger: h.deps.logger,
     webhooks: h.deps,
-    extra: mountApi({ database: h.database, cases: new SqliteCaseStore(h.database), commentStores: sqliteCommentStores(h.database), clock: h.clock, logger: h.deps.logger, config: { defaultTariff: REPORT_TARIFF, recordingsDir: h.recordingsDir }, linkSecret: undefined }),
+    extra: mountApi({ database: h.database, ...clientStores(h.database), cases: new SqliteCaseStore(h.database), commentStores: sqliteCommentStores(h.database), clock: h.clock, logger: h.deps.logger, config: { defaultTariff: REPORT_TARIFF, recordingsDir: h.recordingsDir }, linkSecret: undefined }),
   });
   return { app, acme };
 }
@@ -56,8 +56,8 @@ const documentedRoutes = () =>
     .sort();
 
 describe('the OpenAPI document', () => {
-  it('documents every route of the express app, and no route the app does not have', () => {
-    const { app } = setup();
+  it('documents every route of the express app, and no route the app does not have', async () => {
+    const { app } = await setup();
     const routes = expressRoutes(app);
     // The walk must see the whole app, or the comparison proves nothing.
     expect(routes).toEqual(expect.arrayContaining(['GET /healthz', 'POST /api/v1/surveys', 'PATCH /api/v1/cases/{id}', 'POST /webhooks/event/{ref}']));
@@ -90,7 +90,7 @@ describe('the OpenAPI document', () => {
   });
 
   it('is served without credentials', async () => {
-    const { app } = setup();
+    const { app } = await setup();
     for (const path of ['/api/v1/openapi.json', '/openapi.json']) {
       const res = await request(app).get(path);
       expect(res.status).toBe(200);
@@ -100,7 +100,7 @@ describe('the OpenAPI document', () => {
   });
 
   it('is pointed to from /, /api, /docs and /api/v1', async () => {
-    const { app } = setup();
+    const { app } = await setup();
     for (const path of ['/', '/api', '/docs', '/api/v1']) {
       const res = await request(app).get(path);
       expect(res.status).toBe(200);

@@ -214,9 +214,9 @@ describe('report builder: segments', () => {
 });
 
 describe('report builder: waves', () => {
-  it('compares with the previous wave and tracks the people who answered both', () => {
+  it('compares with the previous wave and tracks the people who answered both', async () => {
     const { deps, database, clock } = setup();
-    const { clientId } = seedClient(database, clock);
+    const { clientId } = await seedClient(database, clock);
     const phones = Array.from({ length: 6 }, (_, i) => `+48700000${String(i).padStart(3, '0')}`);
     const first = seedList(database, {
       clientId,
@@ -261,10 +261,10 @@ describe('report builder: waves', () => {
     expect(report.wave!.panel.change!.statistic).toBeCloseTo(0.39736, 4);
   });
 
-  it("does not compare with another client's list", () => {
+  it("does not compare with another client's list", async () => {
     const { deps, database, clock } = setup();
-    const a = seedClient(database, clock);
-    const b = seedClient(database, clock);
+    const a = await seedClient(database, clock);
+    const b = await seedClient(database, clock);
     const first = seedList(database, { clientId: a.clientId, contacts: scored({ promoters: 5, passives: 0, detractors: 0 }) });
     const second = seedList(database, { clientId: b.clientId, previousListId: first.listId, contacts: scored({ promoters: 1, passives: 0, detractors: 0 }) });
     const report = buildReport(deps, { listId: second.listId });

@@ -9,14 +9,14 @@ import { others, REPORT_TARIFF, scored, seedClient, seedList } from '../support/
 const HOSTILE = `<script>alert("x")</script> & 'Co'`;
 
 /** The worked-example list (400 answers among 8,100 contacts) with hostile names and three comments. */
-function fixture() {
+async function fixture() {
   const env = testEnv();
   const recordingsDir = tempDir('nps-report-rec-');
   mkdirSync(path.join(recordingsDir, 'list-2'));
   writeFileSync(path.join(recordingsDir, 'list-2', 'small.mp3'), Buffer.from('ID3 small recording'));
   writeFileSync(path.join(recordingsDir, 'list-2', 'large.mp3'), Buffer.alloc(EMBED_MAX_BYTES + 1, 1));
   const deps: ReportServiceDeps = { database: env.database, clock: env.clock, config: { defaultTariff: REPORT_TARIFF, recordingsDir }, linkSecret: undefined };
-  const { clientId } = seedClient(env.database, env.clock, `Client ${HOSTILE}`);
+  const { clientId } = await seedClient(env.database, env.clock, `Client ${HOSTILE}`);
   const previous = seedList(env.database, { clientId, contacts: scored({ promoters: 10, passives: 10, detractors: 10 }) });
   const { listId } = seedList(env.database, {
     clientId,
@@ -36,7 +36,10 @@ function fixture() {
 }
 
 describe('HTML report', () => {
-  const { html } = fixture();
+  let html = '';
+  beforeAll(async () => {
+    ({ html } = await fixture());
+  });
 
   it('escapes every string from the data and contains no script at all', () => {
     expect(html).not.toMatch(/<script/i);
@@ -96,7 +99,7 @@ describe('HTML report in headless Chromium', () => {
   (haveChromium ? it : it.skip)(
     `renders the key figures, the charts and the players without a request or an error${haveChromium ? '' : ` (SKIPPED: ${CHROMIUM} missing; install the Debian package "chromium")`}`,
     async () => {
-      const { html } = fixture();
+      const { html } = await fixture();
       const page = await browser!.newPage();
       const requests: string[] = [];
       const errors: string[] = [];
@@ -126,7 +129,7 @@ describe('HTML report in headless Chromium', () => {
   );
 
   (haveChromium ? it : it.skip)('draws every funnel label clear of its bar', async () => {
-    const { html } = fixture();
+    const { html } = await fixture();
     const page = await browser!.newPage();
     await page.setContent(html, { waitUntil: 'load' });
     const funnel = page.locator('svg[aria-label="Disposition funnel"]');

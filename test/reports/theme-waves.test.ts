@@ -10,22 +10,22 @@ function comments(n: number, named: number, theme: string, score = 3): ContactSp
   return Array.from({ length: n }, (_, i) => ({ score, text: { text: i < named ? `about ${theme}` : 'something else', themes: [i < named ? theme : 'other'] } }));
 }
 
-function waves(before: ContactSpec[], after: ContactSpec[], options: { sameClient?: boolean } = {}) {
+async function waves(before: ContactSpec[], after: ContactSpec[], options: { sameClient?: boolean } = {}) {
   const env = testEnv();
   const deps: ReportServiceDeps = { database: env.database, clock: env.clock, config: { defaultTariff: REPORT_TARIFF, recordingsDir: tempDir('nps-waves-') }, linkSecret: undefined };
-  const acme = seedClient(env.database, env.clock, 'Acme');
-  const globex = seedClient(env.database, env.clock, 'Globex');
+  const acme = await seedClient(env.database, env.clock, 'Acme');
+  const globex = await seedClient(env.database, env.clock, 'Globex');
   const first = seedList(env.database, { name: 'Q1', clientId: options.sameClient === false ? globex.clientId : acme.clientId, contacts: before });
   const second = seedList(env.database, { name: 'Q2', clientId: acme.clientId, previousListId: first.listId, contacts: after });
   return { deps, listId: second.listId };
 }
 
 describe('theme shares against the previous wave (#16 item 4)', () => {
-  it('marks a theme whose share moved significantly, and not one that moved by chance', () => {
+  it('marks a theme whose share moved significantly, and not one that moved by chance', async () => {
     // price: 10 of 60 then 30 of 60; speed: 6 of 60 then 8 of 60.
     const before = [...comments(30, 10, 'price'), ...comments(30, 6, 'speed')];
     const after = [...comments(30, 30, 'price'), ...comments(30, 8, 'speed')];
-    const { deps, listId } = waves(before, after);
+    const { deps, listId } = await waves(before, after);
     const themeWaves = buildReport(deps, { listId }).why.themeWaves!;
     expect(themeWaves).toMatchObject({ previousListName: 'Q1', comments: { before: 60, after: 60 }, tooFew: false, minimumComments: 30 });
     const price = themeWaves.rows.find((r) => r.key === 'price')!;
@@ -38,20 +38,20 @@ describe('theme shares against the previous wave (#16 item 4)', () => {
     expect(themeWaves.rows.map((r) => r.key)).toEqual(['other', 'price', 'speed']);
   });
 
-  it('shows but does not test shares when a wave has fewer than 30 comments with words', () => {
-    const { deps, listId } = waves(comments(10, 1, 'price'), comments(40, 30, 'price'));
+  it('shows but does not test shares when a wave has fewer than 30 comments with words', async () => {
+    const { deps, listId } = await waves(comments(10, 1, 'price'), comments(40, 30, 'price'));
     const themeWaves = buildReport(deps, { listId }).why.themeWaves!;
     expect(themeWaves.tooFew).toBe(true);
     expect(themeWaves.rows.find((r) => r.key === 'price')).toMatchObject({ before: { share: 0.1 }, after: { share: 0.75 }, change: 65, pValue: null, significant: false });
   });
 
-  it("compares nothing across clients or without a previous wave", () => {
-    const { deps, listId } = waves(comments(40, 10, 'price'), comments(40, 30, 'price'), { sameClient: false });
+  it("compares nothing across clients or without a previous wave", async () => {
+    const { deps, listId } = await waves(comments(40, 10, 'price'), comments(40, 30, 'price'), { sameClient: false });
     expect(buildReport(deps, { listId }).why.themeWaves).toBeNull();
   });
 
-  it('puts the comparison in the HTML page, the significant row marked', () => {
-    const { deps, listId } = waves([...comments(30, 10, 'price'), ...comments(30, 6, 'speed')], [...comments(30, 30, 'price'), ...comments(30, 8, 'speed')]);
+  it('puts the comparison in the HTML page, the significant row marked', async () => {
+    const { deps, listId } = await waves([...comments(30, 10, 'price'), ...comments(30, 6, 'speed')], [...comments(30, 30, 'price'), ...comments(30, 8, 'speed')]);
     const html = renderReport(deps, { listId, format: 'html' }).body as string;
     const table = /<table data-testid="theme-waves">.*?<\/table>/s.exec(html)![0];
     expect(table).toContain('Price');
@@ -60,8 +60,8 @@ describe('theme shares against the previous wave (#16 item 4)', () => {
     expect(table).toContain('+33.3 pts *');
   });
 
-  it('puts one row per theme in the summary CSV, with both shares, the change and its p-value', () => {
-    const { deps, listId } = waves([...comments(30, 10, 'price'), ...comments(30, 6, 'speed')], [...comments(30, 30, 'price'), ...comments(30, 8, 'speed')]);
+  it('puts one row per theme in the summary CSV, with both shares, the change and its p-value', async () => {
+    const { deps, listId } = await waves([...comments(30, 10, 'price'), ...comments(30, 6, 'speed')], [...comments(30, 30, 'price'), ...comments(30, 8, 'speed')]);
     const rows = parse(renderReport(deps, { listId, format: 'csv', summary: true }).body as string, { columns: true }) as Record<string, string>[];
     const waveRows = rows.filter((r) => r.dimension === 'theme_wave');
     expect(waveRows.map((r) => r.value)).toEqual(['other', 'price', 'speed']);

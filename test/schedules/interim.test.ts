@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from '@jest/globals';
-import { updateClientSettings } from '../../src/contacts/index.js';
+import { SqliteClientStore, updateClientSettings } from '../../src/contacts/index.js';
 import { verifyPayloadSignature } from '../../src/notifications/index.js';
 import { produceInterimReports, verifyReportLink } from '../../src/reports/index.js';
 import { CronJob } from '../../src/schedules/index.js';
@@ -28,8 +28,8 @@ async function setup() {
   // 07:59 in Warsaw on Tuesday 6 January 2026.
   const env = testEnv(Date.UTC(2026, 0, 6, 6, 59, 0));
   receiver = await startReceiver([200]);
-  const acme = seedClient(env.database, env.clock, 'Acme');
-  updateClientSettings({ database: env.database, clientId: acme.clientId, privateNetworks: LOOPBACK_RECEIVERS, patch: { reportUrl: receiver.url, alertSecret: WEBHOOK_SECRET } });
+  const acme = await seedClient(env.database, env.clock, 'Acme');
+  await updateClientSettings({ clients: new SqliteClientStore(env.database), clientId: acme.clientId, privateNetworks: LOOPBACK_RECEIVERS, patch: { reportUrl: receiver.url, alertSecret: WEBHOOK_SECRET } });
   // Running: dialled, with contacts still waiting for a retry.
   const running = seedList(env.database, { clientId: acme.clientId, name: 'Q1 wave', contacts: [...scored({ promoters: 3, passives: 1, detractors: 1 }), ...others(2, 'pending', { attempts: 1 })] });
   // Final, and never dialled: nothing to report every morning.

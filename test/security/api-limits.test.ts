@@ -6,7 +6,7 @@ import type { TrustProxy } from '../../src/config/index.js';
 import { SqliteCaseStore } from '../../src/followup/index.js';
 import { createHttpApp, mountApi } from '../../src/http/index.js';
 import { webhookHarness } from '../support/dialer.js';
-import { REPORT_TARIFF, scored, seedClient, seedList } from '../support/reports.js';
+import { REPORT_TARIFF, scored, seedClient, seedList, clientStores } from '../support/reports.js';
 import { sqliteCommentStores } from '../../src/comments/index.js';
 
 interface Limits {
@@ -17,10 +17,10 @@ interface Limits {
 }
 
 /** The app with the API over a fresh database, two clients, and the API's log lines as objects. */
-function setup(limits: Limits) {
+async function setup(limits: Limits) {
   const h = webhookHarness();
-  const acme = seedClient(h.database, h.clock, 'Acme');
-  const globex = seedClient(h.database, h.clock, 'Globex');
+  const acme = await seedClient(h.database, h.clock, 'Acme');
+  const globex = await seedClient(h.database, h.clock, 'Globex');
   seedList(h.database, { clientId: acme.clientId, name: 'Acme Q1', contacts: scored({ promoters: 1, passives: 0, detractors: 0 }) });
   const logs: Record<string, unknown>[] = [];
   const stream = new PassThrough();
@@ -31,20 +31,20 @@ function setup(limits: Limits) {
     logger: h.deps.logger,
     webhooks: h.deps,
     trustProxy,
-    extra: mountApi({ database: h.database, cases: new SqliteCaseStore(h.database), commentStores: sqliteCommentStores(h.database), clock: h.clock, logger, config: { defaultTariff: REPORT_TARIFF, recordingsDir: h.recordingsDir }, linkSecret: undefined, ...api }),
+    extra: mountApi({ database: h.database, ...clientStores(h.database), cases: new SqliteCaseStore(h.database), commentStores: sqliteCommentStores(h.database), clock: h.clock, logger, config: { defaultTariff: REPORT_TARIFF, recordingsDir: h.recordingsDir }, linkSecret: undefined, ...api }),
   });
   return { app, acme, globex, logs };
 }
 
 const wrongKey = (i: number) => `npsk_wrongkey${'x'.repeat(20)}${i}`;
-const lists = (app: ReturnType<typeof setup>['app'], key: string, from?: string) => {
+const lists = (app: Awaited<ReturnType<typeof setup>>['app'], key: string, from?: string) => {
   const req = request(app).get('/api/v1/lists').set('Authorization', `Bearer ${key}`);
   return from ? req.set('X-Forwarded-For', from) : req;
 };
 
 describe('client API brute-force protection', () => {
   it('refuses an address after too many failed authentications, and says so', async () => {
-    const { app } = setup({ failedAuthLimit: 5 });
+    const { app } = await setup({ failedAuthLimit: 5 });
     for (let i = 0; i < 5; i++) expect((await lists(app, wrongKey(i))).status).toBe(401);
     const blocked = await lists(app, wrongKey(99));
     expect(blocked.status).toBe(429);
@@ -53,7 +53,7 @@ describe('client API brute-force protection', () => {
   });
 
   it('never refuses a valid key, however many failed authentications came from its address', async () => {
-    const { app, acme } = setup({ failedAuthLimit: 5 });
+    const { app, acme } = await setup({ failedAuthLimit: 5 });
     for (let i = 0; i < 8; i++) await lists(app, wrongKey(i));
     expect((await lists(app, wrongKey(100))).status).toBe(429);
     // Everyone behind the same proxy shares the address: the key still works.
@@ -62,26 +62,26 @@ describe('client API brute-force protection', () => {
   });
 
   it('does not count successful requests against the failed-authentication limit', async () => {
-    const { app, acme } = setup({ failedAuthLimit: 3 });
+    const { app, acme } = await setup({ failedAuthLimit: 3 });
     for (let i = 0; i < 10; i++) expect((await lists(app, acme.apiKey)).status).toBe(200);
     expect((await lists(app, wrongKey(1))).status).toBe(401);
   });
 
   it("counts failures per client address behind a trusted proxy (TRUST_PROXY): one address's failures do not hold back another's", async () => {
     // supertest connects from 127.0.0.1: the proxy, as TRUST_PROXY=loopback says.
-    const { app } = setup({ failedAuthLimit: 3, trustProxy: ['loopback'] });
+    const { app } = await setup({ failedAuthLimit: 3, trustProxy: ['loopback'] });
     for (let i = 0; i < 3; i++) expect((await lists(app, wrongKey(i), '203.0.113.7')).status).toBe(401);
     expect((await lists(app, wrongKey(3), '203.0.113.7')).status).toBe(429);
     expect((await lists(app, wrongKey(4), '198.51.100.9')).status).toBe(401);
     // A hop count works the same way.
-    const hops = setup({ failedAuthLimit: 1, trustProxy: 1 });
+    const hops = await setup({ failedAuthLimit: 1, trustProxy: 1 });
     expect((await lists(hops.app, wrongKey(5), '203.0.113.7')).status).toBe(401);
     expect((await lists(hops.app, wrongKey(6), '198.51.100.9')).status).toBe(401);
     expect((await lists(hops.app, wrongKey(7), '203.0.113.7')).status).toBe(429);
   });
 
   it('believes no X-Forwarded-For without TRUST_PROXY: a guesser cannot escape the limit by inventing addresses, and the operator is told once', async () => {
-    const { app, logs } = setup({ failedAuthLimit: 3 });
+    const { app, logs } = await setup({ failedAuthLimit: 3 });
     for (let i = 0; i < 3; i++) expect((await lists(app, wrongKey(i), `203.0.113.${i}`)).status).toBe(401);
     expect((await lists(app, wrongKey(3), '203.0.113.200')).status).toBe(429);
     const warnings = logs.filter((l) => String(l.message).includes('TRUST_PROXY is not set'));
@@ -90,7 +90,7 @@ describe('client API brute-force protection', () => {
   });
 
   it('logs every refused authentication with the address and the public prefix of the key, never the key nor a link token in the path', async () => {
-    const { app, acme, logs } = setup({ failedAuthLimit: 2, trustProxy: ['loopback'] });
+    const { app, acme, logs } = await setup({ failedAuthLimit: 2, trustProxy: ['loopback'] });
     const typo = `${acme.apiKey.slice(0, -3)}xyz`;
     await lists(app, typo, '203.0.113.7');
     await request(app).get(`/api/v1/recording-links/${'t'.repeat(40)}.${'s'.repeat(43)}/extra`).set('X-Forwarded-For', '203.0.113.7');
@@ -111,7 +111,7 @@ describe('client API brute-force protection', () => {
 
 describe('client API request limits', () => {
   it('limits each API key, so one client cannot starve the others', async () => {
-    const { app, acme, globex } = setup({ keyRateLimitPerMinute: 3 });
+    const { app, acme, globex } = await setup({ keyRateLimitPerMinute: 3 });
     for (let i = 0; i < 3; i++) expect((await lists(app, acme.apiKey)).status).toBe(200);
     const limited = await lists(app, acme.apiKey);
     expect(limited.status).toBe(429);
@@ -120,13 +120,13 @@ describe('client API request limits', () => {
   });
 
   it('does not share a per-address limit among the clients behind one proxy: authenticated traffic is limited per key only', async () => {
-    const { app, acme, globex } = setup({ rateLimitPerMinute: 2, keyRateLimitPerMinute: 5 });
+    const { app, acme, globex } = await setup({ rateLimitPerMinute: 2, keyRateLimitPerMinute: 5 });
     for (let i = 0; i < 5; i++) expect((await lists(app, acme.apiKey)).status).toBe(200);
     for (let i = 0; i < 5; i++) expect((await lists(app, globex.apiKey)).status).toBe(200);
   });
 
   it('limits the signed-link routes, which carry no key, per address', async () => {
-    const { app } = setup({ rateLimitPerMinute: 2, trustProxy: ['loopback'] });
+    const { app } = await setup({ rateLimitPerMinute: 2, trustProxy: ['loopback'] });
     // Links are off here (no REPORT_LINK_SECRET): refused, but counted.
     for (let i = 0; i < 2; i++) expect((await request(app).get('/api/v1/links/abc.def').set('X-Forwarded-For', '203.0.113.7')).status).not.toBe(429);
     expect((await request(app).get('/api/v1/recording-links/abc.def').set('X-Forwarded-For', '203.0.113.7')).status).toBe(429);
@@ -134,7 +134,7 @@ describe('client API request limits', () => {
   });
 
   it('sends security headers on every API response', async () => {
-    const { app, acme } = setup({});
+    const { app, acme } = await setup({});
     const res = await lists(app, acme.apiKey);
     expect(res.headers['x-content-type-options']).toBe('nosniff');
     expect(res.headers['content-security-policy']).toContain("default-src 'none'");

@@ -1,12 +1,13 @@
 import { PassThrough } from 'node:stream';
 import { afterAll, describe, expect, it } from '@jest/globals';
 import request from 'supertest';
-import { addClient } from '../../src/contacts/index.js';
+import { addClient, SqliteClientStore } from '../../src/contacts/index.js';
 import { SqliteCaseStore } from '../../src/followup/index.js';
 import { createHttpApp, mountApi } from '../../src/http/index.js';
 import { campaignNumber, runSandboxCampaign, testPrivateKey, type CampaignRun } from '../support/campaign.js';
 import { signCallback } from '../support/dialer.js';
 import { sqliteCommentStores } from '../../src/comments/index.js';
+import { clientStores } from '../support/reports.js';
 
 /**
  * Logs never contain a full phone number, an API key, a JWT or a secret: a whole sandbox campaign
@@ -29,11 +30,11 @@ describe('what the logs never contain', () => {
     expect(run.result.kind).toBe('completed');
 
     const { ctx, runtime } = run;
-    apiKey = addClient({ database: ctx.database, clock: ctx.clock, name: 'Logged Client' }).apiKey;
+    apiKey = (await addClient({ clients: new SqliteClientStore(ctx.database), clock: ctx.clock, name: 'Logged Client' })).apiKey;
     const app = createHttpApp({
       logger: ctx.logger,
       webhooks: runtime.deps,
-      extra: mountApi({ database: ctx.database, cases: new SqliteCaseStore(ctx.database), commentStores: sqliteCommentStores(ctx.database), clock: ctx.clock, logger: ctx.logger, config: ctx.config, linkSecret: undefined }),
+      extra: mountApi({ database: ctx.database, ...clientStores(ctx.database), cases: new SqliteCaseStore(ctx.database), commentStores: sqliteCommentStores(ctx.database), clock: ctx.clock, logger: ctx.logger, config: ctx.config, linkSecret: undefined }),
     });
     await request(app).get('/api/v1/lists').set('Authorization', `Bearer ${apiKey}`);
     await request(app).get('/api/v1/lists').set('Authorization', `Bearer ${apiKey.slice(0, -2)}xx`);

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Tariff } from '../../src/config/index.js';
-import { addClient } from '../../src/contacts/index.js';
+import { addClient, SqliteClientStore, SqliteListStore, type ClientStore, type ListStore } from '../../src/contacts/index.js';
 import type { ManualClock } from '../../src/clock/index.js';
 import type { AppDatabase } from '../../src/db/index.js';
 import type { CallOutcome, CommentStatus, ContactStatus } from '../../src/db/schema/index.js';
@@ -175,9 +175,14 @@ export function others(n: number, status: ContactStatus, extra: Omit<ContactSpec
   return Array.from({ length: n }, () => ({ ...extra, status }));
 }
 
-export function seedClient(database: AppDatabase, clock: ManualClock, name = `client-${randomUUID().slice(0, 8)}`): { clientId: number; apiKey: string } {
-  const { client, apiKey } = addClient({ database, clock, name });
+export async function seedClient(database: AppDatabase, clock: ManualClock, name = `client-${randomUUID().slice(0, 8)}`): Promise<{ clientId: number; apiKey: string }> {
+  const { client, apiKey } = await addClient({ clients: new SqliteClientStore(database), clock, name });
   return { clientId: client.id, apiKey };
+}
+
+/** The stores the client API and the console read, on the test's SQLite database (as app/ builds them). */
+export function clientStores(database: AppDatabase): { lists: ListStore; clients: ClientStore } {
+  return { lists: new SqliteListStore(database), clients: new SqliteClientStore(database) };
 }
 
 /** Opens the detractor follow-up (case and alert) of every response of a list, as the input webhook would; the case ids. */

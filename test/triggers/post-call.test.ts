@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { addSuppressions, createList } from '../../src/contacts/index.js';
+import { addSuppressions, createList, SqliteSuppressionStore, SqliteListStore } from '../../src/contacts/index.js';
 import { triggerSurvey } from '../../src/triggers/index.js';
 import { TARIFF } from '../support/dialer.js';
 import { testEnv, thrownAppError, type TestEnv } from '../support/factories.js';
@@ -8,10 +8,10 @@ import { seedClient, seedList } from '../support/reports.js';
 // Monday 5 January 2026, 10:00 UTC: 11:00 in Warsaw, inside the Polish preset's hours.
 const MONDAY_10 = Date.UTC(2026, 0, 5, 10, 0, 0);
 
-function setup(options: { acceptsTriggers?: boolean } = {}) {
+async function setup(options: { acceptsTriggers?: boolean } = {}) {
   const env = testEnv(MONDAY_10);
-  const acme = seedClient(env.database, env.clock, 'Acme');
-  const list = createList({ database: env.database, clock: env.clock, input: { name: 'Support', clientId: acme.clientId, acceptsTriggers: options.acceptsTriggers ?? true } });
+  const acme = await seedClient(env.database, env.clock, 'Acme');
+  const list = await createList({ lists: new SqliteListStore(env.database), clock: env.clock, input: { name: 'Support', clientId: acme.clientId, acceptsTriggers: options.acceptsTriggers ?? true } });
   const deps = { database: env.database, clock: env.clock, logger: env.logger, config: { defaultTariff: TARIFF, frequencyCaps: { minDaysBetweenSurveys: 30, maxAttemptsPer30Days: 4 } } };
   const trigger = (request: object, options: { key?: string; clientId?: number } = {}) =>
     triggerSurvey(deps, { clientId: options.clientId ?? acme.clientId, idempotencyKey: options.key, request: { listId: list.id, agent: 'Ann', ...request } });
@@ -27,8 +27,8 @@ const contacts = (env: TestEnv) =>
   }[];
 
 describe('triggerSurvey', () => {
-  it('queues a contact due now with the agent and attributes as its attributes', () => {
-    const { env, listId, trigger } = setup();
+  it('queues a contact due now with the agent and attributes as its attributes', async () => {
+    const { env, listId, trigger } = await setup();
     const { result, replayed } = trigger({ phone: '+48 501 234 567', attributes: { ticket: 'T-1', channel: 'chat' } });
     expect(replayed).toBe(false);
     expect(result).toEqual({
@@ -42,8 +42,8 @@ describe('triggerSurvey', () => {
     expect(contacts(env)).toEqual([{ phone: '+48501234567', status: 'pending', attributes: '{"ticket":"T-1","channel":"chat","agent":"Ann"}', nextAttemptAt: MONDAY_10 }]);
   });
 
-  it('gives each triggered contact a new row number, also after a contact was erased', () => {
-    const { env, trigger } = setup();
+  it('gives each triggered contact a new row number, also after a contact was erased', async () => {
+    const { env, trigger } = await setup();
     trigger({ phone: '+48501000001' });
     trigger({ phone: '+48501000002' });
     env.database.sqlite.prepare(`DELETE FROM contacts WHERE phone_e164 = '+48501000001'`).run();
@@ -54,8 +54,8 @@ describe('triggerSurvey', () => {
     ]);
   });
 
-  it('schedules a trigger outside the callee\'s calling hours for the next opening, and one with notBefore for then', () => {
-    const { env, trigger } = setup();
+  it('schedules a trigger outside the callee\'s calling hours for the next opening, and one with notBefore for then', async () => {
+    const { env, trigger } = await setup();
     // 22:30 in Warsaw: the Polish preset's evening limit has passed, and Tuesday 6 January is a
     // public holiday (Epiphany), so the next opening is Wednesday morning.
     env.clock.set(Date.UTC(2026, 0, 5, 21, 30, 0));
@@ -73,9 +73,9 @@ describe('triggerSurvey', () => {
     expect(later).toMatchObject({ status: 'scheduled', reason: 'not_before', callAt: '2026-01-05T10:15:00.000Z' });
   });
 
-  it('refuses with a reason, and creates no contact: suppressed, surveyed recently, too many attempts, already in the list', () => {
-    const { env, acme, listId, trigger } = setup();
-    addSuppressions({ database: env.database, clock: env.clock, numbers: ['+48501000001'], source: 'operator' });
+  it('refuses with a reason, and creates no contact: suppressed, surveyed recently, too many attempts, already in the list', async () => {
+    const { env, acme, listId, trigger } = await setup();
+    await addSuppressions({ suppressions: new SqliteSuppressionStore(env.database), clock: env.clock, numbers: ['+48501000001'], source: 'operator' });
     // The same person answered in another list of this client last week.
     seedList(env.database, { clientId: acme.clientId, contacts: [{ phone: '+48501000002', score: 9 }] });
     // And another number was called four times in other lists this month.
@@ -90,8 +90,8 @@ describe('triggerSurvey', () => {
     expect(env.database.sqlite.prepare(`SELECT count(*) AS n FROM contacts WHERE phone_e164 IN ('+48501000001', '+48501000002', '+48501000003') AND list_id = ?`).get(listId)).toEqual({ n: 0 });
   });
 
-  it('answers the same survey for a repeated Idempotency-Key with the same body, and CONFLICT for another body', () => {
-    const { env, trigger } = setup();
+  it('answers the same survey for a repeated Idempotency-Key with the same body, and CONFLICT for another body', async () => {
+    const { env, trigger } = await setup();
     const first = trigger({ phone: '+48501234567', attributes: { ticket: 'T-9' } }, { key: 'conv-123' });
     // Keys in another order are the same request.
     const again = triggerSurvey(
@@ -108,8 +108,8 @@ describe('triggerSurvey', () => {
     expect(trigger({ phone: '+48501234567' }, { key: 'conv-124' })).toEqual({ result: refused.result, replayed: true });
   });
 
-  it('rejects an invalid number, a bad body and a list that takes no triggers; another client\'s list is NOT_FOUND', () => {
-    const { env, listId, trigger } = setup();
+  it('rejects an invalid number, a bad body and a list that takes no triggers; another client\'s list is NOT_FOUND', async () => {
+    const { env, listId, trigger } = await setup();
     const invalid = thrownAppError(() => trigger({ phone: '12345' }));
     expect(invalid.code).toBe('INPUT_INVALID');
     expect(invalid.message).toBe("phone: '12345' has no country code; write it in E.164 like +48501234567 or import with --country");
@@ -119,7 +119,7 @@ describe('triggerSurvey', () => {
     expect(body.message).toContain("attributes.agent: 'agent' is not an attribute name we accept");
     expect(body.message).toContain('notBefore: must be an ISO 8601 time with a zone');
     expect(body.message).toContain('Unrecognized key: "extra"');
-    const other = seedClient(env.database, env.clock, 'Globex');
+    const other = await seedClient(env.database, env.clock, 'Globex');
     expect(thrownAppError(() => trigger({ phone: '+48501234567' }, { clientId: other.clientId })).code).toBe('NOT_FOUND');
     env.database.sqlite.prepare('UPDATE lists SET accepts_triggers = 0 WHERE id = ?').run(listId);
     const closed = thrownAppError(() => trigger({ phone: '+48501234567' }));

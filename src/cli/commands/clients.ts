@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { openContext } from '../../app/context.js';
 import { clientTaxonomy, setClientTaxonomy, SqliteTaxonomyStore, type ClientTaxonomy } from '../../comments/index.js';
-import { addClient, getClient, listClients, updateClientSettings, type ClientDetails } from '../../contacts/index.js';
+import { addClient, getClient, listClients, SqliteClientStore, updateClientSettings, type ClientDetails } from '../../contacts/index.js';
 import { formatTime, printJson, printLine, table } from '../output.js';
 import { positiveInt } from '../parse.js';
 import { readTaxonomyFile } from './comments.js';
@@ -14,10 +14,10 @@ export function registerClientsCommands(program: Command): void {
     .description('create a client and print its API key (shown once; only a hash is stored)')
     .argument('<name>', 'client name')
     .option('--json', 'print JSON')
-    .action((name: string, options: { json?: boolean }) => {
+    .action(async (name: string, options: { json?: boolean }) => {
       const ctx = openContext();
       try {
-        const { client, apiKey } = addClient({ database: ctx.database, clock: ctx.clock, name });
+        const { client, apiKey } = await addClient({ clients: new SqliteClientStore(ctx.database), clock: ctx.clock, name });
         if (options.json) return printJson({ ...client, apiKey });
         printLine(`Client ${client.id} "${client.name}" created.`);
         printLine(`API key (shown only now; store it safely): ${apiKey}`);
@@ -38,19 +38,20 @@ export function registerClientsCommands(program: Command): void {
     .option('--json', 'print JSON')
     .action(async (clientId: number, flags: { alertUrl?: string; alertSecret?: string; reportUrl?: string; caseOwner?: string; taxonomy?: string; json?: boolean }) => {
       const ctx = openContext();
+      const store = new SqliteClientStore(ctx.database);
       const clear = (value: string | undefined) => (value === undefined ? undefined : value === 'none' ? null : value);
       try {
         // The file is read and validated before anything is written: a bad one changes nothing.
         const taxonomy = flags.taxonomy === undefined || flags.taxonomy === 'default' ? null : readTaxonomyFile(flags.taxonomy);
         const settings = flags.alertUrl !== undefined || flags.alertSecret !== undefined || flags.reportUrl !== undefined || flags.caseOwner !== undefined;
         const { client, generatedSecret } = settings
-          ? updateClientSettings({
-              database: ctx.database,
+          ? await updateClientSettings({
+              clients: store,
               clientId,
               privateNetworks: ctx.config.webhookPrivateNetworks,
               patch: { alertUrl: clear(flags.alertUrl), alertSecret: flags.alertSecret, reportUrl: clear(flags.reportUrl), caseOwner: clear(flags.caseOwner) },
             })
-          : { client: getClient({ database: ctx.database, clientId }), generatedSecret: undefined };
+          : { client: await getClient({ clients: store, clientId }), generatedSecret: undefined };
         const taxonomies = new SqliteTaxonomyStore(ctx.database);
         const themes =
           flags.taxonomy === undefined ? await clientTaxonomy(taxonomies, clientId) : await setClientTaxonomy(taxonomies, { clientId, taxonomy, source: `--taxonomy ${flags.taxonomy}` });
@@ -70,7 +71,7 @@ export function registerClientsCommands(program: Command): void {
     .action(async (clientId: number, flags: { json?: boolean }) => {
       const ctx = openContext({ readOnly: true });
       try {
-        const client = getClient({ database: ctx.database, clientId });
+        const client = await getClient({ clients: new SqliteClientStore(ctx.database), clientId });
         const themes = await clientTaxonomy(new SqliteTaxonomyStore(ctx.database), clientId);
         if (flags.json) return printJson({ ...client, taxonomy: themes });
         printClient(client, themes);
@@ -83,10 +84,10 @@ export function registerClientsCommands(program: Command): void {
     .command('list', { isDefault: true })
     .description('all clients')
     .option('--json', 'print JSON')
-    .action((options: { json?: boolean }) => {
+    .action(async (options: { json?: boolean }) => {
       const ctx = openContext({ readOnly: true });
       try {
-        const all = listClients({ database: ctx.database });
+        const all = await listClients({ clients: new SqliteClientStore(ctx.database) });
         if (options.json) return printJson(all);
         if (all.length === 0) return printLine('No clients yet. Add one with `nps-dialer clients add <name>`.');
         printLine(table(['ID', 'NAME', 'KEY PREFIX', 'CREATED'], all.map((c) => [c.id, c.name, c.apiKeyPrefix ?? '-', formatTime(c.createdAt)])));

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { openContext } from '../../app/context.js';
-import { addSuppressions, listSuppressions, readNumbersFile, removeSuppression, type AddSuppressionsSummary } from '../../contacts/index.js';
+import { addSuppressions, listSuppressions, readNumbersFile, removeSuppression, SqliteSuppressionStore, type AddSuppressionsSummary } from '../../contacts/index.js';
 import { maskPhone } from '../../logging/index.js';
 import { formatTime, printJson, printLine, table } from '../output.js';
 import { countryCode, inputFile } from '../parse.js';
@@ -15,10 +15,10 @@ export function registerDncCommands(program: Command): void {
     .option('--country <code>', 'country for numbers in national format', countryCode)
     .option('--reason <text>', 'why (kept with the entry)')
     .option('--json', 'print JSON')
-    .action((numbers: string[], options: { country?: ReturnType<typeof countryCode>; reason?: string; json?: boolean }) => {
+    .action(async (numbers: string[], options: { country?: ReturnType<typeof countryCode>; reason?: string; json?: boolean }) => {
       const ctx = openContext();
       try {
-        const summary = addSuppressions({ database: ctx.database, clock: ctx.clock, numbers, country: options.country, source: 'operator', reason: options.reason });
+        const summary = await addSuppressions({ suppressions: new SqliteSuppressionStore(ctx.database), clock: ctx.clock, numbers, country: options.country, source: 'operator', reason: options.reason });
         report(summary, options.json);
         if (summary.invalid.length > 0) process.exitCode = 3;
       } finally {
@@ -37,7 +37,7 @@ export function registerDncCommands(program: Command): void {
       const numbers = await readNumbersFile(file);
       const ctx = openContext();
       try {
-        const summary = addSuppressions({ database: ctx.database, clock: ctx.clock, numbers, country: options.country, source: 'import', reason: options.reason });
+        const summary = await addSuppressions({ suppressions: new SqliteSuppressionStore(ctx.database), clock: ctx.clock, numbers, country: options.country, source: 'import', reason: options.reason });
         report(summary, options.json);
         if (summary.invalid.length > 0) process.exitCode = 3;
       } finally {
@@ -50,10 +50,10 @@ export function registerDncCommands(program: Command): void {
     .description('take a number off the do-not-call list (contacts already marked suppressed stay so)')
     .argument('<number>', 'phone number')
     .option('--country <code>', 'country for a number in national format', countryCode)
-    .action((number: string, options: { country?: ReturnType<typeof countryCode> }) => {
+    .action(async (number: string, options: { country?: ReturnType<typeof countryCode> }) => {
       const ctx = openContext();
       try {
-        const { e164 } = removeSuppression({ database: ctx.database, number, country: options.country });
+        const { e164 } = await removeSuppression({ suppressions: new SqliteSuppressionStore(ctx.database), number, country: options.country });
         printLine(`Removed ${e164} from the do-not-call list.`);
       } finally {
         ctx.close();
@@ -65,10 +65,10 @@ export function registerDncCommands(program: Command): void {
     .description('the do-not-call list')
     .option('--json', 'print JSON')
     .option('--mask', 'mask numbers to their last three digits')
-    .action((options: { json?: boolean; mask?: boolean }) => {
+    .action(async (options: { json?: boolean; mask?: boolean }) => {
       const ctx = openContext({ readOnly: true });
       try {
-        const entries = listSuppressions({ database: ctx.database }).map((e) => ({ ...e, phoneE164: options.mask ? maskPhone(e.phoneE164) : e.phoneE164 }));
+        const entries = (await listSuppressions({ suppressions: new SqliteSuppressionStore(ctx.database) })).map((e) => ({ ...e, phoneE164: options.mask ? maskPhone(e.phoneE164) : e.phoneE164 }));
         if (options.json) return printJson(entries);
         if (entries.length === 0) return printLine('The do-not-call list is empty.');
         printLine(table(['NUMBER', 'SOURCE', 'ADDED', 'REASON'], entries.map((e) => [e.phoneE164, e.source, formatTime(e.createdAt), e.reason ?? ''])));

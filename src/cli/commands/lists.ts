@@ -3,11 +3,12 @@ import cliProgress from 'cli-progress';
 import { openContext } from '../../app/context.js';
 import {
   createList,
-  getList,
   importList,
   listLists,
   ListSettingsBook,
   PHONE_COLUMN_NAMES,
+  showList,
+  SqliteListStore,
   SurveyScript,
   type ImportSummary,
   type ListSettingsPatch,
@@ -28,10 +29,10 @@ export function registerListsCommands(program: Command): void {
     .command('list', { isDefault: true })
     .description('all lists with their contacts counted by status')
     .option('--json', 'print JSON')
-    .action((options: { json?: boolean }) => {
+    .action(async (options: { json?: boolean }) => {
       const ctx = openContext({ readOnly: true });
       try {
-        const all = listLists({ database: ctx.database });
+        const all = await listLists({ lists: new SqliteListStore(ctx.database) });
         if (options.json) return printJson(all);
         if (all.length === 0) return printLine('No lists yet. Import one with `nps-dialer lists import <file> --name <name>`.');
         printLine(
@@ -64,7 +65,7 @@ export function registerListsCommands(program: Command): void {
       const { describeListPace, listLanguages } = await import('../../dialer/index.js');
       const ctx = openContext({ readOnly: true });
       try {
-        const list = getList({ database: ctx.database, listId });
+        const list = await showList({ lists: new SqliteListStore(ctx.database), listId });
         const book = new ListSettingsBook(ctx.database, ctx.config);
         const pace = describeListPace({ database: ctx.database, lists: book, accountCps: ctx.config.accountCps, listId });
         const languages = listLanguages({ database: ctx.database, lists: book, listId });
@@ -198,11 +199,11 @@ export function registerListsCommands(program: Command): void {
     .addOption(new Option('--language <bcp47>', 'survey language').choices(['en-US', 'pl-PL', 'ru-RU', 'bg-BG']))
     .option('--accept-triggers', 'take triggered surveys (POST /api/v1/surveys, `surveys trigger`)')
     .option('--json', 'print JSON')
-    .action((name: string, flags: { client?: number; country?: string; timezone?: string; company?: string; language?: string; acceptTriggers?: boolean; json?: boolean }) => {
+    .action(async (name: string, flags: { client?: number; country?: string; timezone?: string; company?: string; language?: string; acceptTriggers?: boolean; json?: boolean }) => {
       const ctx = openContext();
       try {
-        const list = createList({
-          database: ctx.database,
+        const list = await createList({
+          lists: new SqliteListStore(ctx.database),
           clock: ctx.clock,
           input: {
             name,
