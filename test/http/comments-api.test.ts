@@ -1,6 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import request from 'supertest';
 import { SqliteCaseStore } from '../../src/followup/index.js';
+import { sqliteTriggerUnits } from '../../src/triggers/index.js';
 import { createHttpApp, mountApi } from '../../src/http/index.js';
 import { webhookHarness } from '../support/dialer.js';
 import { openCases, REPORT_TARIFF, seedClient, seedList } from '../support/reports.js';
@@ -28,7 +29,7 @@ async function setup() {
   const app = createHttpApp({
     logger: h.deps.logger,
     webhooks: h.deps,
-    extra: mountApi({ database, clock, logger: h.deps.logger, cases: new SqliteCaseStore(database), config: { defaultTariff: REPORT_TARIFF, recordingsDir }, linkSecret: 'comments-api-link-secret-0123456789abcdef' }),
+    extra: mountApi({ database, clock, logger: h.deps.logger, cases: new SqliteCaseStore(database), triggers: sqliteTriggerUnits(database), config: { defaultTariff: REPORT_TARIFF, recordingsDir }, linkSecret: 'comments-api-link-secret-0123456789abcdef' }),
   });
   return { app, database, acme, globex, listId: list.listId, ids: ids.map((r) => r.id) };
 }

@@ -4,6 +4,7 @@ import { describe, expect, it } from '@jest/globals';
 import request from 'supertest';
 import { createList } from '../../src/contacts/index.js';
 import { SqliteCaseStore } from '../../src/followup/index.js';
+import { sqliteTriggerUnits } from '../../src/triggers/index.js';
 import { createHttpApp, mountApi } from '../../src/http/index.js';
 import { signRecordingLink, signReportLink } from '../../src/reports/index.js';
 import { webhookHarness } from '../support/dialer.js';
@@ -30,7 +31,7 @@ async function setup() {
   const app = createHttpApp({
     logger: h.deps.logger,
     webhooks: h.deps,
-    extra: mountApi({ database, clock, logger: h.deps.logger, cases: new SqliteCaseStore(database), config: { defaultTariff: REPORT_TARIFF, recordingsDir }, linkSecret: LINK_SECRET, onSurveyQueued: (listId) => queued.push(listId) }),
+    extra: mountApi({ database, clock, logger: h.deps.logger, cases: new SqliteCaseStore(database), triggers: sqliteTriggerUnits(database), config: { defaultTariff: REPORT_TARIFF, recordingsDir }, linkSecret: LINK_SECRET, onSurveyQueued: (listId) => queued.push(listId) }),
   });
   return { app, clock, acme, globex, triggers, globexTriggers, acmeList, acmeCases, globexCases, queued, database };
 }

@@ -4,6 +4,7 @@ import request from 'supertest';
 import winston from 'winston';
 import type { TrustProxy } from '../../src/config/index.js';
 import { SqliteCaseStore } from '../../src/followup/index.js';
+import { sqliteTriggerUnits } from '../../src/triggers/index.js';
 import { createHttpApp, mountApi } from '../../src/http/index.js';
 import { webhookHarness } from '../support/dialer.js';
 import { REPORT_TARIFF, scored, seedClient, seedList } from '../support/reports.js';
@@ -30,7 +31,7 @@ function setup(limits: Limits) {
     logger: h.deps.logger,
     webhooks: h.deps,
     trustProxy,
-    extra: mountApi({ database: h.database, clock: h.clock, logger, cases: new SqliteCaseStore(h.database), config: { defaultTariff: REPORT_TARIFF, recordingsDir: h.recordingsDir }, linkSecret: undefined, ...api }),
+    extra: mountApi({ database: h.database, clock: h.clock, logger, cases: new SqliteCaseStore(h.database), triggers: sqliteTriggerUnits(h.database), config: { defaultTariff: REPORT_TARIFF, recordingsDir: h.recordingsDir }, linkSecret: undefined, ...api }),
   });
   return { app, acme, globex, logs };
 }
