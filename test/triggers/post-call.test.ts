@@ -109,6 +109,17 @@ describe('triggerSurvey', () => {
     expect(await trigger({ phone: '+48501234567' }, { key: 'conv-124' })).toEqual({ result: refused.result, replayed: true });
   });
 
+  it('decides concurrent requests one after the other: the same key is answered once, the same number added once', async () => {
+    const { env, trigger } = setup();
+    const [first, second] = await Promise.all([trigger({ phone: '+48501234567' }, { key: 'conv-1' }), trigger({ phone: '+48501234567' }, { key: 'conv-1' })]);
+    expect(first.replayed).toBe(false);
+    expect(second).toEqual({ result: first.result, replayed: true });
+    const [a, b] = await Promise.all([trigger({ phone: '+48501234568' }), trigger({ phone: '+48501234568', agent: 'Bob' })]);
+    expect([a.result.status, b.result.status]).toEqual(['queued', 'refused']);
+    expect(b.result.reason).toBe('already_in_list');
+    expect(contacts(env).map((c) => c.phone)).toEqual(['+48501234567', '+48501234568']);
+  });
+
   it('rejects an invalid number, a bad body and a list that takes no triggers; another client\'s list is NOT_FOUND', async () => {
     const { env, listId, trigger } = setup();
     const invalid = await rejection(trigger({ phone: '12345' }));
