@@ -8,6 +8,7 @@ import { SqliteCaseStore } from '../followup/index.js';
 import { mountApi } from '../http/index.js';
 import { produceInterimReports } from '../reports/index.js';
 import { CronJob, ScheduleRunner, TriggeredListsRunner, type RunListFn } from '../schedules/index.js';
+import { sqliteTriggerUnits } from '../triggers/index.js';
 import type { AppContext } from './context.js';
 import { startDialerRuntime, type DialerRuntime } from './dialer-runtime.js';
 
@@ -66,6 +67,7 @@ export async function startDaemon(ctx: AppContext, options: StartDaemonOptions =
           linkSecret: ctx.config.reportLinkSecret,
           logger: ctx.logger.child({ module: 'api' }),
           cases: new SqliteCaseStore(ctx.database),
+          triggers: sqliteTriggerUnits(ctx.database),
           onSurveyQueued: (listId) => {
             // The list's run (if any) looks for due contacts at once; otherwise the runner starts one.
             started.deps.signals.notifyChange();

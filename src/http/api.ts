@@ -18,7 +18,7 @@ import {
   type ReportServiceDeps,
   WHY_SCRIPT_HASH,
 } from '../reports/index.js';
-import { triggerSurvey } from '../triggers/index.js';
+import { triggerSurvey, type TriggerUnits } from '../triggers/index.js';
 import { apiDocument, API_DOCUMENT_PATH } from './openapi.js';
 import { CallId, CaseId, ListId, ReportQuery, ResponseId } from './schemas.js';
 import { failedAuthentications } from './failed-auth.js';
@@ -35,6 +35,8 @@ export interface ApiDeps extends ReportServiceDeps {
   lists: ListStore;
   /** Whose API key a request carries. */
   clients: ClientStore;
+  /** The unit of work of a triggered survey (POST /surveys). */
+  triggers: TriggerUnits;
   /** A triggered survey was queued in this list: the daemon's continuous dialer looks at once. */
   onSurveyQueued?: ((listId: number) => void) | undefined;
   /** Requests per address per minute to the signed-link routes, which carry no key (default 120). */
@@ -141,8 +143,8 @@ export function apiRouter(deps: ApiDeps): express.Router {
 
   router.use(express.json({ limit: '16kb' }));
 
-  router.post('/surveys', (req, res) => {
-    const { result, replayed } = triggerSurvey(deps, { clientId: clientOf(res).id, idempotencyKey: req.get('Idempotency-Key'), request: jsonBody(req) });
+  router.post('/surveys', async (req, res) => {
+    const { result, replayed } = await triggerSurvey({ units: deps.triggers, database: deps.database, config: deps.config, clock: deps.clock, logger: deps.logger }, { clientId: clientOf(res).id, idempotencyKey: req.get('Idempotency-Key'), request: jsonBody(req) });
     if (replayed) res.set('Idempotent-Replayed', 'true');
     else if (result.status !== 'refused') deps.onSurveyQueued?.(result.listId);
     res.set('Cache-Control', 'no-store');

@@ -4,13 +4,15 @@ import { z } from 'zod';
 import type { Clock } from '../clock/index.js';
 import type { FrequencyCaps, Tariff } from '../config/index.js';
 import { canonicalTimeZone, normalizePhone } from '../contacts/index.js';
-import { prepared, type AppDatabase } from '../db/index.js';
-import type { ContactStatus, TriggerStatus } from '../db/schema/index.js';
+import type { AppDatabase } from '../db/index.js';
+import type { TriggerStatus } from '../db/schema/index.js';
 import { ListSettingsBook, type ListSettings } from '../contacts/index.js';
-import { hoursScreening, screenContact, screeningCaps, sqliteScreeningFacts, type Screening } from '../dialer/index.js';
+import { hoursScreening, screenContact, screeningCaps, type Screening } from '../dialer/index.js';
 import { AppError } from '../errors/index.js';
 import { SURVEY_LANGUAGES } from '../ivr/index.js';
 import { maskPhone, type Logger } from '../logging/index.js';
+import type { RecordedTrigger, TriggerStore } from './store.js';
+import type { TriggerUnits } from './units.js';
 
 /** A `notBefore` further ahead than this is refused as a mistake (a post-call survey is about a recent call). */
 export const MAX_NOT_BEFORE_MS = 7 * 86_400_000;
@@ -68,10 +70,16 @@ export interface TriggerResult {
 }
 
 export interface TriggerDeps {
+  /** The trigger's unit of work: its decision is read and written in one transaction. */
+  units: TriggerUnits;
+  /**
+   * What the list's settings are read from (`ListSettingsBook`, a synchronous cache over the
+   * database that is not behind a store port yet): the database and the defaults of the config.
+   */
   database: AppDatabase;
+  config: { defaultTariff: Tariff; frequencyCaps?: FrequencyCaps | undefined };
   clock: Clock;
   logger: Logger;
-  config: { defaultTariff: Tariff; frequencyCaps?: FrequencyCaps | undefined };
 }
 
 export interface TriggerInput {
@@ -92,8 +100,11 @@ export interface TriggerInput {
  * and body; the same key with another body is a CONFLICT. A number is surveyed once per list (the
  * contact is unique per number and list), so repeated triggers for one customer need a list per
  * period; the frequency caps usually forbid a second survey within weeks anyway.
+ *
+ * The whole decision is one unit of work: two requests with the same key, or for the same number,
+ * never both add a contact.
  */
-export function triggerSurvey(deps: TriggerDeps, input: TriggerInput): { result: TriggerResult; replayed: boolean } {
+export async function triggerSurvey(deps: TriggerDeps, input: TriggerInput): Promise<{ result: TriggerResult; replayed: boolean }> {
   const parsed = TriggerRequest.safeParse(input.request);
   if (!parsed.success) throw new AppError('INPUT_INVALID', describeIssues(parsed.error));
   const request = parsed.data;
@@ -104,61 +115,67 @@ export function triggerSurvey(deps: TriggerDeps, input: TriggerInput): { result:
     key = checked.data;
   }
   const requestHash = createHash('sha256').update(canonicalJson(request)).digest('hex');
-  const { database, clock } = deps;
-  const now = clock.now();
+  const now = deps.clock.now();
 
-  const outcome = database.sqlite
-    .transaction(() => {
-      const list = prepared(database, `SELECT id, client_id AS clientId, default_country AS country, accepts_triggers AS accepts FROM lists WHERE id = ? AND state = 'ready'`).get(
-        request.listId,
-      ) as { id: number; clientId: number | null; country: string | null; accepts: number } | undefined;
-      // Another client's list answers exactly like a missing one.
-      if (!list || (input.clientId !== undefined && list.clientId !== input.clientId)) {
-        throw new AppError('NOT_FOUND', `list ${request.listId} does not exist`);
-      }
-      const scope = list.clientId ?? 0;
-      if (key !== undefined) {
-        const earlier = prepared(database, `SELECT ${TRIGGER_COLUMNS} FROM survey_triggers WHERE idempotency_scope = ? AND idempotency_key = ?`).get(scope, key) as
-          | (TriggerRow & { requestHash: string })
-          | undefined;
-        if (earlier) {
-          if (earlier.requestHash !== requestHash) {
-            throw new AppError('CONFLICT', `Idempotency-Key '${key}' was already used with a different request (survey ${earlier.surveyId}); use a new key for a new survey`);
-          }
-          return { result: toResult(earlier), replayed: true, phone: null };
+  // Only the stores are awaited inside the unit (docs/adr/0013-store-ports.md); the log follows its commit.
+  const outcome = await deps.units.run(async ({ triggers }) => {
+    const list = await triggers.listForTrigger(request.listId);
+    // Another client's list answers exactly like a missing one.
+    if (!list || (input.clientId !== undefined && list.clientId !== input.clientId)) {
+      throw new AppError('NOT_FOUND', `list ${request.listId} does not exist`);
+    }
+    const scope = list.clientId ?? 0;
+    if (key !== undefined) {
+      const earlier = await triggers.earlier(scope, key);
+      if (earlier) {
+        if (earlier.requestHash !== requestHash) {
+          throw new AppError('CONFLICT', `Idempotency-Key '${key}' was already used with a different request (survey ${earlier.surveyId}); use a new key for a new survey`);
         }
+        return { result: toResult(earlier), replayed: true, phone: null };
       }
-      if (!list.accepts) {
-        throw new AppError('CONFLICT', `list ${list.id} does not accept triggered surveys; the operator enables it with \`nps-dialer lists set ${list.id} --accept-triggers\``);
-      }
-      const phone = normalizePhone(request.phone, (list.country ?? undefined) as Parameters<typeof normalizePhone>[1]);
-      if (!phone.ok) throw new AppError('INPUT_INVALID', `phone: '${request.phone}' ${phone.reason}`);
-      const settings = new ListSettingsBook(database, deps.config).get(list.id);
-      const timezone = request.timezone ? canonicalTimeZone(request.timezone) : null;
-      const notBefore = request.notBefore ? Date.parse(request.notBefore) : now;
-      if (notBefore - now > MAX_NOT_BEFORE_MS) throw new AppError('INPUT_INVALID', `notBefore: ${request.notBefore} is more than 7 days ahead`);
-      const verdict = decide(database, settings, { phoneE164: phone.e164, country: phone.country ?? null, timezone }, now, Math.max(now, notBefore));
+    }
+    if (!list.acceptsTriggers) {
+      throw new AppError('CONFLICT', `list ${list.id} does not accept triggered surveys; the operator enables it with \`nps-dialer lists set ${list.id} --accept-triggers\``);
+    }
+    const phone = normalizePhone(request.phone, (list.defaultCountry ?? undefined) as Parameters<typeof normalizePhone>[1]);
+    if (!phone.ok) throw new AppError('INPUT_INVALID', `phone: '${request.phone}' ${phone.reason}`);
+    const settings = new ListSettingsBook(deps.database, deps.config).get(list.id);
+    const timezone = request.timezone ? canonicalTimeZone(request.timezone) : null;
+    const notBefore = request.notBefore ? Date.parse(request.notBefore) : now;
+    if (notBefore - now > MAX_NOT_BEFORE_MS) throw new AppError('INPUT_INVALID', `notBefore: ${request.notBefore} is more than 7 days ahead`);
+    const verdict = await decide(triggers, settings, { phoneE164: phone.e164, country: phone.country ?? null, timezone }, now, Math.max(now, notBefore));
 
-      let contactId: number | null = null;
-      if (verdict.status !== 'refused') {
-        const attributes = { ...(request.attributes ?? {}), agent: request.agent };
-        // notBefore is kept apart from the call time: new calling hours move the call, never before it.
-        contactId = (
-          prepared(
-            database,
-            `INSERT INTO contacts (list_id, row_number, phone_e164, country, language, timezone, attributes, status, attempts, next_attempt_at, not_before, updated_at)
-             VALUES (?, (SELECT coalesce(max(row_number), 1) + 1 FROM contacts WHERE list_id = ?), ?, ?, ?, ?, ?, 'pending', 0, ?, ?, ?) RETURNING id`,
-          ).get(list.id, list.id, phone.e164, phone.country ?? null, request.language ?? null, timezone, JSON.stringify(attributes), verdict.callAt, request.notBefore ? notBefore : null, now) as { id: number }
-        ).id;
-      }
-      const row = prepared(
-        database,
-        `INSERT INTO survey_triggers (client_id, list_id, contact_id, phone_e164, agent, idempotency_scope, idempotency_key, request_hash, status, reason, message, call_at, created_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING ${TRIGGER_COLUMNS}`,
-      ).get(list.clientId, list.id, contactId, phone.e164, request.agent, scope, key ?? null, requestHash, verdict.status, verdict.reason, verdict.message, verdict.callAt, now) as TriggerRow;
-      return { result: toResult(row), replayed: false, phone: phone.e164 };
-    })
-    .immediate();
+    let contactId: number | null = null;
+    if (verdict.status !== 'refused') {
+      contactId = await triggers.addContact({
+        listId: list.id,
+        phoneE164: phone.e164,
+        country: phone.country ?? null,
+        language: request.language ?? null,
+        timezone,
+        attributes: { ...(request.attributes ?? {}), agent: request.agent },
+        callAt: verdict.callAt!,
+        notBefore: request.notBefore ? notBefore : null,
+        at: now,
+      });
+    }
+    const recorded = await triggers.record({
+      clientId: list.clientId,
+      listId: list.id,
+      contactId,
+      phoneE164: phone.e164,
+      agent: request.agent,
+      scope,
+      key: key ?? null,
+      requestHash,
+      status: verdict.status,
+      reason: verdict.reason,
+      message: verdict.message,
+      callAt: verdict.callAt,
+      at: now,
+    });
+    return { result: toResult(recorded), replayed: false, phone: phone.e164 };
+  });
   if (!outcome.replayed) {
     deps.logger.info('survey triggered', {
       listId: outcome.result.listId,
@@ -171,18 +188,7 @@ export function triggerSurvey(deps: TriggerDeps, input: TriggerInput): { result:
   return { result: outcome.result, replayed: outcome.replayed };
 }
 
-interface TriggerRow {
-  surveyId: number;
-  listId: number;
-  status: TriggerStatus;
-  reason: TriggerReason | null;
-  message: string;
-  callAt: number | null;
-}
-
-const TRIGGER_COLUMNS = `id AS surveyId, list_id AS listId, status, reason, message, call_at AS callAt, request_hash AS requestHash`;
-
-const toResult = (row: TriggerRow): TriggerResult => ({
+const toResult = (row: RecordedTrigger): TriggerResult => ({
   surveyId: row.surveyId,
   listId: row.listId,
   status: row.status,
@@ -202,25 +208,23 @@ interface Verdict {
  * The dialer's screening, asked now (suppression, frequency caps) and at the requested time
  * (calling hours), plus the one rule of triggers: a number is in a list once.
  */
-function decide(
-  database: AppDatabase,
+async function decide(
+  triggers: TriggerStore,
   settings: ListSettings,
   callee: { phoneE164: string; country: string | null; timezone: string | null },
   now: number,
   at: number,
-): Verdict {
+): Promise<Verdict> {
   const refused = (reason: TriggerReason, message: string): Verdict => ({ status: 'refused', reason, message, callAt: null });
-  const existing = prepared(database, 'SELECT id, status FROM contacts WHERE phone_e164 = ? AND list_id = ?').get(callee.phoneE164, settings.listId) as
-    | { id: number; status: ContactStatus }
-    | undefined;
+  const existing = await triggers.statusInList(settings.listId, callee.phoneE164);
   if (existing) {
     return refused(
       'already_in_list',
-      `${maskPhone(callee.phoneE164)} is already in list ${settings.listId} (status ${existing.status}); a number is surveyed once per list, so use a list per period`,
+      `${maskPhone(callee.phoneE164)} is already in list ${settings.listId} (status ${existing}); a number is surveyed once per list, so use a list per period`,
     );
   }
   const contact = { id: 0, listId: settings.listId, ...callee };
-  const verdict: Screening = screenContact(settings, contact, sqliteScreeningFacts(database, contact, screeningCaps(settings), now), now);
+  const verdict: Screening = screenContact(settings, contact, await triggers.screeningFacts(contact, screeningCaps(settings), now), now);
   switch (verdict.kind) {
     case 'suppressed':
       return refused('suppressed', `${maskPhone(callee.phoneE164)} is on the do-not-call list and is never called`);

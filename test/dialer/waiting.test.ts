@@ -2,7 +2,7 @@ import { describe, expect, it } from '@jest/globals';
 import { createList as createTriggerList, SqliteListStore, updateListSettings } from '../../src/contacts/index.js';
 import { ListSettingsBook } from '../../src/contacts/index.js';
 import { planList, saveListSettings } from '../../src/dialer/index.js';
-import { triggerSurvey } from '../../src/triggers/index.js';
+import { sqliteTriggerUnits, triggerSurvey } from '../../src/triggers/index.js';
 import { createList, TARIFF } from '../support/dialer.js';
 import { testEnv, type TestEnv } from '../support/factories.js';
 import { dialerDeps, FakeTelephony, runWithFake } from '../support/fake-telephony.js';
@@ -143,8 +143,8 @@ describe('waiting times follow the rules in force', () => {
     const list = await createTriggerList({ lists: new SqliteListStore(env.database), clock: env.clock, input: { name: 'Support', acceptsTriggers: true } });
     updateListSettings({ database: env.database, listId: list.id, patch: { policy: { callingHours: '20:00-21:00' } } });
     const notBefore = Date.UTC(2026, 0, 5, 15, 0, 0);
-    const { result } = triggerSurvey(
-      { database: env.database, clock: env.clock, logger: env.logger, config: { ...config, frequencyCaps: { minDaysBetweenSurveys: 30, maxAttemptsPer30Days: 4 } } },
+    const { result } = await triggerSurvey(
+      { units: sqliteTriggerUnits(env.database), database: env.database, clock: env.clock, logger: env.logger, config: { ...config, frequencyCaps: { minDaysBetweenSurveys: 30, maxAttemptsPer30Days: 4 } } },
       { clientId: undefined, request: { listId: list.id, agent: 'Ann', phone: A, notBefore: new Date(notBefore).toISOString() } },
     );
     expect(result.callAt).toBe(new Date(MONDAY_19).toISOString());

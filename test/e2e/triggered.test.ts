@@ -10,7 +10,7 @@ import { createSilentLogger } from '../../src/logging/index.js';
 import { verifyPayloadSignature } from '../../src/notifications/index.js';
 import { buildReport } from '../../src/reports/index.js';
 import { startSandbox, type Sandbox } from '../../src/sandbox/index.js';
-import { triggerSurvey } from '../../src/triggers/index.js';
+import { sqliteTriggerUnits, triggerSurvey } from '../../src/triggers/index.js';
 import { testPrivateKey } from '../support/campaign.js';
 import { tempDir } from '../support/factories.js';
 import { WebhookProxy } from '../support/webhook-proxy.js';
@@ -162,8 +162,8 @@ describe('serve: triggered post-call surveys', () => {
     const s = await setup();
     const created = callCreated(s);
     const triggeredAt = s.clock.now();
-    const { result } = triggerSurvey(
-      { database: s.ctx.database, clock: s.clock, logger: s.ctx.logger, config: s.ctx.config },
+    const { result } = await triggerSurvey(
+      { units: sqliteTriggerUnits(s.ctx.database), database: s.ctx.database, clock: s.clock, logger: s.ctx.logger, config: s.ctx.config },
       { request: { phone: PROMOTER, listId: s.listId, agent: 'Bob' } },
     );
     expect(result.status).toBe('queued');

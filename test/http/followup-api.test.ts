@@ -4,6 +4,7 @@ import { describe, expect, it } from '@jest/globals';
 import request from 'supertest';
 import { createList, SqliteListStore } from '../../src/contacts/index.js';
 import { SqliteCaseStore } from '../../src/followup/index.js';
+import { sqliteTriggerUnits } from '../../src/triggers/index.js';
 import { createHttpApp, mountApi } from '../../src/http/index.js';
 import { signRecordingLink, signReportLink } from '../../src/reports/index.js';
 import { webhookHarness } from '../support/dialer.js';
@@ -31,7 +32,7 @@ async function setup() {
   const app = createHttpApp({
     logger: h.deps.logger,
     webhooks: h.deps,
-    extra: mountApi({ database, ...clientStores(database), cases: new SqliteCaseStore(database), commentStores: sqliteCommentStores(database), clock, logger: h.deps.logger, config: { defaultTariff: REPORT_TARIFF, recordingsDir }, linkSecret: LINK_SECRET, onSurveyQueued: (listId) => queued.push(listId) }),
+    extra: mountApi({ database, ...clientStores(database), triggers: sqliteTriggerUnits(database), cases: new SqliteCaseStore(database), commentStores: sqliteCommentStores(database), clock, logger: h.deps.logger, config: { defaultTariff: REPORT_TARIFF, recordingsDir }, linkSecret: LINK_SECRET, onSurveyQueued: (listId) => queued.push(listId) }),
   });
   return { app, clock, acme, globex, triggers, globexTriggers, acmeList, acmeCases, globexCases, queued, database };
 }

@@ -3,6 +3,7 @@ import { Validator } from '@seriousme/openapi-schema-validator';
 import type express from 'express';
 import request from 'supertest';
 import { SqliteCaseStore } from '../../src/followup/index.js';
+import { sqliteTriggerUnits } from '../../src/triggers/index.js';
 import { createHttpApp, mountApi } from '../../src/http/index.js';
 import { apiDocument } from '../../src/http/openapi.js';
 import { REPORT_FORMATS } from '../../src/reports/index.js';
@@ -17,7 +18,7 @@ async function setup() {
   const app = createHttpApp({
     logger: h.deps.logger,
     webhooks: h.deps,
-    extra: mountApi({ database: h.database, ...clientStores(h.database), cases: new SqliteCaseStore(h.database), commentStores: sqliteCommentStores(h.database), clock: h.clock, logger: h.deps.logger, config: { defaultTariff: REPORT_TARIFF, recordingsDir: h.recordingsDir }, linkSecret: undefined }),
+    extra: mountApi({ database: h.database, ...clientStores(h.database), triggers: sqliteTriggerUnits(h.database), cases: new SqliteCaseStore(h.database), commentStores: sqliteCommentStores(h.database), clock: h.clock, logger: h.deps.logger, config: { defaultTariff: REPORT_TARIFF, recordingsDir: h.recordingsDir }, linkSecret: undefined }),
   });
   return { app, acme };
 }

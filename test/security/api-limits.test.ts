@@ -4,6 +4,7 @@ import request from 'supertest';
 import winston from 'winston';
 import type { TrustProxy } from '../../src/config/index.js';
 import { SqliteCaseStore } from '../../src/followup/index.js';
+import { sqliteTriggerUnits } from '../../src/triggers/index.js';
 import { createHttpApp, mountApi } from '../../src/http/index.js';
 import { webhookHarness } from '../support/dialer.js';
 import { REPORT_TARIFF, scored, seedClient, seedList, clientStores } from '../support/reports.js';
@@ -31,7 +32,7 @@ async function setup(limits: Limits) {
     logger: h.deps.logger,
     webhooks: h.deps,
     trustProxy,
-    extra: mountApi({ database: h.database, ...clientStores(h.database), cases: new SqliteCaseStore(h.database), commentStores: sqliteCommentStores(h.database), clock: h.clock, logger, config: { defaultTariff: REPORT_TARIFF, recordingsDir: h.recordingsDir }, linkSecret: undefined, ...api }),
+    extra: mountApi({ database: h.database, ...clientStores(h.database), triggers: sqliteTriggerUnits(h.database), cases: new SqliteCaseStore(h.database), commentStores: sqliteCommentStores(h.database), clock: h.clock, logger, config: { defaultTariff: REPORT_TARIFF, recordingsDir: h.recordingsDir }, linkSecret: undefined, ...api }),
   });
   return { app, acme, globex, logs };
 }

@@ -3,6 +3,7 @@ import { afterAll, describe, expect, it } from '@jest/globals';
 import request from 'supertest';
 import { addClient, SqliteClientStore } from '../../src/contacts/index.js';
 import { SqliteCaseStore } from '../../src/followup/index.js';
+import { sqliteTriggerUnits } from '../../src/triggers/index.js';
 import { createHttpApp, mountApi } from '../../src/http/index.js';
 import { campaignNumber, runSandboxCampaign, testPrivateKey, type CampaignRun } from '../support/campaign.js';
 import { signCallback } from '../support/dialer.js';
@@ -34,7 +35,7 @@ describe('what the logs never contain', () => {
     const app = createHttpApp({
       logger: ctx.logger,
       webhooks: runtime.deps,
-      extra: mountApi({ database: ctx.database, ...clientStores(ctx.database), cases: new SqliteCaseStore(ctx.database), commentStores: sqliteCommentStores(ctx.database), clock: ctx.clock, logger: ctx.logger, config: ctx.config, linkSecret: undefined }),
+      extra: mountApi({ database: ctx.database, ...clientStores(ctx.database), triggers: sqliteTriggerUnits(ctx.database), cases: new SqliteCaseStore(ctx.database), commentStores: sqliteCommentStores(ctx.database), clock: ctx.clock, logger: ctx.logger, config: ctx.config, linkSecret: undefined }),
     });
     await request(app).get('/api/v1/lists').set('Authorization', `Bearer ${apiKey}`);
     await request(app).get('/api/v1/lists').set('Authorization', `Bearer ${apiKey.slice(0, -2)}xx`);

@@ -1,7 +1,7 @@
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import { openContext } from '../../app/context.js';
 import { SURVEY_LANGUAGES } from '../../ivr/index.js';
-import { triggerSurvey } from '../../triggers/index.js';
+import { sqliteTriggerUnits, triggerSurvey } from '../../triggers/index.js';
 import { printJson, printLine } from '../output.js';
 import { positiveInt } from '../parse.js';
 
@@ -37,11 +37,11 @@ export function registerSurveysCommands(program: Command): void {
     .addOption(new Option('--language <bcp47>', 'survey language for this callee').choices(SURVEY_LANGUAGES))
     .option('--timezone <zone>', "the callee's IANA zone, for countries with several")
     .option('--json', 'print JSON')
-    .action((listId: number, phone: string, flags: TriggerFlags) => {
+    .action(async (listId: number, phone: string, flags: TriggerFlags) => {
       const ctx = openContext();
       try {
-        const { result, replayed } = triggerSurvey(
-          { database: ctx.database, clock: ctx.clock, logger: ctx.logger.child({ module: 'surveys' }), config: ctx.config },
+        const { result, replayed } = await triggerSurvey(
+          { units: sqliteTriggerUnits(ctx.database), database: ctx.database, clock: ctx.clock, logger: ctx.logger.child({ module: 'surveys' }), config: ctx.config },
           {
             idempotencyKey: flags.idempotencyKey,
             request: {
