@@ -6,7 +6,7 @@ export { acquireDialerLock, currentDialer, DialerLock, type AcquireDialerLockOpt
 export { describeListPace, fairShares, type ListPace } from './pace.js';
 export { pauseList, resumeList } from './pause.js';
 export { listLanguages, planList, type ListPlan } from './plan.js';
-export { hoursScreening, screenContact, screeningCaps, SCREENING_SQL, type Screening } from './screening.js';
+export { hoursScreening, screenContact, screeningCaps, SCREENING_SQL, type Screening, type ScreeningCaps, type ScreeningFacts } from './screening.js';
 export { limiterForCps, RollingWindowLimiter } from './rate-limiter.js';
 export { saveListSettings } from './waiting.js';
 export { dialerStatus, type DialerStatus } from './status.js';

@@ -113,7 +113,7 @@ const DAY_MS = 86_400_000;
 /** The attempt cap counts the calls of this trailing window (the French rule's 30 calendar days). */
 export const ATTEMPT_CAP_WINDOW_MS = 30 * DAY_MS;
 
-/** What the screening reads, synchronously, on SQLite: also for the callers that still screen inside a synchronous transaction (triggers, `lists plan`). */
+/** What the screening reads on SQLite, synchronously: the adapters of `RunStore` and `TriggerStore` answer with it, and `lists plan` (a read model) reads it directly. */
 export function sqliteScreeningFacts(database: AppDatabase, contact: Pick<ContactRow, 'listId' | 'phoneE164'>, caps: ScreeningCaps, now: number): ScreeningFacts {
   const recent =
     caps.minDaysBetweenSurveys > 0

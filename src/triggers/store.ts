@@ -1,12 +1,7 @@
 import { prepared, type AppDatabase } from '../db/index.js';
 import type { ContactStatus, TriggerStatus } from '../db/schema/index.js';
-import { sqliteScreeningFacts, type screeningCaps } from '../dialer/index.js';
+import { sqliteScreeningFacts, type ScreeningCaps, type ScreeningFacts } from '../dialer/index.js';
 import type { TriggerReason } from './post-call.js';
-
-/** The frequency caps the screening asks about (the dialer's `screeningCaps` of the list's settings). */
-export type TriggerScreeningCaps = ReturnType<typeof screeningCaps>;
-/** What the database knows about a number, for the dialer's screening. */
-export type TriggerScreeningFacts = ReturnType<typeof sqliteScreeningFacts>;
 
 /** A ready list as a trigger sees it. */
 export interface TriggerList {
@@ -80,7 +75,7 @@ export interface TriggerStore {
   /** The status of the list's contact for this number; undefined when the number is not in the list. */
   statusInList(listId: number, phoneE164: string): Promise<ContactStatus | undefined>;
   /** What the dialer's screening asks of the database about a number (the rules are `screenContact`'s). */
-  screeningFacts(contact: { listId: number; phoneE164: string }, caps: TriggerScreeningCaps, now: number): Promise<TriggerScreeningFacts>;
+  screeningFacts(contact: { listId: number; phoneE164: string }, caps: ScreeningCaps, now: number): Promise<ScreeningFacts>;
   /**
    * Adds the contact, pending, with the next row number of its list (row 1 being a file's header);
    * returns its id. Rejects when the number is in the list already (one contact per number and list).
@@ -117,7 +112,7 @@ export class SqliteTriggerStore implements TriggerStore {
     return row?.status;
   }
 
-  async screeningFacts(contact: { listId: number; phoneE164: string }, caps: TriggerScreeningCaps, now: number): Promise<TriggerScreeningFacts> {
+  async screeningFacts(contact: { listId: number; phoneE164: string }, caps: ScreeningCaps, now: number): Promise<ScreeningFacts> {
     return sqliteScreeningFacts(this.#database, contact, caps, now);
   }
 
