@@ -124,10 +124,10 @@ export function operatorRoutes(deps: ConsoleDeps & { live: LiveReports }): expre
     );
   });
 
-  router.post('/lists/:id/:verb', (req, res) => {
+  router.post('/lists/:id/:verb', async (req, res) => {
     const listId = parseInput(ListId, req.params.id);
     const verb = parseInput(Verb, req.params.verb);
-    const result = verb === 'pause' ? pauseList(deps, { listId }) : resumeList(deps, { listId });
+    const result = verb === 'pause' ? await pauseList(deps, { listId }) : await resumeList(deps, { listId });
     deps.logger.info(`list ${verb}d from the console`, { listId, changed: result.changed });
     deps.operator?.notifyChange?.();
     res.redirect(303, `/console/operator/lists/${listId}`);

@@ -82,6 +82,12 @@ export interface ListStore {
    * was no such importing list.
    */
   discardImporting(listId: number): Promise<boolean>;
+  /**
+   * Pauses (a time) or resumes (null) a ready list, conditionally: a repeat changes nothing and a
+   * pause keeps its first time. The list's pause as it is now, and whether this changed it;
+   * undefined for no such ready list.
+   */
+  setPaused(listId: number, pausedAt: number | null): Promise<{ changed: boolean; pausedAt: number | null } | undefined>;
 }
 
 interface ListRow {
@@ -109,11 +115,8 @@ function overview(database: AppDatabase, row: ListRow): ListOverview {
   return { ...row, contacts, byStatus, final: contacts > 0 && open === 0 };
 }
 
-/**
- * A ready list's details, read at once: the SQLite adapter's synchronous helper, also used by the
- * dialer's settings save (`getList`), which runs in one SQLite transaction with its re-plan.
- */
-export function sqliteListDetails(database: AppDatabase, listId: number): ListDetails | undefined {
+/** A ready list's details on SQLite. */
+function sqliteListDetails(database: AppDatabase, listId: number): ListDetails | undefined {
   const row = prepared(
     database,
     `SELECT ${LIST_COLUMNS}, l.source_file AS sourceFile, l.default_country AS defaultCountry,
@@ -142,8 +145,8 @@ export function sqliteListDetails(database: AppDatabase, listId: number): ListDe
   };
 }
 
-/** Saves a list's settings at once: the SQLite adapter's synchronous helper (see sqliteListDetails). */
-export function sqliteSaveListSettings(database: AppDatabase, listId: number, settings: ListSettingsValues, options: { refuseIfScheduled: boolean }): SaveSettingsOutcome {
+/** Saves a list's settings on SQLite, the check of active schedules in the same transaction. */
+function sqliteSaveListSettings(database: AppDatabase, listId: number, settings: ListSettingsValues, options: { refuseIfScheduled: boolean }): SaveSettingsOutcome {
   return database.sqlite
     .transaction((): SaveSettingsOutcome => {
       if (options.refuseIfScheduled && prepared(database, `SELECT 1 FROM schedules WHERE list_id = ? AND status = 'active'`).get(listId)) return 'scheduled';
@@ -165,6 +168,15 @@ export class SqliteListStore implements ListStore {
 
   constructor(database: AppDatabase) {
     this.#database = database;
+  }
+
+  async setPaused(listId: number, pausedAt: number | null): Promise<{ changed: boolean; pausedAt: number | null } | undefined> {
+    const changed =
+      pausedAt === null
+        ? prepared(this.#database, `UPDATE lists SET paused_at = NULL WHERE id = ? AND state = 'ready' AND paused_at IS NOT NULL`).run(listId).changes === 1
+        : prepared(this.#database, `UPDATE lists SET paused_at = ? WHERE id = ? AND state = 'ready' AND paused_at IS NULL`).run(pausedAt, listId).changes === 1;
+    const row = prepared(this.#database, `SELECT paused_at AS pausedAt FROM lists WHERE id = ? AND state = 'ready'`).get(listId) as { pausedAt: number | null } | undefined;
+    return row ? { changed, pausedAt: row.pausedAt } : undefined;
   }
 
   create(list: NewList): Promise<CreateListOutcome> {

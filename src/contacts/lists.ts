@@ -1,9 +1,8 @@
 import type { Clock } from '../clock/index.js';
-import type { AppDatabase } from '../db/index.js';
 import { AppError } from '../errors/index.js';
 import { FollowUpSettings } from '../followup/index.js';
 import { canonicalTimeZone } from './columns.js';
-import { sqliteListDetails, sqliteSaveListSettings, type ListDetails, type ListOverview, type ListSettingsValues, type ListStore, type SaveSettingsOutcome } from './list-store.js';
+import type { ListDetails, ListOverview, ListSettingsValues, ListStore, SaveSettingsOutcome } from './list-store.js';
 import { DialingPolicy, SurveyScript } from './settings.js';
 
 const notFound = (listId: number) => new AppError('NOT_FOUND', `list ${listId} does not exist; see \`nps-dialer lists\``);
@@ -86,26 +85,6 @@ export async function changeListSettings(options: { lists: ListStore; listId: nu
   const next = mergeSettings(current, options.patch);
   settingsSaved(listId, await lists.saveSettings(listId, next, { refuseIfScheduled: startsTakingTriggers(current, next) }));
   return showList({ lists, listId });
-}
-
-/**
- * `changeListSettings` and `showList` at once on SQLite, for the one caller that needs them inside
- * its own SQLite transaction: the dialer's `saveListSettings` saves and re-plans the waiting
- * contacts together (src/dialer/waiting.ts). They go when the dialer moves to an asynchronous port.
- */
-export function updateListSettings(options: { database: AppDatabase; listId: number; patch: ListSettingsPatch }): ListDetails {
-  const { database, listId } = options;
-  const current = getList({ database, listId });
-  const next = mergeSettings(current, options.patch);
-  settingsSaved(listId, sqliteSaveListSettings(database, listId, next, { refuseIfScheduled: startsTakingTriggers(current, next) }));
-  return getList({ database, listId });
-}
-
-/** `showList` at once on SQLite: see updateListSettings. */
-export function getList(options: { database: AppDatabase; listId: number }): ListDetails {
-  const list = sqliteListDetails(options.database, options.listId);
-  if (!list) throw notFound(options.listId);
-  return list;
 }
 
 export interface CreateListInput {

@@ -156,7 +156,7 @@ class CampaignRun {
       watch: (call) => this.#waitForEnd(call.id, call.createdAt),
     });
     // Waiting contacts were parked under the rules of their time: they wait by today's.
-    replanWaiting(deps, this.#settings, deps.clock.now());
+    await replanWaiting(deps, this.#settings, deps.clock.now());
     // The run's lane of the account's pace, opened only now: it is closed in the `finally` below.
     const ownPacer = options.pacer ? undefined : new LocalPacer({ telephony: options.telephony, clock: options.rateClock ?? deps.clock, pace: { cps: this.#policy.cps } });
     this.#creator = (options.pacer ?? ownPacer!).open({ listId: options.listId, cps: this.#policy.cps }, this.#stop.signal);
@@ -182,7 +182,7 @@ class CampaignRun {
     for (;;) {
       if (this.#fatal) throw this.#fatal;
       if (this.#stop.signal.aborted) return;
-      this.#followSettings();
+      await this.#followSettings();
       // A paused list starts no call; its live calls finish, and the loop waits for the resume.
       const paused = this.#settings.pausedAt !== null;
       const examined = paused ? { examined: 0, room: 0 } : await this.#fillSlots(clock.now());
@@ -209,7 +209,7 @@ class CampaignRun {
   }
 
   /** One row read per turn; a webhook's settling may have reloaded the list's settings first. */
-  #followSettings(): void {
+  async #followSettings(): Promise<void> {
     const deps = this.#deps;
     const options = this.#options;
     deps.lists.reloadIfChanged(options.listId);
@@ -220,7 +220,7 @@ class CampaignRun {
       deps.logger.info(this.#settings.pausedAt === null ? 'the list was resumed; dialing again' : 'the list was paused; no new calls until it is resumed', { listId: options.listId });
     }
     deps.logger.info("the list's settings changed during the run; dialing under the new ones", { listId: options.listId });
-    replanWaiting(deps, this.#settings, deps.clock.now());
+    await replanWaiting(deps, this.#settings, deps.clock.now());
   }
 
   /**

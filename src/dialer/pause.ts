@@ -1,5 +1,5 @@
 import type { Clock } from '../clock/index.js';
-import { prepared, type AppDatabase } from '../db/index.js';
+import type { ListStore } from '../contacts/index.js';
 import { AppError } from '../errors/index.js';
 
 export interface PauseResult {
@@ -16,18 +16,15 @@ export interface PauseResult {
  * A run in another process sees it at its next turn (at most its sleep bound: 60 s, 5 s for a
  * triggered list); the caller in the dialing process wakes its runs at once (CallSignals).
  */
-export function pauseList(deps: { database: AppDatabase; clock: Clock }, input: { listId: number }): PauseResult {
-  const changed = prepared(deps.database, `UPDATE lists SET paused_at = ? WHERE id = ? AND state = 'ready' AND paused_at IS NULL`).run(deps.clock.now(), input.listId).changes === 1;
-  return { listId: input.listId, pausedAt: pausedAt(deps.database, input.listId), changed };
+export async function pauseList(deps: { lists: ListStore; clock: Clock }, input: { listId: number }): Promise<PauseResult> {
+  return paused(input.listId, await deps.lists.setPaused(input.listId, deps.clock.now()));
 }
 
-export function resumeList(deps: { database: AppDatabase }, input: { listId: number }): PauseResult {
-  const changed = prepared(deps.database, `UPDATE lists SET paused_at = NULL WHERE id = ? AND state = 'ready' AND paused_at IS NOT NULL`).run(input.listId).changes === 1;
-  return { listId: input.listId, pausedAt: pausedAt(deps.database, input.listId), changed };
+export async function resumeList(deps: { lists: ListStore }, input: { listId: number }): Promise<PauseResult> {
+  return paused(input.listId, await deps.lists.setPaused(input.listId, null));
 }
 
-function pausedAt(database: AppDatabase, listId: number): number | null {
-  const row = prepared(database, `SELECT paused_at AS pausedAt FROM lists WHERE id = ? AND state = 'ready'`).get(listId) as { pausedAt: number | null } | undefined;
-  if (!row) throw new AppError('NOT_FOUND', `list ${listId} does not exist; see \`nps-dialer lists\``);
-  return row.pausedAt;
+function paused(listId: number, state: { changed: boolean; pausedAt: number | null } | undefined): PauseResult {
+  if (!state) throw new AppError('NOT_FOUND', `list ${listId} does not exist; see \`nps-dialer lists\``);
+  return { listId, pausedAt: state.pausedAt, changed: state.changed };
 }

@@ -1,5 +1,6 @@
 import { prepared, type AppDatabase } from '../db/index.js';
 import { SCREENING_SQL, type ScreeningCaps, type ScreeningFacts } from './screening.js';
+import { LAST_ENDED_AT_SQL, type WaitingContact } from './waiting.js';
 import type { CallOutcome, ContactStatus } from '../db/schema/index.js';
 import { detractorSql, promoterSql } from '../ivr/index.js';
 import type { CallDeps } from '../calls/index.js';
@@ -104,6 +105,28 @@ export interface RunStore {
   releaseUnstarted(listId: number, now: number): Promise<void>;
   /** The lists with a call not ended or a contact being dialled: what a starting daemon reconciles. */
   listsInFlight(): Promise<number[]>;
+  /** The timing rules the list's waiting contacts were last planned under (lists.planned_rules); undefined for no list. */
+  plannedRules(listId: number): Promise<string | null | undefined>;
+  /** The list's pending contacts with what planning their next attempt needs. */
+  waitingContacts(listId: number): Promise<WaitingRow[]>;
+  /**
+   * Moves waiting contacts to their new times and records the rules they were planned under, in one
+   * transaction; each move only while the contact is pending at the time read. Returns how many moved.
+   */
+  replan(listId: number, moves: readonly WaitingMove[], rules: string, now: number): Promise<number>;
+}
+
+/** A pending contact as re-planning reads it. */
+export interface WaitingRow extends WaitingContact {
+  id: number;
+  nextAttemptAt: number | null;
+}
+
+/** A waiting contact's new time, from the time it was read at. */
+export interface WaitingMove {
+  id: number;
+  from: number | null;
+  to: number;
 }
 
 const CONTACT_COLUMNS = 'id, list_id AS listId, phone_e164 AS phoneE164, country, timezone, language, name, status, attempts';
@@ -293,6 +316,29 @@ export class SqliteRunStore implements RunStore {
        WHERE list_id = ? AND status = 'dialing'
          AND NOT EXISTS (SELECT 1 FROM calls WHERE calls.contact_id = contacts.id AND calls.state <> 'ended')`,
     ).run(now, now, listId);
+  }
+
+  async plannedRules(listId: number): Promise<string | null | undefined> {
+    return (this.#sql('SELECT planned_rules AS rules FROM lists WHERE id = ?').get(listId) as { rules: string | null } | undefined)?.rules;
+  }
+
+  async waitingContacts(listId: number): Promise<WaitingRow[]> {
+    return this.#sql(
+      `SELECT c.id, c.country, c.timezone, c.attempts, c.not_before AS notBefore, c.next_attempt_at AS nextAttemptAt, ${LAST_ENDED_AT_SQL}
+       FROM contacts c WHERE c.list_id = ? AND c.status = 'pending'`,
+    ).all(listId) as WaitingRow[];
+  }
+
+  async replan(listId: number, moves: readonly WaitingMove[], rules: string, now: number): Promise<number> {
+    const move = this.#sql(`UPDATE contacts SET next_attempt_at = ?, updated_at = ? WHERE id = ? AND status = 'pending' AND next_attempt_at IS ?`);
+    return this.#database.sqlite
+      .transaction(() => {
+        let moved = 0;
+        for (const m of moves) moved += move.run(m.to, now, m.id, m.from).changes;
+        this.#sql('UPDATE lists SET planned_rules = ? WHERE id = ?').run(rules, listId);
+        return moved;
+      })
+      .immediate();
   }
 
   async listsInFlight(): Promise<number[]> {

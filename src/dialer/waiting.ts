@@ -1,6 +1,7 @@
 import type { FrequencyCaps, Tariff } from '../config/index.js';
-import { getList, updateListSettings, type ListDetails, type ListSettingsPatch } from '../contacts/index.js';
-import { prepared, type AppDatabase } from '../db/index.js';
+import { changeListSettings, showList, type ListDetails, type ListSettingsPatch, type ListStore } from '../contacts/index.js';
+import type { AppDatabase } from '../db/index.js';
+import type { RunStore, WaitingMove } from './run-store.js';
 import type { Logger } from '../logging/index.js';
 import { ListSettingsBook, type ContactPlace, type EffectivePolicy, type ListSettings } from '../contacts/index.js';
 
@@ -37,10 +38,6 @@ export function plannedAttemptAt(settings: ListSettings, contact: WaitingContact
 /** The end of contact `c`'s last attempt, through calls_contact_attempt_uq: a column of a query over `contacts c`. */
 export const LAST_ENDED_AT_SQL = `CASE WHEN c.attempts > 0 THEN (SELECT k.ended_at FROM calls k WHERE k.contact_id = c.id ORDER BY k.attempt DESC LIMIT 1) END AS lastEndedAt`;
 
-/** The pending contacts of a list with what plannedAttemptAt needs. */
-const WAITING_SQL = `SELECT c.id, c.country, c.timezone, c.attempts, c.not_before AS notBefore, c.next_attempt_at AS nextAttemptAt, ${LAST_ENDED_AT_SQL}
-  FROM contacts c WHERE c.list_id = ? AND c.status = 'pending'`;
-
 /** The rules plannedAttemptAt follows, as stored in lists.planned_rules: the same text, the same plan. */
 export function timingRules(settings: ListSettings): string {
   const { callingHours, retryDelayMs, maxAttempts } = settings.policy;
@@ -58,58 +55,54 @@ export function timingRules(settings: ListSettings): string {
  * Only when the rules differ from those the contacts were last planned under (lists.planned_rules),
  * so that a run's start costs one row read when nothing changed; a re-plan of 100,000 waiting
  * contacts takes about a second. Called when `lists set` or `run` saves settings, at the start of
- * every run, and when a run sees its list's settings change (another process's `lists set`). One
- * short transaction; returns how many contacts moved.
+ * every run, and when a run sees its list's settings change (another process's `lists set`). The
+ * moves commit in one short transaction; returns how many contacts moved.
  */
-export function replanWaiting(deps: { database: AppDatabase; logger?: Logger | undefined }, settings: ListSettings, now: number): number {
+export async function replanWaiting(deps: { runs: RunStore; logger?: Logger | undefined }, settings: ListSettings, now: number): Promise<number> {
   const rules = timingRules(settings);
-  const planned = prepared(deps.database, 'SELECT planned_rules AS rules FROM lists WHERE id = ?').get(settings.listId) as { rules: string | null } | undefined;
-  if (planned?.rules === rules) return 0;
-  const select = prepared(deps.database, WAITING_SQL);
-  const move = prepared(deps.database, `UPDATE contacts SET next_attempt_at = ?, updated_at = ? WHERE id = ? AND status = 'pending'`);
+  if ((await deps.runs.plannedRules(settings.listId)) === rules) return 0;
   // Fresh contacts of one place share their answer (earliest = now): one calendar search per place.
   const fresh = new Map<string, number>();
-  const moved = deps.database.sqlite.transaction(() => {
-    let count = 0;
-    // all(), not iterate(): the connection cannot write while a statement is still reading.
-    for (const contact of select.all(settings.listId) as (WaitingContact & { id: number; nextAttemptAt: number | null })[]) {
-      let at: number;
-      if (contact.attempts === 0 && contact.notBefore === null) {
-        const key = `${contact.country ?? ''}|${contact.timezone ?? ''}`;
-        at = fresh.get(key) ?? plannedAttemptAt(settings, contact, now);
-        fresh.set(key, at);
-      } else {
-        at = plannedAttemptAt(settings, contact, now);
-      }
-      if (at === contact.nextAttemptAt || (at <= now && contact.nextAttemptAt !== null && contact.nextAttemptAt <= now)) continue;
-      move.run(at, now, contact.id);
-      count++;
+  const moves: WaitingMove[] = [];
+  for (const contact of await deps.runs.waitingContacts(settings.listId)) {
+    let at: number;
+    if (contact.attempts === 0 && contact.notBefore === null) {
+      const key = `${contact.country ?? ''}|${contact.timezone ?? ''}`;
+      at = fresh.get(key) ?? plannedAttemptAt(settings, contact, now);
+      fresh.set(key, at);
+    } else {
+      at = plannedAttemptAt(settings, contact, now);
     }
-    prepared(deps.database, 'UPDATE lists SET planned_rules = ? WHERE id = ?').run(rules, settings.listId);
-    return count;
-  }).immediate();
+    if (at === contact.nextAttemptAt || (at <= now && contact.nextAttemptAt !== null && contact.nextAttemptAt <= now)) continue;
+    moves.push({ id: contact.id, from: contact.nextAttemptAt, to: at });
+  }
+  // Each move only while the contact still waits at the time read: one claimed meanwhile is the run's.
+  const moved = await deps.runs.replan(settings.listId, moves, rules, now);
   deps.logger?.info('waiting contacts re-planned under the rules in force', { listId: settings.listId, moved });
   return moved;
 }
 
 /**
- * Saves new settings into a list (`lists set`, the flags of `run`) and, in the same transaction,
- * re-plans its waiting contacts under them, so that `lists show`, `lists plan` and a daemon that
- * starts runs when contacts are due see the new times at once.
+ * Saves new settings into a list (`lists set`, the flags of `run`) and re-plans its waiting
+ * contacts under them, so that `lists show`, `lists plan` and a daemon that starts runs when
+ * contacts are due see the new times at once. Two steps, each atomic: a crash between them leaves
+ * the contacts planned under the old rules with the list's planned rules still the old ones, and
+ * the next run (or save) re-plans them.
  */
-export function saveListSettings(options: {
+export async function saveListSettings(options: {
+  lists: ListStore;
+  runs: RunStore;
+  /** The settings cache reads the saved settings (synchronous, over this database). */
   database: AppDatabase;
   config: { defaultTariff: Tariff; frequencyCaps?: FrequencyCaps | undefined };
   now: number;
   listId: number;
   patch: ListSettingsPatch;
   logger?: Logger | undefined;
-}): { list: ListDetails; replanned: number } {
-  const { database, listId } = options;
-  return database.sqlite.transaction(() => {
-    updateListSettings({ database, listId, patch: options.patch });
-    const settings = new ListSettingsBook(database, options.config).get(listId);
-    const replanned = replanWaiting({ database, logger: options.logger }, settings, options.now);
-    return { list: getList({ database, listId }), replanned };
-  }).immediate();
+}): Promise<{ list: ListDetails; replanned: number }> {
+  const { lists, listId } = options;
+  await changeListSettings({ lists, listId, patch: options.patch });
+  const settings = new ListSettingsBook(options.database, options.config).get(listId);
+  const replanned = await replanWaiting({ runs: options.runs, logger: options.logger }, settings, options.now);
+  return { list: await showList({ lists, listId }), replanned };
 }

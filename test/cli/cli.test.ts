@@ -3,7 +3,7 @@ import path from 'node:path';
 import { describe, expect, it } from '@jest/globals';
 import { systemClock } from '../../src/clock/index.js';
 import { resolveFromRoot } from '../../src/config/index.js';
-import { addClient, addSuppressions, importList, listSuppressions, SqliteClientStore, SqliteSuppressionStore, updateListSettings } from '../../src/contacts/index.js';
+import { addClient, addSuppressions, importList, listSuppressions, SqliteClientStore, SqliteSuppressionStore, changeListSettings, SqliteListStore } from '../../src/contacts/index.js';
 import { openDatabase, type AppDatabase } from '../../src/db/index.js';
 import { createSilentLogger } from '../../src/logging/index.js';
 import { runCli } from '../support/cli.js';
@@ -133,8 +133,8 @@ describe('nps-dialer lists and lists show', () => {
     const databasePath = freshDatabasePath();
     const [slow, fast] = await withDatabase(databasePath, async (database) => {
       const ids = [(await importSample(database)).listId!, (await importList({ database, clock: systemClock, logger: createSilentLogger(), file: SAMPLE, name: 'wave 2', country: 'PL' })).listId!];
-      updateListSettings({ database, listId: ids[0]!, patch: { policy: { cps: 1 } } });
-      updateListSettings({ database, listId: ids[1]!, patch: { policy: { cps: 5 } } });
+      await changeListSettings({ lists: new SqliteListStore(database), listId: ids[0]!, patch: { policy: { cps: 1 } } });
+      await changeListSettings({ lists: new SqliteListStore(database), listId: ids[1]!, patch: { policy: { cps: 5 } } });
       return ids;
     });
 
@@ -162,7 +162,7 @@ describe('nps-dialer lists and lists show', () => {
     const parkedUntil = Date.now() + 5 * 3600_000;
     const listId = await withDatabase(databasePath, async (database) => {
       const id = (await importSample(database)).listId!;
-      updateListSettings({ database, listId: id, patch: { policy: { callingHours: '20:00-21:00' } } });
+      await changeListSettings({ lists: new SqliteListStore(database), listId: id, patch: { policy: { callingHours: '20:00-21:00' } } });
       // As a run outside those hours leaves them: parked at the next opening.
       database.sqlite.prepare(`UPDATE contacts SET next_attempt_at = ? WHERE list_id = ? AND status = 'pending'`).run(parkedUntil, id);
       return id;

@@ -204,6 +204,17 @@ export function listStoreConformance(name: string, open: () => Promise<ListStore
       await expect(store.get(scheduled)).resolves.toMatchObject({ acceptsTriggers: true, policy: {} });
     });
 
+    it('pauses a ready list once (keeping the first time), resumes it once, and knows no list still importing', async () => {
+      const { store, importing } = await start();
+      const ready = await created(store, newList('paused'));
+      await expect(store.setPaused(ready, NOW)).resolves.toEqual({ changed: true, pausedAt: NOW });
+      await expect(store.setPaused(ready, NOW + 60_000)).resolves.toEqual({ changed: false, pausedAt: NOW });
+      await expect(store.setPaused(ready, null)).resolves.toEqual({ changed: true, pausedAt: null });
+      await expect(store.setPaused(ready, null)).resolves.toEqual({ changed: false, pausedAt: null });
+      await expect(store.setPaused(await importing('half', null), NOW)).resolves.toBeUndefined();
+      await expect(store.setPaused(999_999, NOW)).resolves.toBeUndefined();
+    });
+
     it('discards an importing list once, never a ready one, and gives back the id of the newest', async () => {
       const { store, importing, listIds } = await start();
       const ready = await created(store, newList('ready'));

@@ -267,5 +267,40 @@ export function runStoreConformance(name: string, open: () => Promise<RunStoreFi
       expect(await f.contactRow(finished)).toEqual({ status: 'pending', attempts: 1, nextAttemptAt: NOW - 5 });
       expect(await f.contactRow(live)).toMatchObject({ status: 'dialing' });
     });
+
+    it('reads the waiting contacts for a re-plan and moves each only while it still waits at the time read, recording the rules', async () => {
+      const f = await start();
+      const { listId } = await f.list();
+      expect(await f.runs.plannedRules(listId)).toBeNull();
+      expect(await f.runs.plannedRules(999_999)).toBeUndefined();
+      const fresh = await f.contact(listId, { phone: '+48500000101', nextAttemptAt: NOW });
+      const retried = await f.contact(listId, { phone: '+48500000102', attempts: 1, nextAttemptAt: NOW + 10 });
+      await f.call(retried, { attempt: 1, state: 'ended', outcome: 'busy', endedAt: NOW - 500 });
+      const claimed = await f.contact(listId, { phone: '+48500000103', nextAttemptAt: NOW + 20 });
+      await f.contact(listId, { phone: '+48500000104', status: 'dialing', attempts: 1, nextAttemptAt: NOW });
+      const waiting = await f.runs.waitingContacts(listId);
+      expect(waiting.sort((a, b) => a.id - b.id)).toEqual([
+        { id: fresh, country: null, timezone: null, attempts: 0, notBefore: null, nextAttemptAt: NOW, lastEndedAt: null },
+        { id: retried, country: null, timezone: null, attempts: 1, notBefore: null, nextAttemptAt: NOW + 10, lastEndedAt: NOW - 500 },
+        { id: claimed, country: null, timezone: null, attempts: 0, notBefore: null, nextAttemptAt: NOW + 20, lastEndedAt: null },
+      ]);
+      // `claimed` is taken by a run between the read and the re-plan; `retried` moved meanwhile.
+      await f.runs.applyDecisions([{ contact: await asRow(f, listId, claimed), decision: { kind: 'claim' } }], NOW);
+      const moved = await f.runs.replan(
+        listId,
+        [
+          { id: fresh, from: NOW, to: NOW + 1_000 },
+          { id: retried, from: NOW + 5, to: NOW + 2_000 },
+          { id: claimed, from: NOW + 20, to: NOW + 3_000 },
+        ],
+        '{"rules":1}',
+        NOW,
+      );
+      expect(moved).toBe(1);
+      expect(await f.contactRow(fresh)).toMatchObject({ status: 'pending', nextAttemptAt: NOW + 1_000 });
+      expect(await f.contactRow(retried)).toMatchObject({ nextAttemptAt: NOW + 10 });
+      expect(await f.contactRow(claimed)).toMatchObject({ status: 'dialing', nextAttemptAt: NOW + 20 });
+      expect(await f.runs.plannedRules(listId)).toBe('{"rules":1}');
+    });
   });
 }

@@ -5,7 +5,7 @@ import { openContext, type AppContext } from '../../src/app/context.js';
 import { startDaemon, type Daemon } from '../../src/app/daemon.js';
 import { ManualClock, systemClock } from '../../src/clock/index.js';
 import { parseConfig } from '../../src/config/index.js';
-import { addClient, createList, SqliteClientStore, SqliteListStore, updateClientSettings, updateListSettings } from '../../src/contacts/index.js';
+import { addClient, createList, SqliteClientStore, SqliteListStore, updateClientSettings, changeListSettings } from '../../src/contacts/index.js';
 import { createSilentLogger } from '../../src/logging/index.js';
 import { verifyPayloadSignature } from '../../src/notifications/index.js';
 import { buildReport } from '../../src/reports/index.js';
@@ -99,7 +99,7 @@ async function setup(): Promise<Setup> {
   const { client, apiKey } = await addClient({ clients, clock, name: 'Acme' });
   await updateClientSettings({ clients, clientId: client.id, privateNetworks: config.webhookPrivateNetworks, patch: { alertUrl: receiver.url, alertSecret: WEBHOOK_SECRET, caseOwner: 'Quality team' } });
   const list = await createList({ lists: new SqliteListStore(ctx.database), clock, input: { name: 'Support calls', clientId: client.id, acceptsTriggers: true } });
-  updateListSettings({ database: ctx.database, listId: list.id, patch: { policy: { cps: 20, maxConcurrent: 4, maxAttempts: 1, callingHours: '00:00-24:00' } } });
+  await changeListSettings({ lists: new SqliteListStore(ctx.database), listId: list.id, patch: { policy: { cps: 20, maxConcurrent: 4, maxAttempts: 1, callingHours: '00:00-24:00' } } });
   const daemon = await startDaemon(ctx, { port: 0, host: '127.0.0.1', rateClock: systemClock });
   running = { ctx, clock, sandbox, api, daemon, receiver, listId: list.id, apiKey, baseUrl: daemon.runtime.publicBaseUrl };
   return running;

@@ -6,7 +6,7 @@ import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from '@jest/globals';
 import request from 'supertest';
 import { describeDeliveries } from '../../src/cli/commands/run.js';
-import { getClient, SqliteClientStore, updateClientSettings, updateListSettings } from '../../src/contacts/index.js';
+import { getClient, SqliteClientStore, updateClientSettings, changeListSettings, SqliteListStore } from '../../src/contacts/index.js';
 import { ALERT_COMMENT_WAIT_MS, listAlerts, SqliteAlertStore } from '../../src/followup/index.js';
 import { createLogger } from '../../src/logging/index.js';
 import { listDeliverySummary, ReceiverAddresses, RECORDING_GRACE_MS, verifyPayloadSignature, type Resolve } from '../../src/notifications/index.js';
@@ -59,7 +59,7 @@ describe('detractor follow-up at the score', () => {
     const { h, listId, contactIds } = await setup();
     await keyScore(h, contactIds[0]!, '7');
     expect(count(h, 'SELECT count(*) AS n FROM cases')).toBe(0);
-    updateListSettings({ database: h.database, listId, patch: { followUp: { alertThreshold: 8, caseDeadlineHours: 24 } } });
+    await changeListSettings({ lists: new SqliteListStore(h.database), listId, patch: { followUp: { alertThreshold: 8, caseDeadlineHours: 24 } } });
     await keyScore(h, contactIds[1]!, '8');
     expect(h.database.sqlite.prepare('SELECT score, due_at - created_at AS window FROM cases').all()).toEqual([{ score: 8, window: 24 * 3_600_000 }]);
     expect(count(h, 'SELECT count(*) AS n FROM webhook_deliveries')).toBe(1);
@@ -228,7 +228,7 @@ describe('detractor alert delivery', () => {
     receiver = await startReceiver([200]);
     const { h, listId, contactIds } = await setup({ alertUrl: receiver.url });
     await keyScore(h, contactIds[0]!, '5');
-    updateListSettings({ database: h.database, listId, patch: { followUp: { alertThreshold: 3, caseDeadlineHours: 48 } } });
+    await changeListSettings({ lists: new SqliteListStore(h.database), listId, patch: { followUp: { alertThreshold: 3, caseDeadlineHours: 48 } } });
     h.clock.advance(ALERT_COMMENT_WAIT_MS);
     expect(await deliveryWorker(h.database, h.clock).deliverDue()).toBe(1);
     expect(receiver.received[0]!.body).toMatchObject({ score: 5, threshold: 6 });

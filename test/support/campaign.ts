@@ -7,7 +7,7 @@ import { startDialerRuntime, type DialerRuntime } from '../../src/app/dialer-run
 import { rateCall } from '../../src/billing/index.js';
 import { ScaledClock, type Clock } from '../../src/clock/index.js';
 import { parseConfig, type Tariff } from '../../src/config/index.js';
-import { updateListSettings } from '../../src/contacts/index.js';
+import { changeListSettings, SqliteListStore } from '../../src/contacts/index.js';
 import { webhookUrls } from '../../src/calls/index.js';
 import { runCampaign, type CampaignResult } from '../../src/dialer/index.js';
 import { interpretDtmf } from '../../src/ivr/index.js';
@@ -139,8 +139,7 @@ export async function runSandboxCampaign(options: CampaignRunOptions): Promise<C
     for (let i = 0; i < options.contacts; i++) insert.run(listIds[i % listIds.length]!, Math.floor(i / listIds.length) + 2, campaignNumber(i), clock.now(), clock.now());
   })();
   for (const listId of listIds) {
-    updateListSettings({
-      database: ctx.database,
+    await changeListSettings({ lists: new SqliteListStore(ctx.database),
       listId,
       patch: { ...(options.script ? { script: options.script } : {}), policy: { cps, maxConcurrent: 30, maxAttempts: options.maxAttempts ?? 3, retryDelaySeconds: 300, callingHours: '00:00-24:00' } },
     });

@@ -126,7 +126,8 @@ export function registerListsCommands(program: Command): void {
         const { pauseList, resumeList } = await import('../../dialer/index.js');
         const ctx = openContext();
         try {
-          const result = verb === 'pause' ? pauseList(ctx, { listId }) : resumeList(ctx, { listId });
+          const lists = new SqliteListStore(ctx.database);
+          const result = verb === 'pause' ? await pauseList({ lists, clock: ctx.clock }, { listId }) : await resumeList({ lists }, { listId });
           if (verb === 'pause') {
             printLine(result.changed ? `List ${listId} is paused: no new calls until \`nps-dialer lists resume ${listId}\`.` : `List ${listId} was already paused since ${formatTime(result.pausedAt!)}.`);
           } else {
@@ -163,11 +164,13 @@ export function registerListsCommands(program: Command): void {
       ]),
     )
     .action(async (listId: number, flags: DialingFlags & FollowUpFlags & { json?: boolean }) => {
-      const { saveListSettings } = await import('../../dialer/index.js');
+      const { saveListSettings, SqliteRunStore } = await import('../../dialer/index.js');
       const ctx = openContext();
       try {
         // Contacts already waiting (parked at an opening, waiting out a retry delay) are re-planned under the new rules.
-        const { list, replanned } = saveListSettings({
+        const { list, replanned } = await saveListSettings({
+          lists: new SqliteListStore(ctx.database),
+          runs: new SqliteRunStore(ctx.database),
           database: ctx.database,
           config: ctx.config,
           now: ctx.clock.now(),

@@ -6,7 +6,8 @@ import { startDialerRuntime } from '../../app/dialer-runtime.js';
 import { awaitLateRecordings, type GaugeSnapshot } from '../../calls/index.js';
 import { mountConsole } from '../../console/index.js';
 import { billingTotals, formatMoney } from '../../billing/index.js';
-import { acquireDialerLock, runCampaign, saveListSettings, type CampaignProgress, type CampaignResult } from '../../dialer/index.js';
+import { acquireDialerLock, runCampaign, saveListSettings, SqliteRunStore, type CampaignProgress, type CampaignResult } from '../../dialer/index.js';
+import { SqliteListStore } from '../../contacts/index.js';
 import { listDeliverySummary, type ListDeliverySummary } from '../../notifications/index.js';
 import { formatTime, plural, printLine } from '../output.js';
 import { addDialingOptions, settingsPatch, type DialingFlags } from '../dialing-options.js';
@@ -61,7 +62,7 @@ export async function runList(ctx: AppContext, listId: number, flags: RunFlags):
   const lock = acquireDialerLock({ database: ctx.database, clock: ctx.clock, logger: ctx.logger.child({ module: 'lock' }), command: `run ${listId}` });
   lock.startHeartbeat();
   try {
-    saveListSettings({ database: ctx.database, config: ctx.config, now: ctx.clock.now(), listId, patch: settingsPatch(flags), logger: ctx.logger.child({ module: 'dialer' }) });
+    await saveListSettings({ lists: new SqliteListStore(ctx.database), runs: new SqliteRunStore(ctx.database), database: ctx.database, config: ctx.config, now: ctx.clock.now(), listId, patch: settingsPatch(flags), logger: ctx.logger.child({ module: 'dialer' }) });
     return await dialList(ctx, listId, flags, lock.lost);
   } finally {
     await lock.release();
