@@ -1,6 +1,6 @@
 import { SqliteBillingStore, type BillingStore } from '../billing/index.js';
 import { SqliteContactStore, type ContactStore } from '../contacts/index.js';
-import { SqliteUnits, type AppDatabase, type UnitOfWork } from '../db/index.js';
+import { sqliteUnitsOnce, type AppDatabase, type UnitOfWork } from '../db/index.js';
 import { SqliteCaseStore, type CaseStore } from '../followup/index.js';
 import { SqliteDeliveryStore, type DeliveryStore } from '../notifications/index.js';
 import { SqliteResponseStore, type ResponseStore } from './response-store.js';
@@ -24,22 +24,14 @@ export type CallUnits = UnitOfWork<CallTx>;
 
 const units = new WeakMap<AppDatabase, CallUnits>();
 
-/**
- * The call handling's unit of work on a SQLite database: one per connection, since its batches
- * are the connection's only transactions while they run.
- */
+/** The call handling's unit of work on a SQLite database, one per connection. */
 export function sqliteCallUnits(database: AppDatabase): CallUnits {
-  let unit = units.get(database);
-  if (!unit) {
-    const stores: CallTx = {
-      calls: new SqliteCallStore(database),
-      responses: new SqliteResponseStore(database),
-      contacts: new SqliteContactStore(database),
-      billing: new SqliteBillingStore(database),
-      cases: new SqliteCaseStore(database),
-      deliveries: new SqliteDeliveryStore(database),
-    };
-    units.set(database, (unit = new SqliteUnits(database, stores)));
-  }
-  return unit;
+  return sqliteUnitsOnce(units, database, () => ({
+    calls: new SqliteCallStore(database),
+    responses: new SqliteResponseStore(database),
+    contacts: new SqliteContactStore(database),
+    billing: new SqliteBillingStore(database),
+    cases: new SqliteCaseStore(database),
+    deliveries: new SqliteDeliveryStore(database),
+  }));
 }

@@ -72,4 +72,4 @@ export function prepared(database: AppDatabase, sql: string): Database.Statement
   }
   return statement;
 }
-export { SqliteUnits, type UnitOfWork } from './units.js';
+export { SqliteUnits, sqliteUnitsOnce, type UnitOfWork } from './units.js';

@@ -123,3 +123,15 @@ export class SqliteUnits<Tx> implements UnitOfWork<Tx> {
     batch.forEach((unit, i) => (outcomes[i]!.ok ? unit.resolve(outcomes[i]!.value) : unit.reject(outcomes[i]!.value)));
   }
 }
+
+/**
+ * The SqliteUnits of one kind (`cache`: one per kind of unit) on a connection, its stores built on
+ * first use: one per connection, so that its batches are the connection's only transactions while
+ * they run. Units of another kind on the same connection never overlap them either: every batch
+ * runs from BEGIN to COMMIT within one turn of the event loop.
+ */
+export function sqliteUnitsOnce<Tx>(cache: WeakMap<AppDatabase, UnitOfWork<Tx>>, database: AppDatabase, stores: () => Tx): UnitOfWork<Tx> {
+  let units = cache.get(database);
+  if (!units) cache.set(database, (units = new SqliteUnits(database, stores())));
+  return units;
+}
