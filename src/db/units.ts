@@ -26,9 +26,9 @@ interface Pending {
 /**
  * The unit of work on SQLite: one connection, units serialized, and group commit. The units
  * queued while the event loop handles one round of I/O run right after that round (setImmediate),
- * together in one `BEGIN IMMEDIATE` … `COMMIT`, each in its own savepoint, at most 32 to a
- * transaction; each caller's promise settles once its transaction committed. A failing unit rolls
- * back to its savepoint and rejects alone; the others commit.
+ * in `BEGIN IMMEDIATE` … `COMMIT` transactions of at most 32, each unit in its own savepoint; the
+ * callers' promises settle once the round's transactions ended. A failing unit rolls back to its
+ * savepoint and rejects alone; the others commit.
  *
  * Why this is safe on one connection: a batch starts from a setImmediate callback, when no other
  * code's continuation is queued, and the SQLite stores answer with promises that are already
@@ -81,23 +81,37 @@ export class SqliteUnits<Tx> implements UnitOfWork<Tx> {
     });
   }
 
+  /**
+   * Runs every unit queued in the round, in transactions of at most MAX_BATCH, one after another
+   * in the same chain; every caller is settled once the round's last transaction ended, so that
+   * no caller's continuation (which may write: the dialer's claims) runs while a batch is open.
+   */
   async #flush(): Promise<void> {
-    const batch = this.#queue.splice(0, MAX_BATCH);
-    // The rest of a busy round commits in the next transaction, one round later.
-    if (this.#queue.length > 0) this.#schedule();
-    if (batch.length === 0) return;
+    const round = this.#queue;
+    this.#queue = [];
+    if (round.length === 0) return;
+    const settle: (() => void)[] = [];
+    // Set when the event loop turned while the round ran: a unit awaited something other than its
+    // stores, and other code may have written inside a transaction of it. A bug, made loud.
+    let yielded = false;
+    const probe = setImmediate(() => (yielded = true));
+    for (let start = 0; start < round.length; start += MAX_BATCH) {
+      await this.#transaction(round.slice(start, start + MAX_BATCH), settle, () => yielded);
+    }
+    clearImmediate(probe);
+    for (const done of settle) done();
+  }
+
+  /** One transaction of units, each in its savepoint; what settles each caller goes to `settle`. */
+  async #transaction(batch: Pending[], settle: (() => void)[], yielded: () => boolean): Promise<void> {
     const sql = this.#sql;
-    const outcomes: { ok: boolean; value: unknown }[] = [];
     try {
       sql.begin.run();
     } catch (error) {
-      for (const unit of batch) unit.reject(error);
+      for (const unit of batch) settle.push(() => unit.reject(error));
       return;
     }
-    // Set when the event loop turned while the batch was open: a unit awaited something other than
-    // its stores, and other code may have written inside this transaction. A bug, made loud.
-    let yielded = false;
-    const probe = setImmediate(() => (yielded = true));
+    const outcomes: { ok: boolean; value: unknown }[] = [];
     for (const unit of batch) {
       sql.savepoint.run();
       try {
@@ -110,17 +124,16 @@ export class SqliteUnits<Tx> implements UnitOfWork<Tx> {
         outcomes.push({ ok: false, value: error });
       }
     }
-    clearImmediate(probe);
     try {
-      if (yielded) throw new Error('a unit of work awaited something other than its stores (network, timers): the batch was rolled back');
+      if (yielded()) throw new Error('a unit of work awaited something other than its stores (network, timers): the batch was rolled back');
       sql.commit.run();
     } catch (error) {
       // The commit failed (disk full, I/O error) or must not happen: nothing of the batch is stored.
       if (this.#database.sqlite.inTransaction) sql.rollback.run();
-      for (const unit of batch) unit.reject(error);
+      for (const unit of batch) settle.push(() => unit.reject(error));
       return;
     }
-    batch.forEach((unit, i) => (outcomes[i]!.ok ? unit.resolve(outcomes[i]!.value) : unit.reject(outcomes[i]!.value)));
+    batch.forEach((unit, i) => settle.push(() => (outcomes[i]!.ok ? unit.resolve(outcomes[i]!.value) : unit.reject(outcomes[i]!.value))));
   }
 }
 
