@@ -105,7 +105,7 @@ interface PlanContact extends WaitingContact {
 
 /**
  * A dry run of the dialer on one list: for every contact, when the loop would call it or why it
- * never will, using the same screening as the loop (ContactScreen) at `now`. Writes nothing, so it
+ * never will, using the same screening as the loop (screenContact) at `now`. Writes nothing, so it
  * runs on a read-only connection beside a dialer. Frequency caps and suppressions are read as they
  * are now; answers given in other lists later can still exclude a contact.
  */
