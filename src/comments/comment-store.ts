@@ -42,11 +42,9 @@ export interface CommentJudgement {
   sentimentSource: JudgementSource;
 }
 
-/** A comment as a judgement (or a re-classification) reads it. */
-export interface CommentToJudge {
-  responseId: number;
-  listId: number;
-  /** The words; null when there are none (yet, or any more). */
+/** A comment's words and what was judged of them, as stored. */
+interface StoredJudgement {
+  /** The words; null when there are none (yet, or any more: retention removes them). */
   text: string | null;
   language: string | null;
   /** The stored themes, in name order. */
@@ -54,6 +52,12 @@ export interface CommentToJudge {
   themesSource: JudgementSource | null;
   sentiment: Sentiment | null;
   sentimentSource: JudgementSource | null;
+}
+
+/** A comment as a judgement (or a re-classification) reads it. */
+export interface CommentToJudge extends StoredJudgement {
+  responseId: number;
+  listId: number;
 }
 
 /** What a correction needs to know of the response it corrects. */
@@ -96,17 +100,9 @@ export interface CorrectionRecord {
 }
 
 /** A comment with words in a list's listing. */
-export interface ListedComment {
+export interface ListedComment extends StoredJudgement {
   responseId: number;
   score: number;
-  /** The words; null once retention removed them. */
-  text: string | null;
-  language: string | null;
-  /** In name order. */
-  themes: string[];
-  themesSource: JudgementSource | null;
-  sentiment: Sentiment | null;
-  sentimentSource: JudgementSource | null;
   reason: string | null;
   respondedAt: number;
   /** The contact's number, unmasked: the caller decides who sees it. */

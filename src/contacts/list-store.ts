@@ -3,13 +3,17 @@ import { CONTACT_STATUSES, type ContactStatus } from '../db/schema/index.js';
 import { FollowUpSettings } from '../followup/index.js';
 import { DialingPolicy, parseJsonColumn, SurveyScript } from './settings.js';
 
-export interface ListOverview {
+/** A list's own row: what every read of a list starts from. */
+interface ListRow {
   id: number;
   name: string;
   clientId: number | null;
   clientName: string | null;
   previousListId: number | null;
   createdAt: number;
+}
+
+export interface ListOverview extends ListRow {
   contacts: number;
   byStatus: Record<ContactStatus, number>;
   /** Every contact is in a final state. */
@@ -90,14 +94,6 @@ export interface ListStore {
   setPaused(listId: number, pausedAt: number | null): Promise<{ changed: boolean; pausedAt: number | null } | undefined>;
 }
 
-interface ListRow {
-  id: number;
-  name: string;
-  clientId: number | null;
-  clientName: string | null;
-  previousListId: number | null;
-  createdAt: number;
-}
 
 const LIST_COLUMNS = `l.id, l.name, l.client_id AS clientId, c.name AS clientName, l.previous_list_id AS previousListId, l.created_at AS createdAt`;
 
