@@ -4,6 +4,8 @@
 export default {
   // Node's environment, with a test's stderr (its logs) printed only when the test fails.
   testEnvironment: '<rootDir>/test/support/quiet-environment.js',
+  // Finds PostgreSQL for its tests once per run, or says once that they are skipped and why.
+  globalSetup: '<rootDir>/test/support/postgres-setup.js',
   extensionsToTreatAsEsm: ['.ts'],
   transform: {
     '^.+\\.ts$': [

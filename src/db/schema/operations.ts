@@ -20,6 +20,25 @@ export const dialerLock = sqliteTable('dialer_lock', {
 });
 
 /** Recurring dialing windows of a list, fired by `serve`. */
+/**
+ * Leases by name (`dialer`: the node that dials for a cluster on PostgreSQL; docs/adr/0014).
+ * A holder keeps its lease by renewing it before `expires_at`; whoever takes a free or expired lease
+ * increments `fence`, and the holder's writes carry the fence it got, so a node that lost its lease
+ * (a pause, a partition) cannot write as if it still held it.
+ */
+export const leases = sqliteTable('leases', {
+  name: text('name').primaryKey(),
+  /** The node holding it: host, pid and a random suffix (`serve` prints it). */
+  holder: text('holder').notNull(),
+  /** Incremented at every change of holder: the fencing token. */
+  fence: integer('fence').notNull(),
+  /** Where the holder answers (its own URL), for the status of the other nodes; null: not told. */
+  address: text('address'),
+  acquiredAt: integer('acquired_at').notNull(),
+  renewedAt: integer('renewed_at').notNull(),
+  expiresAt: integer('expires_at').notNull(),
+});
+
 export const schedules = sqliteTable(
   'schedules',
   {

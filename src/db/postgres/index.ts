@@ -1,0 +1,101 @@
+import { drizzle } from 'drizzle-orm/node-postgres';
+import { migrate } from 'drizzle-orm/node-postgres/migrator';
+import pg from 'pg';
+import { resolveFromRoot } from '../../config/index.js';
+import * as schema from './schema/index.js';
+
+/**
+ * Anything a statement runs on: the pool (each statement its own transaction) or a client holding a
+ * transaction open (inside a unit of work). A PostgreSQL store is built on one and never asks which.
+ */
+export interface Queryable {
+  query<R extends pg.QueryResultRow = pg.QueryResultRow>(text: string, values?: unknown[]): Promise<pg.QueryResult<R>>;
+}
+
+export interface PostgresDatabase {
+  readonly pool: pg.Pool;
+  close(): Promise<void>;
+}
+
+export interface OpenPostgresOptions {
+  /** postgres://user:password@host:port/database */
+  url: string;
+  /** Connections in the pool (default 10). */
+  poolSize?: number;
+  /** Apply the committed migrations in drizzle-postgres/ (default true). */
+  migrate?: boolean;
+  /** Sent with every connection: the application name PostgreSQL shows in pg_stat_activity. */
+  applicationName?: string;
+}
+
+const INT8 = 20;
+const NUMERIC = 1700;
+
+/**
+ * bigint columns hold epoch milliseconds and micro-units, far below 2^53: they are read as numbers,
+ * not as the strings node-postgres gives by default. count(*) is a bigint too. Per pool, never the
+ * driver's global parsers, so that nothing else in the process is surprised.
+ */
+const types = {
+  getTypeParser: ((oid: number, format?: 'text' | 'binary') => {
+    if (oid === INT8 || oid === NUMERIC) return (value: string) => Number(value);
+    return pg.types.getTypeParser(oid, format as 'text');
+  }) as pg.CustomTypesConfig['getTypeParser'],
+};
+
+/**
+ * Opens a pool on a PostgreSQL database and applies the committed migrations (drizzle-kit's, for the
+ * postgresql dialect, in drizzle-postgres/). Nodes starting at once take turns under an advisory
+ * lock: drizzle's migrator takes none of its own.
+ */
+export async function openPostgres(options: OpenPostgresOptions): Promise<PostgresDatabase> {
+  const pool = new pg.Pool({
+    connectionString: options.url,
+    max: options.poolSize ?? 10,
+    types,
+    application_name: options.applicationName ?? 'nps-dialer',
+  });
+  // An idle client's error (the server restarted) must not crash the process; the next query reconnects.
+  pool.on('error', () => undefined);
+  try {
+    if (options.migrate !== false) await migratePostgres(pool);
+  } catch (error) {
+    await pool.end();
+    throw error;
+  }
+  return { pool, close: () => pool.end() };
+}
+
+/** The advisory lock the nodes' migrations take turns on. */
+const MIGRATION_LOCK = 7_263_541_001;
+
+async function migratePostgres(pool: pg.Pool): Promise<void> {
+  const client = await pool.connect();
+  try {
+    await client.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK]);
+    try {
+      await migrate(drizzle(client, { schema }), { migrationsFolder: resolveFromRoot('drizzle-postgres') });
+    } finally {
+      await client.query('SELECT pg_advisory_unlock($1)', [MIGRATION_LOCK]);
+    }
+  } finally {
+    client.release();
+  }
+}
+
+/** The rows of a statement. */
+export async function rows<R extends pg.QueryResultRow>(q: Queryable, text: string, values: unknown[] = []): Promise<R[]> {
+  return (await q.query<R>(text, values)).rows;
+}
+
+/** The first row of a statement, or undefined. */
+export async function one<R extends pg.QueryResultRow>(q: Queryable, text: string, values: unknown[] = []): Promise<R | undefined> {
+  return (await q.query<R>(text, values)).rows[0];
+}
+
+/** How many rows a statement changed. */
+export async function changes(q: Queryable, text: string, values: unknown[] = []): Promise<number> {
+  return (await q.query(text, values)).rowCount ?? 0;
+}
+
+export { PostgresUnits } from './units.js';
