@@ -35,7 +35,7 @@ CREATE TABLE "calls" (
 	"provider_detail" text,
 	"ivr_stage" text,
 	"reprompts" integer DEFAULT 0 NOT NULL,
-	"opted_out" boolean DEFAULT false NOT NULL,
+	"opted_out" integer DEFAULT 0 NOT NULL,
 	"created_at" bigint NOT NULL,
 	"answered_at" bigint,
 	"ended_at" bigint,
@@ -86,7 +86,7 @@ CREATE TABLE "erasures" (
 	"responses" integer NOT NULL,
 	"recordings" integer NOT NULL,
 	"billing_lines_kept" integer NOT NULL,
-	"suppression_kept" boolean NOT NULL
+	"suppression_kept" integer NOT NULL
 );
 --> statement-breakpoint
 CREATE TABLE "lists" (
@@ -100,7 +100,7 @@ CREATE TABLE "lists" (
 	"script" text DEFAULT '{}' NOT NULL,
 	"policy" text DEFAULT '{}' NOT NULL,
 	"tariff" text,
-	"accepts_triggers" boolean DEFAULT false NOT NULL,
+	"accepts_triggers" integer DEFAULT 0 NOT NULL,
 	"value_column" text,
 	"follow_up" text DEFAULT '{}' NOT NULL,
 	"planned_rules" text,

@@ -1,4 +1,4 @@
-import { bigint, boolean, doublePrecision, index, integer, pgTable, primaryKey, text, uniqueIndex } from 'drizzle-orm/pg-core';
+import { bigint, doublePrecision, index, integer, pgTable, primaryKey, text, uniqueIndex } from 'drizzle-orm/pg-core';
 import {
   ANSWERED_BY,
   CALL_EVENT_KINDS,
@@ -16,6 +16,7 @@ import {
   SUPPRESSION_SOURCES,
 } from '../../schema/enums.js';
 
+// Flags are 0/1 integers, as on SQLite, so that the read models' SQL reads the same on both.
 // All times are integer epoch milliseconds (UTC); all money is integer minor units, provider
 // prices integer micro-units of the provider's currency.
 
@@ -62,7 +63,7 @@ export const lists = pgTable(
     /** JSON Tariff, or null for the configured default. */
     tariff: text('tariff'),
     /** Triggered surveys may be added (POST /api/v1/surveys); `serve` dials the list continuously. */
-    acceptsTriggers: boolean('accepts_triggers').notNull().default(false),
+    acceptsTriggers: integer('accepts_triggers').notNull().default(0),
     /** The file column the contacts' values came from (`--value-column`), for the report's revenue at risk; null: none. */
     valueColumn: text('value_column'),
     /** JSON FollowUpSettings: alertThreshold, caseOwner, caseDeadlineHours. */
@@ -157,7 +158,7 @@ export const calls = pgTable(
     /** How many times the question was asked again after an invalid answer. */
     reprompts: integer('reprompts').notNull().default(0),
     /** The callee pressed * : the number is suppressed and the contact ends opted out. */
-    optedOut: boolean('opted_out').notNull().default(false),
+    optedOut: integer('opted_out').notNull().default(0),
     createdAt: bigint('created_at', { mode: 'number' }).notNull(),
     answeredAt: bigint('answered_at', { mode: 'number' }),
     endedAt: bigint('ended_at', { mode: 'number' }),
@@ -329,5 +330,5 @@ export const erasures = pgTable('erasures', {
   responses: integer('responses').notNull(),
   recordings: integer('recordings').notNull(),
   billingLinesKept: integer('billing_lines_kept').notNull(),
-  suppressionKept: boolean('suppression_kept').notNull(),
+  suppressionKept: integer('suppression_kept').notNull(),
 });
