@@ -4,14 +4,6 @@ import pg from 'pg';
 import { resolveFromRoot } from '../../config/index.js';
 import * as schema from './schema/index.js';
 
-/**
- * Anything a statement runs on: the pool (each statement its own transaction) or a client holding a
- * transaction open (inside a unit of work). A PostgreSQL store is built on one and never asks which.
- */
-export interface Queryable {
-  query<R extends pg.QueryResultRow = pg.QueryResultRow>(text: string, values?: unknown[]): Promise<pg.QueryResult<R>>;
-}
-
 export interface PostgresDatabase {
   readonly pool: pg.Pool;
   close(): Promise<void>;
@@ -83,19 +75,5 @@ async function migratePostgres(pool: pg.Pool): Promise<void> {
   }
 }
 
-/** The rows of a statement. */
-export async function rows<R extends pg.QueryResultRow>(q: Queryable, text: string, values: unknown[] = []): Promise<R[]> {
-  return (await q.query<R>(text, values)).rows;
-}
-
-/** The first row of a statement, or undefined. */
-export async function one<R extends pg.QueryResultRow>(q: Queryable, text: string, values: unknown[] = []): Promise<R | undefined> {
-  return (await q.query<R>(text, values)).rows[0];
-}
-
-/** How many rows a statement changed. */
-export async function changes(q: Queryable, text: string, values: unknown[] = []): Promise<number> {
-  return (await q.query(text, values)).rowCount ?? 0;
-}
-
+export { changes, one, rows, transaction, type Queryable } from './query.js';
 export { PostgresUnits } from './units.js';

@@ -1,6 +1,6 @@
 import type pg from 'pg';
 import type { UnitOfWork } from '../units.js';
-import type { Queryable } from './index.js';
+import { transaction, type Queryable } from './query.js';
 
 /**
  * The unit of work on PostgreSQL (docs/adr/0014-cluster-on-postgresql.md): each unit is one
@@ -22,22 +22,7 @@ export class PostgresUnits<Tx> implements UnitOfWork<Tx> {
     this.stores = build(pool);
   }
 
-  async run<T>(work: (tx: Tx) => Promise<T>): Promise<T> {
-    const client = await this.#pool.connect();
-    let broken: unknown;
-    try {
-      await client.query('BEGIN');
-      try {
-        const value = await work(this.#build(client));
-        await client.query('COMMIT');
-        return value;
-      } catch (error) {
-        await client.query('ROLLBACK').catch((rollbackError: unknown) => (broken = rollbackError));
-        throw error;
-      }
-    } finally {
-      // A client whose rollback failed (the connection broke) is discarded, not reused.
-      client.release(broken instanceof Error ? broken : undefined);
-    }
+  run<T>(work: (tx: Tx) => Promise<T>): Promise<T> {
+    return transaction(this.#pool, (client) => work(this.#build(client)));
   }
 }
