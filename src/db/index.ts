@@ -14,6 +14,11 @@ export interface AppDatabase {
   db: Db;
   /** The raw connection, for bulk statements and pragmas. */
   sqlite: Database.Database;
+  /**
+   * A read-only connection to the same file, opened on first use, for the read models' snapshots
+   * (db/reader.ts); the connection itself for an in-memory or read-only database.
+   */
+  readConnection(): Database.Database;
   close(): void;
 }
 
@@ -44,7 +49,24 @@ export function openDatabase(options: OpenDatabaseOptions): AppDatabase {
   if (!options.readonly && options.migrate !== false) {
     migrate(db, { migrationsFolder: resolveFromRoot('drizzle') });
   }
-  return { db, sqlite, close: () => sqlite.close() };
+  let reader: Database.Database | undefined;
+  const separate = !memory && !options.readonly;
+  return {
+    db,
+    sqlite,
+    readConnection: () => {
+      if (!separate) return sqlite;
+      if (!reader) {
+        reader = new Database(options.path, { readonly: true, fileMustExist: true });
+        reader.pragma('busy_timeout = 5000');
+      }
+      return reader;
+    },
+    close: () => {
+      reader?.close();
+      sqlite.close();
+    },
+  };
 }
 
 /** A fresh, migrated in-memory database: what each test suite starts from. */
@@ -73,3 +95,4 @@ export function prepared(database: AppDatabase, sql: string): Database.Statement
   return statement;
 }
 export { SqliteUnits, sqliteUnitsOnce, type UnitOfWork } from './units.js';
+export { jsonText, PostgresReader, SqliteReader, sqliteReader, type Dialect, type SqlReader } from './reader.js';
