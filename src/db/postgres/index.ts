@@ -6,6 +6,8 @@ import * as schema from './schema/index.js';
 
 export interface PostgresDatabase {
   readonly pool: pg.Pool;
+  /** The connection URL, for a connection of its own (LISTEN). */
+  readonly url: string;
   close(): Promise<void>;
 }
 
@@ -55,7 +57,7 @@ export async function openPostgres(options: OpenPostgresOptions): Promise<Postgr
     await pool.end();
     throw error;
   }
-  return { pool, close: () => pool.end() };
+  return { pool, url: options.url, close: () => pool.end() };
 }
 
 /** The advisory lock the nodes' migrations take turns on. */
