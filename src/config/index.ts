@@ -113,6 +113,16 @@ const positiveNumberUpTo = (max: number, example: string) =>
 /** Variables every command may use; all have defaults, none is a credential. */
 const BaseEnv = z.object({
   DATABASE_PATH: z.preprocess(emptyToUndefined, z.string().default('data/nps-dialer.db')),
+  DATABASE_URL: z.preprocess(
+    emptyToUndefined,
+    z
+      .string()
+      .regex(/^postgres(ql)?:\/\/\S+$/, 'expected a PostgreSQL URL, e.g. postgres://nps:secret@db.example.com:5432/nps (unset: SQLite at DATABASE_PATH)')
+      .optional(),
+  ),
+  DATABASE_POOL_SIZE: integerIn(1, 200, '10').default(10),
+  NODE_NAME: z.preprocess(emptyToUndefined, z.string().regex(/^[A-Za-z0-9._:-]{1,64}$/, 'expected up to 64 letters, digits, dots, dashes, underscores or colons, e.g. node-2').optional()),
+  DIALER_LEASE_SECONDS: integerIn(5, 300, '15').default(15),
   RECORDINGS_DIR: z.preprocess(emptyToUndefined, z.string().default('data/recordings')),
   PORT: integerIn(0, 65535, '3000').default(3000),
   PUBLIC_BASE_URL: z.preprocess(emptyToUndefined, httpUrl('https://dialer.example.com').optional()),
@@ -266,6 +276,14 @@ export type TrustProxy = false | number | string[];
 
 export interface AppConfig {
   databasePath: string;
+  /** PostgreSQL instead of SQLite (a cluster of nodes, docs/deployment.md); undefined: SQLite at databasePath. */
+  databaseUrl: string | undefined;
+  /** Connections per node to PostgreSQL. */
+  databasePoolSize: number;
+  /** This node's name in the cluster (the election's lease, logs); undefined: host, pid and a random suffix. */
+  nodeName: string | undefined;
+  /** How long the dialing node's lease runs unrenewed: a dead dialer's successor starts within it. */
+  leaseTtlMs: number;
   recordingsDir: string;
   port: number;
   /** Where Vonage reaches our webhooks; undefined means http://127.0.0.1:<port>. */
@@ -400,6 +418,10 @@ export function parseConfig(env: Record<string, string | undefined>, options: Pa
   const [first, next] = b.TARIFF_INCREMENT.split('/').map(Number) as [number, number];
   return {
     databasePath: path.resolve(cwd, b.DATABASE_PATH),
+    databaseUrl: b.DATABASE_URL,
+    databasePoolSize: b.DATABASE_POOL_SIZE,
+    nodeName: b.NODE_NAME,
+    leaseTtlMs: b.DIALER_LEASE_SECONDS * 1000,
     recordingsDir: path.resolve(cwd, b.RECORDINGS_DIR),
     port: b.PORT,
     publicBaseUrl: b.PUBLIC_BASE_URL,

@@ -12,6 +12,22 @@ export interface HttpAppDeps {
   extra?: (app: express.Express) => void;
   /** TRUST_PROXY: whose X-Forwarded-For gives `req.ip` (default: nobody's, the peer is the client). */
   trustProxy?: TrustProxy | undefined;
+  /** What this node is (and whether it dials), for /healthz and /readyz; without it, both answer ok. */
+  node?: NodeProbe | undefined;
+}
+
+/** A node's state as the load balancer and an operator see it (docs/deployment.md). */
+export interface NodeState {
+  /** Whether the node should be sent traffic: its database answers and it is not draining. */
+  ready: boolean;
+  [fact: string]: unknown;
+}
+
+export interface NodeProbe {
+  /** Cheap, without I/O: liveness. */
+  facts(): Record<string, unknown>;
+  /** Checks the database: readiness. */
+  state(): Promise<NodeState>;
 }
 
 export function createHttpApp(deps: HttpAppDeps): express.Express {
@@ -19,8 +35,13 @@ export function createHttpApp(deps: HttpAppDeps): express.Express {
   app.disable('x-powered-by');
   app.set('query parser', 'simple');
   app.set('trust proxy', deps.trustProxy ?? false);
+  // Liveness: the process answers. Readiness: it should get traffic (a load balancer's check).
   app.get('/healthz', (_req, res) => {
-    res.json({ ok: true });
+    res.json({ ok: true, ...deps.node?.facts() });
+  });
+  app.get('/readyz', async (_req, res) => {
+    const state = deps.node ? await deps.node.state() : { ready: true };
+    res.status(state.ready ? 200 : 503).json(state);
   });
   app.use('/webhooks', webhookRouter(deps.webhooks));
   deps.extra?.(app);
