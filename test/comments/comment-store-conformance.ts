@@ -44,6 +44,8 @@ export interface StoredComment {
 /** One adapter under test, with the engine-specific ways to set the scene and look at the outcome. */
 export interface CommentStoreFixture {
   store: CommentStore;
+  /** The same store on a connection of its own, as another node (or process) running the queues holds it. */
+  otherNode: CommentStore;
   client(name: string): Promise<number>;
   /** A ready list; `spokenComments` when its script takes the comment as speech. */
   list(options?: { clientId?: number | null; spokenComments?: boolean }): Promise<number>;
@@ -400,6 +402,99 @@ export function commentStoreConformance(name: string, open: () => Promise<Commen
         await expect(f.store.removeTextsBefore(5000)).resolves.toBe(0);
         await expect(f.inspect(old)).resolves.toMatchObject({ text: { status: 'ready', words: null }, themes: ['price'], sentiment: 'negative' });
         expect((await f.inspect(recent)).text.words).toBe('Lovely');
+      });
+    });
+
+    describe('two nodes at once', () => {
+      // Each pair of calls is started together, eight comments at a time: on PostgreSQL they meet at
+      // the server, on SQLite the first finishes before the second starts. Either way one wins.
+      const COMMENTS = 8;
+
+      it("finishes a download once when two nodes finish it together: the winner's outcome is stored, the other changes nothing", async () => {
+        const f = await start();
+        const listId = await f.list();
+        const ids: number[] = [];
+        for (let i = 0; i < COMMENTS; i++) ids.push(await f.response(listId, { recording: pending() }));
+        const outcomes = await Promise.all(
+          ids.map((id, i) =>
+            Promise.all([
+              f.store.markDownloaded(id, `a/call-${id}.mp3`, 1),
+              i % 2 === 0 ? f.otherNode.markDownloaded(id, `b/call-${id}.mp3`, 1) : f.otherNode.noteDownloadFailed(id, 1, true),
+            ]),
+          ),
+        );
+        for (const [i, [first, second]] of outcomes.entries()) {
+          expect([first, second].filter(Boolean)).toHaveLength(1);
+          const id = ids[i]!;
+          const expected = first
+            ? { status: 'downloaded', file: `a/call-${id}.mp3`, attempts: 1 }
+            : i % 2 === 0
+              ? { status: 'downloaded', file: `b/call-${id}.mp3`, attempts: 1 }
+              : { status: 'failed', file: null, attempts: 1 };
+          expect((await f.inspect(id)).recording).toEqual(expected);
+        }
+      });
+
+      it('stores a text once when two nodes read it together: its words (with their themes) or no comment, never both nor a mix', async () => {
+        const f = await start();
+        const listId = await f.list();
+        const ids: number[] = [];
+        for (let i = 0; i < COMMENTS; i++) ids.push(await f.response(listId, { recording: { status: 'downloaded', file: `list-1/call-${i}.mp3` }, text: pendingText() }));
+        const outcomes = await Promise.all(
+          ids.map((id, i) =>
+            Promise.all([
+              f.store.markTextReady(id, { words: 'Too dear', confidence: 0.9, attempts: 1 }, engine(['price'])),
+              i % 2 === 0 ? f.otherNode.markTextReady(id, { words: 'Slow delivery', confidence: 0.5, attempts: 1 }, engine(['delivery', 'service'], 'neutral')) : f.otherNode.markTextEmpty(id, 1),
+            ]),
+          ),
+        );
+        for (const [i, [first, second]] of outcomes.entries()) {
+          expect([first, second].filter((o) => o !== undefined)).toHaveLength(1);
+          const stored = await f.inspect(ids[i]!);
+          if (first) {
+            expect(stored).toMatchObject({ recording: { status: 'downloaded' }, text: { status: 'ready', words: 'Too dear' }, themes: ['price'], sentiment: 'negative' });
+          } else if (i % 2 === 0) {
+            expect(stored).toMatchObject({ recording: { status: 'downloaded' }, text: { status: 'ready', words: 'Slow delivery' }, themes: ['delivery', 'service'], sentiment: 'neutral' });
+          } else {
+            expect(second).toEqual({ file: `list-1/call-${i}.mp3` });
+            expect(stored).toMatchObject({ recording: { status: 'deleted', file: null }, text: { status: 'empty', words: null }, themes: [] });
+          }
+        }
+      });
+
+      it("never lets a re-classification overwrite a person's correction made at the same moment", async () => {
+        const f = await start();
+        const listId = await f.list();
+        const ids: number[] = [];
+        for (let i = 0; i < COMMENTS; i++) ids.push(await f.response(listId, { text: { status: 'ready', words: 'Too dear' }, themes: ['price'], themesSource: 'engine', sentiment: 'negative', sentimentSource: 'engine' }));
+        await Promise.all(
+          ids.map((id) =>
+            Promise.all([f.store.correct({ responseId: id, themes: ['service'], actor: 'operator', at: 1000 }), f.otherNode.recordJudgement(id, engine(['billing'], 'positive'))]),
+          ),
+        );
+        for (const id of ids) {
+          // The correction left the sentiment to the engine: the re-classification's stays, whichever came first.
+          await expect(f.inspect(id)).resolves.toMatchObject({ themes: ['service'], themesSource: 'manual', sentiment: 'positive', sentimentSource: 'engine', corrections: 1 });
+        }
+      });
+
+      it('audits two people making the same correction at once one after the other: the second is a repeat', async () => {
+        const f = await start();
+        const listId = await f.list();
+        const ids: number[] = [];
+        for (let i = 0; i < COMMENTS; i++) ids.push(await f.response(listId, { text: { status: 'ready', words: 'Too dear' }, themes: ['price'], themesSource: 'engine' }));
+        const outcomes = await Promise.all(
+          ids.map((id) =>
+            Promise.all([
+              f.store.correct({ responseId: id, themes: ['service'], actor: 'operator', at: 1000 }),
+              f.otherNode.correct({ responseId: id, themes: ['service'], actor: 'client:7', at: 1000 }),
+            ]),
+          ),
+        );
+        for (const [i, pair] of outcomes.entries()) {
+          expect(pair.filter((c) => c?.correctionId !== null)).toHaveLength(1);
+          await expect(f.store.correctionsOf(ids[i]!)).resolves.toEqual([{ id: expect.any(Number), actor: expect.any(String), before: ['price'], after: ['service'], correctedAt: 1000 }]);
+        }
       });
     });
   });

@@ -6,11 +6,14 @@ import { commentStoreConformance, type StoredComment } from './comment-store-con
 
 /** The comment pipeline's store on SQLite, in a real database file with the committed migrations. */
 commentStoreConformance('SQLite', () => {
-  const database = openDatabase({ path: path.join(tempDir('nps-comments-'), 'nps.db') });
+  const file = path.join(tempDir('nps-comments-'), 'nps.db');
+  const database = openDatabase({ path: file });
+  const second = openDatabase({ path: file, migrate: false });
   const { sqlite } = database;
   let rows = 0;
   return Promise.resolve({
     store: new SqliteCommentStore(database),
+    otherNode: new SqliteCommentStore(second),
     client: (name) => Promise.resolve((sqlite.prepare('INSERT INTO clients (name, created_at) VALUES (?, 0) RETURNING id').get(name) as { id: number }).id),
     list: (options = {}) =>
       Promise.resolve(
@@ -89,6 +92,7 @@ commentStoreConformance('SQLite', () => {
       } as StoredComment);
     },
     close: () => {
+      second.close();
       database.close();
       return Promise.resolve();
     },
