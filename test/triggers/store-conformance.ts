@@ -112,8 +112,8 @@ const decide = (units: TriggerUnits, list: { listId: number; clientId: number | 
   });
 
 /**
- * Runs `racer(units, i)` RACERS times at once, alternating between the two nodes. The nodes' units
- * are opened first, so that no racer is still connecting while another runs alone.
+ * Runs `racer(units, i)` RACERS times at once, alternating between the two nodes. A round of empty
+ * units opens the pools' connections first: racers still connecting would take turns, not race.
  */
 async function race<T>(f: TriggerStoreFixture, racer: (units: TriggerUnits, i: number) => Promise<T>): Promise<T[]> {
   const nodeOf = (i: number) => f.nodes[i % 2]!;
@@ -123,7 +123,7 @@ async function race<T>(f: TriggerStoreFixture, racer: (units: TriggerUnits, i: n
 
 /**
  * The contract of the triggered surveys' store (src/triggers/store.ts) and of its unit of work,
- * which every adapter passes: SQLite today, PostgreSQL with issue 17.
+ * which every adapter passes: SQLite and PostgreSQL (store.sqlite.test.ts, store.pg.test.ts).
  */
 export function triggerStoreConformance(name: string, open: () => Promise<TriggerStoreFixture>): void {
   describe(`trigger store conformance: ${name}`, () => {
