@@ -64,7 +64,9 @@ export interface NewTrigger {
  * a post-call trigger, in the trigger's own terms. Asynchronous, so that PostgreSQL is a second
  * adapter behind the same calls; SQLite's adapter answers at once. A trigger's decision (read the
  * list and an earlier request, screen, add the contact, record the answer) runs in one unit of work
- * (`TriggerUnits`), so that two requests with the same key or number never both add a contact.
+ * (`TriggerUnits`), so that two requests with the same key or number never both add a contact:
+ * the second gets the first's answer, or finds its contact in the list. A unit asks `earlier`,
+ * then `statusInList`, then `addContact`, the order in which the PostgreSQL adapter locks.
  * Every adapter passes test/triggers/store-conformance.ts.
  */
 export interface TriggerStore {

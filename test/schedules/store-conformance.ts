@@ -14,7 +14,7 @@ const timing = { cron: '0 20 * * 1-5', timezone: 'Europe/Warsaw', untilMinute: 3
 
 /**
  * The contract of the schedules' store (src/schedules/store.ts), which every adapter passes:
- * SQLite today, PostgreSQL with issue 17 (the bullmq way: one suite, every adapter).
+ * SQLite and PostgreSQL (the bullmq way: one suite, every adapter).
  */
 export function scheduleStoreConformance(name: string, open: () => Promise<ScheduleStoreFixture>): void {
   describe(`schedule store conformance: ${name}`, () => {

@@ -44,6 +44,11 @@ export interface StoredTriggerFacts {
 /** One adapter under test, with the engine-specific ways to set the scene and look at what was stored. */
 export interface TriggerStoreFixture {
   units: TriggerUnits;
+  /**
+   * The units of two nodes over the same database, for races: two pools on PostgreSQL; on SQLite
+   * `units` twice (one connection is its only writer, as in production).
+   */
+  nodes: readonly [TriggerUnits, TriggerUnits];
   list(scene?: TriggerListScene): Promise<{ listId: number; clientId: number | null }>;
   /** A contact already in the list (imported, say), at this row of its file. */
   contact(listId: number, contact: { phone: string; row: number; status?: ContactStatus }): Promise<number>;
@@ -89,9 +94,36 @@ const triggerOf = (listId: number, clientId: number | null, more: Partial<NewTri
   ...more,
 });
 
+/** Racers per race: more than two, so that both nodes' pools run several units at once. */
+const RACERS = 6;
+
+/**
+ * A trigger's decision as `triggerSurvey` takes it, in one unit on `units`: the earlier answer for
+ * the key if any; otherwise the contact (unless the number is in the list already) and the answer.
+ */
+const decide = (units: TriggerUnits, list: { listId: number; clientId: number | null }, phone: string, key: string) =>
+  units.run(async ({ triggers }) => {
+    const earlier = await triggers.earlier(list.clientId ?? 0, key);
+    if (earlier) return earlier;
+    const existing = await triggers.statusInList(list.listId, phone);
+    if (existing) return triggers.record(triggerOf(list.listId, list.clientId, { phoneE164: phone, key, reason: 'already_in_list', message: 'in the list' }));
+    const contactId = await triggers.addContact(contactOf(list.listId, phone));
+    return triggers.record(triggerOf(list.listId, list.clientId, { contactId, phoneE164: phone, key, status: 'queued', reason: null, message: 'queued', callAt: NOW }));
+  });
+
+/**
+ * Runs `racer(units, i)` RACERS times at once, alternating between the two nodes. A round of empty
+ * units opens the pools' connections first: racers still connecting would take turns, not race.
+ */
+async function race<T>(f: TriggerStoreFixture, racer: (units: TriggerUnits, i: number) => Promise<T>): Promise<T[]> {
+  const nodeOf = (i: number) => f.nodes[i % 2]!;
+  await Promise.all(Array.from({ length: RACERS }, (_, i) => nodeOf(i).run(({ triggers }) => triggers.listForTrigger(0))));
+  return Promise.all(Array.from({ length: RACERS }, (_, i) => racer(nodeOf(i), i)));
+}
+
 /**
  * The contract of the triggered surveys' store (src/triggers/store.ts) and of its unit of work,
- * which every adapter passes: SQLite today, PostgreSQL with issue 17.
+ * which every adapter passes: SQLite and PostgreSQL (store.sqlite.test.ts, store.pg.test.ts).
  */
 export function triggerStoreConformance(name: string, open: () => Promise<TriggerStoreFixture>): void {
   describe(`trigger store conformance: ${name}`, () => {
@@ -260,6 +292,34 @@ export function triggerStoreConformance(name: string, open: () => Promise<Trigge
       await expect(facts('+48501000004')).resolves.toMatchObject({ liveElsewhere: true });
       await f.contact(target.listId, { phone: '+48501000005', row: 2, status: 'dialing' });
       await expect(facts('+48501000005')).resolves.toMatchObject({ liveElsewhere: false });
+    });
+
+    it("answers nodes taking the same idempotency key at once with the first one's answer: one contact, one survey", async () => {
+      const f = await start();
+      const list = await f.list({ client: true, acceptsTriggers: true });
+      const answers = await race(f, (units) => decide(units, list, '+48501000001', 'conv-1'));
+      expect(answers[0]).toMatchObject({ listId: list.listId, status: 'queued' });
+      for (const answer of answers) expect(answer).toEqual(answers[0]);
+      await expect(f.contactsIn(list.listId)).resolves.toBe(1);
+      await expect(f.units.stores.triggers.earlier(list.clientId!, 'conv-1')).resolves.toEqual(answers[0]);
+    });
+
+    it('adds one contact for a number that nodes trigger at once with different keys; the others find it in the list', async () => {
+      const f = await start();
+      const list = await f.list({ client: true, acceptsTriggers: true });
+      const answers = await race(f, (units, i) => decide(units, list, '+48501000001', `conv-${i}`));
+      expect(answers.filter((a) => a.status === 'queued')).toHaveLength(1);
+      expect(answers.filter((a) => a.reason === 'already_in_list')).toHaveLength(RACERS - 1);
+      expect(new Set(answers.map((a) => a.surveyId)).size).toBe(RACERS);
+      await expect(f.contactsIn(list.listId)).resolves.toBe(1);
+    });
+
+    it('gives contacts that nodes add to one list at once a row number each', async () => {
+      const f = await start();
+      const list = await f.list({ acceptsTriggers: true });
+      const answers = await race(f, (units, i) => decide(units, list, `+4850100000${i}`, `conv-${i}`));
+      const rows = await Promise.all(answers.map(async (a) => (await f.storedContact((await f.storedTrigger(a.surveyId))!.contactId!))!.row));
+      expect(rows.sort((a, b) => a - b)).toEqual(Array.from({ length: RACERS }, (_, i) => i + 2));
     });
 
     it('keeps a unit whole: a unit that fails after adding its contact keeps nothing, one that resolves keeps both', async () => {

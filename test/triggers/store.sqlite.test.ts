@@ -11,8 +11,10 @@ triggerStoreConformance('SQLite', () => {
   let names = 0;
   let refs = 0;
   const id = (row: unknown) => (row as { id: number }).id;
+  const units = sqliteTriggerUnits(database);
   return Promise.resolve({
-    units: sqliteTriggerUnits(database),
+    units,
+    nodes: [units, units],
     list: (scene = {}) => {
       const clientId =
         scene.client === undefined ? null : scene.client === true ? id(sqlite.prepare('INSERT INTO clients (name, created_at) VALUES (?, 0) RETURNING id').get(`client ${++names}`)) : scene.client;
