@@ -160,9 +160,9 @@ const spoken = { textStatus: 'pending' as const, text: 'too expensive', confiden
 
 /**
  * The contract of the stores the webhooks' unit of work writes (src/calls/units.ts: calls,
- * responses, contacts, billing lines, cases), which every adapter passes: SQLite today,
- * PostgreSQL with issue 17 (the bullmq way: one suite, every adapter). The deliveries' store has
- * its own suite (test/notifications/delivery-store-conformance.ts).
+ * responses, contacts, billing lines, cases), which every adapter passes: SQLite and PostgreSQL
+ * (store.sqlite.test.ts, store.pg.test.ts; the bullmq way: one suite, every adapter). The
+ * deliveries' store has its own suite (test/notifications/delivery-store-conformance.ts).
  */
 export function callStoresConformance(name: string, open: () => Promise<CallStoresFixture>): void {
   describe(`call stores conformance: ${name}`, () => {

@@ -7,7 +7,7 @@ import type { FollowUpScene, Respondent } from './follow-up-scene.js';
 export interface CaseStoreFixture extends FollowUpScene {
   store: CaseStore;
   /** The store as a second node sees it (a pool of its own where the engine has pools); `store` again where it has one connection. */
-  other: CaseStore;
+  otherNode: CaseStore;
   close(): Promise<void>;
 }
 
@@ -17,7 +17,7 @@ const DUE = T0 + 48 * HOUR;
 
 /**
  * The contract of the follow-up cases' store (src/followup/case-store.ts), which every adapter
- * passes: SQLite today, PostgreSQL with issue 17.
+ * passes: SQLite and PostgreSQL (case-store.sqlite.test.ts, case-store.pg.test.ts).
  */
 export function caseStoreConformance(name: string, open: () => Promise<CaseStoreFixture>): void {
   describe(`case store conformance: ${name}`, () => {
@@ -207,7 +207,7 @@ export function caseStoreConformance(name: string, open: () => Promise<CaseStore
       // Both computed their move from the same read: one marks it contacted, the other resolves it.
       const [contacted, resolved] = await Promise.all([
         f.store.update({ caseId, from: read, to: { status: 'contacted', contactedAt: T0 + HOUR, resolvedAt: null }, owner: 'Eve', note: 'called back', at: T0 + HOUR }),
-        f.other.update({ caseId, from: read, to: { status: 'resolved', contactedAt: null, resolvedAt: T0 + HOUR }, owner: 'Bob', note: 'sorted by email', at: T0 + HOUR }),
+        f.otherNode.update({ caseId, from: read, to: { status: 'resolved', contactedAt: null, resolvedAt: T0 + HOUR }, owner: 'Bob', note: 'sorted by email', at: T0 + HOUR }),
       ]);
       const winners = [contacted, resolved].filter((c) => c !== undefined);
       expect(winners).toHaveLength(1);

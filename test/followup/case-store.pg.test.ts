@@ -15,7 +15,7 @@ describeOnPostgres('the follow-up cases', () => {
     return {
       ...postgresFollowUpScene(pool),
       store: new PostgresCaseStore(pool),
-      other: new PostgresCaseStore(second.pool),
+      otherNode: new PostgresCaseStore(second.pool),
       close: async () => {
         await second.close();
         await fresh.close();

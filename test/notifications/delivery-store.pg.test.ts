@@ -15,7 +15,7 @@ describeOnPostgres('the webhook deliveries', () => {
     const id = async (sql: string, values: unknown[]) => (await one<{ id: number }>(pool, sql, values))!.id;
     return {
       store: new PostgresDeliveryStore(pool),
-      other: new PostgresDeliveryStore(second.pool),
+      otherNode: new PostgresDeliveryStore(second.pool),
       client: (receiver) =>
         id('INSERT INTO clients (name, alert_url, alert_secret, report_url, created_at) VALUES ($1, $2, $3, $4, 0) RETURNING id', [
           `client ${++rows}`,
