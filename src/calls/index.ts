@@ -1,5 +1,6 @@
 export type { CallEvent, CallRow } from './store.js';
 export { sqliteCallUnits, type CallTx, type CallUnits } from './units.js';
+export { postgresCallUnits } from './units.pg.js';
 export type { CallDeps } from './deps.js';
 export { applyStatusEvent, applyStatusEventNow, finalizeCall, finalStatusAfter, type StatusPayload } from './lifecycle.js';
 export { awaitLateRecordings, handleRecording, handleTranscription, RecordingDownloads } from './recordings.js';

@@ -82,12 +82,14 @@ const CALL_COLUMNS = `id, contact_id AS contactId, list_id AS listId, attempt, r
   provider_price_micros AS providerPriceMicros, ivr_stage AS ivrStage, reprompts, opted_out AS optedOut`;
 
 type Raw<T> = Omit<T, 'optedOut'> & { optedOut: number };
-const toCall = (row: unknown): CallRow | undefined => {
+/** A call as stored (the opt-out a 0/1 flag on both engines) as the handlers read it. */
+export const toCall = (row: unknown): CallRow | undefined => {
   const raw = row as Raw<CallRow> | undefined;
   return raw ? { ...raw, optedOut: raw.optedOut === 1 } : undefined;
 };
 
-const STATE_ORDER: readonly CallState[] = ['creating', 'started', 'ringing', 'answered', 'ended'];
+/** The states a call moves through, in order; it never moves back. */
+export const STATE_ORDER: readonly CallState[] = ['creating', 'started', 'ringing', 'answered', 'ended'];
 
 /** The calls store on SQLite; each method one prepared statement or two, no transaction of its own. */
 export class SqliteCallStore implements CallStore {

@@ -9,4 +9,5 @@ export { DialingPolicy, SurveyScript } from './settings.js';
 export { DEFAULT_POLICY, ListSettingsBook, type ContactPlace, type EffectivePolicy, type ListSettings } from './list-settings.js';
 export { addSuppressions, listSuppressions, readNumbersFile, removeSuppression, type AddSuppressionsSummary } from './suppression.js';
 export { SqliteContactStore, type ContactRow, type ContactStore, type SettleGuard } from './contact-store.js';
+export { PostgresContactStore } from './contact-store.pg.js';
 export { isSuppressed, SqliteSuppressionStore, type SuppressionStore } from './suppression-store.js';

@@ -110,7 +110,8 @@ export interface CaseStore {
   update(change: CaseChange): Promise<StoredCase | undefined>;
 }
 
-interface CaseRow {
+/** A case as both engines' queries read it, before it takes its shape. */
+export interface CaseRow {
   id: number;
   clientId: number | null;
   listId: number;
@@ -143,7 +144,7 @@ const CASE_SELECT = `SELECT k.id, k.client_id AS clientId, k.list_id AS listId, 
     (SELECT group_concat(theme, ',') FROM (SELECT theme FROM response_themes t WHERE t.response_id = k.response_id ORDER BY theme)) AS themes
   FROM cases k JOIN contacts c ON c.id = k.contact_id LEFT JOIN responses r ON r.id = k.response_id`;
 
-function toStored(row: CaseRow): StoredCase {
+export function toStored(row: CaseRow): StoredCase {
   return {
     id: row.id,
     clientId: row.clientId,

@@ -1,4 +1,5 @@
 export { DELIVERY_COLUMNS, enqueueDelivery, SqliteDeliveryStore, type DeliveryAttempt, type DeliveryRow, type DeliveryStore, type EnqueueDelivery } from './delivery-store.js';
+export { PostgresDeliveryStore } from './delivery-store.pg.js';
 export {
   deliveryAttempts,
   listDeliverySummary,

@@ -143,6 +143,12 @@ export interface CallStoresFixture {
   billingLines(callId: number): Promise<BillingLine[]>;
   inspectComment(responseId: number): Promise<CommentFacts>;
   casesOf(responseId: number): Promise<StoredCase[]>;
+  /**
+   * Where units run at once (PostgreSQL): a meeting point for `parties` units, which holds each
+   * until all of them reached it, so that a race's units have all read before any of them writes.
+   * Absent where units run one after another (SQLite): then they race in turn.
+   */
+  meeting?(parties: number): () => Promise<void>;
   close(): Promise<void>;
 }
 
@@ -154,9 +160,9 @@ const spoken = { textStatus: 'pending' as const, text: 'too expensive', confiden
 
 /**
  * The contract of the stores the webhooks' unit of work writes (src/calls/units.ts: calls,
- * responses, contacts, billing lines, cases), which every adapter passes: SQLite today,
- * PostgreSQL with issue 17 (the bullmq way: one suite, every adapter). The deliveries' store has
- * its own suite (test/notifications/delivery-store-conformance.ts).
+ * responses, contacts, billing lines, cases), which every adapter passes: SQLite and PostgreSQL
+ * (store.sqlite.test.ts, store.pg.test.ts; the bullmq way: one suite, every adapter). The
+ * deliveries' store has its own suite (test/notifications/delivery-store-conformance.ts).
  */
 export function callStoresConformance(name: string, open: () => Promise<CallStoresFixture>): void {
   describe(`call stores conformance: ${name}`, () => {
@@ -170,6 +176,12 @@ export function callStoresConformance(name: string, open: () => Promise<CallStor
       const callId = await f.call(contactId, call);
       const run = <T>(work: (tx: CallTx) => Promise<T>) => f.units.run(work);
       return { f, run, listId, contactId, callId };
+    }
+
+    /** Runs the units at once, each meeting the others after what it does before writing. */
+    function race<T>(f: CallStoresFixture, units: ((tx: CallTx, met: () => Promise<void>) => Promise<T>)[]): Promise<T[]> {
+      const met = f.meeting?.(units.length) ?? (() => Promise.resolve());
+      return Promise.all(units.map((unit) => f.units.run((tx) => unit(tx, met))));
     }
 
     describe('calls', () => {
@@ -687,16 +699,75 @@ export function callStoresConformance(name: string, open: () => Promise<CallStor
       });
 
       it('stores one score of two units that race for the same contact', async () => {
-        const { f, run, listId, contactId, callId } = await scene({ state: 'answered' });
+        const { f, listId, contactId, callId } = await scene({ state: 'answered' });
         const second = await f.call(contactId, { attempt: 2, state: 'answered' });
-        const ids = await Promise.all([
-          run((tx) => tx.responses.recordScore({ contactId, callId, listId, score: 7, commentLanguage: 'en', at: 1 })),
-          run((tx) => tx.responses.recordScore({ contactId, callId: second, listId, score: 8, commentLanguage: 'en', at: 2 })),
-        ]);
+        // Each looked for a score of the contact, found none, and stores its own.
+        const score = (id: number, value: number) => async (tx: CallTx, met: () => Promise<void>) => {
+          await tx.responses.existsForContact(contactId);
+          await met();
+          return tx.responses.recordScore({ contactId, callId: id, listId, score: value, commentLanguage: 'en', at: value });
+        };
+        const ids = await race(f, [score(callId, 7), score(second, 8)]);
         expect(ids.filter((id) => id !== undefined)).toHaveLength(1);
         const stored = [await f.units.stores.responses.ofCall(callId), await f.units.stores.responses.ofCall(second)].filter((r) => r !== undefined);
         expect(stored).toHaveLength(1);
         expect(stored[0]!.id).toBe(ids.find((id) => id !== undefined));
+      });
+
+      it('ends a call once and bills it once when two units race to end it (a duplicate completed webhook)', async () => {
+        const { f, listId, contactId, callId } = await scene({ state: 'answered' });
+        const [first, second] = await race(
+          f,
+          [7_000, 7_001].map((endedAt) => async (tx: CallTx, met: () => Promise<void>) => {
+            // As a handler does: read the call (where units run at once, both before either ends it), end it,
+            // settle its contact, bill what it then finds ended.
+            await tx.calls.byId(callId);
+            await met();
+            const ended = await tx.calls.end(callId, 'human', endedAt);
+            await tx.contacts.settle({ id: contactId, status: 'pending' }, 'responded', null, endedAt);
+            const billed = await tx.billing.recordLine({ callId, listId, clientId: null, billableSeconds: 60, amountMinor: 45, currency: 'PLN', providerPriceMicros: null, createdAt: endedAt });
+            return { ended, billed };
+          }),
+        );
+        expect([first!.ended, second!.ended].sort()).toEqual([false, true]);
+        expect([first!.billed, second!.billed].sort()).toEqual([false, true]);
+        const winner = first!.ended ? 7_000 : 7_001;
+        await expect(f.inspectCall(callId)).resolves.toMatchObject({ state: 'ended', outcome: 'human', endedAt: winner });
+        await expect(f.billingLines(callId)).resolves.toHaveLength(1);
+        await expect(f.inspectContact(contactId)).resolves.toMatchObject({ status: 'responded' });
+      });
+
+      it('opens one case of a response when two units race to open it (a duplicate input webhook)', async () => {
+        const { f, listId, contactId, callId } = await scene({ state: 'answered' });
+        const responseId = await f.response(callId, { score: 2 });
+        const ids = await race(
+          f,
+          [3_000, 4_000].map((at) => async (tx: CallTx, met: () => Promise<void>) => {
+            await tx.cases.contextOf(listId, contactId);
+            await met();
+            return tx.cases.open({ responseId, clientId: null, listId, contactId, callId, score: 2, threshold: 6, agent: null, owner: null, dueAt: 90_000, at });
+          }),
+        );
+        expect(ids.filter((id) => id !== undefined)).toHaveLength(1);
+        await expect(f.casesOf(responseId)).resolves.toHaveLength(1);
+      });
+
+      it('suppresses a number once when two units race to opt it out, and stops every contact waiting with it', async () => {
+        const f = await start();
+        const number = '+48501888009';
+        const waiting = await Promise.all([(await f.list()).listId, (await f.list()).listId, (await f.list()).listId].map((listId) => f.contact(listId, { phone: number })));
+        await race(
+          f,
+          ['pressed star', 'pressed star on the other node'].map((reason, i) => async (tx: CallTx, met: () => Promise<void>) => {
+            await tx.contacts.isSuppressed(number);
+            await met();
+            await tx.contacts.suppressOptOut(number, reason, 5_000 + i);
+          }),
+        );
+        const [suppression, ...others] = await f.suppressions();
+        expect(others).toEqual([]);
+        expect(suppression).toMatchObject({ phone: number, source: 'opt_out' });
+        for (const contactId of waiting) await expect(f.inspectContact(contactId)).resolves.toMatchObject({ status: 'suppressed', nextAttemptAt: null });
       });
     });
   });

@@ -6,6 +6,8 @@ import type { FollowUpScene, Respondent } from './follow-up-scene.js';
 /** One adapter under test, with the engine's way to put clients, lists and respondents in place. */
 export interface CaseStoreFixture extends FollowUpScene {
   store: CaseStore;
+  /** The store as a second node sees it (a pool of its own where the engine has pools); `store` again where it has one connection. */
+  otherNode: CaseStore;
   close(): Promise<void>;
 }
 
@@ -15,7 +17,7 @@ const DUE = T0 + 48 * HOUR;
 
 /**
  * The contract of the follow-up cases' store (src/followup/case-store.ts), which every adapter
- * passes: SQLite today, PostgreSQL with issue 17.
+ * passes: SQLite and PostgreSQL (case-store.sqlite.test.ts, case-store.pg.test.ts).
  */
 export function caseStoreConformance(name: string, open: () => Promise<CaseStoreFixture>): void {
   describe(`case store conformance: ${name}`, () => {
@@ -195,6 +197,23 @@ export function caseStoreConformance(name: string, open: () => Promise<CaseStore
         f.store.update({ caseId, from: { status: 'contacted', contactedAt: T0 + HOUR, resolvedAt: T0 }, to: { status: 'open', contactedAt: T0 + HOUR, resolvedAt: null }, at: T0 + 2 * HOUR }),
       ).resolves.toBeUndefined();
       await expect(f.store.byId(caseId)).resolves.toEqual(first);
+    });
+
+    it('lets one of two operators who move the same case at once win; the other is refused and changes nothing', async () => {
+      const f = await start();
+      const clientId = await f.client();
+      const { caseId } = await opened(f, await f.list(clientId), clientId);
+      const read = (await f.store.byId(caseId))!;
+      // Both computed their move from the same read: one marks it contacted, the other resolves it.
+      const [contacted, resolved] = await Promise.all([
+        f.store.update({ caseId, from: read, to: { status: 'contacted', contactedAt: T0 + HOUR, resolvedAt: null }, owner: 'Eve', note: 'called back', at: T0 + HOUR }),
+        f.otherNode.update({ caseId, from: read, to: { status: 'resolved', contactedAt: null, resolvedAt: T0 + HOUR }, owner: 'Bob', note: 'sorted by email', at: T0 + HOUR }),
+      ]);
+      const winners = [contacted, resolved].filter((c) => c !== undefined);
+      expect(winners).toHaveLength(1);
+      // The case is the winner's, whole: not one's status with the other's owner or note.
+      await expect(f.store.byId(caseId)).resolves.toEqual(winners[0]);
+      expect(winners[0]).toMatchObject(contacted ? { status: 'contacted', owner: 'Eve', note: 'called back' } : { status: 'resolved', owner: 'Bob', note: 'sorted by email' });
     });
 
     it("refuses to update an unknown case or another client's, and changes nothing", async () => {

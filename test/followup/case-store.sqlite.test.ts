@@ -11,6 +11,7 @@ caseStoreConformance('SQLite', () => {
   return Promise.resolve({
     ...sqliteFollowUpScene(database),
     store: new SqliteCaseStore(database),
+    otherNode: new SqliteCaseStore(database),
     close: () => {
       database.close();
       return Promise.resolve();

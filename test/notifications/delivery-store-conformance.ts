@@ -12,6 +12,8 @@ export interface ResponseState {
 /** One adapter under test, with the engine-specific ways to set the scene and look at the outcome. */
 export interface DeliveryStoreFixture {
   store: DeliveryStore;
+  /** The store as a second worker sees it (a pool of its own where the engine has pools); `store` again where it has one connection. */
+  otherNode: DeliveryStore;
   client(receiver: { alertUrl: string | null; secret: string | null; reportUrl: string | null }): Promise<number>;
   list(clientId: number | null): Promise<number>;
   response(listId: number, state: ResponseState): Promise<number>;
@@ -25,7 +27,7 @@ const GRACE = 30_000;
 
 /**
  * The contract of the delivery worker's store (src/notifications/delivery-store.ts), which every
- * adapter passes: SQLite today, PostgreSQL with issue 17.
+ * adapter passes: SQLite and PostgreSQL (delivery-store.sqlite.test.ts, delivery-store.pg.test.ts).
  */
 export function deliveryStoreConformance(name: string, open: () => Promise<DeliveryStoreFixture>): void {
   describe(`delivery store conformance: ${name}`, () => {
@@ -172,6 +174,41 @@ export function deliveryStoreConformance(name: string, open: () => Promise<Deliv
       expect((await f.store.due(NOW + 30_000, GRACE, 10)).map((d) => d.attempts)).toEqual([1]);
       await f.store.recordAttempt({ id, attempts: 1 }, { ...failed, attempt: 2, attemptedAt: NOW + 30_000, statusCode: 204, error: null, status: 'delivered', nextAttemptAt: NOW + 30_000, deliveredAt: NOW + 30_000 });
       await expect(f.inspect(id)).resolves.toMatchObject({ status: 'delivered', attempts: 2, lastStatusCode: 204, lastError: null, deliveredAt: NOW + 30_000, attemptRows: 2 });
+    });
+
+    it('records the attempt of one of two workers that read the same due delivery and record at once; the delivery moves once, as the winner says', async () => {
+      const f = await start();
+      const listId = await f.list(null);
+      const id = await f.enqueue({ listId, clientId: null, dueAt: NOW, dedupeKey: 'raced' });
+      const [mine, theirs] = [await f.store.due(NOW, GRACE, 10), await f.otherNode.due(NOW, GRACE, 10)];
+      expect([mine.map((d) => d.id), theirs.map((d) => d.id)]).toEqual([[id], [id]]);
+      const delivered = { attempt: 1, attemptedAt: NOW, target: 'https://crm.example/hook', statusCode: 204, error: null, durationMs: 5, status: 'delivered' as const, nextAttemptAt: NOW, deliveredAt: NOW };
+      const failed = { ...delivered, statusCode: 503, error: 'the receiver answered HTTP 503', status: 'pending' as const, nextAttemptAt: NOW + 30_000, deliveredAt: null };
+      const recorded = await Promise.all([f.store.recordAttempt(mine[0]!, delivered), f.otherNode.recordAttempt(theirs[0]!, failed)]);
+      expect(recorded.filter(Boolean)).toHaveLength(1);
+      const winner = recorded[0] ? delivered : failed;
+      await expect(f.inspect(id)).resolves.toMatchObject({ status: winner.status, attempts: 1, lastStatusCode: winner.statusCode, nextAttemptAt: winner.nextAttemptAt, attemptRows: 1 });
+      // What the loser read is stale now: it cannot skip the delivery either.
+      await expect(f.otherNode.skip(theirs[0]!, 'late')).resolves.toBe(false);
+    });
+
+    it('freezes one body of two workers that build it at once, and gives both that body', async () => {
+      const f = await start();
+      const listId = await f.list(null);
+      const id = await f.enqueue({ listId, clientId: null, dueAt: NOW, dedupeKey: 'frozen' });
+      const bodies = await Promise.all([f.store.freezePayload(id, '{"built":"here"}'), f.otherNode.freezePayload(id, '{"built":"there"}')]);
+      expect(bodies[0]).toBe(bodies[1]);
+      expect(['{"built":"here"}', '{"built":"there"}']).toContain(bodies[0]);
+      await expect(f.inspect(id)).resolves.toMatchObject({ payload: bodies[0] });
+    });
+
+    it('skips a delivery once of two workers that skip it at once', async () => {
+      const f = await start();
+      const listId = await f.list(null);
+      const id = await f.enqueue({ listId, clientId: null, dueAt: NOW, dedupeKey: 'skipped' });
+      const skipped = await Promise.all([f.store.skip({ id, attempts: 0 }, 'no alert URL'), f.otherNode.skip({ id, attempts: 0 }, 'no alert URL either')]);
+      expect(skipped.filter(Boolean)).toHaveLength(1);
+      await expect(f.inspect(id)).resolves.toMatchObject({ status: 'skipped', lastError: skipped[0] ? 'no alert URL' : 'no alert URL either' });
     });
   });
 }

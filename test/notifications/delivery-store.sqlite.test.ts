@@ -12,6 +12,7 @@ deliveryStoreConformance('SQLite', () => {
   let rows = 0;
   return Promise.resolve({
     store: new SqliteDeliveryStore(database),
+    otherNode: new SqliteDeliveryStore(database),
     client: (receiver) =>
       Promise.resolve(
         (
