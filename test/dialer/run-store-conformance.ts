@@ -132,6 +132,22 @@ export function runStoreConformance(name: string, open: () => Promise<RunStoreFi
       expect((await f.runs.screeningFacts({ listId: globex.listId, phoneE164: phone }, NO_CAPS, NOW)).liveElsewhere).toBe(false);
     });
 
+    it('counts the lists without a client as one client for the survey cap', async () => {
+      const f = await start();
+      const [here, earlier, clients] = [await f.list(), await f.list(), await f.list({ client: true })];
+      const phone = '+48500000022';
+      const surveyed = await f.contact(earlier.listId, { phone, status: 'responded', attempts: 1 });
+      await f.call(surveyed, { attempt: 1, state: 'ended', outcome: 'human', endedAt: NOW - DAY, createdAt: NOW - DAY });
+      const caps = { clientId: null, minDaysBetweenSurveys: 30, maxAttemptsPer30Days: 0 };
+      expect(await f.runs.screeningFacts({ listId: here.listId, phoneE164: phone }, caps, NOW)).toEqual({
+        suppressed: false,
+        recentSurvey: { at: NOW - DAY, listId: earlier.listId },
+        attemptsLast30Days: null,
+        liveElsewhere: false,
+      });
+      expect((await f.runs.screeningFacts({ listId: here.listId, phoneE164: phone }, { ...caps, clientId: clients.clientId }, NOW)).recentSurvey).toBeNull();
+    });
+
     it("knows a contact's response and the outcome of its last attempt", async () => {
       const f = await start();
       const { listId } = await f.list();
