@@ -2,6 +2,7 @@ export { LocalPacer, WorkerPacer, type AccountPacer, type CallCreator } from './
 export { runCampaign, type CampaignProgress, type CampaignResult } from './campaign.js';
 export { maxCallLifeMs, reconcileInFlight } from './reconcile.js';
 export { SqliteRunStore, sqliteScreeningFacts, type DialerDeps, type RunStore } from './run-store.js';
+export { PostgresRunStore, postgresScreeningFacts } from './run-store.pg.js';
 export { acquireDialerLock, currentDialer, DialerLock, type AcquireDialerLockOptions } from './lock.js';
 export { describeListPace, fairShares, type ListPace } from './pace.js';
 export { pauseList, resumeList } from './pause.js';

@@ -5,6 +5,7 @@ import type { CallOutcome, ContactStatus } from '../db/schema/index.js';
 import { detractorSql, promoterSql } from '../ivr/index.js';
 import type { CallDeps } from '../calls/index.js';
 import { isSuppressed, type ContactRow } from '../contacts/index.js';
+import { AppError } from '../errors/index.js';
 
 /** What the run does with one due contact: dial it, close it for good, or park it until a later time. */
 export type TakeDecision = { kind: 'claim' } | { kind: 'close'; status: ContactStatus } | { kind: 'park'; until: number };
@@ -77,11 +78,20 @@ export interface RunStore {
   openContacts(listId: number): Promise<OpenContacts>;
   /** A claimed contact goes back to pending, undialled (the run stopped before its create was sent). */
   release(contact: ContactRow, now: number): Promise<void>;
-  /** Counts the attempt and creates its call row (state `creating`) in one transaction; returns the call's id. */
+  /**
+   * Counts the attempt and creates its call row (state `creating`) in one transaction; returns the
+   * call's id. Only while the contact is still being dialled with the attempt count read: when
+   * another dialer moved it on (a successor after a failover gave it back or took it), refused with
+   * a CONFLICT and nothing written, so that no attempt is begun twice and no contact dialled twice.
+   */
   beginAttempt(contact: ContactRow, attempt: number, ref: string, now: number): Promise<number>;
   /** The provider created the call: its uuids (unless a webhook brought them first), and `started` unless it moved on. */
   markCreated(callId: number, uuid: string, conversationUuid: string | null): Promise<void>;
-  /** The create was never sent or was refused without a call: the attempt is taken back, its row deleted. */
+  /**
+   * The create was never sent or was refused without a call: its row deleted and the attempt taken
+   * back — the count only when that row went, so that a stale dialer's undo never takes back the
+   * attempt another dialer began since.
+   */
   undoAttempt(callId: number, contact: ContactRow, attempt: number): Promise<void>;
   /** The list's figures for a progress report. */
   progress(listId: number): Promise<ProgressCounts>;
@@ -129,12 +139,22 @@ export interface WaitingMove {
   to: number;
 }
 
-const CONTACT_COLUMNS = 'id, list_id AS listId, phone_e164 AS phoneE164, country, timezone, language, name, status, attempts';
-const LEFT_COLUMNS = `k.id, k.list_id AS listId, k.provider_uuid AS uuid, k.created_at AS createdAt, k.attempt, k.contact_id AS contactId, c.phone_e164 AS phone
+// Aliases quoted: PostgreSQL folds unquoted ones to lower case, and both adapters share these lists.
+export const CONTACT_COLUMNS = 'id, list_id AS "listId", phone_e164 AS "phoneE164", country, timezone, language, name, status, attempts';
+export const LEFT_COLUMNS = `k.id, k.list_id AS "listId", k.provider_uuid AS uuid, k.created_at AS "createdAt", k.attempt, k.contact_id AS "contactId", c.phone_e164 AS phone
   FROM calls k JOIN contacts c ON c.id = k.contact_id`;
 const DAY_MS = 86_400_000;
 /** The attempt cap counts the calls of this trailing window (the French rule's 30 calendar days). */
 export const ATTEMPT_CAP_WINDOW_MS = 30 * DAY_MS;
+
+/** Why an attempt was not begun: the contact is no longer this dialer's (see RunStore.beginAttempt). */
+export function attemptTaken(contact: ContactRow, attempt: number): AppError {
+  return new AppError(
+    'CONFLICT',
+    `contact ${contact.id} is no longer being dialled with ${contact.attempts} attempt(s) made (another dialer gave it back or took it over); attempt ${attempt} was not begun`,
+    { details: { contactId: contact.id, listId: contact.listId, attempt } },
+  );
+}
 
 /** What the screening reads on SQLite, synchronously: the adapters of `RunStore` and `TriggerStore` answer with it, and `lists plan` (a read model) reads it directly. */
 export function sqliteScreeningFacts(database: AppDatabase, contact: Pick<ContactRow, 'listId' | 'phoneE164'>, caps: ScreeningCaps, now: number): ScreeningFacts {
@@ -228,7 +248,10 @@ export class SqliteRunStore implements RunStore {
   async beginAttempt(contact: ContactRow, attempt: number, ref: string, now: number): Promise<number> {
     return this.#database.sqlite
       .transaction(() => {
-        this.#sql('UPDATE contacts SET attempts = ? WHERE id = ? AND attempts = ?').run(attempt, contact.id, contact.attempts);
+        // Zero rows: the contact is no longer this dialer's (given back, or taken with another count).
+        if (this.#sql(`UPDATE contacts SET attempts = ? WHERE id = ? AND status = 'dialing' AND attempts = ?`).run(attempt, contact.id, contact.attempts).changes === 0) {
+          throw attemptTaken(contact, attempt);
+        }
         return (this.#sql(`INSERT INTO calls (contact_id, list_id, attempt, ref, state, created_at) VALUES (?, ?, ?, ?, 'creating', ?) RETURNING id`).get(contact.id, contact.listId, attempt, ref, now) as { id: number }).id;
       })
       .immediate();
@@ -244,7 +267,7 @@ export class SqliteRunStore implements RunStore {
   async undoAttempt(callId: number, contact: ContactRow, attempt: number): Promise<void> {
     this.#database.sqlite
       .transaction(() => {
-        this.#sql(`DELETE FROM calls WHERE id = ? AND state = 'creating' AND provider_uuid IS NULL`).run(callId);
+        if (this.#sql(`DELETE FROM calls WHERE id = ? AND state = 'creating' AND provider_uuid IS NULL`).run(callId).changes === 0) return;
         this.#sql('UPDATE contacts SET attempts = ? WHERE id = ? AND attempts = ?').run(contact.attempts, contact.id, attempt);
       })
       .immediate();

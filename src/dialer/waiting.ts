@@ -35,8 +35,8 @@ export function plannedAttemptAt(settings: ListSettings, contact: WaitingContact
   return settings.windows.nextCallable(contact, earliest) ?? earliest;
 }
 
-/** The end of contact `c`'s last attempt, through calls_contact_attempt_uq: a column of a query over `contacts c`. */
-export const LAST_ENDED_AT_SQL = `CASE WHEN c.attempts > 0 THEN (SELECT k.ended_at FROM calls k WHERE k.contact_id = c.id ORDER BY k.attempt DESC LIMIT 1) END AS lastEndedAt`;
+/** The end of contact `c`'s last attempt, through calls_contact_attempt_uq: a column of a query over `contacts c` (its alias quoted for PostgreSQL). */
+export const LAST_ENDED_AT_SQL = `CASE WHEN c.attempts > 0 THEN (SELECT k.ended_at FROM calls k WHERE k.contact_id = c.id ORDER BY k.attempt DESC LIMIT 1) END AS "lastEndedAt"`;
 
 /** The rules plannedAttemptAt follows, as stored in lists.planned_rules: the same text, the same plan. */
 export function timingRules(settings: ListSettings): string {

@@ -53,7 +53,8 @@ export interface AlertStore {
   list(filter: { listId?: number | undefined; limit: number }): Promise<StoredAlert[]>;
 }
 
-interface SubjectRow {
+/** A subject as both adapters read it: one row of the response joined to its contact, list and case. */
+export interface SubjectRow {
   responseId: number;
   score: number;
   respondedAt: number;
@@ -82,6 +83,32 @@ interface SubjectRow {
   caseThreshold: number | null;
 }
 
+/** The subject of an alert from its row (themes sorted and joined by commas in SQL). */
+export function alertSubject(row: SubjectRow): AlertSubject {
+  return {
+    response: {
+      id: row.responseId,
+      score: row.score,
+      respondedAt: row.respondedAt,
+      callId: row.callId,
+      comment: {
+        status: row.commentStatus,
+        seconds: row.commentSeconds,
+        textStatus: row.textStatus,
+        text: row.text,
+        language: row.language,
+        themes: row.themes ? row.themes.split(',') : [],
+        sentiment: row.sentiment,
+      },
+      reason: row.reason,
+    },
+    contact: { id: row.contactId, phone: row.phone, attributes: row.attributes },
+    list: { id: row.listId, name: row.listName, clientId: row.clientId, followUp: row.followUp },
+    surveyId: row.surveyId,
+    case: row.caseId === null ? null : { id: row.caseId, owner: row.owner, status: row.caseStatus!, dueAt: row.dueAt!, agent: row.agent, threshold: row.caseThreshold },
+  };
+}
+
 /** The alerts' read side on SQLite. */
 export class SqliteAlertStore implements AlertStore {
   readonly #db: AppDatabase;
@@ -102,29 +129,7 @@ export class SqliteAlertStore implements AlertStore {
        FROM responses r JOIN contacts c ON c.id = r.contact_id JOIN lists l ON l.id = r.list_id LEFT JOIN cases k ON k.response_id = r.id
        WHERE r.id = ?`,
     ).get(responseId) as SubjectRow | undefined;
-    if (!row) return undefined;
-    return {
-      response: {
-        id: row.responseId,
-        score: row.score,
-        respondedAt: row.respondedAt,
-        callId: row.callId,
-        comment: {
-          status: row.commentStatus,
-          seconds: row.commentSeconds,
-          textStatus: row.textStatus,
-          text: row.text,
-          language: row.language,
-          themes: row.themes ? row.themes.split(',') : [],
-          sentiment: row.sentiment,
-        },
-        reason: row.reason,
-      },
-      contact: { id: row.contactId, phone: row.phone, attributes: row.attributes },
-      list: { id: row.listId, name: row.listName, clientId: row.clientId, followUp: row.followUp },
-      surveyId: row.surveyId,
-      case: row.caseId === null ? null : { id: row.caseId, owner: row.owner, status: row.caseStatus!, dueAt: row.dueAt!, agent: row.agent, threshold: row.caseThreshold },
-    };
+    return row && alertSubject(row);
   }
 
   async list(filter: { listId?: number | undefined; limit: number }): Promise<StoredAlert[]> {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import type { ContactRow } from '../../src/contacts/index.js';
 import type { RunStore } from '../../src/dialer/index.js';
-import { freshFixture } from '../support/conformance.js';
+import { freshFixture, refusal } from '../support/conformance.js';
 
 export interface SceneContact {
   phone: string;
@@ -25,6 +25,11 @@ export interface SceneCall {
 /** One adapter of the outbound side's store, with the engine-specific ways to set the scene and look at the outcome. */
 export interface RunStoreFixture {
   runs: RunStore;
+  /**
+   * The same store on a connection (a pool) of its own, as a second node has: a stale dialer and
+   * its successor during a failover, racing `runs` for the same contacts and calls.
+   */
+  second: RunStore;
   /** A list (of a new client when `client` is set, of `clientId` when given). */
   list(scene?: { client?: boolean; clientId?: number | null }): Promise<{ listId: number; clientId: number | null }>;
   contact(listId: number, contact: SceneContact): Promise<number>;
@@ -42,7 +47,11 @@ const NOW = 1_700_000_000_000;
 const DAY = 86_400_000;
 const NO_CAPS = { clientId: null, minDaysBetweenSurveys: 0, maxAttemptsPer30Days: 0 };
 
-/** The contract of the outbound side's store (src/dialer/run-store.ts): SQLite today, PostgreSQL with issue 17. */
+/**
+ * The contract of the outbound side's store (src/dialer/run-store.ts), on SQLite and PostgreSQL.
+ * The racing cases run two stores on two connections at once: on SQLite they take turns (one
+ * writer), on PostgreSQL they interleave, and either way each contact and attempt goes to one.
+ */
 export function runStoreConformance(name: string, open: () => Promise<RunStoreFixture>): void {
   describe(`run store conformance: ${name}`, () => {
     const start = freshFixture(open);
@@ -123,6 +132,22 @@ export function runStoreConformance(name: string, open: () => Promise<RunStoreFi
       expect((await f.runs.screeningFacts({ listId: globex.listId, phoneE164: phone }, NO_CAPS, NOW)).liveElsewhere).toBe(false);
     });
 
+    it('counts the lists without a client as one client for the survey cap', async () => {
+      const f = await start();
+      const [here, earlier, clients] = [await f.list(), await f.list(), await f.list({ client: true })];
+      const phone = '+48500000022';
+      const surveyed = await f.contact(earlier.listId, { phone, status: 'responded', attempts: 1 });
+      await f.call(surveyed, { attempt: 1, state: 'ended', outcome: 'human', endedAt: NOW - DAY, createdAt: NOW - DAY });
+      const caps = { clientId: null, minDaysBetweenSurveys: 30, maxAttemptsPer30Days: 0 };
+      expect(await f.runs.screeningFacts({ listId: here.listId, phoneE164: phone }, caps, NOW)).toEqual({
+        suppressed: false,
+        recentSurvey: { at: NOW - DAY, listId: earlier.listId },
+        attemptsLast30Days: null,
+        liveElsewhere: false,
+      });
+      expect((await f.runs.screeningFacts({ listId: here.listId, phoneE164: phone }, { ...caps, clientId: clients.clientId }, NOW)).recentSurvey).toBeNull();
+    });
+
     it("knows a contact's response and the outcome of its last attempt", async () => {
       const f = await start();
       const { listId } = await f.list();
@@ -170,9 +195,10 @@ export function runStoreConformance(name: string, open: () => Promise<RunStoreFi
       expect(await f.callRow(created)).toMatchObject({ state: 'started', uuid: 'uuid-52', conversationUuid: 'conv-52' });
       await f.runs.markCreated(created, 'uuid-other', null);
       expect(await f.callRow(created)).toMatchObject({ uuid: 'uuid-52', conversationUuid: 'conv-52' });
-      // A created call is not undone, and a contact being dialled under another attempt is not released.
+      // A created call is not undone (nor its attempt taken back), and a contact being dialled under another attempt is not released.
       await f.runs.undoAttempt(created, again!, 2);
       expect(await f.callRow(created)).toBeDefined();
+      expect(await f.contactRow(id)).toMatchObject({ status: 'dialing', attempts: 2 });
       await f.runs.release({ ...again!, attempts: 7 }, NOW);
       expect(await f.contactRow(id)).toMatchObject({ status: 'dialing' });
     });
@@ -301,6 +327,155 @@ export function runStoreConformance(name: string, open: () => Promise<RunStoreFi
       expect(await f.contactRow(retried)).toMatchObject({ nextAttemptAt: NOW + 10 });
       expect(await f.contactRow(claimed)).toMatchObject({ status: 'dialing', nextAttemptAt: NOW + 20 });
       expect(await f.runs.plannedRules(listId)).toBe('{"rules":1}');
+    });
+
+    it("begins an attempt only while the contact is still the dialer's: a stale dialer's begin and undo change nothing after its successor took over", async () => {
+      const f = await start();
+      const { listId } = await f.list();
+      const id = await f.contact(listId, { phone: '+48500000111', attempts: 1, nextAttemptAt: NOW });
+      // The stale dialer claimed the contact and wrote its attempt row; its successor found the
+      // create unsent (not in the provider's list) and gave the contact back.
+      const [stale] = await f.runs.applyDecisions([{ contact: await asRow(f, listId, id), decision: { kind: 'claim' } }], NOW);
+      const staleCall = await f.runs.beginAttempt(stale!, 2, 'ref-stale', NOW);
+      expect(await f.second.undoUnsentAttempt((await f.second.leftCall(staleCall))!, NOW)).toBe(true);
+      expect(await f.contactRow(id)).toMatchObject({ status: 'pending', attempts: 1 });
+
+      // The stale dialer, retrying its create, may not dial a contact given back.
+      await refusal(f.runs.beginAttempt(stale!, 2, 'ref-stale-again', NOW));
+      expect(await f.contactRow(id)).toMatchObject({ status: 'pending', attempts: 1 });
+      expect(await f.runs.leftInFlight(listId)).toEqual([]);
+
+      // The successor claims it and begins the same attempt number; the stale dialer's undo of its
+      // own (gone) row does not take that attempt back, nor may it begin or release anything.
+      const [fresh] = await f.second.applyDecisions([{ contact: (await f.second.due(listId, NOW, 10))[0]!, decision: { kind: 'claim' } }], NOW);
+      const freshCall = await f.second.beginAttempt(fresh!, 2, 'ref-fresh', NOW);
+      await f.runs.undoAttempt(staleCall, stale!, 2);
+      expect(await f.contactRow(id)).toMatchObject({ status: 'dialing', attempts: 2 });
+      await refusal(f.runs.beginAttempt(stale!, 2, 'ref-stale-late', NOW));
+      await f.runs.release(stale!, NOW);
+      expect(await f.contactRow(id)).toMatchObject({ status: 'dialing', attempts: 2 });
+      expect((await f.runs.leftInFlight(listId)).map((c) => c.id)).toEqual([freshCall]);
+      expect(await f.callRow(freshCall)).toMatchObject({ state: 'creating', attempt: 2, ref: 'ref-fresh' });
+    });
+
+    it('lets exactly one of two dialers racing to begin the same attempt of a contact begin it', async () => {
+      const f = await start();
+      const { listId } = await f.list();
+      const ids = await Promise.all(Array.from({ length: 8 }, (_, i) => f.contact(listId, { phone: `+4850000012${i}`, attempts: 1, nextAttemptAt: NOW })));
+      const claimed = await f.runs.applyDecisions(
+        (await f.runs.due(listId, NOW, 100)).map((contact) => ({ contact, decision: { kind: 'claim' } as const })),
+        NOW,
+      );
+      expect(claimed).toHaveLength(ids.length);
+      const raced = await Promise.all(
+        claimed.map((contact) => Promise.allSettled([f.runs.beginAttempt(contact, 2, `ref-a-${contact.id}`, NOW), f.second.beginAttempt(contact, 2, `ref-b-${contact.id}`, NOW)])),
+      );
+      for (const [i, outcomes] of raced.entries()) {
+        const begun = outcomes.filter((o) => o.status === 'fulfilled');
+        expect(begun).toHaveLength(1);
+        expect(await f.contactRow(claimed[i]!.id)).toMatchObject({ status: 'dialing', attempts: 2 });
+        expect(await f.callRow((begun[0] as PromiseFulfilledResult<number>).value)).toMatchObject({ state: 'creating', attempt: 2 });
+      }
+      // One attempt row per contact, whichever dialer won it.
+      const rowsLeft = await f.runs.leftInFlight(listId);
+      expect(rowsLeft.map((c) => c.contactId).sort((a, b) => a - b)).toEqual([...ids].sort((a, b) => a - b));
+    });
+
+    // The races below run in rounds, several at once: on PostgreSQL each round is another chance
+    // for the two connections' statements to interleave.
+    const ROUNDS = 4;
+    const claimAll = (page: ContactRow[]) => page.map((contact) => ({ contact, decision: { kind: 'claim' } as const }));
+
+    it('gives each contact of a page two dialers read and claim at once to one of them only', async () => {
+      const f = await start();
+      const race = async () => {
+        const { listId } = await f.list();
+        const ids = await Promise.all(Array.from({ length: 30 }, (_, i) => f.contact(listId, { phone: `+485000002${String(i).padStart(2, '0')}`, nextAttemptAt: NOW - i })));
+        const [pageA, pageB] = await Promise.all([f.runs.due(listId, NOW, 30), f.second.due(listId, NOW, 30)]);
+        expect([pageA.length, pageB.length]).toEqual([30, 30]);
+        // In opposite orders, so that neither may wait on the other's rows in turn.
+        const [a, b] = await Promise.all([f.runs.applyDecisions(claimAll(pageA), NOW), f.second.applyDecisions(claimAll([...pageB].reverse()), NOW)]);
+        const claimedA = a.map((c) => c.id);
+        const claimedB = b.map((c) => c.id);
+        expect(claimedA.filter((id) => claimedB.includes(id))).toEqual([]);
+        expect([...claimedA, ...claimedB].sort((x, y) => x - y)).toEqual([...ids].sort((x, y) => x - y));
+        for (const id of ids) expect(await f.contactRow(id)).toMatchObject({ status: 'dialing', attempts: 0 });
+        expect(await f.second.due(listId, NOW, 30)).toEqual([]);
+      };
+      await Promise.all(Array.from({ length: ROUNDS }, race));
+    });
+
+    it('applies exactly one of two racing decisions for a contact: claimed by one dialer or parked by the other, never both', async () => {
+      const f = await start();
+      const race = async () => {
+        const { listId } = await f.list();
+        const ids = await Promise.all(Array.from({ length: 20 }, (_, i) => f.contact(listId, { phone: `+485000003${String(i).padStart(2, '0')}`, nextAttemptAt: NOW - 1 })));
+        const [pageA, pageB] = await Promise.all([f.runs.due(listId, NOW, 20), f.second.due(listId, NOW, 20)]);
+        const [claimed] = await Promise.all([
+          f.runs.applyDecisions(claimAll(pageA), NOW),
+          f.second.applyDecisions(
+            [...pageB].reverse().map((contact) => ({ contact, decision: { kind: 'park', until: NOW + DAY } as const })),
+            NOW,
+          ),
+        ]);
+        const claimedIds = new Set(claimed.map((c) => c.id));
+        for (const id of ids) {
+          expect(await f.contactRow(id)).toEqual(claimedIds.has(id) ? { status: 'dialing', attempts: 0, nextAttemptAt: NOW - 1 } : { status: 'pending', attempts: 0, nextAttemptAt: NOW + DAY });
+        }
+      };
+      await Promise.all(Array.from({ length: ROUNDS }, race));
+    });
+
+    it('keeps a contact whose attempt is being begun while the claims left unstarted are given back, or gives it back and refuses the attempt', async () => {
+      const f = await start();
+      const race = async () => {
+        const { listId } = await f.list();
+        await Promise.all(Array.from({ length: 12 }, (_, i) => f.contact(listId, { phone: `+485000004${String(i).padStart(2, '0')}`, attempts: 1, nextAttemptAt: NOW })));
+        const claimed = await f.runs.applyDecisions(claimAll(await f.runs.due(listId, NOW, 100)), NOW);
+        // A successor gives back what it finds claimed without a live call while the stale dialer begins its attempts.
+        const [begins] = await Promise.all([
+          Promise.allSettled(claimed.map((contact) => f.runs.beginAttempt(contact, 2, `ref-${contact.id}`, NOW))),
+          f.second.releaseUnstarted(listId, NOW + 1),
+        ]);
+        const live = new Set((await f.runs.leftInFlight(listId)).map((c) => c.contactId));
+        for (const [i, contact] of claimed.entries()) {
+          const begun = begins[i]!.status === 'fulfilled';
+          expect(live.has(contact.id)).toBe(begun);
+          expect(await f.contactRow(contact.id)).toMatchObject(begun ? { status: 'dialing', attempts: 2 } : { status: 'pending', attempts: 1 });
+        }
+      };
+      await Promise.all(Array.from({ length: ROUNDS }, race));
+    });
+
+    it('undoes a create never sent once when two reconcilers find it at the same time', async () => {
+      const f = await start();
+      const { listId } = await f.list();
+      const race = async (i: number) => {
+        const id = await f.contact(listId, { phone: `+485000005${String(i).padStart(2, '0')}`, status: 'dialing', attempts: 2, nextAttemptAt: null });
+        const callId = await f.call(id, { attempt: 2, state: 'creating', createdAt: NOW });
+        const left = (await f.runs.leftCall(callId))!;
+        const undone = await Promise.all([f.runs.undoUnsentAttempt(left, NOW), f.second.undoUnsentAttempt(left, NOW)]);
+        expect(undone.filter(Boolean)).toHaveLength(1);
+        expect(await f.callRow(callId)).toBeUndefined();
+        expect(await f.contactRow(id)).toEqual({ status: 'pending', attempts: 1, nextAttemptAt: NOW });
+      };
+      await Promise.all(Array.from({ length: 2 * ROUNDS }, (_, i) => race(i)));
+    });
+
+    it('gives a listed uuid to one create only when two reconcilers adopt it for different rows at once', async () => {
+      const f = await start();
+      const { listId } = await f.list();
+      const race = async (i: number) => {
+        const create = async (n: number) =>
+          f.call(await f.contact(listId, { phone: `+48500000${600 + 2 * i + n}`, status: 'dialing', attempts: 1 }), { state: 'creating', createdAt: NOW });
+        const [x, y] = [await create(0), await create(1)];
+        const uuid = `uuid-listed-${i}`;
+        const adopted = await Promise.all([f.runs.adoptListedUuid(x, uuid), f.second.adoptListedUuid(y, uuid)]);
+        expect(adopted.filter((got) => got === uuid)).toHaveLength(1);
+        expect(adopted).toContain(null);
+        expect([(await f.callRow(x))!.state, (await f.callRow(y))!.state].sort()).toEqual(['creating', 'started']);
+      };
+      await Promise.all(Array.from({ length: 2 * ROUNDS }, (_, i) => race(i)));
     });
   });
 }

@@ -6,12 +6,16 @@ import { runStoreConformance } from './run-store-conformance.js';
 
 /** The outbound side's store on SQLite, in a real database file with the committed migrations. */
 runStoreConformance('SQLite', () => {
-  const database = openDatabase({ path: path.join(tempDir('nps-run-store-'), 'nps.db') });
+  const file = path.join(tempDir('nps-run-store-'), 'nps.db');
+  const database = openDatabase({ path: file });
+  // A second connection to the same file, as a second process has.
+  const secondDatabase = openDatabase({ path: file });
   const { sqlite } = database;
   let rows = 0;
   const id = (row: unknown) => (row as { id: number }).id;
   return Promise.resolve({
     runs: new SqliteRunStore(database),
+    second: new SqliteRunStore(secondDatabase),
     list: (scene = {}) => {
       const clientId = scene.client ? id(sqlite.prepare('INSERT INTO clients (name, created_at) VALUES (?, 0) RETURNING id').get(`client ${++rows}`)) : (scene.clientId ?? null);
       const listId = id(sqlite.prepare(`INSERT INTO lists (name, client_id, script, policy, state, created_at) VALUES (?, ?, '{}', '{}', 'ready', 0) RETURNING id`).get(`list ${++rows}`, clientId));
@@ -69,6 +73,7 @@ runStoreConformance('SQLite', () => {
           | undefined,
       ),
     close: () => {
+      secondDatabase.close();
       database.close();
       return Promise.resolve();
     },

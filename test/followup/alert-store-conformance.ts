@@ -7,12 +7,13 @@ import type { FollowUpScene, Respondent, Responded } from './follow-up-scene.js'
 
 /**
  * One adapter under test, with the engine's way to put clients, lists and respondents in place;
- * cases and deliveries are made through their own stores of the same engine.
+ * cases and deliveries are made by the writes of their own ports on the same engine (their
+ * adapters, or the same statements where an engine's adapter of that port is not at hand).
  */
 export interface AlertStoreFixture extends FollowUpScene {
   store: AlertStore;
-  cases: CaseStore;
-  deliveries: DeliveryStore;
+  cases: Pick<CaseStore, 'open'>;
+  deliveries: Pick<DeliveryStore, 'enqueue' | 'recordAttempt'>;
   close(): Promise<void>;
 }
 
@@ -21,7 +22,7 @@ const T0 = 1_767_600_000_000;
 
 /**
  * The contract of the detractor alerts' read side (src/followup/alert-store.ts), which every
- * adapter passes: SQLite today, PostgreSQL with issue 17.
+ * adapter passes: SQLite and PostgreSQL.
  */
 export function alertStoreConformance(name: string, open: () => Promise<AlertStoreFixture>): void {
   describe(`alert store conformance: ${name}`, () => {
