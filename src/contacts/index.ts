@@ -4,6 +4,7 @@ export { canonicalTimeZone, EMAIL_VALUE, PHONE_COLUMN_NAMES, PHONE_VALUE, segmen
 export { importList, type ImportProgress, type ImportSummary } from './import.js';
 export { changeListSettings, createList, listLists, removeAbandonedImports, showList, type ListSettingsPatch } from './lists.js';
 export { SqliteListStore, type ListDetails, type ListStore } from './list-store.js';
+export { PostgresListStore } from './list-store.pg.js';
 export { isCountryCode, normalizePhone } from './phone.js';
 export { DialingPolicy, SurveyScript } from './settings.js';
 export { DEFAULT_POLICY, ListSettingsBook, type ContactPlace, type EffectivePolicy, type ListSettings } from './list-settings.js';
