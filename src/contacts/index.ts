@@ -1,5 +1,6 @@
 export { addClient, authenticateClient, getClient, hashApiKey, listClients, updateClientSettings } from './clients.js';
 export { SqliteClientStore, type Client, type ClientDetails, type ClientStore } from './client-store.js';
+export { PostgresClientStore } from './client-store.pg.js';
 export { canonicalTimeZone, EMAIL_VALUE, PHONE_COLUMN_NAMES, PHONE_VALUE, segmentVerdict, type ColumnValues } from './columns.js';
 export { importList, type ImportProgress, type ImportSummary } from './import.js';
 export { changeListSettings, createList, listLists, removeAbandonedImports, showList, type ListSettingsPatch } from './lists.js';
