@@ -12,3 +12,4 @@ export { DEFAULT_POLICY, ListSettingsBook, type ContactPlace, type EffectivePoli
 export { addSuppressions, listSuppressions, readNumbersFile, removeSuppression, type AddSuppressionsSummary } from './suppression.js';
 export { SqliteContactStore, type ContactRow, type ContactStore, type SettleGuard } from './contact-store.js';
 export { isSuppressed, SqliteSuppressionStore, type SuppressionStore } from './suppression-store.js';
+export { PostgresSuppressionStore } from './suppression-store.pg.js';
