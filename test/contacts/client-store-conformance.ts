@@ -75,6 +75,8 @@ export function clientStoreConformance(name: string, open: () => Promise<ClientS
 
     it('adds one client when two nodes add the same name at once, and refuses the other with CONFLICT', async () => {
       const { store, otherNode } = await start();
+      // Both nodes connected before the race, so that neither starts late.
+      await Promise.all([store.all(), otherNode.all()]);
       const outcomes = await Promise.allSettled([addClient({ clients: store, clock, name: 'Acme' }), addClient({ clients: otherNode, clock, name: 'Acme' })]);
       const added = outcomes.flatMap((o) => (o.status === 'fulfilled' ? [o.value] : []));
       expect(added).toHaveLength(1);

@@ -116,6 +116,8 @@ export function listStoreConformance(name: string, open: () => Promise<ListStore
     it('creates one list when two nodes create the same name at once, and tells the other the name is taken', async () => {
       const { store, otherNode, client, listIds } = await start();
       const acme = await client('Acme');
+      // Both nodes connected before the race, so that neither starts late.
+      await Promise.all([store.all(), otherNode.all()]);
       for (const clientId of [acme, null]) {
         const outcomes = await Promise.all([store.create(newList('Support', { clientId })), otherNode.create(newList('Support', { clientId }))]);
         const made = outcomes.filter((o) => o.kind === 'created');
