@@ -58,7 +58,7 @@ export interface ClientStore {
 const CLIENT_COLUMNS = 'id, name, api_key_prefix AS apiKeyPrefix, created_at AS createdAt';
 
 /** The settings' columns, in the order an UPDATE names them. */
-const SETTING_COLUMNS = [
+export const SETTING_COLUMNS = [
   ['alertUrl', 'alert_url'],
   ['alertSecret', 'alert_secret'],
   ['reportUrl', 'report_url'],

@@ -1,9 +1,11 @@
 export { addClient, authenticateClient, getClient, hashApiKey, listClients, updateClientSettings } from './clients.js';
 export { SqliteClientStore, type Client, type ClientDetails, type ClientStore } from './client-store.js';
+export { PostgresClientStore } from './client-store.pg.js';
 export { canonicalTimeZone, EMAIL_VALUE, PHONE_COLUMN_NAMES, PHONE_VALUE, segmentVerdict, type ColumnValues } from './columns.js';
 export { importList, type ImportProgress, type ImportSummary } from './import.js';
 export { changeListSettings, createList, listLists, removeAbandonedImports, showList, type ListSettingsPatch } from './lists.js';
 export { SqliteListStore, type ListDetails, type ListStore } from './list-store.js';
+export { PostgresListStore } from './list-store.pg.js';
 export { isCountryCode, normalizePhone } from './phone.js';
 export { DialingPolicy, SurveyScript } from './settings.js';
 export { DEFAULT_POLICY, ListSettingsBook, type ContactPlace, type EffectivePolicy, type ListSettings } from './list-settings.js';
@@ -11,3 +13,4 @@ export { addSuppressions, listSuppressions, readNumbersFile, removeSuppression, 
 export { SqliteContactStore, type ContactRow, type ContactStore, type SettleGuard } from './contact-store.js';
 export { PostgresContactStore } from './contact-store.pg.js';
 export { isSuppressed, SqliteSuppressionStore, type SuppressionStore } from './suppression-store.js';
+export { PostgresSuppressionStore } from './suppression-store.pg.js';

@@ -4,7 +4,7 @@ import { FollowUpSettings } from '../followup/index.js';
 import { DialingPolicy, parseJsonColumn, SurveyScript } from './settings.js';
 
 /** A list's own row: what every read of a list starts from. */
-interface ListRow {
+export interface ListRow {
   id: number;
   name: string;
   clientId: number | null;
@@ -99,9 +99,9 @@ const LIST_COLUMNS = `l.id, l.name, l.client_id AS clientId, c.name AS clientNam
 
 const emptyCounts = (): Record<ContactStatus, number> => Object.fromEntries(CONTACT_STATUSES.map((s) => [s, 0])) as Record<ContactStatus, number>;
 
-function overview(database: AppDatabase, row: ListRow): ListOverview {
+/** A list with its contacts counted by status (the rows of a `GROUP BY status`), on every engine. */
+export function withCounts(row: ListRow, counts: readonly { status: ContactStatus; n: number }[]): ListOverview {
   const byStatus = emptyCounts();
-  const counts = prepared(database, 'SELECT status, count(*) AS n FROM contacts WHERE list_id = ? GROUP BY status').all(row.id) as { status: ContactStatus; n: number }[];
   let contacts = 0;
   for (const { status, n } of counts) {
     byStatus[status] = n;
@@ -109,6 +109,20 @@ function overview(database: AppDatabase, row: ListRow): ListOverview {
   }
   const open = byStatus.pending + byStatus.dialing;
   return { ...row, contacts, byStatus, final: contacts > 0 && open === 0 };
+}
+
+/** A list's settings as stored (JSON text, a 0/1 flag), read back on every engine. */
+export function storedSettings(row: { script: string; policy: string; acceptsTriggers: number; followUp: string }): ListSettingsValues {
+  return {
+    script: parseJsonColumn(SurveyScript, row.script, 'survey script'),
+    policy: parseJsonColumn(DialingPolicy, row.policy, 'dialing policy'),
+    acceptsTriggers: row.acceptsTriggers === 1,
+    followUp: parseJsonColumn(FollowUpSettings, row.followUp, 'follow-up settings'),
+  };
+}
+
+function overview(database: AppDatabase, row: ListRow): ListOverview {
+  return withCounts(row, prepared(database, 'SELECT status, count(*) AS n FROM contacts WHERE list_id = ? GROUP BY status').all(row.id) as { status: ContactStatus; n: number }[]);
 }
 
 /** A ready list's details on SQLite. */
@@ -132,10 +146,7 @@ function sqliteListDetails(database: AppDatabase, listId: number): ListDetails |
     sourceFile,
     defaultCountry,
     defaultTimezone,
-    script: parseJsonColumn(SurveyScript, script, 'survey script'),
-    policy: parseJsonColumn(DialingPolicy, policy, 'dialing policy'),
-    acceptsTriggers: acceptsTriggers === 1,
-    followUp: parseJsonColumn(FollowUpSettings, followUp, 'follow-up settings'),
+    ...storedSettings({ script, policy, acceptsTriggers, followUp }),
     attributes,
     nextAttemptAt: next.at,
   };

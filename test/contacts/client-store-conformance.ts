@@ -6,6 +6,8 @@ import { freshFixture } from '../support/conformance.js';
 /** One adapter under test, with the engine-specific way to look at what it stored. */
 export interface ClientStoreFixture {
   store: ClientStore;
+  /** The same clients as another node sees them: another connection (on SQLite, one process, the same database). */
+  otherNode: ClientStore;
   /** Every value stored for the client, as text (its whole row or document). */
   storedValues(clientId: number): Promise<string[]>;
   /** The webhook secret stored for the client (never shown by the store's reads). */
@@ -69,6 +71,18 @@ export function clientStoreConformance(name: string, open: () => Promise<ClientS
       await expect(addClient({ clients: store, clock, name: '   ' })).rejects.toThrow(expect.objectContaining({ code: 'USAGE', message: 'the client name must not be empty' }));
       await expect(store.add({ name: 'Acme', apiKeyHash: hashApiKey('npsk_x'), apiKeyPrefix: 'npsk_x', createdAt: NOW })).resolves.toBeUndefined();
       expect((await listClients({ clients: store })).map((c) => c.name)).toEqual(['Globex', 'Acme']);
+    });
+
+    it('adds one client when two nodes add the same name at once, and refuses the other with CONFLICT', async () => {
+      const { store, otherNode } = await start();
+      // Both nodes connected before the race, so that neither starts late.
+      await Promise.all([store.all(), otherNode.all()]);
+      const outcomes = await Promise.allSettled([addClient({ clients: store, clock, name: 'Acme' }), addClient({ clients: otherNode, clock, name: 'Acme' })]);
+      const added = outcomes.flatMap((o) => (o.status === 'fulfilled' ? [o.value] : []));
+      expect(added).toHaveLength(1);
+      expect(outcomes.flatMap((o) => (o.status === 'rejected' ? [o.reason as unknown] : []))).toEqual([expect.objectContaining({ code: 'CONFLICT' })]);
+      await expect(store.all()).resolves.toEqual([added[0]!.client]);
+      await expect(authenticateClient(otherNode, added[0]!.apiKey)).resolves.toEqual(added[0]!.client);
     });
 
     it('reads a client with its follow-up settings, never its secret, and answers NOT_FOUND for an unknown one', async () => {

@@ -10,6 +10,7 @@ clientStoreConformance('SQLite', () => {
   const { sqlite } = database;
   return Promise.resolve({
     store: new SqliteClientStore(database),
+    otherNode: new SqliteClientStore(database),
     storedValues: (clientId) => {
       const row = sqlite.prepare('SELECT * FROM clients WHERE id = ?').get(clientId) as Record<string, unknown>;
       return Promise.resolve(Object.values(row).map(String));

@@ -7,6 +7,8 @@ import { freshFixture } from '../support/conformance.js';
 /** One adapter under test, with the engine-specific ways to set the scene and look at the outcome. */
 export interface ListStoreFixture {
   store: ListStore;
+  /** The same lists as another node sees them: another connection (on SQLite, one process, the same database). */
+  otherNode: ListStore;
   /** A client; returns its id. */
   client(name: string): Promise<number>;
   /** Contacts of a list, each with its status, its earliest next attempt and its file's other columns. */
@@ -109,6 +111,20 @@ export function listStoreConformance(name: string, open: () => Promise<ListStore
       await expect(store.create(newList('Support', { clientId: acme }))).resolves.toEqual({ kind: 'name-taken', listId: first.id });
       await expect(store.create(newList('Other', { clientId: 9999 }))).resolves.toEqual({ kind: 'unknown-client' });
       await expect(listIds()).resolves.toEqual(before);
+    });
+
+    it('creates one list when two nodes create the same name at once, and tells the other the name is taken', async () => {
+      const { store, otherNode, client, listIds } = await start();
+      const acme = await client('Acme');
+      // Both nodes connected before the race, so that neither starts late.
+      await Promise.all([store.all(), otherNode.all()]);
+      for (const clientId of [acme, null]) {
+        const outcomes = await Promise.all([store.create(newList('Support', { clientId })), otherNode.create(newList('Support', { clientId }))]);
+        const made = outcomes.filter((o) => o.kind === 'created');
+        expect(made).toHaveLength(1);
+        expect(outcomes).toContainEqual({ kind: 'name-taken', listId: made[0]!.listId });
+      }
+      await expect(listIds()).resolves.toHaveLength(2);
     });
 
     it('counts contacts by status, says when every one is final, and reads the attributes and the next attempt', async () => {
@@ -215,6 +231,18 @@ export function listStoreConformance(name: string, open: () => Promise<ListStore
       await expect(store.setPaused(999_999, NOW)).resolves.toBeUndefined();
     });
 
+    it('pauses a list once when two nodes pause it at once: both answer with the time of the one that changed it', async () => {
+      const { store, otherNode } = await start();
+      const listId = await created(store, newList('paused'));
+      const outcomes = await Promise.all([store.setPaused(listId, NOW), otherNode.setPaused(listId, NOW + 1)]);
+      expect(outcomes.filter((o) => o?.changed)).toHaveLength(1);
+      const first = outcomes.find((o) => o?.changed)!.pausedAt;
+      expect(outcomes.map((o) => o?.pausedAt)).toEqual([first, first]);
+      const resumed = await Promise.all([store.setPaused(listId, null), otherNode.setPaused(listId, null)]);
+      expect(resumed.filter((o) => o?.changed)).toHaveLength(1);
+      await expect(store.get(listId)).resolves.toBeDefined();
+    });
+
     it('discards an importing list once, never a ready one, and gives back the id of the newest', async () => {
       const { store, importing, listIds } = await start();
       const ready = await created(store, newList('ready'));
@@ -234,6 +262,19 @@ export function listStoreConformance(name: string, open: () => Promise<ListStore
       await expect(store.discardImporting(older)).resolves.toBe(true);
       expect(await created(store, newList('after'))).toBe(newest + 1);
       await expect(listIds()).resolves.toEqual([ready, newest, newest + 1]);
+      await expect(store.importing()).resolves.toEqual([]);
+    });
+
+    it('discards an importing list once when two nodes discard it at once, and never gives back an id a list created meanwhile took', async () => {
+      const { store, otherNode, importing, listIds } = await start();
+      const ready = await created(store, newList('ready'));
+      const newest = await importing('newest', null);
+      const [one, two, racer] = await Promise.all([store.discardImporting(newest), otherNode.discardImporting(newest), otherNode.create(newList('racer'))]);
+      expect([one, two].sort()).toEqual([false, true]);
+      if (racer.kind !== 'created') throw new Error(`expected a new list, got ${racer.kind}`);
+      // Whichever came first, the lists created next take ids no list holds (a rewind past the racer's would collide).
+      const later = [await created(store, newList('later')), await created(otherNode, newList('latest'))];
+      expect((await listIds()).sort((a, b) => a - b)).toEqual([ready, racer.listId, ...later].sort((a, b) => a - b));
       await expect(store.importing()).resolves.toEqual([]);
     });
 

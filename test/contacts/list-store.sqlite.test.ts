@@ -11,6 +11,7 @@ listStoreConformance('SQLite', () => {
   const rowNumbers = new Map<number, number>();
   return Promise.resolve({
     store: new SqliteListStore(database),
+    otherNode: new SqliteListStore(database),
     client: (name) => Promise.resolve((sqlite.prepare('INSERT INTO clients (name, created_at) VALUES (?, 0) RETURNING id').get(name) as { id: number }).id),
     contacts: (listId, contacts) => {
       const insert = sqlite.prepare('INSERT INTO contacts (list_id, row_number, phone_e164, status, attempts, next_attempt_at, attributes, updated_at) VALUES (?, ?, ?, ?, 0, ?, ?, 0)');

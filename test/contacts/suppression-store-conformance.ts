@@ -7,6 +7,8 @@ import { freshFixture } from '../support/conformance.js';
 /** One adapter under test, with the engine-specific ways to set the scene and look at the outcome. */
 export interface SuppressionStoreFixture {
   store: SuppressionStore;
+  /** The same list as another node sees it: another connection (on SQLite, one process, the same database). */
+  otherNode: SuppressionStore;
   /** A ready list; returns its id. */
   list(name: string): Promise<number>;
   /** A contact of a list waiting (or not) for its next attempt; returns its id. */
@@ -95,6 +97,25 @@ export function suppressionStoreConformance(name: string, open: () => Promise<Su
       await expect(store.add(['+48801234567'], { source: 'operator', reason: null }, NOW + 2)).resolves.toEqual({ added: [false], contactsSuppressed: 1 });
       await expect(inspect(late)).resolves.toEqual({ status: 'suppressed', nextAttemptAt: null, updatedAt: NOW + 2 });
       await expect(inspect(other)).resolves.toEqual({ status: 'suppressed', nextAttemptAt: null, updatedAt: NOW + 1 });
+    });
+
+    it('adds each number once and stops each waiting contact once when two nodes add overlapping numbers at once, in any order', async () => {
+      const { store, otherNode, list, contact, inspect } = await start();
+      // Enough numbers for the two batches to overlap in time, a few of them waiting in two lists.
+      const numbers = Array.from({ length: 500 }, (_, i) => `+48501${String(i).padStart(6, '0')}`);
+      const lists = [await list('a'), await list('b')];
+      const waiting: number[] = [];
+      for (const listId of lists) for (const phone of numbers.filter((_, i) => i % 100 === 7)) waiting.push(await contact(listId, { phone, status: 'pending', nextAttemptAt: NOW }));
+      const entry = { source: 'operator', reason: null } as const;
+      // Both nodes connected before the race, so that neither starts late.
+      await Promise.all([store.all(), otherNode.all()]);
+      const [forward, backward] = await Promise.all([store.add(numbers, entry, NOW), otherNode.add([...numbers].reverse(), entry, NOW)]);
+      // Each number was put on the list by exactly one of the two.
+      const addedBy = numbers.map((_, i) => Number(forward.added[i]) + Number(backward.added[numbers.length - 1 - i]));
+      expect(addedBy).toEqual(numbers.map(() => 1));
+      expect(forward.contactsSuppressed + backward.contactsSuppressed).toBe(waiting.length);
+      for (const contactId of waiting) await expect(inspect(contactId)).resolves.toMatchObject({ status: 'suppressed', nextAttemptAt: null });
+      expect((await store.all()).map((e) => e.phoneE164)).toEqual(numbers);
     });
 
     it('lists the do-not-call list oldest first, then by number', async () => {

@@ -11,6 +11,7 @@ suppressionStoreConformance('SQLite', () => {
   let rows = 1;
   return Promise.resolve({
     store: new SqliteSuppressionStore(database),
+    otherNode: new SqliteSuppressionStore(database),
     list: (name) => Promise.resolve((sqlite.prepare(`INSERT INTO lists (name, script, policy, state, created_at) VALUES (?, '{}', '{}', 'ready', 0) RETURNING id`).get(name) as { id: number }).id),
     contact: (listId, c) =>
       Promise.resolve(

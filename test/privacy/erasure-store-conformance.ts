@@ -16,6 +16,8 @@ export interface ScenePerson {
 /** One adapter of the erasure, with the engine-specific ways to set the scene and count what is left. */
 export interface ErasureStoreFixture {
   erasures: ErasureStore;
+  /** The same erasure as another node runs it: another connection (on SQLite, one process, the same database). */
+  otherNode: ErasureStore;
   list(): Promise<number>;
   person(scene: ScenePerson): Promise<void>;
   suppress(phone: string): Promise<void>;
@@ -78,6 +80,26 @@ export function erasureStoreConformance(name: string, open: () => Promise<Erasur
       expect(await f.erasures.erase(PHONE, NOW)).toEqual({ kind: 'dialing' });
       expect(await f.traces(PHONE)).toMatchObject({ contacts: 1, calls: 1, responses: 1 });
       expect(await f.erasureRows()).toEqual([]);
+    });
+
+    it('erases a number once when two nodes erase it at once: the second finds nothing left and counts nothing twice', async () => {
+      const f = await start();
+      await f.person({ listId: await f.list(), phone: PHONE, status: 'responded', calls: 2, score: 3, comment: { file: 'list-1/call-1.mp3', text: null, at: NOW - 1000 } });
+      await f.person({ listId: await f.list(), phone: PHONE, status: 'unanswered', calls: 1 });
+      // Both nodes connected before the race, so that neither starts late.
+      await Promise.all([f.erasures.erase(OTHER, NOW), f.otherNode.erase(OTHER, NOW)]);
+      const outcomes = await Promise.all([f.erasures.erase(PHONE, NOW), f.otherNode.erase(PHONE, NOW)]);
+      const records = outcomes.map((o) => (o.kind === 'erased' ? o.record : undefined));
+      const total = (key: 'contacts' | 'calls' | 'responses' | 'billingLinesKept') => records.reduce((sum, r) => sum + (r?.[key] ?? 0), 0);
+      expect({ contacts: total('contacts'), calls: total('calls'), responses: total('responses'), billingLinesKept: total('billingLinesKept') }).toEqual({
+        contacts: 2,
+        calls: 3,
+        responses: 1,
+        billingLinesKept: 3,
+      });
+      expect(records.flatMap((r) => r?.files ?? [])).toEqual(['list-1/call-1.mp3']);
+      expect(await f.traces(PHONE)).toEqual({ contacts: 0, calls: 0, events: 0, responses: 0, cases: 0, triggers: 0, suppressed: false });
+      expect((await f.erasureRows()).slice(2).map((r) => r.contacts).sort()).toEqual([0, 2]);
     });
 
     it('records an erasure of a number it never had, with nothing kept', async () => {

@@ -13,6 +13,7 @@ erasureStoreConformance('SQLite', () => {
   const count = (sql: string, ...args: unknown[]) => (sqlite.prepare(sql).get(...args) as { n: number }).n;
   return Promise.resolve({
     erasures: new SqliteErasureStore(database),
+    otherNode: new SqliteErasureStore(database),
     list: () => Promise.resolve(id(sqlite.prepare(`INSERT INTO lists (name, script, policy, state, created_at) VALUES (?, '{}', '{}', 'ready', 0) RETURNING id`).get(`list ${++rows}`))),
     person: (p) => {
       const contactId = id(
