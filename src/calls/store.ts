@@ -82,7 +82,7 @@ const CALL_COLUMNS = `id, contact_id AS contactId, list_id AS listId, attempt, r
   provider_price_micros AS providerPriceMicros, ivr_stage AS ivrStage, reprompts, opted_out AS optedOut`;
 
 type Raw<T> = Omit<T, 'optedOut'> & { optedOut: number };
-/** A call as stored (the opt-out a 0/1 flag on both engines) as the handlers read it. */
+/** A call row as the handlers read it: the opt-out, a 0/1 flag on both engines, as a boolean. */
 export const toCall = (row: unknown): CallRow | undefined => {
   const raw = row as Raw<CallRow> | undefined;
   return raw ? { ...raw, optedOut: raw.optedOut === 1 } : undefined;

@@ -144,6 +144,7 @@ const CASE_SELECT = `SELECT k.id, k.client_id AS clientId, k.list_id AS listId, 
     (SELECT group_concat(theme, ',') FROM (SELECT theme FROM response_themes t WHERE t.response_id = k.response_id ORDER BY theme)) AS themes
   FROM cases k JOIN contacts c ON c.id = k.contact_id LEFT JOIN responses r ON r.id = k.response_id`;
 
+/** A case row in the port's shape: its contact and comment grouped, its themes a sorted list. */
 export function toStored(row: CaseRow): StoredCase {
   return {
     id: row.id,
