@@ -30,5 +30,7 @@ DO $$ BEGIN
     CREATE ROLE nps LOGIN CREATEDB PASSWORD 'nps';
   END IF;
 END $$;
+-- The tests drop their databases WITH (FORCE), which ends any session still on one (an autovacuum worker).
+GRANT pg_signal_backend TO nps;
 SQL
 echo "PostgreSQL $version/$cluster is up on 127.0.0.1:5432 (role nps)"

@@ -48,7 +48,16 @@ export async function freshPostgres(options: { poolSize?: number } = {}): Promis
     url,
     close: async () => {
       await database.close();
-      await pool.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
+      // A session the server itself started on the database (autovacuum) may hold the drop back a moment.
+      for (let attempt = 1; ; attempt++) {
+        try {
+          await pool.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
+          return;
+        } catch (error) {
+          if (attempt === 5) throw error;
+          await new Promise((resolve) => setTimeout(resolve, 200 * attempt));
+        }
+      }
     },
   };
 }
