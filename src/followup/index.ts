@@ -1,4 +1,4 @@
-export { SqliteAlertStore } from './alert-store.js';
+export { SqliteAlertStore, type AlertStore } from './alert-store.js';
 export { PostgresAlertStore } from './alert-store.pg.js';
 export { detractorAlertPayload, listAlerts, type RecordingLinkFn } from './alerts.js';
 export { caseSummary, CasePatch, CasesQuery, DEFAULT_CASES_LIMIT, listCases, updateCase, type CaseView, type FollowUpSummary } from './cases.js';

@@ -1,4 +1,4 @@
 export { eraseNumber } from './erase.js';
-export { SqliteErasureStore } from './erasure-store.js';
+export { SqliteErasureStore, type ErasureStore } from './erasure-store.js';
 export { PostgresErasureStore } from './erasure-store.pg.js';
 export { purgeRecordings } from './retention.js';

@@ -4,3 +4,4 @@ export { windowEndsAt } from './window.js';
 export { TriggeredListsRunner } from './triggered.js';
 export { CronJob } from './daily.js';
 export { PostgresScheduleStore } from './store.pg.js';
+export { scheduleStore, type ScheduleStore } from './store.js';
