@@ -143,7 +143,7 @@ async function childDial(): Promise<void> {
       },
       { needsVonage: true },
     );
-    const ctx = openContext({ config, clock: systemClock, logger: createLogger({ level: 'error', format: 'json' }) });
+    const ctx = await openContext({ config, clock: systemClock, logger: createLogger({ level: 'error', format: 'json' }) });
     // Contacts straight into SQLite: the import has its own benchmark.
     const listId = (ctx.database.sqlite.prepare(`INSERT INTO lists (name, script, policy, state, created_at) VALUES ('bench', '{"company":"Acme"}', '{}', 'ready', ?) RETURNING id`).get(Date.now()) as { id: number }).id;
     const insert = ctx.database.sqlite.prepare(`INSERT INTO contacts (list_id, row_number, phone_e164, country, status, attempts, next_attempt_at, updated_at) VALUES (?, ?, ?, 'PL', 'pending', 0, 0, 0)`);
@@ -189,7 +189,7 @@ async function childDial(): Promise<void> {
     const gc = (globalThis as { gc?: () => void }).gc;
     gc?.();
     const liveHeapMb = gc ? Math.round(process.memoryUsage().heapUsed / 1e6) : undefined;
-    ctx.close();
+    await ctx.close();
     const stats = (await (await fetch(`${sandbox.url}/__sandbox/stats`)).json()) as { rateLimited: number; maxCreatesInAnyRollingSecond: number };
     const out: DialResult = {
       cps,

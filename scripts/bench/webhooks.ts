@@ -82,7 +82,7 @@ export async function benchWebhooks(): Promise<Figure[]> {
     },
     { needsVonage: true },
   );
-  const ctx = openContext({ config, clock: systemClock, logger: createLogger({ level: 'error', format: 'json' }) });
+  const ctx = await openContext({ config, clock: systemClock, logger: createLogger({ level: 'error', format: 'json' }) });
   const { sqlite } = ctx.database;
   // A list with CALLS live calls, as in the middle of a campaign.
   const listId = (sqlite.prepare(`INSERT INTO lists (name, script, policy, state, created_at) VALUES ('bench', '{"company":"Acme"}', '{"callingHours":"00:00-24:00"}', 'ready', 0) RETURNING id`).get() as { id: number }).id;
@@ -112,7 +112,7 @@ export async function benchWebhooks(): Promise<Figure[]> {
   const app = await load(`http://127.0.0.1:${runtime.server.port}`, requests);
   const cpu = process.cpuUsage(cpuBefore);
   await runtime.close();
-  ctx.close();
+  await ctx.close();
   rmSync(dir, { recursive: true, force: true });
 
   const bare = createServer((req, res) => {

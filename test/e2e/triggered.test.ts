@@ -47,7 +47,7 @@ afterEach(async () => {
   await s.api.close();
   await s.sandbox.close();
   await s.receiver.close();
-  s.ctx.close();
+  await s.ctx.close();
 });
 
 async function setup(): Promise<Setup> {
@@ -93,7 +93,7 @@ async function setup(): Promise<Setup> {
   );
   // Monday 5 January 2026, 10:00 UTC.
   const clock = new ManualClock(Date.UTC(2026, 0, 5, 10, 0, 0));
-  const ctx = openContext({ config, clock, logger: createSilentLogger() });
+  const ctx = await openContext({ config, clock, logger: createSilentLogger() });
   const receiver = await startReceiver([503, 200]);
   const clients = new SqliteClientStore(ctx.database);
   const { client, apiKey } = await addClient({ clients, clock, name: 'Acme' });

@@ -60,7 +60,7 @@ async function setup(contacts: number, policyCps: number): Promise<Setup> {
   );
   // 19:59 in Warsaw on Monday 5 January 2026.
   const clock = new ManualClock(Date.UTC(2026, 0, 5, 18, 59, 0));
-  const ctx = openContext({ config, clock, logger: createSilentLogger() });
+  const ctx = await openContext({ config, clock, logger: createSilentLogger() });
   const { sqlite } = ctx.database;
   const policy = JSON.stringify({ cps: policyCps, maxConcurrent: 4, maxAttempts: 1, callingHours: '00:00-24:00' });
   const listId = (sqlite.prepare(`INSERT INTO lists (name, script, policy, state, created_at) VALUES ('nightly', '{"company":"Acme"}', ?, 'ready', ?) RETURNING id`).get(policy, clock.now()) as { id: number }).id;
@@ -80,7 +80,7 @@ afterEach(async () => {
   if (!s) return;
   await s.daemon.close();
   await s.sandbox.close();
-  s.ctx.close();
+  await s.ctx.close();
 });
 
 describe('serve: scheduled runs', () => {

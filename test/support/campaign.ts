@@ -128,7 +128,7 @@ export async function runSandboxCampaign(options: CampaignRunOptions): Promise<C
     },
     { needsVonage: true },
   );
-  const ctx = openContext({ config, clock, logger });
+  const ctx = await openContext({ config, clock, logger });
   const { sqlite } = ctx.database;
   const listIds = Array.from(
     { length: options.lists ?? 1 },
@@ -189,7 +189,7 @@ export async function runSandboxCampaign(options: CampaignRunOptions): Promise<C
       proxy?.close();
       proxy?.closeAllConnections();
       await sandbox.close();
-      ctx.close();
+      await ctx.close();
     },
   };
 }

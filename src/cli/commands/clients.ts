@@ -15,14 +15,14 @@ export function registerClientsCommands(program: Command): void {
     .argument('<name>', 'client name')
     .option('--json', 'print JSON')
     .action(async (name: string, options: { json?: boolean }) => {
-      const ctx = openContext();
+      const ctx = await openContext();
       try {
         const { client, apiKey } = await addClient({ clients: new SqliteClientStore(ctx.database), clock: ctx.clock, name });
         if (options.json) return printJson({ ...client, apiKey });
         printLine(`Client ${client.id} "${client.name}" created.`);
         printLine(`API key (shown only now; store it safely): ${apiKey}`);
       } finally {
-        ctx.close();
+        await ctx.close();
       }
     });
 
@@ -37,7 +37,7 @@ export function registerClientsCommands(program: Command): void {
     .option('--taxonomy <file>', 'the themes taxonomy of its comments, a JSON file (docs/themes.md); "default" goes back to the default taxonomy')
     .option('--json', 'print JSON')
     .action(async (clientId: number, flags: { alertUrl?: string; alertSecret?: string; reportUrl?: string; caseOwner?: string; taxonomy?: string; json?: boolean }) => {
-      const ctx = openContext();
+      const ctx = await openContext();
       const store = new SqliteClientStore(ctx.database);
       const clear = (value: string | undefined) => (value === undefined ? undefined : value === 'none' ? null : value);
       try {
@@ -59,7 +59,7 @@ export function registerClientsCommands(program: Command): void {
         printClient(client, themes);
         if (generatedSecret) printLine(`Webhook secret (shown only now; the receiver checks X-Nps-Signature with it): ${generatedSecret}`);
       } finally {
-        ctx.close();
+        await ctx.close();
       }
     });
 
@@ -69,14 +69,14 @@ export function registerClientsCommands(program: Command): void {
     .argument('<clientId>', 'client id', positiveInt('clientId'))
     .option('--json', 'print JSON')
     .action(async (clientId: number, flags: { json?: boolean }) => {
-      const ctx = openContext({ readOnly: true });
+      const ctx = await openContext({ readOnly: true });
       try {
         const client = await getClient({ clients: new SqliteClientStore(ctx.database), clientId });
         const themes = await clientTaxonomy(new SqliteTaxonomyStore(ctx.database), clientId);
         if (flags.json) return printJson({ ...client, taxonomy: themes });
         printClient(client, themes);
       } finally {
-        ctx.close();
+        await ctx.close();
       }
     });
 
@@ -85,14 +85,14 @@ export function registerClientsCommands(program: Command): void {
     .description('all clients')
     .option('--json', 'print JSON')
     .action(async (options: { json?: boolean }) => {
-      const ctx = openContext({ readOnly: true });
+      const ctx = await openContext({ readOnly: true });
       try {
         const all = await listClients({ clients: new SqliteClientStore(ctx.database) });
         if (options.json) return printJson(all);
         if (all.length === 0) return printLine('No clients yet. Add one with `nps-dialer clients add <name>`.');
         printLine(table(['ID', 'NAME', 'KEY PREFIX', 'CREATED'], all.map((c) => [c.id, c.name, c.apiKeyPrefix ?? '-', formatTime(c.createdAt)])));
       } finally {
-        ctx.close();
+        await ctx.close();
       }
     });
 }

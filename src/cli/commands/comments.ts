@@ -48,7 +48,7 @@ export function registerCommentsCommands(program: Command): void {
     .addOption(new Option('--category <category>', 'only detractors (0–6), passives (7–8) or promoters (9–10)').choices(NPS_CATEGORIES))
     .option('--json', 'print JSON')
     .action(async (listId: number, flags: { theme?: string; category?: string; json?: boolean }) => {
-      const ctx = openContext({ readOnly: true });
+      const ctx = await openContext({ readOnly: true });
       try {
         const parsed = CommentsQuery.safeParse({ ...(flags.theme ? { theme: flags.theme } : {}), ...(flags.category ? { category: flags.category } : {}) });
         if (!parsed.success) throw new AppError('USAGE', parsed.error.issues.map((i) => `--${String(i.path[0])}: ${i.message}`).join('; '));
@@ -57,7 +57,7 @@ export function registerCommentsCommands(program: Command): void {
         if (found.length === 0) return printLine('No comments with words.');
         printLine(table(['RESPONSE', 'SCORE', 'PHONE', 'THEMES', 'SENTIMENT', 'REASON', 'TEXT'], found.map(commentRow)));
       } finally {
-        ctx.close();
+        await ctx.close();
       }
     });
 
@@ -69,7 +69,7 @@ export function registerCommentsCommands(program: Command): void {
     .addOption(new Option('--sentiment <label>', 'the sentiment too').choices(SENTIMENT_CHOICES))
     .option('--json', 'print JSON')
     .action(async (responseId: number, flags: { themes: string; sentiment?: string; json?: boolean }) => {
-      const ctx = openContext();
+      const ctx = await openContext();
       try {
         const themes = flags.themes.split(',').map((t) => t.trim()).filter((t) => t !== '');
         const result = await correctThemes(
@@ -81,7 +81,7 @@ export function registerCommentsCommands(program: Command): void {
           `Comment ${result.responseId}: themes ${result.themes.join(', ')} (manual), sentiment ${result.sentiment ?? '-'} (${result.sentimentSource ?? '-'})${result.correctionId === null ? '; nothing changed' : `; correction ${result.correctionId} recorded`}.`,
         );
       } finally {
-        ctx.close();
+        await ctx.close();
       }
     });
 
@@ -91,25 +91,25 @@ export function registerCommentsCommands(program: Command): void {
     .argument('<listId>', 'list id', positiveInt('listId'))
     .option('--json', 'print JSON')
     .action(async (listId: number, flags: { json?: boolean }) => {
-      const ctx = openContext();
+      const ctx = await openContext();
       try {
         const summary = await reclassifyList({ ...sqliteCommentStores(ctx.database), clock: ctx.clock, logger: ctx.logger }, listId);
         if (flags.json) return printJson(summary);
         printLine(`List ${listId}: classified ${summary.classified}, kept manual ${summary.keptManual}, changed ${summary.changed}.`);
       } finally {
-        ctx.close();
+        await ctx.close();
       }
     });
 }
 
 /** The taxonomy of a client named by id or name, read from the database. */
 async function clientTaxonomyOf(nameOrId: string): Promise<Taxonomy> {
-  const ctx = openContext({ readOnly: true });
+  const ctx = await openContext({ readOnly: true });
   try {
     const { taxonomies } = sqliteCommentStores(ctx.database);
     return await taxonomyOfClient(taxonomies, await findClientId(taxonomies, nameOrId));
   } finally {
-    ctx.close();
+    await ctx.close();
   }
 }
 

@@ -89,7 +89,7 @@ async function runDemo(flags: DemoFlags): Promise<void> {
     speech: { transcription: { languages: [...POOL_LANGUAGES] } },
     logger: logger.child({ module: 'sandbox' }),
   });
-  const ctx = openContext({
+  const ctx = await openContext({
     config: {
       ...base,
       databasePath: path.join(dir, DEMO_DATABASE),
@@ -146,7 +146,7 @@ async function runDemo(flags: DemoFlags): Promise<void> {
     if (result.kind !== 'completed') process.exitCode = 1;
     if (flags.keepServing) await serveConsoleUntilStopped(ctx, flags.port ?? 0);
   } finally {
-    ctx.close();
+    await ctx.close();
     await sandbox.close();
   }
 }

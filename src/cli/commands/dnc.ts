@@ -16,13 +16,13 @@ export function registerDncCommands(program: Command): void {
     .option('--reason <text>', 'why (kept with the entry)')
     .option('--json', 'print JSON')
     .action(async (numbers: string[], options: { country?: ReturnType<typeof countryCode>; reason?: string; json?: boolean }) => {
-      const ctx = openContext();
+      const ctx = await openContext();
       try {
         const summary = await addSuppressions({ suppressions: new SqliteSuppressionStore(ctx.database), clock: ctx.clock, numbers, country: options.country, source: 'operator', reason: options.reason });
         report(summary, options.json);
         if (summary.invalid.length > 0) process.exitCode = 3;
       } finally {
-        ctx.close();
+        await ctx.close();
       }
     });
 
@@ -35,13 +35,13 @@ export function registerDncCommands(program: Command): void {
     .option('--json', 'print JSON')
     .action(async (file: string, options: { country?: ReturnType<typeof countryCode>; reason?: string; json?: boolean }) => {
       const numbers = await readNumbersFile(file);
-      const ctx = openContext();
+      const ctx = await openContext();
       try {
         const summary = await addSuppressions({ suppressions: new SqliteSuppressionStore(ctx.database), clock: ctx.clock, numbers, country: options.country, source: 'import', reason: options.reason });
         report(summary, options.json);
         if (summary.invalid.length > 0) process.exitCode = 3;
       } finally {
-        ctx.close();
+        await ctx.close();
       }
     });
 
@@ -51,12 +51,12 @@ export function registerDncCommands(program: Command): void {
     .argument('<number>', 'phone number')
     .option('--country <code>', 'country for a number in national format', countryCode)
     .action(async (number: string, options: { country?: ReturnType<typeof countryCode> }) => {
-      const ctx = openContext();
+      const ctx = await openContext();
       try {
         const { e164 } = await removeSuppression({ suppressions: new SqliteSuppressionStore(ctx.database), number, country: options.country });
         printLine(`Removed ${e164} from the do-not-call list.`);
       } finally {
-        ctx.close();
+        await ctx.close();
       }
     });
 
@@ -66,14 +66,14 @@ export function registerDncCommands(program: Command): void {
     .option('--json', 'print JSON')
     .option('--mask', 'mask numbers to their last three digits')
     .action(async (options: { json?: boolean; mask?: boolean }) => {
-      const ctx = openContext({ readOnly: true });
+      const ctx = await openContext({ readOnly: true });
       try {
         const entries = (await listSuppressions({ suppressions: new SqliteSuppressionStore(ctx.database) })).map((e) => ({ ...e, phoneE164: options.mask ? maskPhone(e.phoneE164) : e.phoneE164 }));
         if (options.json) return printJson(entries);
         if (entries.length === 0) return printLine('The do-not-call list is empty.');
         printLine(table(['NUMBER', 'SOURCE', 'ADDED', 'REASON'], entries.map((e) => [e.phoneE164, e.source, formatTime(e.createdAt), e.reason ?? ''])));
       } finally {
-        ctx.close();
+        await ctx.close();
       }
     });
 }

@@ -18,7 +18,7 @@ export function registerFollowUpCommands(program: Command): void {
     .option('--limit <n>', 'at most this many (default 100)', positiveInt('--limit'))
     .option('--json', 'print JSON')
     .action(async (flags: { list?: number; limit?: number; json?: boolean }) => {
-      const ctx = openContext({ readOnly: true });
+      const ctx = await openContext({ readOnly: true });
       try {
         const alerts = await listAlerts({ alerts: new SqliteAlertStore(ctx.database) }, { listId: flags.list, limit: flags.limit });
         if (flags.json) return printJson(alerts);
@@ -44,7 +44,7 @@ export function registerFollowUpCommands(program: Command): void {
           for (const l of a.log) printLine(`  #${l.attempt} ${formatTime(l.attemptedAt)} ${l.target} → ${l.statusCode === null ? l.error : `HTTP ${l.statusCode}`} (${l.durationMs} ms)`);
         }
       } finally {
-        ctx.close();
+        await ctx.close();
       }
     });
 
@@ -61,7 +61,7 @@ export function registerFollowUpCommands(program: Command): void {
     .option('--before <caseId>', 'only cases older than this one (the next page)')
     .option('--json', 'print JSON')
     .action(async (flags: { list?: number; status?: string; overdue?: boolean; theme?: string; limit?: string; before?: string; json?: boolean }) => {
-      const ctx = openContext({ readOnly: true });
+      const ctx = await openContext({ readOnly: true });
       try {
         const parsed = CasesQuery.safeParse({
           ...(flags.list ? { listId: String(flags.list) } : {}),
@@ -77,7 +77,7 @@ export function registerFollowUpCommands(program: Command): void {
         if (found.length === 0) return printLine('No cases.');
         printLine(table(['ID', 'LIST', 'SCORE', 'AGENT', 'CONTACT', 'THEMES', 'REASON', 'OWNER', 'STATUS', 'DUE'], found.map(caseRow)));
       } finally {
-        ctx.close();
+        await ctx.close();
       }
     });
 
@@ -90,7 +90,7 @@ export function registerFollowUpCommands(program: Command): void {
     .option('--note <text>', 'replaces the note ("" clears it)')
     .option('--json', 'print JSON')
     .action(async (caseId: number, flags: { status?: string; owner?: string; note?: string; json?: boolean }) => {
-      const ctx = openContext();
+      const ctx = await openContext();
       try {
         const patch = {
           ...(flags.status !== undefined ? { status: flags.status } : {}),
@@ -101,7 +101,7 @@ export function registerFollowUpCommands(program: Command): void {
         if (flags.json) return printJson(updated);
         printLine(table(['ID', 'LIST', 'SCORE', 'AGENT', 'CONTACT', 'THEMES', 'REASON', 'OWNER', 'STATUS', 'DUE'], [caseRow(updated)]));
       } finally {
-        ctx.close();
+        await ctx.close();
       }
     });
 }

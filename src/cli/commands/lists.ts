@@ -30,7 +30,7 @@ export function registerListsCommands(program: Command): void {
     .description('all lists with their contacts counted by status')
     .option('--json', 'print JSON')
     .action(async (options: { json?: boolean }) => {
-      const ctx = openContext({ readOnly: true });
+      const ctx = await openContext({ readOnly: true });
       try {
         const all = await listLists({ lists: new SqliteListStore(ctx.database) });
         if (options.json) return printJson(all);
@@ -52,7 +52,7 @@ export function registerListsCommands(program: Command): void {
           ),
         );
       } finally {
-        ctx.close();
+        await ctx.close();
       }
     });
 
@@ -63,7 +63,7 @@ export function registerListsCommands(program: Command): void {
     .option('--json', 'print JSON')
     .action(async (listId: number, options: { json?: boolean }) => {
       const { describeListPace, listLanguages } = await import('../../dialer/index.js');
-      const ctx = openContext({ readOnly: true });
+      const ctx = await openContext({ readOnly: true });
       try {
         const list = await showList({ lists: new SqliteListStore(ctx.database), listId });
         const book = new ListSettingsBook(ctx.database, ctx.config);
@@ -89,7 +89,7 @@ export function registerListsCommands(program: Command): void {
         printLine(`  triggers     ${list.acceptsTriggers ? 'accepted (serve dials them continuously)' : 'not accepted'}`);
         printLine(`  follow-up    ${settingsText(list.followUp)}`);
       } finally {
-        ctx.close();
+        await ctx.close();
       }
     });
 
@@ -102,13 +102,13 @@ export function registerListsCommands(program: Command): void {
     .action(async (listId: number, options: { json?: boolean }) => {
       // The dialer (and the SDK under it) is loaded only by the commands that use it: `lists import` stays small.
       const { planList } = await import('../../dialer/index.js');
-      const ctx = openContext({ readOnly: true });
+      const ctx = await openContext({ readOnly: true });
       try {
         const plan = planList({ database: ctx.database, lists: new ListSettingsBook(ctx.database, ctx.config), listId, now: ctx.clock.now() });
         if (options.json) return printJson(plan);
         printPlan(plan);
       } finally {
-        ctx.close();
+        await ctx.close();
       }
     });
 
@@ -124,7 +124,7 @@ export function registerListsCommands(program: Command): void {
       .addHelpText('after', helpSection('Examples', [`nps-dialer lists ${verb} 1`]))
       .action(async (listId: number) => {
         const { pauseList, resumeList } = await import('../../dialer/index.js');
-        const ctx = openContext();
+        const ctx = await openContext();
         try {
           const lists = new SqliteListStore(ctx.database);
           const result = verb === 'pause' ? await pauseList({ lists, clock: ctx.clock }, { listId }) : await resumeList({ lists }, { listId });
@@ -134,7 +134,7 @@ export function registerListsCommands(program: Command): void {
             printLine(result.changed ? `List ${listId} is resumed: its runs dial again.` : `List ${listId} was not paused.`);
           }
         } finally {
-          ctx.close();
+          await ctx.close();
         }
       });
   }
@@ -165,7 +165,7 @@ export function registerListsCommands(program: Command): void {
     )
     .action(async (listId: number, flags: DialingFlags & FollowUpFlags & { json?: boolean }) => {
       const { saveListSettings, SqliteRunStore } = await import('../../dialer/index.js');
-      const ctx = openContext();
+      const ctx = await openContext();
       try {
         // Contacts already waiting (parked at an opening, waiting out a retry delay) are re-planned under the new rules.
         const { list, replanned } = await saveListSettings({
@@ -187,7 +187,7 @@ export function registerListsCommands(program: Command): void {
         printLine(`  follow-up  ${settingsText(list.followUp)}`);
         if (replanned > 0) printLine(`  ${plural(replanned, 'waiting contact')} re-planned under these settings; next attempt ${formatTime(list.nextAttemptAt)}`);
       } finally {
-        ctx.close();
+        await ctx.close();
       }
     });
 
@@ -203,7 +203,7 @@ export function registerListsCommands(program: Command): void {
     .option('--accept-triggers', 'take triggered surveys (POST /api/v1/surveys, `surveys trigger`)')
     .option('--json', 'print JSON')
     .action(async (name: string, flags: { client?: number; country?: string; timezone?: string; company?: string; language?: string; acceptTriggers?: boolean; json?: boolean }) => {
-      const ctx = openContext();
+      const ctx = await openContext();
       try {
         const list = await createList({
           lists: new SqliteListStore(ctx.database),
@@ -220,7 +220,7 @@ export function registerListsCommands(program: Command): void {
         if (flags.json) return printJson(list);
         printLine(`Created list ${list.id} "${list.name}"${list.clientName ? ` for ${list.clientName}` : ''}${list.acceptsTriggers ? '; it accepts triggered surveys' : ''}.`);
       } finally {
-        ctx.close();
+        await ctx.close();
       }
     });
 
@@ -262,7 +262,7 @@ export function registerListsCommands(program: Command): void {
         ]),
     )
     .action(async (file: string, options: ImportFlags) => {
-      const ctx = openContext({ readOnly: options.dryRun ?? false });
+      const ctx = await openContext({ readOnly: options.dryRun ?? false });
       const abort = new AbortController();
       const onSignal = () => abort.abort();
       process.once('SIGINT', onSignal);
@@ -304,7 +304,7 @@ export function registerListsCommands(program: Command): void {
         bar?.stop();
         process.off('SIGINT', onSignal);
         process.off('SIGTERM', onSignal);
-        ctx.close();
+        await ctx.close();
       }
     });
 }

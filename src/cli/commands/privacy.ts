@@ -15,7 +15,7 @@ export function registerPrivacyCommands(program: Command): void {
     .option('--country <code>', 'country for a number in national format', countryCode)
     .option('--json', 'print JSON')
     .action(async (number: string, options: { country?: ReturnType<typeof countryCode>; json?: boolean }) => {
-      const ctx = openContext();
+      const ctx = await openContext();
       try {
         const summary = await eraseNumber({ erasures: new SqliteErasureStore(ctx.database), clock: ctx.clock, logger: ctx.logger.child({ module: 'privacy' }), recordingsDir: ctx.config.recordingsDir, number, country: options.country });
         if (options.json) return printJson(summary);
@@ -28,7 +28,7 @@ export function registerPrivacyCommands(program: Command): void {
         if (summary.billingLinesKept > 0) printLine(`${summary.billingLinesKept} billing line(s) kept for invoicing, detached from the person.`);
         if (summary.suppressionKept) printLine('The number stays on the do-not-call list (remove it with `dnc remove` if wanted).');
       } finally {
-        ctx.close();
+        await ctx.close();
       }
     });
 
@@ -39,7 +39,7 @@ export function registerPrivacyCommands(program: Command): void {
     .description('delete recordings older than RECORDING_RETENTION_DAYS, and files no response points at')
     .option('--json', 'print JSON')
     .action(async (options: { json?: boolean }) => {
-      const ctx = openContext();
+      const ctx = await openContext();
       try {
         const summary = await purgeRecordings({ comments: new SqliteCommentStore(ctx.database), clock: ctx.clock, logger: ctx.logger.child({ module: 'privacy' }), recordingsDir: ctx.config.recordingsDir, days: ctx.config.recordingRetentionDays });
         if (options.json) return printJson(summary);
@@ -49,7 +49,7 @@ export function registerPrivacyCommands(program: Command): void {
             : 'RECORDING_RETENTION_DAYS is 0: recordings are kept for ever; nothing deleted.',
         );
       } finally {
-        ctx.close();
+        await ctx.close();
       }
     });
 }

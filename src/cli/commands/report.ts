@@ -62,11 +62,11 @@ export function registerReportCommand(program: Command): void {
     )
     .action(async (listId: number, flags: ReportFlags) => {
       checkFlags(flags);
-      const ctx = openContext({ readOnly: true });
+      const ctx = await openContext({ readOnly: true });
       try {
         await report(ctx, listId, flags);
       } finally {
-        ctx.close();
+        await ctx.close();
       }
     });
 }

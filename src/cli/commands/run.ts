@@ -44,12 +44,12 @@ export function registerRunCommand(program: Command): void {
         ]),
     )
     .action(async (listId: number, flags: RunFlags) => {
-      const ctx = openContext({ needsVonage: true });
+      const ctx = await openContext({ needsVonage: true });
       try {
         const result = await runList(ctx, listId, flags);
         process.exitCode = result.kind === 'paused' ? EXIT_PAUSED : 0;
       } finally {
-        ctx.close();
+        await ctx.close();
       }
     });
 }

@@ -34,7 +34,7 @@ export function registerScheduleCommands(program: Command): void {
       ]),
     )
     .action(async (listId: number, flags: AddFlags) => {
-      const ctx = openContext();
+      const ctx = await openContext();
       try {
         const added = await addSchedule({
           database: ctx.database,
@@ -47,7 +47,7 @@ export function registerScheduleCommands(program: Command): void {
             `Next window opens ${formatTime(added.nextRunAt)}; \`nps-dialer serve\` must be running.`,
         );
       } finally {
-        ctx.close();
+        await ctx.close();
       }
     });
 
@@ -56,7 +56,7 @@ export function registerScheduleCommands(program: Command): void {
     .description('every schedule with its next run and how its last run ended')
     .option('--json', 'print JSON')
     .action(async (flags: { json?: boolean }) => {
-      const ctx = openContext({ readOnly: true });
+      const ctx = await openContext({ readOnly: true });
       try {
         const all = await listSchedules({ database: ctx.database, clock: ctx.clock });
         if (flags.json) return printJson(all);
@@ -68,7 +68,7 @@ export function registerScheduleCommands(program: Command): void {
           ),
         );
       } finally {
-        ctx.close();
+        await ctx.close();
       }
     });
 
@@ -77,12 +77,12 @@ export function registerScheduleCommands(program: Command): void {
     .description('delete a schedule (a run it started stops at its window end as planned)')
     .argument('<id>', 'schedule id', positiveInt('id'))
     .action(async (id: number) => {
-      const ctx = openContext();
+      const ctx = await openContext();
       try {
         await removeSchedule({ database: ctx.database, id });
         printLine(`Schedule ${id} removed.`);
       } finally {
-        ctx.close();
+        await ctx.close();
       }
     });
 }

@@ -15,7 +15,7 @@ export function registerServeCommand(program: Command): void {
       // Listen for the stop signal first: one that arrives while the daemon starts (or right after
       // the banner) must stop it gracefully, not kill it.
       const signalled = nextSignal();
-      const ctx = openContext({ needsVonage: true });
+      const ctx = await openContext({ needsVonage: true });
       try {
         const daemon = await startDaemon(ctx, { port: flags.port });
         const base = daemon.runtime.publicBaseUrl;
@@ -27,7 +27,7 @@ export function registerServeCommand(program: Command): void {
         process.stderr.write(`${signal}: no new calls; waiting for live calls to finish…\n`);
         await daemon.close();
       } finally {
-        ctx.close();
+        await ctx.close();
       }
     });
 }

@@ -38,7 +38,7 @@ export function registerSurveysCommands(program: Command): void {
     .option('--timezone <zone>', "the callee's IANA zone, for countries with several")
     .option('--json', 'print JSON')
     .action(async (listId: number, phone: string, flags: TriggerFlags) => {
-      const ctx = openContext();
+      const ctx = await openContext();
       try {
         const { result, replayed } = await triggerSurvey(
           { units: sqliteTriggerUnits(ctx.database), database: ctx.database, clock: ctx.clock, logger: ctx.logger.child({ module: 'surveys' }), config: ctx.config },
@@ -60,7 +60,7 @@ export function registerSurveysCommands(program: Command): void {
         printLine(`  ${result.message}`);
         if (result.status !== 'refused') printLine('  `nps-dialer serve` dials it (a running `serve` picks it up within seconds).');
       } finally {
-        ctx.close();
+        await ctx.close();
       }
     });
 }

@@ -1,0 +1,44 @@
+import { Election, type ElectionStatus, type Term } from '../cluster/index.js';
+import { acquireDialerLock } from '../dialer/index.js';
+import type { Logger } from '../logging/index.js';
+import { nodeName } from './backend.js';
+import type { AppContext } from './context.js';
+
+/**
+ * Who dials (docs/adr/0014-cluster-on-postgresql.md): on SQLite the one process that holds the
+ * database's lock row (docs/adr/0006), leading from its start until it stops or is taken over; on
+ * PostgreSQL the node the election chose, for as long as it keeps its lease. Either way the work
+ * of the dialer starts at each term and stops when the term's signal aborts.
+ */
+export interface Leadership {
+  readonly node: string;
+  start(lead: (term: Term) => void): void;
+  status(): ElectionStatus;
+  stop(): Promise<void>;
+}
+
+export function leadershipFor(ctx: AppContext, options: { command: string; address: string | null; logger: Logger }): Leadership {
+  if (ctx.backend.kind === 'postgres') {
+    const node = nodeName(ctx.config.nodeName);
+    const election = new Election({ leases: ctx.backend.stores.leases, clock: ctx.clock, logger: options.logger, holder: node, address: options.address, ttlMs: ctx.config.leaseTtlMs });
+    return { node, start: (lead) => election.start(lead), status: () => election.status, stop: () => election.stop() };
+  }
+  // Throws LOCKED naming the holder when another process dials from this database.
+  const lock = acquireDialerLock({ database: ctx.database, clock: ctx.clock, logger: options.logger, command: options.command });
+  lock.startHeartbeat();
+  const node = `${lock.holder.host}:${lock.holder.pid}`;
+  let leading = false;
+  return {
+    node,
+    start: (lead) => {
+      leading = true;
+      lock.lost.addEventListener('abort', () => (leading = false), { once: true });
+      lead({ fence: 0, signal: lock.lost });
+    },
+    status: () => ({ leading: leading && !lock.lost.aborted, holder: node, fence: null, lease: null }),
+    stop: async () => {
+      leading = false;
+      await lock.release();
+    },
+  };
+}
