@@ -8,6 +8,8 @@ describeOnPostgres('the outbound side', () => {
   runStoreConformance('PostgreSQL', async () => {
     const fresh = await freshPostgres();
     const second = await openPostgres({ url: fresh.url, migrate: false, poolSize: 4 });
+    // Connected before the test starts, so that the second node's statements race the first's rather than its connecting.
+    await second.pool.query('SELECT 1');
     const { pool } = fresh.database;
     let rows = 0;
     const id = async (sql: string, values: unknown[]) => (await one<{ id: number }>(pool, sql, values))!.id;

@@ -7,13 +7,12 @@ import type { FollowUpScene, Respondent, Responded } from './follow-up-scene.js'
 
 /**
  * One adapter under test, with the engine's way to put clients, lists and respondents in place;
- * cases and deliveries are made by the writes of their own ports on the same engine (their
- * adapters, or the same statements where an engine's adapter of that port is not at hand).
+ * cases and deliveries are made through their own stores of the same engine.
  */
 export interface AlertStoreFixture extends FollowUpScene {
   store: AlertStore;
-  cases: Pick<CaseStore, 'open'>;
-  deliveries: Pick<DeliveryStore, 'enqueue' | 'recordAttempt'>;
+  cases: CaseStore;
+  deliveries: DeliveryStore;
   close(): Promise<void>;
 }
 
