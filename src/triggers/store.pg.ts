@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { ContactStatus } from '../db/schema/index.js';
 import { one, type Queryable } from '../db/postgres/index.js';
-import type { ScreeningCaps, ScreeningFacts } from '../dialer/index.js';
+import { postgresScreeningFacts, type ScreeningCaps, type ScreeningFacts } from '../dialer/index.js';
 import type { NewTrigger, RecordedTrigger, TriggeredContact, TriggerList, TriggerStore } from './store.js';
 
 const TRIGGER_COLUMNS = `id AS "surveyId", list_id AS "listId", status, reason, message, call_at AS "callAt", request_hash AS "requestHash"`;
@@ -14,9 +14,6 @@ const TRIGGER_COLUMNS = `id AS "surveyId", list_id AS "listId", status, reason, 
 const KEY_LOCK = 1_953_628_161;
 const NUMBER_LOCK = 1_953_628_162;
 const ROWS_LOCK = 1_953_628_163;
-
-/** The trailing window of the attempt cap, as the dialer's screening counts it (30 calendar days). */
-const ATTEMPT_CAP_WINDOW_MS = 30 * 86_400_000;
 
 /** A lock key for the parts; a newline never occurs in an idempotency key or a number, so the join is unambiguous. */
 const lockKey = (...parts: (string | number)[]) => createHash('sha256').update(parts.join('\n')).digest().readInt32BE(0);
@@ -64,34 +61,7 @@ export class PostgresTriggerStore implements TriggerStore {
   }
 
   async screeningFacts(contact: { listId: number; phoneE164: string }, caps: ScreeningCaps, now: number): Promise<ScreeningFacts> {
-    const { phoneE164, listId } = contact;
-    const recent =
-      caps.minDaysBetweenSurveys > 0
-        ? ((await one<{ at: number; listId: number }>(
-            this.#q,
-            `SELECT k.ended_at AS at, other.list_id AS "listId" FROM contacts other
-               JOIN lists l ON l.id = other.list_id
-               JOIN calls k ON k.contact_id = other.id
-             WHERE other.phone_e164 = $1 AND other.list_id <> $2 AND l.client_id IS NOT DISTINCT FROM $3 AND k.outcome = 'human' AND k.ended_at >= $4
-             ORDER BY k.ended_at DESC LIMIT 1`,
-            [phoneE164, listId, caps.clientId, now - caps.minDaysBetweenSurveys * 86_400_000],
-          )) ?? null)
-        : null;
-    const attempts =
-      caps.maxAttemptsPer30Days > 0
-        ? (await one<{ n: number }>(
-            this.#q,
-            `SELECT count(*) AS n FROM contacts other JOIN calls k ON k.contact_id = other.id
-             WHERE other.phone_e164 = $1 AND k.created_at >= $2 AND (k.outcome IS NULL OR k.outcome <> 'create_failed')`,
-            [phoneE164, now - ATTEMPT_CAP_WINDOW_MS],
-          ))!.n
-        : null;
-    return {
-      suppressed: (await one(this.#q, 'SELECT 1 FROM suppressions WHERE phone_e164 = $1', [phoneE164])) !== undefined,
-      recentSurvey: recent,
-      attemptsLast30Days: attempts,
-      liveElsewhere: (await one(this.#q, `SELECT 1 FROM contacts WHERE phone_e164 = $1 AND status = 'dialing' AND list_id <> $2`, [phoneE164, listId])) !== undefined,
-    };
+    return postgresScreeningFacts(this.#q, contact, caps, now);
   }
 
   async addContact(contact: TriggeredContact): Promise<number> {
