@@ -6,7 +6,7 @@ export { changeListSettings, createList, listLists, removeAbandonedImports, show
 export { SqliteListStore, type ListDetails, type ListStore } from './list-store.js';
 export { isCountryCode, normalizePhone } from './phone.js';
 export { DialingPolicy, SurveyScript } from './settings.js';
-export { DEFAULT_POLICY, ListSettingsBook, type ContactPlace, type EffectivePolicy, type ListSettings } from './list-settings.js';
+export { DEFAULT_POLICY, ListNotLoadedError, ListSettingsBook, sqliteListSettings, type ContactPlace, type EffectivePolicy, type ListSettings } from './list-settings.js';
 export { addSuppressions, listSuppressions, readNumbersFile, removeSuppression, type AddSuppressionsSummary } from './suppression.js';
 export { SqliteContactStore, type ContactRow, type ContactStore, type SettleGuard } from './contact-store.js';
 export { isSuppressed, SqliteSuppressionStore, type SuppressionStore } from './suppression-store.js';

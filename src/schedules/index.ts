@@ -3,3 +3,4 @@ export { addSchedule, getSchedule, listSchedules, removeSchedule, type ScheduleV
 export { windowEndsAt } from './window.js';
 export { TriggeredListsRunner } from './triggered.js';
 export { CronJob } from './daily.js';
+export { scheduleStore, type ScheduleStore } from './store.js';
