@@ -2,6 +2,8 @@ import { systemClock } from '../clock/index.js';
 import type { ConsoleDeps, OperatorDeps } from '../console/index.js';
 import { SqliteClientStore, SqliteListStore } from '../contacts/index.js';
 import { SqliteCaseStore } from '../followup/index.js';
+import { sqliteReader } from '../db/index.js';
+import { scheduleStore } from '../schedules/index.js';
 import type { AppContext } from './context.js';
 
 /** The web console's deps from the context: the same database, clock, config and stores as the API. */
@@ -18,5 +20,7 @@ export function consoleDeps(ctx: AppContext, operator: OperatorDeps): ConsoleDep
     // Sessions expire in real time whatever the context's clock simulates (the demo's runs 300× faster).
     sessionClock: systemClock,
     operator,
+    reader: sqliteReader(ctx.database),
+    schedules: scheduleStore(ctx.database),
   };
 }

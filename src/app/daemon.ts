@@ -2,12 +2,13 @@ import type { Clock } from '../clock/index.js';
 import { acquireDialerLock, LocalPacer, reconcileInFlight, runCampaign, type DialerLock } from '../dialer/index.js';
 import { sqliteCommentStores } from '../comments/index.js';
 import { SqliteClientStore, SqliteListStore } from '../contacts/index.js';
+import { sqliteReader } from '../db/index.js';
 import { consoleDeps } from './console.js';
 import { mountConsole } from '../console/index.js';
 import { SqliteCaseStore } from '../followup/index.js';
 import { mountApi } from '../http/index.js';
 import { produceInterimReports } from '../reports/index.js';
-import { CronJob, ScheduleRunner, TriggeredListsRunner, type RunListFn } from '../schedules/index.js';
+import { CronJob, ScheduleRunner, scheduleStore, TriggeredListsRunner, type RunListFn } from '../schedules/index.js';
 import { sqliteTriggerUnits } from '../triggers/index.js';
 import type { AppContext } from './context.js';
 import { startDialerRuntime, type DialerRuntime } from './dialer-runtime.js';
@@ -68,6 +69,7 @@ export async function startDaemon(ctx: AppContext, options: StartDaemonOptions =
           logger: ctx.logger.child({ module: 'api' }),
           cases: new SqliteCaseStore(ctx.database),
           triggers: sqliteTriggerUnits(ctx.database),
+          reader: sqliteReader(ctx.database),
           onSurveyQueued: (listId) => {
             // The list's run (if any) looks for due contacts at once; otherwise the runner starts one.
             started.deps.signals.notifyChange();
@@ -106,14 +108,14 @@ export async function startDaemon(ctx: AppContext, options: StartDaemonOptions =
       });
     };
     const runner = new ScheduleRunner({
-      database: ctx.database,
+      schedules: scheduleStore(ctx.database),
       clock: ctx.clock,
       logger: ctx.logger.child({ module: 'scheduler' }),
       ...(options.pollIntervalMs ? { pollIntervalMs: options.pollIntervalMs } : {}),
       runList,
     });
     const triggers = new TriggeredListsRunner({
-      database: ctx.database,
+      schedules: scheduleStore(ctx.database),
       clock: ctx.clock,
       logger: ctx.logger.child({ module: 'triggers' }),
       runList,

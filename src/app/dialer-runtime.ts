@@ -2,6 +2,7 @@ import { CANCELLED, systemClock } from '../clock/index.js';
 import { CommentTexts, ProviderTranscripts, sqliteCommentStores, type CommentStores } from '../comments/index.js';
 import { CallSignals, DialerGauges, RecordingDownloads, sqliteCallUnits, webhookUrls, type CallDeps, type WebhookUrls } from '../calls/index.js';
 import { ListSettingsBook } from '../contacts/index.js';
+import { sqliteReader } from '../db/index.js';
 import { LocalPacer, RollingWindowLimiter, SqliteRunStore, WorkerPacer, type AccountPacer, type DialerDeps } from '../dialer/index.js';
 import { AppError } from '../errors/index.js';
 import { detractorAlertPayload, SqliteAlertStore } from '../followup/index.js';
@@ -54,7 +55,7 @@ export async function startDialerRuntime(ctx: AppContext, options: StartDialerRu
     clock: ctx.clock,
     logger: logger.child({ module: 'dialer' }),
     signals: new CallSignals(),
-    lists: new ListSettingsBook(ctx.database, config),
+    lists: new ListSettingsBook(sqliteReader(ctx.database), config),
     transcriptionLanguages: config.transcriptionLanguages,
   };
   // One signer for the SDK's requests and the recording downloads.

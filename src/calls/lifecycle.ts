@@ -3,7 +3,7 @@ import type { CallOutcome, ContactStatus } from '../db/schema/index.js';
 import { decimalToMicros, parseProviderTime, parseSeconds, translateStatus } from '../telephony/index.js';
 import type { CallRow } from './store.js';
 import type { CallDeps } from './deps.js';
-import type { CallTx } from './units.js';
+import { runCallUnit, type CallTx } from './units.js';
 
 /** A status callback as it arrives on the event URL (fields we read; the rest is kept verbatim). */
 export interface StatusPayload {
@@ -77,9 +77,23 @@ export async function applyStatusEvent(deps: CallDeps, tx: CallTx, call: CallRow
   }
 }
 
+/**
+ * Before the unit of a status callback (`call`: its ref, or its row): one that may settle the
+ * contact (the call's end, a machine verdict) has the settings of the call's list read again, so
+ * that the retry is planned under the rules in force even if `lists set` changed them a moment ago
+ * in another process; the unit reads them synchronously, from the book. Others need nothing.
+ */
+export async function followListSettings(deps: CallDeps, call: string | Pick<CallRow, 'listId'>, payload: StatusPayload): Promise<void> {
+  const meaning = translateStatus(payload.status);
+  if (meaning.kind !== 'completed' && meaning.kind !== 'failed' && !(meaning.kind === 'detection' && meaning.answeredBy === 'machine')) return;
+  const row = typeof call === 'string' ? await deps.units.stores.calls.byRef(call) : call;
+  if (row) await deps.lists.reloadIfChanged(row.listId);
+}
+
 /** Applies one status callback in a unit of its own, and wakes the call's waiters when it ended the call. */
 export async function applyStatusEventNow(deps: CallDeps, call: CallRow, payload: StatusPayload, receivedAt: number): Promise<boolean> {
-  const ended = await deps.units.run((tx) => applyStatusEvent(deps, tx, call, payload, receivedAt));
+  await followListSettings(deps, call, payload);
+  const ended = await runCallUnit(deps, (tx) => applyStatusEvent(deps, tx, call, payload, receivedAt));
   if (ended) deps.signals.notifyEnded(call.id);
   return ended;
 }
@@ -150,8 +164,8 @@ export async function finalizeCall(deps: CallDeps, tx: CallTx, callId: number, o
 async function settleContact(deps: CallDeps, tx: CallTx, call: CallRow, outcome: CallOutcome, now: number, expected: ContactStatus): Promise<void> {
   const contact = await tx.contacts.byId(call.contactId);
   if (!contact || contact.status !== expected || contact.attempts !== call.attempt) return;
-  // The retry is planned under the rules in force, even if `lists set` changed them a moment ago.
-  deps.lists.reloadIfChanged(call.listId);
+  // The rules in force: read again just before the unit of a status callback that may settle
+  // (followListSettings), and at every turn of the dialing loop.
   const settings = deps.lists.get(call.listId);
   let status: ContactStatus;
   let nextAttemptAt: number | null = null;

@@ -5,6 +5,7 @@ import { parseProviderTime } from '../telephony/index.js';
 import type { ContactRow } from '../contacts/index.js';
 import type { CallRow } from './store.js';
 import type { CallDeps } from './deps.js';
+import { runCallUnit } from './units.js';
 import { settleLateKeys } from './lifecycle.js';
 import { recordOptOut } from './opt-out.js';
 import { handleSpokenComment } from './comment-step.js';
@@ -78,7 +79,7 @@ export interface AnswerRequest {
 
 /** The answer webhook: the callee picked up; the reply is the greeting and the question. */
 export function handleAnswer(deps: FlowDeps, request: AnswerRequest): Promise<CallbackOutcome> {
-  return deps.units.run(async (tx): Promise<CallbackOutcome> => {
+  return runCallUnit(deps, async (tx): Promise<CallbackOutcome> => {
     const call = await tx.calls.byRef(request.ref);
     if (!call) return { kind: 'unknown_call' };
     const { uuid } = request.payload;
@@ -141,9 +142,11 @@ export async function handleInput(deps: FlowDeps, request: InputRequest): Promis
   let score: number | undefined;
   let optedOut = false;
   let where: { listId: number; callId: number } | undefined;
-  const effects: (() => void)[] = [];
+  let effects: (() => void)[] = [];
   const later: AfterCommit = (effect) => effects.push(effect);
-  const outcome = await deps.units.run(async (tx): Promise<CallbackOutcome> => {
+  const outcome = await runCallUnit(deps, async (tx): Promise<CallbackOutcome> => {
+    // Run again when its list had to be loaded first: what a first run collected is not kept.
+    [followUp, score, optedOut, effects] = [undefined, undefined, false, []];
     const call = await tx.calls.byRef(request.ref);
     if (!call) return { kind: 'unknown_call' };
     where = { listId: call.listId, callId: call.id };

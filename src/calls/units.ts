@@ -1,5 +1,5 @@
 import { SqliteBillingStore, type BillingStore } from '../billing/index.js';
-import { SqliteContactStore, type ContactStore } from '../contacts/index.js';
+import { ListNotLoadedError, SqliteContactStore, type ContactStore, type ListSettingsBook } from '../contacts/index.js';
 import { sqliteUnitsOnce, type AppDatabase, type UnitOfWork } from '../db/index.js';
 import { SqliteCaseStore, type CaseStore } from '../followup/index.js';
 import { SqliteDeliveryStore, type DeliveryStore } from '../notifications/index.js';
@@ -34,4 +34,25 @@ export function sqliteCallUnits(database: AppDatabase): CallUnits {
     cases: new SqliteCaseStore(database),
     deliveries: new SqliteDeliveryStore(database),
   }));
+}
+
+/**
+ * Runs `work` in a unit of the call handling once the settings of the list it reads are loaded.
+ * A unit reads them synchronously (`lists.get`), and only the call it reads says which list: a
+ * unit that meets a list this process has not loaded (its first callback here, or the first since
+ * `lists set` invalidated it) fails before it commits, is rolled back whole, and runs again once
+ * the list was read outside it. A loaded list costs nothing. So `work` may run more than once: what
+ * it collects for after the commit starts afresh on each run.
+ */
+export async function runCallUnit<T>(deps: { units: CallUnits; lists: ListSettingsBook }, work: (tx: CallTx) => Promise<T>): Promise<T> {
+  for (let tries = 1; ; tries++) {
+    try {
+      return await deps.units.run(work);
+    } catch (error) {
+      // A list forgotten again between the load and the next run (another `lists set`) is read
+      // again, a few times at most.
+      if (!(error instanceof ListNotLoadedError) || tries === 3) throw error;
+      await deps.lists.load(error.listId);
+    }
+  }
 }

@@ -40,9 +40,9 @@ function frame(res: Response, title: string): PageFrame {
  */
 export function operatorRoutes(deps: ConsoleDeps & { live: LiveReports }): express.Router {
   const router = express.Router();
-  const settings = new ListSettingsBook(deps.database, deps.config);
+  const settings = new ListSettingsBook(deps.reader, deps.config);
   const accountCps = deps.config.accountCps;
-  const status = (): OperatorStatus => ({ ...dialerStatus(deps.database, { now: deps.clock.now(), accountCps }), gauges: deps.operator?.gauges?.() ?? null });
+  const status = async (): Promise<OperatorStatus> => ({ ...(await dialerStatus(deps.reader, { now: deps.clock.now(), accountCps })), gauges: deps.operator?.gauges?.() ?? null });
 
   router.use((_req, res, next) => {
     const session = res.locals.consoleSession as ConsoleSession | undefined;
@@ -52,9 +52,9 @@ export function operatorRoutes(deps: ConsoleDeps & { live: LiveReports }): expre
   });
 
   router.get('/', async (_req, res) => {
-    const s = status();
+    const s = await status();
     const lists = await listLists({ lists: deps.lists });
-    const schedules = await listSchedules({ database: deps.database, clock: deps.clock });
+    const schedules = await listSchedules({ schedules: deps.schedules, clock: deps.clock });
     const paused = new Set(s.pausedLists);
     const csrf = frame(res, '').csrfToken!;
     const listRows = lists
@@ -90,17 +90,17 @@ export function operatorRoutes(deps: ConsoleDeps & { live: LiveReports }): expre
     );
   });
 
-  router.get('/status.json', (_req, res) => {
-    const s = status();
+  router.get('/status.json', async (_req, res) => {
+    const s = await status();
     res.json({ final: false, scores: [], text: statusText(s), status: s });
   });
 
   router.get('/lists/:id', async (req, res) => {
     const listId = parseInput(ListId, req.params.id);
     settings.invalidate(listId);
-    const plan = planList({ database: deps.database, lists: settings, listId, now: deps.clock.now() });
+    const plan = await planList({ reader: deps.reader, lists: settings, listId, now: deps.clock.now() });
     const { figures } = await deps.live.get(listId);
-    const paused = settings.get(listId).pausedAt !== null;
+    const paused = (await settings.load(listId)).pausedAt !== null;
     const csrf = frame(res, '').csrfToken!;
     res.type('html').send(
       page(

@@ -3,6 +3,7 @@ import helmet from 'helmet';
 import { z } from 'zod';
 import type { Clock } from '../clock/index.js';
 import { resolveFromRoot, type FrequencyCaps } from '../config/index.js';
+import type { SqlReader } from '../db/index.js';
 import { authenticateClient, type ClientStore, type ListStore } from '../contacts/index.js';
 import { AppError, HTTP_STATUS, toAppError } from '../errors/index.js';
 import { listCases, updateCase, type CaseStore } from '../followup/index.js';
@@ -20,6 +21,7 @@ import {
   type ReportServiceDeps,
 } from '../reports/index.js';
 import { failedAuthentications, sendRecording, sendReport } from '../http/index.js';
+import type { ScheduleStore } from '../schedules/index.js';
 import { Id, parseInput } from './input.js';
 import { LiveReports } from './live.js';
 import { operatorRoutes, type OperatorDeps } from './operator.js';
@@ -54,6 +56,10 @@ export interface ConsoleDeps extends ReportServiceDeps {
   sessionClock?: Clock | undefined;
   /** The dialer of this process, for the operator view (null in a process that does not dial). */
   operator?: OperatorDeps | undefined;
+  /** What the operator view reads: the dialer's state and a list's plan. */
+  reader: SqlReader;
+  /** The schedules the operator view lists. */
+  schedules: ScheduleStore;
 }
 
 const ListId = Id('list id');

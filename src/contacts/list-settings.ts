@@ -1,6 +1,6 @@
 import type { FrequencyCaps, Tariff } from '../config/index.js';
 import { DialingPolicy, parseJsonColumn, SurveyScript } from './settings.js';
-import { prepared, type AppDatabase } from '../db/index.js';
+import { prepared, type AppDatabase, type SqlReader } from '../db/index.js';
 import type { CommentMode } from '../db/schema/index.js';
 import { AppError } from '../errors/index.js';
 import { TariffSchema } from '../billing/index.js';
@@ -146,82 +146,134 @@ interface ListRow {
   pausedAt: number | null;
 }
 
-const LIST_SQL = `SELECT l.id, l.name, l.client_id AS clientId, c.name AS clientName, l.script, l.policy, l.tariff, l.default_timezone AS defaultTimezone,
-  l.default_country AS defaultCountry, l.paused_at AS pausedAt
+const LIST_SQL = `SELECT l.id, l.name, l.client_id AS "clientId", c.name AS "clientName", l.script, l.policy, l.tariff, l.default_timezone AS "defaultTimezone",
+  l.default_country AS "defaultCountry", l.paused_at AS "pausedAt"
   FROM lists l LEFT JOIN clients c ON c.id = l.client_id WHERE l.id = ? AND l.state = 'ready'`;
+
+/** What a list's settings default to when it does not say: the configuration's. */
+type SettingsDefaults = { defaultTariff: Tariff; frequencyCaps?: FrequencyCaps | undefined };
 
 const fingerprint = (row: ListRow) =>
   JSON.stringify([row.name, row.clientId, row.clientName, row.script, row.policy, row.tariff, row.defaultTimezone, row.defaultCountry, row.pausedAt]);
 
 /**
- * Loads list settings once per list and keeps them. `lists set` may change them while a run is
- * going (from another process): the run asks `reloadIfChanged` on every turn of its loop, and the
- * webhook handlers then settle calls under the new settings too. `invalidate` forgets a list.
+ * What `ListSettingsBook.get` throws for a list it has not loaded: a caller read the settings
+ * before `load`. A unit of work that meets it has written nothing that stays (it is rolled back);
+ * `runCallUnit` loads the list and runs the unit again.
+ */
+export class ListNotLoadedError extends Error {
+  readonly listId: number;
+
+  constructor(listId: number) {
+    super(`the settings of list ${listId} were read before they were loaded: \`await lists.load(${listId})\` first (outside any unit of work)`);
+    this.name = 'ListNotLoadedError';
+    this.listId = listId;
+  }
+}
+
+/**
+ * The lists' settings, read once per list and kept. Reading is asynchronous (`load`, through the
+ * read models' port, on SQLite or PostgreSQL); `get` answers synchronously from what was loaded,
+ * because units of work (the webhooks' settling, billing, the IVR's texts) read settings between
+ * their store calls, where nothing else may be awaited. `lists set` may change settings while a run
+ * is going (from another process): the run asks `reloadIfChanged` on every turn of its loop, and a
+ * status event that may settle a contact does so just before its unit, so the webhook handlers
+ * settle calls under the new settings too. `invalidate` forgets a list; the next `load` reads it.
  */
 export class ListSettingsBook {
-  readonly #database: AppDatabase;
-  readonly #defaultTariff: Tariff;
-  readonly #caps: FrequencyCaps;
+  readonly #reader: SqlReader;
+  readonly #defaults: SettingsDefaults;
   readonly #cache = new Map<number, { settings: ListSettings; fingerprint: string }>();
+  /** Counts `invalidate` calls: a read that began before one must not put back what it forgot. */
+  #invalidations = 0;
 
-  constructor(database: AppDatabase, config: { defaultTariff: Tariff; frequencyCaps?: FrequencyCaps | undefined }) {
-    this.#database = database;
-    this.#defaultTariff = config.defaultTariff;
-    this.#caps = config.frequencyCaps ?? DEFAULT_POLICY;
+  constructor(reader: SqlReader, config: SettingsDefaults) {
+    this.#reader = reader;
+    this.#defaults = { defaultTariff: config.defaultTariff, frequencyCaps: config.frequencyCaps };
   }
 
-  get(listId: number): ListSettings {
-    let entry = this.#cache.get(listId);
-    if (!entry) {
-      const row = this.#row(listId);
-      if (!row) throw new AppError('NOT_FOUND', `list ${listId} does not exist; see \`nps-dialer lists\``);
-      entry = { settings: this.#build(row), fingerprint: fingerprint(row) };
-      this.#cache.set(listId, entry);
-    }
+  /** The list's settings, read unless already loaded; NOT_FOUND for no ready list. */
+  async load(listId: number): Promise<ListSettings> {
+    const settings = await this.find(listId);
+    if (!settings) throw new AppError('NOT_FOUND', `list ${listId} does not exist; see \`nps-dialer lists\``);
+    return settings;
+  }
+
+  /** Like `load`, but undefined for no ready list. */
+  async find(listId: number): Promise<ListSettings | undefined> {
+    const cached = this.#cache.get(listId);
+    if (cached) return cached.settings;
+    const invalidations = this.#invalidations;
+    const row = await this.#row(listId);
+    if (!row) return undefined;
+    // Another caller may have loaded it meanwhile: the first stays, so `get` keeps its identity.
+    const entry = this.#cache.get(listId) ?? { settings: settingsOf(row, this.#defaults), fingerprint: fingerprint(row) };
+    if (invalidations === this.#invalidations) this.#cache.set(listId, entry);
     return entry.settings;
   }
 
-  /** Forgets a list's settings, e.g. after `run` saved new flags. */
+  /** The settings `load` read; throws ListNotLoadedError for a list not loaded (or invalidated since). */
+  get(listId: number): ListSettings {
+    const entry = this.#cache.get(listId);
+    if (!entry) throw new ListNotLoadedError(listId);
+    return entry.settings;
+  }
+
+  /** Forgets a list's settings, e.g. after `run` saved new flags: the next `load` reads them again. */
   invalidate(listId: number): void {
+    this.#invalidations++;
     this.#cache.delete(listId);
   }
 
   /**
-   * Reads the list's stored settings again (one row by primary key) and, if they changed since
-   * they were loaded, keeps the new ones and returns true. A list not loaded yet is left alone.
+   * Reads the list's stored settings again (one row by primary key) and keeps them if they changed
+   * since they were loaded, or were not loaded; returns whether `get` now answers differently. A
+   * list that is no longer ready keeps what was loaded.
    */
-  reloadIfChanged(listId: number): boolean {
+  async reloadIfChanged(listId: number): Promise<boolean> {
+    const invalidations = this.#invalidations;
+    const row = await this.#row(listId);
+    if (!row || invalidations !== this.#invalidations) return false;
     const cached = this.#cache.get(listId);
-    if (!cached) return false;
-    const row = this.#row(listId);
-    if (!row || fingerprint(row) === cached.fingerprint) return false;
-    this.#cache.set(listId, { settings: this.#build(row), fingerprint: fingerprint(row) });
+    if (cached && fingerprint(row) === cached.fingerprint) return false;
+    this.#cache.set(listId, { settings: settingsOf(row, this.#defaults), fingerprint: fingerprint(row) });
     return true;
   }
 
-  #row(listId: number): ListRow | undefined {
-    return prepared(this.#database, LIST_SQL).get(listId) as ListRow | undefined;
+  #row(listId: number): Promise<ListRow | undefined> {
+    return this.#reader.get<ListRow>(LIST_SQL, [listId]);
   }
+}
 
-  #build(row: ListRow): ListSettings {
-    const script = parseJsonColumn(SurveyScript, row.script, 'survey script');
-    const policy = effectivePolicy(parseJsonColumn(DialingPolicy, row.policy, 'dialing policy'), {}, this.#caps);
-    return {
-      listId: row.id,
-      listName: row.name,
-      clientId: row.clientId,
-      company: script.company ?? row.clientName ?? row.name,
-      question: script.question,
-      language: calleeLanguage({ listLanguage: script.language, listCountry: row.defaultCountry }),
-      explicitLanguage: script.language,
-      reasons: script.reasons,
-      commentMode: script.comment ?? 'recording',
-      defaultCountry: row.defaultCountry,
-      policy,
-      tariff: row.tariff ? parseJsonColumn(TariffSchema, row.tariff, 'tariff') : this.#defaultTariff,
-      defaultTimezone: row.defaultTimezone,
-      windows: new CallingWindows(policy.callingHours, row.defaultTimezone),
-      pausedAt: row.pausedAt,
-    };
-  }
+/** A list's settings from its row: the script and policy parsed, every default filled in. */
+function settingsOf(row: ListRow, defaults: SettingsDefaults): ListSettings {
+  const script = parseJsonColumn(SurveyScript, row.script, 'survey script');
+  const policy = effectivePolicy(parseJsonColumn(DialingPolicy, row.policy, 'dialing policy'), {}, defaults.frequencyCaps ?? DEFAULT_POLICY);
+  return {
+    listId: row.id,
+    listName: row.name,
+    clientId: row.clientId,
+    company: script.company ?? row.clientName ?? row.name,
+    question: script.question,
+    language: calleeLanguage({ listLanguage: script.language, listCountry: row.defaultCountry }),
+    explicitLanguage: script.language,
+    reasons: script.reasons,
+    commentMode: script.comment ?? 'recording',
+    defaultCountry: row.defaultCountry,
+    policy,
+    tariff: row.tariff ? parseJsonColumn(TariffSchema, row.tariff, 'tariff') : defaults.defaultTariff,
+    defaultTimezone: row.defaultTimezone,
+    windows: new CallingWindows(policy.callingHours, row.defaultTimezone),
+    pausedAt: row.pausedAt,
+  };
+}
+
+/**
+ * A ready list's settings read at once on SQLite: for the report, which still reads inside a
+ * synchronous SQLite transaction (everything else loads them through `ListSettingsBook`).
+ */
+export function sqliteListSettings(database: AppDatabase, listId: number, defaults: SettingsDefaults): ListSettings {
+  const row = prepared(database, LIST_SQL).get(listId) as ListRow | undefined;
+  if (!row) throw new AppError('NOT_FOUND', `list ${listId} does not exist; see \`nps-dialer lists\``);
+  return settingsOf(row, defaults);
 }

@@ -5,7 +5,7 @@ import { CANCELLED, type Clock } from '../clock/index.js';
 import type { ContactStatus } from '../db/schema/index.js';
 import { AppError } from '../errors/index.js';
 import type { Telephony } from '../telephony/index.js';
-import { finalizeCall, finalStatusAfter, type WebhookUrls } from '../calls/index.js';
+import { finalizeCall, finalStatusAfter, runCallUnit, type WebhookUrls } from '../calls/index.js';
 import type { ContactRow } from '../contacts/index.js';
 import type { ListSettings } from '../contacts/index.js';
 import { LocalPacer, type AccountPacer, type CallCreator } from './call-creator.js';
@@ -87,7 +87,8 @@ const AMBIGUOUS_GRACE_MS = 30_000;
  * (or a restart) never take the same contact; each p-queue task holds a live-call slot until the
  * call ended, so at most `maxConcurrent` calls are live; a CallCreator paces create requests.
  */
-export function runCampaign(deps: DialerDeps, options: CampaignOptions): Promise<CampaignResult> {
+export async function runCampaign(deps: DialerDeps, options: CampaignOptions): Promise<CampaignResult> {
+  await deps.lists.load(options.listId);
   return new CampaignRun(deps, options).run();
 }
 
@@ -212,7 +213,7 @@ class CampaignRun {
   async #followSettings(): Promise<void> {
     const deps = this.#deps;
     const options = this.#options;
-    deps.lists.reloadIfChanged(options.listId);
+    await deps.lists.reloadIfChanged(options.listId);
     if (deps.lists.get(options.listId) === this.#settings) return;
     const wasPaused = this.#settings.pausedAt !== null;
     this.#settings = deps.lists.get(options.listId);
@@ -411,7 +412,7 @@ class CampaignRun {
   async #endAttempt(callId: number, outcome: 'create_failed' | 'rejected' | 'lost'): Promise<void> {
     const deps = this.#deps;
     const now = deps.clock.now();
-    await deps.units.run((tx) => finalizeCall(deps, tx, callId, outcome, now, now));
+    await runCallUnit(deps, (tx) => finalizeCall(deps, tx, callId, outcome, now, now));
     deps.signals.notifyEnded(callId);
   }
 

@@ -1,5 +1,5 @@
-import { prepared, type AppDatabase } from '../db/index.js';
-import type { ListSettingsBook } from '../contacts/index.js';
+import type { SqlReader } from '../db/index.js';
+import type { ListSettings, ListSettingsBook } from '../contacts/index.js';
 
 /**
  * The rates lanes get from the account's pace when they all have calls waiting: max-min fair
@@ -42,17 +42,17 @@ export interface ListPace {
  * that may dial at once (every ready list with open contacts; in `serve`, schedules and triggered
  * lists), its fair share (fairShares). Reads the stored settings; writes nothing.
  */
-export function describeListPace(options: { database: AppDatabase; lists: ListSettingsBook; accountCps: number; listId: number }): ListPace {
-  const { database, lists, accountCps, listId } = options;
-  const own = lists.get(listId);
+export async function describeListPace(options: { reader: SqlReader; lists: ListSettingsBook; accountCps: number; listId: number }): Promise<ListPace> {
+  const { reader, lists, accountCps, listId } = options;
+  const own = await lists.load(listId);
   // One index lookup per list (contacts_due_idx): does it have an open contact?
-  const others = (
-    prepared(
-      database,
-      `SELECT l.id FROM lists l WHERE l.state = 'ready' AND l.id <> ?
-         AND EXISTS (SELECT 1 FROM contacts c WHERE c.list_id = l.id AND c.status IN ('pending', 'dialing')) ORDER BY l.id`,
-    ).all(listId) as { id: number }[]
-  ).map(({ id }) => lists.get(id));
+  const openIds = await reader.all<{ id: number }>(
+    `SELECT l.id FROM lists l WHERE l.state = 'ready' AND l.id <> ?
+       AND EXISTS (SELECT 1 FROM contacts c WHERE c.list_id = l.id AND c.status IN ('pending', 'dialing')) ORDER BY l.id`,
+    [listId],
+  );
+  const others: ListSettings[] = [];
+  for (const { id } of openIds) others.push(await lists.load(id));
   const open = [own, ...others];
   const shares = fairShares(accountCps, open.map((s) => s.policy.cps));
   return {

@@ -1,10 +1,10 @@
 import { DateTime } from 'luxon';
-import type { AppDatabase } from '../db/index.js';
+import type { SqlReader } from '../db/index.js';
 import type { ContactStatus } from '../db/schema/index.js';
 import { calleeLanguage, type SurveyLanguage } from '../ivr/index.js';
 import { maskPhone } from '../logging/index.js';
-import { sqliteScreeningFacts } from './run-store.js';
-import { screenContact, screeningCaps, type Screening } from './screening.js';
+import { ATTEMPT_CAP_WINDOW_MS } from './run-store.js';
+import { SCREENING_SQL, screenContact, screeningCaps, type Screening, type ScreeningCaps, type ScreeningFacts } from './screening.js';
 import type { ListSettingsBook } from '../contacts/index.js';
 import { earliestAttemptAt, LAST_ENDED_AT_SQL, type WaitingContact } from './waiting.js';
 
@@ -106,22 +106,25 @@ interface PlanContact extends WaitingContact {
 /**
  * A dry run of the dialer on one list: for every contact, when the loop would call it or why it
  * never will, using the same screening as the loop (screenContact) at `now`. Writes nothing, so it
- * runs on a read-only connection beside a dialer. Frequency caps and suppressions are read as they
- * are now; answers given in other lists later can still exclude a contact.
+ * runs beside a dialer, on one snapshot of the database. Frequency caps and suppressions are read
+ * as they are now; answers given in other lists later can still exclude a contact.
  */
-export function planList(options: { database: AppDatabase; lists: ListSettingsBook; listId: number; now: number }): ListPlan {
-  const { database, now } = options;
-  const settings = options.lists.get(options.listId);
+export async function planList(options: { reader: SqlReader; lists: ListSettingsBook; listId: number; now: number }): Promise<ListPlan> {
+  const { now } = options;
+  const settings = await options.lists.load(options.listId);
   const policy = settings.policy;
   const caps = screeningCaps(settings);
-  const contacts = database.sqlite
-    .prepare(
-      `SELECT c.id, c.list_id AS listId, c.row_number AS row, c.phone_e164 AS phoneE164, c.country, c.language, c.timezone, c.status, c.attempts,
-         c.not_before AS notBefore, ${LAST_ENDED_AT_SQL}
+  const rows = await options.reader.snapshot(async (reader) => {
+    const contacts = await reader.all<PlanContact>(
+      `SELECT c.id, c.list_id AS "listId", c.row_number AS "row", c.phone_e164 AS "phoneE164", c.country, c.language, c.timezone, c.status, c.attempts,
+         c.not_before AS "notBefore", ${LAST_ENDED_AT_SQL}
        FROM contacts c WHERE c.list_id = ? ORDER BY c.row_number`,
-    )
-    .all(options.listId) as PlanContact[];
-  const rows = contacts.map((contact) => planContact(contact));
+      [options.listId],
+    );
+    const planned: PlanRow[] = [];
+    for (const contact of contacts) planned.push(await planContact(reader, contact));
+    return planned;
+  });
   const counts = new Map<PlanReason, { verdict: PlanVerdict; contacts: number }>();
   const hours = new Map<number, number>();
   const languages = new Map<SurveyLanguage, number>();
@@ -156,7 +159,7 @@ export function planList(options: { database: AppDatabase; lists: ListSettingsBo
     rows,
   };
 
-  function planContact(contact: PlanContact): PlanRow {
+  async function planContact(reader: SqlReader, contact: PlanContact): Promise<PlanRow> {
     const zones = settings.windows.zonesFor(contact);
     const base = {
       contactId: contact.id,
@@ -183,7 +186,7 @@ export function planList(options: { database: AppDatabase; lists: ListSettingsBo
     // waiting contacts first: plannedAttemptAt); what it decides then is what the screening says
     // at that instant, except that caps are judged on today's data.
     const dueAt = earliestAttemptAt(policy, contact, now);
-    const verdict: Screening = screenContact(settings, contact, sqliteScreeningFacts(database, contact, caps, now), now);
+    const verdict: Screening = screenContact(settings, contact, await screeningFacts(reader, contact, caps, now), now);
     switch (verdict.kind) {
       case 'suppressed':
         return row('excluded', 'suppressed');
@@ -213,12 +216,30 @@ export function planList(options: { database: AppDatabase; lists: ListSettingsBo
   }
 }
 
+const DAY_MS = 86_400_000;
+
+/**
+ * What the screening asks of the database about a number, through the read models' port: the
+ * lookups and the caps of the dialer's own (`RunStore.screeningFacts`), on either engine.
+ */
+async function screeningFacts(reader: SqlReader, contact: Pick<PlanContact, 'listId' | 'phoneE164'>, caps: ScreeningCaps, now: number): Promise<ScreeningFacts> {
+  const recent = caps.minDaysBetweenSurveys > 0 ? await reader.get<{ at: number; listId: number }>(SCREENING_SQL.recentSurvey, [contact.phoneE164, contact.listId, caps.clientId, now - caps.minDaysBetweenSurveys * DAY_MS]) : undefined;
+  const attempts = caps.maxAttemptsPer30Days > 0 ? (await reader.get<{ n: number }>(SCREENING_SQL.attemptsSince, [contact.phoneE164, now - ATTEMPT_CAP_WINDOW_MS]))!.n : null;
+  return {
+    suppressed: (await reader.get('SELECT 1 AS one FROM suppressions WHERE phone_e164 = ?', [contact.phoneE164])) !== undefined,
+    recentSurvey: recent ?? null,
+    attemptsLast30Days: attempts,
+    liveElsewhere: (await reader.get(SCREENING_SQL.liveElsewhere, [contact.phoneE164, contact.listId])) !== undefined,
+  };
+}
+
 /** How many of the list's contacts hear each survey language (calleeLanguage), most first. */
-export function listLanguages(options: { database: AppDatabase; lists: ListSettingsBook; listId: number }): { language: SurveyLanguage; contacts: number }[] {
-  const settings = options.lists.get(options.listId);
-  const groups = options.database.sqlite
-    .prepare('SELECT language, country, count(*) AS n FROM contacts WHERE list_id = ? GROUP BY language, country')
-    .all(options.listId) as { language: string | null; country: string | null; n: number }[];
+export async function listLanguages(options: { reader: SqlReader; lists: ListSettingsBook; listId: number }): Promise<{ language: SurveyLanguage; contacts: number }[]> {
+  const settings = await options.lists.load(options.listId);
+  const groups = await options.reader.all<{ language: string | null; country: string | null; n: number }>(
+    'SELECT language, country, count(*) AS n FROM contacts WHERE list_id = ? GROUP BY language, country',
+    [options.listId],
+  );
   const counts = new Map<SurveyLanguage, number>();
   for (const g of groups) {
     const language = calleeLanguage({ contactLanguage: g.language, contactCountry: g.country, listLanguage: settings.explicitLanguage, listCountry: settings.defaultCountry });

@@ -2,7 +2,7 @@ import { CANCELLED } from '../clock/index.js';
 import { translateStatus, type ProviderCall, type ProviderFailure, type Telephony } from '../telephony/index.js';
 import type { CallDeps } from '../calls/index.js';
 import type { DialerDeps, LeftCall } from './run-store.js';
-import { applyStatusEventNow, finalizeCall, type StatusPayload } from '../calls/index.js';
+import { applyStatusEventNow, finalizeCall, runCallUnit, type StatusPayload } from '../calls/index.js';
 import type { EffectivePolicy } from '../contacts/index.js';
 
 /*
@@ -80,7 +80,7 @@ type CreateVerdict =
 export async function reconcileInFlight(deps: DialerDeps, telephony: Telephony, listId: number): Promise<OpenCall[]> {
   const { clock, logger } = deps;
   const startedAt = clock.now();
-  const policy = deps.lists.get(listId).policy;
+  const policy = (await deps.lists.load(listId)).policy;
   const left = await deps.runs.leftInFlight(listId);
   const tally = { ended: 0, live: 0, foundInList: 0, neverCreated: 0, unresolved: 0, lost: 0 };
   const open: OpenCall[] = [];
@@ -177,7 +177,7 @@ export async function resumeLeftInFlight(deps: DialerDeps, options: ResumeOption
  */
 async function followLeftInFlight(deps: DialerDeps, options: ResumeOptions, open: OpenCall): Promise<void> {
   const store = deps.units.stores.calls;
-  const deadline = open.createdAt + maxCallLifeMs(deps.lists.get(options.listId).policy);
+  const deadline = open.createdAt + maxCallLifeMs((await deps.lists.load(options.listId)).policy);
   let unresolved = open.unresolved;
   // A create is looked for again once it is old enough to be ruled out; after that, and for a
   // failed look-up, every RECHECK_MS.
@@ -274,7 +274,7 @@ function providerCallAsEvent(call: ProviderCall): StatusPayload {
 async function loseCall(deps: CallDeps, callId: number, message: string): Promise<void> {
   const now = deps.clock.now();
   deps.logger.warn(message, { callId });
-  if (await deps.units.run((tx) => finalizeCall(deps, tx, callId, 'lost', now, now))) deps.signals.notifyEnded(callId);
+  if (await runCallUnit(deps, (tx) => finalizeCall(deps, tx, callId, 'lost', now, now))) deps.signals.notifyEnded(callId);
 }
 
 /**

@@ -22,15 +22,16 @@ export type Screening =
   | { kind: 'live_elsewhere'; recheckAt: number };
 
 /**
- * The screening's lookups on SQLite (run by the store), exported so that a test can check they stay
- * index searches: each starts from the number (contacts_phone_list_uq) and reaches calls through
+ * The screening's lookups, in the SQL both engines read (db/reader.ts): run by the SQLite stores and
+ * by `lists plan` on either engine; exported so that a test can check they stay index searches:
+ * each starts from the number (contacts_phone_list_uq) and reaches calls through
  * calls_contact_attempt_uq.
  */
 export const SCREENING_SQL = {
-  recentSurvey: `SELECT k.ended_at AS at, other.list_id AS listId FROM contacts other
+  recentSurvey: `SELECT k.ended_at AS at, other.list_id AS "listId" FROM contacts other
       JOIN lists l ON l.id = other.list_id
       JOIN calls k ON k.contact_id = other.id
-    WHERE other.phone_e164 = ? AND other.list_id <> ? AND l.client_id IS ? AND k.outcome = 'human' AND k.ended_at >= ?
+    WHERE other.phone_e164 = ? AND other.list_id <> ? AND l.client_id IS NOT DISTINCT FROM ? AND k.outcome = 'human' AND k.ended_at >= ?
     ORDER BY k.ended_at DESC LIMIT 1`,
   attemptsSince: `SELECT count(*) AS n FROM contacts other JOIN calls k ON k.contact_id = other.id
     WHERE other.phone_e164 = ? AND k.created_at >= ? AND (k.outcome IS NULL OR k.outcome <> 'create_failed')`,

@@ -1,6 +1,6 @@
 import type { FrequencyCaps, Tariff } from '../config/index.js';
 import { changeListSettings, showList, type ListDetails, type ListSettingsPatch, type ListStore } from '../contacts/index.js';
-import type { AppDatabase } from '../db/index.js';
+import type { SqlReader } from '../db/index.js';
 import type { RunStore, WaitingMove } from './run-store.js';
 import type { Logger } from '../logging/index.js';
 import { ListSettingsBook, type ContactPlace, type EffectivePolicy, type ListSettings } from '../contacts/index.js';
@@ -92,8 +92,8 @@ export async function replanWaiting(deps: { runs: RunStore; logger?: Logger | un
 export async function saveListSettings(options: {
   lists: ListStore;
   runs: RunStore;
-  /** The settings cache reads the saved settings (synchronous, over this database). */
-  database: AppDatabase;
+  /** What the saved settings are read back through. */
+  reader: SqlReader;
   config: { defaultTariff: Tariff; frequencyCaps?: FrequencyCaps | undefined };
   now: number;
   listId: number;
@@ -102,7 +102,7 @@ export async function saveListSettings(options: {
 }): Promise<{ list: ListDetails; replanned: number }> {
   const { lists, listId } = options;
   await changeListSettings({ lists, listId, patch: options.patch });
-  const settings = new ListSettingsBook(options.database, options.config).get(listId);
+  const settings = await new ListSettingsBook(options.reader, options.config).load(listId);
   const replanned = await replanWaiting({ runs: options.runs, logger: options.logger }, settings, options.now);
   return { list: await showList({ lists, listId }), replanned };
 }

@@ -3,6 +3,7 @@ import { rateLimit } from 'express-rate-limit';
 import helmet from 'helmet';
 import type { z } from 'zod';
 import type { FrequencyCaps } from '../config/index.js';
+import type { SqlReader } from '../db/index.js';
 import { CommentsQuery, correctThemes, listComments, type CommentStores } from '../comments/index.js';
 import { authenticateClient, type Client, type ClientStore, type ListStore } from '../contacts/index.js';
 import { AppError } from '../errors/index.js';
@@ -37,6 +38,8 @@ export interface ApiDeps extends ReportServiceDeps {
   clients: ClientStore;
   /** The unit of work of a triggered survey (POST /surveys). */
   triggers: TriggerUnits;
+  /** What a triggered survey reads its list's settings through. */
+  reader: SqlReader;
   /** A triggered survey was queued in this list: the daemon's continuous dialer looks at once. */
   onSurveyQueued?: ((listId: number) => void) | undefined;
   /** Requests per address per minute to the signed-link routes, which carry no key (default 120). */
@@ -144,7 +147,7 @@ export function apiRouter(deps: ApiDeps): express.Router {
   router.use(express.json({ limit: '16kb' }));
 
   router.post('/surveys', async (req, res) => {
-    const { result, replayed } = await triggerSurvey({ units: deps.triggers, database: deps.database, config: deps.config, clock: deps.clock, logger: deps.logger }, { clientId: clientOf(res).id, idempotencyKey: req.get('Idempotency-Key'), request: jsonBody(req) });
+    const { result, replayed } = await triggerSurvey({ units: deps.triggers, reader: deps.reader, config: deps.config, clock: deps.clock, logger: deps.logger }, { clientId: clientOf(res).id, idempotencyKey: req.get('Idempotency-Key'), request: jsonBody(req) });
     if (replayed) res.set('Idempotent-Replayed', 'true');
     else if (result.status !== 'refused') deps.onSurveyQueued?.(result.listId);
     res.set('Cache-Control', 'no-store');

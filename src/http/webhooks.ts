@@ -2,7 +2,7 @@ import express, { type Request, type Response, type NextFunction } from 'express
 import type { z } from 'zod';
 import type { Clock } from '../clock/index.js';
 import type { RecordingDownloads } from '../calls/index.js';
-import { applyStatusEvent, handleAnswer, handleInput, handleRecording, handleTranscription, type CallbackOutcome, type FlowDeps } from '../calls/index.js';
+import { applyStatusEvent, followListSettings, handleAnswer, handleInput, handleRecording, handleTranscription, runCallUnit, type CallbackOutcome, type FlowDeps } from '../calls/index.js';
 import { AppError } from '../errors/index.js';
 import { MemoryReplayGuard, verifyCallbackSignature, type CallbackReplayGuard, type CallbackTokenWindow } from '../telephony/index.js';
 import type { CommentTexts } from '../comments/index.js';
@@ -114,7 +114,8 @@ export function webhookRouter(deps: WebhookDeps): express.Router {
       return;
     }
     const now = deps.clock.now();
-    const outcome = await deps.units.run(async (tx) => {
+    if (status) await followListSettings(deps, ref, status);
+    const outcome = await runCallUnit(deps, async (tx) => {
       const call = await tx.calls.byRef(ref);
       if (!call) return undefined;
       if (status) return { callId: call.id, ended: await applyStatusEvent(deps, tx, call, status, now) };

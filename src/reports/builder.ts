@@ -3,7 +3,7 @@ import type { Clock } from '../clock/index.js';
 import type { AppConfig } from '../config/index.js';
 import { prepared, type AppDatabase } from '../db/index.js';
 import { CONTACT_STATUSES, type ContactStatus } from '../db/schema/index.js';
-import { ListSettingsBook } from '../contacts/index.js';
+import { sqliteListSettings } from '../contacts/index.js';
 import { AppError } from '../errors/index.js';
 import { maskPhone } from '../logging/index.js';
 import { categoryCodeSql, categoryOf, NPS_CATEGORIES, calleeLanguage, surveyTexts, type NpsCategory } from '../ivr/index.js';
@@ -255,7 +255,7 @@ export function buildReport(deps: ReportDeps, input: { listId: number; audience?
 function buildInSnapshot(deps: ReportDeps, listId: number, audience: ReportAudience): NpsReport {
   const { database } = deps;
   const list = loadListHeader(database, listId);
-  const settings = new ListSettingsBook(database, deps.config).get(listId);
+  const settings = sqliteListSettings(database, listId, deps.config);
   const { byStatus, neverDialledPending } = contactDispositions(database, listId);
   const contacts = CONTACT_STATUSES.reduce((sum, s) => sum + byStatus[s], 0);
   const dispositions = Object.fromEntries(DISPOSITION_KEYS.map((k) => [k, 0])) as Record<DispositionKey, number>;

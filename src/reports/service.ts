@@ -2,7 +2,7 @@ import { readFileSync, realpathSync, statSync } from 'node:fs';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
 import { listLists, type ListStore } from '../contacts/index.js';
-import { ListSettingsBook } from '../contacts/index.js';
+import { sqliteListSettings } from '../contacts/index.js';
 import { AppError } from '../errors/index.js';
 import { buildReport, listComments, loadListHeader, type ReportDeps } from './builder.js';
 import { agentsCsv, contactsCsv, summaryCsv } from './csv.js';
@@ -57,7 +57,7 @@ export function renderReport(deps: ReportServiceDeps, input: RenderInput): Rende
     if (input.summary) {
       return { format: 'csv', contentType: 'text/csv; charset=utf-8', filename: `${base}-summary.csv`, body: summaryCsv(buildReport(deps, input)) };
     }
-    const settings = new ListSettingsBook(deps.database, deps.config).get(input.listId);
+    const settings = sqliteListSettings(deps.database, input.listId, deps.config);
     return {
       format: 'csv',
       contentType: 'text/csv; charset=utf-8',

@@ -1,9 +1,8 @@
 import { CANCELLED, type Clock } from '../clock/index.js';
-import type { AppDatabase } from '../db/index.js';
 import type { CampaignResult } from '../dialer/index.js';
 import type { Logger } from '../logging/index.js';
 import { TickLoop } from './tick-loop.js';
-import { scheduleStore, type ScheduleRow } from './store.js';
+import type { ScheduleRow, ScheduleStore } from './store.js';
 import { latestOccurrence, nextOccurrence, windowEndsAt } from './window.js';
 
 /**
@@ -13,7 +12,7 @@ import { latestOccurrence, nextOccurrence, windowEndsAt } from './window.js';
 export type RunListFn = (listId: number, options: { signal: AbortSignal; maxIdleWaitMs: number; maxSleepMs?: number }) => Promise<CampaignResult>;
 
 export interface ScheduleRunnerOptions {
-  database: AppDatabase;
+  schedules: ScheduleStore;
   clock: Clock;
   logger: Logger;
   runList: RunListFn;
@@ -86,7 +85,7 @@ export class ScheduleRunner {
    * loop can sleep until then (or the next poll, whichever is first).
    */
   async tick(): Promise<number | null> {
-    const active = await scheduleStore(this.#o.database).active();
+    const active = await this.#o.schedules.active();
     const now = this.#o.clock.now();
     let next: number | null = null;
     for (const schedule of active) {
@@ -163,13 +162,12 @@ class ListWorker {
   }
 
   async #loop(): Promise<void> {
-    const { database, clock, logger } = this.#o;
+    const { schedules: store, clock, logger } = this.#o;
     const listId = this.#listId;
     while (this.#stoppedFor === undefined && this.#endsAt > clock.now()) {
       this.#run = new AbortController();
       this.#armTimer();
       const ids = [...this.#scheduleIds];
-      const store = scheduleStore(database);
       await store.recordRunStarted(ids, clock.now());
       let summary: string;
       let again = false;

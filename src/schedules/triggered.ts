@@ -1,12 +1,11 @@
 import type { Clock } from '../clock/index.js';
 import type { Logger } from '../logging/index.js';
 import type { RunListFn } from './runner.js';
-import { scheduleStore } from './store.js';
-import type { AppDatabase } from '../db/index.js';
+import type { ScheduleStore } from './store.js';
 import { TickLoop } from './tick-loop.js';
 
 export interface TriggeredListsRunnerOptions {
-  database: AppDatabase;
+  schedules: ScheduleStore;
   clock: Clock;
   logger: Logger;
   runList: RunListFn;
@@ -72,7 +71,7 @@ export class TriggeredListsRunner {
 
   /** Starts a run for every triggered list with a due contact; returns when the next contact is due. */
   async tick(): Promise<number | null> {
-    const lists = await scheduleStore(this.#o.database).triggeredLists();
+    const lists = await this.#o.schedules.triggeredLists();
     const now = this.#o.clock.now();
     let next: number | null = null;
     for (const { id, nextAt } of lists) {

@@ -4,7 +4,7 @@ import { z } from 'zod';
 import type { Clock } from '../clock/index.js';
 import type { FrequencyCaps, Tariff } from '../config/index.js';
 import { canonicalTimeZone, normalizePhone } from '../contacts/index.js';
-import type { AppDatabase } from '../db/index.js';
+import type { SqlReader } from '../db/index.js';
 import type { TriggerStatus } from '../db/schema/index.js';
 import { ListSettingsBook, type ListSettings } from '../contacts/index.js';
 import { hoursScreening, screenContact, screeningCaps, type Screening } from '../dialer/index.js';
@@ -72,11 +72,8 @@ export interface TriggerResult {
 export interface TriggerDeps {
   /** The trigger's unit of work: its decision is read and written in one transaction. */
   units: TriggerUnits;
-  /**
-   * What the list's settings are read from (`ListSettingsBook`, a synchronous cache over the
-   * database that is not behind a store port yet): the database and the defaults of the config.
-   */
-  database: AppDatabase;
+  /** What the list's settings are read through (`ListSettingsBook`), with the defaults of the config. */
+  reader: SqlReader;
   config: { defaultTariff: Tariff; frequencyCaps?: FrequencyCaps | undefined };
   clock: Clock;
   logger: Logger;
@@ -115,13 +112,15 @@ export async function triggerSurvey(deps: TriggerDeps, input: TriggerInput): Pro
     key = checked.data;
   }
   const requestHash = createHash('sha256').update(canonicalJson(request)).digest('hex');
+  // Read before the unit, which may await only its stores; the unit decides whether the list is the caller's.
+  const settings = await new ListSettingsBook(deps.reader, deps.config).find(request.listId);
   const now = deps.clock.now();
 
   // Only the stores are awaited inside the unit (docs/adr/0013-store-ports.md); the log follows its commit.
   const outcome = await deps.units.run(async ({ triggers }) => {
     const list = await triggers.listForTrigger(request.listId);
     // Another client's list answers exactly like a missing one.
-    if (!list || (input.clientId !== undefined && list.clientId !== input.clientId)) {
+    if (!list || !settings || (input.clientId !== undefined && list.clientId !== input.clientId)) {
       throw new AppError('NOT_FOUND', `list ${request.listId} does not exist`);
     }
     const scope = list.clientId ?? 0;
@@ -139,7 +138,6 @@ export async function triggerSurvey(deps: TriggerDeps, input: TriggerInput): Pro
     }
     const phone = normalizePhone(request.phone, (list.defaultCountry ?? undefined) as Parameters<typeof normalizePhone>[1]);
     if (!phone.ok) throw new AppError('INPUT_INVALID', `phone: '${request.phone}' ${phone.reason}`);
-    const settings = new ListSettingsBook(deps.database, deps.config).get(list.id);
     const timezone = request.timezone ? canonicalTimeZone(request.timezone) : null;
     const notBefore = request.notBefore ? Date.parse(request.notBefore) : now;
     if (notBefore - now > MAX_NOT_BEFORE_MS) throw new AppError('INPUT_INVALID', `notBefore: ${request.notBefore} is more than 7 days ahead`);

@@ -3,6 +3,7 @@ import path from 'node:path';
 import { mountConsole, type ConsoleDeps } from '../../src/console/index.js';
 import { SqliteCaseStore } from '../../src/followup/index.js';
 import { sqliteTriggerUnits } from '../../src/triggers/index.js';
+import { scheduleStore } from '../../src/schedules/index.js';
 import { createHttpApp, mountApi } from '../../src/http/index.js';
 import { signReportLink } from '../../src/reports/index.js';
 import { webhookHarness } from '../support/dialer.js';
@@ -50,7 +51,7 @@ export async function consoleFixture(options: Partial<Pick<ConsoleDeps, 'livePol
     webhooks: h.deps,
     extra: (express) => {
       mountApi({ database, ...clientStores(database), triggers: sqliteTriggerUnits(database), cases: new SqliteCaseStore(database), commentStores: sqliteCommentStores(database), clock, logger, config, linkSecret: LINK_SECRET })(express);
-      mountConsole({ database, ...clientStores(database), clock, logger, cases: new SqliteCaseStore(database), config, linkSecret: LINK_SECRET, livePollMs: 5_000, liveMinIntervalMs: 0, ...options })(express);
+      mountConsole({ database, ...clientStores(database), schedules: scheduleStore(database), clock, logger, cases: new SqliteCaseStore(database), config, linkSecret: LINK_SECRET, livePollMs: 5_000, liveMinIntervalMs: 0, ...options })(express);
     },
   });
   const link = (listId: number, format: 'json' | 'csv' | 'html' = 'html') => signReportLink(LINK_SECRET, { listId, format, expiresAt: clock.now() + 86_400_000 });

@@ -2,6 +2,7 @@ import { describe, expect, it } from '@jest/globals';
 import iconv from 'iconv-lite';
 import { importList } from '../../src/contacts/index.js';
 import { ListSettingsBook } from '../../src/contacts/index.js';
+import { sqliteReader } from '../../src/db/index.js';
 import { listLanguages, planList } from '../../src/dialer/index.js';
 import { buildReport } from '../../src/reports/index.js';
 import { parseConfig } from '../../src/config/index.js';
@@ -138,21 +139,22 @@ describe('the survey language follows the country (#14 item 2)', () => {
       country: 'PL',
       parallel: false,
     });
-    const lists = new ListSettingsBook(env.database, config);
-    expect(lists.get(summary.listId!).language).toBe('pl-PL');
-    expect(listLanguages({ database: env.database, lists, listId: summary.listId! })).toEqual([
+    const reader = sqliteReader(env.database);
+    const lists = new ListSettingsBook(reader, config);
+    expect((await lists.load(summary.listId!)).language).toBe('pl-PL');
+    expect(await listLanguages({ reader, lists, listId: summary.listId! })).toEqual([
       { language: 'pl-PL', contacts: 2 },
       { language: 'en-US', contacts: 1 },
       { language: 'ru-RU', contacts: 1 },
     ]);
-    const plan = planList({ database: env.database, lists, listId: summary.listId!, now: env.clock.now() });
+    const plan = await planList({ reader, lists, listId: summary.listId!, now: env.clock.now() });
     expect(plan.rows.map((r) => r.language)).toEqual(['pl-PL', 'pl-PL', 'ru-RU', 'en-US']);
   });
 
   it("lets the list's own --language win over the countries", async () => {
     const env = testEnv();
     const summary = await importCsv(env, csv('phone', '501 234 567', '+7 916 123 45 67'), { script: { language: 'en-US' } });
-    const lists = new ListSettingsBook(env.database, config);
-    expect(listLanguages({ database: env.database, lists, listId: summary.listId! })).toEqual([{ language: 'en-US', contacts: 2 }]);
+    const reader = sqliteReader(env.database);
+    expect(await listLanguages({ reader, lists: new ListSettingsBook(reader, config), listId: summary.listId! })).toEqual([{ language: 'en-US', contacts: 2 }]);
   });
 });

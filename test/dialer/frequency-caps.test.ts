@@ -1,6 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import { CallSignals } from '../../src/calls/index.js';
 import { ListSettingsBook } from '../../src/contacts/index.js';
+import { sqliteReader } from '../../src/db/index.js';
 import { SCREENING_SQL } from '../../src/dialer/index.js';
 import { buildReport, DISPOSITION_KEYS } from '../../src/reports/index.js';
 import { createList, startCall, TARIFF } from '../support/dialer.js';
@@ -85,7 +86,7 @@ describe('frequency caps across lists', () => {
     const env = testEnv(START + 10 * DAY_MS);
     seedList(env.database, { contacts: [{ phone: X, status: 'unanswered', attempts: 4 }] });
     const list = listFor(env, null, [X]);
-    const deps = { ...dialerDeps(env), signals: new CallSignals(), lists: new ListSettingsBook(env.database, { defaultTariff: TARIFF, frequencyCaps: { minDaysBetweenSurveys: 30, maxAttemptsPer30Days: 5 } }) };
+    const deps = { ...dialerDeps(env), signals: new CallSignals(), lists: new ListSettingsBook(sqliteReader(env.database), { defaultTariff: TARIFF, frequencyCaps: { minDaysBetweenSurveys: 30, maxAttemptsPer30Days: 5 } }) };
     const fake = new FakeTelephony();
 
     await runWithFake(deps, fake, list);

@@ -1,6 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import { addSuppressions, SqliteSuppressionStore } from '../../src/contacts/index.js';
 import { ListSettingsBook } from '../../src/contacts/index.js';
+import { sqliteReader } from '../../src/db/index.js';
 import { planList } from '../../src/dialer/index.js';
 import { createList, startCall, TARIFF } from '../support/dialer.js';
 import { testEnv } from '../support/factories.js';
@@ -42,7 +43,8 @@ describe('lists plan', () => {
     startCall(env.database, contactIds[8]!, { now: START });
     const before = sqlite.prepare('SELECT * FROM contacts ORDER BY id').all();
 
-    const plan = planList({ database: env.database, lists: new ListSettingsBook(env.database, { defaultTariff: TARIFF }), listId, now: START });
+    const reader = sqliteReader(env.database);
+    const plan = await planList({ reader, lists: new ListSettingsBook(reader, { defaultTariff: TARIFF }), listId, now: START });
     expect(plan.rows.map((r) => [r.phone, r.verdict, r.reason, r.nextCallAt === null ? null : new Date(r.nextCallAt).toISOString(), r.nextCallLocal])).toEqual([
       ['+48******001', 'call', 'due_now', '2026-01-05T10:00:00.000Z', '2026-01-05T11:00:00+01:00'],
       ['+12******102', 'call', 'outside_window', '2026-01-05T16:00:00.000Z', '2026-01-05T08:00:00-08:00'],
@@ -76,14 +78,15 @@ describe('lists plan', () => {
     expect(sqlite.prepare('SELECT * FROM contacts ORDER BY id').all()).toEqual(before);
   });
 
-  it("uses the list's own calling hours for everybody when it has them", () => {
+  it("uses the list's own calling hours for everybody when it has them", async () => {
     const env = testEnv(START);
     const { listId } = createList(env.database, {
       policy: { callingHours: 'Mon-Fri 12:00-13:00' },
       now: START,
       contacts: [{ phone: '+48501000001' }, { phone: '+12135550102', country: 'US', timezone: 'America/Los_Angeles' }],
     });
-    const plan = planList({ database: env.database, lists: new ListSettingsBook(env.database, { defaultTariff: TARIFF }), listId, now: START });
+    const reader = sqliteReader(env.database);
+    const plan = await planList({ reader, lists: new ListSettingsBook(reader, { defaultTariff: TARIFF }), listId, now: START });
     expect(plan.rows.map((r) => r.nextCallLocal)).toEqual(['2026-01-05T12:00:00+01:00', '2026-01-05T12:00:00-08:00']);
     expect(plan.policy.callingHours).toBe('Mon-Fri 12:00-13:00');
   });

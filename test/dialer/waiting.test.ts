@@ -1,6 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import { createList as createTriggerList, SqliteListStore, changeListSettings } from '../../src/contacts/index.js';
 import { ListSettingsBook } from '../../src/contacts/index.js';
+import { sqliteReader } from '../../src/db/index.js';
 import { planList, saveListSettings, SqliteRunStore } from '../../src/dialer/index.js';
 import { sqliteTriggerUnits, triggerSurvey } from '../../src/triggers/index.js';
 import { createList, TARIFF } from '../support/dialer.js';
@@ -41,7 +42,7 @@ describe('waiting times follow the rules in force', () => {
   it('re-plans contacts parked by the old calling hours when `lists set` widens them: due at once, and called by the next run', async () => {
     const { env, deps, listId, fake } = await parkedList();
 
-    const { replanned, list } = await saveListSettings({ lists: new SqliteListStore(env.database), runs: new SqliteRunStore(env.database), database: env.database, config, now: env.clock.now(), listId, patch: { policy: { callingHours: '00:00-24:00' } } });
+    const { replanned, list } = await saveListSettings({ lists: new SqliteListStore(env.database), runs: new SqliteRunStore(env.database), reader: sqliteReader(env.database), config, now: env.clock.now(), listId, patch: { policy: { callingHours: '00:00-24:00' } } });
     expect(replanned).toBe(2);
     expect(list.nextAttemptAt).toBe(MONDAY_10);
     deps.lists.invalidate(listId);
@@ -74,7 +75,7 @@ describe('waiting times follow the rules in force', () => {
   it('says in `lists plan` when parked contacts will be called under the hours in force, before any run re-planned them', async () => {
     const { env, listId } = await parkedList();
     await changeListSettings({ lists: new SqliteListStore(env.database), listId, patch: { policy: { callingHours: '00:00-24:00' } } });
-    const plan = planList({ database: env.database, lists: new ListSettingsBook(env.database, config), listId, now: env.clock.now() });
+    const plan = await planList({ reader: sqliteReader(env.database), lists: new ListSettingsBook(sqliteReader(env.database), config), listId, now: env.clock.now() });
     expect(plan.rows.map((r) => [r.reason, r.nextCallAt])).toEqual([
       ['due_now', MONDAY_10],
       ['due_now', MONDAY_10],
@@ -83,7 +84,7 @@ describe('waiting times follow the rules in force', () => {
 
   it('moves parked contacts later when the hours narrow', async () => {
     const { env, listId } = await parkedList();
-    await saveListSettings({ lists: new SqliteListStore(env.database), runs: new SqliteRunStore(env.database), database: env.database, config, now: env.clock.now(), listId, patch: { policy: { callingHours: '21:00-22:00' } } });
+    await saveListSettings({ lists: new SqliteListStore(env.database), runs: new SqliteRunStore(env.database), reader: sqliteReader(env.database), config, now: env.clock.now(), listId, patch: { policy: { callingHours: '21:00-22:00' } } });
     expect(waiting(env, listId).map((c) => c.nextAttemptAt)).toEqual([MONDAY_19 + 60 * MINUTE, MONDAY_19 + 60 * MINUTE]);
   });
 
@@ -95,9 +96,9 @@ describe('waiting times follow the rules in force', () => {
     await runWithFake(deps, fake, listId);
     expect(waiting(env, listId)).toEqual([{ phone: A, status: 'pending', attempts: 1, nextAttemptAt: MONDAY_10 + 120 * MINUTE }]);
 
-    await saveListSettings({ lists: new SqliteListStore(env.database), runs: new SqliteRunStore(env.database), database: env.database, config, now: env.clock.now(), listId, patch: { policy: { retryDelaySeconds: 600 } } });
+    await saveListSettings({ lists: new SqliteListStore(env.database), runs: new SqliteRunStore(env.database), reader: sqliteReader(env.database), config, now: env.clock.now(), listId, patch: { policy: { retryDelaySeconds: 600 } } });
     expect(waiting(env, listId)[0]!.nextAttemptAt).toBe(MONDAY_10 + 10 * MINUTE);
-    await saveListSettings({ lists: new SqliteListStore(env.database), runs: new SqliteRunStore(env.database), database: env.database, config, now: env.clock.now(), listId, patch: { policy: { retryDelaySeconds: 4 * 3600 } } });
+    await saveListSettings({ lists: new SqliteListStore(env.database), runs: new SqliteRunStore(env.database), reader: sqliteReader(env.database), config, now: env.clock.now(), listId, patch: { policy: { retryDelaySeconds: 4 * 3600 } } });
     expect(waiting(env, listId)[0]!.nextAttemptAt).toBe(MONDAY_10 + 240 * MINUTE);
 
     // Two hours on, the old delay would have called it; the new one holds it back.
@@ -131,7 +132,7 @@ describe('waiting times follow the rules in force', () => {
     const fake = new FakeTelephony(() => ({ status: 'busy' }));
     await runWithFake(deps, fake, listId);
 
-    await saveListSettings({ lists: new SqliteListStore(env.database), runs: new SqliteRunStore(env.database), database: env.database, config, now: env.clock.now(), listId, patch: { policy: { maxAttempts: 1 } } });
+    await saveListSettings({ lists: new SqliteListStore(env.database), runs: new SqliteRunStore(env.database), reader: sqliteReader(env.database), config, now: env.clock.now(), listId, patch: { policy: { maxAttempts: 1 } } });
     expect(waiting(env, listId)[0]!.nextAttemptAt).toBe(MONDAY_10);
     deps.lists.invalidate(listId);
     expect((await runWithFake(deps, fake, listId)).kind).toBe('completed');
@@ -144,12 +145,12 @@ describe('waiting times follow the rules in force', () => {
     await changeListSettings({ lists: new SqliteListStore(env.database), listId: list.id, patch: { policy: { callingHours: '20:00-21:00' } } });
     const notBefore = Date.UTC(2026, 0, 5, 15, 0, 0);
     const { result } = await triggerSurvey(
-      { units: sqliteTriggerUnits(env.database), database: env.database, clock: env.clock, logger: env.logger, config: { ...config, frequencyCaps: { minDaysBetweenSurveys: 30, maxAttemptsPer30Days: 4 } } },
+      { units: sqliteTriggerUnits(env.database), reader: sqliteReader(env.database), clock: env.clock, logger: env.logger, config: { ...config, frequencyCaps: { minDaysBetweenSurveys: 30, maxAttemptsPer30Days: 4 } } },
       { clientId: undefined, request: { listId: list.id, agent: 'Ann', phone: A, notBefore: new Date(notBefore).toISOString() } },
     );
     expect(result.callAt).toBe(new Date(MONDAY_19).toISOString());
 
-    await saveListSettings({ lists: new SqliteListStore(env.database), runs: new SqliteRunStore(env.database), database: env.database, config, now: env.clock.now(), listId: list.id, patch: { policy: { callingHours: '00:00-24:00' } } });
+    await saveListSettings({ lists: new SqliteListStore(env.database), runs: new SqliteRunStore(env.database), reader: sqliteReader(env.database), config, now: env.clock.now(), listId: list.id, patch: { policy: { callingHours: '00:00-24:00' } } });
     expect(waiting(env, list.id)[0]!.nextAttemptAt).toBe(notBefore);
   });
 
@@ -158,7 +159,7 @@ describe('waiting times follow the rules in force', () => {
     const { listId } = createList(env.database, { policy: { ...POLICY, callingHours: '00:00-24:00' }, now: MONDAY_10 - 60 * MINUTE, contacts: [{ phone: A }, { phone: B }] });
     env.database.sqlite.prepare('UPDATE contacts SET next_attempt_at = ? WHERE phone_e164 = ?').run(MONDAY_10 - 30 * MINUTE, A);
 
-    expect((await saveListSettings({ lists: new SqliteListStore(env.database), runs: new SqliteRunStore(env.database), database: env.database, config, now: env.clock.now(), listId, patch: { policy: { retryDelaySeconds: 60 } } })).replanned).toBe(0);
+    expect((await saveListSettings({ lists: new SqliteListStore(env.database), runs: new SqliteRunStore(env.database), reader: sqliteReader(env.database), config, now: env.clock.now(), listId, patch: { policy: { retryDelaySeconds: 60 } } })).replanned).toBe(0);
     expect(waiting(env, listId).map((c) => c.nextAttemptAt)).toEqual([MONDAY_10 - 30 * MINUTE, MONDAY_10 - 60 * MINUTE]);
   });
 });

@@ -11,6 +11,7 @@ import { verifyPayloadSignature } from '../../src/notifications/index.js';
 import { buildReport } from '../../src/reports/index.js';
 import { startSandbox, type Sandbox } from '../../src/sandbox/index.js';
 import { sqliteTriggerUnits, triggerSurvey } from '../../src/triggers/index.js';
+import { sqliteReader } from '../../src/db/index.js';
 import { testPrivateKey } from '../support/campaign.js';
 import { tempDir } from '../support/factories.js';
 import { WebhookProxy } from '../support/webhook-proxy.js';
@@ -163,7 +164,7 @@ describe('serve: triggered post-call surveys', () => {
     const created = callCreated(s);
     const triggeredAt = s.clock.now();
     const { result } = await triggerSurvey(
-      { units: sqliteTriggerUnits(s.ctx.database), database: s.ctx.database, clock: s.clock, logger: s.ctx.logger, config: s.ctx.config },
+      { units: sqliteTriggerUnits(s.ctx.database), reader: sqliteReader(s.ctx.database), clock: s.clock, logger: s.ctx.logger, config: s.ctx.config },
       { request: { phone: PROMOTER, listId: s.listId, agent: 'Bob' } },
     );
     expect(result.status).toBe('queued');

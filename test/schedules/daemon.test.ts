@@ -7,7 +7,7 @@ import { ManualClock, systemClock } from '../../src/clock/index.js';
 import { parseConfig } from '../../src/config/index.js';
 import { createSilentLogger } from '../../src/logging/index.js';
 import { startSandbox, type Sandbox } from '../../src/sandbox/index.js';
-import { addSchedule, getSchedule } from '../../src/schedules/index.js';
+import { addSchedule, getSchedule, scheduleStore } from '../../src/schedules/index.js';
 import { contactNumber } from '../support/csv.js';
 import { tempDir } from '../support/factories.js';
 
@@ -86,7 +86,7 @@ afterEach(async () => {
 describe('serve: scheduled runs', () => {
   it('dials the list when the schedule fires and marks the schedule done once the list is final', async () => {
     const s = await setup(6, 20);
-    const schedule = await addSchedule({ database: s.ctx.database, clock: s.clock, input: { listId: s.listId, cron: '0 20 * * *', timezone: 'Europe/Warsaw', until: '06:00' } });
+    const schedule = await addSchedule({ schedules: scheduleStore(s.ctx.database), clock: s.clock, input: { listId: s.listId, cron: '0 20 * * *', timezone: 'Europe/Warsaw', until: '06:00' } });
     await settle();
     expect(s.daemon.runner.runningLists).toEqual([]);
 
@@ -95,14 +95,14 @@ describe('serve: scheduled runs', () => {
     expect(s.daemon.runner.runningLists).toEqual([s.listId]);
     await s.daemon.runner.idle();
     expect(statuses(s)).toEqual({ responded: 6 });
-    expect(await getSchedule({ database: s.ctx.database, clock: s.clock, id: schedule.id })).toMatchObject({ status: 'done', lastResult: 'completed: every contact is final' });
+    expect(await getSchedule({ schedules: scheduleStore(s.ctx.database), clock: s.clock, id: schedule.id })).toMatchObject({ status: 'done', lastResult: 'completed: every contact is final' });
     expect(s.sandbox.stats().callsCreated).toBe(6);
   });
 
   it('stops starting calls when the window closes, lets live calls finish, and continues at the next occurrence', async () => {
     // One call per second: the window closes long before ten contacts are dialled.
     const s = await setup(10, 1);
-    const schedule = await addSchedule({ database: s.ctx.database, clock: s.clock, input: { listId: s.listId, cron: '0 20 * * *', timezone: 'Europe/Warsaw', durationMs: 30 * 60_000 } });
+    const schedule = await addSchedule({ schedules: scheduleStore(s.ctx.database), clock: s.clock, input: { listId: s.listId, cron: '0 20 * * *', timezone: 'Europe/Warsaw', durationMs: 30 * 60_000 } });
     s.clock.set(Date.UTC(2026, 0, 5, 19, 0, 0));
     await settle();
     // Wait (on the sandbox's real time, not by sleeping) until two calls exist, then close the window.
@@ -114,7 +114,7 @@ describe('serve: scheduled runs', () => {
     expect(afterWindow).toBeLessThan(10);
     expect(s.sandbox.stats().activeCalls).toBe(0);
     expect(statuses(s)).toEqual({ responded: afterWindow, pending: 10 - afterWindow });
-    expect(await getSchedule({ database: s.ctx.database, clock: s.clock, id: schedule.id })).toMatchObject({ status: 'active', lastResult: 'stopped: the schedule window closed' });
+    expect(await getSchedule({ schedules: scheduleStore(s.ctx.database), clock: s.clock, id: schedule.id })).toMatchObject({ status: 'active', lastResult: 'stopped: the schedule window closed' });
 
     // The next evening picks up where it stopped, with the pace the list has now (read afresh).
     s.ctx.database.sqlite.prepare('UPDATE lists SET policy = ? WHERE id = ?').run(JSON.stringify({ cps: 20, maxConcurrent: 4, maxAttempts: 1, callingHours: '00:00-24:00' }), s.listId);

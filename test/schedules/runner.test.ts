@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import type { CampaignProgress, CampaignResult } from '../../src/dialer/index.js';
-import { addSchedule, getSchedule, listSchedules, ScheduleRunner, windowEndsAt } from '../../src/schedules/index.js';
+import { addSchedule, getSchedule, listSchedules, ScheduleRunner, scheduleStore, windowEndsAt } from '../../src/schedules/index.js';
 import { createList } from '../support/dialer.js';
 import { testEnv, type TestEnv } from '../support/factories.js';
 import { rejection } from '../support/imports.js';
@@ -45,14 +45,14 @@ function setup(start: string) {
   const env = testEnv(at(start));
   const { listId } = createList(env.database, { contacts: [{ phone: '+48501000001' }], now: env.clock.now() });
   const campaigns = fakeCampaigns(env);
-  const runner = new ScheduleRunner({ database: env.database, clock: env.clock, logger: env.logger, runList: campaigns.runList, pollIntervalMs: 30_000 });
+  const runner = new ScheduleRunner({ schedules: scheduleStore(env.database), clock: env.clock, logger: env.logger, runList: campaigns.runList, pollIntervalMs: 30_000 });
   return { env, listId, runner, runs: campaigns.runs };
 }
 
 describe('the scheduler of `serve`', () => {
   it("starts the list at the cron time in the schedule's zone and stops new calls when --until comes", async () => {
     const { env, listId, runner, runs } = setup('2026-01-05T18:00:00Z');
-    const schedule = await addSchedule({ database: env.database, clock: env.clock, input: { listId, cron: '0 20 * * *', timezone: WARSAW, until: '06:00' } });
+    const schedule = await addSchedule({ schedules: scheduleStore(env.database), clock: env.clock, input: { listId, cron: '0 20 * * *', timezone: WARSAW, until: '06:00' } });
     expect(schedule.nextRunAt).toBe(at('2026-01-05T19:00:00Z'));
     runner.start();
     await settle();
@@ -74,7 +74,7 @@ describe('the scheduler of `serve`', () => {
     await settle();
     expect(runs[0]!.signal.aborted).toBe(true);
     await runner.idle();
-    expect(await getSchedule({ database: env.database, clock: env.clock, id: schedule.id })).toMatchObject({
+    expect(await getSchedule({ schedules: scheduleStore(env.database), clock: env.clock, id: schedule.id })).toMatchObject({
       status: 'active',
       lastStartedAt: at('2026-01-05T19:00:00Z'),
       lastEndedAt: at('2026-01-06T05:00:00Z'),
@@ -86,20 +86,20 @@ describe('the scheduler of `serve`', () => {
 
   it('continues a paused list at the next occurrence, and marks the schedule done once the list is final', async () => {
     const { env, listId, runner, runs } = setup('2026-01-05T07:00:00Z');
-    const schedule = await addSchedule({ database: env.database, clock: env.clock, input: { listId, cron: '0 8 * * *', timezone: 'UTC', durationMs: 4 * 3600_000 } });
+    const schedule = await addSchedule({ schedules: scheduleStore(env.database), clock: env.clock, input: { listId, cron: '0 8 * * *', timezone: 'UTC', durationMs: 4 * 3600_000 } });
     runner.start();
     env.clock.set(at('2026-01-05T08:00:00Z'));
     await settle();
     runs[0]!.finish('paused');
     await runner.idle();
-    expect((await getSchedule({ database: env.database, clock: env.clock, id: schedule.id })).lastResult).toMatch(/^paused: 3 contact\(s\) wait/);
+    expect((await getSchedule({ schedules: scheduleStore(env.database), clock: env.clock, id: schedule.id })).lastResult).toMatch(/^paused: 3 contact\(s\) wait/);
 
     env.clock.set(at('2026-01-06T08:00:00Z'));
     await settle();
     expect(runs.map((r) => r.startedAt)).toEqual([at('2026-01-05T08:00:00Z'), at('2026-01-06T08:00:00Z')]);
     runs[1]!.finish('completed');
     await runner.idle();
-    expect(await listSchedules({ database: env.database, clock: env.clock })).toMatchObject([{ id: schedule.id, status: 'done', nextRunAt: null, lastResult: 'completed: every contact is final' }]);
+    expect(await listSchedules({ schedules: scheduleStore(env.database), clock: env.clock })).toMatchObject([{ id: schedule.id, status: 'done', nextRunAt: null, lastResult: 'completed: every contact is final' }]);
 
     env.clock.set(at('2026-01-07T08:00:00Z'));
     await settle();
@@ -109,7 +109,7 @@ describe('the scheduler of `serve`', () => {
 
   it('resumes a window that is still open when the daemon starts (after a crash), but never starts a window that has ended', async () => {
     const { env, listId, runner, runs } = setup('2026-01-05T18:00:00Z');
-    await addSchedule({ database: env.database, clock: env.clock, input: { listId, cron: '0 20 * * *', timezone: WARSAW, until: '23:00' } });
+    await addSchedule({ schedules: scheduleStore(env.database), clock: env.clock, input: { listId, cron: '0 20 * * *', timezone: WARSAW, until: '23:00' } });
     // The daemon was down from before 20:00 until 21:30 Warsaw time: the window is still open.
     env.clock.set(at('2026-01-05T20:30:00Z'));
     runner.start();
@@ -119,7 +119,7 @@ describe('the scheduler of `serve`', () => {
     expect(runs[0]!.signal.reason).toBe('the daemon is stopping');
 
     const late = setup('2026-01-05T22:30:00Z');
-    await addSchedule({ database: late.env.database, clock: late.env.clock, input: { listId: late.listId, cron: '0 20 * * *', timezone: WARSAW, until: '23:00' } });
+    await addSchedule({ schedules: scheduleStore(late.env.database), clock: late.env.clock, input: { listId: late.listId, cron: '0 20 * * *', timezone: WARSAW, until: '23:00' } });
     late.runner.start();
     await settle();
     expect(late.runs).toHaveLength(0);
@@ -128,8 +128,8 @@ describe('the scheduler of `serve`', () => {
 
   it('runs a list once at a time: a second schedule of the same list moves the window end instead', async () => {
     const { env, listId, runner, runs } = setup('2026-01-05T07:00:00Z');
-    await addSchedule({ database: env.database, clock: env.clock, input: { listId, cron: '0 8 * * *', timezone: 'UTC', durationMs: 3600_000 } });
-    await addSchedule({ database: env.database, clock: env.clock, input: { listId, cron: '30 8 * * *', timezone: 'UTC', durationMs: 3600_000 } });
+    await addSchedule({ schedules: scheduleStore(env.database), clock: env.clock, input: { listId, cron: '0 8 * * *', timezone: 'UTC', durationMs: 3600_000 } });
+    await addSchedule({ schedules: scheduleStore(env.database), clock: env.clock, input: { listId, cron: '30 8 * * *', timezone: 'UTC', durationMs: 3600_000 } });
     runner.start();
     env.clock.set(at('2026-01-05T08:00:00Z'));
     await settle();
@@ -164,7 +164,7 @@ describe('schedule add', () => {
   it('refuses what the daemon could not run: both --until and --for, a bad pattern or zone, a missing or final list', async () => {
     const env = testEnv();
     const { listId } = createList(env.database, { contacts: [{ phone: '+48501000001' }] });
-    const add = (input: object) => rejection(Promise.resolve().then(() => addSchedule({ database: env.database, clock: env.clock, input: { listId, cron: '0 20 * * *', timezone: 'UTC', ...input } })));
+    const add = (input: object) => rejection(Promise.resolve().then(() => addSchedule({ schedules: scheduleStore(env.database), clock: env.clock, input: { listId, cron: '0 20 * * *', timezone: 'UTC', ...input } })));
     expect((await add({ until: '06:00', durationMs: 3600_000 })).userMessage).toBe('give --until or --for, not both');
     expect((await add({ until: '6am' })).userMessage).toContain('--until must be a local time HH:MM');
     expect((await add({ cron: '0 25 * * *' })).userMessage).toMatch(/^--cron '0 25 \* \* \*' is not a cron pattern croner accepts/);

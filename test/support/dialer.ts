@@ -3,7 +3,7 @@ import { tokenGenerate } from '@vonage/jwt';
 import jwt from 'jsonwebtoken';
 import { ManualClock } from '../../src/clock/index.js';
 import type { Tariff } from '../../src/config/index.js';
-import { openMemoryDatabase, type AppDatabase } from '../../src/db/index.js';
+import { openMemoryDatabase, sqliteReader, type AppDatabase } from '../../src/db/index.js';
 import { CallSignals, RecordingDownloads, sqliteCallUnits, webhookUrls, type CallDeps } from '../../src/calls/index.js';
 import { sqliteCommentStores, type CommentStores } from '../../src/comments/index.js';
 import { ListSettingsBook } from '../../src/contacts/index.js';
@@ -95,7 +95,7 @@ export function webhookHarness(options: { apiHost?: string; privateKey?: string;
   const clock = new ManualClock(Date.UTC(2026, 0, 5, 10, 0, 0));
   const logger = options.logger ?? createSilentLogger();
   const recordingsDir = tempDir('nps-rec-');
-  const base: CallDeps = { database, units: sqliteCallUnits(database), clock, logger, signals: new CallSignals(), lists: new ListSettingsBook(database, { defaultTariff: TARIFF }) };
+  const base: CallDeps = { database, units: sqliteCallUnits(database), clock, logger, signals: new CallSignals(), lists: new ListSettingsBook(sqliteReader(database), { defaultTariff: TARIFF }) };
   const commentStores = sqliteCommentStores(database);
   const recordings = new RecordingDownloads({
     comments: commentStores.comments,

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { systemClock } from '../../src/clock/index.js';
 import { applyStatusEventNow, CallSignals, sqliteCallUnits, webhookUrls, type CallDeps, type StatusPayload } from '../../src/calls/index.js';
 import { ListSettingsBook } from '../../src/contacts/index.js';
+import { sqliteReader } from '../../src/db/index.js';
 import { runCampaign, SqliteRunStore, type CampaignResult, type DialerDeps } from '../../src/dialer/index.js';
 import type { CallListQuery, CreateCallRequest, CreateCallResult, GetCallResult, HangupResult, ListCallsResult, ProviderCall, ProviderFailure, Telephony } from '../../src/telephony/index.js';
 import { TARIFF } from './dialer.js';
@@ -122,7 +123,7 @@ function refOf(eventUrl: string): string {
 
 /** Dialer deps over a test environment; tests of the loop pass the fake telephony to runCampaign. */
 export function dialerDeps(env: TestEnv): DialerDeps {
-  return { database: env.database, runs: new SqliteRunStore(env.database), units: sqliteCallUnits(env.database), clock: env.clock, logger: env.logger, signals: new CallSignals(), lists: new ListSettingsBook(env.database, { defaultTariff: TARIFF }) };
+  return { database: env.database, runs: new SqliteRunStore(env.database), units: sqliteCallUnits(env.database), clock: env.clock, logger: env.logger, signals: new CallSignals(), lists: new ListSettingsBook(sqliteReader(env.database), { defaultTariff: TARIFF }) };
 }
 
 /**

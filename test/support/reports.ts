@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Tariff } from '../../src/config/index.js';
 import { addClient, SqliteClientStore, SqliteListStore, type ClientStore, type ListStore } from '../../src/contacts/index.js';
 import type { ManualClock } from '../../src/clock/index.js';
-import type { AppDatabase } from '../../src/db/index.js';
+import { sqliteReader, type AppDatabase, type SqlReader } from '../../src/db/index.js';
 import type { CallOutcome, CommentStatus, ContactStatus } from '../../src/db/schema/index.js';
 import { openDetractorFollowUp } from '../../src/followup/index.js';
 import { sqliteCallUnits } from '../../src/calls/index.js';
@@ -180,9 +180,9 @@ export async function seedClient(database: AppDatabase, clock: ManualClock, name
   return { clientId: client.id, apiKey };
 }
 
-/** The stores the client API and the console read, on the test's SQLite database (as app/ builds them). */
-export function clientStores(database: AppDatabase): { lists: ListStore; clients: ClientStore } {
-  return { lists: new SqliteListStore(database), clients: new SqliteClientStore(database) };
+/** The stores the client API and the console read, and their reader, on the test's SQLite database (as app/ builds them). */
+export function clientStores(database: AppDatabase): { lists: ListStore; clients: ClientStore; reader: SqlReader } {
+  return { lists: new SqliteListStore(database), clients: new SqliteClientStore(database), reader: sqliteReader(database) };
 }
 
 /** Opens the detractor follow-up (case and alert) of every response of a list, as the input webhook would; the case ids. */

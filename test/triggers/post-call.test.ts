@@ -1,6 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import { addSuppressions, createList, SqliteSuppressionStore, SqliteListStore } from '../../src/contacts/index.js';
 import { triggerSurvey, sqliteTriggerUnits } from '../../src/triggers/index.js';
+import { sqliteReader } from '../../src/db/index.js';
 import { TARIFF } from '../support/dialer.js';
 import { testEnv, type TestEnv } from '../support/factories.js';
 import { rejection } from '../support/imports.js';
@@ -13,7 +14,7 @@ async function setup(options: { acceptsTriggers?: boolean } = {}) {
   const env = testEnv(MONDAY_10);
   const acme = await seedClient(env.database, env.clock, 'Acme');
   const list = await createList({ lists: new SqliteListStore(env.database), clock: env.clock, input: { name: 'Support', clientId: acme.clientId, acceptsTriggers: options.acceptsTriggers ?? true } });
-  const deps = { units: sqliteTriggerUnits(env.database), database: env.database, clock: env.clock, logger: env.logger, config: { defaultTariff: TARIFF, frequencyCaps: { minDaysBetweenSurveys: 30, maxAttemptsPer30Days: 4 } } };
+  const deps = { units: sqliteTriggerUnits(env.database), reader: sqliteReader(env.database), clock: env.clock, logger: env.logger, config: { defaultTariff: TARIFF, frequencyCaps: { minDaysBetweenSurveys: 30, maxAttemptsPer30Days: 4 } } };
   const trigger = (request: object, options: { key?: string; clientId?: number } = {}) =>
     triggerSurvey(deps, { clientId: options.clientId ?? acme.clientId, idempotencyKey: options.key, request: { listId: list.id, agent: 'Ann', ...request } });
   return { env, acme, listId: list.id, trigger };
@@ -96,7 +97,7 @@ describe('triggerSurvey', () => {
     const first = await trigger({ phone: '+48501234567', attributes: { ticket: 'T-9' } }, { key: 'conv-123' });
     // Keys in another order are the same request.
     const again = await triggerSurvey(
-      { units: sqliteTriggerUnits(env.database), database: env.database, clock: env.clock, logger: env.logger, config: { defaultTariff: TARIFF } },
+      { units: sqliteTriggerUnits(env.database), reader: sqliteReader(env.database), clock: env.clock, logger: env.logger, config: { defaultTariff: TARIFF } },
       { clientId: 1, idempotencyKey: 'conv-123', request: { attributes: { ticket: 'T-9' }, agent: 'Ann', listId: first.result.listId, phone: '+48501234567' } },
     );
     expect(again).toEqual({ result: first.result, replayed: true });

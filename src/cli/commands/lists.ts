@@ -13,6 +13,7 @@ import {
   type ImportSummary,
   type ListSettingsPatch,
 } from '../../contacts/index.js';
+import { sqliteReader } from '../../db/index.js';
 import { CONTACT_STATUSES } from '../../db/schema/index.js';
 import type { ListPace, ListPlan } from '../../dialer/index.js';
 import { FollowUpSettings } from '../../followup/index.js';
@@ -66,9 +67,10 @@ export function registerListsCommands(program: Command): void {
       const ctx = await openContext({ readOnly: true });
       try {
         const list = await showList({ lists: new SqliteListStore(ctx.database), listId });
-        const book = new ListSettingsBook(ctx.database, ctx.config);
-        const pace = describeListPace({ database: ctx.database, lists: book, accountCps: ctx.config.accountCps, listId });
-        const languages = listLanguages({ database: ctx.database, lists: book, listId });
+        const reader = sqliteReader(ctx.database);
+        const book = new ListSettingsBook(reader, ctx.config);
+        const pace = await describeListPace({ reader, lists: book, accountCps: ctx.config.accountCps, listId });
+        const languages = await listLanguages({ reader, lists: book, listId });
         if (options.json) return printJson({ ...list, pace, languages });
         printLine(`List ${list.id} "${list.name}"${list.clientName ? ` for ${list.clientName} (client ${list.clientId})` : ''}`);
         printLine(`  imported     ${formatTime(list.createdAt)} from ${list.sourceFile ?? '-'}${list.defaultCountry ? `, national numbers read as ${list.defaultCountry}` : ''}`);
@@ -104,7 +106,8 @@ export function registerListsCommands(program: Command): void {
       const { planList } = await import('../../dialer/index.js');
       const ctx = await openContext({ readOnly: true });
       try {
-        const plan = planList({ database: ctx.database, lists: new ListSettingsBook(ctx.database, ctx.config), listId, now: ctx.clock.now() });
+        const reader = sqliteReader(ctx.database);
+        const plan = await planList({ reader, lists: new ListSettingsBook(reader, ctx.config), listId, now: ctx.clock.now() });
         if (options.json) return printJson(plan);
         printPlan(plan);
       } finally {
@@ -171,7 +174,7 @@ export function registerListsCommands(program: Command): void {
         const { list, replanned } = await saveListSettings({
           lists: new SqliteListStore(ctx.database),
           runs: new SqliteRunStore(ctx.database),
-          database: ctx.database,
+          reader: sqliteReader(ctx.database),
           config: ctx.config,
           now: ctx.clock.now(),
           listId,

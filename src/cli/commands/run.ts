@@ -8,6 +8,7 @@ import { mountConsole } from '../../console/index.js';
 import { billingTotals, formatMoney } from '../../billing/index.js';
 import { acquireDialerLock, runCampaign, saveListSettings, SqliteRunStore, type CampaignProgress, type CampaignResult } from '../../dialer/index.js';
 import { SqliteListStore } from '../../contacts/index.js';
+import { sqliteReader } from '../../db/index.js';
 import { listDeliverySummary, type ListDeliverySummary } from '../../notifications/index.js';
 import { formatTime, plural, printLine } from '../output.js';
 import { addDialingOptions, settingsPatch, type DialingFlags } from '../dialing-options.js';
@@ -62,7 +63,7 @@ export async function runList(ctx: AppContext, listId: number, flags: RunFlags):
   const lock = acquireDialerLock({ database: ctx.database, clock: ctx.clock, logger: ctx.logger.child({ module: 'lock' }), command: `run ${listId}` });
   lock.startHeartbeat();
   try {
-    await saveListSettings({ lists: new SqliteListStore(ctx.database), runs: new SqliteRunStore(ctx.database), database: ctx.database, config: ctx.config, now: ctx.clock.now(), listId, patch: settingsPatch(flags), logger: ctx.logger.child({ module: 'dialer' }) });
+    await saveListSettings({ lists: new SqliteListStore(ctx.database), runs: new SqliteRunStore(ctx.database), reader: sqliteReader(ctx.database), config: ctx.config, now: ctx.clock.now(), listId, patch: settingsPatch(flags), logger: ctx.logger.child({ module: 'dialer' }) });
     return await dialList(ctx, listId, flags, lock.lost);
   } finally {
     await lock.release();
@@ -85,7 +86,7 @@ async function dialList(ctx: AppContext, listId: number, flags: RunFlags, lockLo
   process.on('SIGTERM', onSignal);
   const display = progressDisplay();
   try {
-    const settings = runtime.deps.lists.get(listId);
+    const settings = await runtime.deps.lists.load(listId);
     const { cps, maxConcurrent, maxAttempts } = settings.policy;
     const accountCps = ctx.config.accountCps;
     // `run` is the database's only dialer, so the list has the account's pace to itself, up to its own cps.

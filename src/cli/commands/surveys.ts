@@ -1,5 +1,6 @@
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import { openContext } from '../../app/context.js';
+import { sqliteReader } from '../../db/index.js';
 import { SURVEY_LANGUAGES } from '../../ivr/index.js';
 import { sqliteTriggerUnits, triggerSurvey } from '../../triggers/index.js';
 import { printJson, printLine } from '../output.js';
@@ -41,7 +42,7 @@ export function registerSurveysCommands(program: Command): void {
       const ctx = await openContext();
       try {
         const { result, replayed } = await triggerSurvey(
-          { units: sqliteTriggerUnits(ctx.database), database: ctx.database, clock: ctx.clock, logger: ctx.logger.child({ module: 'surveys' }), config: ctx.config },
+          { units: sqliteTriggerUnits(ctx.database), reader: sqliteReader(ctx.database), clock: ctx.clock, logger: ctx.logger.child({ module: 'surveys' }), config: ctx.config },
           {
             idempotencyKey: flags.idempotencyKey,
             request: {
