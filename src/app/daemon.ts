@@ -1,27 +1,27 @@
 import type { Clock } from '../clock/index.js';
-import { acquireDialerLock, LocalPacer, reconcileInFlight, runCampaign, type DialerLock } from '../dialer/index.js';
-import { sqliteCommentStores } from '../comments/index.js';
-import { SqliteClientStore, SqliteListStore } from '../contacts/index.js';
-import { sqliteReader } from '../db/index.js';
+import { bridgeSignals, type SignalBridge, type Term } from '../cluster/index.js';
+import { LocalPacer, reconcileInFlight, runCampaign, type AccountPacer } from '../dialer/index.js';
 import { consoleDeps } from './console.js';
 import { mountConsole } from '../console/index.js';
-import { SqliteCaseStore } from '../followup/index.js';
 import { mountApi } from '../http/index.js';
+import type { Logger } from '../logging/index.js';
 import { produceInterimReports } from '../reports/index.js';
-import { CronJob, ScheduleRunner, scheduleStore, TriggeredListsRunner, type RunListFn } from '../schedules/index.js';
-import { sqliteTriggerUnits } from '../triggers/index.js';
+import { CronJob, ScheduleRunner, TriggeredListsRunner, type RunListFn } from '../schedules/index.js';
 import type { AppContext } from './context.js';
 import { startDialerRuntime, type DialerRuntime } from './dialer-runtime.js';
+import { leadershipFor, type Leadership } from './leadership.js';
 
 export interface Daemon {
   runtime: DialerRuntime;
-  runner: ScheduleRunner;
-  /** Dials the lists that accept triggered surveys, continuously. */
-  triggered: TriggeredListsRunner;
-  /** The daily interim reports; null when INTERIM_REPORT_CRON is off. */
-  interim: CronJob | null;
-  lock: DialerLock;
-  /** Stops the scheduler (live calls finish), the server and the downloads, and frees the lock. */
+  /** Who dials: this process's lock on SQLite, the election of a cluster's nodes on PostgreSQL. */
+  leadership: Leadership;
+  /** The scheduler of this node's current term (on SQLite: from the start until the lock is lost). */
+  readonly runner: ScheduleRunner;
+  /** Dials the lists that accept triggered surveys, continuously, while this node leads. */
+  readonly triggered: TriggeredListsRunner;
+  /** The daily interim reports of the current term; null when INTERIM_REPORT_CRON is off or the node does not lead. */
+  readonly interim: CronJob | null;
+  /** Stops leading (live calls finish), drains, stops the server, and frees the lock or the lease. */
   close(): Promise<void>;
 }
 
@@ -39,37 +39,71 @@ export interface StartDaemonOptions {
   rateClock?: Clock | undefined;
 }
 
+/** What the dialing node runs for one term, and how it stops. */
+interface TermWork {
+  runner: ScheduleRunner;
+  triggered: TriggeredListsRunner;
+  interim: CronJob | null;
+  /** Resolves once the term's work stopped (live calls finished or handed over). */
+  stopped: Promise<void>;
+}
+
 /**
- * `serve`: the one dialer of the database (lock), the webhook server with the client API, the
+ * `serve`: the webhook server with the client API and the console, on every node; and, on the
+ * node that dials (the lock's holder on SQLite, the elected node of a cluster on PostgreSQL), the
  * scheduler that starts and stops list runs, the continuous dialer of lists that accept triggered
- * surveys, the daily interim reports, and (in the runtime) the delivery of alerts. Before anything
- * dials, calls any earlier process left in flight are reconciled in every list, so a final status
- * or a billing line a crash left behind is recovered even for lists no schedule will run again.
+ * surveys, the daily interim reports and the delivery of alerts. Each term starts by reconciling
+ * the calls any earlier dialer left in flight in every list, so a final status or a billing line a
+ * crash left behind is recovered, and a dead node's live calls are adopted, before anything dials.
  */
 export async function startDaemon(ctx: AppContext, options: StartDaemonOptions = {}): Promise<Daemon> {
   const logger = ctx.logger.child({ module: 'daemon' });
-  const lock = acquireDialerLock({ database: ctx.database, clock: ctx.clock, logger, command: 'serve' });
-  lock.startHeartbeat();
+  const stores = ctx.backend.stores;
+  let leadership: Leadership | undefined;
   let runtime: DialerRuntime | undefined;
+  let bridge: SignalBridge | undefined;
   try {
-    // The API is mounted before the runner exists; a trigger queued in between is found by its first tick.
+    // On SQLite this throws LOCKED before anything listens when another process dials.
+    if (ctx.backend.kind === 'sqlite') leadership = leadershipFor(ctx, { command: 'serve', address: ctx.config.publicBaseUrl ?? null, logger });
+    // The API is mounted before the runners exist; a trigger queued in between is found by their first tick.
     const late: { triggered?: TriggeredListsRunner } = {};
+    let draining = false;
     runtime = await startDialerRuntime(ctx, {
       port: options.port,
       host: options.host,
+      startWorkers: false,
+      node: {
+        facts: () => ({ node: leadership?.node, backend: ctx.backend.kind, dialing: leadership?.status().leading ?? false, draining }),
+        state: async () => {
+          const database = await stores.reader.get('SELECT 1 AS ok').then(
+            () => 'ok',
+            (error: unknown) => `unreachable: ${(error as Error).message}`,
+          );
+          const status = leadership?.status();
+          return {
+            ready: database === 'ok' && !draining,
+            node: leadership?.node,
+            backend: ctx.backend.kind,
+            database,
+            draining,
+            dialing: status?.leading ?? false,
+            dialer: status?.lease ? { node: status.lease.holder, address: status.lease.address, fence: status.lease.fence, leaseExpiresAt: new Date(status.lease.expiresAt).toISOString() } : null,
+          };
+        },
+      },
       extra: (app) => {
         mountApi({
           database: ctx.database,
-          commentStores: sqliteCommentStores(ctx.database),
-          lists: new SqliteListStore(ctx.database),
-          clients: new SqliteClientStore(ctx.database),
+          commentStores: stores.comments,
+          lists: stores.lists,
+          clients: stores.clients,
           clock: ctx.clock,
           config: ctx.config,
           linkSecret: ctx.config.reportLinkSecret,
           logger: ctx.logger.child({ module: 'api' }),
-          cases: new SqliteCaseStore(ctx.database),
-          triggers: sqliteTriggerUnits(ctx.database),
-          reader: sqliteReader(ctx.database),
+          cases: stores.cases,
+          triggers: stores.triggerUnits,
+          reader: stores.reader,
           onSurveyQueued: (listId) => {
             // The list's run (if any) looks for due contacts at once; otherwise the runner starts one.
             started.deps.signals.notifyChange();
@@ -81,78 +115,127 @@ export async function startDaemon(ctx: AppContext, options: StartDaemonOptions =
       },
     });
     const started = runtime;
-    for (const listId of await started.deps.runs.listsInFlight()) {
+    if (ctx.backend.kind === 'postgres') {
+      // A call's final webhook may reach any node; the dialing node must hear of it at once.
+      bridge = await bridgeSignals({ database: ctx.backend.database, signals: started.deps.signals, clock: ctx.clock, logger: ctx.logger.child({ module: 'signals' }) });
+      leadership = leadershipFor(ctx, { command: 'serve', address: started.publicBaseUrl, logger });
+    }
+    // One pace for every run of the daemon, scheduled or triggered: the provider counts the account.
+    const pacer = options.rateClock ? new LocalPacer({ telephony: started.telephony, clock: options.rateClock, pace: { cps: ctx.config.accountCps } }) : started.pacer;
+    let work: TermWork | undefined;
+    const lead = (term: Term): void => {
+      work = startTerm(ctx, started, { term, pacer, options, late, logger });
+    };
+    const lead0 = leadership!;
+    lead0.start(lead);
+    return {
+      runtime: started,
+      leadership: lead0,
+      get runner() {
+        if (!work) throw new Error('this node does not dial now');
+        return work.runner;
+      },
+      get triggered() {
+        if (!work) throw new Error('this node does not dial now');
+        return work.triggered;
+      },
+      get interim() {
+        return work?.interim ?? null;
+      },
+      close: async () => {
+        // Draining: the load balancer's check fails from now on, and no new call starts here.
+        draining = true;
+        await lead0.stop();
+        await work?.stopped;
+        // Comments recorded by late callbacks finish downloading before the process ends, and the
+        // alerts that waited for them go out (what fails stays queued for the next dialer).
+        await started.deps.recordings.drain(10_000);
+        await started.deps.texts?.drain(10_000);
+        await bridge?.close();
+        await started.close();
+      },
+    };
+  } catch (error) {
+    await bridge?.close();
+    await runtime?.close();
+    await leadership?.stop();
+    throw error;
+  }
+}
+
+/**
+ * The dialing node's work for one term: reconcile what earlier dialers left in flight, then the
+ * scheduler, the triggered lists, the interim reports and the outbox, until the term ends.
+ */
+function startTerm(
+  ctx: AppContext,
+  started: DialerRuntime,
+  t: { term: Term; pacer: AccountPacer; options: StartDaemonOptions; late: { triggered?: TriggeredListsRunner }; logger: Logger },
+): TermWork {
+  const { term, pacer, options, late, logger } = t;
+  const stores = ctx.backend.stores;
+  const runList: RunListFn = (listId, run) => {
+    // Settings may have changed since the last run (`lists set`); read them afresh.
+    started.deps.lists.invalidate(listId);
+    return runCampaign(started.deps, {
+      listId,
+      telephony: started.telephony,
+      pacer,
+      urls: started.urls,
+      fromNumber: ctx.config.vonage!.fromNumber,
+      signal: AbortSignal.any([run.signal, term.signal]),
+      maxIdleWaitMs: run.maxIdleWaitMs,
+      maxSleepMs: run.maxSleepMs,
+    });
+  };
+  const runner = new ScheduleRunner({
+    schedules: stores.schedules,
+    clock: ctx.clock,
+    logger: ctx.logger.child({ module: 'scheduler' }),
+    ...(options.pollIntervalMs ? { pollIntervalMs: options.pollIntervalMs } : {}),
+    runList,
+  });
+  const triggered = new TriggeredListsRunner({
+    schedules: stores.schedules,
+    clock: ctx.clock,
+    logger: ctx.logger.child({ module: 'triggers' }),
+    runList,
+    ...(options.triggerPollMs ? { pollIntervalMs: options.triggerPollMs } : {}),
+    // `schedule add` and `lists set` keep a list to one of the two; this guards a race between them.
+    isBusy: (listId) => runner.runningLists.includes(listId),
+  });
+  late.triggered = triggered;
+  const interim = ctx.config.interimReports ? interimReportJob(ctx, started) : null;
+  const begin = (async () => {
+    for (const listId of await stores.runs.listsInFlight()) {
+      if (term.signal.aborted) return;
       try {
         const live = await reconcileInFlight(started.deps, started.telephony, listId);
-        logger.info('reconciled calls left in flight', { listId, stillLive: live.length });
+        logger.info('reconciled calls left in flight', { listId, stillLive: live.length, fence: term.fence });
       } catch (error) {
-        // One list's trouble (the provider unreachable) must not keep the daemon from starting;
+        // One list's trouble (the provider unreachable) must not keep the node from dialing;
         // the list's next run reconciles again.
         logger.error('could not reconcile the calls left in flight', { listId, error: (error as Error).message });
       }
     }
-    // One pace for every run of the daemon, scheduled or triggered: the provider counts the account.
-    const pacer = options.rateClock ? new LocalPacer({ telephony: started.telephony, clock: options.rateClock, pace: { cps: ctx.config.accountCps } }) : started.pacer;
-    const runList: RunListFn = (listId, run) => {
-      // Settings may have changed since the last run (`lists set`); read them afresh.
-      started.deps.lists.invalidate(listId);
-      return runCampaign(started.deps, {
-        listId,
-        telephony: started.telephony,
-        pacer,
-        urls: started.urls,
-        fromNumber: ctx.config.vonage!.fromNumber,
-        signal: AbortSignal.any([run.signal, lock.lost]),
-        maxIdleWaitMs: run.maxIdleWaitMs,
-        maxSleepMs: run.maxSleepMs,
-      });
-    };
-    const runner = new ScheduleRunner({
-      schedules: scheduleStore(ctx.database),
-      clock: ctx.clock,
-      logger: ctx.logger.child({ module: 'scheduler' }),
-      ...(options.pollIntervalMs ? { pollIntervalMs: options.pollIntervalMs } : {}),
-      runList,
-    });
-    const triggers = new TriggeredListsRunner({
-      schedules: scheduleStore(ctx.database),
-      clock: ctx.clock,
-      logger: ctx.logger.child({ module: 'triggers' }),
-      runList,
-      ...(options.triggerPollMs ? { pollIntervalMs: options.triggerPollMs } : {}),
-      // `schedule add` and `lists set` keep a list to one of the two; this guards a race between them.
-      isBusy: (listId) => runner.runningLists.includes(listId),
-    });
-    late.triggered = triggers;
-    const interim = ctx.config.interimReports ? interimReportJob(ctx, started) : null;
-    // Another process took the database over (our heartbeat stalled): no new calls from here.
-    lock.lost.addEventListener('abort', () => void Promise.all([runner.stop(), triggers.stop()]), { once: true });
+    if (term.signal.aborted) return;
+    await started.startWorkers();
     runner.start();
-    triggers.start();
+    triggered.start();
     interim?.start();
-    return {
-      runtime: started,
-      runner,
-      triggered: triggers,
-      interim,
-      lock,
-      close: async () => {
-        await interim?.stop();
-        await Promise.all([runner.stop(), triggers.stop()]);
-        // Comments recorded by late callbacks finish downloading before the process ends, and the
-        // alerts that waited for them go out (what fails stays queued for the next start).
-        await started.deps.recordings.drain(10_000);
-        await started.deps.texts?.drain(10_000);
-        await started.deliveries.deliverDue();
-        await started.close();
-        await lock.release();
-      },
+  })();
+  const stopped = new Promise<void>((resolve) => {
+    const stop = async () => {
+      await begin.catch((error: unknown) => logger.error('the dialer could not start', { error: (error as Error).message }));
+      await interim?.stop();
+      await Promise.all([runner.stop(), triggered.stop()]);
+      await started.stopWorkers();
+      resolve();
     };
-  } catch (error) {
-    await runtime?.close();
-    await lock.release();
-    throw error;
-  }
+    if (term.signal.aborted) void stop();
+    else term.signal.addEventListener('abort', () => void stop(), { once: true });
+  });
+  return { runner, triggered, interim, stopped };
 }
 
 /** The daily interim reports (INTERIM_REPORT_CRON in INTERIM_REPORT_TZ): files, then announcements. */

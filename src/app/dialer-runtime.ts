@@ -1,12 +1,11 @@
 import { CANCELLED, systemClock } from '../clock/index.js';
-import { CommentTexts, ProviderTranscripts, sqliteCommentStores, type CommentStores } from '../comments/index.js';
-import { CallSignals, DialerGauges, RecordingDownloads, sqliteCallUnits, webhookUrls, type CallDeps, type WebhookUrls } from '../calls/index.js';
+import { CommentTexts, ProviderTranscripts, type CommentStores } from '../comments/index.js';
+import { CallSignals, DialerGauges, RecordingDownloads, webhookUrls, type CallDeps, type WebhookUrls } from '../calls/index.js';
 import { ListSettingsBook } from '../contacts/index.js';
-import { sqliteReader } from '../db/index.js';
-import { LocalPacer, RollingWindowLimiter, SqliteRunStore, WorkerPacer, type AccountPacer, type DialerDeps } from '../dialer/index.js';
+import { LocalPacer, RollingWindowLimiter, WorkerPacer, type AccountPacer, type DialerDeps } from '../dialer/index.js';
 import { AppError } from '../errors/index.js';
-import { detractorAlertPayload, SqliteAlertStore } from '../followup/index.js';
-import { createHttpApp, listen, type HttpAppDeps, type RunningServer, type WebhookDeps } from '../http/index.js';
+import { detractorAlertPayload } from '../followup/index.js';
+import { createHttpApp, listen, type HttpAppDeps, type NodeProbe, type RunningServer, type WebhookDeps } from '../http/index.js';
 import { WebhookDeliveries } from '../notifications/index.js';
 import { purgeRecordings } from '../privacy/index.js';
 import { createRecordingLink } from '../reports/index.js';
@@ -30,6 +29,13 @@ export interface DialerRuntime {
   deliveries: WebhookDeliveries;
   /** The comment pipeline's stores, which the recording and text queues work on. */
   commentStores: CommentStores;
+  /**
+   * Starts the work one process per database does: resuming the downloads and texts left pending
+   * and the outbox. `startDialerRuntime` calls it unless told not to: `serve` calls it at the
+   * start of each term it dials, and `stopWorkers` when the term ends.
+   */
+  startWorkers(): Promise<void>;
+  stopWorkers(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -43,6 +49,10 @@ export interface StartDialerRuntimeOptions {
   extra?: HttpAppDeps['extra'];
   /** Poll interval of the webhook delivery worker, clock ms (tests shorten it). */
   deliveryPollMs?: number;
+  /** Start the per-database workers at once (default true); `serve` starts them when it dials. */
+  startWorkers?: boolean;
+  /** What /healthz and /readyz tell of this node. */
+  node?: NodeProbe;
 }
 
 export async function startDialerRuntime(ctx: AppContext, options: StartDialerRuntimeOptions = {}): Promise<DialerRuntime> {
@@ -51,16 +61,16 @@ export async function startDialerRuntime(ctx: AppContext, options: StartDialerRu
   if (!vonage) throw new AppError('CONFIG_INVALID', 'the dialer needs the Vonage credentials (VONAGE_*); see docs/configuration.md');
   const base: CallDeps = {
     database: ctx.database,
-    units: sqliteCallUnits(ctx.database),
+    units: ctx.backend.stores.callUnits,
     clock: ctx.clock,
     logger: logger.child({ module: 'dialer' }),
     signals: new CallSignals(),
-    lists: new ListSettingsBook(sqliteReader(ctx.database), config),
+    lists: new ListSettingsBook(ctx.backend.stores.reader, config),
     transcriptionLanguages: config.transcriptionLanguages,
   };
   // One signer for the SDK's requests and the recording downloads.
   const auth = new ReusingAuth({ applicationId: vonage.applicationId, privateKey: vonage.privateKey, reuseMs: config.jwtReuseSeconds * 1000, clock: ctx.clock });
-  const commentStores = sqliteCommentStores(ctx.database);
+  const commentStores = ctx.backend.stores.comments;
   const recordings = new RecordingDownloads({
     comments: commentStores.comments,
     clock: ctx.clock,
@@ -79,8 +89,8 @@ export async function startDialerRuntime(ctx: AppContext, options: StartDialerRu
   // The URLs need the port we really got, so the server starts first and the deps object is
   // completed before any call is created. Callback tokens carry Vonage's real time, so their age is
   // read on the system clock whatever ctx.clock simulates (docs/adr/0003-webhook-signatures.md).
-  const deps = { ...base, recordings, texts, signatureSecret: vonage.signatureSecret, tokenWindow: config.webhookTokens, tokenClock: systemClock, urls: webhookUrls('http://unset'), gauges: new DialerGauges(systemClock), runs: new SqliteRunStore(ctx.database) } as WebhookDeps & DialerDeps;
-  const app = createHttpApp({ logger: logger.child({ module: 'http' }), webhooks: deps, extra: options.extra, trustProxy: config.trustProxy });
+  const deps = { ...base, recordings, texts, signatureSecret: vonage.signatureSecret, tokenWindow: config.webhookTokens, tokenClock: systemClock, urls: webhookUrls('http://unset'), gauges: new DialerGauges(systemClock), runs: ctx.backend.stores.runs } as WebhookDeps & DialerDeps;
+  const app = createHttpApp({ logger: logger.child({ module: 'http' }), webhooks: deps, extra: options.extra, trustProxy: config.trustProxy, node: options.node });
   const server = await listen(app, options.port ?? config.port, options.host);
   const publicBaseUrl = config.publicBaseUrl ?? `http://127.0.0.1:${server.port}`;
   deps.urls = webhookUrls(publicBaseUrl);
@@ -102,16 +112,12 @@ export async function startDialerRuntime(ctx: AppContext, options: StartDialerRu
         pace,
         logger.child({ module: 'telephony' }),
       );
-  const resumed = await recordings.resumePending();
-  if (resumed > 0) logger.info('resuming recording downloads', { count: resumed });
-  const resumedTexts = await texts.resumePending();
-  if (resumedTexts > 0) logger.info('resuming comment texts', { count: resumedTexts });
   // Alerts and announcements queued by this process or left pending by an earlier one. Only the
-  // dialer (the lock holder) runs this worker, so there is one per database.
+  // dialer (the lock holder, the elected node) runs this worker, so there is one per database.
   const reportDeps = { database: ctx.database, clock: ctx.clock, config, linkSecret: config.reportLinkSecret };
-  const alerts = { alerts: new SqliteAlertStore(ctx.database) };
+  const alerts = { alerts: ctx.backend.stores.alerts };
   const deliveries = new WebhookDeliveries({
-    database: ctx.database,
+    store: ctx.backend.stores.deliveries,
     clock: ctx.clock,
     logger: logger.child({ module: 'deliveries' }),
     privateNetworks: config.webhookPrivateNetworks,
@@ -123,9 +129,24 @@ export async function startDialerRuntime(ctx: AppContext, options: StartDialerRu
     },
   });
   deps.onFollowUp = () => deliveries.poke();
-  deliveries.start();
+  let retention: { stop(): Promise<void> } | undefined;
+  const startWorkers = async () => {
+    const resumed = await recordings.resumePending();
+    if (resumed > 0) logger.info('resuming recording downloads', { count: resumed });
+    const resumedTexts = await texts.resumePending();
+    if (resumedTexts > 0) logger.info('resuming comment texts', { count: resumedTexts });
+    deliveries.start();
+    retention ??= keepPurgingRecordings(ctx, commentStores);
+  };
+  const stopWorkers = async () => {
+    await retention?.stop();
+    retention = undefined;
+    // The alerts that are due go out before another node takes the outbox over.
+    await deliveries.deliverDue().catch(() => 0);
+    await deliveries.close();
+  };
+  if (options.startWorkers !== false) await startWorkers();
   logger.info('webhook server listening', { port: server.port, publicBaseUrl });
-  const retention = keepPurgingRecordings(ctx, commentStores);
   return {
     deps,
     telephony,
@@ -135,8 +156,10 @@ export async function startDialerRuntime(ctx: AppContext, options: StartDialerRu
     publicBaseUrl,
     deliveries,
     commentStores,
+    startWorkers,
+    stopWorkers,
     close: async () => {
-      await retention.stop();
+      await retention?.stop();
       await server.close();
       await recordings.close();
       await texts.close();

@@ -2,7 +2,7 @@ import { CANCELLED, type Clock } from '../clock/index.js';
 import { prepared, type AppDatabase } from '../db/index.js';
 import type { DeliveryEvent, DeliveryStatus } from '../db/schema/index.js';
 import type { Logger } from '../logging/index.js';
-import { deliveryStore, type DeliveryAttempt, type DeliveryRow, type DeliveryStore } from './delivery-store.js';
+import { type DeliveryAttempt, type DeliveryRow, type DeliveryStore } from './delivery-store.js';
 import { postWebhook, ReceiverAddresses, type Resolve } from './receivers.js';
 import { signPayload, SIGNATURE_HEADER } from './signature.js';
 
@@ -13,7 +13,8 @@ import { signPayload, SIGNATURE_HEADER } from './signature.js';
 export type PayloadBuilder = (delivery: DeliveryRow) => Promise<Record<string, unknown>>;
 
 export interface WebhookDeliveriesOptions {
-  database: AppDatabase;
+  /** The outbox: on either engine. */
+  store: DeliveryStore;
   clock: Clock;
   logger: Logger;
   builders: Record<DeliveryEvent, PayloadBuilder>;
@@ -64,7 +65,7 @@ export class WebhookDeliveries {
   readonly #o: Required<Omit<WebhookDeliveriesOptions, 'resolve'>> & Pick<WebhookDeliveriesOptions, 'resolve'>;
   readonly #addresses: ReceiverAddresses;
   readonly #store: DeliveryStore;
-  readonly #closed = new AbortController();
+  #closed = new AbortController();
   #wake = new AbortController();
   #loop: Promise<void> | undefined;
   /** Passes run one after another, whoever asks for them (the loop, drain, a test). */
@@ -88,11 +89,14 @@ export class WebhookDeliveries {
       ...options,
     };
     this.#addresses = new ReceiverAddresses(this.#o.privateNetworks);
-    this.#store = deliveryStore(this.#o.database);
+    this.#store = this.#o.store;
   }
 
+  /** Starts the loop; after `close`, starts it again (a cluster node that leads once more). */
   start(): void {
-    this.#loop ??= this.#run();
+    if (this.#loop) return;
+    this.#closed = new AbortController();
+    this.#loop = this.#run(this.#closed.signal);
   }
 
   /** Look for due deliveries now (a new event was queued in this process). */
@@ -124,15 +128,16 @@ export class WebhookDeliveries {
     this.#closed.abort(CANCELLED);
     this.#wake.abort(CANCELLED);
     await this.#loop;
+    this.#loop = undefined;
     await this.#chain;
   }
 
-  async #run(): Promise<void> {
+  async #run(closed: AbortSignal): Promise<void> {
     const { clock, logger, pollIntervalMs } = this.#o;
-    while (!this.#closed.signal.aborted) {
+    while (!closed.aborted) {
       try {
         // A full batch may have more behind it.
-        while ((await this.deliverDue()) >= BATCH && !this.#closed.signal.aborted);
+        while ((await this.deliverDue()) >= BATCH && !closed.aborted);
       } catch (error) {
         logger.error('webhook delivery pass failed', { error: (error as Error).message });
       }
@@ -142,7 +147,7 @@ export class WebhookDeliveries {
         return null;
       });
       const sleepMs = nextAt === null ? pollIntervalMs : Math.min(pollIntervalMs, Math.max(0, nextAt - clock.now()));
-      await clock.sleep(sleepMs, AbortSignal.any([this.#wake.signal, this.#closed.signal])).catch(() => undefined);
+      await clock.sleep(sleepMs, AbortSignal.any([this.#wake.signal, closed])).catch(() => undefined);
     }
   }
 

@@ -4,7 +4,7 @@ import type { ManualClock } from '../../src/clock/index.js';
 import type { AppDatabase } from '../../src/db/index.js';
 import { detractorAlertPayload, SqliteAlertStore, type RecordingLinkFn } from '../../src/followup/index.js';
 import { createSilentLogger, type Logger } from '../../src/logging/index.js';
-import { WebhookDeliveries, type Resolve } from '../../src/notifications/index.js';
+import { SqliteDeliveryStore, WebhookDeliveries, type Resolve } from '../../src/notifications/index.js';
 import { signCallback, startCall, type WebhookHarness } from './dialer.js';
 
 export interface ReceivedWebhook {
@@ -66,7 +66,7 @@ export function deliveryWorker(
 ): WebhookDeliveries {
   const alerts = { alerts: new SqliteAlertStore(database) };
   return new WebhookDeliveries({
-    database,
+    store: new SqliteDeliveryStore(database),
     clock,
     logger,
     ...receivers,
