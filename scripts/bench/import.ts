@@ -90,14 +90,14 @@ const cpuSeconds = '(process.cpuUsage().user + process.cpuUsage().system) / 1e6'
 /** importList() from the built code, in a plain-Node ES module (dist/ is imported by absolute URL). */
 const scriptImport = `
 import { rmSync } from 'node:fs';
-const { importList } = await import(${distUrl('contacts/index.js')});
+const { importList, SqliteImportSink } = await import(${distUrl('contacts/index.js')});
 const { openDatabase } = await import(${distUrl('db/index.js')});
 const { ManualClock } = await import(${distUrl('clock/index.js')});
 const { createSilentLogger } = await import(${distUrl('logging/index.js')});
 const dbPath = process.env.BENCH_DB;
 const database = openDatabase({ path: dbPath });
 const started = performance.now();
-const summary = await importList({ database, clock: new ManualClock(), logger: createSilentLogger(), file: process.env.BENCH_CSV, name: 'bench', country: 'PL' });
+const summary = await importList({ sink: new SqliteImportSink(database), clock: new ManualClock(), logger: createSilentLogger(), file: process.env.BENCH_CSV, name: 'bench', country: 'PL' });
 const seconds = (performance.now() - started) / 1000;
 database.close();
 for (const suffix of ['', '-wal', '-shm']) rmSync(dbPath + suffix, { force: true });

@@ -2,6 +2,7 @@ export { addClient, authenticateClient, getClient, hashApiKey, listClients, upda
 export { SqliteClientStore, type Client, type ClientDetails, type ClientStore } from './client-store.js';
 export { canonicalTimeZone, EMAIL_VALUE, PHONE_COLUMN_NAMES, PHONE_VALUE, segmentVerdict, type ColumnValues } from './columns.js';
 export { importList, type ImportProgress, type ImportSummary } from './import.js';
+export { SqliteImportSink, type ContactRows, type ImportSession, type ImportSink, type NewImport } from './import-sink.js';
 export { changeListSettings, createList, listLists, removeAbandonedImports, showList, type ListSettingsPatch } from './lists.js';
 export { SqliteListStore, type ListDetails, type ListStore } from './list-store.js';
 export { isCountryCode, normalizePhone } from './phone.js';
