@@ -24,7 +24,8 @@ const ROW_ORDER = `ORDER BY (r->>0) COLLATE "C", (r->>6)::integer`;
  * The import on PostgreSQL: one statement per piece, its rows sent as one JSON text that the server
  * unpacks (no per-row parameters, no parsing in Node), in a transaction per batch on the pool.
  * Takes the pool rather than any Queryable: an import lives longer than a unit of work, and holds a
- * connection of its own for its lock (and a dry run's scratch table, which is per connection).
+ * connection of its own for its lock (and a dry run's scratch table, which is per connection), so
+ * it needs two of the pool's connections at once.
  */
 export class PostgresImportSink implements ImportSink {
   readonly #pool: pg.Pool;
@@ -235,7 +236,12 @@ class PostgresImportSession implements ImportSession {
     }
     const suppressed = await transaction(this.#pool, async (tx) => {
       // Suppressed numbers stay in the list (the report counts them) but are never dialled. A number
-      // put on the list while this runs stops these contacts itself: they are `pending` already.
+      // put on the do-not-call list stops the pending contacts its transaction sees; one whose
+      // transaction began before the batch holding the contact committed, and ends after the update
+      // below began, would be seen by neither. So the update waits for the additions in flight
+      // (SHARE conflicts with their inserts; an opt-out then waits for this update, once per
+      // import), and an addition that starts later sees this list's contacts, committed before.
+      await tx.query('LOCK TABLE suppressions IN SHARE MODE');
       const n = await changes(
         tx,
         `UPDATE contacts SET status = 'suppressed', next_attempt_at = NULL
