@@ -7,13 +7,18 @@
  *   - the CLI itself, `nps-dialer lists import … --json`: what a user sees, start-up included
  *     (the CLI loads only the `lists` command group);
  *   - against a bare better-sqlite3 batched insert of the same rows into an unindexed table (rows
- *     prepared beforehand, untimed): what SQLite alone can do on this machine in this run.
+ *     prepared beforehand, untimed): what SQLite alone can do on this machine in this run;
+ *   - with BENCH_POSTGRES_URL set (postgres://user:password@host:port/database, a role that may
+ *     create databases), importList() into PostgreSQL as well, beside the SQLite one of the same
+ *     run: a database of its own is created, migrated and dropped for each measurement. Its CPU
+ *     time and RSS are this process's only; the server's are not counted.
  *
  * Each measurement runs in a fresh process (peak RSS is that process's); with --runs N each runs N
  * times, interleaved, and the medians are reported. `npm run bench` builds first; run
  * `npm run build` before running this file directly.
  *
  *   npx tsx scripts/bench/import.ts [--full] [--rows N] [--runs N]
+ *   BENCH_POSTGRES_URL=postgres://nps:nps@127.0.0.1:5432/postgres npm run bench -- --only import
  */
 import { spawnSync } from 'node:child_process';
 import { once } from 'node:events';
@@ -28,6 +33,8 @@ const rowsWanted = Number(argValue('--rows') ?? (isFull ? 1_000_000 : 200_000));
 const runs = Math.max(1, Number(argValue('--runs') ?? 1));
 const csvPath = path.join(dir, `contacts-${rowsWanted}.csv`);
 const dist = path.resolve('dist/src');
+/** The PostgreSQL server the import is measured on too; unset: SQLite only. */
+const postgresUrl = process.env.BENCH_POSTGRES_URL;
 
 /** Deterministic rows in the formats people type: +48 …, 0048…, national with --country PL, E.164. */
 function* rows(n: number): Generator<{ line: string; e164: string }> {
@@ -90,18 +97,45 @@ const cpuSeconds = '(process.cpuUsage().user + process.cpuUsage().system) / 1e6'
 /** importList() from the built code, in a plain-Node ES module (dist/ is imported by absolute URL). */
 const scriptImport = `
 import { rmSync } from 'node:fs';
-const { importList } = await import(${distUrl('contacts/index.js')});
+const { importList, SqliteImportSink } = await import(${distUrl('contacts/index.js')});
 const { openDatabase } = await import(${distUrl('db/index.js')});
 const { ManualClock } = await import(${distUrl('clock/index.js')});
 const { createSilentLogger } = await import(${distUrl('logging/index.js')});
 const dbPath = process.env.BENCH_DB;
 const database = openDatabase({ path: dbPath });
 const started = performance.now();
-const summary = await importList({ database, clock: new ManualClock(), logger: createSilentLogger(), file: process.env.BENCH_CSV, name: 'bench', country: 'PL' });
+const summary = await importList({ sink: new SqliteImportSink(database), clock: new ManualClock(), logger: createSilentLogger(), file: process.env.BENCH_CSV, name: 'bench', country: 'PL' });
 const seconds = (performance.now() - started) / 1000;
 database.close();
 for (const suffix of ['', '-wal', '-shm']) rmSync(dbPath + suffix, { force: true });
 console.log(JSON.stringify({ rows: summary.rows, seconds, rssMb: ${peakRss}, cpuSeconds: ${cpuSeconds} }));
+`;
+
+/** importList() into PostgreSQL, in a database of its own (created and migrated untimed, dropped after). */
+const scriptPostgres = `
+import { createRequire } from 'node:module';
+const pg = createRequire(${JSON.stringify(path.resolve('package.json'))})('pg');
+const { importList, PostgresImportSink } = await import(${distUrl('contacts/index.js')});
+const { openPostgres } = await import(${distUrl('db/postgres/index.js')});
+const { ManualClock } = await import(${distUrl('clock/index.js')});
+const { createSilentLogger } = await import(${distUrl('logging/index.js')});
+const server = new URL(process.env.BENCH_POSTGRES_URL);
+const name = 'nps_bench_import_' + process.pid;
+const admin = new pg.Pool({ connectionString: server.href, max: 1 });
+await admin.query('CREATE DATABASE "' + name + '"');
+try {
+  const target = new URL(server.href);
+  target.pathname = '/' + name;
+  const database = await openPostgres({ url: target.href });
+  const started = performance.now();
+  const summary = await importList({ sink: new PostgresImportSink(database.pool), clock: new ManualClock(), logger: createSilentLogger(), file: process.env.BENCH_CSV, name: 'bench', country: 'PL' });
+  const seconds = (performance.now() - started) / 1000;
+  await database.close();
+  console.log(JSON.stringify({ rows: summary.rows, seconds, rssMb: ${peakRss}, cpuSeconds: ${cpuSeconds} }));
+} finally {
+  await admin.query('DROP DATABASE IF EXISTS "' + name + '" WITH (FORCE)');
+  await admin.end();
+}
 `;
 
 /** The bare baseline: the rows read and normalised beforehand (untimed), then inserted in 5,000-row transactions. */
@@ -173,13 +207,18 @@ function median(values: number[]): number {
 export async function benchImport(): Promise<Figure[]> {
   await ensureCsv();
   checkBuild();
-  const measured: Record<'script' | 'cli' | 'bare', Measured[]> = { script: [], cli: [], bare: [] };
+  const measured: Record<'script' | 'cli' | 'bare' | 'postgres', Measured[]> = { script: [], cli: [], bare: [], postgres: [] };
+  const kinds = postgresUrl ? (['script', 'cli', 'bare', 'postgres'] as const) : (['script', 'cli', 'bare'] as const);
+  if (!postgresUrl) {
+    process.stderr.write('import on PostgreSQL: not measured; set BENCH_POSTGRES_URL=postgres://user:password@host:port/database (a role that may create databases) to measure it beside SQLite\n');
+  }
   // Interleaved, so that a burst of load from elsewhere on the machine hits every kind alike.
   for (let run = 0; run < runs; run++) {
     measured.script.push(runModule(scriptImport, 'import'));
     measured.cli.push(runCli());
     measured.bare.push(runModule(bareInsert, 'bare'));
-    for (const kind of ['script', 'cli', 'bare'] as const) process.stderr.write(`run ${run + 1} ${kind}: ${JSON.stringify(measured[kind][run])}\n`);
+    if (postgresUrl) measured.postgres.push(runModule(scriptPostgres, 'postgres'));
+    for (const kind of kinds) process.stderr.write(`run ${run + 1} ${kind}: ${JSON.stringify(measured[kind][run])}\n`);
   }
   const rate = (m: Measured[]) => Math.round(median(m.map((x) => x.rows / x.seconds)));
   const rss = (m: Measured[]) => median(m.map((x) => x.rssMb));
@@ -198,6 +237,15 @@ export async function benchImport(): Promise<Figure[]> {
       { bench: label, metric: 'rows/s end to end', value: rate(measured[kind]), unit: 'rows/s', baseline: bareRate, baselineLabel: 'bare batched insert', ratio: rate(measured[kind]) / bareRate, target: '≥ 100,000 rows/s' },
       { bench: label, metric: 'peak RSS', value: rss(measured[kind]), unit: 'MB', baseline: bareRss, baselineLabel: 'bare insert, rows in memory', ratio: rss(measured[kind]) / bareRss, target: '< 200 MB' },
       { bench: label, metric: 'CPU time, all threads', value: cpu(measured[kind]), unit: 's' },
+    );
+  }
+  if (postgresUrl) {
+    const label = `import ${rows} rows, importList on PostgreSQL${of}`;
+    const sqlite = rate(measured.script);
+    figures.push(
+      { bench: label, metric: 'rows/s end to end', value: rate(measured.postgres), unit: 'rows/s', baseline: sqlite, baselineLabel: 'importList on SQLite', ratio: rate(measured.postgres) / sqlite },
+      { bench: label, metric: 'peak RSS (Node only)', value: rss(measured.postgres), unit: 'MB', baseline: rss(measured.script), baselineLabel: 'importList on SQLite', ratio: rss(measured.postgres) / rss(measured.script) },
+      { bench: label, metric: 'CPU time, Node threads (server not counted)', value: cpu(measured.postgres), unit: 's' },
     );
   }
   return figures;

@@ -26,7 +26,7 @@ export interface SettleGuard {
 /**
  * The contacts store on the webhooks' side (docs/adr/0013-store-ports.md): settling a contact after
  * an attempt, and the suppression list a star adds to. The import and the dialing loop keep their
- * own bulk paths (contacts/import-writer.ts, dialer/run-store.ts).
+ * own bulk paths (contacts/import-sink.ts, dialer/run-store.ts).
  */
 export interface ContactStore {
   byId(id: number): Promise<ContactRow | undefined>;

@@ -1,12 +1,5 @@
-import type Database from 'better-sqlite3';
+import type { ContactRows, DuplicateRow, ImportSession } from './import-sink.js';
 import { REJECTED_SAMPLE, type RangeRows } from './row-parser.js';
-
-export interface DuplicateRow {
-  row: number;
-  value: string;
-  /** The row whose contact was kept. */
-  firstRow: number;
-}
 
 /**
  * Rows per write transaction: long enough to amortise the commit, short enough (~0.1 s for
@@ -16,11 +9,8 @@ export interface DuplicateRow {
 export const WRITE_BATCH_ROWS = 20_000;
 
 export interface ContactWriterOptions {
-  sqlite: Database.Database;
-  /** The list being filled; null for a dry run, whose rows go to temp.dry_run_contacts. */
-  listId: number | null;
-  /** Clock time (ms) stamped on the new contacts. */
-  now: number;
+  /** Where the rows go: the list being filled, or a dry run's scratch table. */
+  session: ImportSession;
   signal?: AbortSignal | undefined;
   /** Called after each committed transaction. */
   onCommit?: (() => void) | undefined;
@@ -51,8 +41,8 @@ interface Piece {
 }
 
 /**
- * Writes accepted rows into the contacts table in short transactions, so that a repeated number
- * keeps its first occurrence.
+ * Writes accepted rows into the contacts table in short transactions (ImportSession.write, one per
+ * batch), so that a repeated number keeps its first occurrence.
  *
  * Why key ranges: the unique (phone_e164, list_id) index is what an import pays for. Random numbers
  * in file order spread every 20,000-row transaction over nearly all of the index's leaf pages, and
@@ -75,9 +65,6 @@ export class ContactWriter {
   readonly duplicateRows: DuplicateRow[] = [];
 
   readonly #options: ContactWriterOptions;
-  readonly #insert: Database.Statement;
-  readonly #findDuplicates: Database.Statement;
-  readonly #write: (pieces: Piece[]) => void;
   /** Per key range, the rows held: segments in file order. */
   #ranges: Segment[][] = [];
   #buffered = 0;
@@ -85,46 +72,6 @@ export class ContactWriter {
 
   constructor(options: ContactWriterOptions) {
     this.#options = options;
-    const { sqlite, listId, now } = options;
-    // One statement per piece: jsonb_each reads the rows from the bytes (made a JSON array by
-    // SQLite; jsonb rather than json, so that ->> reads each row's fields without re-parsing its
-    // text: ~25% less time) and @base turns chunk-local row numbers into the file's.
-    // Row fields: 0 e164, 1 country, 2 name, 3 language, 4 timezone, 5 attributes, 6 row.
-    // Duplicates are looked up with a subquery per row, not a join: joined, SQLite may loop over the
-    // list's contacts outside and the rows inside (jsonb_each has no index), quadratic in the list.
-    const rows = `jsonb_each('[' || CAST(@json AS TEXT) || ']') r`;
-    if (listId === null) {
-      this.#insert = sqlite.prepare(
-        `INSERT INTO temp.dry_run_contacts (row_number, phone_e164)
-         SELECT r.value->>6 + @base, r.value->>0 FROM ${rows} WHERE true ORDER BY r.value->>0, r.value->>6
-         ON CONFLICT DO NOTHING`,
-      );
-      this.#findDuplicates = sqlite.prepare(
-        `SELECT * FROM (
-           SELECT r.value->>6 + @base AS row, r.value->>0 AS value,
-                  (SELECT d.row_number FROM temp.dry_run_contacts d WHERE d.phone_e164 = r.value->>0) AS firstRow
-           FROM ${rows})
-         WHERE firstRow <> row`,
-      );
-    } else {
-      this.#insert = sqlite.prepare(
-        `INSERT INTO contacts (list_id, row_number, phone_e164, country, name, language, timezone, attributes, value, status, attempts, next_attempt_at, updated_at)
-         SELECT ${listId}, r.value->>6 + @base, r.value->>0, r.value->>1, r.value->>2, r.value->>3, r.value->>4, r.value->>5, r.value->>7, 'pending', 0, ${now}, ${now}
-         FROM ${rows} WHERE true ORDER BY r.value->>0, r.value->>6
-         ON CONFLICT DO NOTHING`,
-      );
-      this.#findDuplicates = sqlite.prepare(
-        `SELECT * FROM (
-           SELECT r.value->>6 + @base AS row, r.value->>0 AS value,
-                  (SELECT c.row_number FROM contacts c WHERE c.phone_e164 = r.value->>0 AND c.list_id = ${listId}) AS firstRow
-           FROM ${rows})
-         WHERE firstRow <> row`,
-      );
-    }
-    // IMMEDIATE: the write lock is taken at BEGIN, so no reader of ours ever needs to upgrade.
-    this.#write = sqlite.transaction((pieces: Piece[]) => {
-      for (const piece of pieces) this.#insertPiece(piece);
-    }).immediate;
   }
 
   /** Rows held, not yet written. */
@@ -149,9 +96,9 @@ export class ContactWriter {
    * are written (more while the writer holds more than its ranges should). Called between chunks,
    * so that the parse workers keep working while the main thread writes.
    */
-  writeDue(budgetRows: number): void {
+  async writeDue(budgetRows: number): Promise<void> {
     if (!this.#committed) {
-      if (this.#buffered >= WRITE_BATCH_ROWS) this.#commit(this.#oldest(WRITE_BATCH_ROWS));
+      if (this.#buffered >= WRITE_BATCH_ROWS) await this.#commit(this.#oldest(WRITE_BATCH_ROWS));
       return;
     }
     let written = 0;
@@ -164,12 +111,12 @@ export class ContactWriter {
       }
       if (!fullest || most < WRITE_BATCH_ROWS) return;
       if (written >= budgetRows && this.#buffered <= this.#ranges.length * WRITE_BATCH_ROWS) return;
-      written += this.#commit(oldestOf(fullest, WRITE_BATCH_ROWS));
+      written += await this.#commit(oldestOf(fullest, WRITE_BATCH_ROWS));
     }
   }
 
   /** Writes everything held, neighbouring ranges together in transactions of about WRITE_BATCH_ROWS rows. */
-  finish(): void {
+  async finish(): Promise<void> {
     while (this.#buffered > 0) {
       const batch: Piece[] = [];
       let rows = 0;
@@ -180,7 +127,7 @@ export class ContactWriter {
         for (const piece of taken) rows += piece.to - piece.from;
       }
       if (batch.length === 0) throw new Error(`import writer holds ${this.#buffered} rows it cannot find`);
-      this.#commit(batch);
+      await this.#commit(batch);
     }
   }
 
@@ -202,11 +149,14 @@ export class ContactWriter {
   }
 
   /** One transaction; segments written to their end are let go. */
-  #commit(batch: Piece[]): number {
+  async #commit(batch: Piece[]): Promise<number> {
     this.#options.signal?.throwIfAborted();
-    this.#write(batch);
+    const pieces = batch.map(rowsOf);
+    const inserted = await this.#options.session.write(pieces);
     let written = 0;
-    for (const piece of batch) {
+    for (let i = 0; i < batch.length; i++) {
+      const piece = batch[i]!;
+      await this.#count(piece, pieces[i]!, inserted[i]!);
       piece.segment.next = piece.to;
       piece.segment.nextByte = piece.endByte + 2;
       written += piece.to - piece.from;
@@ -228,18 +178,15 @@ export class ContactWriter {
     return written;
   }
 
-  #insertPiece({ segment, from, to, endByte }: Piece): void {
-    const { bytes, base, nextByte } = segment;
-    const json = Buffer.from(bytes.buffer, bytes.byteOffset + nextByte, endByte - nextByte);
-    const changes = this.#insert.run({ json, base }).changes;
-    this.imported += changes;
-    const repeated = to - from - changes;
+  /** Counts a written piece's rows, and names its duplicates while they could be among the first REJECTED_SAMPLE. */
+  async #count({ segment, from, to }: Piece, rows: ContactRows, inserted: number): Promise<void> {
+    this.imported += inserted;
+    const repeated = to - from - inserted;
     if (repeated === 0) return;
     this.duplicates += repeated;
-    // Name the first duplicates in file order: look them up only while they could be among them.
     const sample = this.duplicateRows;
-    if (sample.length >= REJECTED_SAMPLE && base + segment.rows[from]! > sample[sample.length - 1]!.row) return;
-    for (const duplicate of this.#findDuplicates.all({ json, base }) as DuplicateRow[]) {
+    if (sample.length >= REJECTED_SAMPLE && rows.base + segment.rows[from]! > sample[sample.length - 1]!.row) return;
+    for (const duplicate of await this.#options.session.duplicates(rows)) {
       if (sample.length >= REJECTED_SAMPLE && duplicate.row > sample[sample.length - 1]!.row) continue;
       let at = sample.length;
       while (at > 0 && sample[at - 1]!.row > duplicate.row) at--;
@@ -247,6 +194,12 @@ export class ContactWriter {
       if (sample.length > REJECTED_SAMPLE) sample.pop();
     }
   }
+}
+
+/** A piece's rows as the session takes them: their bytes, not copied. */
+function rowsOf({ segment, endByte }: Piece): ContactRows {
+  const { bytes, base, nextByte } = segment;
+  return { json: Buffer.from(bytes.buffer, bytes.byteOffset + nextByte, endByte - nextByte), base };
 }
 
 const heldRows = (segments: Segment[]) => segments.reduce((n, s) => n + s.rows.length - s.next, 0);

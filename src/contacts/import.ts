@@ -2,21 +2,19 @@ import path from 'node:path';
 import { getExampleNumber, type CountryCode } from 'libphonenumber-js/max';
 import examples from 'libphonenumber-js/mobile/examples';
 import type { Clock } from '../clock/index.js';
-import type { AppDatabase } from '../db/index.js';
 import { AppError } from '../errors/index.js';
 import type { Logger } from '../logging/index.js';
 import { canonicalTimeZone, EMAIL_VALUE, PHONE_VALUE, segmentVerdict, type ColumnMap, type ColumnValues } from './columns.js';
 import { chunkFailureError, openCsv, type CsvChunk } from './csv-source.js';
-import { ContactWriter, WRITE_BATCH_ROWS, type DuplicateRow } from './import-writer.js';
-import { SqliteListStore } from './list-store.js';
-import { removeAbandonedImports } from './lists.js';
+import { ContactWriter, WRITE_BATCH_ROWS } from './import-writer.js';
+import type { DuplicateRow, ImportSession, ImportSink, NamedList } from './import-sink.js';
 import { checkEncoding, isUtf8Name, utf8Copy } from './encoding.js';
 import { workerChunkParser, type WorkerResult } from './row-parser-pool.js';
 import { parseChunk, REJECTED_SAMPLE, type RejectedRow, type RowParserConfig } from './row-parser.js';
 import type { SurveyScript } from './settings.js';
 
 export { type RejectedRow } from './row-parser.js';
-export type { DuplicateRow } from './import-writer.js';
+export type { DuplicateRow } from './import-sink.js';
 
 export interface ImportSummary {
   listId: number | null;
@@ -57,7 +55,8 @@ export interface ImportProgress {
 }
 
 export interface ImportListOptions {
-  database: AppDatabase;
+  /** Where the list is written: SqliteImportSink, PostgresImportSink. */
+  sink: ImportSink;
   clock: Clock;
   logger: Logger;
   file: string;
@@ -94,8 +93,6 @@ const PARALLEL_MIN_BYTES = 4 * 1024 * 1024;
 const PARSE_WORKERS = 2;
 /** Chunks (1 MiB each) handed out and not yet absorbed: two per worker, so none idles while the main thread commits. */
 const MAX_PENDING = 2 * PARSE_WORKERS;
-/** SQLite page cache while importing, KiB: the key range a transaction touches fits comfortably. */
-const IMPORT_CACHE_KIB = 16 * 1024;
 
 /**
  * Imports a CSV contact list.
@@ -103,8 +100,9 @@ const IMPORT_CACHE_KIB = 16 * 1024;
  * The list is created first in state `importing`, which every query treats as absent; contacts go
  * straight into the contacts table in short transactions (ContactWriter: the unique (number, list)
  * index turns a repeated number into a no-op insert, counted as a duplicate); the last transaction
- * marks the list `ready`. An error or Ctrl-C deletes the list; after kill -9 the next import or list
- * command removes it (removeAbandonedImports). So the user sees a complete list or none.
+ * marks the list `ready`. An error or Ctrl-C deletes the list; after kill -9 the next import removes
+ * it (ImportSink.abandoned). So the user sees a complete list or none. The SQL is the sink's
+ * (import-sink.ts, import-sink.pg.ts); parsing, ordering and counting are here and in ContactWriter.
  *
  * The file is read in chunks of whole records (csv-source.ts). For files of PARALLEL_MIN_BYTES or
  * more, worker threads parse and validate the chunks while the main thread writes.
@@ -130,56 +128,51 @@ export async function importList(options: ImportListOptions): Promise<ImportSumm
  * was imported → publish the list (suppressed numbers marked) → the summary.
  */
 async function importUtf8(options: ImportListOptions, shownFile: string): Promise<ImportSummary> {
-  const { database, clock, logger } = options;
-  const { sqlite } = database;
+  const { sink, clock, logger } = options;
   const { name, defaultTimezone } = checkOptions(options);
   const dryRun = options.dryRun ?? false;
-  // The import is SQLite's bulk path (docs/adr/0013-store-ports.md): it keeps the lists' store of its own database.
-  const lists = new SqliteListStore(database);
-  if (!dryRun) await removeAbandonedImports(lists);
-  checkReferences(sqlite, options.clientId, options.previousListId);
-  checkNameFree(sqlite, name, options.clientId);
+  if (!dryRun) for (const listId of await sink.abandoned()) await sink.discardImporting(listId);
+  await checkReferences(sink, options.clientId, options.previousListId);
+  await checkNameFree(sink, name, options.clientId);
 
   const source = await openCsv(options.file, options.signal ? { signal: options.signal } : {});
   const parallel = options.parallel ?? 'auto';
   const useWorkers = parallel === true || (parallel === 'auto' && source.totalBytes >= PARALLEL_MIN_BYTES);
   // Started now: loading libphonenumber's metadata overlaps with reading the header.
   const workers = useWorkers ? workerChunkParser(PARSE_WORKERS) : undefined;
-  const now = clock.now();
-  let listId: number | null = null;
-  const cacheBefore = sqlite.pragma('cache_size', { simple: true }) as number;
+  let session: ImportSession | undefined;
   try {
-    listId = openDestination(sqlite, { dryRun, name, shownFile, defaultTimezone, options, now });
-    sqlite.pragma(`cache_size = -${IMPORT_CACHE_KIB}`);
-    const read = await readContacts({ options, source, workers, listId, now });
+    session = await openDestination(sink, { dryRun, name, shownFile, defaultTimezone, options, now: clock.now() });
+    const { listId } = session;
+    const read = await readContacts({ options, source, workers, session });
     options.signal?.throwIfAborted();
     if (!read.columns) throw new AppError('INPUT_INVALID', `"${shownFile}" has no header row`);
     if (read.dataRows === 0) throw new AppError('INPUT_INVALID', `"${shownFile}" has a header but no contact rows; nothing was imported`);
     const { writer, rejected, rejectedCount } = read;
-    writer.finish();
+    await writer.finish();
     const { imported, duplicates, duplicateRows } = writer;
     if (imported === 0) {
       throw new AppError('INPUT_INVALID', `no row of "${shownFile}" has a valid phone number (${rejectedCount} rejected); nothing was imported`, {
         details: { rejected, rejectedCount },
       });
     }
-    const suppressed = publish(sqlite, listId);
-    const columns = describeColumns(sqlite, read.columns, listId);
+    const suppressed = await session.commit();
+    if (suppressed === undefined) throw new AppError('CONFLICT', `list ${listId} was removed while it was being imported`);
+    const columns = await describeColumns(session, read.columns);
     const summary: ImportSummary = { listId, name, dryRun, rows: read.dataRows, imported, duplicates, suppressed, rejected, rejectedCount, duplicateRows, columns };
     if (!dryRun) {
       logger.info('list imported', { listId, rows: read.dataRows, imported, duplicates, suppressed, rejected: rejectedCount, segments: columns.segments });
     }
     return summary;
   } catch (error) {
-    if (listId !== null) await lists.discardImporting(listId);
+    await session?.abort();
     if ((error as Error).name === 'AbortError') {
       throw new AppError('INTERRUPTED', 'import interrupted; nothing was imported', { cause: error });
     }
     throw error;
   } finally {
     await workers?.close();
-    sqlite.pragma(`cache_size = ${cacheBefore}`);
-    if (dryRun) sqlite.exec('DROP TABLE IF EXISTS temp.dry_run_contacts');
+    await session?.close();
   }
 }
 
@@ -197,42 +190,27 @@ function checkOptions(options: ImportListOptions): { name: string; defaultTimezo
 
 /**
  * Where rows go: the new list, created `importing` (absent to every query until published), or
- * for a dry run a TEMP table with the same uniqueness rule. Returns the list's id (null for a dry run).
+ * for a dry run a scratch table with the same uniqueness rule.
  */
-function openDestination(
-  sqlite: AppDatabase['sqlite'],
+async function openDestination(
+  sink: ImportSink,
   input: { dryRun: boolean; name: string; shownFile: string; defaultTimezone: string | null; options: ImportListOptions; now: number },
-): number | null {
+): Promise<ImportSession> {
   const { options } = input;
-  if (input.dryRun) {
-    sqlite.exec('DROP TABLE IF EXISTS temp.dry_run_contacts');
-    sqlite.exec('CREATE TEMP TABLE dry_run_contacts (phone_e164 TEXT PRIMARY KEY, row_number INTEGER NOT NULL)');
-    return null;
-  }
-  return sqlite
-    .transaction(() => {
-      checkNameFree(sqlite, input.name, options.clientId);
-      return (
-        sqlite
-          .prepare(
-            `INSERT INTO lists (client_id, name, source_file, default_country, default_timezone, previous_list_id, script, policy, value_column, state, import_pid, created_at)
-             VALUES (?, ?, ?, ?, ?, ?, ?, '{}', ?, 'importing', ?, ?) RETURNING id`,
-          )
-          .get(
-            options.clientId ?? null,
-            input.name,
-            path.basename(input.shownFile),
-            options.country ?? null,
-            input.defaultTimezone,
-            options.previousListId ?? null,
-            JSON.stringify(options.script ?? {}),
-            options.valueColumn ?? null,
-            process.pid,
-            input.now,
-          ) as { id: number }
-      ).id;
-    })
-    .immediate();
+  if (input.dryRun) return sink.beginDryRun();
+  const begun = await sink.begin({
+    name: input.name,
+    clientId: options.clientId ?? null,
+    sourceFile: path.basename(input.shownFile),
+    defaultCountry: options.country ?? null,
+    defaultTimezone: input.defaultTimezone,
+    previousListId: options.previousListId ?? null,
+    script: options.script ?? {},
+    valueColumn: options.valueColumn ?? null,
+    now: input.now,
+  });
+  if (begun.kind === 'name-taken') throw nameTaken(input.name, options.clientId, begun.list);
+  return begun.session;
 }
 
 /**
@@ -244,8 +222,7 @@ async function readContacts(input: {
   options: ImportListOptions;
   source: Awaited<ReturnType<typeof openCsv>>;
   workers: ReturnType<typeof workerChunkParser> | undefined;
-  listId: number | null;
-  now: number;
+  session: ImportSession;
 }): Promise<{ columns: ColumnMap | undefined; dataRows: number; rejected: RejectedRow[]; rejectedCount: number; writer: ContactWriter }> {
   const { options, source, workers } = input;
   let bytesDone = 0;
@@ -253,9 +230,7 @@ async function readContacts(input: {
   const rejected: RejectedRow[] = [];
   let rejectedCount = 0;
   const writer = new ContactWriter({
-    sqlite: options.database.sqlite,
-    listId: input.listId,
-    now: input.now,
+    session: input.session,
     signal: options.signal,
     onCommit: () => options.onProgress?.({ bytesRead: bytesDone, totalBytes: source.totalBytes, rows: dataRows }),
     onWritten: workers ? (buffers) => workers.release(buffers) : undefined,
@@ -275,7 +250,7 @@ async function readContacts(input: {
     writer.add(parsed.ranges, rowBase);
     rowBase += parsed.records;
     bytesDone = chunk.offset + chunk.length;
-    writer.writeDue(Math.max(parsed.dataRows, WRITE_BATCH_ROWS));
+    await writer.writeDue(Math.max(parsed.dataRows, WRITE_BATCH_ROWS));
   };
 
   let config: RowParserConfig = {
@@ -311,56 +286,32 @@ async function readContacts(input: {
   return { columns: config.columns, dataRows, rejected, rejectedCount, writer };
 }
 
-/**
- * Publishes the list (`importing` → `ready`) with its suppressed numbers marked, in one
- * transaction; for a dry run, counts the numbers that would be suppressed. Returns that count.
- */
-function publish(sqlite: AppDatabase['sqlite'], listId: number | null): number {
-  if (listId === null) {
-    return (sqlite.prepare('SELECT count(*) AS n FROM temp.dry_run_contacts d JOIN main.suppressions s ON s.phone_e164 = d.phone_e164').get() as { n: number }).n;
-  }
-  return sqlite
-    .transaction(() => {
-      // Suppressed numbers stay in the list (the report counts them) but are never dialled.
-      const n = sqlite
-        .prepare(
-          `UPDATE contacts SET status = 'suppressed', next_attempt_at = NULL
-           WHERE list_id = ? AND phone_e164 IN (SELECT phone_e164 FROM suppressions)`,
-        )
-        .run(listId).changes;
-      const published = sqlite.prepare(`UPDATE lists SET state = 'ready', import_pid = NULL WHERE id = ? AND state = 'importing'`).run(listId).changes;
-      if (published !== 1) throw new AppError('CONFLICT', `list ${listId} was removed while it was being imported`);
-      return n;
-    })
-    .immediate();
-}
-
 function exampleFor(country: CountryCode | undefined): string {
   return (country && getExampleNumber(country, examples)?.number) || '+48512345678';
 }
 
-function checkReferences(sqlite: AppDatabase['sqlite'], clientId: number | undefined, previousListId: number | undefined): void {
-  if (clientId !== undefined && !sqlite.prepare('SELECT 1 FROM clients WHERE id = ?').get(clientId)) {
+async function checkReferences(sink: ImportSink, clientId: number | undefined, previousListId: number | undefined): Promise<void> {
+  if (clientId !== undefined && !(await sink.clientExists(clientId))) {
     throw new AppError('NOT_FOUND', `client ${clientId} does not exist; see \`nps-dialer clients list\``);
   }
-  if (previousListId !== undefined && !sqlite.prepare(`SELECT 1 FROM lists WHERE id = ? AND state = 'ready'`).get(previousListId)) {
+  if (previousListId !== undefined && !(await sink.readyListExists(previousListId))) {
     throw new AppError('NOT_FOUND', `list ${previousListId} (--previous) does not exist; see \`nps-dialer lists\``);
   }
 }
 
-function checkNameFree(sqlite: AppDatabase['sqlite'], name: string, clientId: number | undefined): void {
-  const existing = sqlite.prepare('SELECT id, state FROM lists WHERE name = ? AND client_id IS ?').get(name, clientId ?? null) as
-    | { id: number; state: string }
-    | undefined;
-  if (existing) {
-    throw new AppError(
-      'CONFLICT',
-      existing.state === 'importing'
-        ? `a list named "${name}" is being imported right now (list ${existing.id}); wait for it or choose another --name`
-        : `a list named "${name}" already exists${clientId !== undefined ? ` for client ${clientId}` : ''} (list ${existing.id}); choose another --name`,
-      { details: { listId: existing.id } },
-    );
-  }
+async function checkNameFree(sink: ImportSink, name: string, clientId: number | undefined): Promise<void> {
+  const existing = await sink.listNamed(name, clientId ?? null);
+  if (existing) throw nameTaken(name, clientId, existing);
+}
+
+function nameTaken(name: string, clientId: number | undefined, existing: NamedList): AppError {
+  return new AppError(
+    'CONFLICT',
+    existing.state === 'importing'
+      ? `a list named "${name}" is being imported right now (list ${existing.listId}); wait for it or choose another --name`
+      : `a list named "${name}" already exists${clientId !== undefined ? ` for client ${clientId}` : ''} (list ${existing.listId}); choose another --name`,
+    { details: { listId: existing.listId } },
+  );
 }
 
 /** Contacts whose values decide the segments: enough to tell a region from an id, cheap on a million rows. */
@@ -371,24 +322,13 @@ const SEGMENT_SAMPLE = 5_000;
  * report will break down (segmentVerdict on the values of the list's first SEGMENT_SAMPLE
  * contacts; the report applies the same rule to all of them). A dry run stores no attributes: its columns are all candidate segments.
  */
-function describeColumns(sqlite: AppDatabase['sqlite'], map: ColumnMap, listId: number | null): ImportedColumns {
+async function describeColumns(session: ImportSession, map: ColumnMap): Promise<ImportedColumns> {
   const headers = map.header;
   const name = [map.nameIndex, map.givenNameIndex, map.familyNameIndex].filter((i) => i >= 0).map((i) => headers[i]!);
   const segments: string[] = [];
   const notSegments: { column: string; reason: string }[] = [];
-  const stats = new Map<string, ColumnValues>();
-  if (listId !== null) {
-    // The values are classified by the same patterns the report applies (columns.ts).
-    sqlite.function('nps_is_email', { deterministic: true }, (value: unknown) => (typeof value === 'string' && EMAIL_VALUE.test(value) ? 1 : 0));
-    sqlite.function('nps_is_phone', { deterministic: true }, (value: unknown) => (typeof value === 'string' && !EMAIL_VALUE.test(value) && PHONE_VALUE.test(value) ? 1 : 0));
-    const rows = sqlite
-      .prepare(
-        `SELECT j.key AS key, count(*) AS contacts, count(DISTINCT j.value) AS distinct_values, sum(nps_is_email(j.value)) AS emails, sum(nps_is_phone(j.value)) AS phones
-         FROM (SELECT attributes FROM contacts WHERE list_id = ? ORDER BY id LIMIT ${SEGMENT_SAMPLE}) c, json_each(c.attributes) j GROUP BY j.key`,
-      )
-      .all(listId) as { key: string; contacts: number; distinct_values: number; emails: number; phones: number }[];
-    for (const r of rows) stats.set(r.key, { contacts: r.contacts, distinct: r.distinct_values, emails: r.emails, phones: r.phones });
-  }
+  const listId = session.listId;
+  const stats = listId === null ? new Map<string, ColumnValues>() : attributeValues(await session.attributesSample(SEGMENT_SAMPLE));
   for (const [, key] of map.attributes) {
     const values = stats.get(key);
     if (listId === null) segments.push(key);
@@ -400,4 +340,24 @@ function describeColumns(sqlite: AppDatabase['sqlite'], map: ColumnMap, listId: 
     }
   }
   return { name, segments, notSegments, ignored: map.ignored };
+}
+
+/**
+ * Each attribute's values among the contacts' attributes (JSON objects of non-empty strings),
+ * classified by the same patterns the report applies (columns.ts). Counted here rather than in SQL
+ * so that every engine counts alike: the patterns are JavaScript's.
+ */
+function attributeValues(sample: string[]): Map<string, ColumnValues> {
+  const seen = new Map<string, { values: ColumnValues; distinct: Set<string> }>();
+  for (const text of sample) {
+    for (const [key, value] of Object.entries(JSON.parse(text) as Record<string, string>)) {
+      let entry = seen.get(key);
+      if (!entry) seen.set(key, (entry = { values: { contacts: 0, distinct: 0, emails: 0, phones: 0 }, distinct: new Set() }));
+      entry.values.contacts++;
+      entry.distinct.add(value);
+      if (EMAIL_VALUE.test(value)) entry.values.emails++;
+      else if (PHONE_VALUE.test(value)) entry.values.phones++;
+    }
+  }
+  return new Map([...seen].map(([key, { values, distinct }]) => [key, { ...values, distinct: distinct.size }]));
 }

@@ -3,6 +3,8 @@ export { SqliteClientStore, type Client, type ClientDetails, type ClientStore } 
 export { PostgresClientStore } from './client-store.pg.js';
 export { canonicalTimeZone, EMAIL_VALUE, PHONE_COLUMN_NAMES, PHONE_VALUE, segmentVerdict, type ColumnValues } from './columns.js';
 export { importList, type ImportProgress, type ImportSummary } from './import.js';
+export { SqliteImportSink, type ContactRows, type ImportSession, type ImportSink, type NewImport } from './import-sink.js';
+export { PostgresImportSink } from './import-sink.pg.js';
 export { changeListSettings, createList, listLists, removeAbandonedImports, showList, type ListSettingsPatch } from './lists.js';
 export { SqliteListStore, type ListDetails, type ListStore } from './list-store.js';
 export { PostgresListStore } from './list-store.pg.js';

@@ -63,8 +63,8 @@ export interface ImportingList {
  * The lists' store (docs/adr/0013-store-ports.md): the only code that speaks SQL for a list as the
  * operator and the clients see it, asynchronous so that PostgreSQL is a second adapter. A list
  * still `importing` is absent from every read. Each method is one unit of work. The import's bulk
- * path (import.ts, import-writer.ts) and the dialer's settings cache (list-settings.ts) keep their
- * own SQL. Every adapter passes test/contacts/list-store-conformance.ts.
+ * path (its own port, ImportSink in import-sink.ts) and the dialer's settings cache
+ * (list-settings.ts) keep their own SQL. Every adapter passes test/contacts/list-store-conformance.ts.
  */
 export interface ListStore {
   /** Creates a ready, empty list, unless its client does not exist or already has a list of that name (no client: among lists without one). */

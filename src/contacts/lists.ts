@@ -20,7 +20,8 @@ export async function removeAbandonedImports(lists: ListStore): Promise<number> 
   return removed;
 }
 
-function processAlive(pid: number): boolean {
+/** Whether a process of this machine with that pid runs (EPERM: it does, as another user). */
+export function processAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;

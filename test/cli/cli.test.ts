@@ -3,7 +3,7 @@ import path from 'node:path';
 import { describe, expect, it } from '@jest/globals';
 import { systemClock } from '../../src/clock/index.js';
 import { resolveFromRoot } from '../../src/config/index.js';
-import { addClient, addSuppressions, importList, listSuppressions, SqliteClientStore, SqliteSuppressionStore, changeListSettings, SqliteListStore } from '../../src/contacts/index.js';
+import { addClient, addSuppressions, importList, listSuppressions, SqliteClientStore, SqliteImportSink, SqliteSuppressionStore, changeListSettings, SqliteListStore } from '../../src/contacts/index.js';
 import { openDatabase, type AppDatabase } from '../../src/db/index.js';
 import { createSilentLogger } from '../../src/logging/index.js';
 import { runCli } from '../support/cli.js';
@@ -29,7 +29,7 @@ async function withDatabase<T>(databasePath: string, use: (database: AppDatabase
 }
 
 function importSample(database: AppDatabase, extra: { clientId?: number } = {}) {
-  return importList({ database, clock: systemClock, logger: createSilentLogger(), file: SAMPLE, name: 'demo', country: 'PL', ...extra });
+  return importList({ sink: new SqliteImportSink(database), clock: systemClock, logger: createSilentLogger(), file: SAMPLE, name: 'demo', country: 'PL', ...extra });
 }
 
 const count = (database: AppDatabase, table: string) => database.sqlite.prepare(`SELECT count(*) FROM ${table}`).pluck().get() as number;
@@ -132,7 +132,7 @@ describe('nps-dialer lists and lists show', () => {
   it("lists show says what part of the account's pace the list gets, alone and beside the other lists with open contacts", async () => {
     const databasePath = freshDatabasePath();
     const [slow, fast] = await withDatabase(databasePath, async (database) => {
-      const ids = [(await importSample(database)).listId!, (await importList({ database, clock: systemClock, logger: createSilentLogger(), file: SAMPLE, name: 'wave 2', country: 'PL' })).listId!];
+      const ids = [(await importSample(database)).listId!, (await importList({ sink: new SqliteImportSink(database), clock: systemClock, logger: createSilentLogger(), file: SAMPLE, name: 'wave 2', country: 'PL' })).listId!];
       await changeListSettings({ lists: new SqliteListStore(database), listId: ids[0]!, patch: { policy: { cps: 1 } } });
       await changeListSettings({ lists: new SqliteListStore(database), listId: ids[1]!, patch: { policy: { cps: 5 } } });
       return ids;

@@ -4,7 +4,7 @@ import { describe, expect, it } from '@jest/globals';
 import { z } from 'zod';
 import { systemClock } from '../../src/clock/index.js';
 import { resolveFromRoot } from '../../src/config/index.js';
-import { importList } from '../../src/contacts/index.js';
+import { importList, SqliteImportSink } from '../../src/contacts/index.js';
 import { openDatabase } from '../../src/db/index.js';
 import { EXIT_CODE, toCliError } from '../../src/errors/index.js';
 import { createSilentLogger } from '../../src/logging/index.js';
@@ -61,7 +61,7 @@ describe('output into a pipe', () => {
     const dir = tempDir('nps-pipe-');
     const databasePath = path.join(dir, 'nps.db');
     const database = openDatabase({ path: databasePath });
-    const { listId } = await importList({ database, clock: systemClock, logger: createSilentLogger(), file: resolveFromRoot('data/sample-contacts.csv'), name: 'pipe', country: 'PL' });
+    const { listId } = await importList({ sink: new SqliteImportSink(database), clock: systemClock, logger: createSilentLogger(), file: resolveFromRoot('data/sample-contacts.csv'), name: 'pipe', country: 'PL' });
     database.close();
     const child = spawnCli(['lists', 'plan', String(listId!)], databasePath);
     let stderr = '';

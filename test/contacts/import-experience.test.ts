@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import iconv from 'iconv-lite';
-import { importList } from '../../src/contacts/index.js';
+import { importList, SqliteImportSink } from '../../src/contacts/index.js';
 import { ListSettingsBook } from '../../src/contacts/index.js';
 import { sqliteReader } from '../../src/db/index.js';
 import { listLanguages, planList } from '../../src/dialer/index.js';
@@ -131,7 +131,7 @@ describe('the survey language follows the country (#14 item 2)', () => {
   it('surveys a --country PL list in Polish, a Russian number in it in Russian, and a contact\'s own column first; lists show and plan say so', async () => {
     const env = testEnv();
     const summary = await importList({
-      database: env.database,
+      sink: new SqliteImportSink(env.database),
       clock: env.clock,
       logger: env.logger,
       file: writeTempFile('pl.csv', csv('phone,language', '501 234 567,', '501 234 568,', '+7 916 123 45 67,', '501 234 569,en-GB')),

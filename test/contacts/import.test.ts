@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { addClient, addSuppressions, importList, listLists, PHONE_COLUMN_NAMES, showList, SqliteClientStore, SqliteSuppressionStore, SqliteListStore } from '../../src/contacts/index.js';
+import { addClient, addSuppressions, importList, listLists, PHONE_COLUMN_NAMES, showList, SqliteClientStore, SqliteImportSink, SqliteSuppressionStore, SqliteListStore } from '../../src/contacts/index.js';
 import { testEnv } from '../support/factories.js';
 import { contactLines } from '../support/csv.js';
 import { countRows, importCsv, rejection, storedContacts } from '../support/imports.js';
@@ -361,7 +361,7 @@ describe('importList: names and clients', () => {
 
   it('refuses a file that does not exist', async () => {
     const env = testEnv();
-    const error = await rejection(importList({ database: env.database, clock: env.clock, logger: env.logger, file: '/nonexistent/contacts.csv', name: 'x' }));
+    const error = await rejection(importList({ sink: new SqliteImportSink(env.database), clock: env.clock, logger: env.logger, file: '/nonexistent/contacts.csv', name: 'x' }));
     expect(error.message).toBe('cannot read "/nonexistent/contacts.csv": no such file');
     expect(countRows(env, 'lists')).toBe(0);
   });

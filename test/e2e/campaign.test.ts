@@ -5,7 +5,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import Database from 'better-sqlite3';
 import { ManualClock } from '../../src/clock/index.js';
-import { importList } from '../../src/contacts/index.js';
+import { importList, SqliteImportSink } from '../../src/contacts/index.js';
 import { openDatabase } from '../../src/db/index.js';
 import { createSilentLogger } from '../../src/logging/index.js';
 import { startSandbox, type CalleeAttempt, type Sandbox, type Scenario } from '../../src/sandbox/index.js';
@@ -89,7 +89,7 @@ describe('a survey campaign end to end against the sandbox', () => {
     const database = openDatabase({ path: databasePath });
     const file = path.join(dir, 'contacts.csv');
     writeFileSync(file, `phone,name,region\n${Object.keys(CALLEES).map((n, i) => `${n},"${CALLEES[n]!.name}",${i % 2 ? 'North' : 'South'}`).join('\n')}\n`);
-    const summary = await importList({ database, clock: new ManualClock(), logger: createSilentLogger(), file, name: 'e2e', script: { company: 'Acme' } });
+    const summary = await importList({ sink: new SqliteImportSink(database), clock: new ManualClock(), logger: createSilentLogger(), file, name: 'e2e', script: { company: 'Acme' } });
     expect(summary.rejectedCount).toBe(0);
     listId = summary.listId!;
     database.close();

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import Database from 'better-sqlite3';
 import { ManualClock, systemClock } from '../../src/clock/index.js';
-import { importList } from '../../src/contacts/index.js';
+import { importList, SqliteImportSink } from '../../src/contacts/index.js';
 import { openDatabase } from '../../src/db/index.js';
 import { outcomeDisagreements } from '../support/outcomes.js';
 import { createSilentLogger } from '../../src/logging/index.js';
@@ -80,7 +80,7 @@ async function campaign(dir: string, credentials: Credentials, interrupt: boolea
   const database = openDatabase({ path: databasePath });
   const file = path.join(dir, interrupt ? 'contacts-b.csv' : 'contacts-a.csv');
   writeFileSync(file, `phone\n${Array.from({ length: CONTACTS }, (_, i) => contactNumber(i)).join('\n')}\n`);
-  const summary = await importList({ database, clock: new ManualClock(), logger: createSilentLogger(), file, name: 'crash', script: { company: 'Acme' } });
+  const summary = await importList({ sink: new SqliteImportSink(database), clock: new ManualClock(), logger: createSilentLogger(), file, name: 'crash', script: { company: 'Acme' } });
   database.close();
 
   const port = await freePort();

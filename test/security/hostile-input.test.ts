@@ -1,7 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import fc from 'fast-check';
 import request from 'supertest';
-import { importList } from '../../src/contacts/index.js';
+import { importList, SqliteImportSink } from '../../src/contacts/index.js';
 import { isAppError } from '../../src/errors/index.js';
 import { SqliteCaseStore } from '../../src/followup/index.js';
 import { sqliteTriggerUnits } from '../../src/triggers/index.js';
@@ -20,7 +20,7 @@ async function importOutcome(content: Buffer | string): Promise<'imported' | 're
   const env = testEnv();
   const file = writeTempFile('hostile.csv', content);
   try {
-    await importList({ database: env.database, clock: env.clock, logger: env.logger, file, name: 'hostile', country: 'PL', parallel: false });
+    await importList({ sink: new SqliteImportSink(env.database), clock: env.clock, logger: env.logger, file, name: 'hostile', country: 'PL', parallel: false });
     return 'imported';
   } catch (error) {
     if (!isAppError(error)) throw error;

@@ -1,9 +1,9 @@
 import { expect } from '@jest/globals';
-import { importList, type ImportSummary } from '../../src/contacts/index.js';
+import { importList, SqliteImportSink, type ImportSummary } from '../../src/contacts/index.js';
 import { AppError } from '../../src/errors/index.js';
 import { writeTempFile, type TestEnv } from './factories.js';
 
-export type ImportOverrides = Partial<Omit<Parameters<typeof importList>[0], 'database' | 'clock' | 'logger' | 'file'>>;
+export type ImportOverrides = Partial<Omit<Parameters<typeof importList>[0], 'sink' | 'clock' | 'logger' | 'file'>>;
 
 /**
  * Writes `content` to a fresh temporary CSV file and imports it as list "wave 1" with --country PL,
@@ -11,7 +11,7 @@ export type ImportOverrides = Partial<Omit<Parameters<typeof importList>[0], 'da
  */
 export function importCsv(env: TestEnv, content: string | Buffer, overrides: ImportOverrides = {}): Promise<ImportSummary> {
   const file = writeTempFile('contacts.csv', content);
-  return importList({ database: env.database, clock: env.clock, logger: env.logger, file, name: 'wave 1', country: 'PL', parallel: false, ...overrides });
+  return importList({ sink: new SqliteImportSink(env.database), clock: env.clock, logger: env.logger, file, name: 'wave 1', country: 'PL', parallel: false, ...overrides });
 }
 
 /** The AppError a promise rejects with; fails the test when it resolves or throws something else. */

@@ -10,7 +10,7 @@ import { listen } from '../../http/index.js';
 import { ScaledClock, systemClock } from '../../clock/index.js';
 import { readConfig, resolveFromRoot } from '../../config/index.js';
 import { formatMoney } from '../../billing/index.js';
-import { addClient, DialingPolicy, importList, SqliteClientStore } from '../../contacts/index.js';
+import { addClient, DialingPolicy, importList, SqliteClientStore, SqliteImportSink } from '../../contacts/index.js';
 import { AppError } from '../../errors/index.js';
 import { createLogger } from '../../logging/index.js';
 import { buildReport } from '../../reports/index.js';
@@ -111,7 +111,7 @@ async function runDemo(flags: DemoFlags): Promise<void> {
     // A client, so the console's client view has someone to sign in: its key is printed below.
     const { client, apiKey } = await addClient({ clients: new SqliteClientStore(ctx.database), clock, name: 'Acme Telecom' });
     const summary = await importList({
-      database: ctx.database,
+      sink: new SqliteImportSink(ctx.database),
       clock,
       logger: logger.child({ module: 'import' }),
       file: flags.contacts,

@@ -8,6 +8,7 @@ import {
   ListSettingsBook,
   PHONE_COLUMN_NAMES,
   showList,
+  SqliteImportSink,
   SqliteListStore,
   SurveyScript,
   type ImportSummary,
@@ -280,7 +281,7 @@ export function registerListsCommands(program: Command): void {
       try {
         bar?.start(100, 0, { rows: 0 });
         const summary = await importList({
-          database: ctx.database,
+          sink: new SqliteImportSink(ctx.database),
           clock: ctx.clock,
           logger: ctx.logger.child({ module: 'import' }),
           file,
