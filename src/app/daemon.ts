@@ -145,7 +145,7 @@ export async function startDaemon(ctx: AppContext, options: StartDaemonOptions =
       close: async () => {
         // Draining: the load balancer's check fails from now on, and no new call starts here.
         draining = true;
-        await lead0.stop();
+        await lead0.resign();
         await work?.stopped;
         // Comments recorded by late callbacks finish downloading before the process ends, and the
         // alerts that waited for them go out (what fails stays queued for the next dialer).
@@ -153,6 +153,8 @@ export async function startDaemon(ctx: AppContext, options: StartDaemonOptions =
         await started.deps.texts?.drain(10_000);
         await bridge?.close();
         await started.close();
+        // Only now may another process or node dial: nothing of this one's term is left.
+        await lead0.stop();
       },
     };
   } catch (error) {

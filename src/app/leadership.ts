@@ -1,3 +1,4 @@
+import { CANCELLED } from '../clock/index.js';
 import { Election, type ElectionStatus, type Term } from '../cluster/index.js';
 import { acquireDialerLock } from '../dialer/index.js';
 import type { Logger } from '../logging/index.js';
@@ -14,6 +15,9 @@ export interface Leadership {
   readonly node: string;
   start(lead: (term: Term) => void): void;
   status(): ElectionStatus;
+  /** Ends the term (its work winds down) but keeps the lock or lease until `stop`. */
+  resign(): Promise<void>;
+  /** Resigns and frees the lock or the lease. */
   stop(): Promise<void>;
 }
 
@@ -21,23 +25,29 @@ export function leadershipFor(ctx: AppContext, options: { command: string; addre
   if (ctx.backend.kind === 'postgres') {
     const node = nodeName(ctx.config.nodeName);
     const election = new Election({ leases: ctx.backend.stores.leases, clock: ctx.clock, logger: options.logger, holder: node, address: options.address, ttlMs: ctx.config.leaseTtlMs });
-    return { node, start: (lead) => election.start(lead), status: () => election.status, stop: () => election.stop() };
+    return { node, start: (lead) => election.start(lead), status: () => election.status, resign: () => election.resign(), stop: () => election.stop() };
   }
   // Throws LOCKED naming the holder when another process dials from this database.
   const lock = acquireDialerLock({ database: ctx.database, clock: ctx.clock, logger: options.logger, command: options.command });
   lock.startHeartbeat();
   const node = `${lock.holder.host}:${lock.holder.pid}`;
+  // The term ends when the lock is lost or the process stops.
+  const stopping = new AbortController();
+  const ends = AbortSignal.any([lock.lost, stopping.signal]);
   let leading = false;
   return {
     node,
     start: (lead) => {
       leading = true;
-      lock.lost.addEventListener('abort', () => (leading = false), { once: true });
-      lead({ fence: 0, signal: lock.lost });
+      lead({ fence: 0, signal: ends });
     },
-    status: () => ({ leading: leading && !lock.lost.aborted, holder: node, fence: null, lease: null }),
+    status: () => ({ leading: leading && !ends.aborted, holder: node, fence: null, lease: null }),
+    resign: () => {
+      stopping.abort(CANCELLED);
+      return Promise.resolve();
+    },
     stop: async () => {
-      leading = false;
+      stopping.abort(CANCELLED);
       await lock.release();
     },
   };

@@ -59,6 +59,7 @@ export class Election {
   #loop: Promise<void> | undefined;
   #term: { fence: number; ends: AbortController; deadline: number } | undefined;
   #lease: Lease | null = null;
+  #resigned: number | undefined;
 
   constructor(options: ElectionOptions) {
     const ttlMs = options.ttlMs ?? DEFAULT_LEASE_TTL_MS;
@@ -81,18 +82,27 @@ export class Election {
     this.#loop ??= this.#campaign(lead);
   }
 
-  /** Ends the term (if any), gives the lease up so a successor need not wait, and stops campaigning. */
-  async stop(): Promise<void> {
+  /** Stops campaigning and ends the term (if any), keeping the lease until `stop`: the term's work winds down first. */
+  async resign(): Promise<void> {
     this.#stopping.abort(CANCELLED);
     await this.#loop;
     const term = this.#term;
     if (term) {
+      this.#resigned = term.fence;
       this.#end('the node stops');
-      try {
-        await this.#o.leases.release(this.#o.name, this.#o.holder, term.fence, this.#o.clock.now());
-      } catch (error) {
-        this.#o.logger.warn('could not release the lease; it runs out by itself', { error: (error as Error).message });
-      }
+    }
+  }
+
+  /** Resigns, then gives the lease up so a successor need not wait for it to run out. */
+  async stop(): Promise<void> {
+    await this.resign();
+    const fence = this.#resigned;
+    this.#resigned = undefined;
+    if (fence === undefined) return;
+    try {
+      await this.#o.leases.release(this.#o.name, this.#o.holder, fence, this.#o.clock.now());
+    } catch (error) {
+      this.#o.logger.warn('could not release the lease; it runs out by itself', { error: (error as Error).message });
     }
   }
 
