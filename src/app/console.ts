@@ -3,11 +3,13 @@ import type { ConsoleDeps, OperatorDeps } from '../console/index.js';
 import { SqliteClientStore, SqliteListStore } from '../contacts/index.js';
 import { SqliteCaseStore } from '../followup/index.js';
 import type { AppContext } from './context.js';
+import { reportReads } from './report-reads.js';
 
 /** The web console's deps from the context: the same database, clock, config and stores as the API. */
 export function consoleDeps(ctx: AppContext, operator: OperatorDeps): ConsoleDeps {
   return {
     database: ctx.database,
+    ...reportReads(ctx),
     lists: new SqliteListStore(ctx.database),
     clients: new SqliteClientStore(ctx.database),
     clock: ctx.clock,

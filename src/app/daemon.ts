@@ -11,6 +11,7 @@ import { CronJob, ScheduleRunner, TriggeredListsRunner, type RunListFn } from '.
 import { sqliteTriggerUnits } from '../triggers/index.js';
 import type { AppContext } from './context.js';
 import { startDialerRuntime, type DialerRuntime } from './dialer-runtime.js';
+import { reportReads } from './report-reads.js';
 
 export interface Daemon {
   runtime: DialerRuntime;
@@ -59,6 +60,7 @@ export async function startDaemon(ctx: AppContext, options: StartDaemonOptions =
       extra: (app) => {
         mountApi({
           database: ctx.database,
+          ...reportReads(ctx),
           commentStores: sqliteCommentStores(ctx.database),
           lists: new SqliteListStore(ctx.database),
           clients: new SqliteClientStore(ctx.database),
@@ -163,9 +165,9 @@ function interimReportJob(ctx: AppContext, runtime: DialerRuntime): CronJob {
     timezone: schedule.timezone,
     clock: ctx.clock,
     logger,
-    run: (occurrenceAt) => {
-      const written = produceInterimReports(
-        { database: ctx.database, clock: ctx.clock, config: ctx.config, linkSecret: ctx.config.reportLinkSecret, logger, reportsDir: ctx.config.reportsDir },
+    run: async (occurrenceAt) => {
+      const written = await produceInterimReports(
+        { database: ctx.database, ...reportReads(ctx), clock: ctx.clock, config: ctx.config, linkSecret: ctx.config.reportLinkSecret, logger, reportsDir: ctx.config.reportsDir },
         { occurrenceAt, timezone: schedule.timezone, baseUrl: runtime.publicBaseUrl },
       );
       if (written.some((r) => r.deliveryId !== null)) runtime.deliveries.poke();

@@ -6,6 +6,8 @@ import type { AppDatabase } from '../../src/db/index.js';
 import type { CallOutcome, CommentStatus, ContactStatus } from '../../src/db/schema/index.js';
 import { openDetractorFollowUp } from '../../src/followup/index.js';
 import { sqliteCallUnits } from '../../src/calls/index.js';
+import { reportReads } from '../../src/app/report-reads.js';
+import type { ReportServiceDeps } from '../../src/reports/index.js';
 
 export const REPORT_TARIFF: Tariff = { currency: 'EUR', callFeeMinor: 0, perMinuteMinor: 12, firstIncrementSeconds: 60, nextIncrementSeconds: 60 };
 export const START = Date.UTC(2026, 0, 5, 10, 0, 0);
@@ -180,9 +182,18 @@ export async function seedClient(database: AppDatabase, clock: ManualClock, name
   return { clientId: client.id, apiKey };
 }
 
-/** The stores the client API and the console read, on the test's SQLite database (as app/ builds them). */
-export function clientStores(database: AppDatabase): { lists: ListStore; clients: ClientStore } {
-  return { lists: new SqliteListStore(database), clients: new SqliteClientStore(database) };
+/** The stores the client API and the console read, and the reports' reads, on the test's SQLite database (as app/ builds them). */
+export function clientStores(database: AppDatabase): { lists: ListStore; clients: ClientStore } & Pick<ReportServiceDeps, 'reader' | 'listSettings'> {
+  return { lists: new SqliteListStore(database), clients: new SqliteClientStore(database), ...reportReads({ database, config: { defaultTariff: REPORT_TARIFF } }) };
+}
+
+/** A report's deps on the test's SQLite database (no signed links unless `linkSecret` is given). */
+export function reportDeps(
+  database: AppDatabase,
+  rest: Pick<ReportServiceDeps, 'clock'> & { config?: Partial<ReportServiceDeps['config']>; linkSecret?: string | undefined },
+): ReportServiceDeps {
+  const config = { defaultTariff: REPORT_TARIFF, recordingsDir: '/nonexistent', ...rest.config };
+  return { ...reportReads({ database, config }), clock: rest.clock, config, linkSecret: rest.linkSecret };
 }
 
 /** Opens the detractor follow-up (case and alert) of every response of a list, as the input webhook would; the case ids. */
