@@ -316,13 +316,18 @@ function reasonRows(
 
 const rank = (rows: ReasonRow[]) => rows.sort((a, b) => b.impact - a.impact || b.mentions - a.mentions || a.key.localeCompare(b.key));
 
+/** A contact's attributes as text: a triggered survey's may be numbers or booleans (`{"tier": 2}`), which the segments compare as text. */
 function parseAttributes(text: string): Record<string, string> {
+  let parsed: unknown;
   try {
-    const parsed = JSON.parse(text) as unknown;
-    return parsed && typeof parsed === 'object' ? (parsed as Record<string, string>) : {};
+    parsed = JSON.parse(text);
   } catch {
     return {};
   }
+  if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) return {};
+  const attributes: Record<string, string> = {};
+  for (const [key, value] of Object.entries(parsed)) if (value !== null && value !== undefined) attributes[key] = String(value);
+  return attributes;
 }
 
 function verbatim(r: ResponseRow, themes: string[]): Verbatim {

@@ -214,6 +214,28 @@ describe('report builder: segments', () => {
   });
 });
 
+describe('report builder: the why', () => {
+  it("reads the attributes of a triggered survey's contacts, numbers among them, as text", async () => {
+    const { deps, database } = setup();
+    const { listId } = seedList(database, {
+      contacts: [
+        { score: 2, text: { text: 'Too slow', themes: ['speed'] } },
+        { score: 3, text: { text: 'Slow and dear', themes: ['price', 'speed'] } },
+        { score: 9, text: { text: 'Quick', themes: ['speed'] } },
+        { score: 10, text: { text: 'Fair price', themes: ['price'] } },
+      ],
+    });
+    // A triggered survey's attributes may be numbers or booleans (triggers/store.ts).
+    database.sqlite.prepare(`UPDATE contacts SET attributes = json_object('tier', id % 2, 'vip', json('true')) WHERE list_id = ?`).run(listId);
+    const { why } = await buildReport(deps, { listId });
+    expect(why.topThemesBySegment.tier!.map((s) => [s.value, s.comments])).toEqual([
+      ['0', 2],
+      ['1', 2],
+    ]);
+    expect(why.verbatims.find((v) => v.theme === 'speed')!.items[0]!.segment).toEqual({ tier: expect.stringMatching(/^[01]$/), vip: 'true' });
+  });
+});
+
 describe('report builder: waves', () => {
   it('compares with the previous wave and tracks the people who answered both', async () => {
     const { deps, database, clock } = setup();
