@@ -14,7 +14,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { ManualClock } from '../../src/clock/index.js';
-import { openDatabase } from '../../src/db/index.js';
+import { ListSettingsBook } from '../../src/contacts/index.js';
+import { openDatabase, sqliteReader } from '../../src/db/index.js';
 import { buildReport } from '../../src/reports/index.js';
 import { argValue, childMode, peakRssMb, printFigures, runChild, type Figure } from './lib.js';
 
@@ -73,10 +74,11 @@ function childGenerate(file: string): void {
   console.log(JSON.stringify({ seconds: (performance.now() - started) / 1000 }));
 }
 
-function childReport(file: string, listId: number): void {
+async function childReport(file: string, listId: number): Promise<void> {
   const database = openDatabase({ path: file, readonly: true });
+  const config = { defaultTariff: TARIFF, recordingsDir: tmpdir() };
   const started = performance.now();
-  const report = buildReport({ database, clock: new ManualClock(), config: { defaultTariff: TARIFF, recordingsDir: tmpdir() } }, { listId });
+  const report = await buildReport({ reader: sqliteReader(database), listSettings: (id) => new ListSettingsBook(sqliteReader(database), config).load(id), clock: new ManualClock(), config }, { listId });
   const json = JSON.stringify(report);
   const seconds = (performance.now() - started) / 1000;
   database.close();
@@ -142,6 +144,6 @@ const mode = childMode();
 const file = argValue('--file');
 const listId = Number(argValue('--list') ?? 1);
 if (mode === 'generate') childGenerate(file!);
-else if (mode === 'report') childReport(file!, listId);
+else if (mode === 'report') await childReport(file!, listId);
 else if (mode === 'bare') childBare(file!, listId);
 else if (import.meta.url === `file://${process.argv[1]}`) printFigures(benchReport());

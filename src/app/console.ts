@@ -5,11 +5,13 @@ import { SqliteCaseStore } from '../followup/index.js';
 import { sqliteReader } from '../db/index.js';
 import { scheduleStore } from '../schedules/index.js';
 import type { AppContext } from './context.js';
+import { reportReads } from './report-reads.js';
 
 /** The web console's deps from the context: the same database, clock, config and stores as the API. */
 export function consoleDeps(ctx: AppContext, operator: OperatorDeps): ConsoleDeps {
   return {
     database: ctx.database,
+    ...reportReads({ reader: ctx.backend.stores.reader, config: ctx.config }),
     lists: new SqliteListStore(ctx.database),
     clients: new SqliteClientStore(ctx.database),
     clock: ctx.clock,

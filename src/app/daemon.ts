@@ -10,6 +10,7 @@ import { CronJob, ScheduleRunner, TriggeredListsRunner, type RunListFn } from '.
 import type { AppContext } from './context.js';
 import { startDialerRuntime, type DialerRuntime } from './dialer-runtime.js';
 import { leadershipFor, type Leadership } from './leadership.js';
+import { reportReads } from './report-reads.js';
 
 export interface Daemon {
   runtime: DialerRuntime;
@@ -94,6 +95,7 @@ export async function startDaemon(ctx: AppContext, options: StartDaemonOptions =
       extra: (app) => {
         mountApi({
           database: ctx.database,
+          ...reportReads({ reader: stores.reader, config: ctx.config }),
           commentStores: stores.comments,
           lists: stores.lists,
           clients: stores.clients,
@@ -250,9 +252,9 @@ function interimReportJob(ctx: AppContext, runtime: DialerRuntime): CronJob {
     timezone: schedule.timezone,
     clock: ctx.clock,
     logger,
-    run: (occurrenceAt) => {
-      const written = produceInterimReports(
-        { database: ctx.database, clock: ctx.clock, config: ctx.config, linkSecret: ctx.config.reportLinkSecret, logger, reportsDir: ctx.config.reportsDir },
+    run: async (occurrenceAt) => {
+      const written = await produceInterimReports(
+        { database: ctx.database, ...reportReads({ reader: ctx.backend.stores.reader, config: ctx.config }), clock: ctx.clock, config: ctx.config, linkSecret: ctx.config.reportLinkSecret, logger, reportsDir: ctx.config.reportsDir },
         { occurrenceAt, timezone: schedule.timezone, baseUrl: runtime.publicBaseUrl },
       );
       if (written.some((r) => r.deliveryId !== null)) runtime.deliveries.poke();

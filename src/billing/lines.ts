@@ -1,5 +1,5 @@
 import type { Tariff } from '../config/index.js';
-import { prepared, type AppDatabase } from '../db/index.js';
+import { prepared, type AppDatabase, type SqlReader } from '../db/index.js';
 import { rateCall } from './rating.js';
 
 /** A billing line as it is written: the call's rating in the list's tariff. */
@@ -87,13 +87,12 @@ export interface BillingTotals {
   providerCostMicros: number;
 }
 
-export function billingTotals(database: AppDatabase, listId: number): BillingTotals {
-  const row = database.sqlite
-    .prepare(
-      `SELECT count(*) AS billableCalls, coalesce(sum(billable_seconds), 0) AS billableSeconds, coalesce(sum(amount_minor), 0) AS amountMinor,
-              max(currency) AS currency, coalesce(sum(provider_price_micros), 0) AS providerCostMicros
-       FROM billing_lines WHERE list_id = ?`,
-    )
-    .get(listId) as BillingTotals;
-  return row;
+/** A list's billing totals: the report's, and the summary `run` prints (a read model: any backend). */
+export async function billingTotals(reader: SqlReader, listId: number): Promise<BillingTotals> {
+  return (await reader.get<BillingTotals>(
+    `SELECT count(*) AS "billableCalls", coalesce(sum(billable_seconds), 0) AS "billableSeconds", coalesce(sum(amount_minor), 0) AS "amountMinor",
+            max(currency) AS currency, coalesce(sum(provider_price_micros), 0) AS "providerCostMicros"
+     FROM billing_lines WHERE list_id = ?`,
+    [listId],
+  ))!;
 }

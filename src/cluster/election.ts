@@ -44,7 +44,7 @@ export interface ElectionOptions {
   marginMs?: number;
 }
 
-export const DEFAULT_LEASE_TTL_MS = 15_000;
+const DEFAULT_LEASE_TTL_MS = 15_000;
 
 /**
  * The election of the node that dials (docs/adr/0014-cluster-on-postgresql.md): every node

@@ -39,7 +39,7 @@ export class LiveReports {
   }
 
   async #build(listId: number): Promise<LiveEntry> {
-    const report = buildReport(this.#deps, { listId, audience: 'client' });
+    const report = await buildReport(this.#deps, { listId, audience: 'client' });
     const summary = report.client ? (await clientLists(this.#deps, { clientId: report.client.id })).find((l) => l.id === listId) : undefined;
     return { report, figures: formatLive(report, summary) };
   }

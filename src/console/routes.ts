@@ -4,6 +4,7 @@ import { z } from 'zod';
 import type { Clock } from '../clock/index.js';
 import { resolveFromRoot, type FrequencyCaps } from '../config/index.js';
 import type { SqlReader } from '../db/index.js';
+import type { AppDatabase } from '../db/index.js';
 import { authenticateClient, type ClientStore, type ListStore } from '../contacts/index.js';
 import { AppError, HTTP_STATUS, toAppError } from '../errors/index.js';
 import { listCases, updateCase, type CaseStore } from '../followup/index.js';
@@ -29,6 +30,8 @@ import { clearedCookie, readCookie, sameSecret, SESSION_COOKIE, sessionCookie, S
 import { errorPage, listPage, listsPage, signInPage, type PageFrame } from './views.js';
 
 export interface ConsoleDeps extends ReportServiceDeps {
+  /** The operator view's database (the reports read through `reader`). */
+  database: AppDatabase;
   config: ReportServiceDeps['config'] & {
     consoleOperatorToken?: string | undefined;
     consoleSessionMinutes?: number | undefined;
@@ -230,7 +233,7 @@ export function consoleRouter(deps: ConsoleDeps): express.Router {
           { format: 'html', href: `/console/lists/${listId}/report.html`, label: 'HTML (a page to share or print)' },
         ],
         cases,
-        comments: listComments(deps.database, listId, MAX_HTML_COMMENTS),
+        comments: await listComments(deps.reader, listId, MAX_HTML_COMMENTS),
         recordingHref: (comment) => `/console/lists/${listId}/recordings/${comment.callId}`,
         readOnly: false,
       }),
@@ -247,11 +250,11 @@ export function consoleRouter(deps: ConsoleDeps): express.Router {
     const clientId = clientIdOf(res);
     const listId = parse(ListId, req.params.id);
     const format = parse(Format, req.params.format);
-    await sendReport(res, clientReport(deps, { clientId, listId, format }), 'attachment');
+    await sendReport(res, await clientReport(deps, { clientId, listId, format }), 'attachment');
   });
-  router.get('/lists/:id/recordings/:callId', (req, res, next) => {
+  router.get('/lists/:id/recordings/:callId', async (req, res, next) => {
     const clientId = clientIdOf(res);
-    sendRecording(res, next, clientRecording(deps, { clientId, listId: parse(ListId, req.params.id), callId: parse(CallId, req.params.callId) }));
+    sendRecording(res, next, await clientRecording(deps, { clientId, listId: parse(ListId, req.params.id), callId: parse(CallId, req.params.callId) }));
   });
   router.post('/cases/:id', async (req, res) => {
     const clientId = clientIdOf(res);
@@ -282,7 +285,7 @@ export function consoleRouter(deps: ConsoleDeps): express.Router {
         livePollMs,
         downloads: [{ format: link.format, href: `${base}/report`, label: `${link.format.toUpperCase()} report` }],
         cases: null,
-        comments: listComments(deps.database, link.listId, MAX_HTML_COMMENTS),
+        comments: await listComments(deps.reader, link.listId, MAX_HTML_COMMENTS),
         recordingHref: (comment) => `${base}/recordings/${comment.callId}`,
         readOnly: true,
       }),
@@ -294,11 +297,11 @@ export function consoleRouter(deps: ConsoleDeps): express.Router {
     res.json((await live.get(link.listId)).figures);
   });
   router.get('/links/:token/report', async (req, res) => {
-    const report = linkedReport(deps, { token: String(req.params.token) });
+    const report = await linkedReport(deps, { token: String(req.params.token) });
     await sendReport(res, report, 'attachment');
   });
-  router.get('/links/:token/recordings/:callId', (req, res, next) => {
-    sendRecording(res, next, linkedRecording(deps, { token: String(req.params.token), callId: parse(CallId, req.params.callId) }));
+  router.get('/links/:token/recordings/:callId', async (req, res, next) => {
+    sendRecording(res, next, await linkedRecording(deps, { token: String(req.params.token), callId: parse(CallId, req.params.callId) }));
   });
 
   router.use('/operator', operatorRoutes({ ...deps, live }));

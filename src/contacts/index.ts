@@ -10,7 +10,7 @@ export { SqliteListStore, type ListDetails, type ListStore } from './list-store.
 export { PostgresListStore } from './list-store.pg.js';
 export { isCountryCode, normalizePhone } from './phone.js';
 export { DialingPolicy, SurveyScript } from './settings.js';
-export { DEFAULT_POLICY, ListNotLoadedError, ListSettingsBook, sqliteListSettings, type ContactPlace, type EffectivePolicy, type ListSettings } from './list-settings.js';
+export { DEFAULT_POLICY, ListNotLoadedError, ListSettingsBook, type ContactPlace, type EffectivePolicy, type ListSettings } from './list-settings.js';
 export { addSuppressions, listSuppressions, readNumbersFile, removeSuppression, type AddSuppressionsSummary } from './suppression.js';
 export { SqliteContactStore, type ContactRow, type ContactStore, type SettleGuard } from './contact-store.js';
 export { PostgresContactStore } from './contact-store.pg.js';

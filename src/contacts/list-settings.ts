@@ -1,6 +1,6 @@
 import type { FrequencyCaps, Tariff } from '../config/index.js';
 import { DialingPolicy, parseJsonColumn, SurveyScript } from './settings.js';
-import { prepared, type AppDatabase, type SqlReader } from '../db/index.js';
+import type { SqlReader } from '../db/index.js';
 import type { CommentMode } from '../db/schema/index.js';
 import { AppError } from '../errors/index.js';
 import { TariffSchema } from '../billing/index.js';
@@ -266,14 +266,4 @@ function settingsOf(row: ListRow, defaults: SettingsDefaults): ListSettings {
     windows: new CallingWindows(policy.callingHours, row.defaultTimezone),
     pausedAt: row.pausedAt,
   };
-}
-
-/**
- * A ready list's settings read at once on SQLite: for the report, which still reads inside a
- * synchronous SQLite transaction (everything else loads them through `ListSettingsBook`).
- */
-export function sqliteListSettings(database: AppDatabase, listId: number, defaults: SettingsDefaults): ListSettings {
-  const row = prepared(database, LIST_SQL).get(listId) as ListRow | undefined;
-  if (!row) throw new AppError('NOT_FOUND', `list ${listId} does not exist; see \`nps-dialer lists\``);
-  return settingsOf(row, defaults);
 }

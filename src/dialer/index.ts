@@ -3,7 +3,7 @@ export { runCampaign, type CampaignProgress, type CampaignResult } from './campa
 export { maxCallLifeMs, reconcileInFlight } from './reconcile.js';
 export { SqliteRunStore, sqliteScreeningFacts, type DialerDeps, type RunStore } from './run-store.js';
 export { PostgresRunStore, postgresScreeningFacts } from './run-store.pg.js';
-export { acquireDialerLock, currentDialer, DialerLock, type AcquireDialerLockOptions } from './lock.js';
+export { acquireDialerLock, currentDialer, type AcquireDialerLockOptions } from './lock.js';
 export { describeListPace, fairShares, type ListPace } from './pace.js';
 export { pauseList, resumeList } from './pause.js';
 export { listLanguages, planList, type ListPlan } from './plan.js';

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { Clock } from '../clock/index.js';
-import { prepared, type AppDatabase } from '../db/index.js';
+import type { SqlReader } from '../db/index.js';
 import { CASE_STATUSES, type CaseStatus, type Sentiment } from '../db/schema/index.js';
 import { AppError } from '../errors/index.js';
 import { maskPhone } from '../logging/index.js';
@@ -223,23 +223,24 @@ export const OVERDUE_SHOWN = 100;
 
 /**
  * Follow-up figures of one list at `now` (served by cases_list_status_idx). Part of the report's
- * read model, not of the cases' store: the report builder reads every section in one synchronous
- * read transaction, and reports run their aggregation in SQL over whatever engine
- * (docs/adr/0013-store-ports.md), so this stays a synchronous query on the database.
+ * read model, not of the cases' store: the report reads every section through one SqlReader
+ * snapshot, on whichever backend.
  */
-export function caseSummary(database: AppDatabase, listId: number, now: number): FollowUpSummary {
-  const counts = prepared(
-    database,
-    `SELECT count(*) AS cases, coalesce(sum(status = 'open'), 0) AS open, coalesce(sum(status = 'contacted'), 0) AS contacted,
-            coalesce(sum(status = 'resolved'), 0) AS resolved, coalesce(sum(status = 'open' AND due_at < @now), 0) AS overdue,
-            coalesce(sum(status <> 'open' AND min(coalesce(contacted_at, resolved_at), coalesce(resolved_at, contacted_at)) > due_at), 0) AS late
-     FROM cases WHERE list_id = @listId`,
-  ).get({ listId, now }) as { cases: number; open: number; contacted: number; resolved: number; overdue: number; late: number };
+export async function caseSummary(reader: SqlReader, listId: number, now: number): Promise<FollowUpSummary> {
+  const count = (condition: string) => `coalesce(sum(CASE WHEN ${condition} THEN 1 ELSE 0 END), 0)`;
+  // Late: followed up after the deadline, by whichever of contacted_at and resolved_at came first.
+  const counts = (await reader.get<{ cases: number; open: number; contacted: number; resolved: number; overdue: number; late: number }>(
+    `SELECT count(*) AS cases, ${count(`status = 'open'`)} AS open, ${count(`status = 'contacted'`)} AS contacted,
+            ${count(`status = 'resolved'`)} AS resolved, ${count(`status = 'open' AND due_at < ?`)} AS overdue,
+            ${count(`status <> 'open' AND coalesce(contacted_at, resolved_at) > due_at AND coalesce(resolved_at, contacted_at) > due_at`)} AS late
+     FROM cases WHERE list_id = ?`,
+    [now, listId],
+  ))!;
   const overdueCases = (
-    prepared(
-      database,
-      `SELECT id, score, agent, owner, due_at AS dueAt FROM cases WHERE list_id = ? AND status = 'open' AND due_at < ? ORDER BY due_at, id LIMIT ${OVERDUE_SHOWN}`,
-    ).all(listId, now) as { id: number; score: number; agent: string | null; owner: string | null; dueAt: number }[]
+    await reader.all<{ id: number; score: number; agent: string | null; owner: string | null; dueAt: number }>(
+      `SELECT id, score, agent, owner, due_at AS "dueAt" FROM cases WHERE list_id = ? AND status = 'open' AND due_at < ? ORDER BY due_at, id LIMIT ${OVERDUE_SHOWN}`,
+      [listId, now],
+    )
   ).map((c) => ({ ...c, dueAt: iso(c.dueAt)!, overdueHours: Math.floor((now - c.dueAt) / 3_600_000) }));
   const followedUp = counts.contacted + counts.resolved;
   return {

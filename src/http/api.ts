@@ -4,6 +4,7 @@ import helmet from 'helmet';
 import type { z } from 'zod';
 import type { FrequencyCaps } from '../config/index.js';
 import type { SqlReader } from '../db/index.js';
+import type { AppDatabase } from '../db/index.js';
 import { CommentsQuery, correctThemes, listComments, type CommentStores } from '../comments/index.js';
 import { authenticateClient, type Client, type ClientStore, type ListStore } from '../contacts/index.js';
 import { AppError } from '../errors/index.js';
@@ -26,6 +27,8 @@ import { failedAuthentications } from './failed-auth.js';
 import { sendRecording, sendReport } from './send.js';
 
 export interface ApiDeps extends ReportServiceDeps {
+  /** The triggered surveys' database (the reports read through `reader`). */
+  database: AppDatabase;
   config: ReportServiceDeps['config'] & { frequencyCaps?: FrequencyCaps | undefined };
   logger: Logger;
   /** The follow-up cases (GET and PATCH /cases). */
@@ -119,15 +122,15 @@ export function apiRouter(deps: ApiDeps): express.Router {
   );
 
   router.get('/links/:token', async (req, res) => {
-    await sendReport(res, linkedReport(deps, { token: String(req.params.token) }));
+    await sendReport(res, await linkedReport(deps, { token: String(req.params.token) }));
   });
-  router.get('/links/:token/recordings/:callId', (req, res, next) => {
+  router.get('/links/:token/recordings/:callId', async (req, res, next) => {
     const callId = parse(CallId, req.params.callId);
-    sendRecording(res, next, linkedRecording(deps, { token: String(req.params.token), callId }));
+    sendRecording(res, next, await linkedRecording(deps, { token: String(req.params.token), callId }));
   });
   // The one recording a detractor alert links to.
-  router.get('/recording-links/:token', (req, res, next) => {
-    sendRecording(res, next, linkedRecordingByToken(deps, { token: String(req.params.token) }));
+  router.get('/recording-links/:token', async (req, res, next) => {
+    sendRecording(res, next, await linkedRecordingByToken(deps, { token: String(req.params.token) }));
   });
 
   router.use(authenticate(deps));
@@ -176,12 +179,12 @@ export function apiRouter(deps: ApiDeps): express.Router {
   router.get('/lists/:id/report', async (req, res) => {
     const listId = parse(ListId, req.params.id);
     const query = parse(ReportQuery, req.query);
-    await sendReport(res, clientReport(deps, { clientId: clientOf(res).id, listId, ...query }));
+    await sendReport(res, await clientReport(deps, { clientId: clientOf(res).id, listId, ...query }));
   });
-  router.get('/lists/:id/recordings/:callId', (req, res, next) => {
+  router.get('/lists/:id/recordings/:callId', async (req, res, next) => {
     const listId = parse(ListId, req.params.id);
     const callId = parse(CallId, req.params.callId);
-    sendRecording(res, next, clientRecording(deps, { clientId: clientOf(res).id, listId, callId }));
+    sendRecording(res, next, await clientRecording(deps, { clientId: clientOf(res).id, listId, callId }));
   });
   // The comments of a list with their themes, without the phone number; and a client's correction.
   router.get('/lists/:id/comments', async (req, res) => {

@@ -1,4 +1,4 @@
-export { createHttpApp, listen, type HttpAppDeps, type NodeProbe, type NodeState, type RunningServer } from './app.js';
+export { createHttpApp, listen, type HttpAppDeps, type NodeProbe, type RunningServer } from './app.js';
 export { type WebhookDeps } from './webhooks.js';
 export { mountApi } from './api.js';
 export { sendRecording, sendReport } from './send.js';

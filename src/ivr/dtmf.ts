@@ -47,5 +47,6 @@ export function scoreRangeOf(category: NpsCategory): [number, number] {
 export const promoterSql = (column: string): string => `(${column} >= ${NPS_BANDS.promoterFrom})`;
 /** SQL true (1) when `column` holds a detractor's score. */
 export const detractorSql = (column: string): string => `(${column} < ${NPS_BANDS.passiveFrom})`;
-/** SQL 0 detractor, 1 passive, 2 promoter. */
-export const categoryCodeSql = (column: string): string => `((${column} >= ${NPS_BANDS.passiveFrom}) + (${column} >= ${NPS_BANDS.promoterFrom}))`;
+/** SQL 0 detractor, 1 passive, 2 promoter (a CASE: PostgreSQL cannot add comparisons, which are booleans there). */
+export const categoryCodeSql = (column: string): string =>
+  `(CASE WHEN ${column} >= ${NPS_BANDS.promoterFrom} THEN 2 WHEN ${column} >= ${NPS_BANDS.passiveFrom} THEN 1 ELSE 0 END)`;

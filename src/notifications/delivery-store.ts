@@ -189,11 +189,3 @@ export class SqliteDeliveryStore implements DeliveryStore {
     return Promise.resolve(recorded);
   }
 }
-
-const stores = new WeakMap<AppDatabase, DeliveryStore>();
-/** The delivery worker's store of a database: the SQLite adapter (the only engine today). */
-export function deliveryStore(database: AppDatabase): DeliveryStore {
-  let store = stores.get(database);
-  if (!store) stores.set(database, (store = new SqliteDeliveryStore(database)));
-  return store;
-}

@@ -1,4 +1,4 @@
-import { prepared, type AppDatabase } from '../db/index.js';
+import { jsonText, type SqlReader } from '../db/index.js';
 import { detractorSql, promoterSql } from '../ivr/index.js';
 import type { CellCounts, PassResult } from './aggregate.js';
 import { LOW_SAMPLE_RESPONSES, type AgentResults, type AgentRow } from './model.js';
@@ -17,10 +17,10 @@ export const AGENT_ATTRIBUTE = 'agent';
  * The counts (comments included) come from the report's single pass when the list has at most
  * MAX_SEGMENT_VALUES agents; a larger contact centre gets one GROUP BY of its own.
  */
-export function agentResults(database: AppDatabase, listId: number, pass: PassResult): AgentResults | null {
+export async function agentResults(reader: SqlReader, listId: number, pass: PassResult): Promise<AgentResults | null> {
   const entry = pass.attributes.find(([name]) => name === AGENT_ATTRIBUTE);
   if (!entry) return null;
-  const counts = entry[1] ?? agentCountsBySql(database, listId);
+  const counts = entry[1] ?? (await agentCountsBySql(reader, listId));
   const rows: AgentRow[] = counts.map(([agent, cell]) => {
     const tally = { promoters: cell.promoters, passives: cell.responses - cell.promoters - cell.detractors, detractors: cell.detractors };
     const interval = adjustedWaldInterval(tally, { population: Math.max(cell.eligible, cell.responses) });
@@ -46,14 +46,16 @@ export function agentResults(database: AppDatabase, listId: number, pass: PassRe
 }
 
 /** Counts per agent straight from the contacts, for lists with more agents than a segment keeps. */
-function agentCountsBySql(database: AppDatabase, listId: number): [string, CellCounts][] {
-  const rows = prepared(
-    database,
-    `SELECT c.attributes ->> '$.agent' AS agent, count(*) AS contacts, sum(c.status NOT IN ('suppressed', 'capped')) AS eligible,
-            count(r.id) AS responses, coalesce(sum(${promoterSql('r.score')}), 0) AS promoters, coalesce(sum(${detractorSql('r.score')}), 0) AS detractors,
-            coalesce(sum(r.comment_status IN ('downloaded', 'pending', 'failed')), 0) AS comments
+async function agentCountsBySql(reader: SqlReader, listId: number): Promise<[string, CellCounts][]> {
+  const agent = jsonText(reader.dialect, 'c.attributes', AGENT_ATTRIBUTE);
+  const count = (condition: string) => `coalesce(sum(CASE WHEN ${condition} THEN 1 ELSE 0 END), 0)`;
+  const rows = await reader.all<{ agent: string | number } & CellCounts>(
+    `SELECT ${agent} AS agent, count(*) AS contacts, ${count(`c.status NOT IN ('suppressed', 'capped')`)} AS eligible,
+            count(r.id) AS responses, ${count(promoterSql('r.score'))} AS promoters, ${count(detractorSql('r.score'))} AS detractors,
+            ${count(`r.comment_status IN ('downloaded', 'pending', 'failed')`)} AS comments
      FROM contacts c LEFT JOIN responses r ON r.contact_id = c.id
-     WHERE c.list_id = ? AND coalesce(c.attributes ->> '$.agent', '') <> '' GROUP BY 1`,
-  ).all(listId) as ({ agent: string | number } & CellCounts)[];
+     WHERE c.list_id = ? AND coalesce(${agent}, '') <> '' GROUP BY 1`,
+    [listId],
+  );
   return rows.map(({ agent, ...cell }) => [String(agent), cell]);
 }

@@ -1,9 +1,9 @@
 import { billingTotals } from '../billing/index.js';
 import type { Clock } from '../clock/index.js';
 import type { AppConfig } from '../config/index.js';
-import { prepared, type AppDatabase } from '../db/index.js';
+import type { SqlReader } from '../db/index.js';
 import { CONTACT_STATUSES, type ContactStatus } from '../db/schema/index.js';
-import { sqliteListSettings } from '../contacts/index.js';
+import type { ListSettings } from '../contacts/index.js';
 import { AppError } from '../errors/index.js';
 import { maskPhone } from '../logging/index.js';
 import { categoryCodeSql, categoryOf, NPS_CATEGORIES, calleeLanguage, surveyTexts, type NpsCategory } from '../ivr/index.js';
@@ -11,7 +11,7 @@ import { EMAIL_VALUE, PHONE_VALUE, segmentVerdict, type ColumnValues } from '../
 import { compiledTaxonomy } from '../comments/index.js';
 import type { CompiledTaxonomy } from '../themes/index.js';
 import { caseSummary } from '../followup/index.js';
-import { addCounts, emptyCounts, runReportPass, type CellCounts, type PassResult } from './aggregate.js';
+import { addCounts, emptyCounts, runReportPass, scoreHistogram, type CellCounts, type PassResult } from './aggregate.js';
 import { agentResults } from './agents.js';
 import { buildWhy } from './why.js';
 import {
@@ -32,7 +32,13 @@ import {
 import { adjustedWaldInterval, countsFromScores, emptyMigration, pairedChange, waveDifference, type ChangeTest, type NpsCounts } from './stats.js';
 
 export interface ReportDeps {
-  database: AppDatabase;
+  /** What the report reads through, on SQLite (`sqliteReader`) or PostgreSQL. */
+  reader: SqlReader;
+  /**
+   * The list's survey settings as the dialer reads them (`new ListSettingsBook(…).get`), for its
+   * question and languages; read for each report, so a long-lived caller must not cache them.
+   */
+  listSettings: (listId: number) => ListSettings | Promise<ListSettings>;
   clock: Clock;
   config: Pick<AppConfig, 'defaultTariff' | 'recordingsDir'>;
 }
@@ -47,16 +53,18 @@ export interface ListHeader {
 }
 
 /** The list's own row; importing lists do not exist for reports. */
-export function loadListHeader(database: AppDatabase, listId: number): ListHeader {
-  const row = database.sqlite
-    .prepare(
-      `SELECT l.id, l.name, l.client_id AS clientId, c.name AS clientName, l.previous_list_id AS previousListId, l.value_column AS valueColumn
-       FROM lists l LEFT JOIN clients c ON c.id = l.client_id WHERE l.id = ? AND l.state = 'ready'`,
-    )
-    .get(listId) as ListHeader | undefined;
+export async function loadListHeader(reader: SqlReader, listId: number): Promise<ListHeader> {
+  const row = await reader.get<ListHeader>(
+    `SELECT l.id, l.name, l.client_id AS "clientId", c.name AS "clientName", l.previous_list_id AS "previousListId", l.value_column AS "valueColumn"
+     FROM lists l LEFT JOIN clients c ON c.id = l.client_id WHERE l.id = ? AND l.state = 'ready'`,
+    [listId],
+  );
   if (!row) throw new AppError('NOT_FOUND', `list ${listId} does not exist; see \`nps-dialer lists\``);
   return row;
 }
+
+/** SQL: how many rows meet `condition` (0 when none), alike on both dialects (PostgreSQL's comparisons are booleans). */
+const countWhen = (condition: string) => `coalesce(sum(CASE WHEN ${condition} THEN 1 ELSE 0 END), 0)`;
 
 const iso = (ms: number | null): string | null => (ms === null ? null : new Date(ms).toISOString());
 const rate = (numerator: number, denominator: number): Rate => ({ value: denominator === 0 ? null : numerator / denominator, numerator, denominator });
@@ -148,29 +156,19 @@ function columnValues(values: readonly [string, CellCounts][]): ColumnValues {
 }
 
 /** The compiled taxonomy of the client that owns the list (the default one when it has none): the labels of the why section. */
-function taxonomyOfList(database: AppDatabase, listId: number): CompiledTaxonomy {
-  const row = prepared(database, 'SELECT c.taxonomy AS taxonomy FROM lists l LEFT JOIN clients c ON c.id = l.client_id WHERE l.id = ?').get(listId) as { taxonomy: string | null } | undefined;
+async function taxonomyOfList(reader: SqlReader, listId: number): Promise<CompiledTaxonomy> {
+  const row = await reader.get<{ taxonomy: string | null }>('SELECT c.taxonomy AS taxonomy FROM lists l LEFT JOIN clients c ON c.id = l.client_id WHERE l.id = ?', [listId]);
   return compiledTaxonomy(row?.taxonomy ? JSON.parse(row.taxonomy) : null);
 }
 
-function scoreHistogram(database: AppDatabase, listId: number): number[] {
-  const scores = Array.from({ length: 11 }, () => 0);
-  const rows = database.sqlite.prepare('SELECT score, count(*) AS n FROM responses WHERE list_id = ? GROUP BY score').all(listId) as { score: number; n: number }[];
-  for (const { score, n } of rows) {
-    if (score >= 0 && score <= 10) scores[score] = n;
-  }
-  return scores;
-}
+const countOf = async (reader: SqlReader, sql: string, params: readonly unknown[]) => (await reader.get<{ n: number }>(sql, params))!.n;
 
-function contactDispositions(database: AppDatabase, listId: number): { byStatus: Record<ContactStatus, number>; neverDialledPending: number } {
+async function contactDispositions(reader: SqlReader, listId: number): Promise<{ byStatus: Record<ContactStatus, number>; neverDialledPending: number }> {
   const byStatus = Object.fromEntries(CONTACT_STATUSES.map((s) => [s, 0])) as Record<ContactStatus, number>;
-  const rows = database.sqlite.prepare('SELECT status, count(*) AS n FROM contacts WHERE list_id = ? GROUP BY status').all(listId) as { status: ContactStatus; n: number }[];
+  const rows = await reader.all<{ status: ContactStatus; n: number }>('SELECT status, count(*) AS n FROM contacts WHERE list_id = ? GROUP BY status', [listId]);
   for (const { status, n } of rows) byStatus[status] = n;
   // Only the pending rows are visited (contacts_due_idx), so a final list pays nothing for this.
-  const neverDialledPending =
-    byStatus.pending === 0
-      ? 0
-      : (database.sqlite.prepare(`SELECT count(*) AS n FROM contacts WHERE list_id = ? AND status = 'pending' AND attempts = 0`).get(listId) as { n: number }).n;
+  const neverDialledPending = byStatus.pending === 0 ? 0 : await countOf(reader, `SELECT count(*) AS n FROM contacts WHERE list_id = ? AND status = 'pending' AND attempts = 0`, [listId]);
   return { byStatus, neverDialledPending };
 }
 
@@ -188,36 +186,33 @@ function toChange(test: ChangeTest, method: ChangeSummary['method'], degreesOfFr
   };
 }
 
-const CATEGORY_CODE_SQL = categoryCodeSql;
 const CODE_CATEGORY: readonly NpsCategory[] = NPS_CATEGORIES;
 
 /**
  * The comparison with the wave this list follows up. Only a list of the same client is compared:
  * the API must not disclose another client's figures through a mistaken `--previous`.
  */
-function waveComparison(database: AppDatabase, list: ListHeader, current: NpsCounts): WaveComparison | null {
+async function waveComparison(reader: SqlReader, list: ListHeader, current: NpsCounts): Promise<WaveComparison | null> {
   if (list.previousListId === null) return null;
-  const { sqlite } = database;
-  const previous = sqlite.prepare(`SELECT id, name, client_id AS clientId FROM lists WHERE id = ? AND state = 'ready'`).get(list.previousListId) as
-    | { id: number; name: string; clientId: number | null }
-    | undefined;
+  const previous = await reader.get<{ id: number; name: string; clientId: number | null }>(`SELECT id, name, client_id AS "clientId" FROM lists WHERE id = ? AND state = 'ready'`, [
+    list.previousListId,
+  ]);
   if (!previous || previous.clientId !== list.clientId) return null;
-  const counts = countsFromScores(scoreHistogram(database, previous.id));
-  const contacts = (sqlite.prepare('SELECT count(*) AS n FROM contacts WHERE list_id = ?').get(previous.id) as { n: number }).n;
-  const suppressed = (sqlite.prepare(`SELECT count(*) AS n FROM contacts WHERE list_id = ? AND status IN ('suppressed', 'capped')`).get(previous.id) as { n: number }).n;
+  const counts = countsFromScores(await scoreHistogram(reader, previous.id));
+  const contacts = await countOf(reader, 'SELECT count(*) AS n FROM contacts WHERE list_id = ?', [previous.id]);
+  const suppressed = await countOf(reader, `SELECT count(*) AS n FROM contacts WHERE list_id = ? AND status IN ('suppressed', 'capped')`, [previous.id]);
   const interval = adjustedWaldInterval(counts, { population: Math.max(contacts - suppressed, counts.promoters + counts.passives + counts.detractors) });
   // The same person in both waves is the same number (contacts_phone_list_uq serves the lookup).
   // Walking this list's contacts and probing the other wave measured twice as fast as starting
   // from the responses; grouping by small integer codes keeps the sort cheap.
   const migration = emptyMigration();
-  const cells = sqlite
-    .prepare(
-      `SELECT ${CATEGORY_CODE_SQL('r1.score')} AS before, ${CATEGORY_CODE_SQL('r2.score')} AS after, count(*) AS n
-       FROM contacts c2 JOIN contacts c1 ON c1.phone_e164 = c2.phone_e164 AND c1.list_id = ?
-       JOIN responses r1 ON r1.contact_id = c1.id JOIN responses r2 ON r2.contact_id = c2.id
-       WHERE c2.list_id = ? GROUP BY 1, 2`,
-    )
-    .all(previous.id, list.id) as { before: number; after: number; n: number }[];
+  const cells = await reader.all<{ before: number; after: number; n: number }>(
+    `SELECT ${categoryCodeSql('r1.score')} AS "before", ${categoryCodeSql('r2.score')} AS "after", count(*) AS n
+     FROM contacts c2 JOIN contacts c1 ON c1.phone_e164 = c2.phone_e164 AND c1.list_id = ?
+     JOIN responses r1 ON r1.contact_id = c1.id JOIN responses r2 ON r2.contact_id = c2.id
+     WHERE c2.list_id = ? GROUP BY 1, 2`,
+    [previous.id, list.id],
+  );
   let matched = 0;
   for (const { before, after, n } of cells) {
     migration[CODE_CATEGORY[before]!][CODE_CATEGORY[after]!] = n;
@@ -243,20 +238,19 @@ function waveComparison(database: AppDatabase, list: ListHeader, current: NpsCou
 /**
  * Builds the report of one list from aggregate queries only: its cost grows with the list, its
  * memory does not (docs/report-format.md; scripts/bench/report.ts measures 1,000,000 contacts).
- * Runs its reads in one transaction so that a dialer writing beside it cannot make the parts
- * disagree (WAL gives the transaction a snapshot).
+ * Runs its reads on one snapshot so that a dialer writing beside it cannot make the parts
+ * disagree.
  */
-export function buildReport(deps: ReportDeps, input: { listId: number; audience?: ReportAudience | undefined }): NpsReport {
-  const { database } = deps;
+export function buildReport(deps: ReportDeps, input: { listId: number; audience?: ReportAudience | undefined }): Promise<NpsReport> {
   // The client's report unless the operator's is asked for: the safe side of a forgotten argument.
-  return database.sqlite.transaction(() => buildInSnapshot(deps, input.listId, input.audience ?? 'client')).deferred();
+  return deps.reader.snapshot((reader) => buildInSnapshot({ ...deps, reader }, input.listId, input.audience ?? 'client'));
 }
 
-function buildInSnapshot(deps: ReportDeps, listId: number, audience: ReportAudience): NpsReport {
-  const { database } = deps;
-  const list = loadListHeader(database, listId);
-  const settings = sqliteListSettings(database, listId, deps.config);
-  const { byStatus, neverDialledPending } = contactDispositions(database, listId);
+async function buildInSnapshot(deps: ReportDeps, listId: number, audience: ReportAudience): Promise<NpsReport> {
+  const { reader } = deps;
+  const list = await loadListHeader(reader, listId);
+  const settings = await deps.listSettings(listId);
+  const { byStatus, neverDialledPending } = await contactDispositions(reader, listId);
   const contacts = CONTACT_STATUSES.reduce((sum, s) => sum + byStatus[s], 0);
   const dispositions = Object.fromEntries(DISPOSITION_KEYS.map((k) => [k, 0])) as Record<DispositionKey, number>;
   for (const status of CONTACT_STATUSES) {
@@ -266,7 +260,7 @@ function buildInSnapshot(deps: ReportDeps, listId: number, audience: ReportAudie
   dispositions.notDialled += neverDialledPending;
   dispositions.inProgress += byStatus.pending - neverDialledPending;
 
-  const pass = runReportPass(database.sqlite, listId);
+  const pass = await runReportPass(reader, listId);
   const scores = pass.scores;
   const counts = countsFromScores(scores);
   const comments = pass.comments;
@@ -277,26 +271,33 @@ function buildInSnapshot(deps: ReportDeps, listId: number, audience: ReportAudie
   const interval = adjustedWaldInterval(counts, { population });
   const scoreSum = scores.reduce((sum, n, score) => sum + n * score, 0);
 
-  const calls = database.sqlite
-    .prepare(
-      `SELECT count(*) AS total, coalesce(sum(outcome = 'human'), 0) AS human, coalesce(sum(outcome = 'machine'), 0) AS machine,
-              coalesce(sum(outcome = 'unserved'), 0) AS unserved,
-              min(created_at) AS firstAt, max(coalesce(ended_at, answered_at, created_at)) AS lastAt,
-              coalesce(sum(provider_price_micros), 0) AS priceMicros, count(provider_price_micros) AS priced
-       FROM calls WHERE list_id = ?`,
-    )
-    .get(listId) as { total: number; human: number; machine: number; unserved: number; firstAt: number | null; lastAt: number | null; priceMicros: number; priced: number };
-  const billing = billingTotals(database, listId);
+  const calls = (await reader.get<{ total: number; human: number; machine: number; unserved: number; firstAt: number | null; lastAt: number | null; priceMicros: number; priced: number }>(
+    `SELECT count(*) AS total, ${countWhen(`outcome = 'human'`)} AS human, ${countWhen(`outcome = 'machine'`)} AS machine, ${countWhen(`outcome = 'unserved'`)} AS unserved,
+            min(created_at) AS "firstAt", max(coalesce(ended_at, answered_at, created_at)) AS "lastAt",
+            coalesce(sum(provider_price_micros), 0) AS "priceMicros", count(provider_price_micros) AS priced
+     FROM calls WHERE list_id = ?`,
+    [listId],
+  ))!;
+  const billing = await billingTotals(reader, listId);
   const { segments, omitted } = segmentBreakdown(pass, settings);
 
   const reached = dispositions.responded + dispositions.answeredNoScore + dispositions.optedOut;
   const dialled = eligible - dispositions.notDialled;
   const share = (n: number) => (responses === 0 ? null : (100 * n) / responses);
-  const wave = waveComparison(database, list, counts);
+  const wave = await waveComparison(reader, list, counts);
   // A spoken comment whose audio the provider did not keep is a comment all the same: its words count.
-  const spokenWithoutAudio = (
-    database.sqlite.prepare(`SELECT count(*) AS n FROM responses WHERE list_id = ? AND comment_status = 'none' AND comment_text_status IN ('ready', 'pending')`).get(list.id) as { n: number }
-  ).n;
+  const spokenWithoutAudio = pass.responses.spokenWithoutAudio;
+  const agents = await agentResults(reader, listId, pass);
+  // Overdue is a matter of time: the injected clock's, like generatedAt.
+  const followUp = await caseSummary(reader, listId, deps.clock.now());
+  const why = await buildWhy(reader, {
+    listId,
+    taxonomy: await taxonomyOfList(reader, listId),
+    language: settings.language,
+    valueColumn: list.valueColumn,
+    previous: wave ? { listId: wave.previous.listId, listName: wave.previous.listName } : null,
+    counts: { ...pass.responses, ...counts },
+  });
   return {
     schemaVersion: REPORT_SCHEMA_VERSION,
     audience,
@@ -337,16 +338,9 @@ function buildInSnapshot(deps: ReportDeps, listId: number, audience: ReportAudie
     segments,
     segmentsOmitted: omitted,
     wave,
-    agents: agentResults(database, listId, pass),
-    // Overdue is a matter of time: the injected clock's, like generatedAt.
-    followUp: caseSummary(database, listId, deps.clock.now()),
-    why: buildWhy(database, {
-      listId,
-      taxonomy: taxonomyOfList(database, listId),
-      language: settings.language,
-      valueColumn: list.valueColumn,
-      previous: wave ? { listId: wave.previous.listId, listName: wave.previous.listName } : null,
-    }),
+    agents,
+    followUp,
+    why,
     billing: {
       billableCalls: billing.billableCalls,
       billableSeconds: billing.billableSeconds,
@@ -358,16 +352,14 @@ function buildInSnapshot(deps: ReportDeps, listId: number, audience: ReportAudie
 }
 
 /** Comments with a downloaded recording, detractors first (they need a call back), for the HTML. */
-export function listComments(database: AppDatabase, listId: number, limit: number): { items: CommentItem[]; total: number } {
-  const total = (database.sqlite.prepare(`SELECT count(*) AS n FROM responses WHERE list_id = ? AND comment_status = 'downloaded'`).get(listId) as { n: number }).n;
-  const rows = database.sqlite
-    .prepare(
-      `SELECT r.call_id AS callId, r.contact_id AS contactId, c.row_number AS rowNumber, c.phone_e164 AS phone, r.score, r.comment_seconds AS seconds, r.comment_file AS file
-       FROM responses r JOIN contacts c ON c.id = r.contact_id
-       WHERE r.list_id = ? AND r.comment_status = 'downloaded' AND r.comment_file IS NOT NULL
-       ORDER BY r.score, r.id LIMIT ?`,
-    )
-    .all(listId, limit) as { callId: number; contactId: number; rowNumber: number; phone: string; score: number; seconds: number | null; file: string }[];
+export async function listComments(reader: SqlReader, listId: number, limit: number): Promise<{ items: CommentItem[]; total: number }> {
+  const total = await countOf(reader, `SELECT count(*) AS n FROM responses WHERE list_id = ? AND comment_status = 'downloaded'`, [listId]);
+  const rows = await reader.all<{ callId: number; contactId: number; rowNumber: number; phone: string; score: number; seconds: number | null; file: string }>(
+    `SELECT r.call_id AS "callId", r.contact_id AS "contactId", c.row_number AS "rowNumber", c.phone_e164 AS phone, r.score, r.comment_seconds AS seconds, r.comment_file AS file
+     FROM responses r JOIN contacts c ON c.id = r.contact_id
+     WHERE r.list_id = ? AND r.comment_status = 'downloaded' AND r.comment_file IS NOT NULL
+     ORDER BY r.score, r.id LIMIT ?`,
+    [listId, limit],
+  );
   return { items: rows.map(({ phone, ...row }) => ({ ...row, maskedPhone: maskPhone(phone), category: categoryOf(row.score) })), total };
 }
-

@@ -2,7 +2,7 @@ import type { ReasonRow } from './why.js';
 import { Readable } from 'node:stream';
 import { stringify } from 'csv-stringify';
 import { stringify as stringifySync } from 'csv-stringify/sync';
-import type { AppDatabase } from '../db/index.js';
+import type { Dialect, SqlReader } from '../db/index.js';
 import type { ContactStatus } from '../db/schema/index.js';
 import { categoryOf, calleeLanguage } from '../ivr/index.js';
 import { maskPhone } from '../logging/index.js';
@@ -80,39 +80,48 @@ export interface ContactCsvOptions {
   listCountry: string | null;
 }
 
+/** The comment's themes, ';'-separated in binary order (PostgreSQL's ORDER BY would follow the database's collation). */
+const themesSql = (dialect: Dialect) =>
+  dialect === 'sqlite'
+    ? `(SELECT group_concat(theme, ';') FROM (SELECT t.theme FROM response_themes t WHERE t.response_id = r.id ORDER BY t.theme))`
+    : `(SELECT string_agg(t.theme, ';' ORDER BY t.theme COLLATE "C") FROM response_themes t WHERE t.response_id = r.id)`;
+
+/** The attribute names of a list's contacts. */
+const attributeKeysSql = (dialect: Dialect) =>
+  dialect === 'sqlite'
+    ? 'SELECT DISTINCT j.key AS key FROM contacts c, json_each(c.attributes) j WHERE c.list_id = ?'
+    : `SELECT DISTINCT jsonb_object_keys(c.attributes::jsonb) AS key FROM contacts c WHERE c.list_id = ? AND jsonb_typeof(c.attributes::jsonb) = 'object'`;
+
+const inBinaryOrder = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+
 /**
- * One CSV row per contact, streamed: contacts are read in pages by rowid range, so memory stays
- * flat for any list and no statement stays open between pages (the HTTP server shares its
- * connection with the webhooks). The pages are not one snapshot: a list being dialled may change
- * between them, which the docs say.
+ * One CSV row per contact, streamed: contacts are read in pages by id range, so memory stays flat
+ * for any list and no statement stays open between pages (the HTTP server shares its connection
+ * with the webhooks). The pages are not one snapshot: a list being dialled may change between
+ * them, which the docs say. A list that does not exist is refused before the stream starts.
  */
-export function contactsCsv(database: AppDatabase, options: ContactCsvOptions): Readable {
-  const { sqlite } = database;
-  loadListHeader(database, options.listId);
-  const attributeKeys = (
-    sqlite.prepare(`SELECT DISTINCT j.key AS key FROM contacts c, json_each(c.attributes) j WHERE c.list_id = ? ORDER BY j.key`).all(options.listId) as { key: string }[]
-  ).map((r) => r.key);
-  const range = sqlite.prepare('SELECT min(id) AS low, max(id) AS high FROM contacts WHERE list_id = ?').get(options.listId) as { low: number | null; high: number | null };
-  // `+c.list_id` keeps the planner on the rowid range (ordered, stops at LIMIT) instead of the
+export async function contactsCsv(reader: SqlReader, options: ContactCsvOptions): Promise<Readable> {
+  await loadListHeader(reader, options.listId);
+  const attributeKeys = (await reader.all<{ key: string }>(attributeKeysSql(reader.dialect), [options.listId])).map((r) => r.key).sort(inBinaryOrder);
+  const range = (await reader.get<{ low: number | null; high: number | null }>('SELECT min(id) AS low, max(id) AS high FROM contacts WHERE list_id = ?', [options.listId]))!;
+  // `+c.list_id` keeps SQLite's planner on the id range (ordered, stops at LIMIT) instead of the
   // list index, which would have to sort the whole list for every page.
-  const page = sqlite.prepare(
-    `SELECT c.id, c.row_number AS rowNumber, c.phone_e164 AS phone, c.language, c.country, c.attributes, c.status, c.attempts,
-            (SELECT max(coalesce(k.ended_at, k.answered_at, k.created_at)) FROM calls k WHERE k.contact_id = c.id) AS lastCallAt,
-            r.score, r.comment_status AS commentStatus, r.comment_file AS commentFile, r.comment_seconds AS commentSeconds, r.call_id AS callId,
-            (SELECT coalesce(sum(b.billable_seconds), 0) FROM calls k JOIN billing_lines b ON b.call_id = k.id WHERE k.contact_id = c.id) AS billableSeconds,
-            (SELECT coalesce(sum(b.amount_minor), 0) FROM calls k JOIN billing_lines b ON b.call_id = k.id WHERE k.contact_id = c.id) AS amountMinor,
-            CASE WHEN r.comment_text_status = 'ready' THEN r.comment_text END AS commentText,
-            (SELECT group_concat(theme, ';') FROM (SELECT t.theme FROM response_themes t WHERE t.response_id = r.id ORDER BY t.theme)) AS commentThemes,
+  const page = `SELECT c.id, c.row_number AS "rowNumber", c.phone_e164 AS phone, c.language, c.country, c.attributes, c.status, c.attempts,
+            (SELECT max(coalesce(k.ended_at, k.answered_at, k.created_at)) FROM calls k WHERE k.contact_id = c.id) AS "lastCallAt",
+            r.score, r.comment_status AS "commentStatus", r.comment_file AS "commentFile", r.comment_seconds AS "commentSeconds", r.call_id AS "callId",
+            (SELECT coalesce(sum(b.billable_seconds), 0) FROM calls k JOIN billing_lines b ON b.call_id = k.id WHERE k.contact_id = c.id) AS "billableSeconds",
+            (SELECT coalesce(sum(b.amount_minor), 0) FROM calls k JOIN billing_lines b ON b.call_id = k.id WHERE k.contact_id = c.id) AS "amountMinor",
+            CASE WHEN r.comment_text_status = 'ready' THEN r.comment_text END AS "commentText",
+            ${themesSql(reader.dialect)} AS "commentThemes",
             r.sentiment, r.reason, c.value
      FROM contacts c LEFT JOIN responses r ON r.contact_id = c.id
-     WHERE c.id > ? AND c.id <= ? AND +c.list_id = ? ORDER BY c.id LIMIT ${PAGE_ROWS}`,
-  );
+     WHERE c.id > ? AND c.id <= ? AND +c.list_id = ? ORDER BY c.id LIMIT ${PAGE_ROWS}`;
   const columns = [...FIXED_BEFORE, ...attributeKeys.map((k) => `attr_${k}`), ...FIXED_AFTER];
-  function* records(): Generator<unknown[]> {
+  async function* records(): AsyncGenerator<unknown[]> {
     if (range.low === null || range.high === null) return;
     let after = range.low - 1;
     for (;;) {
-      const rows = page.all(after, range.high, options.listId) as ContactRow[];
+      const rows = await reader.all<ContactRow>(page, [after, range.high, options.listId]);
       if (rows.length === 0) return;
       for (const row of rows) yield toRecord(row);
       after = rows[rows.length - 1]!.id;

@@ -1,13 +1,15 @@
 import { mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { DateTime } from 'luxon';
-import { prepared } from '../db/index.js';
+import { prepared, type AppDatabase } from '../db/index.js';
 import { enqueueDelivery } from '../notifications/index.js';
 import type { Logger } from '../logging/index.js';
 import type { NpsReport } from './model.js';
 import { createReportLink, renderReport, type ReportServiceDeps } from './service.js';
 
 export interface InterimDeps extends ReportServiceDeps {
+  /** Where the report's row and its announcement are written (the reads go through `reader`). */
+  database: AppDatabase;
   logger: Logger;
   /** REPORTS_DIR: where the files go, as `list-<id>/interim-<date>.json|html`. */
   reportsDir: string;
@@ -62,7 +64,7 @@ export const INTERIM_LINK_LIFETIME_MS = 7 * 86_400_000;
 const RUNNING_LISTS = `SELECT l.id FROM lists l
   WHERE l.state = 'ready' AND EXISTS (SELECT 1 FROM calls k WHERE k.list_id = l.id)
     AND (EXISTS (SELECT 1 FROM contacts c WHERE c.list_id = l.id AND c.status IN ('pending', 'dialing'))
-         OR (l.accepts_triggers = 1 AND EXISTS (SELECT 1 FROM calls k WHERE k.list_id = l.id AND k.created_at >= @since)))
+         OR (l.accepts_triggers = 1 AND EXISTS (SELECT 1 FROM calls k WHERE k.list_id = l.id AND k.created_at >= ?)))
   ORDER BY l.id`;
 
 /**
@@ -72,16 +74,15 @@ const RUNNING_LISTS = `SELECT l.id FROM lists l
  * and occurrence (interim_reports is unique on both), so a restart that catches up the morning's
  * run does not send anything twice.
  */
-export function produceInterimReports(deps: InterimDeps, input: InterimInput): InterimReportResult[] {
-  const { database, logger } = deps;
+export async function produceInterimReports(deps: InterimDeps, input: InterimInput): Promise<InterimReportResult[]> {
+  const { reader, logger } = deps;
   const date = DateTime.fromMillis(input.occurrenceAt, { zone: input.timezone }).toISODate() ?? new Date(input.occurrenceAt).toISOString().slice(0, 10);
-  const lists = (prepared(database, RUNNING_LISTS).all({ since: input.occurrenceAt - 86_400_000 }) as { id: number }[]).map((r) => r.id);
-  const done = prepared(database, 'SELECT 1 FROM interim_reports WHERE list_id = ? AND occurrence_at = ?');
+  const lists = (await reader.all<{ id: number }>(RUNNING_LISTS, [input.occurrenceAt - 86_400_000])).map((r) => r.id);
   const results: InterimReportResult[] = [];
   for (const listId of lists) {
-    if (done.get(listId, input.occurrenceAt)) continue;
+    if (await reader.get('SELECT 1 AS done FROM interim_reports WHERE list_id = ? AND occurrence_at = ?', [listId, input.occurrenceAt])) continue;
     try {
-      results.push(produceOne(deps, input, listId, date));
+      results.push(await produceOne(deps, input, listId, date));
     } catch (error) {
       // One list's failure (a full disk, a damaged row) must not cost the others their report.
       logger.error('interim report failed', { listId, error: (error as Error).message });
@@ -90,15 +91,15 @@ export function produceInterimReports(deps: InterimDeps, input: InterimInput): I
   return results;
 }
 
-function produceOne(deps: InterimDeps, input: InterimInput, listId: number, date: string): InterimReportResult {
+async function produceOne(deps: InterimDeps, input: InterimInput, listId: number, date: string): Promise<InterimReportResult> {
   const { database } = deps;
   const dir = path.join(deps.reportsDir, `list-${listId}`);
   mkdirSync(dir, { recursive: true });
   const jsonFile = path.join(`list-${listId}`, `interim-${date}.json`);
   const htmlFile = path.join(`list-${listId}`, `interim-${date}.html`);
   // The client's copy: the files are what the announcement's links serve to the client.
-  const json = renderReport(deps, { listId, format: 'json', audience: 'client' });
-  const html = renderReport(deps, {
+  const json = await renderReport(deps, { listId, format: 'json', audience: 'client' });
+  const html = await renderReport(deps, {
     listId,
     format: 'html',
     audience: 'client',
@@ -112,9 +113,9 @@ function produceOne(deps: InterimDeps, input: InterimInput, listId: number, date
   const now = deps.clock.now();
   const lifetime = input.linkLifetimeMs ?? INTERIM_LINK_LIFETIME_MS;
   const links = deps.linkSecret
-    ? (() => {
-        const htmlLink = createReportLink(deps, { listId, format: 'html', expiresInMs: lifetime, baseUrl: input.baseUrl });
-        const jsonLink = createReportLink(deps, { listId, format: 'json', expiresInMs: lifetime, baseUrl: input.baseUrl });
+    ? await (async () => {
+        const htmlLink = await createReportLink(deps, { listId, format: 'html', expiresInMs: lifetime, baseUrl: input.baseUrl });
+        const jsonLink = await createReportLink(deps, { listId, format: 'json', expiresInMs: lifetime, baseUrl: input.baseUrl });
         return { html: htmlLink.url, json: jsonLink.url, expiresAt: htmlLink.expiresAt };
       })()
     : null;

@@ -2,7 +2,6 @@ import { readFileSync, realpathSync, statSync } from 'node:fs';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
 import { listLists, type ListStore } from '../contacts/index.js';
-import { sqliteListSettings } from '../contacts/index.js';
 import { AppError } from '../errors/index.js';
 import { buildReport, listComments, loadListHeader, type ReportDeps } from './builder.js';
 import { agentsCsv, contactsCsv, summaryCsv } from './csv.js';
@@ -51,25 +50,25 @@ export const EMBED_BUDGET_BYTES = 8 * 1024 * 1024;
 const AUDIO_TYPES: Record<string, string> = { '.mp3': 'audio/mpeg', '.wav': 'audio/wav', '.ogg': 'audio/ogg' };
 export const audioContentType = (file: string) => AUDIO_TYPES[path.extname(file).toLowerCase()] ?? 'application/octet-stream';
 
-export function renderReport(deps: ReportServiceDeps, input: RenderInput): RenderedReport {
+export async function renderReport(deps: ReportServiceDeps, input: RenderInput): Promise<RenderedReport> {
   const base = `nps-report-list-${input.listId}`;
   if (input.format === 'csv') {
     if (input.summary) {
-      return { format: 'csv', contentType: 'text/csv; charset=utf-8', filename: `${base}-summary.csv`, body: summaryCsv(buildReport(deps, input)) };
+      return { format: 'csv', contentType: 'text/csv; charset=utf-8', filename: `${base}-summary.csv`, body: summaryCsv(await buildReport(deps, input)) };
     }
-    const settings = sqliteListSettings(deps.database, input.listId, deps.config);
+    const settings = await deps.listSettings(input.listId);
     return {
       format: 'csv',
       contentType: 'text/csv; charset=utf-8',
       filename: `${base}.csv`,
-      body: contactsCsv(deps.database, { listId: input.listId, full: input.full ?? false, listLanguage: settings.explicitLanguage, listCountry: settings.defaultCountry }),
+      body: await contactsCsv(deps.reader, { listId: input.listId, full: input.full ?? false, listLanguage: settings.explicitLanguage, listCountry: settings.defaultCountry }),
     };
   }
-  const report = buildReport(deps, input);
+  const report = await buildReport(deps, input);
   if (input.format === 'json') {
     return { format: 'json', contentType: 'application/json; charset=utf-8', filename: `${base}.json`, body: `${JSON.stringify(report, null, 2)}\n` };
   }
-  const { items, total } = listComments(deps.database, input.listId, MAX_HTML_COMMENTS);
+  const { items, total } = await listComments(deps.reader, input.listId, MAX_HTML_COMMENTS);
   let budget = EMBED_BUDGET_BYTES;
   const comments: HtmlComment[] = items.map((comment) => {
     const file = resolveRecording(deps.config.recordingsDir, comment.file);
@@ -135,13 +134,16 @@ export async function clientLists(deps: { lists: ListStore }, input: { clientId:
 }
 
 /** Another client's list answers exactly like a missing one, so ids cannot be probed. */
-function assertClientList(deps: Pick<ReportDeps, 'database'>, clientId: number, listId: number): void {
-  const row = deps.database.sqlite.prepare(`SELECT client_id AS clientId FROM lists WHERE id = ? AND state = 'ready'`).get(listId) as { clientId: number | null } | undefined;
+async function assertClientList(deps: Pick<ReportDeps, 'reader'>, clientId: number, listId: number): Promise<void> {
+  const row = await deps.reader.get<{ clientId: number | null }>(`SELECT client_id AS "clientId" FROM lists WHERE id = ? AND state = 'ready'`, [listId]);
   if (!row || row.clientId !== clientId) throw new AppError('NOT_FOUND', `list ${listId} does not exist`);
 }
 
-export function clientReport(deps: ReportServiceDeps, input: { clientId: number; listId: number; format: ReportFormat; full?: boolean; summary?: boolean }): RenderedReport {
-  assertClientList(deps, input.clientId, input.listId);
+export async function clientReport(
+  deps: ReportServiceDeps,
+  input: { clientId: number; listId: number; format: ReportFormat; full?: boolean; summary?: boolean },
+): Promise<RenderedReport> {
+  await assertClientList(deps, input.clientId, input.listId);
   // The page is served at /api/v1/lists/:id/report, so this resolves to the recordings route.
   return renderReport(deps, { ...input, audience: 'client', recordingHref: (comment) => `recordings/${comment.callId}` });
 }
@@ -152,21 +154,19 @@ export interface RecordingFile {
   bytes: number;
 }
 
-function recordingOf(deps: ReportDeps, listId: number, callId: number): RecordingFile {
-  const row = deps.database.sqlite
-    .prepare(`SELECT comment_file AS file FROM responses WHERE call_id = ? AND list_id = ? AND comment_status = 'downloaded'`)
-    .get(callId, listId) as { file: string | null } | undefined;
+async function recordingOf(deps: Pick<ReportDeps, 'reader' | 'config'>, listId: number, callId: number): Promise<RecordingFile> {
+  const row = await deps.reader.get<{ file: string | null }>(`SELECT comment_file AS file FROM responses WHERE call_id = ? AND list_id = ? AND comment_status = 'downloaded'`, [callId, listId]);
   const file = row?.file ? resolveRecording(deps.config.recordingsDir, row.file) : null;
   if (!file) throw new AppError('NOT_FOUND', `call ${callId} of list ${listId} has no recording`);
   return { ...file, contentType: audioContentType(file.path) };
 }
 
-export function clientRecording(deps: ReportDeps, input: { clientId: number; listId: number; callId: number }): RecordingFile {
-  assertClientList(deps, input.clientId, input.listId);
+export async function clientRecording(deps: Pick<ReportDeps, 'reader' | 'config'>, input: { clientId: number; listId: number; callId: number }): Promise<RecordingFile> {
+  await assertClientList(deps, input.clientId, input.listId);
   return recordingOf(deps, input.listId, input.callId);
 }
 
-function requireSecret(deps: ReportServiceDeps): string {
+function requireSecret(deps: Pick<ReportServiceDeps, 'linkSecret'>): string {
   if (!deps.linkSecret) {
     throw new AppError('CONFIG_INVALID', 'signed report links need REPORT_LINK_SECRET (at least 32 characters); see docs/configuration.md');
   }
@@ -174,12 +174,15 @@ function requireSecret(deps: ReportServiceDeps): string {
 }
 
 /** A signed URL for one list's report in one format, valid for `expiresInMs`. */
-export function createReportLink(deps: ReportServiceDeps, input: { listId: number; format: ReportFormat; expiresInMs: number; baseUrl: string }): { url: string; expiresAt: string } {
+export async function createReportLink(
+  deps: Pick<ReportServiceDeps, 'reader' | 'clock' | 'linkSecret'>,
+  input: { listId: number; format: ReportFormat; expiresInMs: number; baseUrl: string },
+): Promise<{ url: string; expiresAt: string }> {
   const secret = requireSecret(deps);
   if (!(input.expiresInMs > 0 && input.expiresInMs <= MAX_LINK_LIFETIME_MS)) {
     throw new AppError('USAGE', `--expires must be more than 0 and at most ${MAX_LINK_LIFETIME_MS / 86_400_000}d, got ${Math.round(input.expiresInMs / 1000)} s`);
   }
-  loadListHeader(deps.database, input.listId);
+  await loadListHeader(deps.reader, input.listId);
   const expiresAt = deps.clock.now() + input.expiresInMs;
   const token = signReportLink(secret, { listId: input.listId, format: input.format, expiresAt });
   return { url: `${input.baseUrl.replace(/\/+$/, '')}/api/v1/links/${token}`, expiresAt: new Date(expiresAt).toISOString() };
@@ -192,13 +195,13 @@ function openLink(deps: ReportServiceDeps, token: string) {
 }
 
 /** The report a signed link stands for; numbers stay masked, whoever the link was forwarded to. */
-export function linkedReport(deps: ReportServiceDeps, input: { token: string }): RenderedReport {
+export async function linkedReport(deps: ReportServiceDeps, input: { token: string }): Promise<RenderedReport> {
   const link = openLink(deps, input.token);
   // The page is served at /api/v1/links/<token>: relative links must repeat the token.
   return renderReport(deps, { listId: link.listId, format: link.format, audience: 'client', recordingHref: (comment) => `${input.token}/recordings/${comment.callId}` });
 }
 
-export function linkedRecording(deps: ReportServiceDeps, input: { token: string; callId: number }): RecordingFile {
+export async function linkedRecording(deps: ReportServiceDeps, input: { token: string; callId: number }): Promise<RecordingFile> {
   const link = openLink(deps, input.token);
   return recordingOf(deps, link.listId, input.callId);
 }
@@ -210,7 +213,7 @@ export const RECORDING_LINK_LIFETIME_MS = 14 * 86_400_000;
  * A signed URL of one call's comment recording (for detractor alerts), or null when signed links
  * are not enabled (no REPORT_LINK_SECRET): an alert then goes without the link.
  */
-export function createRecordingLink(deps: ReportServiceDeps, input: { listId: number; callId: number; baseUrl: string; expiresInMs?: number }): { url: string; expiresAt: string } | null {
+export function createRecordingLink(deps: Pick<ReportServiceDeps, 'clock' | 'linkSecret'>, input: { listId: number; callId: number; baseUrl: string; expiresInMs?: number }): { url: string; expiresAt: string } | null {
   if (!deps.linkSecret) return null;
   const expiresAt = deps.clock.now() + (input.expiresInMs ?? RECORDING_LINK_LIFETIME_MS);
   const token = signRecordingLink(deps.linkSecret, { listId: input.listId, callId: input.callId, expiresAt });
@@ -218,7 +221,7 @@ export function createRecordingLink(deps: ReportServiceDeps, input: { listId: nu
 }
 
 /** The recording a recording link stands for. */
-export function linkedRecordingByToken(deps: ReportServiceDeps, input: { token: string }): RecordingFile {
+export async function linkedRecordingByToken(deps: ReportServiceDeps, input: { token: string }): Promise<RecordingFile> {
   if (!deps.linkSecret) throw new AppError('UNAUTHORIZED', 'signed links are not enabled', { userMessage: 'this link is not valid' });
   const link = verifyRecordingLink(deps.linkSecret, input.token, deps.clock.now());
   return recordingOf(deps, link.listId, link.callId);
@@ -228,8 +231,8 @@ export function linkedRecordingByToken(deps: ReportServiceDeps, input: { token: 
  * `report --by agent`: the per-agent results alone, as the JSON report's `agents` with the list's
  * header, or as a CSV table. The HTML page always has them.
  */
-export function renderAgentReport(deps: ReportServiceDeps, input: { listId: number; format: 'json' | 'csv' }): RenderedReport {
-  const report = buildReport(deps, input);
+export async function renderAgentReport(deps: ReportServiceDeps, input: { listId: number; format: 'json' | 'csv' }): Promise<RenderedReport> {
+  const report = await buildReport(deps, input);
   const base = `nps-agents-list-${input.listId}`;
   if (input.format === 'csv') return { format: 'csv', contentType: 'text/csv; charset=utf-8', filename: `${base}.csv`, body: agentsCsv(report.agents) };
   const body = { schemaVersion: report.schemaVersion, listId: report.listId, listName: report.listName, final: report.final, generatedAt: report.generatedAt, agents: report.agents };

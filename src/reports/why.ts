@@ -1,7 +1,8 @@
-import type { AppDatabase } from '../db/index.js';
+import type { SqlReader } from '../db/index.js';
 import { categoryOf, type NpsCategory, type SurveyLanguage } from '../ivr/index.js';
 import { themeLabel, type CompiledTaxonomy } from '../themes/index.js';
-import { normalCdf, Z_95 } from './stats.js';
+import type { ResponseCounts } from './aggregate.js';
+import { normalCdf, Z_95, type NpsCounts } from './stats.js';
 
 /** One reason (a theme, or a keypad choice) and what it costs the list's NPS. */
 export interface ReasonRow {
@@ -138,31 +139,51 @@ const ratio = (a: number, b: number) => (b > 0 ? a / b : null);
 
 /**
  * The "why" of a list: what its respondents' comments (and keypad reasons) are about, how many NPS
- * points each reason costs, and, where the list has a value column, the value at risk. One query
- * over the list's responses and one over their themes; the rest is counting in memory (a list's
+ * points each reason costs, and, where the list has a value column, the value at risk. The counts
+ * over every response come from the report's pass (`counts`); only the responses that can matter
+ * here are read: those with words, a keypad reason or a value. A list of a million respondents who
+ * left none of them costs nothing here, and one that did holds those rows only (a list's commenting
  * respondents are thousands, not millions).
  */
-export function buildWhy(
-  database: AppDatabase,
-  input: { listId: number; taxonomy: CompiledTaxonomy; language: SurveyLanguage; valueColumn: string | null; previous?: { listId: number; listName: string } | null | undefined },
-): WhyReport {
-  const rows = database.sqlite
-    .prepare(
-      `SELECT r.id, r.call_id AS callId, r.score, r.comment_text AS text, r.comment_text_status AS textStatus, r.comment_status AS commentStatus,
-         r.comment_language AS language, r.sentiment, r.reason, c.attributes, c.value
-       FROM responses r JOIN contacts c ON c.id = r.contact_id WHERE r.list_id = ? ORDER BY r.score, r.id`,
-    )
-    .all(input.listId) as ResponseRow[];
+export async function buildWhy(
+  reader: SqlReader,
+  input: {
+    listId: number;
+    taxonomy: CompiledTaxonomy;
+    language: SurveyLanguage;
+    valueColumn: string | null;
+    previous?: { listId: number; listName: string } | null | undefined;
+    counts: ResponseCounts & NpsCounts;
+  },
+): Promise<WhyReport> {
+  const { counts } = input;
+  const wanted = [
+    ...(counts.textReady > 0 ? [`r.comment_text_status = 'ready'`] : []),
+    ...(counts.withReason > 0 ? ['r.reason IS NOT NULL'] : []),
+    ...(counts.withValue > 0 ? ['c.value IS NOT NULL'] : []),
+  ];
+  const rows =
+    wanted.length === 0
+      ? []
+      : await reader.all<ResponseRow>(
+          `SELECT r.id, r.call_id AS "callId", r.score, r.comment_text AS text, r.comment_text_status AS "textStatus", r.comment_status AS "commentStatus",
+             r.comment_language AS language, r.sentiment, r.reason, c.attributes, c.value
+           FROM responses r JOIN contacts c ON c.id = r.contact_id WHERE r.list_id = ? AND (${wanted.join(' OR ')}) ORDER BY r.score, r.id`,
+          [input.listId],
+        );
   const themesOf = new Map<number, string[]>();
-  for (const t of database.sqlite.prepare('SELECT response_id AS id, theme FROM response_themes WHERE list_id = ? ORDER BY theme').all(input.listId) as { id: number; theme: string }[]) {
-    const list = themesOf.get(t.id);
-    if (list) list.push(t.theme);
-    else themesOf.set(t.id, [t.theme]);
+  if (counts.textReady > 0) {
+    for (const t of await reader.all<{ id: number; theme: string }>('SELECT response_id AS id, theme FROM response_themes WHERE list_id = ?', [input.listId])) {
+      const list = themesOf.get(t.id);
+      if (list) list.push(t.theme);
+      else themesOf.set(t.id, [t.theme]);
+    }
+    // Sorted here: PostgreSQL's ORDER BY follows the database's collation, SQLite's compares bytes.
+    for (const themes of themesOf.values()) themes.sort(inBinaryOrder);
   }
-  const categories = { detractor: 0, passive: 0, promoter: 0 };
-  for (const r of rows) categories[categoryOf(r.score)]++;
-  const respondents = rows.length;
-  const hasValue = rows.some((r) => r.value !== null);
+  const categories = { detractor: counts.detractors, passive: counts.passives, promoter: counts.promoters };
+  const respondents = counts.detractors + counts.passives + counts.promoters;
+  const hasValue = counts.withValue > 0;
   const labels = new Map(input.taxonomy.taxonomy.themes.map((theme) => [theme.id, themeLabel(theme, input.language)]));
 
   // Themes count for every comment that had words; verbatims need the words still kept (retention).
@@ -183,17 +204,19 @@ export function buildWhy(
 
   return {
     commentsWithText: judged.length,
-    silentRecordings: rows.filter((r) => r.textStatus === 'empty').length,
-    textPending: rows.filter((r) => r.textStatus === 'pending').length,
-    textFailed: rows.filter((r) => r.textStatus === 'failed').length,
+    silentRecordings: counts.textEmpty,
+    textPending: counts.textPending,
+    textFailed: counts.textFailed,
     themes,
     keypadReasons,
     topThemesBySegment: topThemesBySegment(judged, themesOf),
     verbatims,
     revenueAtRisk: hasValue ? revenueAtRisk(rows, input.valueColumn) : null,
-    themeWaves: input.previous ? themeWaves(database, input.previous, { comments: judged.length, themes: themeMentions(judged, themesOf) }, labels) : null,
+    themeWaves: input.previous ? await themeWaves(reader, input.previous, { comments: judged.length, themes: themeMentions(judged, themesOf) }, labels) : null,
   };
 }
+
+const inBinaryOrder = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 
 function themeMentions(judged: ResponseRow[], themesOf: Map<number, string[]>): Map<string, number> {
   const mentions = new Map<string, number>();
@@ -206,19 +229,20 @@ function themeMentions(judged: ResponseRow[], themesOf: Map<number, string[]>): 
  * significantly when the pooled two-proportion z-test gives p < 0.05, tested only when both waves
  * have MIN_COMMENTS_FOR_WAVE_TEST comments with words.
  */
-function themeWaves(
-  database: AppDatabase,
+async function themeWaves(
+  reader: SqlReader,
   previous: { listId: number; listName: string },
   after: { comments: number; themes: Map<string, number> },
   labels: Map<string, string>,
-): ThemeWaves {
+): Promise<ThemeWaves> {
   const before = {
-    comments: (database.sqlite.prepare(`SELECT count(*) AS n FROM responses WHERE list_id = ? AND comment_text_status = 'ready'`).get(previous.listId) as { n: number }).n,
+    comments: (await reader.get<{ n: number }>(`SELECT count(*) AS n FROM responses WHERE list_id = ? AND comment_text_status = 'ready'`, [previous.listId]))!.n,
     themes: new Map(
       (
-        database.sqlite
-          .prepare(`SELECT t.theme, count(*) AS n FROM response_themes t JOIN responses r ON r.id = t.response_id WHERE t.list_id = ? AND r.comment_text_status = 'ready' GROUP BY t.theme`)
-          .all(previous.listId) as { theme: string; n: number }[]
+        await reader.all<{ theme: string; n: number }>(
+          `SELECT t.theme, count(*) AS n FROM response_themes t JOIN responses r ON r.id = t.response_id WHERE t.list_id = ? AND r.comment_text_status = 'ready' GROUP BY t.theme`,
+          [previous.listId],
+        )
       ).map((t) => [t.theme, t.n]),
     ),
   };
@@ -292,13 +316,18 @@ function reasonRows(
 
 const rank = (rows: ReasonRow[]) => rows.sort((a, b) => b.impact - a.impact || b.mentions - a.mentions || a.key.localeCompare(b.key));
 
+/** A contact's attributes as text: a triggered survey's may be numbers or booleans (`{"tier": 2}`), which the segments compare as text. */
 function parseAttributes(text: string): Record<string, string> {
+  let parsed: unknown;
   try {
-    const parsed = JSON.parse(text) as unknown;
-    return parsed && typeof parsed === 'object' ? (parsed as Record<string, string>) : {};
+    parsed = JSON.parse(text);
   } catch {
     return {};
   }
+  if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) return {};
+  const attributes: Record<string, string> = {};
+  for (const [key, value] of Object.entries(parsed)) if (value !== null && value !== undefined) attributes[key] = String(value);
+  return attributes;
 }
 
 function verbatim(r: ResponseRow, themes: string[]): Verbatim {

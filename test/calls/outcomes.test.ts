@@ -3,6 +3,7 @@ import request from 'supertest';
 import { buildReport } from '../../src/reports/index.js';
 import { createList, signCallback, startCall, TARIFF, webhookHarness, type WebhookHarness } from '../support/dialer.js';
 import { outcomeDisagreements } from '../support/outcomes.js';
+import { reportDeps } from '../support/reports.js';
 
 // What an attempt counts as when the survey never played, or when the keys come after the end:
 // through the real webhook routes with signed callbacks, then the client's report.
@@ -20,7 +21,7 @@ function setup(maxAttempts: number) {
   return { h, listId, contactId: contactIds[0]! };
 }
 
-const reportOf = (h: WebhookHarness, listId: number) => buildReport({ database: h.database, clock: h.clock, config: { defaultTariff: TARIFF, recordingsDir: h.recordingsDir } }, { listId });
+const reportOf = (h: WebhookHarness, listId: number) => buildReport(reportDeps(h.database, { clock: h.clock, config: { defaultTariff: TARIFF, recordingsDir: h.recordingsDir } }), { listId });
 const disagreements = (h: WebhookHarness) => outcomeDisagreements(h.database, h.clock, { defaultTariff: TARIFF, recordingsDir: h.recordingsDir });
 const contactOf = (h: WebhookHarness, id: number) => h.database.sqlite.prepare('SELECT status, attempts, next_attempt_at AS next FROM contacts WHERE id = ?').get(id) as { status: string; attempts: number; next: number | null };
 const callOf = (h: WebhookHarness, id: number) => h.database.sqlite.prepare('SELECT outcome, answered_by AS answeredBy FROM calls WHERE id = ?').get(id) as { outcome: string; answeredBy: string | null };
@@ -59,12 +60,12 @@ describe('an answer nobody heard is not a survey', () => {
     const { h, listId, contactId } = setup(1);
     await answeredCall(h, contactId, { served: false, duration: '0' });
     expect(contactOf(h, contactId).status).toBe('failed');
-    const report = reportOf(h, listId);
+    const report = await reportOf(h, listId);
     expect(report.dispositions).toMatchObject({ failed: 1, answeredNoScore: 0 });
     expect(report.funnel).toMatchObject({ dialled: 1, reached: 0, responded: 0 });
     expect(report.calls).toEqual({ total: 1, answeredByPerson: 0, answeredByMachine: 0, answeredUnserved: 1 });
     expect(report.billing).toMatchObject({ billableCalls: 0, amountMinor: 0 });
-    expect(disagreements(h)).toEqual([]);
+    expect(await disagreements(h)).toEqual([]);
   });
 
   it('still bills a person who heard the survey and hung up without a score', async () => {
@@ -90,14 +91,14 @@ describe('keys that arrive after the call ended', () => {
     expect(callOf(h, first.callId)).toEqual({ outcome: 'human', answeredBy: 'human' });
     expect(billedCalls(h)).toEqual([first.callId]);
     expect(contactOf(h, contactId)).toMatchObject({ status: 'responded', next: null });
-    const report = reportOf(h, listId);
+    const report = await reportOf(h, listId);
     expect({ responses: report.responses, responded: report.dispositions.responded, billable: report.billing.billableCalls, person: report.calls.answeredByPerson }).toEqual({
       responses: 1,
       responded: 1,
       billable: 1,
       person: 1,
     });
-    expect(disagreements(h)).toEqual([]);
+    expect(await disagreements(h)).toEqual([]);
   });
 
   it('settle a contact already closed as answered without a score as responded when the score comes after `completed`', async () => {
@@ -109,7 +110,7 @@ describe('keys that arrive after the call ended', () => {
     // A duplicate of the late webhook changes nothing more.
     await post(h, `/webhooks/input/${call.ref}?step=question`, { dtmf: { digits: '9', timed_out: true }, uuid: call.uuid });
     expect(billedCalls(h)).toEqual([call.callId]);
-    expect(disagreements(h)).toEqual([]);
+    expect(await disagreements(h)).toEqual([]);
   });
 
   it('leave a contact with a live later attempt to that attempt, whose end then settles it as responded', async () => {
@@ -120,7 +121,7 @@ describe('keys that arrive after the call ended', () => {
     expect(contactOf(h, contactId).status).toBe('dialing');
     await post(h, `/webhooks/event/${second.ref}`, { status: 'busy', uuid: second.uuid });
     expect(contactOf(h, contactId)).toMatchObject({ status: 'responded', next: null });
-    expect(disagreements(h)).toEqual([]);
+    expect(await disagreements(h)).toEqual([]);
   });
 
   it('make a late star an opt-out: the number is suppressed and the contact opted out', async () => {
@@ -131,6 +132,6 @@ describe('keys that arrive after the call ended', () => {
     expect(contactOf(h, contactId).status).toBe('opted_out');
     expect(callOf(h, call.callId).outcome).toBe('human');
     expect(h.database.sqlite.prepare('SELECT phone_e164 AS phone FROM suppressions').all()).toEqual([{ phone: PHONE }]);
-    expect(disagreements(h)).toEqual([]);
+    expect(await disagreements(h)).toEqual([]);
   });
 });

@@ -8,7 +8,7 @@ import { buildReport } from '../../src/reports/index.js';
 import { parseConfig } from '../../src/config/index.js';
 import { testEnv, writeTempFile, type TestEnv } from '../support/factories.js';
 import { importCsv, rejection, storedContacts } from '../support/imports.js';
-import { REPORT_TARIFF } from '../support/reports.js';
+import { REPORT_TARIFF, reportDeps } from '../support/reports.js';
 
 const csv = (...lines: string[]) => `${lines.join('\r\n')}\r\n`;
 const config = parseConfig({ DATABASE_PATH: ':memory:' });
@@ -115,7 +115,7 @@ describe('segments: never single people (#14 item 1)', () => {
       ignored: [],
     });
     scoreAll(env, summary.listId!, 9);
-    const report = buildReport({ database: env.database, clock: env.clock, config: { defaultTariff: REPORT_TARIFF, recordingsDir: '/nonexistent' } }, { listId: summary.listId! });
+    const report = await buildReport(reportDeps(env.database, { clock: env.clock, config: { defaultTariff: REPORT_TARIFF, recordingsDir: '/nonexistent' } }), { listId: summary.listId! });
     expect(Object.keys(report.segments).sort()).toEqual(['language', 'region']);
     expect(report.segmentsOmitted).toEqual(
       expect.arrayContaining([

@@ -7,7 +7,7 @@ import { buildReport, DISPOSITION_KEYS } from '../../src/reports/index.js';
 import { createList, startCall, TARIFF } from '../support/dialer.js';
 import { testEnv, type TestEnv } from '../support/factories.js';
 import { dialerDeps, FakeTelephony, runWithFake } from '../support/fake-telephony.js';
-import { others, REPORT_TARIFF, seedClient, seedList, START } from '../support/reports.js';
+import { others, REPORT_TARIFF, seedClient, seedList, START, reportDeps } from '../support/reports.js';
 
 const DAY_MS = 86_400_000;
 const POLICY = { cps: 200, maxAttempts: 1, retryDelaySeconds: 60, callingHours: '00:00-24:00' };
@@ -43,7 +43,7 @@ describe('frequency caps across lists', () => {
     expect((await runWithFake(deps, fake, otherClient)).kind).toBe('completed');
     expect(fake.dialled).toEqual([Y, X]);
 
-    const report = buildReport({ database: env.database, clock: env.clock, config: { defaultTariff: REPORT_TARIFF, recordingsDir: '/nonexistent' } }, { listId: second });
+    const report = await buildReport(reportDeps(env.database, { clock: env.clock, config: { defaultTariff: REPORT_TARIFF, recordingsDir: '/nonexistent' } }), { listId: second });
     expect(report.dispositions).toMatchObject({ capped: 1, busy: 1 });
     expect(DISPOSITION_KEYS.reduce((sum, k) => sum + report.dispositions[k], 0)).toBe(report.contacts);
     expect(report.funnel).toMatchObject({ contacts: 2, eligible: 1, dialled: 1 });

@@ -3,6 +3,7 @@ import path from 'node:path';
 import { afterEach, describe, expect, it } from '@jest/globals';
 import { buildReport } from '../../src/reports/index.js';
 import { checkInvariants, runSandboxCampaign, type CampaignRun, type CampaignRunOptions } from '../support/campaign.js';
+import { reportDeps } from '../support/reports.js';
 
 interface Row {
   id: number;
@@ -26,14 +27,14 @@ describe('comment text when the transcription misbehaves (#16)', () => {
 
   async function campaign(transcription: CampaignRunOptions['transcription']) {
     run = await runSandboxCampaign({ contacts: 40, seed: 5, transcription });
-    expect(checkInvariants(run).violations).toEqual([]);
+    expect((await checkInvariants(run)).violations).toEqual([]);
     const rows = run.ctx.database.sqlite
       .prepare(
         `SELECT r.id, r.comment_text_status AS textStatus, r.comment_status AS audio, r.comment_text AS text, r.comment_file AS file, r.comment_confidence AS confidence
          FROM responses r WHERE r.comment_status <> 'none' ORDER BY r.id`,
       )
       .all() as Row[];
-    const report = buildReport({ database: run.ctx.database, clock: run.ctx.clock, config: run.ctx.config }, { listId: run.listId });
+    const report = await buildReport(reportDeps(run.ctx.database, { clock: run.ctx.clock, config: run.ctx.config }), { listId: run.listId });
     const audioKept = (r: Row) => r.file !== null && existsSync(path.join(run!.ctx.config.recordingsDir, r.file));
     return { rows, report, sandbox: run.sandbox, audioKept };
   }

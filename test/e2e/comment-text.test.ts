@@ -3,6 +3,7 @@ import path from 'node:path';
 import { afterAll, describe, expect, it } from '@jest/globals';
 import { buildReport } from '../../src/reports/index.js';
 import { checkInvariants, runSandboxCampaign, type CampaignRun } from '../support/campaign.js';
+import { reportDeps } from '../support/reports.js';
 
 /**
  * The comment's words through the real path: the record action asks the provider (the sandbox)
@@ -16,7 +17,7 @@ describe('comment text end to end (recording + provider transcription)', () => {
   it('gives every spoken comment its words and themes, and counts silent recordings as no comment', async () => {
     run = await runSandboxCampaign({ contacts: 60, seed: 5 });
     const { sqlite } = run.ctx.database;
-    expect(checkInvariants(run).violations).toEqual([]);
+    expect((await checkInvariants(run)).violations).toEqual([]);
     const rows = sqlite
       .prepare('SELECT r.id, r.comment_text_status AS textStatus, r.comment_status AS audio, r.comment_text AS text, r.comment_file AS file, r.comment_language AS language FROM responses r')
       .all() as { id: number; textStatus: string; audio: string; text: string | null; file: string | null; language: string | null }[];
@@ -42,7 +43,7 @@ describe('comment text end to end (recording + provider transcription)', () => {
     const files = ready.filter((r) => r.file).map((r) => path.join(run!.ctx.config.recordingsDir, r.file!));
     expect(files.every((f) => existsSync(f))).toBe(true);
 
-    const report = buildReport({ database: run.ctx.database, clock: run.ctx.clock, config: run.ctx.config }, { listId: run.listId });
+    const report = await buildReport(reportDeps(run.ctx.database, { clock: run.ctx.clock, config: run.ctx.config }), { listId: run.listId });
     expect(report.why.commentsWithText).toBe(ready.length);
     expect(report.why.silentRecordings).toBe(silent.length);
     expect(report.funnel.commented).toBe(ready.length);

@@ -249,12 +249,12 @@ describe('kill -9 mid-run and a restart, against the sandbox', () => {
     expect(Object.values(a.contacts).filter((c) => c.score !== null).length).toBeGreaterThan(10);
   });
 
-  it('keeps outcomes in agreement in both runs: responses = respondents, billed calls = person-answered calls, in the tables and the report', () => {
+  it('keeps outcomes in agreement in both runs: responses = respondents, billed calls = person-answered calls, in the tables and the report', async () => {
     const config = { defaultTariff: { currency: 'EUR', callFeeMinor: 0, perMinuteMinor: 30, firstIncrementSeconds: 1, nextIncrementSeconds: 1 }, recordingsDir: dir };
     for (const databasePath of [uninterrupted.databasePath, interrupted.databasePath]) {
       const database = openDatabase({ path: databasePath });
       try {
-        expect(outcomeDisagreements(database, systemClock, config)).toEqual([]);
+        expect(await outcomeDisagreements(database, systemClock, config)).toEqual([]);
       } finally {
         database.close();
       }

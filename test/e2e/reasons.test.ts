@@ -1,6 +1,7 @@
 import { afterAll, describe, expect, it } from '@jest/globals';
 import { buildReport } from '../../src/reports/index.js';
 import { campaignNumber, checkInvariants, runSandboxCampaign, type CampaignRun } from '../support/campaign.js';
+import { reportDeps } from '../support/reports.js';
 
 /**
  * The keypad reason question through the real path: the sandbox's scripted callees press the
@@ -19,7 +20,7 @@ describe('keypad reason question end to end', () => {
     };
     run = await runSandboxCampaign({ contacts: 4, seed: 11, scenario: { callees }, script: { reasons: { enabled: true } } });
     const { sqlite } = run.ctx.database;
-    expect(checkInvariants(run).violations).toEqual([]);
+    expect((await checkInvariants(run)).violations).toEqual([]);
     const byNumber = (i: number) =>
       sqlite
         .prepare('SELECT r.score, r.reason, r.reason_outcome AS outcome, c.status FROM responses r JOIN contacts c ON c.id = r.contact_id WHERE c.phone_e164 = ?')
@@ -32,7 +33,7 @@ describe('keypad reason question end to end', () => {
     // The callee who pressed a reason and then spoke still left a comment: the call went on to it.
     expect(sqlite.prepare(`SELECT comment_status FROM responses r JOIN contacts c ON c.id = r.contact_id WHERE c.phone_e164 = ?`).pluck().get(campaignNumber(0))).not.toBe('none');
 
-    const report = buildReport({ database: run.ctx.database, clock: run.ctx.clock, config: run.ctx.config }, { listId: run.listId });
+    const report = await buildReport(reportDeps(run.ctx.database, { clock: run.ctx.clock, config: run.ctx.config }), { listId: run.listId });
     expect(Object.fromEntries(report.why.keypadReasons.map((r) => [r.key, r.mentions]))).toEqual({ price: 1, quality: 1 });
   });
 });

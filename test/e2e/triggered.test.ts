@@ -16,6 +16,7 @@ import { testPrivateKey } from '../support/campaign.js';
 import { tempDir } from '../support/factories.js';
 import { WebhookProxy } from '../support/webhook-proxy.js';
 import { startReceiver, type Receiver } from '../support/followup.js';
+import { reportDeps } from '../support/reports.js';
 
 // `serve` in this process against the sandbox, with the daemon's clock a ManualClock: the bound on
 // a triggered survey ("the call starts within 60 s") is checked in the daemon's own time, which
@@ -139,7 +140,7 @@ describe('serve: triggered post-call surveys', () => {
     await s.daemon.triggered.idle();
     await s.daemon.runtime.deps.recordings.drain(10_000);
 
-    const report = buildReport({ database: s.ctx.database, clock: s.clock, config: s.ctx.config }, { listId: s.listId });
+    const report = await buildReport(reportDeps(s.ctx.database, { clock: s.clock, config: s.ctx.config }), { listId: s.listId });
     expect(report.responses).toBe(1);
     expect(report.agents!.rows).toEqual([expect.objectContaining({ agent: 'Ann', responses: 1, detractors: 1, comments: 1, rank: null, lowSample: true })]);
     expect(report.followUp).toMatchObject({ cases: 1, open: 1, overdue: 0 });
@@ -177,7 +178,7 @@ describe('serve: triggered post-call surveys', () => {
     expect(s.sandbox.stats().callsCreated).toBe(1);
     expect(callsTo(s, PROMOTER)[0]!.createdAt - triggeredAt).toBeLessThanOrEqual(60_000);
     await s.daemon.triggered.idle();
-    const report = buildReport({ database: s.ctx.database, clock: s.clock, config: s.ctx.config }, { listId: s.listId });
+    const report = await buildReport(reportDeps(s.ctx.database, { clock: s.clock, config: s.ctx.config }), { listId: s.listId });
     expect(report.agents!.rows).toEqual([expect.objectContaining({ agent: 'Bob', responses: 1, promoters: 1 })]);
     expect(report.followUp.cases).toBe(0);
   });

@@ -32,7 +32,7 @@ afterAll(async () => {
 async function campaign(name: string, options: Omit<CampaignRunOptions, 'contacts' | 'seed'>, seed: number) {
   const run = await runSandboxCampaign({ contacts: CONTACTS, seed, ...options });
   runs.push(run);
-  const { violations, figures: f } = checkInvariants(run);
+  const { violations, figures: f } = await checkInvariants(run);
   figures[`${name} (seed ${seed})`] = f;
   return { run, violations, f };
 }
@@ -98,7 +98,7 @@ describe.each(SEEDS)('kill -9 mid-campaign and a restart, seed %i', (seed) => {
     const contacts = full ? 150 : 40;
     const run = await runKilledCampaign({ contacts, seed, killAtStarted: Math.round(contacts / 2), timeScale: 10 });
     runs.push(run);
-    const { violations, figures: f } = run.check();
+    const { violations, figures: f } = await run.check();
     const { reconciled, ...restart } = run.restart;
     figures[`kill -9 and restart (seed ${seed})`] = { ...f, ...restart, ...Object.fromEntries(Object.entries(reconciled).map(([k, v]) => [`reconciled.${k}`, v])), killToInFlightSettledMs: restart.killToInFlightSettledMs ?? -1, reconcileToSettledMs: restart.reconcileToSettledMs ?? -1 };
     expect(run.exitCodes).toEqual([null, 0]);
@@ -133,7 +133,7 @@ describe('an import beside a running campaign', () => {
     expect(run.ctx.database.sqlite.prepare("SELECT count(*) AS n FROM contacts c JOIN lists l ON l.id = c.list_id WHERE l.name = 'beside'").get()).toEqual({ n: 30_000 });
     // The invariants are the campaign's: the imported list is waiting to be dialled.
     run.ctx.database.sqlite.prepare("DELETE FROM lists WHERE name = 'beside'").run();
-    const { violations, figures: f } = checkInvariants(run);
+    const { violations, figures: f } = await checkInvariants(run);
     expect(violations).toEqual([]);
     expect({ failed: f.webhooksFailed, retried: f.webhooksRetried }).toEqual({ failed: 0, retried: 0 });
   });

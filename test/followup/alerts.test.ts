@@ -13,7 +13,7 @@ import { listDeliverySummary, ReceiverAddresses, RECORDING_GRACE_MS, verifyPaylo
 import { createRecordingLink, verifyRecordingLink } from '../../src/reports/index.js';
 import { createList, signCallback, webhookHarness, TARIFF } from '../support/dialer.js';
 import { deliveryWorker, keyScore, LOOPBACK_RECEIVERS, startReceiver, type Receiver } from '../support/followup.js';
-import { seedClient } from '../support/reports.js';
+import { seedClient, reportDeps } from '../support/reports.js';
 
 const SECRET = 'whsec_test-secret-0123456789abcdef';
 const LINK_SECRET = 'alerts-test-link-secret-0123456789abcdef';
@@ -110,7 +110,7 @@ describe('detractor alert delivery', () => {
     const call = await keyScore(h, contactIds[0]!, '2');
     // The comment was recorded and downloaded: the alert need not wait any longer.
     h.database.sqlite.prepare(`UPDATE responses SET comment_status = 'downloaded', comment_file = 'list-1/call-1.mp3', comment_seconds = 4`).run();
-    const links = { database: h.database, clock: h.clock, config: { defaultTariff: TARIFF, recordingsDir: h.recordingsDir }, linkSecret: LINK_SECRET };
+    const links = reportDeps(h.database, { clock: h.clock, config: { defaultTariff: TARIFF, recordingsDir: h.recordingsDir }, linkSecret: LINK_SECRET });
     const worker = deliveryWorker(h.database, h.clock, (target) => createRecordingLink(links, { ...target, baseUrl: 'https://dialer.example' }));
 
     expect(await worker.deliverDue()).toBe(1);

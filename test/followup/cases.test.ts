@@ -3,7 +3,7 @@ import { CasesQuery, listCases, SqliteCaseStore, updateCase } from '../../src/fo
 import { buildReport, renderReport } from '../../src/reports/index.js';
 import { testEnv } from '../support/factories.js';
 import { rejection } from '../support/imports.js';
-import { openCases, REPORT_TARIFF, scored, seedClient, seedList, START } from '../support/reports.js';
+import { openCases, reportDeps, scored, seedClient, seedList, START } from '../support/reports.js';
 
 const HOUR = 3_600_000;
 
@@ -32,7 +32,7 @@ describe('follow-up cases', () => {
     await updateCase(caseDeps, { caseId: a, patch: { status: 'contacted' } });
     env.clock.set(START + 47 * HOUR);
     expect(await listCases(caseDeps, { query: query({ overdue: 'true' }) })).toEqual([]);
-    expect(buildReport({ ...env, config: { defaultTariff: REPORT_TARIFF, recordingsDir: '/nonexistent' } }, { listId }).followUp.overdue).toBe(0);
+    expect((await buildReport(reportDeps(env.database, { clock: env.clock }), { listId })).followUp.overdue).toBe(0);
 
     env.clock.set(START + 72 * HOUR);
     await updateCase(caseDeps, { caseId: b, patch: { status: 'resolved', note: 'refund issued' } });
@@ -40,12 +40,12 @@ describe('follow-up cases', () => {
     expect(overdue.map((x) => x.id).sort()).toEqual(caseIds.filter((id) => id !== a && id !== b).sort());
     expect(overdue.every((x) => x.overdue && x.status === 'open')).toBe(true);
 
-    const deps = { ...env, config: { defaultTariff: REPORT_TARIFF, recordingsDir: '/nonexistent' }, linkSecret: undefined };
-    const report = buildReport(deps, { listId });
+    const deps = reportDeps(env.database, { clock: env.clock });
+    const report = await buildReport(deps, { listId });
     expect(report.followUp).toMatchObject({ cases: 4, open: 2, contacted: 1, resolved: 1, followedUp: 2, completionRate: 0.5, overdue: 2, followedUpLate: 1 });
     expect(report.followUp.overdueCases.map((x) => x.id)).toEqual([c, caseIds[3]]);
     expect(report.followUp.overdueCases[0]).toMatchObject({ score: 3, agent: 'Ann', owner: null, overdueHours: expect.any(Number) });
-    const html = renderReport(deps, { listId, format: 'html' }).body as string;
+    const html = (await renderReport(deps, { listId, format: 'html' })).body as string;
     expect(html).toContain('data-testid="follow-up-overdue">2<');
     expect(html).toContain('data-testid="follow-up-completion">50.0%<');
     expect(html).toMatch(/<table data-testid="overdue">.*<td class="num">3<\/td><td>Ann<\/td><td>unassigned<\/td>/s);

@@ -4,16 +4,16 @@ import { describe, expect, it } from '@jest/globals';
 import { parse } from 'csv-parse/sync';
 import { escapeCell, renderReport, SUMMARY_COLUMNS, type ReportServiceDeps } from '../../src/reports/index.js';
 import { testEnv } from '../support/factories.js';
-import { others, REPORT_TARIFF, scored, seedList } from '../support/reports.js';
+import { others, REPORT_TARIFF, scored, seedList, reportDeps } from '../support/reports.js';
 
 function setup() {
   const env = testEnv();
-  const deps: ReportServiceDeps = { database: env.database, clock: env.clock, config: { defaultTariff: REPORT_TARIFF, recordingsDir: '/nonexistent' }, linkSecret: undefined };
+  const deps: ReportServiceDeps = reportDeps(env.database, { clock: env.clock, config: { defaultTariff: REPORT_TARIFF, recordingsDir: '/nonexistent' }, linkSecret: undefined });
   return { ...env, deps };
 }
 
 async function csvRows(deps: ReportServiceDeps, listId: number, options: { full?: boolean; summary?: boolean } = {}): Promise<Record<string, string>[]> {
-  const rendered = renderReport(deps, { listId, format: 'csv', ...options });
+  const rendered = await renderReport(deps, { listId, format: 'csv', ...options });
   expect(rendered.contentType).toBe('text/csv; charset=utf-8');
   const body = typeof rendered.body === 'string' ? rendered.body : await text(rendered.body as Readable);
   return parse(body, { columns: true }) as Record<string, string>[];

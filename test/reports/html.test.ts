@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { chromium, type Browser } from 'playwright-core';
 import { EMBED_MAX_BYTES, renderReport, type ReportServiceDeps } from '../../src/reports/index.js';
 import { tempDir, testEnv } from '../support/factories.js';
-import { others, REPORT_TARIFF, scored, seedClient, seedList } from '../support/reports.js';
+import { others, REPORT_TARIFF, scored, seedClient, seedList, reportDeps } from '../support/reports.js';
 
 const HOSTILE = `<script>alert("x")</script> & 'Co'`;
 
@@ -15,7 +15,7 @@ async function fixture() {
   mkdirSync(path.join(recordingsDir, 'list-2'));
   writeFileSync(path.join(recordingsDir, 'list-2', 'small.mp3'), Buffer.from('ID3 small recording'));
   writeFileSync(path.join(recordingsDir, 'list-2', 'large.mp3'), Buffer.alloc(EMBED_MAX_BYTES + 1, 1));
-  const deps: ReportServiceDeps = { database: env.database, clock: env.clock, config: { defaultTariff: REPORT_TARIFF, recordingsDir }, linkSecret: undefined };
+  const deps: ReportServiceDeps = reportDeps(env.database, { clock: env.clock, config: { defaultTariff: REPORT_TARIFF, recordingsDir }, linkSecret: undefined });
   const { clientId } = await seedClient(env.database, env.clock, `Client ${HOSTILE}`);
   const previous = seedList(env.database, { clientId, contacts: scored({ promoters: 10, passives: 10, detractors: 10 }) });
   const { listId } = seedList(env.database, {
@@ -31,7 +31,7 @@ async function fixture() {
       ...others(7700, 'unanswered'),
     ],
   });
-  const html = renderReport(deps, { listId, format: 'html', recordingHref: (comment) => `recordings/${comment.callId}` }).body as string;
+  const html = (await renderReport(deps, { listId, format: 'html', recordingHref: (comment) => `recordings/${comment.callId}` })).body as string;
   return { html, listId };
 }
 
@@ -146,9 +146,9 @@ describe('HTML report in headless Chromium', () => {
 });
 
 /** A list whose comments have words and themes, and a value column: the "why" section. */
-function whyFixture() {
+async function whyFixture() {
   const env = testEnv();
-  const deps: ReportServiceDeps = { database: env.database, clock: env.clock, config: { defaultTariff: REPORT_TARIFF, recordingsDir: tempDir('nps-why-') }, linkSecret: undefined };
+  const deps: ReportServiceDeps = reportDeps(env.database, { clock: env.clock, config: { defaultTariff: REPORT_TARIFF, recordingsDir: tempDir('nps-why-') }, linkSecret: undefined });
   const { listId } = seedList(env.database, {
     contacts: [
       { score: 1, value: 500, attributes: { region: 'North' }, text: { text: 'Far too expensive <b>really</b>', themes: ['price'], sentiment: 'negative' } },
@@ -160,7 +160,7 @@ function whyFixture() {
     ],
   });
   env.database.sqlite.prepare(`UPDATE lists SET value_column = 'revenue' WHERE id = ?`).run(listId);
-  const html = renderReport(deps, { listId, format: 'html', recordingHref: (comment) => `recordings/${comment.callId}` }).body as string;
+  const html = (await renderReport(deps, { listId, format: 'html', recordingHref: (comment) => `recordings/${comment.callId}` })).body as string;
   return { html };
 }
 
@@ -181,7 +181,7 @@ describe('the "why" of the HTML report in headless Chromium (#16)', () => {
   (haveChromium ? it : it.skip)(
     `ranks the themes by NPS impact and filters the verbatims by theme, category and words, offline, under the page's CSP${haveChromium ? '' : ` (SKIPPED: ${CHROMIUM} missing; install the Debian package "chromium")`}`,
     async () => {
-      const { html } = whyFixture();
+      const { html } = await whyFixture();
       const page = await browser!.newPage();
       const errors: string[] = [];
       page.on('console', (message) => {

@@ -4,7 +4,7 @@ import { describe, expect, it } from '@jest/globals';
 import { parseConfig } from '../../src/config/index.js';
 import { createReportLink, resolveRecording, signReportLink, verifyReportLink, type ReportServiceDeps } from '../../src/reports/index.js';
 import { tempDir, testEnv } from '../support/factories.js';
-import { REPORT_TARIFF, scored, seedList } from '../support/reports.js';
+import { REPORT_TARIFF, scored, seedList, reportDeps } from '../support/reports.js';
 
 const SECRET = 'a-report-link-secret-of-32-chars!!';
 const NOW = Date.UTC(2026, 0, 5, 10, 0, 0);
@@ -42,17 +42,17 @@ describe('signed report links', () => {
     }
   });
 
-  it('makes URLs under PUBLIC_BASE_URL that expire, and refuses without a secret or beyond 90 days', () => {
+  it('makes URLs under PUBLIC_BASE_URL that expire, and refuses without a secret or beyond 90 days', async () => {
     const env = testEnv(NOW);
     const { listId } = seedList(env.database, { contacts: scored({ promoters: 1, passives: 0, detractors: 0 }) });
-    const deps: ReportServiceDeps = { database: env.database, clock: env.clock, config: { defaultTariff: REPORT_TARIFF, recordingsDir: '/x' }, linkSecret: SECRET };
-    const made = createReportLink(deps, { listId, format: 'json', expiresInMs: 7 * 86_400_000, baseUrl: 'https://reports.example.com/' });
+    const deps: ReportServiceDeps = reportDeps(env.database, { clock: env.clock, config: { defaultTariff: REPORT_TARIFF, recordingsDir: '/x' }, linkSecret: SECRET });
+    const made = await createReportLink(deps, { listId, format: 'json', expiresInMs: 7 * 86_400_000, baseUrl: 'https://reports.example.com/' });
     expect(made.expiresAt).toBe('2026-01-12T10:00:00.000Z');
     const token = made.url.replace('https://reports.example.com/api/v1/links/', '');
     expect(verifyReportLink(SECRET, token, NOW)).toEqual({ listId, format: 'json', expiresAt: NOW + 7 * 86_400_000 });
-    expect(() => createReportLink({ ...deps, linkSecret: undefined }, { listId, format: 'json', expiresInMs: 1000, baseUrl: 'http://x' })).toThrow(/REPORT_LINK_SECRET/);
-    expect(() => createReportLink(deps, { listId, format: 'json', expiresInMs: 91 * 86_400_000, baseUrl: 'http://x' })).toThrow(/at most 90d/);
-    expect(() => createReportLink(deps, { listId: 999, format: 'json', expiresInMs: 1000, baseUrl: 'http://x' })).toThrow(/does not exist/);
+    await expect(createReportLink({ ...deps, linkSecret: undefined }, { listId, format: 'json', expiresInMs: 1000, baseUrl: 'http://x' })).rejects.toThrow(/REPORT_LINK_SECRET/);
+    await expect(createReportLink(deps, { listId, format: 'json', expiresInMs: 91 * 86_400_000, baseUrl: 'http://x' })).rejects.toThrow(/at most 90d/);
+    await expect(createReportLink(deps, { listId: 999, format: 'json', expiresInMs: 1000, baseUrl: 'http://x' })).rejects.toThrow(/does not exist/);
   });
 });
 

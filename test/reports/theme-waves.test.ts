@@ -3,7 +3,7 @@ import { parse } from 'csv-parse/sync';
 import { buildReport, renderReport, type ReportServiceDeps } from '../../src/reports/index.js';
 import { twoProportionPValue } from '../../src/reports/why.js';
 import { tempDir, testEnv } from '../support/factories.js';
-import { REPORT_TARIFF, seedClient, seedList, type ContactSpec } from '../support/reports.js';
+import { REPORT_TARIFF, seedClient, seedList, type ContactSpec, reportDeps } from '../support/reports.js';
 
 /** `n` respondents with words, `named` of them naming `theme` (the rest name 'other'). */
 function comments(n: number, named: number, theme: string, score = 3): ContactSpec[] {
@@ -12,7 +12,7 @@ function comments(n: number, named: number, theme: string, score = 3): ContactSp
 
 async function waves(before: ContactSpec[], after: ContactSpec[], options: { sameClient?: boolean } = {}) {
   const env = testEnv();
-  const deps: ReportServiceDeps = { database: env.database, clock: env.clock, config: { defaultTariff: REPORT_TARIFF, recordingsDir: tempDir('nps-waves-') }, linkSecret: undefined };
+  const deps: ReportServiceDeps = reportDeps(env.database, { clock: env.clock, config: { defaultTariff: REPORT_TARIFF, recordingsDir: tempDir('nps-waves-') }, linkSecret: undefined });
   const acme = await seedClient(env.database, env.clock, 'Acme');
   const globex = await seedClient(env.database, env.clock, 'Globex');
   const first = seedList(env.database, { name: 'Q1', clientId: options.sameClient === false ? globex.clientId : acme.clientId, contacts: before });
@@ -26,7 +26,7 @@ describe('theme shares against the previous wave (#16 item 4)', () => {
     const before = [...comments(30, 10, 'price'), ...comments(30, 6, 'speed')];
     const after = [...comments(30, 30, 'price'), ...comments(30, 8, 'speed')];
     const { deps, listId } = await waves(before, after);
-    const themeWaves = buildReport(deps, { listId }).why.themeWaves!;
+    const themeWaves = (await buildReport(deps, { listId })).why.themeWaves!;
     expect(themeWaves).toMatchObject({ previousListName: 'Q1', comments: { before: 60, after: 60 }, tooFew: false, minimumComments: 30 });
     const price = themeWaves.rows.find((r) => r.key === 'price')!;
     expect(price).toMatchObject({ before: { mentions: 10 }, after: { mentions: 30 }, change: 33.3, significant: true });
@@ -40,19 +40,19 @@ describe('theme shares against the previous wave (#16 item 4)', () => {
 
   it('shows but does not test shares when a wave has fewer than 30 comments with words', async () => {
     const { deps, listId } = await waves(comments(10, 1, 'price'), comments(40, 30, 'price'));
-    const themeWaves = buildReport(deps, { listId }).why.themeWaves!;
+    const themeWaves = (await buildReport(deps, { listId })).why.themeWaves!;
     expect(themeWaves.tooFew).toBe(true);
     expect(themeWaves.rows.find((r) => r.key === 'price')).toMatchObject({ before: { share: 0.1 }, after: { share: 0.75 }, change: 65, pValue: null, significant: false });
   });
 
   it("compares nothing across clients or without a previous wave", async () => {
     const { deps, listId } = await waves(comments(40, 10, 'price'), comments(40, 30, 'price'), { sameClient: false });
-    expect(buildReport(deps, { listId }).why.themeWaves).toBeNull();
+    expect((await buildReport(deps, { listId })).why.themeWaves).toBeNull();
   });
 
   it('puts the comparison in the HTML page, the significant row marked', async () => {
     const { deps, listId } = await waves([...comments(30, 10, 'price'), ...comments(30, 6, 'speed')], [...comments(30, 30, 'price'), ...comments(30, 8, 'speed')]);
-    const html = renderReport(deps, { listId, format: 'html' }).body as string;
+    const html = (await renderReport(deps, { listId, format: 'html' })).body as string;
     const table = /<table data-testid="theme-waves">.*?<\/table>/s.exec(html)![0];
     expect(table).toContain('Price');
     const rows = table.match(/<tr[^>]*><td>[^<]+<\/td>/g)!;
@@ -62,7 +62,7 @@ describe('theme shares against the previous wave (#16 item 4)', () => {
 
   it('puts one row per theme in the summary CSV, with both shares, the change and its p-value', async () => {
     const { deps, listId } = await waves([...comments(30, 10, 'price'), ...comments(30, 6, 'speed')], [...comments(30, 30, 'price'), ...comments(30, 8, 'speed')]);
-    const rows = parse(renderReport(deps, { listId, format: 'csv', summary: true }).body as string, { columns: true }) as Record<string, string>[];
+    const rows = parse((await renderReport(deps, { listId, format: 'csv', summary: true })).body as string, { columns: true }) as Record<string, string>[];
     const waveRows = rows.filter((r) => r.dimension === 'theme_wave');
     expect(waveRows.map((r) => r.value)).toEqual(['other', 'price', 'speed']);
     const price = waveRows.find((r) => r.value === 'price')!;

@@ -7,7 +7,7 @@ import { produceInterimReports, verifyReportLink } from '../../src/reports/index
 import { CronJob } from '../../src/schedules/index.js';
 import { deliveryWorker, LOOPBACK_RECEIVERS, startReceiver, type Receiver } from '../support/followup.js';
 import { tempDir, testEnv } from '../support/factories.js';
-import { others, REPORT_TARIFF, scored, seedClient, seedList } from '../support/reports.js';
+import { others, reportDeps, scored, seedClient, seedList } from '../support/reports.js';
 
 const LINK_SECRET = 'interim-test-link-secret-0123456789abcdef';
 const WEBHOOK_SECRET = 'whsec_interim-0123456789abcdef';
@@ -36,7 +36,7 @@ async function setup() {
   seedList(env.database, { clientId: acme.clientId, contacts: scored({ promoters: 1, passives: 0, detractors: 0 }) });
   seedList(env.database, { clientId: acme.clientId, contacts: others(3, 'pending', { attempts: 0 }) });
   const reportsDir = tempDir('nps-interim-');
-  const deps = { database: env.database, clock: env.clock, logger: env.logger, config: { defaultTariff: REPORT_TARIFF, recordingsDir: '/nonexistent' }, linkSecret: LINK_SECRET, reportsDir };
+  const deps = { ...reportDeps(env.database, { clock: env.clock, linkSecret: LINK_SECRET }), database: env.database, logger: env.logger, reportsDir };
   const startJob = () => {
     job = new CronJob({
       name: 'interim reports',
@@ -44,7 +44,9 @@ async function setup() {
       timezone: 'Europe/Warsaw',
       clock: env.clock,
       logger: env.logger,
-      run: (occurrenceAt) => void produceInterimReports(deps, { occurrenceAt, timezone: 'Europe/Warsaw', baseUrl: 'https://dialer.example' }),
+      run: async (occurrenceAt) => {
+        await produceInterimReports(deps, { occurrenceAt, timezone: 'Europe/Warsaw', baseUrl: 'https://dialer.example' });
+      },
     });
     job.start();
   };

@@ -137,7 +137,7 @@ describe('redeliveries through the sandbox', () => {
       const stats = run.sandbox.stats().webhooks;
       expect(stats.duplicated).toBeGreaterThan(0);
       expect(stats.failed).toBe(0);
-      expect(checkInvariants(run).violations).toEqual([]);
+      expect((await checkInvariants(run)).violations).toEqual([]);
     } finally {
       await run.close();
     }

@@ -234,12 +234,12 @@ export interface InvariantSubject {
  * The guarantees every campaign must keep, whatever the faults. Returns the violations (empty when
  * all hold) and the figures a report of the run needs.
  */
-export function checkInvariants(run: CampaignRun): { violations: string[]; figures: Record<string, number> } {
+export function checkInvariants(run: CampaignRun): Promise<{ violations: string[]; figures: Record<string, number> }> {
   const { config } = run.ctx;
   return checkSubject({ database: run.ctx.database, sandbox: run.sandbox, resultKinds: run.results.map((r) => r.kind), tariff: config.defaultTariff, clock: run.ctx.clock, recordingsDir: config.recordingsDir });
 }
 
-export function checkSubject(run: InvariantSubject): { violations: string[]; figures: Record<string, number> } {
+export async function checkSubject(run: InvariantSubject): Promise<{ violations: string[]; figures: Record<string, number> }> {
   const { sqlite } = run.database;
   const violations: string[] = [];
   // The database holds the subject's lists only: every query below covers all of them.
@@ -270,7 +270,7 @@ export function checkSubject(run: InvariantSubject): { violations: string[]; fig
 
   // Outcomes agree, in the tables and in the report, for every list: responses = respondents,
   // billed calls = person-answered calls.
-  violations.push(...outcomeDisagreements(run.database, run.clock, { defaultTariff: run.tariff, recordingsDir: run.recordingsDir }));
+  violations.push(...(await outcomeDisagreements(run.database, run.clock, { defaultTariff: run.tariff, recordingsDir: run.recordingsDir })));
 
   // No response lost: every callee who keyed a valid score, and whose input webhook the dialer
   // took (a 2xx), has exactly that response. One the provider could not deliver (the dialer was

@@ -1,6 +1,7 @@
 import type { Clock } from '../../src/clock/index.js';
 import type { AppDatabase } from '../../src/db/index.js';
 import { buildReport, type ReportDeps } from '../../src/reports/index.js';
+import { reportDeps } from './reports.js';
 
 /**
  * The outcomes of every list in the database must agree with one another, in the tables and in
@@ -8,7 +9,7 @@ import { buildReport, type ReportDeps } from '../../src/reports/index.js';
  * `responded`), as many billed calls as person-answered calls. Returns the disagreements, one line
  * each naming the list; empty when all agree.
  */
-export function outcomeDisagreements(database: AppDatabase, clock: Clock, config: ReportDeps['config']): string[] {
+export async function outcomeDisagreements(database: AppDatabase, clock: Clock, config: ReportDeps['config']): Promise<string[]> {
   const { sqlite } = database;
   const problems: string[] = [];
   const lists = sqlite.prepare('SELECT id FROM lists ORDER BY id').all() as { id: number }[];
@@ -20,7 +21,7 @@ export function outcomeDisagreements(database: AppDatabase, clock: Clock, config
     const billed = n('SELECT count(*) AS n FROM billing_lines WHERE list_id = ?');
     const personAnswered = n(`SELECT count(*) AS n FROM calls WHERE list_id = ? AND outcome = 'human'`);
     if (billed !== personAnswered) problems.push(`list ${id}: ${billed} billed calls but ${personAnswered} person-answered calls`);
-    const report = buildReport({ database, clock, config }, { listId: id });
+    const report = await buildReport(reportDeps(database, { clock, config }), { listId: id });
     if (report.responses !== report.dispositions.responded) problems.push(`list ${id}: the report counts ${report.responses} responses and ${report.dispositions.responded} responded`);
     if (report.billing.billableCalls !== report.calls.answeredByPerson) {
       problems.push(`list ${id}: the report bills ${report.billing.billableCalls} calls of ${report.calls.answeredByPerson} answered by a person`);

@@ -2,10 +2,12 @@ import { randomUUID } from 'node:crypto';
 import type { Tariff } from '../../src/config/index.js';
 import { addClient, SqliteClientStore, SqliteListStore, type ClientStore, type ListStore } from '../../src/contacts/index.js';
 import type { ManualClock } from '../../src/clock/index.js';
-import { sqliteReader, type AppDatabase, type SqlReader } from '../../src/db/index.js';
+import { sqliteReader, type AppDatabase } from '../../src/db/index.js';
 import type { CallOutcome, CommentStatus, ContactStatus } from '../../src/db/schema/index.js';
 import { openDetractorFollowUp } from '../../src/followup/index.js';
 import { sqliteCallUnits } from '../../src/calls/index.js';
+import { reportReads } from '../../src/app/report-reads.js';
+import type { ReportServiceDeps } from '../../src/reports/index.js';
 
 export const REPORT_TARIFF: Tariff = { currency: 'EUR', callFeeMinor: 0, perMinuteMinor: 12, firstIncrementSeconds: 60, nextIncrementSeconds: 60 };
 export const START = Date.UTC(2026, 0, 5, 10, 0, 0);
@@ -180,9 +182,18 @@ export async function seedClient(database: AppDatabase, clock: ManualClock, name
   return { clientId: client.id, apiKey };
 }
 
-/** The stores the client API and the console read, and their reader, on the test's SQLite database (as app/ builds them). */
-export function clientStores(database: AppDatabase): { lists: ListStore; clients: ClientStore; reader: SqlReader } {
-  return { lists: new SqliteListStore(database), clients: new SqliteClientStore(database), reader: sqliteReader(database) };
+/** The stores the client API and the console read, and the reports' reads, on the test's SQLite database (as app/ builds them). */
+export function clientStores(database: AppDatabase): { lists: ListStore; clients: ClientStore } & Pick<ReportServiceDeps, 'reader' | 'listSettings'> {
+  return { lists: new SqliteListStore(database), clients: new SqliteClientStore(database), ...reportReads({ reader: sqliteReader(database), config: { defaultTariff: REPORT_TARIFF } }) };
+}
+
+/** A report's deps on the test's SQLite database (no signed links unless `linkSecret` is given). */
+export function reportDeps(
+  database: AppDatabase,
+  rest: Pick<ReportServiceDeps, 'clock'> & { config?: Partial<ReportServiceDeps['config']>; linkSecret?: string | undefined },
+): ReportServiceDeps {
+  const config = { defaultTariff: REPORT_TARIFF, recordingsDir: '/nonexistent', ...rest.config };
+  return { ...reportReads({ reader: sqliteReader(database), config }), clock: rest.clock, config, linkSecret: rest.linkSecret };
 }
 
 /** Opens the detractor follow-up (case and alert) of every response of a list, as the input webhook would; the case ids. */

@@ -5,6 +5,7 @@ import type { Command } from 'commander';
 import express from 'express';
 import { consoleDeps } from '../../app/console.js';
 import { openContext, type AppContext } from '../../app/context.js';
+import { reportReads } from '../../app/report-reads.js';
 import { mountConsole } from '../../console/index.js';
 import { listen } from '../../http/index.js';
 import { ScaledClock, systemClock } from '../../clock/index.js';
@@ -132,7 +133,7 @@ async function runDemo(flags: DemoFlags): Promise<void> {
       // Wait for every retry: the demo runs the list to its end.
       maxWait: 24 * 3600_000,
     });
-    const report = buildReport({ database: ctx.database, clock, config: ctx.config }, { listId: summary.listId!, audience: 'operator' });
+    const report = await buildReport({ ...reportReads({ reader: ctx.backend.stores.reader, config: ctx.config }), clock, config: ctx.config }, { listId: summary.listId!, audience: 'operator' });
     const interval = report.npsCi95 ? ` (95% interval ${report.npsCi95[0].toFixed(1)} to ${report.npsCi95[1].toFixed(1)})` : '';
     printLine(
       `NPS ${report.nps === null ? '-' : report.nps.toFixed(1)}${interval} from ${report.responses} responses: ` +

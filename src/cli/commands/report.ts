@@ -3,6 +3,7 @@ import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { Option, type Command } from 'commander';
 import { openContext, type AppContext } from '../../app/context.js';
+import { reportReads } from '../../app/report-reads.js';
 import { AppError } from '../../errors/index.js';
 import {
   createReportLink,
@@ -85,16 +86,16 @@ function checkFlags(flags: ReportFlags): void {
 }
 
 async function report(ctx: AppContext, listId: number, flags: ReportFlags): Promise<void> {
-  const deps: ReportServiceDeps = { database: ctx.database, clock: ctx.clock, config: ctx.config, linkSecret: ctx.config.reportLinkSecret };
+  const deps: ReportServiceDeps = { ...reportReads({ reader: ctx.backend.stores.reader, config: ctx.config }), clock: ctx.clock, config: ctx.config, linkSecret: ctx.config.reportLinkSecret };
   if (flags.link) {
     const baseUrl = ctx.config.publicBaseUrl ?? `http://127.0.0.1:${ctx.config.port}`;
-    const link = createReportLink(deps, { listId, format: flags.format ?? 'html', expiresInMs: flags.expires ?? DEFAULT_LINK_LIFETIME_MS, baseUrl });
+    const link = await createReportLink(deps, { listId, format: flags.format ?? 'html', expiresInMs: flags.expires ?? DEFAULT_LINK_LIFETIME_MS, baseUrl });
     printLine(link.url);
     process.stderr.write(`Valid until ${link.expiresAt}; served by \`nps-dialer serve\` at ${baseUrl}.\n`);
     return;
   }
   const outDir = flags.out ? path.dirname(path.resolve(flags.out)) : process.cwd();
-  const rendered = flags.by ? renderAgentReport(deps, { listId, format: flags.format === 'csv' ? 'csv' : 'json' }) : renderReport(deps, {
+  const rendered = flags.by ? await renderAgentReport(deps, { listId, format: flags.format === 'csv' ? 'csv' : 'json' }) : await renderReport(deps, {
     listId,
     format: flags.format ?? 'json',
     full: flags.full,

@@ -3,12 +3,12 @@ import type { Command } from 'commander';
 import { openContext, type AppContext } from '../../app/context.js';
 import { consoleDeps } from '../../app/console.js';
 import { startDialerRuntime } from '../../app/dialer-runtime.js';
+import { sqliteReader } from '../../db/index.js';
 import { awaitLateRecordings, type GaugeSnapshot } from '../../calls/index.js';
 import { mountConsole } from '../../console/index.js';
 import { billingTotals, formatMoney } from '../../billing/index.js';
 import { acquireDialerLock, runCampaign, saveListSettings, SqliteRunStore, type CampaignProgress, type CampaignResult } from '../../dialer/index.js';
 import { SqliteListStore } from '../../contacts/index.js';
-import { sqliteReader } from '../../db/index.js';
 import { listDeliverySummary, type ListDeliverySummary } from '../../notifications/index.js';
 import { formatTime, plural, printLine } from '../output.js';
 import { addDialingOptions, settingsPatch, type DialingFlags } from '../dialing-options.js';
@@ -114,7 +114,7 @@ async function dialList(ctx: AppContext, listId: number, flags: RunFlags, lockLo
     // retried by the next `run` or `serve` (they are stored).
     await runtime.deliveries.flushList(listId);
     await runtime.deliveries.deliverDue();
-    printSummary(ctx, listId, result);
+    await printSummary(ctx, listId, result);
     return result;
   } finally {
     display.stop();
@@ -124,9 +124,9 @@ async function dialList(ctx: AppContext, listId: number, flags: RunFlags, lockLo
   }
 }
 
-function printSummary(ctx: AppContext, listId: number, result: CampaignResult): void {
+async function printSummary(ctx: AppContext, listId: number, result: CampaignResult): Promise<void> {
   const p = result.progress;
-  const billing = billingTotals(ctx.database, listId);
+  const billing = await billingTotals(sqliteReader(ctx.database), listId);
   const final = p.contacts - (p.byStatus.pending ?? 0) - (p.byStatus.dialing ?? 0);
   printLine(
     `${final}/${plural(p.contacts, 'contact')} final after ${plural(p.calls, 'call')} (${p.dialled} in this run): ` +
