@@ -3,6 +3,7 @@ import { bridgeSignals, type SignalBridge, type Term } from '../cluster/index.js
 import { LocalPacer, reconcileInFlight, runCampaign, type AccountPacer } from '../dialer/index.js';
 import { consoleDeps } from './console.js';
 import { mountConsole } from '../console/index.js';
+import { AppError } from '../errors/index.js';
 import { mountApi } from '../http/index.js';
 import type { Logger } from '../logging/index.js';
 import { produceInterimReports } from '../reports/index.js';
@@ -60,6 +61,10 @@ interface TermWork {
 export async function startDaemon(ctx: AppContext, options: StartDaemonOptions = {}): Promise<Daemon> {
   const logger = ctx.logger.child({ module: 'daemon' });
   const stores = ctx.backend.stores;
+  if (ctx.backend.kind === 'postgres' && ctx.config.interimReports) {
+    // Their files and announcement are still written through the SQLite database (reports/interim.ts).
+    throw new AppError('CONFIG_INVALID', 'INTERIM_REPORT_CRON works on SQLite only for now; unset it on a PostgreSQL cluster (docs/deployment.md)');
+  }
   let leadership: Leadership | undefined;
   let runtime: DialerRuntime | undefined;
   let bridge: SignalBridge | undefined;
@@ -94,7 +99,6 @@ export async function startDaemon(ctx: AppContext, options: StartDaemonOptions =
       },
       extra: (app) => {
         mountApi({
-          database: ctx.database,
           ...reportReads({ reader: stores.reader, config: ctx.config }),
           commentStores: stores.comments,
           lists: stores.lists,

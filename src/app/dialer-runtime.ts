@@ -60,7 +60,6 @@ export async function startDialerRuntime(ctx: AppContext, options: StartDialerRu
   const vonage = config.vonage;
   if (!vonage) throw new AppError('CONFIG_INVALID', 'the dialer needs the Vonage credentials (VONAGE_*); see docs/configuration.md');
   const base: CallDeps = {
-    database: ctx.database,
     units: ctx.backend.stores.callUnits,
     clock: ctx.clock,
     logger: logger.child({ module: 'dialer' }),
@@ -114,7 +113,7 @@ export async function startDialerRuntime(ctx: AppContext, options: StartDialerRu
       );
   // Alerts and announcements queued by this process or left pending by an earlier one. Only the
   // dialer (the lock holder, the elected node) runs this worker, so there is one per database.
-  const reportDeps = { database: ctx.database, clock: ctx.clock, config, linkSecret: config.reportLinkSecret };
+  const reportDeps = { clock: ctx.clock, linkSecret: config.reportLinkSecret };
   const alerts = { alerts: ctx.backend.stores.alerts };
   const deliveries = new WebhookDeliveries({
     store: ctx.backend.stores.deliveries,

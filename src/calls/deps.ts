@@ -1,5 +1,4 @@
 import type { Clock } from '../clock/index.js';
-import type { AppDatabase } from '../db/index.js';
 import type { Logger } from '../logging/index.js';
 import type { ListSettingsBook } from '../contacts/index.js';
 import type { DialerGauges } from './gauges.js';
@@ -8,7 +7,6 @@ import type { CallUnits } from './units.js';
 
 /** What the call-handling functions are given; built once per process by the composition root. */
 export interface CallDeps {
-  database: AppDatabase;
   /** The stores of calls, responses, contacts, billing and follow-up, and their unit of work. */
   units: CallUnits;
   clock: Clock;

@@ -4,7 +4,6 @@ import { z } from 'zod';
 import type { Clock } from '../clock/index.js';
 import { resolveFromRoot, type FrequencyCaps } from '../config/index.js';
 import type { SqlReader } from '../db/index.js';
-import type { AppDatabase } from '../db/index.js';
 import { authenticateClient, type ClientStore, type ListStore } from '../contacts/index.js';
 import { AppError, HTTP_STATUS, toAppError } from '../errors/index.js';
 import { listCases, updateCase, type CaseStore } from '../followup/index.js';
@@ -30,8 +29,6 @@ import { clearedCookie, readCookie, sameSecret, SESSION_COOKIE, sessionCookie, S
 import { errorPage, listPage, listsPage, signInPage, type PageFrame } from './views.js';
 
 export interface ConsoleDeps extends ReportServiceDeps {
-  /** The operator view's database (the reports read through `reader`). */
-  database: AppDatabase;
   config: ReportServiceDeps['config'] & {
     consoleOperatorToken?: string | undefined;
     consoleSessionMinutes?: number | undefined;

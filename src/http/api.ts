@@ -4,7 +4,6 @@ import helmet from 'helmet';
 import type { z } from 'zod';
 import type { FrequencyCaps } from '../config/index.js';
 import type { SqlReader } from '../db/index.js';
-import type { AppDatabase } from '../db/index.js';
 import { CommentsQuery, correctThemes, listComments, type CommentStores } from '../comments/index.js';
 import { authenticateClient, type Client, type ClientStore, type ListStore } from '../contacts/index.js';
 import { AppError } from '../errors/index.js';
@@ -27,8 +26,6 @@ import { failedAuthentications } from './failed-auth.js';
 import { sendRecording, sendReport } from './send.js';
 
 export interface ApiDeps extends ReportServiceDeps {
-  /** The triggered surveys' database (the reports read through `reader`). */
-  database: AppDatabase;
   config: ReportServiceDeps['config'] & { frequencyCaps?: FrequencyCaps | undefined };
   logger: Logger;
   /** The follow-up cases (GET and PATCH /cases). */

@@ -9,6 +9,21 @@ import { IdempotencyKey, TriggerRequest, type TriggerReason, type TriggerResult 
 import { InputBody, InputStepQuery, RecordingBody, StatusEventBody, TranscriptionBody } from './payloads.js';
 import { CallId, CaseId, ListId, ReportQuery, ResponseId } from './schemas.js';
 
+/** What /readyz answers (docs/deployment.md). */
+const NodeReadiness = z.object({
+  ready: z.boolean(),
+  node: z.string().optional(),
+  backend: z.enum(['sqlite', 'postgres']).optional(),
+  database: z.string().optional().describe("'ok', or why the database does not answer"),
+  draining: z.boolean().optional(),
+  dialing: z.boolean().optional().describe('whether this node dials (holds the lock or the lease)'),
+  dialer: z
+    .object({ node: z.string(), address: z.string().nullable(), fence: z.number().int(), leaseExpiresAt: z.string() })
+    .nullable()
+    .optional()
+    .describe("the cluster's dialing node, from the lease (PostgreSQL); null on SQLite"),
+});
+
 /** Where the document is served, without credentials (also at /openapi.json). */
 export const API_DOCUMENT_PATH = '/api/v1/openapi.json';
 
@@ -221,9 +236,25 @@ const ROUTES: RouteConfig[] = [
     method: 'get',
     path: '/healthz',
     tags: ['Discovery'],
-    summary: 'Liveness: the server answers',
+    summary: 'Liveness: the server answers, and which node it is',
     security: [],
-    responses: { 200: { description: 'Up.', content: json(z.object({ ok: z.literal(true) })) } },
+    responses: {
+      200: {
+        description: 'Up.',
+        content: json(z.object({ ok: z.literal(true), node: z.string().optional(), backend: z.enum(['sqlite', 'postgres']).optional(), dialing: z.boolean().optional(), draining: z.boolean().optional() })),
+      },
+    },
+  },
+  {
+    method: 'get',
+    path: '/readyz',
+    tags: ['Discovery'],
+    summary: "Readiness, for a load balancer's check: the node's database answers and it is not draining",
+    security: [],
+    responses: {
+      200: { description: 'Ready: send it traffic.', content: json(NodeReadiness) },
+      503: { description: 'Not ready (its database does not answer, or it drains after SIGTERM): send it nothing new.', content: json(NodeReadiness) },
+    },
   },
   {
     method: 'get',

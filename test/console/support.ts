@@ -50,8 +50,8 @@ export async function consoleFixture(options: Partial<Pick<ConsoleDeps, 'livePol
     logger,
     webhooks: h.deps,
     extra: (express) => {
-      mountApi({ database, ...clientStores(database), triggers: sqliteTriggerUnits(database), cases: new SqliteCaseStore(database), commentStores: sqliteCommentStores(database), clock, logger, config, linkSecret: LINK_SECRET })(express);
-      mountConsole({ database, ...clientStores(database), schedules: scheduleStore(database), clock, logger, cases: new SqliteCaseStore(database), config, linkSecret: LINK_SECRET, livePollMs: 5_000, liveMinIntervalMs: 0, ...options })(express);
+      mountApi({ ...clientStores(database), triggers: sqliteTriggerUnits(database), cases: new SqliteCaseStore(database), commentStores: sqliteCommentStores(database), clock, logger, config, linkSecret: LINK_SECRET })(express);
+      mountConsole({ ...clientStores(database), schedules: scheduleStore(database), clock, logger, cases: new SqliteCaseStore(database), config, linkSecret: LINK_SECRET, livePollMs: 5_000, liveMinIntervalMs: 0, ...options })(express);
     },
   });
   const link = (listId: number, format: 'json' | 'csv' | 'html' = 'html') => signReportLink(LINK_SECRET, { listId, format, expiresAt: clock.now() + 86_400_000 });

@@ -93,7 +93,7 @@ describe('the client API on hostile requests', () => {
     const app = createHttpApp({
       logger: h.deps.logger,
       webhooks: h.deps,
-      extra: mountApi({ database: h.database, ...clientStores(h.database), triggers: sqliteTriggerUnits(h.database), cases: new SqliteCaseStore(h.database), commentStores: sqliteCommentStores(h.database), clock: h.clock, logger: h.deps.logger, config: { defaultTariff: REPORT_TARIFF, recordingsDir: h.recordingsDir }, linkSecret: undefined, rateLimitPerMinute: 100_000, failedAuthLimit: 100_000 }),
+      extra: mountApi({ ...clientStores(h.database), triggers: sqliteTriggerUnits(h.database), cases: new SqliteCaseStore(h.database), commentStores: sqliteCommentStores(h.database), clock: h.clock, logger: h.deps.logger, config: { defaultTariff: REPORT_TARIFF, recordingsDir: h.recordingsDir }, linkSecret: undefined, rateLimitPerMinute: 100_000, failedAuthLimit: 100_000 }),
     });
     const segment = fc.oneof(fc.string({ maxLength: 12 }).map(encodeURIComponent), fc.constantFrom('..', '%2e%2e', 'lists', '1', '-1', '99999999999999999999', 'report', 'recordings', 'links'));
     await fc.assert(

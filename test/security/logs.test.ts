@@ -35,7 +35,7 @@ describe('what the logs never contain', () => {
     const app = createHttpApp({
       logger: ctx.logger,
       webhooks: runtime.deps,
-      extra: mountApi({ database: ctx.database, ...clientStores(ctx.database), triggers: sqliteTriggerUnits(ctx.database), cases: new SqliteCaseStore(ctx.database), commentStores: sqliteCommentStores(ctx.database), clock: ctx.clock, logger: ctx.logger, config: ctx.config, linkSecret: undefined }),
+      extra: mountApi({ ...clientStores(ctx.database), triggers: sqliteTriggerUnits(ctx.database), cases: new SqliteCaseStore(ctx.database), commentStores: sqliteCommentStores(ctx.database), clock: ctx.clock, logger: ctx.logger, config: ctx.config, linkSecret: undefined }),
     });
     await request(app).get('/api/v1/lists').set('Authorization', `Bearer ${apiKey}`);
     await request(app).get('/api/v1/lists').set('Authorization', `Bearer ${apiKey.slice(0, -2)}xx`);

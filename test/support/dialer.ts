@@ -95,7 +95,7 @@ export function webhookHarness(options: { apiHost?: string; privateKey?: string;
   const clock = new ManualClock(Date.UTC(2026, 0, 5, 10, 0, 0));
   const logger = options.logger ?? createSilentLogger();
   const recordingsDir = tempDir('nps-rec-');
-  const base: CallDeps = { database, units: sqliteCallUnits(database), clock, logger, signals: new CallSignals(), lists: new ListSettingsBook(sqliteReader(database), { defaultTariff: TARIFF }) };
+  const base: CallDeps = { units: sqliteCallUnits(database), clock, logger, signals: new CallSignals(), lists: new ListSettingsBook(sqliteReader(database), { defaultTariff: TARIFF }) };
   const commentStores = sqliteCommentStores(database);
   const recordings = new RecordingDownloads({
     comments: commentStores.comments,

@@ -123,7 +123,7 @@ function refOf(eventUrl: string): string {
 
 /** Dialer deps over a test environment; tests of the loop pass the fake telephony to runCampaign. */
 export function dialerDeps(env: TestEnv): DialerDeps {
-  return { database: env.database, runs: new SqliteRunStore(env.database), units: sqliteCallUnits(env.database), clock: env.clock, logger: env.logger, signals: new CallSignals(), lists: new ListSettingsBook(sqliteReader(env.database), { defaultTariff: TARIFF }) };
+  return { runs: new SqliteRunStore(env.database), units: sqliteCallUnits(env.database), clock: env.clock, logger: env.logger, signals: new CallSignals(), lists: new ListSettingsBook(sqliteReader(env.database), { defaultTariff: TARIFF }) };
 }
 
 /**
