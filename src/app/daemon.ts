@@ -3,7 +3,6 @@ import { bridgeSignals, type SignalBridge, type Term } from '../cluster/index.js
 import { LocalPacer, reconcileInFlight, runCampaign, type AccountPacer } from '../dialer/index.js';
 import { consoleDeps } from './console.js';
 import { mountConsole } from '../console/index.js';
-import { AppError } from '../errors/index.js';
 import { mountApi } from '../http/index.js';
 import type { Logger } from '../logging/index.js';
 import { produceInterimReports } from '../reports/index.js';
@@ -61,10 +60,9 @@ interface TermWork {
 export async function startDaemon(ctx: AppContext, options: StartDaemonOptions = {}): Promise<Daemon> {
   const logger = ctx.logger.child({ module: 'daemon' });
   const stores = ctx.backend.stores;
-  if (ctx.backend.kind === 'postgres' && ctx.config.interimReports) {
-    // Their files and announcement are still written through the SQLite database (reports/interim.ts).
-    throw new AppError('CONFIG_INVALID', 'INTERIM_REPORT_CRON works on SQLite only for now; unset it on a PostgreSQL cluster (docs/deployment.md)');
-  }
+  // Interim reports still write their row and announcement through SQLite (reports/interim.ts).
+  const interimReports = ctx.backend.kind === 'sqlite' && ctx.config.interimReports !== null;
+  if (ctx.backend.kind === 'postgres' && ctx.config.interimReports) logger.warn('interim reports are off: on PostgreSQL they are not written yet (docs/deployment.md)');
   let leadership: Leadership | undefined;
   let runtime: DialerRuntime | undefined;
   let bridge: SignalBridge | undefined;
@@ -130,7 +128,7 @@ export async function startDaemon(ctx: AppContext, options: StartDaemonOptions =
     const pacer = options.rateClock ? new LocalPacer({ telephony: started.telephony, clock: options.rateClock, pace: { cps: ctx.config.accountCps } }) : started.pacer;
     let work: TermWork | undefined;
     const lead = (term: Term): void => {
-      work = startTerm(ctx, started, { term, pacer, options, late, logger });
+      work = startTerm(ctx, started, { term, pacer, options, late, logger, interimReports });
     };
     const lead0 = leadership!;
     lead0.start(lead);
@@ -178,7 +176,7 @@ export async function startDaemon(ctx: AppContext, options: StartDaemonOptions =
 function startTerm(
   ctx: AppContext,
   started: DialerRuntime,
-  t: { term: Term; pacer: AccountPacer; options: StartDaemonOptions; late: { triggered?: TriggeredListsRunner }; logger: Logger },
+  t: { term: Term; pacer: AccountPacer; options: StartDaemonOptions; late: { triggered?: TriggeredListsRunner }; logger: Logger; interimReports: boolean },
 ): TermWork {
   const { term, pacer, options, late, logger } = t;
   const stores = ctx.backend.stores;
@@ -213,7 +211,7 @@ function startTerm(
     isBusy: (listId) => runner.runningLists.includes(listId),
   });
   late.triggered = triggered;
-  const interim = ctx.config.interimReports ? interimReportJob(ctx, started) : null;
+  const interim = t.interimReports ? interimReportJob(ctx, started) : null;
   const begin = (async () => {
     for (const listId of await stores.runs.listsInFlight()) {
       if (term.signal.aborted) return;

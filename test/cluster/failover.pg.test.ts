@@ -91,5 +91,5 @@ describeOnPostgres('a cluster of three nodes', () => {
     expect(billing.lines).toBe(billing.human);
     const respondents = (await pool.query<{ n: number }>(`SELECT count(*)::int AS n FROM contacts WHERE status = 'responded'`)).rows[0]!.n;
     expect(respondents).toBe(stored.size);
-  });
+  }, 600_000);
 });

@@ -6,7 +6,7 @@ import pg from 'pg';
 import { systemClock } from '../../src/clock/index.js';
 import { resolveFromRoot } from '../../src/config/index.js';
 import { createSilentLogger } from '../../src/logging/index.js';
-import { startSandbox, type Sandbox, type SandboxCallRecord } from '../../src/sandbox/index.js';
+import { POOL_LANGUAGES, startSandbox, type Sandbox, type SandboxCallRecord } from '../../src/sandbox/index.js';
 import { campaignNumber, testPrivateKey } from './campaign.js';
 import { exited, freePort, spawnCli } from './cli.js';
 import { tempDir } from './factories.js';
@@ -75,7 +75,7 @@ export async function startCluster(options: ClusterOptions): Promise<RunningClus
     cps: options.cps,
     timeScale: 5,
     clock: systemClock,
-    speech: { synthesis: 'off', transcription: { languages: [] } },
+    speech: { synthesis: 'off', transcription: { languages: [...POOL_LANGUAGES] } },
     seed: options.seed ?? 17,
     population: { outcomes: { answered: 65, busy: 10, unanswered: 10, machine: 10, failed: 5 }, commentRate: 0, invalidKeyRate: 0.05, noInputRate: 0.05, optOutRate: 0.02, hangupRate: 0.03 },
     logger: createSilentLogger(),

@@ -17,7 +17,7 @@ export function registerClientsCommands(program: Command): void {
     .action(async (name: string, options: { json?: boolean }) => {
       const ctx = await openContext();
       try {
-        const { client, apiKey } = await addClient({ clients: new SqliteClientStore(ctx.database), clock: ctx.clock, name });
+        const { client, apiKey } = await addClient({ clients: ctx.backend.stores.clients, clock: ctx.clock, name });
         if (options.json) return printJson({ ...client, apiKey });
         printLine(`Client ${client.id} "${client.name}" created.`);
         printLine(`API key (shown only now; store it safely): ${apiKey}`);
@@ -38,7 +38,7 @@ export function registerClientsCommands(program: Command): void {
     .option('--json', 'print JSON')
     .action(async (clientId: number, flags: { alertUrl?: string; alertSecret?: string; reportUrl?: string; caseOwner?: string; taxonomy?: string; json?: boolean }) => {
       const ctx = await openContext();
-      const store = new SqliteClientStore(ctx.database);
+      const store = ctx.backend.stores.clients;
       const clear = (value: string | undefined) => (value === undefined ? undefined : value === 'none' ? null : value);
       try {
         // The file is read and validated before anything is written: a bad one changes nothing.
@@ -52,7 +52,7 @@ export function registerClientsCommands(program: Command): void {
               patch: { alertUrl: clear(flags.alertUrl), alertSecret: flags.alertSecret, reportUrl: clear(flags.reportUrl), caseOwner: clear(flags.caseOwner) },
             })
           : { client: await getClient({ clients: store, clientId }), generatedSecret: undefined };
-        const taxonomies = new SqliteTaxonomyStore(ctx.database);
+        const taxonomies = ctx.backend.stores.comments.taxonomies;
         const themes =
           flags.taxonomy === undefined ? await clientTaxonomy(taxonomies, clientId) : await setClientTaxonomy(taxonomies, { clientId, taxonomy, source: `--taxonomy ${flags.taxonomy}` });
         if (flags.json) return printJson({ ...client, taxonomy: themes, ...(generatedSecret ? { alertSecret: generatedSecret } : {}) });
@@ -71,8 +71,8 @@ export function registerClientsCommands(program: Command): void {
     .action(async (clientId: number, flags: { json?: boolean }) => {
       const ctx = await openContext({ readOnly: true });
       try {
-        const client = await getClient({ clients: new SqliteClientStore(ctx.database), clientId });
-        const themes = await clientTaxonomy(new SqliteTaxonomyStore(ctx.database), clientId);
+        const client = await getClient({ clients: ctx.backend.stores.clients, clientId });
+        const themes = await clientTaxonomy(ctx.backend.stores.comments.taxonomies, clientId);
         if (flags.json) return printJson({ ...client, taxonomy: themes });
         printClient(client, themes);
       } finally {
@@ -87,7 +87,7 @@ export function registerClientsCommands(program: Command): void {
     .action(async (options: { json?: boolean }) => {
       const ctx = await openContext({ readOnly: true });
       try {
-        const all = await listClients({ clients: new SqliteClientStore(ctx.database) });
+        const all = await listClients({ clients: ctx.backend.stores.clients });
         if (options.json) return printJson(all);
         if (all.length === 0) return printLine('No clients yet. Add one with `nps-dialer clients add <name>`.');
         printLine(table(['ID', 'NAME', 'KEY PREFIX', 'CREATED'], all.map((c) => [c.id, c.name, c.apiKeyPrefix ?? '-', formatTime(c.createdAt)])));

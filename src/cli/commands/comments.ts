@@ -52,7 +52,7 @@ export function registerCommentsCommands(program: Command): void {
       try {
         const parsed = CommentsQuery.safeParse({ ...(flags.theme ? { theme: flags.theme } : {}), ...(flags.category ? { category: flags.category } : {}) });
         if (!parsed.success) throw new AppError('USAGE', parsed.error.issues.map((i) => `--${String(i.path[0])}: ${i.message}`).join('; '));
-        const found = await listComments(sqliteCommentStores(ctx.database).comments, { listId, query: parsed.data });
+        const found = await listComments(ctx.backend.stores.comments.comments, { listId, query: parsed.data });
         if (flags.json) return printJson(found);
         if (found.length === 0) return printLine('No comments with words.');
         printLine(table(['RESPONSE', 'SCORE', 'PHONE', 'THEMES', 'SENTIMENT', 'REASON', 'TEXT'], found.map(commentRow)));
@@ -73,7 +73,7 @@ export function registerCommentsCommands(program: Command): void {
       try {
         const themes = flags.themes.split(',').map((t) => t.trim()).filter((t) => t !== '');
         const result = await correctThemes(
-          { ...sqliteCommentStores(ctx.database), clock: ctx.clock, logger: ctx.logger },
+          { ...ctx.backend.stores.comments, clock: ctx.clock, logger: ctx.logger },
           { responseId, actor: { kind: 'operator' }, correction: { themes, ...(flags.sentiment ? { sentiment: flags.sentiment } : {}) } },
         );
         if (flags.json) return printJson(result);
@@ -93,7 +93,7 @@ export function registerCommentsCommands(program: Command): void {
     .action(async (listId: number, flags: { json?: boolean }) => {
       const ctx = await openContext();
       try {
-        const summary = await reclassifyList({ ...sqliteCommentStores(ctx.database), clock: ctx.clock, logger: ctx.logger }, listId);
+        const summary = await reclassifyList({ ...ctx.backend.stores.comments, clock: ctx.clock, logger: ctx.logger }, listId);
         if (flags.json) return printJson(summary);
         printLine(`List ${listId}: classified ${summary.classified}, kept manual ${summary.keptManual}, changed ${summary.changed}.`);
       } finally {
@@ -106,7 +106,7 @@ export function registerCommentsCommands(program: Command): void {
 async function clientTaxonomyOf(nameOrId: string): Promise<Taxonomy> {
   const ctx = await openContext({ readOnly: true });
   try {
-    const { taxonomies } = sqliteCommentStores(ctx.database);
+    const { taxonomies } = ctx.backend.stores.comments;
     return await taxonomyOfClient(taxonomies, await findClientId(taxonomies, nameOrId));
   } finally {
     await ctx.close();

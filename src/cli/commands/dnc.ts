@@ -18,7 +18,7 @@ export function registerDncCommands(program: Command): void {
     .action(async (numbers: string[], options: { country?: ReturnType<typeof countryCode>; reason?: string; json?: boolean }) => {
       const ctx = await openContext();
       try {
-        const summary = await addSuppressions({ suppressions: new SqliteSuppressionStore(ctx.database), clock: ctx.clock, numbers, country: options.country, source: 'operator', reason: options.reason });
+        const summary = await addSuppressions({ suppressions: ctx.backend.stores.suppressions, clock: ctx.clock, numbers, country: options.country, source: 'operator', reason: options.reason });
         report(summary, options.json);
         if (summary.invalid.length > 0) process.exitCode = 3;
       } finally {
@@ -37,7 +37,7 @@ export function registerDncCommands(program: Command): void {
       const numbers = await readNumbersFile(file);
       const ctx = await openContext();
       try {
-        const summary = await addSuppressions({ suppressions: new SqliteSuppressionStore(ctx.database), clock: ctx.clock, numbers, country: options.country, source: 'import', reason: options.reason });
+        const summary = await addSuppressions({ suppressions: ctx.backend.stores.suppressions, clock: ctx.clock, numbers, country: options.country, source: 'import', reason: options.reason });
         report(summary, options.json);
         if (summary.invalid.length > 0) process.exitCode = 3;
       } finally {
@@ -53,7 +53,7 @@ export function registerDncCommands(program: Command): void {
     .action(async (number: string, options: { country?: ReturnType<typeof countryCode> }) => {
       const ctx = await openContext();
       try {
-        const { e164 } = await removeSuppression({ suppressions: new SqliteSuppressionStore(ctx.database), number, country: options.country });
+        const { e164 } = await removeSuppression({ suppressions: ctx.backend.stores.suppressions, number, country: options.country });
         printLine(`Removed ${e164} from the do-not-call list.`);
       } finally {
         await ctx.close();
@@ -68,7 +68,7 @@ export function registerDncCommands(program: Command): void {
     .action(async (options: { json?: boolean; mask?: boolean }) => {
       const ctx = await openContext({ readOnly: true });
       try {
-        const entries = (await listSuppressions({ suppressions: new SqliteSuppressionStore(ctx.database) })).map((e) => ({ ...e, phoneE164: options.mask ? maskPhone(e.phoneE164) : e.phoneE164 }));
+        const entries = (await listSuppressions({ suppressions: ctx.backend.stores.suppressions })).map((e) => ({ ...e, phoneE164: options.mask ? maskPhone(e.phoneE164) : e.phoneE164 }));
         if (options.json) return printJson(entries);
         if (entries.length === 0) return printLine('The do-not-call list is empty.');
         printLine(table(['NUMBER', 'SOURCE', 'ADDED', 'REASON'], entries.map((e) => [e.phoneE164, e.source, formatTime(e.createdAt), e.reason ?? ''])));

@@ -20,7 +20,7 @@ export function registerFollowUpCommands(program: Command): void {
     .action(async (flags: { list?: number; limit?: number; json?: boolean }) => {
       const ctx = await openContext({ readOnly: true });
       try {
-        const alerts = await listAlerts({ alerts: new SqliteAlertStore(ctx.database) }, { listId: flags.list, limit: flags.limit });
+        const alerts = await listAlerts({ alerts: ctx.backend.stores.alerts }, { listId: flags.list, limit: flags.limit });
         if (flags.json) return printJson(alerts);
         if (alerts.length === 0) return printLine('No detractor alerts yet.');
         printLine(
@@ -72,7 +72,7 @@ export function registerFollowUpCommands(program: Command): void {
           ...(flags.before ? { before: flags.before } : {}),
         });
         if (!parsed.success) throw new AppError('USAGE', parsed.error.issues.map((i) => `--${String(i.path[0])}: ${i.message}`).join('; '));
-        const found = await listCases({ cases: new SqliteCaseStore(ctx.database), clock: ctx.clock }, { query: parsed.data });
+        const found = await listCases({ cases: ctx.backend.stores.cases, clock: ctx.clock }, { query: parsed.data });
         if (flags.json) return printJson(found);
         if (found.length === 0) return printLine('No cases.');
         printLine(table(['ID', 'LIST', 'SCORE', 'AGENT', 'CONTACT', 'THEMES', 'REASON', 'OWNER', 'STATUS', 'DUE'], found.map(caseRow)));
@@ -97,7 +97,7 @@ export function registerFollowUpCommands(program: Command): void {
           ...(flags.owner !== undefined ? { owner: flags.owner === 'none' ? null : flags.owner } : {}),
           ...(flags.note !== undefined ? { note: flags.note === '' ? null : flags.note } : {}),
         };
-        const updated = await updateCase({ cases: new SqliteCaseStore(ctx.database), clock: ctx.clock }, { caseId, patch });
+        const updated = await updateCase({ cases: ctx.backend.stores.cases, clock: ctx.clock }, { caseId, patch });
         if (flags.json) return printJson(updated);
         printLine(table(['ID', 'LIST', 'SCORE', 'AGENT', 'CONTACT', 'THEMES', 'REASON', 'OWNER', 'STATUS', 'DUE'], [caseRow(updated)]));
       } finally {

@@ -34,7 +34,7 @@ export function registerListsCommands(program: Command): void {
     .action(async (options: { json?: boolean }) => {
       const ctx = await openContext({ readOnly: true });
       try {
-        const all = await listLists({ lists: new SqliteListStore(ctx.database) });
+        const all = await listLists({ lists: ctx.backend.stores.lists });
         if (options.json) return printJson(all);
         if (all.length === 0) return printLine('No lists yet. Import one with `nps-dialer lists import <file> --name <name>`.');
         printLine(
@@ -67,8 +67,8 @@ export function registerListsCommands(program: Command): void {
       const { describeListPace, listLanguages } = await import('../../dialer/index.js');
       const ctx = await openContext({ readOnly: true });
       try {
-        const list = await showList({ lists: new SqliteListStore(ctx.database), listId });
-        const reader = sqliteReader(ctx.database);
+        const list = await showList({ lists: ctx.backend.stores.lists, listId });
+        const reader = ctx.backend.stores.reader;
         const book = new ListSettingsBook(reader, ctx.config);
         const pace = await describeListPace({ reader, lists: book, accountCps: ctx.config.accountCps, listId });
         const languages = await listLanguages({ reader, lists: book, listId });
@@ -107,7 +107,7 @@ export function registerListsCommands(program: Command): void {
       const { planList } = await import('../../dialer/index.js');
       const ctx = await openContext({ readOnly: true });
       try {
-        const reader = sqliteReader(ctx.database);
+        const reader = ctx.backend.stores.reader;
         const plan = await planList({ reader, lists: new ListSettingsBook(reader, ctx.config), listId, now: ctx.clock.now() });
         if (options.json) return printJson(plan);
         printPlan(plan);
@@ -130,7 +130,7 @@ export function registerListsCommands(program: Command): void {
         const { pauseList, resumeList } = await import('../../dialer/index.js');
         const ctx = await openContext();
         try {
-          const lists = new SqliteListStore(ctx.database);
+          const lists = ctx.backend.stores.lists;
           const result = verb === 'pause' ? await pauseList({ lists, clock: ctx.clock }, { listId }) : await resumeList({ lists }, { listId });
           if (verb === 'pause') {
             printLine(result.changed ? `List ${listId} is paused: no new calls until \`nps-dialer lists resume ${listId}\`.` : `List ${listId} was already paused since ${formatTime(result.pausedAt!)}.`);
@@ -173,9 +173,9 @@ export function registerListsCommands(program: Command): void {
       try {
         // Contacts already waiting (parked at an opening, waiting out a retry delay) are re-planned under the new rules.
         const { list, replanned } = await saveListSettings({
-          lists: new SqliteListStore(ctx.database),
+          lists: ctx.backend.stores.lists,
           runs: new SqliteRunStore(ctx.database),
-          reader: sqliteReader(ctx.database),
+          reader: ctx.backend.stores.reader,
           config: ctx.config,
           now: ctx.clock.now(),
           listId,
@@ -210,7 +210,7 @@ export function registerListsCommands(program: Command): void {
       const ctx = await openContext();
       try {
         const list = await createList({
-          lists: new SqliteListStore(ctx.database),
+          lists: ctx.backend.stores.lists,
           clock: ctx.clock,
           input: {
             name,

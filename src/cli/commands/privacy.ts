@@ -17,7 +17,7 @@ export function registerPrivacyCommands(program: Command): void {
     .action(async (number: string, options: { country?: ReturnType<typeof countryCode>; json?: boolean }) => {
       const ctx = await openContext();
       try {
-        const summary = await eraseNumber({ erasures: new SqliteErasureStore(ctx.database), clock: ctx.clock, logger: ctx.logger.child({ module: 'privacy' }), recordingsDir: ctx.config.recordingsDir, number, country: options.country });
+        const summary = await eraseNumber({ erasures: ctx.backend.stores.erasures, clock: ctx.clock, logger: ctx.logger.child({ module: 'privacy' }), recordingsDir: ctx.config.recordingsDir, number, country: options.country });
         if (options.json) return printJson(summary);
         printLine(
           `Erasure ${summary.erasureId}: removed ${summary.contacts} contact(s) from ${summary.lists} list(s), ${summary.calls} call(s), ` +
@@ -41,7 +41,7 @@ export function registerPrivacyCommands(program: Command): void {
     .action(async (options: { json?: boolean }) => {
       const ctx = await openContext();
       try {
-        const summary = await purgeRecordings({ comments: new SqliteCommentStore(ctx.database), clock: ctx.clock, logger: ctx.logger.child({ module: 'privacy' }), recordingsDir: ctx.config.recordingsDir, days: ctx.config.recordingRetentionDays });
+        const summary = await purgeRecordings({ comments: ctx.backend.stores.comments.comments, clock: ctx.clock, logger: ctx.logger.child({ module: 'privacy' }), recordingsDir: ctx.config.recordingsDir, days: ctx.config.recordingRetentionDays });
         if (options.json) return printJson(summary);
         printLine(
           ctx.config.recordingRetentionDays > 0

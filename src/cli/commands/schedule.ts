@@ -37,7 +37,7 @@ export function registerScheduleCommands(program: Command): void {
       const ctx = await openContext();
       try {
         const added = await addSchedule({
-          schedules: scheduleStore(ctx.database),
+          schedules: ctx.backend.stores.schedules,
           clock: ctx.clock,
           input: { listId, cron: flags.cron, timezone: flags.tz ?? localZone(), until: flags.until, durationMs: flags.for },
         });
@@ -58,7 +58,7 @@ export function registerScheduleCommands(program: Command): void {
     .action(async (flags: { json?: boolean }) => {
       const ctx = await openContext({ readOnly: true });
       try {
-        const all = await listSchedules({ schedules: scheduleStore(ctx.database), clock: ctx.clock });
+        const all = await listSchedules({ schedules: ctx.backend.stores.schedules, clock: ctx.clock });
         if (flags.json) return printJson(all);
         if (all.length === 0) return printLine('No schedules. Add one with `nps-dialer schedule add <listId> --cron "0 20 * * *" --until 06:00`.');
         printLine(
@@ -79,7 +79,7 @@ export function registerScheduleCommands(program: Command): void {
     .action(async (id: number) => {
       const ctx = await openContext();
       try {
-        await removeSchedule({ schedules: scheduleStore(ctx.database), id });
+        await removeSchedule({ schedules: ctx.backend.stores.schedules, id });
         printLine(`Schedule ${id} removed.`);
       } finally {
         await ctx.close();

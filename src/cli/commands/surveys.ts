@@ -42,7 +42,7 @@ export function registerSurveysCommands(program: Command): void {
       const ctx = await openContext();
       try {
         const { result, replayed } = await triggerSurvey(
-          { units: sqliteTriggerUnits(ctx.database), reader: sqliteReader(ctx.database), clock: ctx.clock, logger: ctx.logger.child({ module: 'surveys' }), config: ctx.config },
+          { units: ctx.backend.stores.triggerUnits, reader: ctx.backend.stores.reader, clock: ctx.clock, logger: ctx.logger.child({ module: 'surveys' }), config: ctx.config },
           {
             idempotencyKey: flags.idempotencyKey,
             request: {
