@@ -6,12 +6,15 @@ import { PostgresLeaseStore, SqliteLeaseStore, type LeaseStore } from '../cluste
 import { postgresCommentStores, sqliteCommentStores, type CommentStores } from '../comments/index.js';
 import {
   PostgresClientStore,
+  PostgresImportSink,
   PostgresListStore,
   PostgresSuppressionStore,
   SqliteClientStore,
+  SqliteImportSink,
   SqliteListStore,
   SqliteSuppressionStore,
   type ClientStore,
+  type ImportSink,
   type ListStore,
   type SuppressionStore,
 } from '../contacts/index.js';
@@ -46,6 +49,8 @@ export interface Stores {
   erasures: ErasureStore;
   schedules: ScheduleStore;
   leases: LeaseStore;
+  /** Where `lists import` writes. */
+  imports: ImportSink;
 }
 
 export type Backend = ({ kind: 'sqlite'; database: AppDatabase } | { kind: 'postgres'; database: PostgresDatabase }) & { stores: Stores };
@@ -70,6 +75,7 @@ export function sqliteBackend(database: AppDatabase): Backend {
       erasures: new SqliteErasureStore(database),
       schedules: scheduleStore(database),
       leases: new SqliteLeaseStore(database),
+      imports: new SqliteImportSink(database),
     },
   };
 }
@@ -95,6 +101,7 @@ export function postgresBackend(database: PostgresDatabase): Backend {
       erasures: new PostgresErasureStore(pool),
       schedules: new PostgresScheduleStore(pool),
       leases: new PostgresLeaseStore(pool),
+      imports: new PostgresImportSink(pool),
     },
   };
 }

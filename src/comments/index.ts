@@ -6,7 +6,6 @@
 export { parseSpokenComment, spokenCommentRecord, withoutSpokenWords, type SpokenCommentRecord } from './speech.js';
 export { SqliteCommentStore, type CommentStore } from './comment-store.js';
 export { PostgresCommentStore } from './comment-store.pg.js';
-export { SqliteTaxonomyStore } from './taxonomy-store.js';
 export { PostgresTaxonomyStore } from './taxonomy-store.pg.js';
 export { sqliteCommentStores, type CommentStores } from './stores.js';
 export { postgresCommentStores } from './stores.pg.js';

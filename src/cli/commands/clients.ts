@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { openContext } from '../../app/context.js';
-import { clientTaxonomy, setClientTaxonomy, SqliteTaxonomyStore, type ClientTaxonomy } from '../../comments/index.js';
-import { addClient, getClient, listClients, SqliteClientStore, updateClientSettings, type ClientDetails } from '../../contacts/index.js';
+import { clientTaxonomy, setClientTaxonomy, type ClientTaxonomy } from '../../comments/index.js';
+import { addClient, getClient, listClients, updateClientSettings, type ClientDetails } from '../../contacts/index.js';
 import { formatTime, printJson, printLine, table } from '../output.js';
 import { positiveInt } from '../parse.js';
 import { readTaxonomyFile } from './comments.js';

@@ -4,7 +4,7 @@ import type { Readable } from 'node:stream';
 import { Option, type Command } from 'commander';
 import { openContext } from '../../app/context.js';
 import { NPS_CATEGORIES } from '../../ivr/index.js';
-import { CommentsQuery, correctThemes, findClientId, listComments, reclassifyList, SENTIMENT_CHOICES, sqliteCommentStores, taxonomyOfClient, type CommentView } from '../../comments/index.js';
+import { CommentsQuery, correctThemes, findClientId, listComments, reclassifyList, SENTIMENT_CHOICES, taxonomyOfClient, type CommentView } from '../../comments/index.js';
 import { AppError } from '../../errors/index.js';
 import { SURVEY_LANGUAGES, type SurveyLanguage } from '../../ivr/index.js';
 import { compileTaxonomy, DEFAULT_TAXONOMY, OTHER_THEME_ID, parseTaxonomy, themeLabel, type CompiledTaxonomy, type Taxonomy } from '../../themes/index.js';

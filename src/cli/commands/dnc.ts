@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { openContext } from '../../app/context.js';
-import { addSuppressions, listSuppressions, readNumbersFile, removeSuppression, SqliteSuppressionStore, type AddSuppressionsSummary } from '../../contacts/index.js';
+import { addSuppressions, listSuppressions, readNumbersFile, removeSuppression, type AddSuppressionsSummary } from '../../contacts/index.js';
 import { maskPhone } from '../../logging/index.js';
 import { formatTime, printJson, printLine, table } from '../output.js';
 import { countryCode, inputFile } from '../parse.js';

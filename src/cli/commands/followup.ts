@@ -2,7 +2,7 @@ import { Option, type Command } from 'commander';
 import { openContext } from '../../app/context.js';
 import { CASE_STATUSES } from '../../db/schema/index.js';
 import { AppError } from '../../errors/index.js';
-import { CasesQuery, listAlerts, listCases, SqliteAlertStore, SqliteCaseStore, updateCase, type CaseView } from '../../followup/index.js';
+import { CasesQuery, listAlerts, listCases, updateCase, type CaseView } from '../../followup/index.js';
 import { formatTime, printJson, printLine, table } from '../output.js';
 import { positiveInt } from '../parse.js';
 

@@ -8,13 +8,10 @@ import {
   ListSettingsBook,
   PHONE_COLUMN_NAMES,
   showList,
-  SqliteImportSink,
-  SqliteListStore,
   SurveyScript,
   type ImportSummary,
   type ListSettingsPatch,
 } from '../../contacts/index.js';
-import { sqliteReader } from '../../db/index.js';
 import { CONTACT_STATUSES } from '../../db/schema/index.js';
 import type { ListPace, ListPlan } from '../../dialer/index.js';
 import { FollowUpSettings } from '../../followup/index.js';
@@ -168,13 +165,13 @@ export function registerListsCommands(program: Command): void {
       ]),
     )
     .action(async (listId: number, flags: DialingFlags & FollowUpFlags & { json?: boolean }) => {
-      const { saveListSettings, SqliteRunStore } = await import('../../dialer/index.js');
+      const { saveListSettings } = await import('../../dialer/index.js');
       const ctx = await openContext();
       try {
         // Contacts already waiting (parked at an opening, waiting out a retry delay) are re-planned under the new rules.
         const { list, replanned } = await saveListSettings({
           lists: ctx.backend.stores.lists,
-          runs: new SqliteRunStore(ctx.database),
+          runs: ctx.backend.stores.runs,
           reader: ctx.backend.stores.reader,
           config: ctx.config,
           now: ctx.clock.now(),
@@ -281,7 +278,7 @@ export function registerListsCommands(program: Command): void {
       try {
         bar?.start(100, 0, { rows: 0 });
         const summary = await importList({
-          sink: new SqliteImportSink(ctx.database),
+          sink: ctx.backend.stores.imports,
           clock: ctx.clock,
           logger: ctx.logger.child({ module: 'import' }),
           file,

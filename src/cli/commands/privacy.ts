@@ -1,7 +1,6 @@
 import type { Command } from 'commander';
 import { openContext } from '../../app/context.js';
-import { SqliteCommentStore } from '../../comments/index.js';
-import { eraseNumber, purgeRecordings, SqliteErasureStore } from '../../privacy/index.js';
+import { eraseNumber, purgeRecordings } from '../../privacy/index.js';
 import { printJson, printLine } from '../output.js';
 import { countryCode } from '../parse.js';
 

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { openContext } from '../../app/context.js';
-import { addSchedule, listSchedules, removeSchedule, scheduleStore, type ScheduleView } from '../../schedules/index.js';
+import { addSchedule, listSchedules, removeSchedule, type ScheduleView } from '../../schedules/index.js';
 import { helpSection } from '../help.js';
 import { formatTime, printJson, printLine, table } from '../output.js';
 import { parseDurationMs, positiveInt } from '../parse.js';

@@ -1,8 +1,7 @@
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import { openContext } from '../../app/context.js';
-import { sqliteReader } from '../../db/index.js';
 import { SURVEY_LANGUAGES } from '../../ivr/index.js';
-import { sqliteTriggerUnits, triggerSurvey } from '../../triggers/index.js';
+import { triggerSurvey } from '../../triggers/index.js';
 import { printJson, printLine } from '../output.js';
 import { positiveInt } from '../parse.js';
 
