@@ -24,7 +24,7 @@ for _ in $(seq 1 30); do
   pg_isready -q -h 127.0.0.1 && break
   sleep 1
 done
-su postgres -c "psql -q -v ON_ERROR_STOP=1 -d postgres" <<'SQL'
+(cd / && su postgres -c "PGOPTIONS=--client-min-messages=warning psql -q -v ON_ERROR_STOP=1 -d postgres") <<'SQL'
 DO $$ BEGIN
   IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'nps') THEN
     CREATE ROLE nps LOGIN CREATEDB PASSWORD 'nps';
