@@ -24,3 +24,5 @@ export {
 } from './service.js';
 export * from './stats.js';
 export { produceInterimReports } from './interim.js';
+export { SqliteInterimReportStore, type InterimReportRecord, type InterimReportStore } from './interim-store.js';
+export { PostgresInterimReportStore } from './interim-store.pg.js';
