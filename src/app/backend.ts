@@ -24,6 +24,7 @@ import { PostgresRunStore, SqliteRunStore, type RunStore } from '../dialer/index
 import { PostgresAlertStore, PostgresCaseStore, SqliteAlertStore, SqliteCaseStore, type AlertStore, type CaseStore } from '../followup/index.js';
 import { PostgresDeliveryStore, SqliteDeliveryStore, type DeliveryStore } from '../notifications/index.js';
 import { PostgresErasureStore, SqliteErasureStore, type ErasureStore } from '../privacy/index.js';
+import { PostgresInterimReportStore, SqliteInterimReportStore, type InterimReportStore } from '../reports/index.js';
 import { PostgresScheduleStore, scheduleStore, type ScheduleStore } from '../schedules/index.js';
 import { postgresTriggerUnits, sqliteTriggerUnits, type TriggerUnits } from '../triggers/index.js';
 
@@ -48,6 +49,8 @@ export interface Stores {
   deliveries: DeliveryStore;
   erasures: ErasureStore;
   schedules: ScheduleStore;
+  /** The daily interim reports' rows and their announcements. */
+  interimReports: InterimReportStore;
   leases: LeaseStore;
   /** Where `lists import` writes. */
   imports: ImportSink;
@@ -74,6 +77,7 @@ export function sqliteBackend(database: AppDatabase): Backend {
       deliveries: new SqliteDeliveryStore(database),
       erasures: new SqliteErasureStore(database),
       schedules: scheduleStore(database),
+      interimReports: new SqliteInterimReportStore(database),
       leases: new SqliteLeaseStore(database),
       imports: new SqliteImportSink(database),
     },
@@ -100,6 +104,7 @@ export function postgresBackend(database: PostgresDatabase): Backend {
       deliveries: new PostgresDeliveryStore(pool),
       erasures: new PostgresErasureStore(pool),
       schedules: new PostgresScheduleStore(pool),
+      interimReports: new PostgresInterimReportStore(pool),
       leases: new PostgresLeaseStore(pool),
       imports: new PostgresImportSink(pool),
     },

@@ -60,9 +60,6 @@ interface TermWork {
 export async function startDaemon(ctx: AppContext, options: StartDaemonOptions = {}): Promise<Daemon> {
   const logger = ctx.logger.child({ module: 'daemon' });
   const stores = ctx.backend.stores;
-  // Interim reports still write their row and announcement through SQLite (reports/interim.ts).
-  const interimReports = ctx.backend.kind === 'sqlite' && ctx.config.interimReports !== null;
-  if (ctx.backend.kind === 'postgres' && ctx.config.interimReports) logger.warn('interim reports are off: on PostgreSQL they are not written yet (docs/deployment.md)');
   let leadership: Leadership | undefined;
   let runtime: DialerRuntime | undefined;
   let bridge: SignalBridge | undefined;
@@ -128,7 +125,7 @@ export async function startDaemon(ctx: AppContext, options: StartDaemonOptions =
     const pacer = options.rateClock ? new LocalPacer({ telephony: started.telephony, clock: options.rateClock, pace: { cps: ctx.config.accountCps } }) : started.pacer;
     let work: TermWork | undefined;
     const lead = (term: Term): void => {
-      work = startTerm(ctx, started, { term, pacer, options, late, logger, interimReports });
+      work = startTerm(ctx, started, { term, pacer, options, late, logger });
     };
     const lead0 = leadership!;
     lead0.start(lead);
@@ -176,7 +173,7 @@ export async function startDaemon(ctx: AppContext, options: StartDaemonOptions =
 function startTerm(
   ctx: AppContext,
   started: DialerRuntime,
-  t: { term: Term; pacer: AccountPacer; options: StartDaemonOptions; late: { triggered?: TriggeredListsRunner }; logger: Logger; interimReports: boolean },
+  t: { term: Term; pacer: AccountPacer; options: StartDaemonOptions; late: { triggered?: TriggeredListsRunner }; logger: Logger },
 ): TermWork {
   const { term, pacer, options, late, logger } = t;
   const stores = ctx.backend.stores;
@@ -211,7 +208,7 @@ function startTerm(
     isBusy: (listId) => runner.runningLists.includes(listId),
   });
   late.triggered = triggered;
-  const interim = t.interimReports ? interimReportJob(ctx, started) : null;
+  const interim = ctx.config.interimReports ? interimReportJob(ctx, started, ctx.config.interimReports) : null;
   const begin = (async () => {
     for (const listId of await stores.runs.listsInFlight()) {
       if (term.signal.aborted) return;
@@ -245,8 +242,7 @@ function startTerm(
 }
 
 /** The daily interim reports (INTERIM_REPORT_CRON in INTERIM_REPORT_TZ): files, then announcements. */
-function interimReportJob(ctx: AppContext, runtime: DialerRuntime): CronJob {
-  const schedule = ctx.config.interimReports!;
+function interimReportJob(ctx: AppContext, runtime: DialerRuntime, schedule: { cron: string; timezone: string }): CronJob {
   const logger = ctx.logger.child({ module: 'interim-reports' });
   return new CronJob({
     name: 'interim reports',
@@ -256,7 +252,7 @@ function interimReportJob(ctx: AppContext, runtime: DialerRuntime): CronJob {
     logger,
     run: async (occurrenceAt) => {
       const written = await produceInterimReports(
-        { database: ctx.database, ...reportReads({ reader: ctx.backend.stores.reader, config: ctx.config }), clock: ctx.clock, config: ctx.config, linkSecret: ctx.config.reportLinkSecret, logger, reportsDir: ctx.config.reportsDir },
+        { interimReports: ctx.backend.stores.interimReports, ...reportReads({ reader: ctx.backend.stores.reader, config: ctx.config }), clock: ctx.clock, config: ctx.config, linkSecret: ctx.config.reportLinkSecret, logger, reportsDir: ctx.config.reportsDir },
         { occurrenceAt, timezone: schedule.timezone, baseUrl: runtime.publicBaseUrl },
       );
       if (written.some((r) => r.deliveryId !== null)) runtime.deliveries.poke();

@@ -96,9 +96,10 @@ export interface EnqueueDelivery {
 }
 
 /**
- * Queues a webhook on SQLite, synchronously: for the report's own transaction (reports/interim.ts),
- * until the report moves to a store. Everything else queues through `DeliveryStore.enqueue`.
- * Returns the new delivery's id, or undefined when the same event was queued before.
+ * Queues a webhook on SQLite, synchronously: for another store's own transaction (the interim
+ * report's row and its announcement, reports/interim-store.ts). Everything else queues through
+ * `DeliveryStore.enqueue`. Returns the new delivery's id, or undefined when the same event was
+ * queued before.
  */
 export function enqueueDelivery(database: AppDatabase, input: EnqueueDelivery): number | undefined {
   const row = prepared(

@@ -1,15 +1,14 @@
 import { mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { DateTime } from 'luxon';
-import { prepared, type AppDatabase } from '../db/index.js';
-import { enqueueDelivery } from '../notifications/index.js';
 import type { Logger } from '../logging/index.js';
+import type { InterimReportStore } from './interim-store.js';
 import type { NpsReport } from './model.js';
 import { createReportLink, renderReport, type ReportServiceDeps } from './service.js';
 
 export interface InterimDeps extends ReportServiceDeps {
   /** Where the report's row and its announcement are written (the reads go through `reader`). */
-  database: AppDatabase;
+  interimReports: InterimReportStore;
   logger: Logger;
   /** REPORTS_DIR: where the files go, as `list-<id>/interim-<date>.json|html`. */
   reportsDir: string;
@@ -92,7 +91,6 @@ export async function produceInterimReports(deps: InterimDeps, input: InterimInp
 }
 
 async function produceOne(deps: InterimDeps, input: InterimInput, listId: number, date: string): Promise<InterimReportResult> {
-  const { database } = deps;
   const dir = path.join(deps.reportsDir, `list-${listId}`);
   mkdirSync(dir, { recursive: true });
   const jsonFile = path.join(`list-${listId}`, `interim-${date}.json`);
@@ -119,21 +117,22 @@ async function produceOne(deps: InterimDeps, input: InterimInput, listId: number
         return { html: htmlLink.url, json: jsonLink.url, expiresAt: htmlLink.expiresAt };
       })()
     : null;
-  const deliveryId = database.sqlite.transaction(() => {
-    const row = prepared(
-      database,
-      `INSERT INTO interim_reports (list_id, occurrence_at, json_file, html_file, created_at) VALUES (?, ?, ?, ?, ?)
-       ON CONFLICT (list_id, occurrence_at) DO NOTHING RETURNING id`,
-    ).get(listId, input.occurrenceAt, jsonFile, htmlFile, now) as { id: number } | undefined;
-    if (!row || report.client === null) return null;
-    const client = prepared(database, 'SELECT coalesce(report_url, alert_url) AS url FROM clients WHERE id = ?').get(report.client.id) as { url: string | null } | undefined;
-    if (!client?.url) return null;
-    const announcement: InterimAnnouncement = {
+  // Recorded once per list and occurrence: when another node (or an earlier run) recorded this
+  // one, nothing is queued again.
+  const clientId = report.client?.id ?? null;
+  const deliveryId = await deps.interimReports.record({
+    listId,
+    occurrenceAt: input.occurrenceAt,
+    jsonFile,
+    htmlFile,
+    clientId,
+    now,
+    announcement: (reportId): InterimAnnouncement => ({
       type: 'report.interim',
-      reportId: row.id,
+      reportId,
       listId,
       listName: report.listName,
-      clientId: report.client.id,
+      clientId,
       date,
       occurrenceAt: new Date(input.occurrenceAt).toISOString(),
       generatedAt: report.generatedAt,
@@ -144,19 +143,8 @@ async function produceOne(deps: InterimDeps, input: InterimInput, listId: number
       npsCi95: report.npsCi95,
       followUp: { cases: report.followUp.cases, overdue: report.followUp.overdue },
       links,
-    };
-    return (
-      enqueueDelivery(database, {
-        event: 'report.interim',
-        dedupeKey: `report:${listId}:${input.occurrenceAt}`,
-        clientId: report.client.id,
-        listId,
-        payload: announcement as unknown as Record<string, unknown>,
-        dueAt: now,
-        now,
-      }) ?? null
-    );
-  }).immediate();
+    }),
+  });
   deps.logger.info('interim report written', { listId, file: htmlFile, announced: deliveryId !== null });
   return { listId, jsonFile, htmlFile, deliveryId };
 }

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { afterEach, describe, expect, it } from '@jest/globals';
 import { SqliteClientStore, updateClientSettings } from '../../src/contacts/index.js';
 import { verifyPayloadSignature } from '../../src/notifications/index.js';
-import { produceInterimReports, verifyReportLink } from '../../src/reports/index.js';
+import { produceInterimReports, SqliteInterimReportStore, verifyReportLink } from '../../src/reports/index.js';
 import { CronJob } from '../../src/schedules/index.js';
 import { deliveryWorker, LOOPBACK_RECEIVERS, startReceiver, type Receiver } from '../support/followup.js';
 import { tempDir, testEnv } from '../support/factories.js';
@@ -36,7 +36,7 @@ async function setup() {
   seedList(env.database, { clientId: acme.clientId, contacts: scored({ promoters: 1, passives: 0, detractors: 0 }) });
   seedList(env.database, { clientId: acme.clientId, contacts: others(3, 'pending', { attempts: 0 }) });
   const reportsDir = tempDir('nps-interim-');
-  const deps = { ...reportDeps(env.database, { clock: env.clock, linkSecret: LINK_SECRET }), database: env.database, logger: env.logger, reportsDir };
+  const deps = { ...reportDeps(env.database, { clock: env.clock, linkSecret: LINK_SECRET }), interimReports: new SqliteInterimReportStore(env.database), logger: env.logger, reportsDir };
   const startJob = () => {
     job = new CronJob({
       name: 'interim reports',

@@ -90,6 +90,8 @@ export async function startCluster(options: ClusterOptions): Promise<RunningClus
     DATABASE_POOL_SIZE: '6',
     DIALER_LEASE_SECONDS: String(options.leaseSeconds ?? 10),
     RECORDINGS_DIR: path.join(dir, 'recordings'),
+    // The leader's interim reports (a term that starts after 07:00 UTC catches up the morning's).
+    REPORTS_DIR: path.join(dir, 'reports'),
     VONAGE_APPLICATION_ID: applicationId,
     VONAGE_PRIVATE_KEY: keyFile,
     VONAGE_SIGNATURE_SECRET: signatureSecret,
