@@ -32,6 +32,22 @@ describeOnPostgres('the PostgreSQL database', () => {
     }
   });
 
+  it("prepares a store's parameterised statement once per connection and then only executes it", async () => {
+    const fresh = await open();
+    const node = await openPostgres({ url: fresh.url, poolSize: 1, migrate: false });
+    try {
+      const statement = 'SELECT $1::int + 1 AS n';
+      for (const v of [1, 2, 3]) expect(await rows<{ n: number }>(node.pool, statement, [v])).toEqual([{ n: v + 1 }]);
+      await node.pool.query('SELECT 42 AS unparameterised');
+      // The pool's one connection: what it holds prepared.
+      const prepared = await rows<{ statement: string; calls: number }>(node.pool, 'SELECT statement, generic_plans + custom_plans AS calls FROM pg_prepared_statements ORDER BY statement', []);
+      expect(prepared.filter((p) => p.statement === statement)).toEqual([{ statement, calls: 3 }]);
+      expect(prepared.some((p) => p.statement.includes('unparameterised'))).toBe(false);
+    } finally {
+      await node.close();
+    }
+  });
+
   describe('PostgresUnits', () => {
     const table = async (q: Queryable) => {
       await q.query('CREATE TABLE t (id serial PRIMARY KEY, v text NOT NULL UNIQUE)');

@@ -47,6 +47,7 @@ export async function openPostgres(options: OpenPostgresOptions): Promise<Postgr
     connectionString: options.url,
     max: options.poolSize ?? 10,
     types,
+    Client: PreparingClient,
     application_name: options.applicationName ?? 'nps-dialer',
   });
   // An idle client's error (the server restarted) must not crash the process; the next query reconnects.
@@ -58,6 +59,31 @@ export async function openPostgres(options: OpenPostgresOptions): Promise<Postgr
     throw error;
   }
   return { pool, url: options.url, close: () => pool.end() };
+}
+
+/** Statements named so far in this process, by their text (the same name on every connection). */
+const statementNames = new Map<string, string>();
+/** Past this many distinct texts (SQL built per call), statements go unnamed: a bound on each connection's memory. */
+const MAX_NAMED_STATEMENTS = 2_000;
+
+/**
+ * A connection that prepares each parameterised statement once and then only binds and executes
+ * it: the server parses and plans a store's statement on the first use per connection instead of
+ * on every one (docs/performance.md, "A cluster on PostgreSQL"). Statements without parameters
+ * (BEGIN, COMMIT, LOCK, a savepoint) go as they are.
+ */
+class PreparingClient extends pg.Client {
+  constructor(config?: string | pg.ClientConfig) {
+    super(config);
+    const query = this.query.bind(this) as (...args: unknown[]) => unknown;
+    (this as { query: unknown }).query = (...args: unknown[]) => {
+      const [text, values] = args;
+      if (typeof text !== 'string' || !Array.isArray(values)) return query(...args);
+      let name = statementNames.get(text);
+      if (name === undefined && statementNames.size < MAX_NAMED_STATEMENTS) statementNames.set(text, (name = `nps_${statementNames.size + 1}`));
+      return name === undefined ? query(...args) : query({ name, text, values }, ...args.slice(2));
+    };
+  }
 }
 
 /** The advisory lock the nodes' migrations take turns on. */
