@@ -13,27 +13,24 @@
  *
  *   npx tsx scripts/bench/dial.ts [--full] [--contacts N] [--cps 50,100,150,200]
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { generateKeyPairSync, randomBytes, randomUUID } from 'node:crypto';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { openContext } from '../../src/app/context.js';
 import { startDialerRuntime } from '../../src/app/dialer-runtime.js';
 import { systemClock } from '../../src/clock/index.js';
-import { parseConfig, resolveFromRoot } from '../../src/config/index.js';
+import { parseConfig } from '../../src/config/index.js';
 import { consoleDeps } from '../../src/app/console.js';
 import { mountConsole } from '../../src/console/index.js';
 import { addClient, changeListSettings, SqliteClientStore, SqliteListStore } from '../../src/contacts/index.js';
 import { runCampaign } from '../../src/dialer/index.js';
 import { createLogger } from '../../src/logging/index.js';
-import { argValue, childMode, isFull, peakRssMb, printFigures, runChild, type Figure } from './lib.js';
+import { argValue, childMode, isFull, peakRssMb, percentile, printFigures, processCpuMs, runChild, startSandboxProcess, type Figure } from './lib.js';
 
 const dir = path.resolve('data/bench');
 const TIME_SCALE = 200;
 const LOOP_CHECK_MS = 10;
-/** USER_HZ: the unit of /proc/<pid>/stat times, 100 on Linux. */
-const CLOCK_TICKS_PER_S = 100;
 
 interface DialResult {
   cps: number;
@@ -65,42 +62,6 @@ interface DialResult {
   final: number;
 }
 
-async function startSandboxProcess(env: NodeJS.ProcessEnv, cps: number, scenario: string): Promise<{ child: ChildProcess; url: string }> {
-  // BENCH_SANDBOX_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/p" profiles the sandbox side.
-  const nodeArgs = (process.env.BENCH_SANDBOX_NODE_ARGS ?? '').split(' ').filter(Boolean);
-  const child = spawn(process.execPath, [...nodeArgs, resolveFromRoot('dist', 'src', 'cli', 'main.js'), 'sandbox', '--port', '0', '--cps', String(cps), '--time-scale', String(TIME_SCALE), '--seed', '1', '--scenario', scenario], {
-    env: { ...process.env, ...env, LOG_LEVEL: 'error' },
-    // Not 'inherit': a sandbox left behind would hold the parent's pipe open.
-    stdio: ['ignore', 'pipe', 'ignore'],
-  });
-  const url = await new Promise<string>((resolve, reject) => {
-    let out = '';
-    child.stdout!.on('data', (d: Buffer) => {
-      out += d.toString();
-      const match = /VONAGE_API_HOST=(\S+)/.exec(out);
-      if (match) resolve(match[1]!);
-    });
-    child.on('exit', (code) => reject(new Error(`sandbox exited with ${code}: ${out}`)));
-  });
-  return { child, url };
-}
-
-/** A process's CPU time so far (user + system, ms), from /proc; NaN where there is none. */
-function processCpuMs(pid: number | undefined): number {
-  try {
-    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-    return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS_PER_S;
-  } catch {
-    return Number.NaN;
-  }
-}
-
-function percentile(values: number[], q: number): number {
-  if (values.length === 0) return 0;
-  const sorted = [...values].sort((a, b) => a - b);
-  return Math.round(sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]! * 10) / 10;
-}
-
 async function childDial(): Promise<void> {
   const cps = Number(argValue('--cps-one'));
   const contacts = Number(argValue('--contacts-one'));
@@ -125,7 +86,7 @@ async function childDial(): Promise<void> {
     VONAGE_SIGNATURE_SECRET: randomBytes(24).toString('hex'),
     VONAGE_FROM_NUMBER: '+447700900000',
   };
-  const sandbox = await startSandboxProcess(vonageEnv, cps, scenario);
+  const sandbox = await startSandboxProcess(vonageEnv, { cps, timeScale: TIME_SCALE, scenario });
   try {
     const config = parseConfig(
       {

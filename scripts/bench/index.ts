@@ -4,8 +4,13 @@
  *
  *   npm run bench            # sizes that finish in a few minutes
  *   npm run bench -- --full  # 1,000,000-row import, 10,000-contact dial runs
+ *
+ * With BENCH_POSTGRES_URL set, import and report are measured on PostgreSQL too, and `cluster`
+ * (nodes behind HAProxy on PostgreSQL, scripts/bench/cluster.ts) runs; without it, each says in one
+ * line what it skipped.
  */
 import os from 'node:os';
+import { benchCluster } from './cluster.js';
 import { benchDial } from './dial.js';
 import { benchImport } from './import.js';
 import { printFigures, type Figure } from './lib.js';
@@ -26,5 +31,6 @@ if (want('webhooks')) figures.push(...(await benchWebhooks()));
 if (want('dial')) figures.push(...(await benchDial()));
 if (want('themes')) figures.push(...benchThemes());
 if (want('store')) figures.push(...(await benchStore()));
+if (want('cluster')) figures.push(...(await benchCluster()));
 printFigures(figures);
 console.log(`(${Math.round((performance.now() - started) / 1000)} s)`);

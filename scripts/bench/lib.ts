@@ -1,6 +1,8 @@
 /** Shared helpers for the benchmarks: child-process isolation, sizes, and the result table. */
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { resolveFromRoot } from '../../src/config/index.js';
 
 export interface Figure {
   bench: string;
@@ -67,4 +69,63 @@ export function printFigures(figures: Figure[]): void {
 function fmt(n: number): string {
   if (Number.isInteger(n)) return n.toLocaleString('en-US');
   return n >= 100 ? Math.round(n).toLocaleString('en-US') : n.toFixed(n >= 10 ? 1 : 3);
+}
+
+export interface SandboxProcess {
+  child: ChildProcess;
+  url: string;
+}
+
+/**
+ * The built CLI's `sandbox` in a process of its own (its CPU and memory are not the dialer's),
+ * resolved with its URL once it listens. `env` carries the account's credentials.
+ */
+export async function startSandboxProcess(env: NodeJS.ProcessEnv, options: { cps: number; timeScale: number; scenario: string; seed?: number }): Promise<SandboxProcess> {
+  // BENCH_SANDBOX_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/p" profiles the sandbox side.
+  const nodeArgs = (process.env.BENCH_SANDBOX_NODE_ARGS ?? '').split(' ').filter(Boolean);
+  const args = ['sandbox', '--port', '0', '--cps', String(options.cps), '--time-scale', String(options.timeScale), '--seed', String(options.seed ?? 1), '--scenario', options.scenario];
+  const child = spawn(process.execPath, [...nodeArgs, resolveFromRoot('dist', 'src', 'cli', 'main.js'), ...args], {
+    env: { ...process.env, ...env, LOG_LEVEL: 'error' },
+    // Not 'inherit': a sandbox left behind would hold the parent's pipe open.
+    stdio: ['ignore', 'pipe', 'ignore'],
+  });
+  const url = await new Promise<string>((resolve, reject) => {
+    let out = '';
+    child.stdout!.on('data', (d: Buffer) => {
+      out += d.toString();
+      const match = /VONAGE_API_HOST=(\S+)/.exec(out);
+      if (match) resolve(match[1]!);
+    });
+    child.on('exit', (code) => reject(new Error(`sandbox exited with ${code}: ${out}`)));
+  });
+  return { child, url };
+}
+
+/** USER_HZ: the unit of /proc times, 100 on Linux. */
+const CLOCK_TICKS_PER_S = 100;
+
+/** A process's CPU time so far (user + system, ms), from /proc; NaN where there is none. */
+export function processCpuMs(pid: number | undefined): number {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS_PER_S;
+  } catch {
+    return Number.NaN;
+  }
+}
+
+/**
+ * The whole machine's busy CPU time so far (every core, every process: user, nice, system, irq,
+ * softirq, steal), ms, from /proc/stat: what a set of processes (nodes, database, load balancer,
+ * sandbox) cost together.
+ */
+export function machineBusyCpuMs(): number {
+  const [, user, nice, system, , , irq, softirq, steal] = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/).map(Number);
+  return ((user! + nice! + system! + irq! + softirq! + steal!) * 1000) / CLOCK_TICKS_PER_S;
+}
+
+export function percentile(values: number[], q: number): number {
+  if (values.length === 0) return 0;
+  const sorted = [...values].sort((a, b) => a - b);
+  return Math.round(sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]! * 10) / 10;
 }

@@ -21,7 +21,7 @@ import { signCallback } from '../../test/support/dialer.js';
 import { testPrivateKey } from '../../test/support/campaign.js';
 import { argValue, childMode, isFull, printFigures, type Figure } from './lib.js';
 
-interface LoadResult {
+export interface LoadResult {
   requestsPerSecond: number;
   p50: number;
   p99: number;
@@ -52,9 +52,10 @@ async function childLoad(): Promise<void> {
   console.log(JSON.stringify(out));
 }
 
-function load(url: string, requests: object[]): Promise<LoadResult> {
+/** autocannon in a child process (its CPU is not the server's): `requests` replayed in turn for `seconds`. */
+export function load(url: string, requests: object[], options: { connections: number; seconds: number } = { connections: CONNECTIONS, seconds: SECONDS }): Promise<LoadResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(import.meta.url), '--child', 'load', '--connections', String(CONNECTIONS), '--seconds', String(SECONDS)], {
+    const child = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(import.meta.url), '--child', 'load', '--connections', String(options.connections), '--seconds', String(options.seconds)], {
       stdio: ['pipe', 'pipe', 'inherit'],
     });
     let out = '';
@@ -62,6 +63,23 @@ function load(url: string, requests: object[]): Promise<LoadResult> {
     child.on('exit', (code) => (code === 0 ? resolve(JSON.parse(out.trim().split('\n').pop()!) as LoadResult) : reject(new Error(`load child exited ${code}`))));
     child.stdin.end(JSON.stringify({ url, requests }));
   });
+}
+
+/**
+ * A campaign's callbacks for the calls with these refs, signed with the account's secret: a status
+ * event per call (ringing or answered) and, for every fourth, the keyed score (4:1).
+ */
+export function webhookRequests(refs: readonly string[], secret: string): object[] {
+  const requests: object[] = [];
+  refs.forEach((ref, i) => {
+    const event = JSON.stringify({ status: i % 2 ? 'ringing' : 'answered', uuid: randomUUID(), conversation_uuid: `CON-${randomUUID()}`, direction: 'outbound', from: '447700900000', to: '48502000000', timestamp: new Date().toISOString() });
+    requests.push({ method: 'POST', path: `/webhooks/event/${ref}`, headers: { 'content-type': 'application/json', authorization: signCallback(event, { secret }) }, body: event });
+    if (i % 4 === 0) {
+      const input = JSON.stringify({ dtmf: { digits: String(i % 11), timed_out: true }, speech: { results: [] }, uuid: randomUUID(), conversation_uuid: `CON-${randomUUID()}`, timestamp: new Date().toISOString() });
+      requests.push({ method: 'POST', path: `/webhooks/input/${ref}?step=question`, headers: { 'content-type': 'application/json', authorization: signCallback(input, { secret }) }, body: input });
+    }
+  });
+  return requests;
 }
 
 export async function benchWebhooks(): Promise<Figure[]> {
@@ -95,15 +113,7 @@ export async function benchWebhooks(): Promise<Figure[]> {
       refs.push(ref);
     }
   })();
-  const requests: object[] = [];
-  refs.forEach((ref, i) => {
-    const event = JSON.stringify({ status: i % 2 ? 'ringing' : 'answered', uuid: randomUUID(), conversation_uuid: `CON-${randomUUID()}`, direction: 'outbound', from: '447700900000', to: '48502000000', timestamp: new Date().toISOString() });
-    requests.push({ method: 'POST', path: `/webhooks/event/${ref}`, headers: { 'content-type': 'application/json', authorization: signCallback(event, { secret }) }, body: event });
-    if (i % 4 === 0) {
-      const input = JSON.stringify({ dtmf: { digits: String(i % 11), timed_out: true }, speech: { results: [] }, uuid: randomUUID(), conversation_uuid: `CON-${randomUUID()}`, timestamp: new Date().toISOString() });
-      requests.push({ method: 'POST', path: `/webhooks/input/${ref}?step=question`, headers: { 'content-type': 'application/json', authorization: signCallback(input, { secret }) }, body: input });
-    }
-  });
+  const requests = webhookRequests(refs, secret);
 
   const runtime = await startDialerRuntime(ctx, { port: 0, host: '127.0.0.1' });
   // CPU time of this process (the webhook server; the load runs in a child) per request served:
