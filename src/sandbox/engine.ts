@@ -130,6 +130,7 @@ export class SandboxEngine {
       completedByOutcome: Object.fromEntries(TERMINAL_STATUSES.map((status) => [status, 0])) as Record<TerminalStatus, number>,
       answeredByMachine: 0,
       rateLimited: 0,
+      otherRequestsRateLimited: 0,
       liveCallLimitRejected: 0,
       serverErrors: 0,
       unauthorized: 0,
@@ -299,7 +300,9 @@ export class SandboxEngine {
 
   /** The 15-per-second limit on GET/PUT (reference §9); null when the request may go on. */
   limitOtherRequest(): HttpReply | null {
-    return this.#otherLimiter.tryAcquire(realNowMs()) ? null : this.#tooManyRequests();
+    if (this.#otherLimiter.tryAcquire(realNowMs())) return null;
+    this.#stats.otherRequestsRateLimited++;
+    return this.#tooManyRequests();
   }
 
   getCall(uuid: string): HttpReply {

@@ -96,6 +96,8 @@ export interface SandboxStats {
   answeredByMachine: number;
   /** 429 responses of any kind (CPS, other verbs, storms, live-call limit). */
   rateLimited: number;
+  /** Of those, the 429s to GET/PUT requests past the 15 a second of the other verbs (reference §9). */
+  otherRequestsRateLimited: number;
   /** 429 responses because `maxLiveCalls` was reached. */
   liveCallLimitRejected: number;
   /** 5xx responses injected by the `createServerErrorRate` fault. */

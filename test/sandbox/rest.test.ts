@@ -107,6 +107,7 @@ describe('POST /v1/calls', () => {
     }
     const stats = sandbox.stats();
     expect(stats.rateLimited).toBe(3);
+    expect(stats.otherRequestsRateLimited).toBe(0);
     expect(stats.maxCreatesInAnyRollingSecond).toBe(6);
     expect(stats.callsCreated).toBe(3);
   });
@@ -289,6 +290,8 @@ describe('GET, list and hangup', () => {
     const results = await Promise.allSettled(Array.from({ length: 4 }, () => voice.getCallsPage({})));
     expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(2);
     expect(results.filter((r) => r.status === 'rejected').map((r) => statusOf((r as PromiseRejectedResult).reason))).toEqual([429, 429]);
+    // Told apart from the creates' 429s: a dialer's pace is judged on those alone.
+    expect(sandbox.stats()).toMatchObject({ rateLimited: 2, otherRequestsRateLimited: 2 });
   });
 
   test('stats are served without authentication', async () => {
