@@ -36,79 +36,49 @@ const TARIFF = { currency: 'EUR', callFeeMinor: 0, perMinuteMinor: 12, firstIncr
 const postgresUrl = process.env.BENCH_POSTGRES_URL;
 
 /**
- * Fills list `listId` with `n` contacts in a few INSERT … SELECT statements over a recursive
- * sequence: about ten times faster than row-by-row inserts, and nothing is held in JavaScript.
- * Ids are offset per list so that both waves share phone numbers (the same people).
+ * The statements that fill list `listId` with `n` contacts, in SQL both SQLite and PostgreSQL run:
+ * a few INSERT … SELECT over a recursive sequence, about ten times faster than row-by-row inserts,
+ * with nothing held in JavaScript. Ids are offset per list so that both waves share phone numbers
+ * (the same people). The attributes are spelled out as the compact text the importer's
+ * JSON.stringify writes: the report groups contacts by that text, so both engines must hold the
+ * same. Epoch milliseconds are cast to bigint: id * 1000 overflows PostgreSQL's integer beyond
+ * 2,147,483 ids.
  */
-function fillList(db: Database.Database, listId: number, n: number, previous: number | null): void {
+function fillStatements(listId: number, n: number, previous: number | null): string[] {
   const base = (listId - 1) * n;
-  db.prepare(`INSERT INTO lists (id, name, previous_list_id, script, policy, state, created_at) VALUES (?, ?, ?, '{"company":"Bench"}', '{}', 'ready', 0)`).run(
-    listId,
-    `bench-${listId}`,
-    previous,
-  );
-  db.exec(`
-    WITH RECURSIVE seq(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM seq WHERE i < ${n - 1})
-    INSERT INTO contacts (id, list_id, row_number, phone_e164, country, language, attributes, status, attempts, updated_at)
-    SELECT ${base} + i + 1, ${listId}, i + 2, '+48' || (500000000 + i), 'PL', CASE i % 3 WHEN 0 THEN 'en-US' ELSE 'pl-PL' END,
-      json_object('region', CASE i % 4 WHEN 0 THEN 'North' WHEN 1 THEN 'South' WHEN 2 THEN 'East' ELSE 'West' END,
-                  'segment', CASE i % 2 WHEN 0 THEN 'Retail' ELSE 'SMB' END, 'agent', 'Agent ' || (i % 50)),
-      'responded', 1, 0
-    FROM seq`);
   const range = `id > ${base} AND id <= ${base + n}`;
-  db.exec(`
-    INSERT INTO calls (id, contact_id, list_id, attempt, ref, provider_uuid, state, outcome, answered_by, created_at, answered_at, ended_at, duration_seconds, provider_price_micros)
-    SELECT id, id, ${listId}, 1, 'r' || id, 'u' || id, 'ended', 'human', 'human', 1767600000000 + id * 1000, 1767600005000 + id * 1000, 1767600065000 + id * 1000, 60, 14000
-    FROM contacts WHERE ${range}`);
-  // Scores spread over 0–10 with a wave-dependent tilt, so the two waves differ.
-  db.exec(`
-    INSERT INTO responses (id, contact_id, call_id, list_id, score, comment_status, comment_file, comment_seconds, created_at)
-    SELECT id, id, id, ${listId}, min(10, ((id * 7) % 11) + ${listId - 1}),
-      CASE WHEN id % 10 = 0 THEN 'downloaded' ELSE 'none' END,
-      CASE WHEN id % 10 = 0 THEN 'list-${listId}/call-' || id || '.mp3' END,
-      CASE WHEN id % 10 = 0 THEN 12 END, 0
-    FROM contacts WHERE ${range}`);
-  db.exec(`
-    INSERT INTO billing_lines (call_id, list_id, client_id, billable_seconds, amount_minor, currency, provider_price_micros, created_at)
-    SELECT id, ${listId}, NULL, 60, 12, 'EUR', 14000, 0 FROM calls WHERE ${range}`);
-}
-
-/**
- * fillList() on PostgreSQL, statement for statement, over generate_series: the same ids, numbers,
- * scores, comments and billing lines. The attributes are spelled out as the compact text SQLite's
- * json_object() writes (and the importer's JSON.stringify): json_build_object()::text would put
- * spaces around the colons, the same JSON but not the same text, and the report groups contacts by
- * that text. Epoch milliseconds are bigint: id * 1000 overflows an integer beyond 2,147,483 ids.
- */
-async function fillListOnPostgres(client: pg.ClientBase, listId: number, n: number, previous: number | null): Promise<void> {
-  const base = (listId - 1) * n;
-  await client.query(`INSERT INTO lists (id, name, previous_list_id, script, policy, state, created_at) VALUES ($1, $2, $3, '{"company":"Bench"}', '{}', 'ready', 0)`, [
-    listId,
-    `bench-${listId}`,
-    previous,
-  ]);
-  await client.query(`
+  const ms = (offset: number) => `${1767600000000 + offset} + CAST(id AS BIGINT) * 1000`;
+  return [
+    `INSERT INTO lists (id, name, previous_list_id, script, policy, state, created_at) VALUES (${listId}, 'bench-${listId}', ${previous ?? 'NULL'}, '{"company":"Bench"}', '{}', 'ready', 0)`,
+    `WITH RECURSIVE seq(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM seq WHERE i < ${n - 1})
     INSERT INTO contacts (id, list_id, row_number, phone_e164, country, language, attributes, status, attempts, updated_at)
     SELECT ${base} + i + 1, ${listId}, i + 2, '+48' || (500000000 + i), 'PL', CASE i % 3 WHEN 0 THEN 'en-US' ELSE 'pl-PL' END,
       '{"region":"' || CASE i % 4 WHEN 0 THEN 'North' WHEN 1 THEN 'South' WHEN 2 THEN 'East' ELSE 'West' END
         || '","segment":"' || CASE i % 2 WHEN 0 THEN 'Retail' ELSE 'SMB' END || '","agent":"Agent ' || (i % 50) || '"}',
       'responded', 1, 0
-    FROM generate_series(0, ${n - 1}) AS i`);
-  const range = `id > ${base} AND id <= ${base + n}`;
-  await client.query(`
-    INSERT INTO calls (id, contact_id, list_id, attempt, ref, provider_uuid, state, outcome, answered_by, created_at, answered_at, ended_at, duration_seconds, provider_price_micros)
-    SELECT id, id, ${listId}, 1, 'r' || id, 'u' || id, 'ended', 'human', 'human', 1767600000000 + id::bigint * 1000, 1767600005000 + id::bigint * 1000, 1767600065000 + id::bigint * 1000, 60, 14000
-    FROM contacts WHERE ${range}`);
-  await client.query(`
-    INSERT INTO responses (id, contact_id, call_id, list_id, score, comment_status, comment_file, comment_seconds, created_at)
-    SELECT id, id, id, ${listId}, least(10, ((id * 7) % 11) + ${listId - 1}),
+    FROM seq`,
+    `INSERT INTO calls (id, contact_id, list_id, attempt, ref, provider_uuid, state, outcome, answered_by, created_at, answered_at, ended_at, duration_seconds, provider_price_micros)
+    SELECT id, id, ${listId}, 1, 'r' || id, 'u' || id, 'ended', 'human', 'human', ${ms(0)}, ${ms(5000)}, ${ms(65000)}, 60, 14000
+    FROM contacts WHERE ${range}`,
+    // Scores spread over 0–10 with a wave-dependent tilt, so the two waves differ.
+    `INSERT INTO responses (id, contact_id, call_id, list_id, score, comment_status, comment_file, comment_seconds, created_at)
+    SELECT id, id, id, ${listId}, CASE WHEN ((id * 7) % 11) + ${listId - 1} > 10 THEN 10 ELSE ((id * 7) % 11) + ${listId - 1} END,
       CASE WHEN id % 10 = 0 THEN 'downloaded' ELSE 'none' END,
       CASE WHEN id % 10 = 0 THEN 'list-${listId}/call-' || id || '.mp3' END,
       CASE WHEN id % 10 = 0 THEN 12 END, 0
-    FROM contacts WHERE ${range}`);
-  await client.query(`
-    INSERT INTO billing_lines (call_id, list_id, client_id, billable_seconds, amount_minor, currency, provider_price_micros, created_at)
-    SELECT id, ${listId}, NULL, 60, 12, 'EUR', 14000, 0 FROM calls WHERE ${range}`);
+    FROM contacts WHERE ${range}`,
+    `INSERT INTO billing_lines (call_id, list_id, client_id, billable_seconds, amount_minor, currency, provider_price_micros, created_at)
+    SELECT id, ${listId}, NULL, 60, 12, 'EUR', 14000, 0 FROM calls WHERE ${range}`,
+  ];
+}
+
+function fillList(db: Database.Database, listId: number, n: number, previous: number | null): void {
+  for (const statement of fillStatements(listId, n, previous)) db.exec(statement);
+}
+
+/** fillList() on PostgreSQL: the same statements, so the same rows. */
+async function fillListOnPostgres(client: pg.ClientBase, listId: number, n: number, previous: number | null): Promise<void> {
+  for (const statement of fillStatements(listId, n, previous)) await client.query(statement);
 }
 
 function childGenerate(file: string): void {
