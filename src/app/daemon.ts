@@ -45,6 +45,12 @@ interface TermWork {
   runner: ScheduleRunner;
   triggered: TriggeredListsRunner;
   interim: CronJob | null;
+  /**
+   * Resolves, once the term ended, when nothing of it can start a call or send an alert any more
+   * (the outbox stopped, every run's starts settled and its unstarted contacts given back): a
+   * successor may dial from then on, while this term's live calls finish.
+   */
+  handedOver: Promise<void>;
   /** Resolves once the term's work stopped (live calls finished or handed over). */
   stopped: Promise<void>;
 }
@@ -147,6 +153,11 @@ export async function startDaemon(ctx: AppContext, options: StartDaemonOptions =
         // Draining: the load balancer's check fails from now on, and no new call starts here.
         draining = true;
         await lead0.resign();
+        // Once nothing of the term can start a call, a successor may dial (on a cluster the lease
+        // is given up now); this node's live calls finish meanwhile, their webhooks answered by any
+        // node and their ends signalled here.
+        await work?.handedOver;
+        await lead0.handOver();
         await work?.stopped;
         // Comments recorded by late callbacks finish downloading before the process ends, and the
         // alerts that waited for them go out (what fails stays queued for the next dialer).
@@ -177,10 +188,16 @@ function startTerm(
 ): TermWork {
   const { term, pacer, options, late, logger } = t;
   const stores = ctx.backend.stores;
+  // The runs that may still start a call: each leaves once its starts settled (or it ended).
+  const starting = new Set<Promise<void>>();
   const runList: RunListFn = (listId, run) => {
     // Settings may have changed since the last run (`lists set`); read them afresh.
     started.deps.lists.invalidate(listId);
-    return runCampaign(started.deps, {
+    let settled!: () => void;
+    const settles = new Promise<void>((resolve) => (settled = resolve));
+    starting.add(settles);
+    void settles.then(() => starting.delete(settles));
+    const result = runCampaign(started.deps, {
       listId,
       telephony: started.telephony,
       pacer,
@@ -189,7 +206,10 @@ function startTerm(
       signal: AbortSignal.any([run.signal, term.signal]),
       maxIdleWaitMs: run.maxIdleWaitMs,
       maxSleepMs: run.maxSleepMs,
+      onStartsSettled: settled,
     });
+    result.then(settled, settled);
+    return result;
   };
   const runner = new ScheduleRunner({
     schedules: stores.schedules,
@@ -227,18 +247,25 @@ function startTerm(
     triggered.start();
     interim?.start();
   })();
+  let handOver!: () => void;
+  const handedOver = new Promise<void>((resolve) => (handOver = resolve));
   const stopped = new Promise<void>((resolve) => {
     const stop = async () => {
       await begin.catch((error: unknown) => logger.error('the dialer could not start', { error: (error as Error).message }));
       await interim?.stop();
-      await Promise.all([runner.stop(), triggered.stop()]);
+      // The runs stop starting calls at once (the term's signal); stopping the runners starts no new run.
+      const runsEnded = Promise.all([runner.stop(), triggered.stop()]);
+      // The outbox stops first: a successor's worker takes it over.
       await started.stopWorkers();
+      while (starting.size > 0) await Promise.all([...starting]);
+      handOver();
+      await runsEnded;
       resolve();
     };
     if (term.signal.aborted) void stop();
     else term.signal.addEventListener('abort', () => void stop(), { once: true });
   });
-  return { runner, triggered, interim, stopped };
+  return { runner, triggered, interim, handedOver, stopped };
 }
 
 /** The daily interim reports (INTERIM_REPORT_CRON in INTERIM_REPORT_TZ): files, then announcements. */

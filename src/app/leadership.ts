@@ -17,6 +17,12 @@ export interface Leadership {
   status(): ElectionStatus;
   /** Ends the term (its work winds down) but keeps the lock or lease until `stop`. */
   resign(): Promise<void>;
+  /**
+   * After `resign`, once the term's work starts nothing any more: lets a successor lead while the
+   * term's live calls finish. A cluster's lease is given up; SQLite's lock is kept until `stop`
+   * (one process per file: ADR 0006).
+   */
+  handOver(): Promise<void>;
   /** Resigns and frees the lock or the lease. */
   stop(): Promise<void>;
 }
@@ -25,7 +31,7 @@ export function leadershipFor(ctx: AppContext, options: { command: string; addre
   if (ctx.backend.kind === 'postgres') {
     const node = nodeName(ctx.config.nodeName);
     const election = new Election({ leases: ctx.backend.stores.leases, clock: ctx.clock, logger: options.logger, holder: node, address: options.address, ttlMs: ctx.config.leaseTtlMs });
-    return { node, start: (lead) => election.start(lead), status: () => election.status, resign: () => election.resign(), stop: () => election.stop() };
+    return { node, start: (lead) => election.start(lead), status: () => election.status, resign: () => election.resign(), handOver: () => election.stop(), stop: () => election.stop() };
   }
   // Throws LOCKED naming the holder when another process dials from this database.
   const lock = acquireDialerLock({ database: ctx.database, clock: ctx.clock, logger: options.logger, command: options.command });
@@ -46,6 +52,7 @@ export function leadershipFor(ctx: AppContext, options: { command: string; addre
       stopping.abort(CANCELLED);
       return Promise.resolve();
     },
+    handOver: () => Promise.resolve(),
     stop: async () => {
       stopping.abort(CANCELLED);
       await lock.release();

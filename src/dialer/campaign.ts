@@ -62,6 +62,12 @@ export interface CampaignOptions {
   maxSleepMs?: number | undefined;
   /** How long live calls may take to finish after a stop, in clock ms. */
   drainTimeoutMs?: number | undefined;
+  /**
+   * Called once, after a stop, when the run will begin no attempt and send no create any more and
+   * has given its unstarted contacts back — before its live calls end. A node handing over to a
+   * successor may let it dial from then on (docs/deployment.md, "Graceful drain").
+   */
+  onStartsSettled?: (() => void) | undefined;
   onProgress?: ((progress: CampaignProgress) => void) | undefined;
   /** Wall-clock ms between progress reports. */
   progressEveryMs?: number | undefined;
@@ -121,6 +127,9 @@ class CampaignRun {
   #settings: ListSettings;
   #fatal: AppError | undefined;
   #creator: CallCreator | undefined;
+  /** Tasks between taking a turn and the answer to their create: a create may still go out. */
+  #starting = 0;
+  #startsIdle: Array<() => void> = [];
 
   constructor(deps: DialerDeps, options: CampaignOptions) {
     this.#deps = deps;
@@ -165,12 +174,16 @@ class CampaignRun {
       await this.#loop();
     } finally {
       options.signal?.removeEventListener('abort', onStop);
-      // Queued (not yet started) contacts go back to pending; live calls get time to finish.
+      // Queued (not yet started) contacts go back to pending once no task may still begin an
+      // attempt; then live calls get time to finish. Giving them back before the calls end lets a
+      // successor dial meanwhile without this run releasing the contacts it has claimed since.
       this.#queue.clear();
+      await this.#startsSettled();
+      await this.#store.releaseUnstarted(options.listId, deps.clock.now());
+      options.onStartsSettled?.();
       await waitForIdle(this.#queue, deps.clock, options.drainTimeoutMs ?? 5 * 60_000);
       await this.#creator.close();
       await ownPacer?.close();
-      await this.#store.releaseUnstarted(options.listId, deps.clock.now());
     }
     if (this.#fatal) throw this.#fatal;
     return this.#result();
@@ -326,6 +339,26 @@ class CampaignRun {
 
   /** One claimed contact's task: create its call (retrying what the provider did not take) and follow it to its end. */
   async #dialContact(contact: ContactRow): Promise<void> {
+    this.#starting++;
+    let follow: number | null;
+    try {
+      follow = await this.#startCall(contact);
+    } finally {
+      if (--this.#starting === 0) for (const resolve of this.#startsIdle.splice(0)) resolve();
+    }
+    if (follow !== null) await this.#waitForEnd(follow, this.#deps.clock.now());
+  }
+
+  /** Resolves once the run is stopped and no task may send a create any more. */
+  #startsSettled(): Promise<void> {
+    return this.#starting === 0 ? Promise.resolve() : new Promise((resolve) => this.#startsIdle.push(resolve));
+  }
+
+  /**
+   * Begins the attempt and sends its create, retrying what the provider did not take. Returns the
+   * call to follow to its end, or null when there is none (given back, refused, failed).
+   */
+  async #startCall(contact: ContactRow): Promise<number | null> {
     const deps = this.#deps;
     const options = this.#options;
     const store = this.#store;
@@ -336,7 +369,7 @@ class CampaignRun {
       const turn = this.#stop.signal.aborted ? undefined : await creator.reserve();
       if (!turn) {
         await store.release(contact, clock.now());
-        return;
+        return null;
       }
       // The attempt row exists before the request: `started` may arrive before the 201, and after a
       // crash the row tells the reconciler that this attempt may be live at the provider.
@@ -356,14 +389,13 @@ class CampaignRun {
         // Stopped while the request waited for its slot: it was never sent.
         await store.undoAttempt(callId, contact, attempt);
         await store.release(contact, clock.now());
-        return;
+        return null;
       }
       if (result.ok) {
         this.#stats.dialled++;
         await store.markCreated(callId, result.uuid, result.conversationUuid ?? null);
         logger.debug('call created', { listId: contact.listId, contactId: contact.id, callId, attempt });
-        await this.#waitForEnd(callId, clock.now());
-        return;
+        return callId;
       }
       const failure = result.failure;
       if (failure.kind === 'unauthorized') {
@@ -379,12 +411,11 @@ class CampaignRun {
         if (await this.#revealedByWebhook(callId)) {
           this.#stats.dialled++;
           logger.warn('create call timed out but the call exists; following it', { listId: contact.listId, contactId: contact.id, callId });
-          await this.#waitForEnd(callId, clock.now());
-          return;
+          return callId;
         }
         logger.warn('create call failed without an answer; counting the attempt', { listId: contact.listId, contactId: contact.id, callId, detail: failure.message });
         await this.#endAttempt(callId, 'create_failed');
-        return;
+        return null;
       }
       if (failure.retryable && ++transient < MAX_TRANSIENT_FAILURES) {
         // 429 and 5xx mean the provider did not create the call: the same contact is retried
@@ -404,7 +435,7 @@ class CampaignRun {
       const outcome = failure.kind === 'invalid_request' || failure.kind === 'not_found' ? 'rejected' : 'create_failed';
       logger.warn('create call failed', { listId: contact.listId, contactId: contact.id, callId, outcome, detail: failure.message });
       await this.#endAttempt(callId, outcome);
-      return;
+      return null;
     }
   }
 

@@ -131,7 +131,12 @@ export function dialerDeps(env: TestEnv): DialerDeps {
  * clock would hold it), so lists under test use a high cps; `maxIdleWaitMs: 0` returns `paused` as
  * soon as nothing is due now.
  */
-export function runWithFake(deps: DialerDeps, telephony: FakeTelephony, listId: number, options: { signal?: AbortSignal; maxIdleWaitMs?: number } = {}): Promise<CampaignResult> {
+export function runWithFake(
+  deps: DialerDeps,
+  telephony: FakeTelephony,
+  listId: number,
+  options: { signal?: AbortSignal; maxIdleWaitMs?: number; drainTimeoutMs?: number; onStartsSettled?: () => void } = {},
+): Promise<CampaignResult> {
   telephony.attach(deps);
   return runCampaign(deps, {
     listId,
@@ -140,7 +145,8 @@ export function runWithFake(deps: DialerDeps, telephony: FakeTelephony, listId: 
     fromNumber: '447700900000',
     rateClock: systemClock,
     maxIdleWaitMs: options.maxIdleWaitMs ?? 0,
-    drainTimeoutMs: 0,
+    drainTimeoutMs: options.drainTimeoutMs ?? 0,
     signal: options.signal,
+    onStartsSettled: options.onStartsSettled,
   });
 }
