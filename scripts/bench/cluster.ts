@@ -15,7 +15,7 @@
  * its own, dropped after) and Debian's haproxy; `npm run bench` builds dist/ first.
  *
  *   BENCH_POSTGRES_URL=postgres://nps:nps@127.0.0.1:5432/postgres npm run bench -- --only cluster
- *   npx tsx scripts/bench/cluster.ts [--full] [--parts webhooks,dial,failover] [--cps 50,200] [--contacts N]
+ *   npx tsx scripts/bench/cluster.ts [--full] [--parts webhooks,dial,failover] [--cps 50,200] [--contacts N] [--nodes 1,2,3] [--kill-first]
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { generateKeyPairSync, randomBytes, randomUUID } from 'node:crypto';
@@ -638,9 +638,12 @@ export async function benchClusterFailover(): Promise<Figure[]> {
   const r = await withCluster('failover', t, { cps, sandbox: realTimeSandboxFor(cps) }, async ({ cluster, sql, sandbox }) => {
     await seedTriggeredList(sql, contacts, cps, Date.now());
     // A third of the list in, the dialer is stopped as in a deployment (SIGTERM, it drains); another
-    // third later, its successor dies (SIGKILL).
-    const drained = await handOver(cluster, sql, sandbox!, contacts / 3, 'SIGTERM');
-    const killed = await handOver(cluster, sql, sandbox!, contacts / 3, 'SIGKILL');
+    // third later, its successor dies (SIGKILL). `--kill-first`: the other way round, so the drained
+    // node is one still settling what a killed one left.
+    const killFirst = process.argv.includes('--kill-first');
+    const first = await handOver(cluster, sql, sandbox!, contacts / 3, killFirst ? 'SIGKILL' : 'SIGTERM');
+    const second = await handOver(cluster, sql, sandbox!, contacts / 3, killFirst ? 'SIGTERM' : 'SIGKILL');
+    const [killed, drained] = killFirst ? [first, second] : [second, first];
     const unsettled = await finished(sql, sandbox!, contacts, 300_000, 'failover');
     const calls = await sandboxCalls(sandbox!);
     const doubleBilled = (await sql.all<{ n: number }>('SELECT count(*) AS n FROM (SELECT call_id FROM billing_lines GROUP BY call_id HAVING count(*) > 1) d'))[0]!.n;
