@@ -25,10 +25,11 @@ import Database from 'better-sqlite3';
 import pg from 'pg';
 import { systemClock } from '../../src/clock/index.js';
 import { resolveFromRoot } from '../../src/config/index.js';
+import { numbered } from '../../src/db/index.js';
 import { createSilentLogger } from '../../src/logging/index.js';
 import { startSandbox } from '../../src/sandbox/index.js';
 import { campaignNumber } from '../../test/support/campaign.js';
-import { haproxyBinary, haproxyConfig, HAPROXY_MISSING } from '../../test/support/cluster.js';
+import { haproxyBinary, haproxyConfig, HAPROXY_MISSING, until } from '../../test/support/cluster.js';
 import { exited, freePort } from '../../test/support/cli.js';
 import { argValue, isFull, machineBusyCpuMs, printFigures, processCpuMs, startSandboxProcess, type Figure } from './lib.js';
 import { load, webhookRequests } from './webhooks.js';
@@ -81,10 +82,6 @@ function sqlOn(engine: Engine): Sql {
     };
   }
   const pool = new pg.Pool({ connectionString: engine.url, max: 2 });
-  const numbered = (sql: string) => {
-    let n = 0;
-    return sql.replace(/\?/g, () => `$${++n}`);
-  };
   return {
     all: async <R>(sql: string, params: unknown[] = []) => (await pool.query(numbered(sql), params)).rows as R[],
     transaction: async (work) => {
@@ -229,7 +226,7 @@ async function startNodes(options: { engine: Engine; count: number; account: Acc
     },
   };
   try {
-    await until(async () => (await fetchJson(`${url}/readyz`)) !== null && (await cluster.leader()) !== undefined, 60_000, () => `the cluster did not come up:\n${nodes.map((n) => `--- ${n.name}\n${tail(n.log)}`).join('\n')}`);
+    await until(async () => (await fetchJson(`${url}/readyz`)) !== null && (await cluster.leader()) !== undefined, () => `the cluster did not come up:\n${nodes.map((n) => `--- ${n.name}\n${tail(n.log)}`).join('\n')}`, 60_000);
   } catch (error) {
     await cluster.stop();
     throw error;
@@ -282,14 +279,6 @@ function tail(file: string): string {
   }
 }
 
-/** Polls `check` every 100 ms (other processes are doing the work), failing with `explain()` after `limitMs`. */
-async function until(check: () => Promise<boolean> | boolean, limitMs: number, explain: () => string): Promise<void> {
-  const start = performance.now();
-  while (!(await check())) {
-    if (performance.now() - start > limitMs) throw new Error(explain());
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
 
 /** A list in the middle of a campaign: `n` contacts each on a live call. Returns the calls' refs. */
 async function seedLiveCalls(sql: Sql, n: number): Promise<string[]> {
@@ -517,8 +506,8 @@ async function finished(sql: Sql, sandbox: BenchSandbox, contacts: number, limit
       seen = `the provider created ${stats.callsCreated} calls, ${stats.activeCalls} live`;
       return (stats.callsCreated >= contacts && stats.activeCalls === 0) || (await open()) === 0;
     },
-    limitMs,
     () => `${what}: the list was not dialled in ${limitMs / 1000} s (${seen})`,
+    limitMs,
   );
   const settled = performance.now();
   while ((await open()) > 0 && performance.now() - settled < 10_000) await new Promise((resolve) => setTimeout(resolve, 200));
@@ -616,13 +605,13 @@ interface Handover {
  */
 async function handOver(cluster: BenchCluster, sql: Sql, sandbox: BenchSandbox, after: number, signal: NodeJS.Signals): Promise<Handover> {
   const start = (await sandboxStats(sandbox)).callsCreated;
-  await until(async () => (await sandboxStats(sandbox)).callsCreated >= start + after, 120_000, () => `the cluster did not dial ${after} calls`);
+  await until(async () => (await sandboxStats(sandbox)).callsCreated >= start + after, () => `the cluster did not dial ${after} calls`, 120_000);
   const dialer = await cluster.leader();
   if (!dialer) throw new Error('no node said it dials');
   dialer.child.kill(signal);
   const signalledAt = Date.now();
   const createdBefore = (await sandboxStats(sandbox)).callsCreated;
-  await until(async () => (await sandboxStats(sandbox)).callsCreated > createdBefore + 100, 120_000, () => `nobody dialled after ${dialer.name} got ${signal}`);
+  await until(async () => (await sandboxStats(sandbox)).callsCreated > createdBefore + 100, () => `nobody dialled after ${dialer.name} got ${signal}`, 120_000);
   const times = await attemptTimes(sql, signalledAt - 1_000);
   let pause = { length: -1, end: signalledAt };
   for (let i = 1; i < times.length; i++) if (times[i]! - times[i - 1]! > pause.length) pause = { length: times[i]! - times[i - 1]!, end: times[i]! };

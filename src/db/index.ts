@@ -95,4 +95,4 @@ export function prepared(database: AppDatabase, sql: string): Database.Statement
   return statement;
 }
 export { SqliteUnits, sqliteUnitsOnce, type UnitOfWork } from './units.js';
-export { jsonText, PostgresReader, sqliteReader, type Dialect, type SqlReader } from './reader.js';
+export { jsonText, numbered, PostgresReader, sqliteReader, type Dialect, type SqlReader } from './reader.js';

@@ -163,7 +163,7 @@ export class ReportAccumulator {
 }
 
 /** One group of a page: the contacts sharing attributes, language and country. */
-interface GroupRow {
+interface GroupRow extends ResponseCounts {
   attributes: string;
   language: string | null;
   country: string | null;
@@ -176,13 +176,6 @@ interface GroupRow {
   pending: number;
   failed: number;
   seconds: number;
-  textReady: number;
-  textEmpty: number;
-  textPending: number;
-  textFailed: number;
-  spokenWithoutAudio: number;
-  withReason: number;
-  withValue: number;
 }
 
 const count = (condition: string) => `sum(CASE WHEN ${condition} THEN 1 ELSE 0 END)`;

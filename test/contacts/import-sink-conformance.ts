@@ -5,21 +5,11 @@ import { createSilentLogger } from '../../src/logging/index.js';
 import { freshFixture } from '../support/conformance.js';
 import { contactsCsv } from '../support/csv.js';
 import { writeTempFile } from '../support/factories.js';
-import { rejection } from '../support/imports.js';
+import { rejection, type StoredContact } from '../support/imports.js';
 
-/** A contact as stored, its attributes parsed. */
-export interface StoredImportContact {
-  row: number;
-  phone: string;
-  country: string | null;
-  name: string | null;
-  language: string | null;
-  timezone: string | null;
-  attributes: Record<string, string>;
+/** A contact as stored, its attributes parsed, with the value the import read. */
+export interface StoredImportContact extends StoredContact {
   value: number | null;
-  status: string;
-  attempts: number;
-  nextAttemptAt: number | null;
 }
 
 /** One adapter under test, with the engine-specific ways to set the scene and look at the outcome. */

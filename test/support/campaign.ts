@@ -1,5 +1,6 @@
 import { generateKeyPairSync, randomBytes, randomUUID } from 'node:crypto';
 import { request as httpRequest, createServer, type IncomingMessage, type Server } from 'node:http';
+import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Writable } from 'node:stream';
 import { openContext, type AppContext } from '../../src/app/context.js';
@@ -22,6 +23,16 @@ let keyPem: string | undefined;
 export function testPrivateKey(): string {
   keyPem ??= generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
   return keyPem;
+}
+
+/**
+ * The account of a sandbox whose dialers run in other processes (`serve`, `run`): a fresh
+ * application id and signature secret, and the test key written to `dir` for VONAGE_PRIVATE_KEY.
+ */
+export function testAccount(dir: string): { applicationId: string; signatureSecret: string; keyFile: string } {
+  const keyFile = path.join(dir, 'private.key');
+  writeFileSync(keyFile, testPrivateKey());
+  return { applicationId: randomUUID(), signatureSecret: randomBytes(24).toString('hex'), keyFile };
 }
 
 export const campaignNumber = (i: number) => `+4850${String(1_000_000 + i).padStart(7, '0')}`;

@@ -1,5 +1,4 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { randomBytes, randomUUID } from 'node:crypto';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import pg from 'pg';
@@ -7,7 +6,7 @@ import { systemClock } from '../../src/clock/index.js';
 import { resolveFromRoot } from '../../src/config/index.js';
 import { createSilentLogger } from '../../src/logging/index.js';
 import { POOL_LANGUAGES, startSandbox, type Sandbox, type SandboxCallRecord } from '../../src/sandbox/index.js';
-import { campaignNumber, testPrivateKey } from './campaign.js';
+import { campaignNumber, testAccount, testPrivateKey } from './campaign.js';
 import { exited, freePort, spawnCli } from './cli.js';
 import { tempDir } from './factories.js';
 
@@ -64,10 +63,7 @@ export async function startCluster(options: ClusterOptions): Promise<RunningClus
   const haproxy = haproxyBinary();
   if (!haproxy) throw new Error(HAPROXY_MISSING);
   const dir = tempDir('nps-cluster-');
-  const applicationId = randomUUID();
-  const signatureSecret = randomBytes(24).toString('hex');
-  const keyFile = path.join(dir, 'private.key');
-  writeFileSync(keyFile, testPrivateKey());
+  const { applicationId, signatureSecret, keyFile } = testAccount(dir);
   const sandbox = await startSandbox({
     applicationId,
     privateKey: testPrivateKey(),

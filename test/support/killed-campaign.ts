@@ -1,6 +1,4 @@
 import type { ChildProcess } from 'node:child_process';
-import { randomBytes, randomUUID } from 'node:crypto';
-import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { systemClock } from '../../src/clock/index.js';
@@ -8,7 +6,7 @@ import { parseConfig } from '../../src/config/index.js';
 import { openDatabase, type AppDatabase } from '../../src/db/index.js';
 import { createSilentLogger } from '../../src/logging/index.js';
 import { POOL_LANGUAGES, startSandbox } from '../../src/sandbox/index.js';
-import { campaignNumber, checkSubject, testPrivateKey } from './campaign.js';
+import { campaignNumber, checkSubject, testAccount, testPrivateKey } from './campaign.js';
 import { exited, freePort, spawnCli } from './cli.js';
 import { tempDir } from './factories.js';
 import { WebhookProxy } from './webhook-proxy.js';
@@ -59,10 +57,7 @@ const RUN_ARGS = ['--cps', String(CPS), '--max-concurrent', '30', '--max-attempt
  */
 export async function runKilledCampaign(options: KilledCampaignOptions): Promise<KilledCampaign> {
   const dir = tempDir('nps-killed-');
-  const applicationId = randomUUID();
-  const signatureSecret = randomBytes(24).toString('hex');
-  const keyFile = path.join(dir, 'private.key');
-  writeFileSync(keyFile, testPrivateKey());
+  const { applicationId, signatureSecret, keyFile } = testAccount(dir);
   const sandbox = await startSandbox({
     applicationId,
     privateKey: testPrivateKey(),
